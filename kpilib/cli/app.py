@@ -1,0 +1,61 @@
+"""The ``kpi`` command: one typer app; each subcommand parses, calls kpilib, reports."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from kpilib.errors import KpiError
+
+app = typer.Typer(
+    name="kpi",
+    help=(
+        "kpi-suite: KPIs, reports and dashboards on the province's budget, service delivery "
+        "and public sector entities.\n\n"
+        "The database is chosen by --database-url or KPI_DATABASE_URL (default: the SQLite "
+        "file data/kpi.sqlite)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+error_console = Console(stderr=True)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        envvar="KPI_DATABASE_URL",
+        help="Database URL: sqlite:///path/to/file.sqlite or postgresql://user@host:port/db.",
+        show_envvar=True,
+    ),
+) -> None:
+    """Options shared by every command."""
+    ctx.obj = {"database_url": database_url}
+
+
+def database_url_of(ctx: typer.Context) -> str | None:
+    """The --database-url given to ``kpi`` (None: use the default)."""
+    return (ctx.obj or {}).get("database_url")
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print an error without a traceback and exit."""
+    error_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def run() -> None:
+    """Entry point: turn kpi-suite's own errors into a message and exit code 1."""
+    try:
+        app()
+    except KpiError as error:
+        error_console.print(f"[bold red]Error:[/] {error}", highlight=False)
+        sys.exit(1)

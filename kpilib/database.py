@@ -1,0 +1,240 @@
+"""Engines and connections: SQLite file by default, PostgreSQL by URL, schema checked on use.
+
+The database is chosen by ``KPI_DATABASE_URL``; without it the SQLite file ``data/kpi.sqlite``
+under ``KPI_HOME`` (default: the working directory) is used. An empty database is brought to the
+current schema on first use; a database at an older or unknown schema version is refused with a
+message that says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from kpilib.errors import (
+    DatabaseUnreachableError,
+    DatabaseUrlError,
+    SchemaVersionError,
+)
+from kpilib.models import DATA_TABLES
+
+ENV_URL = "KPI_DATABASE_URL"
+ENV_HOME = "KPI_HOME"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def default_sqlite_path() -> Path:
+    """``$KPI_HOME/data/kpi.sqlite`` (``KPI_HOME`` defaults to the working directory)."""
+    return (Path(os.environ.get(ENV_HOME, ".")) / "data" / "kpi.sqlite").resolve()
+
+
+def database_url(url: str | URL | None = None) -> URL:
+    """Resolve the database URL: the argument, else ``KPI_DATABASE_URL``, else the SQLite default.
+
+    Raises :class:`DatabaseUrlError` for a URL that cannot be parsed or names another database.
+    """
+    raw = (
+        url if url is not None else os.environ.get(ENV_URL) or f"sqlite:///{default_sqlite_path()}"
+    )
+    try:
+        parsed = sa.make_url(raw)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(str(raw), "it is not a database URL") from exc
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUrlError(
+            mask_url(parsed), f"{backend!r} is not supported (use sqlite or postgresql)"
+        )
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL with any password replaced by ``***`` (a read-only SQLite URL shown by its file)."""
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        return "<unparseable URL>"
+    if parsed.get_backend_name() == "sqlite" and (parsed.database or "").startswith("file:"):
+        return f"sqlite:///{sqlite_path(parsed)} (read-only)"
+    return parsed.render_as_string(hide_password=True)
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None for an in-memory database."""
+    database = url.database
+    if not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        database = database[len("file:") :].split("?", 1)[0]
+    return Path(database)
+
+
+def _install_sqlite_pragmas(engine: Engine, read_only: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy own the transactions; foreign keys on; wait for writers, never fail fast.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def create_engine(url: str | URL | None = None, *, read_only: bool = False) -> Engine:
+    """An engine for the configured database.
+
+    ``read_only=True`` opens SQLite with ``mode=ro`` (plus ``query_only``) and PostgreSQL sessions
+    with ``default_transaction_read_only``, so no statement through it can change data.
+    """
+    resolved = database_url(url)
+    try:
+        if resolved.get_backend_name() == "sqlite":
+            path = sqlite_path(resolved)
+            if path is not None and read_only:
+                if not path.exists():
+                    raise DatabaseUnreachableError(
+                        mask_url(resolved), f"no database file at {path}"
+                    )
+                resolved = resolved.set(database=f"file:{path}?mode=ro", query={"uri": "true"})
+            elif path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            engine = sa.create_engine(
+                resolved, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            )
+            _install_sqlite_pragmas(engine, read_only)
+            return engine
+        connect_args = {"connect_timeout": 10}
+        if read_only:
+            connect_args["options"] = "-c default_transaction_read_only=on"
+        return sa.create_engine(resolved, pool_pre_ping=True, connect_args=connect_args)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DatabaseUrlError(mask_url(resolved), str(exc).splitlines()[0]) from exc
+
+
+def check_reachable(engine: Engine) -> None:
+    """Open one connection, turning driver errors into :class:`DatabaseUnreachableError`."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnreachableError(mask_url(engine.url), reason) from exc
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a database's schema stands relative to this kpilib's migrations."""
+
+    current: str | None
+    head: str
+    known: bool
+    has_data_tables: bool
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+    @property
+    def empty(self) -> bool:
+        return self.current is None and not self.has_data_tables
+
+
+def read_schema_state(engine: Engine) -> SchemaState:
+    """Read the Alembic revision stored in the database and compare it with ours."""
+    from kpilib import migrate
+
+    check_reachable(engine)
+    with engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        tables = set(inspector.get_table_names())
+        current = None
+        if "alembic_version" in tables:
+            current = connection.execute(
+                sa.text("SELECT version_num FROM alembic_version")
+            ).scalar()
+    revisions = migrate.known_revisions()
+    return SchemaState(
+        current=current,
+        head=migrate.head_revision(),
+        known=current is None or current in revisions,
+        has_data_tables=bool(tables & set(DATA_TABLES)),
+    )
+
+
+def ensure_schema(engine: Engine, *, upgrade_empty: bool = True) -> SchemaState:
+    """Check the schema; migrate an empty database; refuse an older or unknown one."""
+    from kpilib import migrate
+
+    state = read_schema_state(engine)
+    if state.up_to_date:
+        return state
+    if state.empty and upgrade_empty:
+        migrate.upgrade(engine)
+        return read_schema_state(engine)
+    raise schema_refusal(state, mask_url(engine.url))
+
+
+def schema_refusal(state: SchemaState, where: str) -> SchemaVersionError:
+    """The error that explains why a database at ``state`` cannot be used as it is."""
+    if state.empty:
+        return SchemaVersionError(
+            f"The database at {where} has no kpi-suite schema yet: run `kpi db upgrade`."
+        )
+    if state.current is None:
+        return SchemaVersionError(
+            f"The database at {where} has tables but no kpi-suite schema version; "
+            "it is not a kpi-suite database (use an empty database or another URL)."
+        )
+    if not state.known:
+        return SchemaVersionError(
+            f"The database at {where} is at schema version {state.current}, which this kpilib "
+            f"does not know (its newest is {state.head}); it was written by a newer kpi-suite. "
+            "Upgrade kpi-suite."
+        )
+    return SchemaVersionError(
+        f"The database at {where} is at schema version {state.current}; this kpilib needs "
+        f"{state.head}. Run `kpi db upgrade` (back the database up first)."
+    )
+
+
+def connect(url: str | URL | None = None, *, read_only: bool = False) -> Engine:
+    """An engine on the configured database whose schema has been checked (and created if empty).
+
+    Examples
+    --------
+    >>> engine = kpilib.connect()                       # doctest: +SKIP
+    >>> engine = kpilib.connect("postgresql://kpi@db/kpi", read_only=True)  # doctest: +SKIP
+    """
+    engine = create_engine(url, read_only=read_only)
+    if read_only:
+        ensure_schema(engine, upgrade_empty=False)
+    else:
+        ensure_schema(engine)
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction: committed when the block ends, rolled back on any exception."""
+    with engine.begin() as connection:
+        yield connection

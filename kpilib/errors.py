@@ -1,0 +1,45 @@
+"""One exception root for kpi-suite, with specific subclasses that build their own message.
+
+The CLI catches :class:`KpiError` and prints its message without a traceback; anything
+else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class KpiError(Exception):
+    """Root of every error kpi-suite raises on purpose (bad input, bad configuration)."""
+
+
+class DatabaseUrlError(KpiError):
+    """The database URL cannot be understood."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"Cannot use database URL {url!r}: {reason}. "
+            "Set KPI_DATABASE_URL to e.g. sqlite:///data/kpi.sqlite or "
+            "postgresql://user@host:5432/dbname."
+        )
+
+
+class DatabaseUnreachableError(KpiError):
+    """The database server or file cannot be opened."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"Cannot connect to the database at {url}: {reason}")
+
+
+class SchemaVersionError(KpiError):
+    """The database carries a schema version this kpilib does not know, or an older one."""
+
+
+class DatabaseEmptyError(KpiError):
+    """The database has the schema but no data."""
+
+
+class DemoBuildError(KpiError):
+    """A demo province cannot be built with the options given."""
+
+
+class FiscalPeriodError(KpiError, ValueError):
+    """A fiscal year or period label is malformed or out of range."""

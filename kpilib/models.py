@@ -1,0 +1,443 @@
+"""The data store's schema: typed SQLAlchemy 2 models that work unchanged on SQLite and PostgreSQL.
+
+Money is stored in whole Pakistani rupees as 64-bit integers (never binary floats); reports
+convert to Rs. million only for display. Indicator targets and actuals are measurements (rates,
+counts, kilometres), not money, and are stored as double precision.
+
+Data tables hold the *current* values; every load is recorded in ``submissions`` and in the
+append-only ``audit_log`` (the migration adds triggers that refuse UPDATE and DELETE on it).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# BIGINT primary keys on PostgreSQL; INTEGER (the rowid alias) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Money = BigInteger
+
+ENTITY_CATEGORIES = (
+    "autonomous_body",
+    "university",
+    "teaching_hospital",
+    "water_sanitation_company",
+    "public_company",
+    "other",
+)
+BUDGET_TYPES = ("current", "development")
+ECONOMIC_CLASS_KINDS = ("regular", "interest", "contingency")
+REVENUE_KINDS = ("federal_transfer", "tax", "non_tax", "grant")
+INDICATOR_DIRECTIONS = ("higher_is_better", "lower_is_better")
+INDICATOR_FREQUENCIES = ("monthly", "quarterly", "annual")
+INDICATOR_LEVELS = ("province", "entity")
+PERIOD_KINDS = ("year", "quarter", "month")
+RETURN_TYPES = (
+    "pse_financial",
+    "pse_kpi",
+    "budget_extract",
+    "revenue",
+    "indicator_targets",
+)
+SUBMISSION_STATUSES = ("accepted", "superseded")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class DatasetInfo(Base):
+    """Facts about the dataset as a whole: demo flag, seed, as-of date, build time."""
+
+    __tablename__ = "dataset_info"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Department(Base):
+    """A provincial administrative department (e.g. Health)."""
+
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class District(Base):
+    """A district of the province, for indicators reported per district."""
+
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Entity(Base):
+    """A public sector entity (PSE) and the administrative department it reports to."""
+
+    __tablename__ = "entities"
+    __table_args__ = (CheckConstraint(_in("category", ENTITY_CATEGORIES), name="category"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(32))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+
+
+class FiscalYearRow(Base):
+    """A fiscal year (1 July – 30 June), keyed by the calendar year it starts in."""
+
+    __tablename__ = "fiscal_years"
+    start_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    label: Mapped[str] = mapped_column(String(7), unique=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+
+
+class PeriodRow(Base):
+    """A fiscal year, quarter or month, coded ``2024-25``, ``2024-25Q1`` or ``2024-25M01``."""
+
+    __tablename__ = "periods"
+    __table_args__ = (
+        CheckConstraint(_in("kind", PERIOD_KINDS), name="kind"),
+        UniqueConstraint("fiscal_year", "kind", "number"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    fiscal_year: Mapped[int] = mapped_column(ForeignKey("fiscal_years.start_year"))
+    kind: Mapped[str] = mapped_column(String(8))
+    number: Mapped[int] = mapped_column(SmallInteger)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+
+
+class CostCentre(Base):
+    """A drawing and disbursing office (DDO) / IFMIS cost centre of a department."""
+
+    __tablename__ = "cost_centres"
+    __table_args__ = (UniqueConstraint("id", "department_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+
+
+class EconomicClass(Base):
+    """An economic classification head (object code such as A01 employee-related expenses).
+
+    ``kind`` marks the heads PEFA treats apart: ``interest`` (excluded from PI-2.1, included in
+    PI-2.2) and ``contingency`` (excluded from PI-2.1/2.2, measured by PI-2.3).
+    """
+
+    __tablename__ = "economic_classes"
+    __table_args__ = (CheckConstraint(_in("kind", ECONOMIC_CLASS_KINDS), name="kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), server_default="regular")
+
+
+class Submission(Base):
+    """One received return (a file) and how it was loaded.
+
+    A corrected resubmission for the same entity/department, return type and period gets the next
+    ``version``, points at the one it ``supersedes``, and the older one's status becomes
+    ``superseded``; both are kept.
+    """
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint(_in("return_type", RETURN_TYPES), name="return_type"),
+        CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),
+        Index("ix_submissions_lookup", "return_type", "entity_id", "department_id", "period_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    return_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), server_default="accepted")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    file_name: Mapped[str | None] = mapped_column(String(500))
+    row_count: Mapped[int] = mapped_column(Integer)
+    submitted_by: Mapped[str] = mapped_column(String(200))
+
+
+class BudgetLine(Base):
+    """Budget and spending of one cost centre × budget type × economic head × fiscal month.
+
+    All four amounts are that month's flow in rupees: the budget columns hold the month's phased
+    share of the annual budget (so the year's budget is the sum over its twelve months),
+    ``released`` and ``expended`` what was released and spent in the month. ``released`` and
+    ``expended`` are NULL for months not yet reported (the current year after its as-of date).
+    ``department_id`` repeats the cost centre's department (enforced by a composite foreign key)
+    so that department roll-ups read one covering index.
+    """
+
+    __tablename__ = "budget_lines"
+    __table_args__ = (
+        CheckConstraint("month BETWEEN 1 AND 12", name="month"),
+        CheckConstraint(_in("budget_type", BUDGET_TYPES), name="budget_type"),
+        UniqueConstraint(
+            "fiscal_year", "cost_centre_id", "budget_type", "economic_class_id", "month"
+        ),
+        ForeignKeyConstraint(
+            ["cost_centre_id", "department_id"], ["cost_centres.id", "cost_centres.department_id"]
+        ),
+        Index(
+            "ix_budget_lines_rollup",
+            "fiscal_year",
+            "department_id",
+            "budget_type",
+            "economic_class_id",
+            "month",
+            "original_budget",
+            "revised_budget",
+            "released",
+            "expended",
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(ForeignKey("fiscal_years.start_year"))
+    month: Mapped[int] = mapped_column(SmallInteger)
+    department_id: Mapped[int] = mapped_column(Integer)
+    cost_centre_id: Mapped[int] = mapped_column(Integer)
+    budget_type: Mapped[str] = mapped_column(String(16))
+    economic_class_id: Mapped[int] = mapped_column(ForeignKey("economic_classes.id"))
+    original_budget: Mapped[int] = mapped_column(Money)
+    revised_budget: Mapped[int] = mapped_column(Money)
+    released: Mapped[int | None] = mapped_column(Money)
+    expended: Mapped[int | None] = mapped_column(Money)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
+class RevenueHead(Base):
+    """A revenue head (a tax, a federal transfer, a fee)."""
+
+    __tablename__ = "revenue_heads"
+    __table_args__ = (CheckConstraint(_in("kind", REVENUE_KINDS), name="kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(24))
+
+
+class RevenueLine(Base):
+    """Revenue estimates and receipts of one head, collecting department and fiscal month (rupees).
+
+    ``estimate`` and ``revised_estimate`` are the month's phased share of the annual figure;
+    ``receipts`` is NULL for months not yet reported.
+    """
+
+    __tablename__ = "revenue_lines"
+    __table_args__ = (
+        CheckConstraint("month BETWEEN 1 AND 12", name="month"),
+        UniqueConstraint("fiscal_year", "revenue_head_id", "department_id", "month"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(ForeignKey("fiscal_years.start_year"))
+    month: Mapped[int] = mapped_column(SmallInteger)
+    revenue_head_id: Mapped[int] = mapped_column(ForeignKey("revenue_heads.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    estimate: Mapped[int] = mapped_column(Money)
+    revised_estimate: Mapped[int] = mapped_column(Money)
+    receipts: Mapped[int | None] = mapped_column(Money)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
+class Indicator(Base):
+    """A service-delivery indicator owned by a department.
+
+    ``level`` says who reports it: ``province`` (the department, optionally broken down by
+    district) or ``entity`` (each PSE, in its operational KPI return).
+    """
+
+    __tablename__ = "indicators"
+    __table_args__ = (
+        CheckConstraint(_in("direction", INDICATOR_DIRECTIONS), name="direction"),
+        CheckConstraint(_in("frequency", INDICATOR_FREQUENCIES), name="frequency"),
+        CheckConstraint(_in("level", INDICATOR_LEVELS), name="level"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(64))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(20))
+    frequency: Mapped[str] = mapped_column(String(12))
+    level: Mapped[str] = mapped_column(String(12), server_default="province")
+    description: Mapped[str] = mapped_column(Text, server_default="")
+
+
+class IndicatorValue(Base):
+    """Target and actual of an indicator for a period: province-wide, for a district, or for a PSE.
+
+    At most one of ``district_id`` and ``entity_id`` is set; partial unique indexes keep one value
+    per indicator, period and scope. A NULL ``actual`` means *not reported* (never zero).
+    """
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (
+        CheckConstraint("district_id IS NULL OR entity_id IS NULL", name="one_scope"),
+        Index(
+            "uq_indicator_values_province",
+            "indicator_id",
+            "period_id",
+            unique=True,
+            sqlite_where=text("district_id IS NULL AND entity_id IS NULL"),
+            postgresql_where=text("district_id IS NULL AND entity_id IS NULL"),
+        ),
+        Index(
+            "uq_indicator_values_district",
+            "indicator_id",
+            "period_id",
+            "district_id",
+            unique=True,
+            sqlite_where=text("district_id IS NOT NULL"),
+            postgresql_where=text("district_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_indicator_values_entity",
+            "indicator_id",
+            "period_id",
+            "entity_id",
+            unique=True,
+            sqlite_where=text("entity_id IS NOT NULL"),
+            postgresql_where=text("entity_id IS NOT NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    target: Mapped[float | None] = mapped_column(Float)
+    actual: Mapped[float | None] = mapped_column(Float)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
+PSE_FINANCIAL_LINES = (
+    "revenue",
+    "grants_subsidies",
+    "operating_expenses",
+    "ebit",
+    "interest_expense",
+    "net_income",
+    "cash",
+    "inventories",
+    "current_assets",
+    "current_liabilities",
+    "total_assets",
+    "total_liabilities",
+    "equity",
+    "retained_earnings",
+    "borrowings",
+    "overdue_payables",
+)
+
+
+class PseFinancial(Base):
+    """A PSE's financial statement for one fiscal quarter, in rupees.
+
+    Income-statement lines (``revenue`` … ``net_income``) are the quarter's flows; balance-sheet
+    lines (``cash`` … ``overdue_payables``) are positions at the quarter's end. ``revenue`` is
+    own revenue; government ``grants_subsidies`` are kept apart so that dependence on the
+    government can be measured.
+    """
+
+    __tablename__ = "pse_financials"
+    __table_args__ = (UniqueConstraint("entity_id", "period_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    revenue: Mapped[int] = mapped_column(Money)
+    grants_subsidies: Mapped[int] = mapped_column(Money)
+    operating_expenses: Mapped[int] = mapped_column(Money)
+    ebit: Mapped[int] = mapped_column(Money)
+    interest_expense: Mapped[int] = mapped_column(Money)
+    net_income: Mapped[int] = mapped_column(Money)
+    cash: Mapped[int] = mapped_column(Money)
+    inventories: Mapped[int] = mapped_column(Money)
+    current_assets: Mapped[int] = mapped_column(Money)
+    current_liabilities: Mapped[int] = mapped_column(Money)
+    total_assets: Mapped[int] = mapped_column(Money)
+    total_liabilities: Mapped[int] = mapped_column(Money)
+    equity: Mapped[int] = mapped_column(Money)
+    retained_earnings: Mapped[int] = mapped_column(Money)
+    borrowings: Mapped[int] = mapped_column(Money)
+    overdue_payables: Mapped[int] = mapped_column(Money)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
+class AuditLog(Base):
+    """Append-only record of every change to the data, one row per change set (a load, a build).
+
+    ``details`` is JSON text (counts, keys, content hash). Triggers refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    table_name: Mapped[str | None] = mapped_column(String(64))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    row_count: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[str] = mapped_column(Text, server_default="{}")
+
+
+#: Tables that hold the dataset, in load order (parents first).
+DATA_TABLES = (
+    "dataset_info",
+    "departments",
+    "districts",
+    "entities",
+    "fiscal_years",
+    "periods",
+    "cost_centres",
+    "economic_classes",
+    "submissions",
+    "budget_lines",
+    "revenue_heads",
+    "revenue_lines",
+    "indicators",
+    "indicator_values",
+    "pse_financials",
+    "audit_log",
+)

@@ -1,0 +1,227 @@
+"""Writing to and describing the data store: bulk inserts, dataset facts, audit, hashes."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kpilib.models import DATA_TABLES, AuditLog, Base, DatasetInfo
+
+#: dataset_info keys that change on every build and so stay out of the content hash.
+VOLATILE_INFO_KEYS = frozenset({"built_at", "kpilib_version"})
+#: Tables whose content describes a change, not the data; left out of the content hash.
+UNHASHED_TABLES = frozenset({"audit_log"})
+
+
+def table(name: str) -> sa.Table:
+    """The SQLAlchemy table of a data-store table name."""
+    return Base.metadata.tables[name]
+
+
+def current_actor() -> str:
+    """Who is making a change: ``KPI_USER`` if set, else the operating-system user."""
+    return os.environ.get("KPI_USER") or getpass.getuser()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Stored timestamps are UTC; SQLite returns them naive, PostgreSQL aware."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def insert_rows(connection: Connection, table_name: str, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert dict rows through SQLAlchemy (type conversion included); returns the count."""
+    if rows:
+        connection.execute(table(table_name).insert(), list(rows))
+    return len(rows)
+
+
+def bulk_insert(
+    connection: Connection,
+    table_name: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Fast insert of tuples of plain values (ints, strings, None) in the current transaction.
+
+    PostgreSQL uses ``COPY``; SQLite uses ``executemany``. Table and column names must come from
+    the schema (they are checked against it), values are always bound, never formatted into SQL.
+    """
+    known = table(table_name).columns
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        raise ValueError(f"{table_name} has no column(s) {unknown}")
+    column_list = ", ".join(columns)
+    raw = connection.connection.driver_connection
+    count = 0
+    if connection.dialect.name == "postgresql":
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table_name} ({column_list}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    placeholders = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table_name} ({column_list}) VALUES ({placeholders})"  # noqa: S608
+    cursor = raw.cursor()
+    try:
+        batch: list[Sequence[Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 50_000:
+                cursor.executemany(statement, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(statement, batch)
+            count += len(batch)
+    finally:
+        cursor.close()
+    return count
+
+
+@contextmanager
+def constraints_deferred(connection: Connection, table_name: str) -> Iterator[None]:
+    """Drop a table's secondary indexes (and, on PostgreSQL, its foreign keys and unique
+    constraints) for a bulk load into it, and recreate them afterwards in the same transaction.
+
+    Recreating validates every row in one pass, which is many times faster than checking each
+    row as it arrives; a violation still fails the whole transaction. Use only while the table
+    is being filled from empty.
+    """
+    tbl = table(table_name)
+    indexes = sorted(tbl.indexes, key=lambda index: index.name or "")
+    postgres = connection.dialect.name == "postgresql"
+    constraints = [
+        c for c in tbl.constraints
+        if postgres and isinstance(c, sa.ForeignKeyConstraint | sa.UniqueConstraint)
+    ]  # fmt: skip
+    for constraint in constraints:
+        connection.execute(sa.schema.DropConstraint(constraint))
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+    for constraint in constraints:
+        connection.execute(sa.schema.AddConstraint(constraint))
+
+
+def reset_id_sequences(connection: Connection, table_names: Iterable[str]) -> None:
+    """After inserting explicit ids on PostgreSQL, move each ``id`` sequence past the maximum."""
+    if connection.dialect.name != "postgresql":
+        return
+    for name in table_names:
+        tbl = table(name)
+        if "id" not in tbl.columns:
+            continue
+        next_id = sa.select(sa.func.coalesce(sa.func.max(tbl.c.id), 0) + 1).scalar_subquery()
+        sequence = sa.func.pg_get_serial_sequence(name, "id")
+        connection.execute(sa.select(sa.func.setval(sequence, next_id, False)))
+
+
+def write_dataset_info(connection: Connection, values: dict[str, str]) -> None:
+    """Set dataset facts (replacing earlier values of the same keys)."""
+    info = DatasetInfo.__table__
+    connection.execute(info.delete().where(info.c.key.in_(list(values))))
+    connection.execute(info.insert(), [{"key": k, "value": str(v)} for k, v in values.items()])
+
+
+def read_dataset_info(connection: Connection) -> dict[str, str]:
+    """All dataset facts as a dict (empty for a database with no data)."""
+    info = DatasetInfo.__table__
+    return {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
+
+
+def is_demo(connection: Connection) -> bool:
+    """True when the data was built by ``kpi demo`` (reports must then say DEMO DATA)."""
+    return read_dataset_info(connection).get("is_demo") == "true"
+
+
+def record_audit(
+    connection: Connection,
+    action: str,
+    *,
+    table_name: str | None = None,
+    submission_id: int | None = None,
+    row_count: int | None = None,
+    details: dict[str, Any] | None = None,
+    actor: str | None = None,
+) -> None:
+    """Append one change set to the audit log, in the same transaction as the change."""
+    connection.execute(
+        AuditLog.__table__.insert(),
+        {
+            "occurred_at": utc_now(),
+            "actor": actor or current_actor(),
+            "action": action,
+            "table_name": table_name,
+            "submission_id": submission_id,
+            "row_count": row_count,
+            "details": json.dumps(details or {}, sort_keys=True, default=str),
+        },
+    )
+
+
+def count_rows(connection: Connection) -> dict[str, int]:
+    """Row count of every data table."""
+    return {
+        name: connection.execute(sa.select(sa.func.count()).select_from(table(name))).scalar_one()
+        for name in DATA_TABLES
+    }
+
+
+def has_data(connection: Connection) -> bool:
+    """True once any department exists (every dataset starts with its departments)."""
+    departments = table("departments")
+    return connection.execute(sa.select(sa.func.count()).select_from(departments)).scalar_one() > 0
+
+
+def _canonical(value: Any) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, datetime):
+        return as_utc(value).replace(tzinfo=None).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def content_hash(connection: Connection, tables: Iterable[str] | None = None) -> str:
+    """SHA-256 over the content of the data tables, row by row in primary-key order.
+
+    Independent of the database engine (SQLite and PostgreSQL give the same hash for the same
+    data). Build timestamps and the audit log are left out: two builds of the same data match.
+    """
+    digest = hashlib.sha256()
+    for name in tables or DATA_TABLES:
+        if name in UNHASHED_TABLES:
+            continue
+        tbl = table(name)
+        query = sa.select(tbl).order_by(*tbl.primary_key.columns)
+        if name == "dataset_info":
+            query = query.where(tbl.c.key.not_in(sorted(VOLATILE_INFO_KEYS)))
+        digest.update(f"\x1e{name}\x1e".encode())
+        result = connection.execution_options(yield_per=50_000).execute(query)
+        for row in result:
+            digest.update("\x1f".join(_canonical(v) for v in row).encode())
+            digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,103 @@
+"""Shared fixtures: a fresh SQLite file or a fresh PostgreSQL database per test, and a demo.
+
+PostgreSQL tests use the real server named by ``KPI_TEST_POSTGRES_URL`` (default: the local
+server, database ``test``). Each test gets its own database, dropped afterwards. Without a server
+they are skipped — unless ``KPI_REQUIRE_POSTGRES=1`` (as in CI), which makes them fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kpilib.database import connect
+from kpilib.demo import build_demo
+
+POSTGRES_ADMIN_URL = sa.make_url(
+    os.environ.get("KPI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+).set(drivername="postgresql+psycopg")
+REQUIRE_POSTGRES = os.environ.get("KPI_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[sa.Engine]:
+    """An autocommit engine on the PostgreSQL server, to create and drop test databases."""
+    engine = sa.create_engine(
+        POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (KPI_REQUIRE_POSTGRES=1 makes this a failure)")
+        pytest.skip(message)
+    yield engine
+    engine.dispose()
+
+
+def _new_postgres_database(admin: sa.Engine) -> str:
+    name = f"kpi_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    return POSTGRES_ADMIN_URL.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(admin: sa.Engine, url: str) -> None:
+    name = sa.make_url(url).database
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: sa.Engine) -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database, dropped after the test."""
+    url = _new_postgres_database(postgres_admin)
+    yield url
+    _drop_postgres_database(postgres_admin, url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """URL of a new SQLite file in the test's temporary folder."""
+    return f"sqlite:///{tmp_path / 'kpi.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """An empty database: the test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A demo province (default seed, scale 1) on SQLite, built once for the whole session.
+
+    Tests must only read it.
+    """
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+    build_demo(connect(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_postgres_url(postgres_admin: sa.Engine) -> Iterator[str]:
+    """The same demo province on PostgreSQL, built once for the session; read only."""
+    url = _new_postgres_database(postgres_admin)
+    build_demo(connect(url))
+    yield url
+    _drop_postgres_database(postgres_admin, url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def demo_url(request: pytest.FixtureRequest) -> str:
+    """The session's demo province, once on SQLite and once on PostgreSQL (read only)."""
+    return request.getfixturevalue(f"demo_{request.param}_url")
