@@ -1,0 +1,279 @@
+"""Read the data store into tidy pandas DataFrames (codes, not ids; typed columns).
+
+Every query is built with SQLAlchemy Core, so values are always bound parameters. Heavy work is
+pushed into SQL: :func:`load_budget_rollup` aggregates the (possibly 10-million-row) budget table
+with ``GROUP BY`` over its covering index, so it is never loaded whole. Money columns come back
+as pandas' nullable ``Int64`` (exact rupees; ``<NA>`` = not reported).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kpilib.models import PSE_FINANCIAL_LINES
+from kpilib.store import as_utc, table
+
+BUDGET_AMOUNTS = ("original_budget", "revised_budget", "released", "expended")
+REVENUE_AMOUNTS = ("estimate", "revised_estimate", "receipts")
+
+
+def _frame(connection: Connection, query: sa.Select) -> pd.DataFrame:
+    result = connection.execute(query)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _money(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.array(
+            [None if v is None or pd.isna(v) else int(v) for v in frame[column]], dtype="Int64"
+        )
+    return frame
+
+
+def load_departments(connection: Connection) -> pd.DataFrame:
+    """Departments: ``department_id, department_code, department_name``, ordered by code."""
+    t = table("departments")
+    query = sa.select(
+        t.c.id.label("department_id"),
+        t.c.code.label("department_code"),
+        t.c.name.label("department_name"),
+    ).order_by(t.c.code)
+    return _frame(connection, query)
+
+
+def load_entities(connection: Connection) -> pd.DataFrame:
+    """PSEs with their category, department and district codes, ordered by code."""
+    e, d, s = table("entities"), table("departments"), table("districts")
+    query = (
+        sa.select(
+            e.c.id.label("entity_id"),
+            e.c.code.label("entity_code"),
+            e.c.name.label("entity_name"),
+            e.c.category,
+            d.c.code.label("department_code"),
+            d.c.name.label("department_name"),
+            s.c.code.label("district_code"),
+        )
+        .join(d, d.c.id == e.c.department_id)
+        .outerjoin(s, s.c.id == e.c.district_id)
+        .order_by(e.c.code)
+    )
+    return _frame(connection, query)
+
+
+def load_economic_classes(connection: Connection) -> pd.DataFrame:
+    """Economic heads: ``economic_class_code, economic_class_name, economic_class_kind``."""
+    t = table("economic_classes")
+    query = sa.select(
+        t.c.code.label("economic_class_code"),
+        t.c.name.label("economic_class_name"),
+        t.c.kind.label("economic_class_kind"),
+    ).order_by(t.c.code)
+    return _frame(connection, query)
+
+
+def load_fiscal_years(connection: Connection) -> list[int]:
+    """Start years of the fiscal years in the data, oldest first."""
+    t = table("fiscal_years")
+    return list(connection.execute(sa.select(t.c.start_year).order_by(t.c.start_year)).scalars())
+
+
+def load_budget_rollup(
+    connection: Connection,
+    fiscal_years: Sequence[int] | None = None,
+    department_codes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Budget and spending summed per fiscal year × department × budget type × head × month.
+
+    Columns: ``fiscal_year, department_code, budget_type, economic_class_code,
+    economic_class_kind, month`` and the four amounts (``Int64`` rupees; ``released`` and
+    ``expended`` are ``<NA>`` for months not yet reported). The sum runs in SQL over the covering
+    index ``ix_budget_lines_rollup``; the result has at most a few tens of thousands of rows.
+    """
+    b, d, c = table("budget_lines"), table("departments"), table("economic_classes")
+    keys = (b.c.fiscal_year, b.c.department_id, b.c.budget_type, b.c.economic_class_id, b.c.month)
+    sums = [sa.cast(sa.func.sum(b.c[name]), sa.BigInteger).label(name) for name in BUDGET_AMOUNTS]
+    inner = sa.select(*keys, *sums).group_by(*keys)
+    if fiscal_years is not None:
+        inner = inner.where(b.c.fiscal_year.in_(list(fiscal_years)))
+    if department_codes is not None:
+        wanted = sa.select(d.c.id).where(d.c.code.in_(list(department_codes)))
+        inner = inner.where(b.c.department_id.in_(wanted.scalar_subquery()))
+    rollup = inner.subquery()
+    query = (
+        sa.select(
+            rollup.c.fiscal_year,
+            d.c.code.label("department_code"),
+            rollup.c.budget_type,
+            c.c.code.label("economic_class_code"),
+            c.c.kind.label("economic_class_kind"),
+            rollup.c.month,
+            *(rollup.c[name] for name in BUDGET_AMOUNTS),
+        )
+        .join(d, d.c.id == rollup.c.department_id)
+        .join(c, c.c.id == rollup.c.economic_class_id)
+        .order_by(rollup.c.fiscal_year, d.c.code, rollup.c.budget_type, c.c.code, rollup.c.month)
+    )
+    return _money(_frame(connection, query), BUDGET_AMOUNTS)
+
+
+def load_revenue_rollup(
+    connection: Connection, fiscal_years: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """Revenue per fiscal year × head × collecting department × month.
+
+    Columns: ``fiscal_year, revenue_head_code, revenue_head_name, revenue_kind,
+    department_code, month, estimate, revised_estimate, receipts`` (``Int64`` rupees).
+    """
+    r, h, d = table("revenue_lines"), table("revenue_heads"), table("departments")
+    query = (
+        sa.select(
+            r.c.fiscal_year,
+            h.c.code.label("revenue_head_code"),
+            h.c.name.label("revenue_head_name"),
+            h.c.kind.label("revenue_kind"),
+            d.c.code.label("department_code"),
+            r.c.month,
+            *(r.c[name] for name in REVENUE_AMOUNTS),
+        )
+        .join(h, h.c.id == r.c.revenue_head_id)
+        .join(d, d.c.id == r.c.department_id)
+        .order_by(r.c.fiscal_year, h.c.code, d.c.code, r.c.month)
+    )
+    if fiscal_years is not None:
+        query = query.where(r.c.fiscal_year.in_(list(fiscal_years)))
+    return _money(_frame(connection, query), REVENUE_AMOUNTS)
+
+
+def load_indicators(connection: Connection) -> pd.DataFrame:
+    """Indicator definitions with their department code, ordered by code."""
+    i, d = table("indicators"), table("departments")
+    query = (
+        sa.select(
+            i.c.code.label("indicator_code"),
+            i.c.name.label("indicator_name"),
+            i.c.unit,
+            d.c.code.label("department_code"),
+            i.c.direction,
+            i.c.frequency,
+            i.c.level,
+        )
+        .join(d, d.c.id == i.c.department_id)
+        .order_by(i.c.code)
+    )
+    return _frame(connection, query)
+
+
+def load_indicator_values(
+    connection: Connection,
+    fiscal_years: Sequence[int] | None = None,
+    scope: str = "province",
+) -> pd.DataFrame:
+    """Targets and actuals with their period; ``scope`` is province, district or entity.
+
+    Columns: ``indicator_code, period_code, fiscal_year, period_kind, period_number,
+    period_end, district_code, entity_code, target, actual`` (floats; NaN actual = not reported).
+    """
+    v, i, p = table("indicator_values"), table("indicators"), table("periods")
+    s, e = table("districts"), table("entities")
+    query = (
+        sa.select(
+            i.c.code.label("indicator_code"),
+            p.c.code.label("period_code"),
+            p.c.fiscal_year,
+            p.c.kind.label("period_kind"),
+            p.c.number.label("period_number"),
+            p.c.end_date.label("period_end"),
+            s.c.code.label("district_code"),
+            e.c.code.label("entity_code"),
+            v.c.target,
+            v.c.actual,
+        )
+        .join(i, i.c.id == v.c.indicator_id)
+        .join(p, p.c.id == v.c.period_id)
+        .outerjoin(s, s.c.id == v.c.district_id)
+        .outerjoin(e, e.c.id == v.c.entity_id)
+        .order_by(i.c.code, p.c.start_date, p.c.kind, s.c.code, e.c.code)
+    )
+    if scope == "province":
+        query = query.where(v.c.district_id.is_(None), v.c.entity_id.is_(None))
+    elif scope == "district":
+        query = query.where(v.c.district_id.is_not(None))
+    elif scope == "entity":
+        query = query.where(v.c.entity_id.is_not(None))
+    else:
+        raise ValueError(f"scope must be province, district or entity, not {scope!r}")
+    if fiscal_years is not None:
+        query = query.where(p.c.fiscal_year.in_(list(fiscal_years)))
+    frame = _frame(connection, query)
+    for column in ("target", "actual"):
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def load_pse_financials(
+    connection: Connection, fiscal_years: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """Quarterly PSE statements: ``entity_code, period_code, fiscal_year, quarter, period_end``
+    and every financial line (``Int64`` rupees), ordered by entity and period."""
+    f, e, p = table("pse_financials"), table("entities"), table("periods")
+    query = (
+        sa.select(
+            e.c.code.label("entity_code"),
+            p.c.code.label("period_code"),
+            p.c.fiscal_year,
+            p.c.number.label("quarter"),
+            p.c.end_date.label("period_end"),
+            *(f.c[name] for name in PSE_FINANCIAL_LINES),
+        )
+        .join(e, e.c.id == f.c.entity_id)
+        .join(p, p.c.id == f.c.period_id)
+        .order_by(e.c.code, p.c.start_date)
+    )
+    if fiscal_years is not None:
+        query = query.where(p.c.fiscal_year.in_(list(fiscal_years)))
+    return _money(_frame(connection, query), PSE_FINANCIAL_LINES)
+
+
+def load_submissions(
+    connection: Connection,
+    return_types: Sequence[str] | None = None,
+    include_superseded: bool = False,
+) -> pd.DataFrame:
+    """Received returns: ``submission_id, return_type, entity_code, department_code,
+    period_code, fiscal_year, period_kind, period_number, due_date, received_at`` (UTC, aware),
+    ``status, version, submitted_by, row_count``."""
+    s, e, d, p = (table(n) for n in ("submissions", "entities", "departments", "periods"))
+    query = (
+        sa.select(
+            s.c.id.label("submission_id"),
+            s.c.return_type,
+            e.c.code.label("entity_code"),
+            d.c.code.label("department_code"),
+            p.c.code.label("period_code"),
+            p.c.fiscal_year,
+            p.c.kind.label("period_kind"),
+            p.c.number.label("period_number"),
+            s.c.due_date,
+            s.c.received_at,
+            s.c.status,
+            s.c.version,
+            s.c.submitted_by,
+            s.c.row_count,
+        )
+        .outerjoin(e, e.c.id == s.c.entity_id)
+        .outerjoin(d, d.c.id == s.c.department_id)
+        .join(p, p.c.id == s.c.period_id)
+        .order_by(s.c.id)
+    )
+    if return_types is not None:
+        query = query.where(s.c.return_type.in_(list(return_types)))
+    if not include_superseded:
+        query = query.where(s.c.status != "superseded")
+    frame = _frame(connection, query)
+    frame["received_at"] = pd.to_datetime([as_utc(v) for v in frame["received_at"]], utc=True)
+    return frame
