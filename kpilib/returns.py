@@ -8,8 +8,11 @@ the same schedule, so the two cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+import pandas as pd
 
 from kpilib.fiscal import Period
 
@@ -48,3 +51,34 @@ def schedule_for(return_type: str) -> ReturnSchedule:
         if schedule.return_type == return_type:
             return schedule
     raise KeyError(return_type)
+
+
+def expected_returns(
+    entities: pd.DataFrame, quarters: Sequence[Period], as_of: date
+) -> pd.DataFrame:
+    """Every return expected by ``as_of``: one row per PSE × scheduled return type × quarter.
+
+    ``entities`` is :func:`kpilib.queries.load_entities`'s frame; a return is expected once its
+    due date (quarter end + ``due_days``) is on or before ``as_of``. Columns: ``entity_code,
+    category, department_code, return_type, period_code, fiscal_year, quarter, due_date``.
+    """
+    rows = []
+    for quarter in quarters:
+        if quarter.kind != "quarter":
+            raise ValueError(f"returns are quarterly; {quarter.code} is not a quarter")
+        for schedule in RETURN_SCHEDULES:
+            due = schedule.due_date(quarter)
+            if due > as_of:
+                continue
+            for entity in entities.itertuples(index=False):
+                if schedule.applies_to(entity.category):
+                    rows.append(
+                        (entity.entity_code, entity.category, entity.department_code,
+                         schedule.return_type, quarter.code, quarter.fiscal_year.start_year,
+                         quarter.number, due)
+                    )  # fmt: skip
+    columns = [
+        "entity_code", "category", "department_code", "return_type", "period_code",
+        "fiscal_year", "quarter", "due_date",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)

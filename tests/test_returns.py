@@ -1,0 +1,36 @@
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from kpilib.fiscal import FiscalYear, Period
+from kpilib.returns import expected_returns, schedule_for
+
+ENTITIES = pd.DataFrame(
+    {
+        "entity_code": ["UNI-001", "ABD-001"],
+        "category": ["university", "autonomous_body"],
+        "department_code": ["HED", "FIN"],
+    }
+)
+
+
+def test_due_date_is_thirty_days_after_quarter_end():
+    assert schedule_for("pse_financial").due_date(Period.parse("2024-25Q2")) == date(2025, 1, 30)
+
+
+def test_expected_returns_follow_the_schedule_and_the_as_of_date():
+    quarters = [Period(FiscalYear(2024), "quarter", q) for q in (1, 2, 3)]
+    # As of 30 January 2025: Q1 (due 30 Oct) and Q2 (due 30 Jan) are expected, Q3 is not yet.
+    expected = expected_returns(ENTITIES, quarters, date(2025, 1, 30))
+    # The university owes a financial and a KPI return per quarter, the autonomous body only
+    # the financial one: 3 returns × 2 quarters.
+    assert len(expected) == 6
+    assert set(expected["period_code"]) == {"2024-25Q1", "2024-25Q2"}
+    kinds = expected.groupby("entity_code")["return_type"].apply(set).to_dict()
+    assert kinds == {"UNI-001": {"pse_financial", "pse_kpi"}, "ABD-001": {"pse_financial"}}
+
+
+def test_expected_returns_refuse_non_quarters():
+    with pytest.raises(ValueError, match="quarterly"):
+        expected_returns(ENTITIES, [Period.parse("2024-25")], date(2026, 1, 1))
