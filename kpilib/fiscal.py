@@ -193,3 +193,24 @@ def periods_of_year(fiscal_year: FiscalYear) -> list[Period]:
         + [Period(fiscal_year, "quarter", q) for q in range(1, 5)]
         + [Period(fiscal_year, "month", m) for m in range(1, 13)]
     )
+
+
+REPORT_PERIODS = ("FY", "Q1", "Q2", "Q3", "Q4")
+
+
+def resolve_report_period(fiscal_year: str | FiscalYear, period: str = "FY") -> Period:
+    """A report's period: ``FY`` = the whole year, ``Q1``–``Q4`` = the year to date through that
+    quarter. Returns the year or the quarter as a :class:`Period`.
+
+    >>> resolve_report_period("2024-25", "Q2").code
+    '2024-25Q2'
+    """
+    year = fiscal_year if isinstance(fiscal_year, FiscalYear) else FiscalYear.parse(fiscal_year)
+    code = str(period).strip().upper()
+    if code not in REPORT_PERIODS:
+        raise FiscalPeriodError(
+            f"report period {period!r} must be one of {', '.join(REPORT_PERIODS)}"
+        )
+    if code == "FY":
+        return Period(year)
+    return Period(year, "quarter", int(code[1]))

@@ -121,6 +121,48 @@ def load_budget_rollup(
     return _money(_frame(connection, query), BUDGET_AMOUNTS)
 
 
+def load_cost_centre_outturn(
+    connection: Connection,
+    fiscal_years: Sequence[int],
+    department_codes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Original budget and expenditure per fiscal year × cost centre, for PEFA PI-2.1 within a
+    department: interest and contingency heads are left out (PEFA excludes them from PI-2.1).
+
+    Columns: ``fiscal_year, department_code, cost_centre_code, original_budget, expended``.
+    """
+    b, d, c, k = (table(n) for n in ("budget_lines", "departments", "cost_centres",
+                                     "economic_classes"))  # fmt: skip
+    regular = sa.select(k.c.id).where(k.c.kind == "regular").scalar_subquery()
+    keys = (b.c.fiscal_year, b.c.department_id, b.c.cost_centre_id)
+    inner = (
+        sa.select(
+            *keys,
+            sa.cast(sa.func.sum(b.c.original_budget), sa.BigInteger).label("original_budget"),
+            sa.cast(sa.func.sum(b.c.expended), sa.BigInteger).label("expended"),
+        )
+        .where(b.c.fiscal_year.in_(list(fiscal_years)), b.c.economic_class_id.in_(regular))
+        .group_by(*keys)
+    )
+    if department_codes is not None:
+        wanted = sa.select(d.c.id).where(d.c.code.in_(list(department_codes)))
+        inner = inner.where(b.c.department_id.in_(wanted.scalar_subquery()))
+    sums = inner.subquery()
+    query = (
+        sa.select(
+            sums.c.fiscal_year,
+            d.c.code.label("department_code"),
+            c.c.code.label("cost_centre_code"),
+            sums.c.original_budget,
+            sums.c.expended,
+        )
+        .join(d, d.c.id == sums.c.department_id)
+        .join(c, c.c.id == sums.c.cost_centre_id)
+        .order_by(sums.c.fiscal_year, d.c.code, c.c.code)
+    )
+    return _money(_frame(connection, query), ("original_budget", "expended"))
+
+
 def load_revenue_rollup(
     connection: Connection, fiscal_years: Sequence[int] | None = None
 ) -> pd.DataFrame:
