@@ -121,6 +121,21 @@ def constraints_deferred(connection: Connection, table_name: str) -> Iterator[No
         connection.execute(sa.schema.AddConstraint(constraint))
 
 
+def refresh_statistics(engine: sa.Engine) -> None:
+    """Refresh the planner's statistics after a bulk load (outside any transaction).
+
+    PostgreSQL: ``VACUUM (ANALYZE)`` also sets the visibility map, without which the budget
+    roll-up cannot use an index-only scan (measured: 4.5 s → 0.5 s on 10 M rows). SQLite:
+    ``ANALYZE``.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM (ANALYZE)")
+    else:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
+
 def reset_id_sequences(connection: Connection, table_names: Iterable[str]) -> None:
     """After inserting explicit ids on PostgreSQL, move each ``id`` sequence past the maximum."""
     if connection.dialect.name != "postgresql":

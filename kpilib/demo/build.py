@@ -39,6 +39,7 @@ from kpilib.store import (
     insert_rows,
     is_demo,
     record_audit,
+    refresh_statistics,
     reset_id_sequences,
     write_dataset_info,
 )
@@ -263,6 +264,8 @@ def build_demo(
             row_count=sum(counts.values()),
             details={"seed": seed, "scale": scale, "as_of": as_of, "rows": counts},
         )
+    progress("refreshing statistics", 1, 1)
+    refresh_statistics(engine)
     progress("done", 1, 1)
     return DemoSummary(seed=seed, scale=scale, as_of=as_of, row_counts=counts)
 

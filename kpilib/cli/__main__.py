@@ -1,0 +1,5 @@
+"""``python -m kpilib.cli`` runs the ``kpi`` command."""
+
+from kpilib.cli import main
+
+main()
