@@ -1,0 +1,5 @@
+"""Views: the KPIs of the province and of one department, shared by reports and dashboards."""
+
+from kpilib.views.province import ProvinceView, clear_view_cache, load_province_view
+
+__all__ = ["ProvinceView", "clear_view_cache", "load_province_view"]

@@ -1,0 +1,175 @@
+"""The province view: every KPI of every department for one fiscal year and report period,
+computed once from the database and shared by the report notebooks and the dashboards, so the
+two can never disagree.
+
+:func:`load_province_view` reads the data store (the heavy roll-ups run in SQL), calls the KPI
+modules, and returns a :class:`ProvinceView` of tidy frames. Results are memoised per database,
+data fingerprint, fiscal year, period and thresholds: a warm report kernel or dashboard kernel
+computes the province once and serves every department from memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kpilib import queries
+from kpilib.execution import compute_execution, compute_monthly_curve, last_reported_month
+from kpilib.fiscal import FiscalYear, Period, resolve_report_period
+from kpilib.pefa_assessment import PefaAssessment, assess_budget_reliability, assessment_years
+from kpilib.service import (
+    RagThresholds,
+    compute_department_scores,
+    compute_indicator_performance,
+)
+from kpilib.store import read_dataset_info, table
+
+
+@dataclass(frozen=True)
+class ProvinceView:
+    """Every KPI of the province for one fiscal year and report period (tidy frames)."""
+
+    fiscal_year: FiscalYear
+    period: Period
+    as_of: date  # the date the report speaks of: period end, or the data's as-of date if earlier
+    data_as_of: date | None
+    is_demo: bool
+    thresholds: RagThresholds
+    departments: pd.DataFrame
+    economic_classes: pd.DataFrame
+    execution: pd.DataFrame  # department × budget type
+    execution_total: pd.DataFrame  # department (all budget types)
+    execution_by_class: pd.DataFrame  # department × budget type × economic head
+    province_execution: pd.DataFrame  # budget type, plus a "total" row
+    monthly: pd.DataFrame  # department × budget type × month
+    province_monthly: pd.DataFrame  # budget type × month
+    pefa_province: PefaAssessment
+    pefa_departments: dict[str, PefaAssessment]
+    indicators: pd.DataFrame  # one row per province-level indicator (latest period, RAG)
+    indicator_values: pd.DataFrame  # every province-level value up to the fiscal year
+    service_scores: pd.DataFrame  # department composite scores and ranks
+    extras: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _period_as_of(period: Period, data_as_of: date | None) -> date:
+    if data_as_of is not None and data_as_of < period.end_date:
+        return data_as_of
+    return period.end_date
+
+
+def _data_fingerprint(engine: Engine) -> tuple:
+    """Changes whenever the data changes: every change appends to the audit log."""
+    audit = table("audit_log")
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(sa.func.count(), sa.func.max(audit.c.id), sa.func.max(audit.c.occurred_at))
+        ).one()
+        info = tuple(sorted(read_dataset_info(connection).items()))
+    return (*row, info)
+
+
+def load_province_view(
+    engine: Engine,
+    fiscal_year: str,
+    period: str = "FY",
+    thresholds: Mapping[str, float] | None = None,
+) -> ProvinceView:
+    """Compute (or fetch from the memo) the province view.
+
+    Parameters
+    ----------
+    engine
+        From :func:`kpilib.connect` (read-only is enough).
+    fiscal_year
+        ``"2024-25"``.
+    period
+        ``"FY"`` or ``"Q1"``–``"Q4"`` (year to date through that quarter).
+    thresholds
+        ``{"rag_green": 95.0, "rag_amber": 80.0}`` overrides of the RAG thresholds.
+    """
+    resolved = resolve_report_period(fiscal_year, period)
+    rag = RagThresholds(
+        green=float((thresholds or {}).get("rag_green", RagThresholds.green)),
+        amber=float((thresholds or {}).get("rag_amber", RagThresholds.amber)),
+    )
+    key = (
+        engine.url.render_as_string(hide_password=False),
+        _data_fingerprint(engine),
+        resolved.code,
+        rag,
+    )
+    return _cached_view(key, engine, resolved, rag)
+
+
+@lru_cache(maxsize=16)
+def _cached_view(key: tuple, engine: Engine, period: Period, rag: RagThresholds) -> ProvinceView:
+    del key  # only part of the memo key
+    return _compute_view(engine, period, rag)
+
+
+def _compute_view(engine: Engine, period: Period, rag: RagThresholds) -> ProvinceView:
+    year = period.fiscal_year.start_year
+    with engine.connect() as connection:
+        info = read_dataset_info(connection)
+        data_as_of = date.fromisoformat(info["data_as_of"]) if "data_as_of" in info else None
+        departments = queries.load_departments(connection)
+        classes = queries.load_economic_classes(connection)
+        years = [y for y in queries.load_fiscal_years(connection) if y <= year]
+        rollup = queries.load_budget_rollup(connection, years)
+        revenue = queries.load_revenue_rollup(connection, years)
+        pefa_years = list(assessment_years(rollup, year))
+        cost_centres = queries.load_cost_centre_outturn(connection, pefa_years)
+        indicator_definitions = queries.load_indicators(connection)
+        values = queries.load_indicator_values(connection, years, scope="province")
+
+    through_month = min(period.months[-1], last_reported_month(rollup, year) or 12)
+    names = departments[["department_code", "department_name"]]
+    execution = compute_execution(rollup, year, through_month).merge(names, how="left")
+    execution_total = compute_execution(rollup, year, through_month, keys=("department_code",))
+    execution_total = execution_total.merge(names, how="left")
+    by_class = compute_execution(
+        rollup, year, through_month, keys=("department_code", "budget_type", "economic_class_code")
+    ).merge(classes, how="left")
+    province_by_type = compute_execution(rollup, year, through_month, keys=("budget_type",))
+    province_total = compute_execution(rollup, year, through_month, keys=())
+    province_total.insert(0, "budget_type", "total")
+    province_execution = pd.concat([province_by_type, province_total], ignore_index=True)
+
+    as_of = _period_as_of(period, data_as_of)
+    performance = compute_indicator_performance(values, indicator_definitions, as_of, rag)
+    return ProvinceView(
+        fiscal_year=period.fiscal_year,
+        period=period,
+        as_of=as_of,
+        data_as_of=data_as_of,
+        is_demo=info.get("is_demo") == "true",
+        thresholds=rag,
+        departments=departments,
+        economic_classes=classes,
+        execution=execution,
+        execution_total=execution_total,
+        execution_by_class=by_class,
+        province_execution=province_execution,
+        monthly=compute_monthly_curve(rollup, year),
+        province_monthly=compute_monthly_curve(rollup, year, keys=("budget_type",)),
+        pefa_province=assess_budget_reliability(rollup, revenue, year),
+        pefa_departments={
+            code: assess_budget_reliability(rollup, revenue, year, code, cost_centres)
+            for code in departments["department_code"]
+        },
+        indicators=performance,
+        indicator_values=values,
+        service_scores=compute_department_scores(performance),
+    )
+
+
+def clear_view_cache() -> None:
+    """Forget memoised views (tests; a long-running kernel after a data load needs no call:
+    the data fingerprint changes with every load)."""
+    _cached_view.cache_clear()

@@ -1,0 +1,51 @@
+"""The province view: one computation shared by reports and dashboards, memoised, consistent."""
+
+import pytest
+
+from kpilib.database import connect
+from kpilib.execution import compute_execution
+from kpilib.queries import load_budget_rollup
+from kpilib.views import clear_view_cache, load_province_view
+
+
+@pytest.fixture
+def engine(demo_url):
+    clear_view_cache()
+    return connect(demo_url, read_only=True)
+
+
+def test_view_matches_the_kpi_functions(engine):
+    view = load_province_view(engine, "2024-25")
+    assert view.is_demo
+    assert view.period.code == "2024-25" and view.as_of.isoformat() == "2025-06-30"
+    with engine.connect() as connection:
+        rollup = load_budget_rollup(connection, [2024])
+    direct = compute_execution(rollup, 2024).set_index(["department_code", "budget_type"])
+    shown = view.execution.set_index(["department_code", "budget_type"])
+    assert (shown["utilisation"] - direct["utilisation"]).abs().max() < 1e-9
+    assert set(view.execution["department_name"].dropna()) >= {"Health", "Finance"}
+    total = view.province_execution.set_index("budget_type")
+    assert total.loc["total", "expended"] == view.execution["expended"].sum()
+    assert len(view.pefa_departments) == 32
+    assert view.pefa_province.fiscal_years == (2022, 2023, 2024)
+
+
+def test_quarter_view_is_year_to_date(engine):
+    view = load_province_view(engine, "2024-25", "Q2")
+    assert view.as_of.isoformat() == "2024-12-31"
+    assert set(view.execution["months_covered"]) == {6}
+    assert view.execution["june_share"].isna().all()
+
+
+def test_current_year_stops_at_the_data(engine):
+    view = load_province_view(engine, "2025-26", "FY")
+    assert view.as_of.isoformat() == "2026-02-15"  # the demo's as-of date, before year end
+    assert set(view.execution["months_covered"]) == {7}
+
+
+def test_view_is_memoised_and_thresholds_are_part_of_the_key(engine):
+    first = load_province_view(engine, "2024-25")
+    assert load_province_view(engine, "2024-25") is first
+    strict = load_province_view(engine, "2024-25", thresholds={"rag_green": 99.0})
+    assert strict is not first
+    assert (strict.indicators["rag"] == "green").sum() <= (first.indicators["rag"] == "green").sum()
