@@ -15,6 +15,7 @@ the chosen folder.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from numbers import Number
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,8 @@ def _xlsx_value(value: Any) -> Any:
         return value
     if isinstance(value, Number):
         return value.item() if hasattr(value, "item") else value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)  # Excel has no time zones: UTC
     return value if hasattr(value, "isoformat") else str(value)
 
 

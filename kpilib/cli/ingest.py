@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -30,7 +31,7 @@ def template(
     file_format: str = typer.Option(
         "xlsx", "--format", help="csv, xlsx (with an Instructions sheet) or md (README table)."
     ),
-    out: Path | None = typer.Option(
+    out: str | None = typer.Option(
         None, "--out", help="File to write (default: RETURN_TYPE.FORMAT in the working folder)."
     ),
 ) -> None:
@@ -40,17 +41,17 @@ def template(
         raise typer.BadParameter(
             f"{file_format!r}: use one of {', '.join(TEMPLATE_FORMATS)}", param_hint="--format"
         )
-    target = out or Path(f"{spec.return_type}.{file_format}")
+    target = Path(out) if out else Path(f"{spec.return_type}.{file_format}")
     if not target.parent.is_dir():
         raise ReportPathError(target, f"the folder {target.parent} does not exist")
     write_template(spec.return_type, file_format, target)
-    console.print(f"Template for {spec.title} ({spec.return_type}) written to {escape(str(target))}")
+    console.print(f"Template for {spec.title} ({spec.return_type}): {escape(str(target))}")
 
 
 @app.command("ingest")
 def ingest(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., help="CSV or XLSX return files."),
+    files: Annotated[list[str], typer.Argument(help="CSV or XLSX return files.")],
     return_type: str | None = typer.Option(
         None, "--return-type", help=RETURN_TYPE_HELP + " Default: told from the header."
     ),
@@ -61,21 +62,26 @@ def ingest(
         None, "--department", help="Department code of a department return."
     ),
     period: str | None = typer.Option(
-        None, "--period", help="Quarter of a PSE return (2024-25Q1) or year of a department "
-        "return (2024-25).",
+        None,
+        "--period",
+        help="Quarter of a PSE return (2024-25Q1) or year of a department return (2024-25).",
     ),
     sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet to read."),
     encoding: str | None = typer.Option(
         None, "--encoding", help="CSV encoding, e.g. cp1252 (default: UTF-8, else cp1252)."
     ),
     max_mb: float | None = typer.Option(
-        None, "--max-mb", min=0.001, envvar="KPI_INGEST_MAX_MB",
+        None,
+        "--max-mb",
+        min=0.001,
+        envvar="KPI_INGEST_MAX_MB",
         help=f"Refuse files larger than this many MB (default {DEFAULT_MAX_MB:g}).",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate only; load nothing."),
-    report: Path | None = typer.Option(
-        None, "--report", help="Write all errors to this CSV (default: FILE.errors.csv beside "
-        "each rejected file).",
+    report: str | None = typer.Option(
+        None,
+        "--report",
+        help="Write all errors to this CSV (default: FILE.errors.csv beside each rejected file).",
     ),
 ) -> None:
     """Validate return files and load each one in one transaction (a file with any error loads
@@ -86,12 +92,13 @@ def ingest(
         return_type=return_type, entity=entity, department=department, period=period,
         sheet=sheet, encoding=encoding, max_mb=max_mb, dry_run=dry_run,
     )  # fmt: skip
+    paths = [Path(f) for f in files]
     engine = connect(database_url_of(ctx), read_only=dry_run)
     outcomes: list[FileOutcome] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), console=console,
                   transient=True, disable=len(files) < 2) as bar:  # fmt: skip
-        task = bar.add_task("Ingesting", total=len(files))
-        for path in files:
+        task = bar.add_task("Ingesting", total=len(paths))
+        for path in paths:
             bar.update(task, description=f"Ingesting {escape(path.name)}")
             outcomes.append(ingest_file(engine, path, options))
             bar.advance(task)
@@ -101,9 +108,9 @@ def ingest(
     for outcome in outcomes:
         if outcome.detail:
             console.print(Text(f"{outcome.file}: {outcome.detail}"))
-    rejected = [(p, o) for p, o in zip(files, outcomes, strict=True) if o.status == "rejected"]
+    rejected = [(p, o) for p, o in zip(paths, outcomes, strict=True) if o.status == "rejected"]
     if rejected:
-        for written in _write_reports(rejected, report):
+        for written in _write_reports(rejected, Path(report) if report else None):
             console.print(f"Error report: {escape(str(written))}")
         raise typer.Exit(1)
 

@@ -30,7 +30,9 @@ def _parse_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of")
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
+        ) from None
 
 
 def _show(frame: pd.DataFrame, title: str, limit: int) -> None:
@@ -42,9 +44,10 @@ def _show(frame: pd.DataFrame, title: str, limit: int) -> None:
         console.print(f"… {len(frame) - limit:,} more rows (raise --limit, or --out FILE)")
 
 
-def _export(frame: pd.DataFrame, out: Path | None) -> None:
-    if out is None:
+def _export(frame: pd.DataFrame, target: str | None) -> None:
+    if target is None:
         return
+    out = Path(target)
     if not out.parent.is_dir():
         raise ReportPathError(out, f"the folder {out.parent} does not exist")
     if out.suffix.lower() == ".xlsx":
@@ -63,14 +66,15 @@ def submissions(
         False, "--outstanding", help="List the returns due and not received instead."
     ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Date (YYYY-MM-DD) to judge by (default: the data's as-of date, "
-        "else today).",
+        None,
+        "--as-of",
+        help="Date (YYYY-MM-DD) to judge by (default: the data's as-of date, else today).",
     ),
     return_type: str | None = typer.Option(None, "--return-type", help="Only this return type."),
     sender: str | None = typer.Option(None, "--sender", help="Only this PSE or department code."),
     period: str | None = typer.Option(None, "--period", help="Only this period, e.g. 2024-25Q1."),
     limit: int = typer.Option(50, "--limit", min=1, help="Rows to show on screen."),
-    out: Path | None = typer.Option(None, "--out", help="Also write the list to a .csv/.xlsx."),
+    out: str | None = typer.Option(None, "--out", help="Also write the list to a .csv/.xlsx."),
 ) -> None:
     """List the returns received (current versions), or with --outstanding the missing ones."""
     if ctx.invoked_subcommand is not None:
@@ -107,7 +111,7 @@ def history(
     sender: str | None = typer.Option(None, "--sender", help="Only this PSE or department code."),
     period: str | None = typer.Option(None, "--period", help="Only this period, e.g. 2024-25Q1."),
     limit: int = typer.Option(50, "--limit", min=1, help="Rows to show on screen."),
-    out: Path | None = typer.Option(None, "--out", help="Also write the list to a .csv/.xlsx."),
+    out: str | None = typer.Option(None, "--out", help="Also write the list to a .csv/.xlsx."),
 ) -> None:
     """Every version of the matching returns, superseded ones included, oldest first."""
     kind = spec_for(return_type).return_type if return_type else None

@@ -43,7 +43,7 @@ def show(raw: Cell, limit: int = 80) -> str:
 
 
 def _decimal(raw: Cell) -> Decimal | None:
-    if isinstance(raw, bool) or isinstance(raw, date | datetime | time):
+    if isinstance(raw, bool | date | datetime | time):
         return None
     if isinstance(raw, int):
         return Decimal(raw)
@@ -96,7 +96,7 @@ def read_code(raw: Cell) -> Parsed:
         return None, None
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    if isinstance(raw, bool) or isinstance(raw, date | datetime | time | float):
+    if isinstance(raw, bool | date | datetime | time | float):
         return None, "is not a code"
     text = str(raw).strip().upper()
     if len(text) > MAX_CODE_LENGTH:

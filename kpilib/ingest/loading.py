@@ -114,14 +114,18 @@ def load_return(
         .limit(1)
     ).first()
     if previous is not None and previous.content_hash == digest:
-        return LoadResult("unchanged", previous.id, previous.version, None,
-                          received_at=previous.received_at, submitted_by=previous.submitted_by)  # fmt: skip
+        return LoadResult(
+            "unchanged",
+            previous.id,
+            previous.version,
+            None,
+            received_at=previous.received_at,
+            submitted_by=previous.submitted_by,
+        )
     actor = actor or current_actor()
     received_at = utc_now()
     if previous is not None:
-        connection.execute(
-            s.update().where(s.c.id == previous.id).values(status="superseded")
-        )
+        connection.execute(s.update().where(s.c.id == previous.id).values(status="superseded"))
     submission_id = connection.execute(
         s.insert().returning(s.c.id),
         {"return_type": prepared.return_type, "entity_id": prepared.entity_id,
@@ -196,8 +200,12 @@ def _delete_key_rows(connection: Connection, prepared: PreparedReturn, period_id
     return connection.execute(t.delete().where(*where)).rowcount or 0
 
 
-def _row_for_table(row: dict[str, Any], period_ids: dict[str, int],
-                   indicator_ids: dict[str, int], submission_id: int) -> dict[str, Any]:  # fmt: skip
+def _row_for_table(
+    row: dict[str, Any],
+    period_ids: dict[str, int],
+    indicator_ids: dict[str, int],
+    submission_id: int,
+) -> dict[str, Any]:
     out = {k: v for k, v in row.items() if k not in ("period_code", "indicator_code")}
     if "period_code" in row:
         out["period_id"] = period_ids[row["period_code"]]

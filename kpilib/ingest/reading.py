@@ -192,13 +192,13 @@ def _read_xlsx(
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception as error:  # noqa: BLE001 - any parser failure means "cannot read"
+    except Exception as error:  # any parser failure means "cannot read"
         raise FileReadError(f"is not a readable XLSX workbook ({_short(error)})") from None
     try:
         return _read_sheet(name, content, workbook, sheet, known)
     except FileReadError:
         raise
-    except Exception as error:  # noqa: BLE001 - a damaged sheet part, a bad cell
+    except Exception as error:  # a damaged sheet part, a bad cell
         raise FileReadError(f"has a sheet that cannot be read ({_short(error)})") from None
     finally:
         workbook.close()

@@ -93,9 +93,7 @@ def _pse_scope(checked: CheckedTable, lookup: ReferenceLookup, declared: Declare
         checked.error("--department applies to department returns; a PSE return takes --entity")
     code, source = resolve_code(checked, "entity_code", declared.entity, "--entity", "PSE")
     if code is None:
-        checked.error(
-            "the file names no PSE: add an entity_code column or give --entity CODE"
-        )
+        checked.error("the file names no PSE: add an entity_code column or give --entity CODE")
     entity = (
         find_code(checked, lookup.entities, code, source, "entity_code", "--entity", "PSE")
         if code
@@ -217,8 +215,7 @@ def prepare_pse_kpi(checked: CheckedTable, lookup: ReferenceLookup, declared: De
         due_date=schedule_for("pse_kpi").due_date(period),
     )  # fmt: skip
     prepared.rows = [
-        r | {"entity_id": entity_id, "district_id": None, "period_code": period.code}
-        for r in rows
+        r | {"entity_id": entity_id, "district_id": None, "period_code": period.code} for r in rows
     ]
     return prepared
 
@@ -300,8 +297,10 @@ def prepare_budget_extract(checked: CheckedTable, lookup: ReferenceLookup, decla
         if row["cost_centre_code"] is not None and centre is None:
             checked.error("no cost centre has this code", number, "cost_centre_code",
                           row["cost_centre_code"])  # fmt: skip
-        elif centre is not None and department_id is not None and (
-            centre.extra["department_id"] != department_id
+        elif (
+            centre is not None
+            and department_id is not None
+            and (centre.extra["department_id"] != department_id)
         ):
             owner = lookup.department_code(int(centre.extra["department_id"]))
             checked.error(
@@ -324,8 +323,13 @@ def prepare_budget_extract(checked: CheckedTable, lookup: ReferenceLookup, decla
     if scope is None:
         return None
     department_id, code, year = scope
-    prepared = PreparedReturn("budget_extract", "budget_lines", Period(year),
-                              department_id=department_id, scope_label=f"{code} {year}")  # fmt: skip
+    prepared = PreparedReturn(
+        "budget_extract",
+        "budget_lines",
+        Period(year),
+        department_id=department_id,
+        scope_label=f"{code} {year}",
+    )
     prepared.rows = [r | {"fiscal_year": year.start_year} for r in rows]
     return prepared
 
@@ -354,13 +358,23 @@ def prepare_revenue(checked: CheckedTable, lookup: ReferenceLookup, declared: De
                           row["revenue_head_code"])  # fmt: skip
         if head is None or month is None:
             continue
-        rows.append({"month": month, "revenue_head_id": head.id,
-                     **{k: row[k] for k in ("estimate", "revised_estimate", "receipts")}})  # fmt: skip
+        rows.append(
+            {
+                "month": month,
+                "revenue_head_id": head.id,
+                **{k: row[k] for k in ("estimate", "revised_estimate", "receipts")},
+            }
+        )
     if scope is None:
         return None
     department_id, code, year = scope
-    prepared = PreparedReturn("revenue", "revenue_lines", Period(year),
-                              department_id=department_id, scope_label=f"{code} {year}")  # fmt: skip
+    prepared = PreparedReturn(
+        "revenue",
+        "revenue_lines",
+        Period(year),
+        department_id=department_id,
+        scope_label=f"{code} {year}",
+    )
     prepared.rows = [
         r | {"fiscal_year": year.start_year, "department_id": department_id} for r in rows
     ]
@@ -464,9 +478,7 @@ def _check_known_indicator(checked: CheckedTable, lookup: ReferenceLookup, numbe
     return True
 
 
-PREPARERS: dict[
-    str, Callable[[CheckedTable, ReferenceLookup, Declared], PreparedReturn | None]
-] = {
+PREPARERS: dict[str, Callable[[CheckedTable, ReferenceLookup, Declared], PreparedReturn | None]] = {
     "pse_financial": prepare_pse_financial,
     "pse_kpi": prepare_pse_kpi,
     "budget_extract": prepare_budget_extract,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -88,24 +89,30 @@ class PseFinancialSchema(pa.DataFrameModel):
 
     entity_code: Series[str] = _entity()
     period: Series[str] = _quarter()
-    revenue: Series["Int64"] = _money("own revenue of the quarter", "152000000")
-    grants_subsidies: Series["Int64"] = _money("government grants and subsidies", "98000000")
-    operating_expenses: Series["Int64"] = _money("operating expenses", "231000000")
-    ebit: Series["Int64"] = _money("earnings before interest and tax", "19000000", signed=True)
-    interest_expense: Series["Int64"] = _money("interest expense", "4000000")
-    net_income: Series["Int64"] = _money("net income (loss negative)", "15000000", signed=True)
-    cash: Series["Int64"] = _money("cash and bank at quarter end", "310000000")
-    inventories: Series["Int64"] = _money("inventories", "12000000")
-    current_assets: Series["Int64"] = _money("current assets", "640000000")
-    current_liabilities: Series["Int64"] = _money("current liabilities", "420000000")
-    total_assets: Series["Int64"] = _money("total assets", "5200000000")
-    total_liabilities: Series["Int64"] = _money("total liabilities", "2100000000")
-    equity: Series["Int64"] = _money(
+    revenue: Series[pd.Int64Dtype] = _money("own revenue of the quarter", "152000000")
+    grants_subsidies: Series[pd.Int64Dtype] = _money("government grants and subsidies", "98000000")
+    operating_expenses: Series[pd.Int64Dtype] = _money("operating expenses", "231000000")
+    ebit: Series[pd.Int64Dtype] = _money(
+        "earnings before interest and tax", "19000000", signed=True
+    )
+    interest_expense: Series[pd.Int64Dtype] = _money("interest expense", "4000000")
+    net_income: Series[pd.Int64Dtype] = _money(
+        "net income (loss negative)", "15000000", signed=True
+    )
+    cash: Series[pd.Int64Dtype] = _money("cash and bank at quarter end", "310000000")
+    inventories: Series[pd.Int64Dtype] = _money("inventories", "12000000")
+    current_assets: Series[pd.Int64Dtype] = _money("current assets", "640000000")
+    current_liabilities: Series[pd.Int64Dtype] = _money("current liabilities", "420000000")
+    total_assets: Series[pd.Int64Dtype] = _money("total assets", "5200000000")
+    total_liabilities: Series[pd.Int64Dtype] = _money("total liabilities", "2100000000")
+    equity: Series[pd.Int64Dtype] = _money(
         "equity = total assets − total liabilities", "3100000000", signed=True
     )
-    retained_earnings: Series["Int64"] = _money("retained earnings", "-250000000", signed=True)
-    borrowings: Series["Int64"] = _money("borrowings (loans, bonds)", "300000000")
-    overdue_payables: Series["Int64"] = _money("payables past their due date", "45000000")
+    retained_earnings: Series[pd.Int64Dtype] = _money(
+        "retained earnings", "-250000000", signed=True
+    )
+    borrowings: Series[pd.Int64Dtype] = _money("borrowings (loans, bonds)", "300000000")
+    overdue_payables: Series[pd.Int64Dtype] = _money("payables past their due date", "45000000")
 
 
 class PseKpiSchema(pa.DataFrameModel):
@@ -133,12 +140,16 @@ class BudgetExtractSchema(pa.DataFrameModel):
     )
     economic_class_code: Series[str] = _field("code", "object head, e.g. A01", "A01")
     month: Series[str] = _field("period", "fiscal month, e.g. 2024-25M01 (July)", "2024-25M01")
-    original_budget: Series["Int64"] = _money("the month's share of the original budget", "5000000")
-    revised_budget: Series["Int64"] = _money("the month's share of the revised budget", "5200000")
-    released: Series["Int64"] = _money(
+    original_budget: Series[pd.Int64Dtype] = _money(
+        "the month's share of the original budget", "5000000"
+    )
+    revised_budget: Series[pd.Int64Dtype] = _money(
+        "the month's share of the revised budget", "5200000"
+    )
+    released: Series[pd.Int64Dtype] = _money(
         "released in the month (blank: not yet reported)", "5000000", nullable=True
     )
-    expended: Series["Int64"] = _money(
+    expended: Series[pd.Int64Dtype] = _money(
         "expended in the month (blank: not yet reported)", "4700000", nullable=True
     )
 
@@ -149,9 +160,13 @@ class RevenueSchema(pa.DataFrameModel):
     department_code: Series[str] = _department("ETN")
     revenue_head_code: Series[str] = _field("code", "revenue head code", "R-MVT")
     month: Series[str] = _field("period", "fiscal month, e.g. 2024-25M01 (July)", "2024-25M01")
-    estimate: Series["Int64"] = _money("the month's share of the budget estimate", "450000000")
-    revised_estimate: Series["Int64"] = _money("the month's share of the revised estimate", "430000000")
-    receipts: Series["Int64"] = _money(
+    estimate: Series[pd.Int64Dtype] = _money(
+        "the month's share of the budget estimate", "450000000"
+    )
+    revised_estimate: Series[pd.Int64Dtype] = _money(
+        "the month's share of the revised estimate", "430000000"
+    )
+    receipts: Series[pd.Int64Dtype] = _money(
         "received in the month (blank: not yet reported)", "410000000", nullable=True
     )
 
@@ -172,7 +187,9 @@ class IndicatorTargetsSchema(pa.DataFrameModel):
     district_code: Series[str] = _field(
         "code", "district code (blank: province-wide)", "", header="optional", nullable=True
     )
-    target: Series[float] = _field("number", "target (blank: none set)", "74.5", nullable=True, ge=0)
+    target: Series[float] = _field(
+        "number", "target (blank: none set)", "74.5", nullable=True, ge=0
+    )
     actual: Series[float] = _field(
         "number", "actual (blank: not yet measured)", "71.2", nullable=True, ge=0
     )

@@ -15,7 +15,7 @@ import pandas as pd
 
 from kpilib.errors import FiscalPeriodError
 from kpilib.fiscal import FiscalYear, Period
-from kpilib.ingest.lookups import CodeRow, ReferenceLookup
+from kpilib.ingest.lookups import CodeRow
 from kpilib.ingest.validation import CheckedTable
 
 #: The earliest fiscal year a return may cover; the latest is the year after the current one.

@@ -63,8 +63,19 @@ def load_received(
         current = current[current["sender"].str.upper() == sender.strip().upper()]
     if period:
         current = current[current["period_code"] == Period.parse(period).code]
-    columns = ["submission_id", "return_type", "sender", "period_code", "first_received_at",
-               "received_at", "due_date", "on_time", "version", "submitted_by", "row_count"]  # fmt: skip
+    columns = [
+        "submission_id",
+        "return_type",
+        "sender",
+        "period_code",
+        "first_received_at",
+        "received_at",
+        "due_date",
+        "on_time",
+        "version",
+        "submitted_by",
+        "row_count",
+    ]
     return current.sort_values("submission_id")[columns].reset_index(drop=True)
 
 
@@ -120,7 +131,9 @@ def load_history(
         query = query.where(s.c.return_type == return_type)
     if sender:
         code = sender.strip().upper()
-        query = query.where(sa.or_(sa.func.upper(e.c.code) == code, sa.func.upper(d.c.code) == code))
+        query = query.where(
+            sa.or_(sa.func.upper(e.c.code) == code, sa.func.upper(d.c.code) == code)
+        )
     if period:
         query = query.where(p.c.code == Period.parse(period).code)
     result = connection.execute(query)

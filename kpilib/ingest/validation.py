@@ -140,8 +140,7 @@ def _check_header(raw: RawTable, spec: ReturnSpec, checked: CheckedTable) -> dic
         )
     if unknown:
         checked.warn(
-            f"column(s) not part of a {spec.return_type} return were ignored: "
-            f"{', '.join(unknown)}",
+            f"column(s) not part of a {spec.return_type} return were ignored: {', '.join(unknown)}",
             raw.header_row,
         )
     return positions
@@ -216,8 +215,9 @@ def _check_duplicates(checked: CheckedTable) -> None:
         if any(v is None for v, name in zip(marker, key, strict=True) if name != "district_code"):
             continue  # an unreadable key cell is already an error
         if marker in seen:
-            shown = ", ".join(f"{n}={'' if v is None else v}" for n, v in zip(key, marker,
-                                                                          strict=True))
+            shown = ", ".join(
+                f"{n}={'' if v is None else v}" for n, v in zip(key, marker, strict=True)
+            )
             checked.error(f"repeats row {seen[marker]} ({shown}): each key may appear once",
                           int(number))  # fmt: skip
         else:
