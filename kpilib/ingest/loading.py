@@ -94,7 +94,7 @@ def ensure_fiscal_year(connection: Connection, year: FiscalYear) -> None:
 def _period_ids(connection: Connection, year: FiscalYear) -> dict[str, int]:
     p = table("periods")
     query = sa.select(p.c.code, p.c.id).where(p.c.fiscal_year == year.start_year)
-    return dict(connection.execute(query).tuples().all())
+    return {code: ident for code, ident in connection.execute(query)}
 
 
 def load_return(
@@ -175,7 +175,7 @@ def _register_indicators(connection: Connection, prepared: PreparedReturn) -> di
         return {}
     found = connection.execute(
         sa.select(i.c.code, i.c.id).where(sa.func.upper(i.c.code).in_(sorted(codes)))
-    ).tuples()
+    )
     return {code.upper(): ident for code, ident in found}
 
 
