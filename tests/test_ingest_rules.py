@@ -4,7 +4,6 @@ names file, row, column and value, and a database left exactly as it was."""
 from __future__ import annotations
 
 import pytest
-
 from ingest_helpers import (
     BUDGET_HEADER,
     FINANCIAL_HEADER,
@@ -96,9 +95,7 @@ def test_duplicate_keys_inside_a_file(engine, tmp_path):
 )  # fmt: skip
 def test_unknown_or_misplaced_codes_in_a_budget_extract(engine, tmp_path, rows, column, reason):
     outcome = rejected(engine, budget_file(tmp_path, rows=rows))
-    assert any(i.column == column and reason in i.reason for i in outcome.errors), messages(
-        outcome
-    )
+    assert any(i.column == column and reason in i.reason for i in outcome.errors), messages(outcome)
 
 
 def test_period_must_match_the_declared_period(engine, tmp_path):
@@ -189,7 +186,9 @@ def test_pse_kpi_rules(engine, tmp_path):
 
 
 def test_indicator_targets_rules_and_new_definitions_kept_as_text(engine, tmp_path):
-    header = "indicator_code,period,district_code,target,actual,indicator_name,unit,direction,frequency"
+    header = (
+        "indicator_code,period,district_code,target,actual,indicator_name,unit,direction,frequency"
+    )
     bad = write(tmp_path, "bad.csv", f"{header}\nHLT-IMM,2024-25,,70,60,,,,\n"
                                      "HLT-IMM,2024-25Q1,XXX,70,60,,,,\n"
                                      "HLT-NEW,2024-25,,1,1,,,,\n")  # fmt: skip
