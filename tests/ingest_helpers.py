@@ -32,8 +32,10 @@ def build_reference(url: str) -> Engine:
     """Two departments, two PSEs, three cost centres, heads, indicators, FY 2023-24/2024-25."""
     engine = connect(url)
     with engine.begin() as c:
-        insert_rows(c, "departments", [{"id": 1, "code": "HLT", "name": "Health"},
-                                       {"id": 2, "code": "HED", "name": "Higher Education"}])  # fmt: skip
+        insert_rows(c, "departments", [
+            {"id": 1, "code": "HLT", "name": "Health"},
+            {"id": 2, "code": "HED", "name": "Higher Education"},
+        ])  # fmt: skip
         insert_rows(c, "districts", [{"id": 1, "code": "PSH", "name": "Peshawar"}])
         insert_rows(c, "entities", [
             {"id": 1, "code": "UNI-001", "name": "Demo University", "category": "university",
