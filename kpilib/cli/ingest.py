@@ -108,6 +108,11 @@ def ingest(
     for outcome in outcomes:
         if outcome.detail:
             console.print(Text(f"{outcome.file}: {outcome.detail}"))
+    counts = {s: sum(o.status == s for o in outcomes) for s in _STATUS}
+    console.print(
+        f"{len(outcomes)} file(s): {counts['loaded']} loaded, {counts['unchanged']} unchanged, "
+        f"{counts['valid']} valid (dry run), {counts['rejected']} rejected"
+    )
     rejected = [(p, o) for p, o in zip(paths, outcomes, strict=True) if o.status == "rejected"]
     if rejected:
         for written in _write_reports(rejected, Path(report) if report else None):
