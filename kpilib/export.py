@@ -72,6 +72,7 @@ def write_xlsx(
     Text cells are neutralised and written as text (never as formulas); numbers stay numeric.
     """
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     if isinstance(sheets, pd.DataFrame):
         sheets = {sheet_name: sheets}
@@ -83,7 +84,7 @@ def write_xlsx(
         for row in neutralise_frame(frame).itertuples(index=False):
             sheet.append([_xlsx_value(v) for v in row])
         for cell in sheet[1]:
-            cell.font = cell.font.copy(bold=True)
+            cell.font = Font(bold=True)
     path = Path(path)
     workbook.save(path)
     return path

@@ -97,7 +97,7 @@ def reference_url(sqlite_url):
 
 
 @settings(max_examples=70, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(file=FILES)
 def test_any_file_ends_in_a_load_or_a_clear_error(reference_url, tmp_path_factory, file):
     suffix, content = file

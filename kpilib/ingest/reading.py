@@ -146,7 +146,8 @@ def _read_csv(name: str, content: bytes, encoding: str | None) -> RawTable:
     text, used, notes = _decode(content, encoding)
     if "\x00" in text:
         raise FileReadError("contains NUL bytes: it is not a CSV text file nor an XLSX workbook")
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    lines = (line for line in text.lstrip("\ufeff").splitlines() if line.strip())
+    first_line = next(lines, "")
     delimiter = ","
     if "," not in first_line:
         delimiter = ";" if ";" in first_line else "\t" if "\t" in first_line else ","
