@@ -85,5 +85,5 @@ def test_xlsx_sheet_choice_is_reported_and_formulas_stay_text(tmp_path):
     assert raw.rows == [(3, ["MTI-BOR", "=SUM(A1:A2)"])]
     cover = read_file(path, max_bytes=LIMIT, sheet="Cover")
     assert cover.sheet == "Cover" and "as asked" in cover.notes[0]
-    with pytest.raises(FileReadError, match="no sheet 'Nope'.*Cover, Data"):
+    with pytest.raises(FileReadError, match=r"no sheet 'Nope'.*Cover, Data"):
         read_file(path, max_bytes=LIMIT, sheet="Nope")

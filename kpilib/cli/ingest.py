@@ -93,6 +93,7 @@ def ingest(
         sheet=sheet, encoding=encoding, max_mb=max_mb, dry_run=dry_run,
     )  # fmt: skip
     paths = [Path(f) for f in files]
+    report_path = _check_report_path(Path(report), paths) if report else None
     engine = connect(database_url_of(ctx), read_only=dry_run)
     outcomes: list[FileOutcome] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), console=console,
@@ -115,7 +116,7 @@ def ingest(
     )
     rejected = [(p, o) for p, o in zip(paths, outcomes, strict=True) if o.status == "rejected"]
     if rejected:
-        for written in _write_reports(rejected, Path(report) if report else None):
+        for written in _write_reports(rejected, report_path):
             console.print(f"Error report: {escape(str(written))}")
         raise typer.Exit(1)
 
@@ -154,15 +155,21 @@ def _summary_table(outcomes: list[FileOutcome], dry_run: bool) -> Table:
     return summary
 
 
+def _check_report_path(report: Path, inputs: list[Path]) -> Path:
+    """Refuse a report path that is not a CSV, is one of the inputs, or has no folder — before
+    any file is loaded."""
+    if report.suffix.lower() != ".csv":
+        raise ReportPathError(report, "the error report is a CSV file: name it *.csv")
+    if any(report.resolve() == p.resolve() for p in inputs):
+        raise ReportPathError(report, "that is one of the input files")
+    if not report.parent.is_dir():
+        raise ReportPathError(report, f"the folder {report.parent} does not exist")
+    return report
+
+
 def _write_reports(rejected: list[tuple[Path, FileOutcome]], report: Path | None) -> list[Path]:
     issues: list[Issue] = [i for _, o in rejected for i in o.issues]
     if report is not None:
-        if report.suffix.lower() != ".csv":
-            raise ReportPathError(report, "the error report is a CSV file: name it *.csv")
-        if any(report.resolve() == p.resolve() for p, _ in rejected):
-            raise ReportPathError(report, "that is one of the input files")
-        if not report.parent.is_dir():
-            raise ReportPathError(report, f"the folder {report.parent} does not exist")
         return [write_issue_report(issues, report)]
     written = []
     for path, outcome in rejected:
