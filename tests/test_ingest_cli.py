@@ -88,3 +88,11 @@ def test_submissions_received_outstanding_and_history(tmp_path, sqlite_url):
     assert history.exit_code == 0 and "fin.csv" in history.output and "accepted" in history.output
     bad = invoke(sqlite_url, "submissions", "--as-of", "yesterday")
     assert bad.exit_code == 2
+
+
+def test_a_missing_file_is_rejected_without_writing_anywhere(tmp_path, sqlite_url):
+    build_reference(sqlite_url)
+    missing = tmp_path / "absent" / "x.csv"
+    result = invoke(sqlite_url, "ingest", str(missing))
+    assert result.exit_code == 1 and "cannot be opened" in result.output
+    assert list(tmp_path.rglob("*.errors.csv")) == []

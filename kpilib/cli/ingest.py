@@ -173,7 +173,7 @@ def _write_reports(rejected: list[tuple[Path, FileOutcome]], report: Path | None
         return [write_issue_report(issues, report)]
     written = []
     for path, outcome in rejected:
-        if not path.parent.is_dir():
+        if not path.is_file():
             continue  # the file itself could not be found; its error was printed
         target = safe_output_path(path.parent, f"{path.name}.errors.csv")
         try:
