@@ -43,3 +43,21 @@ class DemoBuildError(KpiError):
 
 class FiscalPeriodError(KpiError, ValueError):
     """A fiscal year or period label is malformed or out of range."""
+
+
+class SubmissionError(KpiError):
+    """A submission (a return file) cannot be handled as asked: unknown return type, bad option."""
+
+
+class ReturnTypeError(SubmissionError, ValueError):
+    """A return type name that kpi-suite does not know."""
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"Unknown return type {name!r}: use one of {', '.join(known)}.")
+
+
+class ReportPathError(SubmissionError):
+    """An error report or template cannot be written where it was asked to go."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"Cannot write {path}: {reason}.")

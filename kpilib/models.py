@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -197,6 +198,24 @@ class Submission(Base):
     file_name: Mapped[str | None] = mapped_column(String(500))
     row_count: Mapped[int] = mapped_column(Integer)
     submitted_by: Mapped[str] = mapped_column(String(200))
+
+
+class SubmissionFile(Base):
+    """The file a submission arrived in, kept byte for byte (so a superseded version stays whole).
+
+    ``sheet`` is the worksheet that was read (xlsx) and ``encoding`` how a CSV was decoded.
+    """
+
+    __tablename__ = "submission_files"
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id"), primary_key=True, autoincrement=False
+    )
+    file_name: Mapped[str] = mapped_column(String(500))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    file_format: Mapped[str] = mapped_column(String(8))
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class BudgetLine(Base):
@@ -433,6 +452,7 @@ DATA_TABLES = (
     "cost_centres",
     "economic_classes",
     "submissions",
+    "submission_files",
     "budget_lines",
     "revenue_heads",
     "revenue_lines",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 from kpilib.database import connect
 from kpilib.demo import build_demo
@@ -22,6 +23,12 @@ POSTGRES_ADMIN_URL = sa.make_url(
     os.environ.get("KPI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ).set(drivername="postgresql+psycopg")
 REQUIRE_POSTGRES = os.environ.get("KPI_REQUIRE_POSTGRES") == "1"
+
+# No test measures time: Hypothesis' per-example deadline only makes a busy machine flaky.
+settings.register_profile(
+    "kpi", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("kpi")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,183 @@
+"""``kpi template`` and ``kpi ingest``: blank returns, and loading submitted files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+from kpilib.cli.app import app, console, database_url_of
+from kpilib.database import connect
+from kpilib.errors import ReportPathError
+from kpilib.export import safe_output_path
+from kpilib.ingest import IngestOptions, ingest_file, spec_for
+from kpilib.ingest.reading import DEFAULT_MAX_MB
+from kpilib.ingest.report import FileOutcome, Issue, write_issue_report
+from kpilib.ingest.schemas import RETURN_SPECS
+from kpilib.ingest.templates import TEMPLATE_FORMATS, write_template
+
+ISSUES_SHOWN_PER_FILE = 20
+RETURN_TYPE_HELP = "Return type: " + ", ".join(RETURN_SPECS) + "."
+
+
+@app.command("template")
+def template(
+    return_type: str = typer.Argument(..., help=RETURN_TYPE_HELP),
+    file_format: str = typer.Option(
+        "xlsx", "--format", help="csv, xlsx (with an Instructions sheet) or md (README table)."
+    ),
+    out: str | None = typer.Option(
+        None, "--out", help="File to write (default: RETURN_TYPE.FORMAT in the working folder)."
+    ),
+) -> None:
+    """Write a blank return template: the header row and one example row to replace."""
+    spec = spec_for(return_type)
+    if file_format not in TEMPLATE_FORMATS:
+        raise typer.BadParameter(
+            f"{file_format!r}: use one of {', '.join(TEMPLATE_FORMATS)}", param_hint="--format"
+        )
+    target = Path(out) if out else Path(f"{spec.return_type}.{file_format}")
+    if not target.parent.is_dir():
+        raise ReportPathError(target, f"the folder {target.parent} does not exist")
+    write_template(spec.return_type, file_format, target)
+    console.print(f"Template for {spec.title} ({spec.return_type}): {escape(str(target))}")
+
+
+@app.command("ingest")
+def ingest(
+    ctx: typer.Context,
+    files: Annotated[list[str], typer.Argument(help="CSV or XLSX return files.")],
+    return_type: str | None = typer.Option(
+        None, "--return-type", help=RETURN_TYPE_HELP + " Default: told from the header."
+    ),
+    entity: str | None = typer.Option(
+        None, "--entity", help="PSE code of a PSE return (where the file has no entity_code)."
+    ),
+    department: str | None = typer.Option(
+        None, "--department", help="Department code of a department return."
+    ),
+    period: str | None = typer.Option(
+        None,
+        "--period",
+        help="Quarter of a PSE return (2024-25Q1) or year of a department return (2024-25).",
+    ),
+    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet to read."),
+    encoding: str | None = typer.Option(
+        None, "--encoding", help="CSV encoding, e.g. cp1252 (default: UTF-8, else cp1252)."
+    ),
+    max_mb: float | None = typer.Option(
+        None,
+        "--max-mb",
+        min=0.001,
+        envvar="KPI_INGEST_MAX_MB",
+        help=f"Refuse files larger than this many MB (default {DEFAULT_MAX_MB:g}).",
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate only; load nothing."),
+    report: str | None = typer.Option(
+        None,
+        "--report",
+        help="Write all errors to this CSV (default: FILE.errors.csv beside each rejected file).",
+    ),
+) -> None:
+    """Validate return files and load each one in one transaction (a file with any error loads
+    nothing). Exit code 1 when any file was rejected."""
+    if return_type is not None:
+        spec_for(return_type)  # an unknown type is a usage error before any file is read
+    options = IngestOptions(
+        return_type=return_type, entity=entity, department=department, period=period,
+        sheet=sheet, encoding=encoding, max_mb=max_mb, dry_run=dry_run,
+    )  # fmt: skip
+    paths = [Path(f) for f in files]
+    report_path = _check_report_path(Path(report), paths) if report else None
+    engine = connect(database_url_of(ctx), read_only=dry_run)
+    outcomes: list[FileOutcome] = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), console=console,
+                  transient=True, disable=len(files) < 2) as bar:  # fmt: skip
+        task = bar.add_task("Ingesting", total=len(paths))
+        for path in paths:
+            bar.update(task, description=f"Ingesting {escape(path.name)}")
+            outcomes.append(ingest_file(engine, path, options))
+            bar.advance(task)
+    for outcome in outcomes:
+        _print_issues(outcome)
+    console.print(_summary_table(outcomes, dry_run))
+    for outcome in outcomes:
+        if outcome.detail:
+            console.print(Text(f"{outcome.file}: {outcome.detail}"))
+    counts = {s: sum(o.status == s for o in outcomes) for s in _STATUS}
+    console.print(
+        f"{len(outcomes)} file(s): {counts['loaded']} loaded, {counts['unchanged']} unchanged, "
+        f"{counts['valid']} valid (dry run), {counts['rejected']} rejected"
+    )
+    rejected = [(p, o) for p, o in zip(paths, outcomes, strict=True) if o.status == "rejected"]
+    if rejected:
+        for written in _write_reports(rejected, report_path):
+            console.print(f"Error report: {escape(str(written))}")
+        raise typer.Exit(1)
+
+
+def _print_issues(outcome: FileOutcome) -> None:
+    issues = outcome.errors + outcome.warnings
+    if not issues:
+        return
+    console.print(Text(f"{outcome.file}:", style="bold"))
+    for issue in issues[:ISSUES_SHOWN_PER_FILE]:
+        style = "red" if issue.severity == "error" else "yellow"
+        line = Text(f"  {issue.severity}: ", style=style)
+        line.append(issue.message())
+        console.print(line)
+    if len(issues) > ISSUES_SHOWN_PER_FILE:
+        console.print(f"  … and {len(issues) - ISSUES_SHOWN_PER_FILE} more (see the error report)")
+
+
+_STATUS = {
+    "loaded": "[green]loaded[/]",
+    "unchanged": "[cyan]unchanged[/]",
+    "valid": "[green]valid[/]",
+    "rejected": "[bold red]rejected[/]",
+}
+
+
+def _summary_table(outcomes: list[FileOutcome], dry_run: bool) -> Table:
+    title = "Dry run: nothing was loaded" if dry_run else "Ingestion summary"
+    summary = Table("File", "Return", "For", "Rows", "Accepted", "Rejected", "Warnings",
+                    "Result", title=title)  # fmt: skip
+    for o in outcomes:
+        result = _STATUS[o.status]
+        summary.add_row(Text(o.file), Text(o.return_type or "?"), Text(o.scope), f"{o.rows:,}",
+                        f"{o.accepted_rows:,}", f"{o.rejected_rows:,}", f"{len(o.warnings):,}",
+                        result)  # fmt: skip
+    return summary
+
+
+def _check_report_path(report: Path, inputs: list[Path]) -> Path:
+    """Refuse a report path that is not a CSV, is one of the inputs, or has no folder — before
+    any file is loaded."""
+    if report.suffix.lower() != ".csv":
+        raise ReportPathError(report, "the error report is a CSV file: name it *.csv")
+    if any(report.resolve() == p.resolve() for p in inputs):
+        raise ReportPathError(report, "that is one of the input files")
+    if not report.parent.is_dir():
+        raise ReportPathError(report, f"the folder {report.parent} does not exist")
+    return report
+
+
+def _write_reports(rejected: list[tuple[Path, FileOutcome]], report: Path | None) -> list[Path]:
+    issues: list[Issue] = [i for _, o in rejected for i in o.issues]
+    if report is not None:
+        return [write_issue_report(issues, report)]
+    written = []
+    for path, outcome in rejected:
+        if not path.is_file():
+            continue  # the file itself could not be found; its error was printed
+        target = safe_output_path(path.parent, f"{path.name}.errors.csv")
+        try:
+            written.append(write_issue_report(outcome.issues, target))
+        except OSError as error:
+            raise ReportPathError(target, error.strerror or str(error)) from None
+    return written

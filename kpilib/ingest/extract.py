@@ -1,0 +1,98 @@
+"""Write the data the database holds for one return key back in that return's file shape.
+
+Used to prove that the demo province passes the same validation as real submissions (its data,
+exported as return files, must validate without errors) and to hand a sender the current
+version of a return to correct.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kpilib.fiscal import Period
+from kpilib.ingest.schemas import spec_for
+from kpilib.models import PSE_FINANCIAL_LINES
+from kpilib.store import table
+
+
+def _month_code(fiscal_year: int, month: int) -> str:
+    from kpilib.fiscal import FiscalYear
+
+    return Period(FiscalYear(fiscal_year), "month", int(month)).code
+
+
+def load_return_frame(connection: Connection, return_type: str, sender_code: str,
+                      period_code: str) -> pd.DataFrame:  # fmt: skip
+    """The rows of one return key (PSE or department code, quarter or fiscal-year code) with the
+    return's columns, in the order of its schema; values as the file would hold them."""
+    spec = spec_for(return_type)
+    period = Period.parse(period_code)
+    p = table("periods")
+    if return_type == "pse_financial":
+        f, e = table("pse_financials"), table("entities")
+        query = (
+            sa.select(e.c.code.label("entity_code"), p.c.code.label("period"),
+                      *(f.c[line] for line in PSE_FINANCIAL_LINES))
+            .join(e, e.c.id == f.c.entity_id).join(p, p.c.id == f.c.period_id)
+            .where(e.c.code == sender_code, p.c.code == period.code)
+        )  # fmt: skip
+    elif return_type == "pse_kpi":
+        v, e, i = table("indicator_values"), table("entities"), table("indicators")
+        query = (
+            sa.select(e.c.code.label("entity_code"), p.c.code.label("period"),
+                      i.c.code.label("indicator_code"), v.c.target, v.c.actual)
+            .join(e, e.c.id == v.c.entity_id).join(p, p.c.id == v.c.period_id)
+            .join(i, i.c.id == v.c.indicator_id)
+            .where(e.c.code == sender_code, p.c.code == period.code).order_by(i.c.code)
+        )  # fmt: skip
+    elif return_type == "budget_extract":
+        b, d, c, x = (table(n) for n in ("budget_lines", "departments", "cost_centres",
+                                         "economic_classes"))  # fmt: skip
+        query = (
+            sa.select(d.c.code.label("department_code"), c.c.code.label("cost_centre_code"),
+                      b.c.budget_type, x.c.code.label("economic_class_code"), b.c.fiscal_year,
+                      b.c.month, b.c.original_budget, b.c.revised_budget, b.c.released,
+                      b.c.expended)
+            .join(d, d.c.id == b.c.department_id).join(c, c.c.id == b.c.cost_centre_id)
+            .join(x, x.c.id == b.c.economic_class_id)
+            .where(d.c.code == sender_code, b.c.fiscal_year == period.fiscal_year.start_year)
+            .order_by(c.c.code, b.c.budget_type, x.c.code, b.c.month)
+        )  # fmt: skip
+    elif return_type == "revenue":
+        r, d, h = table("revenue_lines"), table("departments"), table("revenue_heads")
+        query = (
+            sa.select(d.c.code.label("department_code"), h.c.code.label("revenue_head_code"),
+                      r.c.fiscal_year, r.c.month, r.c.estimate, r.c.revised_estimate,
+                      r.c.receipts)
+            .join(d, d.c.id == r.c.department_id).join(h, h.c.id == r.c.revenue_head_id)
+            .where(d.c.code == sender_code, r.c.fiscal_year == period.fiscal_year.start_year)
+            .order_by(h.c.code, r.c.month)
+        )  # fmt: skip
+    else:
+        v, d, i, s = (table(n) for n in ("indicator_values", "departments", "indicators",
+                                         "districts"))  # fmt: skip
+        query = (
+            sa.select(d.c.code.label("department_code"), i.c.code.label("indicator_code"),
+                      p.c.code.label("period"), s.c.code.label("district_code"), v.c.target,
+                      v.c.actual)
+            .join(i, i.c.id == v.c.indicator_id).join(d, d.c.id == i.c.department_id)
+            .join(p, p.c.id == v.c.period_id).outerjoin(s, s.c.id == v.c.district_id)
+            .where(d.c.code == sender_code, v.c.entity_id.is_(None),
+                   p.c.fiscal_year == period.fiscal_year.start_year)
+            .order_by(i.c.code, p.c.start_date, p.c.kind, s.c.code)
+        )  # fmt: skip
+    result = connection.execute(query)
+    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    if "month" in frame.columns and "fiscal_year" in frame.columns:
+        frame["month"] = [_month_code(y, m) for y, m in zip(frame["fiscal_year"], frame["month"],
+                                                             strict=True)]  # fmt: skip
+        frame = frame.drop(columns="fiscal_year")
+    for column in spec.columns:
+        if column.kind == "money" and column.name in frame.columns:
+            frame[column.name] = pd.array(
+                [None if v is None or pd.isna(v) else int(v) for v in frame[column.name]],
+                dtype="Int64",
+            )
+    return frame.reindex(columns=[c for c in spec.column_names if c in frame.columns])

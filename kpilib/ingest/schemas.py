@@ -1,0 +1,345 @@
+"""The return types and their documented schemas (pandera models).
+
+Each return type is one :class:`ReturnSpec`: who sends it (a PSE or a department), which period
+one file covers (a fiscal quarter or a fiscal year), its pandera ``DataFrameModel`` and the
+columns that identify a row. Every column of a model carries, in its field ``metadata``:
+
+* ``kind``: how a cell is read: ``code``, ``period``, ``money`` (whole rupees), ``number``,
+  ``choice`` or ``text``;
+* ``header``: ``required`` (the column must be in the file) or ``optional``;
+* ``example``: the value shown in the template's example row.
+
+Cell conversion (and its plain-language errors) happens first, in :mod:`kpilib.ingest.cells`;
+the pandera model then checks the typed values (blanks, signs, allowed choices). The README's
+"Submitting data" tables are generated from these models (:func:`render_schema_markdown`) and a
+test keeps them equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from kpilib.errors import ReturnTypeError
+from kpilib.models import BUDGET_TYPES, INDICATOR_DIRECTIONS, INDICATOR_FREQUENCIES
+
+Kind = Literal["code", "period", "money", "number", "choice", "text"]
+
+
+def _field(
+    kind: Kind,
+    description: str,
+    example: str,
+    *,
+    header: str = "required",
+    nullable: bool = False,
+    **checks: Any,
+) -> Any:
+    return pa.Field(
+        description=description,
+        nullable=nullable,
+        metadata={"kind": kind, "header": header, "example": example},
+        **checks,
+    )
+
+
+def _entity(example: str = "UNI-001") -> Any:
+    return _field(
+        "code",
+        "PSE code; blank or absent: the --entity given to `kpi ingest`",
+        example,
+        header="optional",
+        nullable=True,
+    )
+
+
+def _department(example: str) -> Any:
+    return _field(
+        "code",
+        "department code; blank or absent: the --department given, or the department of the "
+        "codes in the file",
+        example,
+        header="optional",
+        nullable=True,
+    )
+
+
+def _quarter() -> Any:
+    return _field(
+        "period",
+        "fiscal quarter, e.g. 2024-25Q1; blank or absent: the --period given",
+        "2024-25Q1",
+        header="optional",
+        nullable=True,
+    )
+
+
+def _money(description: str, example: str, *, nullable: bool = False, signed: bool = False) -> Any:
+    checks = {} if signed else {"ge": 0}
+    return _field("money", description, example, nullable=nullable, **checks)
+
+
+class PseFinancialSchema(pa.DataFrameModel):
+    """PSE quarterly financial return: one row, the quarter's income statement (flows) and the
+    balance sheet at the quarter's end, in whole rupees."""
+
+    entity_code: Series[str] = _entity()
+    period: Series[str] = _quarter()
+    revenue: Series[pd.Int64Dtype] = _money("own revenue of the quarter", "152000000")
+    grants_subsidies: Series[pd.Int64Dtype] = _money("government grants and subsidies", "98000000")
+    operating_expenses: Series[pd.Int64Dtype] = _money("operating expenses", "231000000")
+    ebit: Series[pd.Int64Dtype] = _money(
+        "earnings before interest and tax", "19000000", signed=True
+    )
+    interest_expense: Series[pd.Int64Dtype] = _money("interest expense", "4000000")
+    net_income: Series[pd.Int64Dtype] = _money(
+        "net income (loss negative)", "15000000", signed=True
+    )
+    cash: Series[pd.Int64Dtype] = _money("cash and bank at quarter end", "310000000")
+    inventories: Series[pd.Int64Dtype] = _money("inventories", "12000000")
+    current_assets: Series[pd.Int64Dtype] = _money("current assets", "640000000")
+    current_liabilities: Series[pd.Int64Dtype] = _money("current liabilities", "420000000")
+    total_assets: Series[pd.Int64Dtype] = _money("total assets", "5200000000")
+    total_liabilities: Series[pd.Int64Dtype] = _money("total liabilities", "2100000000")
+    equity: Series[pd.Int64Dtype] = _money(
+        "equity = total assets − total liabilities", "3100000000", signed=True
+    )
+    retained_earnings: Series[pd.Int64Dtype] = _money(
+        "retained earnings", "-250000000", signed=True
+    )
+    borrowings: Series[pd.Int64Dtype] = _money("borrowings (loans, bonds)", "300000000")
+    overdue_payables: Series[pd.Int64Dtype] = _money("payables past their due date", "45000000")
+
+
+class PseKpiSchema(pa.DataFrameModel):
+    """PSE operational KPI return: one row per entity-level indicator for the quarter."""
+
+    entity_code: Series[str] = _entity("MTI-001")
+    period: Series[str] = _quarter()
+    indicator_code: Series[str] = _field("code", "entity-level indicator code", "MTI-BOR")
+    target: Series[float] = _field(
+        "number", "target for the quarter (blank: none set)", "80", nullable=True, ge=0
+    )
+    actual: Series[float] = _field(
+        "number", "actual for the quarter (blank: not measured)", "76.5", nullable=True, ge=0
+    )
+
+
+class BudgetExtractSchema(pa.DataFrameModel):
+    """Department budget and expenditure extract (IFMIS shape): one row per cost centre × budget
+    type × economic head × month, amounts in whole rupees (that month's flow)."""
+
+    department_code: Series[str] = _department("HLT")
+    cost_centre_code: Series[str] = _field("code", "IFMIS cost centre (DDO) code", "HLT00001")
+    budget_type: Series[str] = _field(
+        "choice", "current or development", "current", isin=list(BUDGET_TYPES)
+    )
+    economic_class_code: Series[str] = _field("code", "object head, e.g. A01", "A01")
+    month: Series[str] = _field("period", "fiscal month, e.g. 2024-25M01 (July)", "2024-25M01")
+    original_budget: Series[pd.Int64Dtype] = _money(
+        "the month's share of the original budget", "5000000"
+    )
+    revised_budget: Series[pd.Int64Dtype] = _money(
+        "the month's share of the revised budget", "5200000"
+    )
+    released: Series[pd.Int64Dtype] = _money(
+        "released in the month (blank: not yet reported)", "5000000", nullable=True
+    )
+    expended: Series[pd.Int64Dtype] = _money(
+        "expended in the month (blank: not yet reported)", "4700000", nullable=True
+    )
+
+
+class RevenueSchema(pa.DataFrameModel):
+    """Revenue estimates and receipts: one row per revenue head × month, whole rupees."""
+
+    department_code: Series[str] = _department("ETN")
+    revenue_head_code: Series[str] = _field("code", "revenue head code", "R-MVT")
+    month: Series[str] = _field("period", "fiscal month, e.g. 2024-25M01 (July)", "2024-25M01")
+    estimate: Series[pd.Int64Dtype] = _money(
+        "the month's share of the budget estimate", "450000000"
+    )
+    revised_estimate: Series[pd.Int64Dtype] = _money(
+        "the month's share of the revised estimate", "430000000"
+    )
+    receipts: Series[pd.Int64Dtype] = _money(
+        "received in the month (blank: not yet reported)", "410000000", nullable=True
+    )
+
+
+class IndicatorTargetsSchema(pa.DataFrameModel):
+    """Indicator definitions and targets: a department's province-level indicators, one row per
+    indicator × period (× district), with target and actual. A new indicator code is registered
+    when all four definition columns are filled."""
+
+    department_code: Series[str] = _department("HLT")
+    indicator_code: Series[str] = _field("code", "indicator code", "HLT-IMM")
+    period: Series[str] = _field(
+        "period",
+        "2024-25 (annual), 2024-25Q1 (quarterly) or 2024-25M01 (monthly), as the indicator's "
+        "frequency",
+        "2024-25Q1",
+    )
+    district_code: Series[str] = _field(
+        "code", "district code (blank: province-wide)", "", header="optional", nullable=True
+    )
+    target: Series[float] = _field(
+        "number", "target (blank: none set)", "74.5", nullable=True, ge=0
+    )
+    actual: Series[float] = _field(
+        "number", "actual (blank: not yet measured)", "71.2", nullable=True, ge=0
+    )
+    indicator_name: Series[str] = _field(
+        "text", "name (new indicators)", "", header="optional", nullable=True
+    )
+    unit: Series[str] = _field(
+        "text", "unit, e.g. % (new indicators)", "", header="optional", nullable=True
+    )
+    direction: Series[str] = _field(
+        "choice",
+        "higher_is_better or lower_is_better (new indicators)",
+        "",
+        header="optional",
+        nullable=True,
+        isin=list(INDICATOR_DIRECTIONS),
+    )
+    frequency: Series[str] = _field(
+        "choice",
+        "monthly, quarterly or annual (new indicators)",
+        "",
+        header="optional",
+        nullable=True,
+        isin=list(INDICATOR_FREQUENCIES),
+    )
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a return as read from its pandera model."""
+
+    name: str
+    kind: Kind
+    required: bool
+    nullable: bool
+    description: str
+    example: str
+    choices: tuple[str, ...] = ()
+    non_negative: bool = False
+
+
+@dataclass(frozen=True)
+class ReturnSpec:
+    """A return type: sender, period covered by one file, schema and row key."""
+
+    return_type: str
+    title: str
+    sender: Literal["entity", "department"]
+    period_kind: Literal["quarter", "year"]
+    model: type[pa.DataFrameModel]
+    key: tuple[str, ...]
+    period_column: str
+
+    @property
+    def columns(self) -> tuple[ColumnSpec, ...]:
+        return _columns_of(self.model)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _columns_of(model: type[pa.DataFrameModel]) -> tuple[ColumnSpec, ...]:
+    specs = []
+    for name, column in model.to_schema().columns.items():
+        meta = column.metadata or {}
+        choices: tuple[str, ...] = ()
+        non_negative = False
+        for check in column.checks:
+            stats = check.statistics or {}
+            if check.name == "isin":
+                choices = tuple(stats["allowed_values"])
+            if check.name == "greater_than_or_equal_to" and stats.get("min_value") == 0:
+                non_negative = True
+        specs.append(
+            ColumnSpec(
+                name=name,
+                kind=meta["kind"],
+                required=meta["header"] == "required",
+                nullable=column.nullable,
+                description=column.description or "",
+                example=meta["example"],
+                choices=choices,
+                non_negative=non_negative,
+            )
+        )
+    return tuple(specs)
+
+
+RETURN_SPECS: dict[str, ReturnSpec] = {
+    spec.return_type: spec
+    for spec in (
+        ReturnSpec("pse_financial", "PSE quarterly financial return", "entity", "quarter",
+                   PseFinancialSchema, (), "period"),
+        ReturnSpec("pse_kpi", "PSE operational KPI return", "entity", "quarter", PseKpiSchema,
+                   ("indicator_code",), "period"),
+        ReturnSpec("budget_extract", "Department budget and expenditure extract (IFMIS)",
+                   "department", "year", BudgetExtractSchema,
+                   ("cost_centre_code", "budget_type", "economic_class_code", "month"), "month"),
+        ReturnSpec("revenue", "Revenue estimates and receipts", "department", "year",
+                   RevenueSchema, ("revenue_head_code", "month"), "month"),
+        ReturnSpec("indicator_targets", "Indicator definitions and targets", "department",
+                   "year", IndicatorTargetsSchema, ("indicator_code", "period", "district_code"),
+                   "period"),
+    )
+}  # fmt: skip
+
+
+def spec_for(return_type: str) -> ReturnSpec:
+    """The spec of a return type name (``pse_financial``, ``pse_kpi``, ``budget_extract``,
+    ``revenue``, ``indicator_targets``); :class:`ReturnTypeError` for any other name."""
+    try:
+        return RETURN_SPECS[str(return_type).strip().lower().replace("-", "_")]
+    except KeyError:
+        raise ReturnTypeError(str(return_type), tuple(RETURN_SPECS)) from None
+
+
+def render_schema_markdown(spec: ReturnSpec) -> str:
+    """The README table of a return type's columns, generated from its pandera model."""
+    lines = [
+        f"**`{spec.return_type}`**: {spec.title}. {_first_sentence(spec)} One file covers one "
+        f"{'PSE' if spec.sender == 'entity' else 'department'} and one fiscal "
+        f"{spec.period_kind}.",
+        "",
+        "| Column | Required | Type | Rule | Meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for column in spec.columns:
+        rule = []
+        if column.non_negative:
+            rule.append("≥ 0")
+        if column.choices:
+            rule.append(" / ".join(column.choices))
+        if not column.nullable:
+            rule.append("not blank")
+        lines.append(
+            f"| `{column.name}` | {'yes' if column.required else 'no'} | {column.kind} | "
+            f"{', '.join(rule) or '—'} | {column.description} |"
+        )
+    return "\n".join(lines)
+
+
+def _first_sentence(spec: ReturnSpec) -> str:
+    doc = " ".join((spec.model.__doc__ or "").split())
+    sentence = doc.split(": ", 1)[1] if ": " in doc else doc
+    return sentence[:1].upper() + sentence[1:]

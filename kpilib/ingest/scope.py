@@ -1,0 +1,188 @@
+"""Who sent a return and which period it covers: from the file's columns and the options.
+
+A PSE return covers one PSE and one fiscal quarter; a department return one department and one
+fiscal year. Where the file has an ``entity_code``/``department_code`` or period column, every
+row must agree with the option given (``--entity``, ``--department``, ``--period``) and with
+each other; with neither column nor option, the error says what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from kpilib.errors import FiscalPeriodError
+from kpilib.fiscal import FiscalYear, Period
+from kpilib.ingest.lookups import CodeRow
+from kpilib.ingest.validation import CheckedTable
+
+#: The earliest fiscal year a return may cover; the latest is the year after the current one.
+FIRST_FISCAL_YEAR = 2000
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the sender declared on the command line (each may be None)."""
+
+    entity: str | None = None
+    department: str | None = None
+    period: str | None = None
+
+
+def latest_fiscal_year(today: date | None = None) -> FiscalYear:
+    """Returns may cover up to the fiscal year after the current one (budget estimates)."""
+    return FiscalYear.containing(today or date.today()).previous(-1)
+
+
+def check_fiscal_year(checked: CheckedTable, year: FiscalYear, row: int | None,
+                      column: str | None) -> bool:  # fmt: skip
+    """Error unless ``year`` lies in the accepted range."""
+    last = latest_fiscal_year()
+    if FIRST_FISCAL_YEAR <= year.start_year <= last.start_year:
+        return True
+    checked.error(
+        f"fiscal year {year} is outside the years accepted "
+        f"({FiscalYear(FIRST_FISCAL_YEAR)} to {last})",
+        row,
+        column,
+    )
+    return False
+
+
+def resolve_code(
+    checked: CheckedTable,
+    column: str,
+    option: str | None,
+    option_name: str,
+    what: str,
+) -> tuple[str | None, str | None]:
+    """The one code a file is about: from ``column`` and/or the option; errors on rows that
+    disagree. Returns (code, source) with source ``option``/``column``, or (None, None)."""
+    declared = option.strip().upper() if option else None
+    frame = checked.frame
+    values = frame[column] if column in frame else pd.Series(dtype="str")
+    chosen = declared
+    first_row = None
+    for number, value in values.items():
+        if value is None or pd.isna(value):
+            continue
+        if chosen is None:
+            chosen, first_row = value, number
+        elif value != chosen:
+            if declared is not None:
+                checked.error(
+                    f"does not match {option_name} {declared}: a return covers one {what}",
+                    int(number),  # type: ignore[arg-type]
+                    column,
+                    value,
+                )
+            else:
+                checked.error(
+                    f"differs from row {first_row} ({chosen}): a return covers one {what}",
+                    int(number),  # type: ignore[arg-type]
+                    column,
+                    value,
+                )
+    if chosen is None:
+        return None, None
+    return chosen, "option" if declared is not None else "column"
+
+
+def find_code(
+    checked: CheckedTable,
+    rows: dict[str, CodeRow],
+    code: str,
+    source: str | None,
+    column: str,
+    option_name: str,
+    what: str,
+) -> CodeRow | None:
+    """The reference row of a resolved code; an error naming where it came from if unknown."""
+    found = rows.get(code)
+    if found is None:
+        if source == "option":
+            checked.error(f"{option_name} {code}: no {what} has this code")
+        else:
+            for number, value in checked.frame[column].items():
+                if value == code:
+                    checked.error(f"no {what} has this code", int(number), column, value)  # type: ignore[arg-type]
+    return found
+
+
+def resolve_quarter(checked: CheckedTable, declared: Declared) -> Period | None:
+    """The fiscal quarter of a PSE return (``period`` column and/or ``--period``)."""
+    option = declared.period
+    if option is not None:
+        try:
+            period = Period.parse(option)
+        except FiscalPeriodError as error:
+            checked.error(f"--period {option}: {error}")
+            return None
+        if period.kind != "quarter":
+            checked.error(
+                f"--period {option}: a PSE return covers a fiscal quarter, e.g. 2024-25Q1"
+            )
+            return None
+        option = period.code
+    code, _ = resolve_code(checked, "period", option, "--period", "fiscal quarter")
+    if code is None:
+        checked.error(
+            "the file names no period: add a period column (e.g. 2024-25Q1) or give --period"
+        )
+        return None
+    period = Period.parse(code)
+    if period.kind != "quarter":
+        for number, value in checked.frame["period"].items():
+            if value == code:
+                checked.error("is not a fiscal quarter, e.g. 2024-25Q1", int(number), "period",  # type: ignore[arg-type]
+                              value)  # fmt: skip
+        return None
+    if not check_fiscal_year(checked, period.fiscal_year, None, None):
+        return None
+    if period.end_date >= date.today():
+        checked.error(f"quarter {period.code} has not ended yet: its return cannot be sent")
+        return None
+    return period
+
+
+def resolve_fiscal_year(checked: CheckedTable, declared: Declared) -> FiscalYear | None:
+    """The fiscal year of a department return: ``--period 2024-25`` or the rows' periods.
+
+    Every row's period must fall in that year (errors name the rows outside it).
+    """
+    column = checked.spec.period_column
+    year: FiscalYear | None = None
+    if declared.period is not None:
+        try:
+            period = Period.parse(declared.period)
+        except FiscalPeriodError as error:
+            checked.error(f"--period {declared.period}: {error}")
+            return None
+        if period.kind != "year":
+            checked.error(
+                f"--period {declared.period}: a department return covers a fiscal year, "
+                f"e.g. --period {period.fiscal_year}"
+            )
+            return None
+        year = period.fiscal_year
+    first_row = None
+    for number, value in checked.frame[column].items():
+        if value is None or pd.isna(value):
+            continue
+        row_year = Period.parse(value).fiscal_year
+        if year is None:
+            year, first_row = row_year, number
+        elif row_year != year:
+            where = f"--period {year}" if first_row is None else f"row {first_row} ({year})"
+            checked.error(
+                f"is outside fiscal year {year} ({where}): a return covers one fiscal year",
+                int(number),  # type: ignore[arg-type]
+                column,
+                value,
+            )
+    if year is None:
+        checked.error("the file names no fiscal year: fill the periods or give --period")
+        return None
+    return year if check_fiscal_year(checked, year, None, None) else None

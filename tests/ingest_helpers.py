@@ -1,0 +1,100 @@
+"""A tiny reference province for ingestion tests, and small return files written by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from kpilib.database import connect
+from kpilib.fiscal import FiscalYear
+from kpilib.ingest import IngestOptions, ingest_file
+from kpilib.ingest.loading import ensure_fiscal_year
+from kpilib.store import content_hash, insert_rows
+
+FINANCIAL_HEADER = (
+    "entity_code,period,revenue,grants_subsidies,operating_expenses,ebit,interest_expense,"
+    "net_income,cash,inventories,current_assets,current_liabilities,total_assets,"
+    "total_liabilities,equity,retained_earnings,borrowings,overdue_payables"
+)
+#: A balanced statement: 5,000,000,000 assets = 2,000,000,000 liabilities + 3,000,000,000 equity.
+FINANCIAL_VALUES = (
+    "100000000,50000000,120000000,30000000,5000000,25000000,200000000,10000000,600000000,"
+    "400000000,5000000000,2000000000,3000000000,-100000000,300000000,20000000"
+)
+BUDGET_HEADER = (
+    "cost_centre_code,budget_type,economic_class_code,month,original_budget,revised_budget,"
+    "released,expended"
+)
+
+
+def build_reference(url: str) -> Engine:
+    """Two departments, two PSEs, three cost centres, heads, indicators, FY 2023-24/2024-25."""
+    engine = connect(url)
+    with engine.begin() as c:
+        insert_rows(c, "departments", [
+            {"id": 1, "code": "HLT", "name": "Health"},
+            {"id": 2, "code": "HED", "name": "Higher Education"},
+        ])  # fmt: skip
+        insert_rows(c, "districts", [{"id": 1, "code": "PSH", "name": "Peshawar"}])
+        insert_rows(c, "entities", [
+            {"id": 1, "code": "UNI-001", "name": "Demo University", "category": "university",
+             "department_id": 2, "district_id": 1},
+            {"id": 2, "code": "MTI-001", "name": "Demo Hospital", "category": "teaching_hospital",
+             "department_id": 1, "district_id": 1},
+        ])  # fmt: skip
+        insert_rows(c, "cost_centres", [
+            {"id": 1, "code": "HLT00001", "name": "Health office 1", "department_id": 1},
+            {"id": 2, "code": "HLT00002", "name": "Health office 2", "department_id": 1},
+            {"id": 3, "code": "HED00001", "name": "Higher education office", "department_id": 2},
+        ])  # fmt: skip
+        insert_rows(c, "economic_classes", [
+            {"id": 1, "code": "A01", "name": "Employee related expenses", "kind": "regular"},
+            {"id": 2, "code": "A03", "name": "Operating expenses", "kind": "regular"},
+        ])  # fmt: skip
+        insert_rows(c, "revenue_heads", [{"id": 1, "code": "R-HFE", "name": "Hospital fees",
+                                          "kind": "non_tax"}])  # fmt: skip
+        insert_rows(c, "indicators", [
+            {"id": 1, "code": "HLT-IMM", "name": "Full immunisation coverage", "unit": "%",
+             "department_id": 1, "direction": "higher_is_better", "frequency": "quarterly",
+             "level": "province"},
+            {"id": 2, "code": "MTI-BOR", "name": "Bed occupancy rate", "unit": "%",
+             "department_id": 1, "direction": "higher_is_better", "frequency": "quarterly",
+             "level": "entity"},
+        ])  # fmt: skip
+        for year in (2023, 2024):
+            ensure_fiscal_year(c, FiscalYear(year))
+    return engine
+
+
+def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def financial_file(folder: Path, name: str = "fin.csv", *, entity: str = "UNI-001",
+                   period: str = "2024-25Q1", values: str = FINANCIAL_VALUES) -> Path:  # fmt: skip
+    return write(folder, name, f"{FINANCIAL_HEADER}\n{entity},{period},{values}\n")
+
+
+def budget_file(folder: Path, name: str = "budget.csv", rows: list[str] | None = None) -> Path:
+    rows = rows or [
+        "HLT00001,current,A01,2024-25M01,1000000,1000000,900000,800000",
+        "HLT00001,current,A01,2024-25M02,1000000,1000000,,",
+        "HLT00002,development,A03,2024-25M01,500000,400000,300000,200000",
+    ]
+    return write(folder, name, BUDGET_HEADER + "\n" + "\n".join(rows) + "\n")
+
+
+def ingest(engine: Engine, path: Path, **options) -> object:
+    return ingest_file(engine, path, IngestOptions(**options))
+
+
+def data_hash(engine: Engine) -> str:
+    with engine.connect() as connection:
+        return content_hash(connection)
+
+
+def messages(outcome) -> str:
+    return "\n".join(i.message() for i in outcome.issues)
