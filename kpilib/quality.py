@@ -71,8 +71,8 @@ class QualityParams:
         Largest accepted excess of a budget line's expenditure over its releases in a fiscal
         year, as a share of releases (up to four decimals).
     achievement_range
-        Plausible achievement (actual ÷ target, or target ÷ actual for lower-is-better), both
-        ends included.
+        Plausible achievement in percent (actual ÷ target × 100, or target ÷ actual × 100 for
+        lower-is-better), both ends included.
     revenue_jump_factor
         A PSE's quarterly revenue more than this many times, or less than one over this many
         times, its previous reported quarter is a jump.
@@ -84,7 +84,7 @@ class QualityParams:
 
     balance_tolerance: float = 0.001
     release_tolerance: float = 0.01
-    achievement_range: tuple[float, float] = (0.25, 4.0)
+    achievement_range: tuple[float, float] = (25.0, 400.0)
     revenue_jump_factor: float = 4.0
     outlier_threshold: float = 3.5
     outlier_min_observations: int = 5
@@ -365,11 +365,12 @@ def find_indicator_outliers(
 def _achievement(
     actual: np.ndarray, target: np.ndarray, higher_is_better: np.ndarray
 ) -> np.ndarray:
-    """actual ÷ target (higher is better) or target ÷ actual (lower is better); NaN when the
-    divisor is missing or ≤ 0."""
+    """Achievement in percent: actual ÷ target × 100 (higher is better) or target ÷ actual × 100
+    (lower is better); NaN when the divisor is missing or ≤ 0. The same rule as
+    :func:`kpilib.service.compute_achievement`."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        up = np.where(target > 0, actual / np.where(target > 0, target, 1.0), np.nan)
-        down = np.where(actual > 0, target / np.where(actual > 0, actual, 1.0), np.nan)
+        up = np.where(target > 0, actual / np.where(target > 0, target, 1.0) * 100.0, np.nan)
+        down = np.where(actual > 0, target / np.where(actual > 0, actual, 1.0) * 100.0, np.nan)
     return np.where(higher_is_better, up, down)
 
 
@@ -379,12 +380,12 @@ def check_achievement(
     """Rules ``achievement_plausible`` and ``achievement_computable`` (warnings) on reported
     actuals.
 
-    Achievement = actual ÷ target for higher-is-better indicators, target ÷ actual for
-    lower-is-better ones; outside ``achievement_range`` (ends included) it is implausible (a
-    lost decimal point gives 10 or 0.1). When it cannot be computed — target missing or ≤ 0,
-    or a negative actual of a lower-is-better indicator — the value is reported as not
-    computable. A lower-is-better actual of exactly 0 (the best outcome) and a missing actual
-    (not reported) are not findings.
+    Achievement = actual ÷ target × 100 for higher-is-better indicators, target ÷ actual × 100
+    for lower-is-better ones (percent); outside ``achievement_range`` (25–400 % by default, ends
+    included) it is implausible: a lost decimal point gives about 1,000 % or 10 %. When it
+    cannot be computed — target missing or ≤ 0, or a negative actual of a lower-is-better
+    indicator — the value is reported as not computable. A lower-is-better actual of exactly 0
+    (the best outcome) and a missing actual (not reported) are not findings.
     """
     params = params or QualityParams()
     require_columns(values, "indicator values", [*_VALUE_KEYS, "target", "actual"])
@@ -410,8 +411,8 @@ def check_achievement(
     if implausible.any():
         rows = data.loc[implausible]
         messages = [
-            f"{s} {p}: achievement {a:.2f} (actual {v:g}, target {t:g}) is outside "
-            f"{low:g}–{high:g}; check the actual for a misplaced decimal point"
+            f"{s} {p}: achievement {a:.0f} % (actual {v:g}, target {t:g}) is outside "
+            f"{low:g}–{high:g} %; check the actual for a misplaced decimal point"
             for s, p, a, v, t in zip(
                 subjects[implausible],
                 rows["period_code"],

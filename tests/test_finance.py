@@ -18,14 +18,12 @@ from kpilib.finance import (
     HealthParams,
     altman_z2,
     compute_financial_health,
-    rank_highest_risk,
     rate_ratio,
     rate_score,
-    summarise_portfolio,
-    tabulate_ratios,
     z2_zone,
 )
 from kpilib.models import PSE_FINANCIAL_LINES
+from kpilib.portfolio import rank_highest_risk, summarise_portfolio, tabulate_ratios
 from kpilib.queries import load_entities, load_pse_financials
 
 # A healthy quarter (rupees). EBIT = 800 + 200 − 900 = 100; net income = 100 − 20 = 80.

@@ -166,14 +166,14 @@ def values_of(rows):
 def test_achievement_range_edges():
     values = values_of(
         [
-            ("UP", "Q1", 50, 200, None, None),  # 200 / 50 = 4.0: at the upper end, plausible
-            ("UP", "Q2", 50, 201, None, None),  # 4.02: implausible
-            ("UP", "Q3", 50, 12.5, None, None),  # 0.25: at the lower end, plausible
-            ("UP", "Q4", 50, 12, "PSH", None),  # 0.24: implausible (a district value)
-            ("DOWN", "Q1", 10, 40, None, None),  # 10 / 40 = 0.25: plausible
-            ("DOWN", "Q2", 10, 41, None, "UNI-001"),  # 0.2439: implausible (a PSE value)
-            ("DOWN", "Q3", 10, 2.5, None, None),  # 4.0: plausible
-            ("DOWN", "Q4", 10, 2.4, None, None),  # 4.17: implausible
+            ("UP", "Q1", 50, 200, None, None),  # 200 / 50 = 400 %: at the upper end, plausible
+            ("UP", "Q2", 50, 201, None, None),  # 402 %: implausible
+            ("UP", "Q3", 50, 12.5, None, None),  # 25 %: at the lower end, plausible
+            ("UP", "Q4", 50, 12, "PSH", None),  # 24 %: implausible (a district value)
+            ("DOWN", "Q1", 10, 40, None, None),  # 10 / 40 = 25 %: plausible
+            ("DOWN", "Q2", 10, 41, None, "UNI-001"),  # 24.39 %: implausible (a PSE value)
+            ("DOWN", "Q3", 10, 2.5, None, None),  # 400 %: plausible
+            ("DOWN", "Q4", 10, 2.4, None, None),  # 416.7 %: implausible
             ("DOWN", "Q5", 10, 0, None, None),  # zero is the best outcome: no finding
             ("UP", "Q5", 50, np.nan, None, None),  # not reported: no finding
             ("UP", "Q6", 0, 10, None, None),  # no usable target: not computable
@@ -184,8 +184,8 @@ def test_achievement_range_edges():
     plausible = findings.loc[findings["rule"] == "achievement_plausible"]
     assert plausible["subject_code"].tolist() == ["UP", "UP/PSH", "DOWN/UNI-001", "DOWN"]
     assert plausible["period_code"].tolist() == ["Q2", "Q4", "Q2", "Q4"]
-    np.testing.assert_allclose(plausible["value"], [4.02, 0.24, 10 / 41, 10 / 2.4])
-    assert plausible["threshold"].tolist() == [4.0, 0.25, 0.25, 4.0]
+    np.testing.assert_allclose(plausible["value"], [402, 24, 1000 / 41, 1000 / 2.4])
+    assert plausible["threshold"].tolist() == [400.0, 25.0, 25.0, 400.0]
     computable = findings.loc[findings["rule"] == "achievement_computable"]
     assert computable[["subject_code", "period_code"]].values.tolist() == [
         ["UP", "Q6"],
@@ -394,9 +394,9 @@ def test_demo_flaws_are_found(demo_url):
     assert set(jumps.loc[jumps["value"] > 5, "subject_code"]) <= set(
         revenue_outliers["subject_code"]
     )
-    # Indicator actuals ten times too high: achievement ≈ 10 on three province indicators.
+    # Indicator actuals ten times too high: achievement ≈ 1,000 % on three province indicators.
     implausible = findings.loc[findings["rule"] == "achievement_plausible"]
-    assert (implausible["value"] > 8).sum() >= 3
+    assert (implausible["value"] > 800).sum() >= 3
     assert (~implausible["subject_code"].str.contains("/")).sum() >= 3
     # The demo's balance sheets balance and its budgets are not negative.
     assert "balance_sheet_balances" not in rules and "no_negative_budget" not in rules
