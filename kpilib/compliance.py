@@ -177,7 +177,10 @@ def compute_reporting_rates(
         .astype("float64"),
         _overdue=status["days_overdue"].astype("float64"),
     )
-    grouped = data.groupby(keys, sort=True) if keys else data.groupby(np.zeros(len(data)))
+    if keys:
+        grouped = data.groupby(keys, sort=True, dropna=False)
+    else:
+        grouped = data.groupby(np.zeros(len(data)))
     rates = grouped.agg(
         expected=("received", "size"),
         received=("received", "sum"),

@@ -138,8 +138,11 @@ class HealthParams:
     """Thresholds and weights of the financial-health ratings (defaults documented in
     ``docs/methodology.md``).
 
-    ``score_cuts``: a dimension or overall score (mean risk level, 1 = low … 4 = very high)
-    below ``score_cuts[0]`` is low, below ``[1]`` moderate, below ``[2]`` high, else very high.
+    ``rules``: one :class:`RatioRule` per ratio (replace one with :func:`dataclasses.replace`).
+    ``dimension_weights``: weight of each dimension in the overall score (a dimension left out
+    weighs 0). ``score_cuts``: a dimension or overall score (mean risk level, 1 = low … 4 = very
+    high) below ``score_cuts[0]`` is low, below ``[1]`` moderate, below ``[2]`` high, else very
+    high.
     """
 
     rules: tuple[RatioRule, ...] = DEFAULT_RULES
@@ -492,7 +495,7 @@ def compute_financial_health(
     weight_sum = np.zeros(len(frame))
     for dimension in DIMENSIONS:
         members = [levels[r.name] for r in params.rules if r.dimension == dimension]
-        stacked = np.vstack(members)
+        stacked = np.vstack(members) if members else np.full((1, len(frame)), np.nan)
         rated = (~np.isnan(stacked)).sum(axis=0)
         score = np.where(rated > 0, np.nansum(stacked, axis=0) / np.maximum(rated, 1), np.nan)
         out[f"{dimension}_score"] = score

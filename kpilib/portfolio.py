@@ -62,7 +62,7 @@ def summarise_portfolio(
     data["distress"] = data["z2_zone"] == "distress"
     group = ["period_code", "fiscal_year", "quarter", *keys]
     summary = (
-        data.groupby(group, observed=True, sort=True)
+        data.groupby(group, observed=True, sort=True, dropna=False)
         .agg(
             reporting=("entity_code", "nunique"),
             loss_makers=("loss_maker", "sum"),

@@ -395,9 +395,9 @@ def check_achievement(
         raise InputFrameError(
             "indicator values", "unknown indicator code(s)", column="indicator_code", rows=unknown
         )
-    data = values.loc[values["actual"].notna()].merge(
-        indicators[["indicator_code", "direction"]], on="indicator_code", how="left"
-    )
+    directions = dict(zip(indicators["indicator_code"], indicators["direction"], strict=True))
+    data = values.loc[values["actual"].notna()].reset_index(drop=True)
+    data["direction"] = data["indicator_code"].map(directions)
     actual = data["actual"].to_numpy(dtype="float64")
     target = data["target"].to_numpy(dtype="float64")
     higher = (data["direction"] == "higher_is_better").to_numpy()

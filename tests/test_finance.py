@@ -562,3 +562,11 @@ def test_the_whole_demo_province_computes(demo_url):
     assert summary["reporting"].sum() == len(financials)
     ranked = rank_highest_risk(health, entities, by="department_code", top=3)
     assert ranked.groupby("department_code").size().max() <= 3
+
+
+def test_no_statements_give_empty_views():
+    empty = statements(("PSE-A", "2024-25Q1", {})).iloc[:0]
+    health = compute_financial_health(empty)
+    assert health.empty and "overall_rating" in health.columns
+    assert summarise_portfolio(health, ENTITIES).empty
+    assert tabulate_ratios(health).empty

@@ -408,3 +408,13 @@ def test_quality_checks_can_be_limited_to_fiscal_years(demo_sqlite_url):
         one_year = run_quality_checks(connection, fiscal_years=[2024])
     periods = set(one_year["period_code"])
     assert periods and all(p.startswith("2024-25") for p in periods)
+
+
+def test_empty_inputs_give_empty_findings():
+    empty = frame_of([("PSE-A", "2024-25Q1", {})]).iloc[:0]
+    for check in (check_balance_sheets, check_revenue_jumps, find_pse_outliers):
+        findings = check(empty)
+        assert findings.empty and list(findings.columns) == list(FINDING_COLUMNS)
+    no_values = values_of([("UP", "Q1", 1, 1, None, None)]).iloc[:0]
+    assert check_achievement(no_values, INDICATORS).empty
+    assert find_indicator_outliers(no_values).empty
