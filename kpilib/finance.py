@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from numbers import Real
 from types import MappingProxyType
 
@@ -207,7 +208,9 @@ def _z2_array(
 
 
 def _check_real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
+    """``value`` as a float; ints, floats, NumPy numbers, Fractions and Decimals (PostgreSQL
+    sums) are accepted, booleans, text and None are not."""
+    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
         raise TypeError(f"{name} must be a real number, not {type(value).__name__}")
     return float(value)
 

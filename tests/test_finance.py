@@ -1,6 +1,8 @@
 """PSE financial health: Altman Z'', ratios, ratings, degenerate cases and portfolio views."""
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -110,11 +112,19 @@ def test_altman_z2_degenerate_inputs_give_nan_never_inf(args, why):
     assert math.isnan(altman_z2(*args)), why
 
 
+def test_altman_z2_takes_any_real_number_type():
+    # PostgreSQL sums arrive as Decimal, NumPy columns as numpy numbers.
+    expected = altman_z2(10, 20, 5, 40, 100, 60)
+    assert altman_z2(Decimal(10), 20.0, np.int64(5), Fraction(40), np.float64(100), 60) == expected
+
+
 def test_altman_z2_refuses_non_numbers():
     with pytest.raises(TypeError, match="total_assets"):
         altman_z2(1, 2, 3, 4, "100", 5)
     with pytest.raises(TypeError, match="working_capital"):
         altman_z2(None, 2, 3, 4, 100, 5)
+    with pytest.raises(TypeError, match="ebit"):
+        altman_z2(1, 2, True, 4, 100, 5)
 
 
 @pytest.mark.parametrize(
