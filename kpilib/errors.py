@@ -61,3 +61,32 @@ class ReportPathError(SubmissionError):
 
     def __init__(self, path: object, reason: str) -> None:
         super().__init__(f"Cannot write {path}: {reason}.")
+
+
+class InputFrameError(KpiError, ValueError):
+    """A table handed to a KPI function lacks a column or holds rows it cannot use.
+
+    The message names the table, the column, the offending rows (up to five) and the reason.
+    """
+
+    def __init__(
+        self,
+        frame: str,
+        reason: str,
+        *,
+        column: str | None = None,
+        rows: list[object] | tuple[object, ...] = (),
+    ) -> None:
+        where = frame
+        if column is not None:
+            where += f", column {column!r}"
+        if rows:
+            shown = ", ".join(str(row) for row in rows[:5])
+            if len(rows) > 5:
+                shown += f" and {len(rows) - 5} more"
+            where += f", rows {shown}"
+        super().__init__(f"Cannot use {where}: {reason}")
+
+
+class ParameterError(KpiError, ValueError):
+    """A KPI function was given a parameter value outside what it accepts."""

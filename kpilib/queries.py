@@ -319,3 +319,78 @@ def load_submissions(
     frame = _frame(connection, query)
     frame["received_at"] = pd.to_datetime([as_utc(v) for v in frame["received_at"]], utc=True)
     return frame
+
+
+def load_budget_line_exceptions(
+    connection: Connection,
+    release_tolerance: float = 0.0,
+    fiscal_years: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Budget lines (cost centre × budget type × head × fiscal year) that break a budget rule:
+    expenditure above releases by more than ``release_tolerance`` (a fraction of releases), or
+    a negative original or revised budget in any month.
+
+    The test ``expended × d > released × (d + n)``, where ``n / d`` is ``release_tolerance`` as
+    a fraction with ``d ≤ 10,000`` (exact for tolerances with up to four decimals), runs in
+    integers in SQL with ``GROUP BY … HAVING``, so only the offending lines leave the database.
+    Months not yet reported (NULL) count as nothing released or spent.
+
+    Columns: ``fiscal_year, department_code, cost_centre_code, budget_type,
+    economic_class_code`` and the year's ``original_budget, revised_budget, released,
+    expended`` (``Int64`` rupees), ``negative_budget_months`` (months with a negative budget)
+    and ``overspent`` (bool), ordered by year and cost centre.
+    """
+    from fractions import Fraction  # local: keeps this addition self-contained
+
+    from kpilib.errors import ParameterError
+
+    if not 0 <= release_tolerance < 10:
+        raise ParameterError(f"release_tolerance must be in [0, 10), not {release_tolerance}")
+    tolerance = Fraction(str(release_tolerance)).limit_denominator(10_000)
+    numerator, denominator = tolerance.denominator + tolerance.numerator, tolerance.denominator
+    b, cc, d, c = (
+        table(n) for n in ("budget_lines", "cost_centres", "departments", "economic_classes")
+    )
+    keys = (b.c.fiscal_year, b.c.cost_centre_id, b.c.budget_type, b.c.economic_class_id)
+    released = sa.func.coalesce(sa.func.sum(b.c.released), 0)
+    expended = sa.func.coalesce(sa.func.sum(b.c.expended), 0)
+    negative = sa.func.sum(
+        sa.case((sa.or_(b.c.original_budget < 0, b.c.revised_budget < 0), 1), else_=0)
+    )
+    overspent = expended * sa.literal(denominator) > released * sa.literal(numerator)
+    inner = (
+        sa.select(
+            *keys,
+            sa.cast(sa.func.sum(b.c.original_budget), sa.BigInteger).label("original_budget"),
+            sa.cast(sa.func.sum(b.c.revised_budget), sa.BigInteger).label("revised_budget"),
+            sa.cast(released, sa.BigInteger).label("released"),
+            sa.cast(expended, sa.BigInteger).label("expended"),
+            negative.label("negative_budget_months"),
+            sa.case((overspent, 1), else_=0).label("overspent"),
+        )
+        .group_by(*keys)
+        .having(sa.or_(overspent, negative > 0))
+    )
+    if fiscal_years is not None:
+        inner = inner.where(b.c.fiscal_year.in_(list(fiscal_years)))
+    lines = inner.subquery()
+    query = (
+        sa.select(
+            lines.c.fiscal_year,
+            d.c.code.label("department_code"),
+            cc.c.code.label("cost_centre_code"),
+            lines.c.budget_type,
+            c.c.code.label("economic_class_code"),
+            *(lines.c[name] for name in BUDGET_AMOUNTS),
+            lines.c.negative_budget_months,
+            lines.c.overspent,
+        )
+        .join(cc, cc.c.id == lines.c.cost_centre_id)
+        .join(d, d.c.id == cc.c.department_id)
+        .join(c, c.c.id == lines.c.economic_class_id)
+        .order_by(lines.c.fiscal_year, cc.c.code, lines.c.budget_type, c.c.code)
+    )
+    frame = _money(_frame(connection, query), BUDGET_AMOUNTS)
+    frame["negative_budget_months"] = frame["negative_budget_months"].astype("int64")
+    frame["overspent"] = frame["overspent"].astype(bool)
+    return frame

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 METHODOLOGY = (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").read_text()
-KPI_MODULES = ["kpilib.pefa", "kpilib.pefa_assessment", "kpilib.execution", "kpilib.service"]
+KPI_MODULES = [
+    "kpilib.pefa",
+    "kpilib.pefa_assessment",
+    "kpilib.execution",
+    "kpilib.service",
+    "kpilib.finance",
+    "kpilib.portfolio",
+    "kpilib.compliance",
+    "kpilib.quality",
+]
 
 
 def public_functions(module_name):
