@@ -258,6 +258,8 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 def _key_path(location: tuple[Any, ...]) -> str:
     text = ""
     for part in location:
+        if part == "[key]":  # pydantic marks a bad dict key this way; the key is already named
+            continue
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(top level)"
 

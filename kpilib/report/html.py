@@ -29,6 +29,7 @@ STATIC_MIME_TYPES = (
     "text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain",
 )  # fmt: skip
 _local = threading.local()
+_ACTIVE_SVG = re.compile(r"<script|<foreignobject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,11 @@ def _exporter() -> HTMLExporter:
 
 
 def strip_to_static_outputs(notebook: NotebookNode) -> NotebookNode:
-    """A copy of ``notebook`` whose outputs hold only static mime types and no stderr."""
+    """A copy of ``notebook`` whose outputs hold only static mime types and no stderr.
+
+    SVG is placed inline in the page, so an SVG holding script, event handlers or
+    ``foreignObject`` is refused (``ValueError``) rather than embedded.
+    """
     result = copy.deepcopy(notebook)
     for cell in result.cells:
         if cell.cell_type != "code":
@@ -77,6 +82,8 @@ def strip_to_static_outputs(notebook: NotebookNode) -> NotebookNode:
                 data = {k: v for k, v in output.data.items() if k in STATIC_MIME_TYPES}
                 if not data:
                     continue
+                if _ACTIVE_SVG.search(str(data.get("image/svg+xml", ""))):
+                    raise ValueError("an SVG output holds script or event handlers; not embedded")
                 output.data = data
             kept.append(output)
         cell.outputs = kept
