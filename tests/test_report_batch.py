@@ -232,3 +232,28 @@ def test_kernels_run_the_projects_own_python(demo_report_batch):
 
     assert project_kernel_spec().argv[0] == sys.executable
     assert os.path.exists(sys.executable)
+
+
+@pytest.mark.postgres
+def test_the_same_report_from_postgresql_shows_the_same_content(
+    demo_postgres_url, demo_report_batch, tmp_path
+):
+    sqlite_plan, _result = demo_report_batch
+    plan = plan_demo_batch(
+        demo_postgres_url, tmp_path, ["HLT"], formats="ipynb,html", include_summary=False
+    )
+    result = run_batch(plan, BatchOptions(workers=1, timeout=120))
+    assert result.succeeded, result.manifest.reports[0].error
+    assert "postgresql" in result.manifest.batch.database
+
+    def shown(folder: Path) -> list:
+        executed = nbformat.read(folder / "HLT.ipynb", as_version=4)
+        return [
+            {k: v for k, v in output.get("data", {}).items() if k != "text/plain"}
+            for cell in executed.cells if cell.cell_type == "code" for output in cell.outputs
+        ]  # fmt: skip
+
+    assert shown(plan.folder) == shown(sqlite_plan.folder)
+    assert result.manifest.record("2024-25/FY/HLT").parameters == (
+        read_manifest(sqlite_plan.folder).record("2024-25/FY/HLT").parameters
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,9 +21,10 @@ from kpilib.params import (
     departments_using_defaults,
     load_parameter_set,
 )
-from kpilib.report.batch import DEFAULT_TIMEOUT, BatchEvent, BatchOptions, is_unchanged, run_batch
-from kpilib.report.manifest import read_manifest
-from kpilib.report.plan import BatchPlan, NotebookPaths, default_home, plan_batch
+from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
+from kpilib.report.plan import DEFAULT_TIMEOUT, BatchPlan, NotebookPaths, default_home, plan_batch
+
+# kpilib.report.batch (nbconvert, jupyter_client, Playwright) is imported only when a batch runs.
 
 params_app = typer.Typer(help="Check the report parameter files.", no_args_is_help=True)
 app.add_typer(params_app, name="params")
@@ -110,7 +111,8 @@ def _print_plan(plan: BatchPlan, force: bool) -> None:
     for job in plan.jobs:
         values = job.parameters
         earlier = previous.record(job.report_id) if previous else None
-        will = "skip (unchanged)" if not force and is_unchanged(job, earlier, plan) else "run"
+        unchanged = is_unchanged(earlier, job.input_key, plan.formats, plan.folder)
+        will = "skip (unchanged)" if unchanged and not force else "run"
         table.add_row(
             job.report_id,
             ", ".join(values.get("sections", [])) or "-",
@@ -132,14 +134,15 @@ class _ProgressView:
         self.running: set[str] = set()
         self.failed = 0
 
-    def __call__(self, event: BatchEvent) -> None:
+    def __call__(self, event: Any) -> None:
+        record: ReportRecord | None = event.record
         if event.kind == "started":
             self.running.add(event.report_id)
-        elif event.kind == "finished" and event.record is not None:
+        elif event.kind == "finished" and record is not None:
             self.running.discard(event.report_id)
-            if not event.record.ok:
+            if not record.ok:
                 self.failed += 1
-                console.print(f"[red]✗ {event.report_id}[/]: {event.record.error}", highlight=False)
+                console.print(f"[red]✗ {event.report_id}[/]: {record.error}", highlight=False)
             self.progress.advance(self.task)
         elif event.kind == "worker_failed":
             console.print(f"[yellow]A worker stopped: {event.message}[/]", highlight=False)
@@ -166,7 +169,7 @@ def report(
         "html,pdf,ipynb", "--format", help="Comma-separated output formats: html, pdf, ipynb."
     ),
     workers: int = typer.Option(
-        os.cpu_count() or 2, "--workers", min=1, max=32, help="Reports run in parallel."
+        min(os.cpu_count() or 2, 8), "--workers", min=1, max=32, help="Reports run in parallel."
     ),
     timeout: float = typer.Option(
         DEFAULT_TIMEOUT, "--timeout", min=1.0, help="Seconds one report may take before it fails."
@@ -215,6 +218,8 @@ def report(
     if list_only:
         _print_plan(plan, force)
         return
+    from kpilib.report.batch import BatchOptions, run_batch
+
     options = BatchOptions(
         workers=workers, timeout=timeout, force=force, stop_on_error=not continue_on_error
     )

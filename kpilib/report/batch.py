@@ -44,15 +44,15 @@ from kpilib.report.manifest import (
     BatchRecord,
     ReportRecord,
     count_statuses,
+    is_unchanged,
     read_manifest,
     write_manifest,
 )
 from kpilib.report.naming import FORMATS
 from kpilib.report.pdf import PdfPrinter, find_chromium
-from kpilib.report.plan import BatchPlan, ReportJob
+from kpilib.report.plan import DEFAULT_TIMEOUT, BatchPlan, ReportJob
 
 FAILED_DIR = "failed"
-DEFAULT_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -95,17 +95,6 @@ class BatchResult:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def is_unchanged(job: ReportJob, previous: ReportRecord | None, plan: BatchPlan) -> bool:
-    """True when ``previous`` made this report from the same inputs and its files are all there."""
-    if previous is None or not previous.ok or previous.input_key != job.input_key:
-        return False
-    folder = plan.folder
-    return all(
-        fmt in previous.outputs and (folder / previous.outputs[fmt]).is_file()
-        for fmt in plan.formats
-    )
 
 
 def _base_record(job: ReportJob, plan: BatchPlan) -> dict[str, Any]:
@@ -315,7 +304,7 @@ def run_batch(
     to_run: list[ReportJob] = []
     for job in plan.jobs:
         earlier = previous.record(job.report_id) if previous else None
-        if not options.force and is_unchanged(job, earlier, plan):
+        if not options.force and is_unchanged(earlier, job.input_key, plan.formats, folder):
             assert earlier is not None
             records[job.report_id] = earlier.model_copy(update={"status": "unchanged"})
         else:

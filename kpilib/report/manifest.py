@@ -10,6 +10,7 @@ so an interrupted batch leaves a manifest that describes exactly the files on di
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -110,6 +111,22 @@ def write_manifest(folder: Path, manifest: BatchManifest) -> Path:
     path = Path(folder) / MANIFEST_FILE
     write_atomic(path, manifest.model_dump_json(indent=2) + "\n")
     return path
+
+
+def is_unchanged(
+    previous: ReportRecord | None, input_key: str, formats: Sequence[str], folder: Path
+) -> bool:
+    """True when ``previous`` made the report from the same inputs and all its files are there.
+
+    Same inputs means the same input key (parameters, notebook hash, data fingerprint, code
+    version); every requested format must be among its outputs and exist in ``folder``.
+    """
+    if previous is None or not previous.ok or previous.input_key != input_key:
+        return False
+    return all(
+        fmt in previous.outputs and (Path(folder) / previous.outputs[fmt]).is_file()
+        for fmt in formats
+    )
 
 
 def count_statuses(records: list[ReportRecord]) -> dict[str, int]:

@@ -39,6 +39,8 @@ from kpilib.snapshot import compute_data_fingerprint
 from kpilib.store import read_dataset_info
 
 REPORT_TITLE = "Service Delivery Performance Monitoring Report"
+#: Seconds one report may run before it is stopped and recorded as failed.
+DEFAULT_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
