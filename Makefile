@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo report test lint format clean
+.PHONY: help install demo chromium report test lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,9 +24,16 @@ install: $(STAMP) ## create .venv and install kpi-suite with its test tools
 demo: install ## build the demo province into the database if it holds no data yet
 	$(BIN)/kpi demo --if-empty
 
-report: demo ## the main job: build the demo data (if needed), then the reports
-	@echo "The demo province is in the database (see 'kpi db info')."
-	@echo "Report generation is not built yet (issue 5): 'make report' ends after the data."
+chromium: ## install Debian's Chromium for PDF reports when it is missing (needs root)
+	@if [ -n "$$KPI_CHROMIUM" ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "Chromium is missing (apt-get install -y chromium as root): PDFs are left out."; fi
+
+report: demo chromium ## the main job: demo data (if needed), then every report of the latest complete fiscal year
+	@formats=html,pdf,ipynb; \
+	if [ -z "$$KPI_CHROMIUM" ] && ! command -v chromium >/dev/null 2>&1; then formats=html,ipynb; fi; \
+	$(BIN)/kpi report --all --format $$formats
 
 test: install ## lint, then run the whole test suite (PostgreSQL tests need the local server)
 	$(BIN)/ruff check .

@@ -90,3 +90,40 @@ class InputFrameError(KpiError, ValueError):
 
 class ParameterError(KpiError, ValueError):
     """A KPI function was given a parameter value outside what it accepts."""
+
+
+# --- Reports: parameters, batch runner, PDF (issue 5) ---------------------------------------
+
+
+class ParameterFileError(KpiError):
+    """Report parameter files (``parameters/``) are invalid; every problem is listed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        listing = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(
+            f"{len(self.problems)} problem(s) in the report parameters "
+            f"(run `kpi params check`):\n{listing}"
+        )
+
+
+class NotebookParametersError(KpiError):
+    """A report notebook lacks a ``parameters`` cell or does not declare a parameter we pass."""
+
+    def __init__(self, notebook: str, reason: str) -> None:
+        super().__init__(f"Notebook {notebook}: {reason}")
+
+
+class ReportBatchError(KpiError):
+    """A report batch cannot start (no departments chosen, unknown department, bad option)."""
+
+
+class ChromiumNotFoundError(KpiError):
+    """PDF output was asked for but no Chromium executable is available."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"PDF output needs Chromium, but there is none at {path}. Install it "
+            "(`apt-get install -y chromium`), point KPI_CHROMIUM at it, or leave pdf out of "
+            "--format."
+        )

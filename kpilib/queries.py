@@ -394,3 +394,20 @@ def load_budget_line_exceptions(
     frame["negative_budget_months"] = frame["negative_budget_months"].astype("int64")
     frame["overspent"] = frame["overspent"].astype(bool)
     return frame
+
+
+def load_latest_complete_fiscal_year(connection: Connection) -> int | None:
+    """Start year of the newest fiscal year whose June (fiscal month 12) spending is reported.
+
+    A year is complete once any budget line of its last month has ``expended`` reported (not
+    NULL); ``None`` when no year is. Used as the default fiscal year of the report batch. Each
+    probe is an ``EXISTS`` on the leading columns of ``ix_budget_lines_rollup``.
+    """
+    b = table("budget_lines")
+    for year in reversed(load_fiscal_years(connection)):
+        probe = sa.select(
+            sa.exists().where(b.c.fiscal_year == year, b.c.month == 12, b.c.expended.is_not(None))
+        )
+        if connection.execute(probe).scalar():
+            return year
+    return None

@@ -108,3 +108,69 @@ def demo_postgres_url(postgres_admin: sa.Engine) -> Iterator[str]:
 def demo_url(request: pytest.FixtureRequest) -> str:
     """The session's demo province, once on SQLite and once on PostgreSQL (read only)."""
     return request.getfixturevalue(f"demo_{request.param}_url")
+
+
+# --- reports (issue 5) -------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's Chromium for PDF and browser tests: missing fails in CI, skips locally."""
+    from kpilib.errors import ChromiumNotFoundError
+    from kpilib.report.pdf import find_chromium
+
+    try:
+        return find_chromium()
+    except ChromiumNotFoundError as exc:
+        if IN_CI:
+            pytest.fail(f"{exc} (CI must install it: .ci/run does)")
+        pytest.skip(str(exc))
+
+
+def plan_demo_batch(
+    url: str,
+    output_dir: Path,
+    departments: list[str] | None,
+    *,
+    formats: str = "ipynb,html",
+    notebooks: Path | None = None,
+    parameters: Path | None = None,
+    include_summary: bool = True,
+):
+    """A batch plan on a demo database with the repository's parameters and notebooks."""
+    from kpilib.params import load_parameter_set
+    from kpilib.report.plan import NotebookPaths, plan_batch
+
+    return plan_batch(
+        connect(url, read_only=True),
+        load_parameter_set(parameters or REPO / "parameters"),
+        notebooks=NotebookPaths.in_folder(notebooks or REPO / "notebooks"),
+        output_dir=output_dir,
+        departments=departments,
+        fiscal_year="2024-25",
+        formats=formats,
+        include_summary=include_summary,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_report_batch(demo_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """One real batch on the demo: Health and Finance reports plus the provincial summary
+    (two warm-kernel workers), as ipynb and HTML, and PDF when Chromium is there (the PDF tests
+    ask for ``chromium_path`` themselves). Built once for the session; tests only read it."""
+    from kpilib.errors import ChromiumNotFoundError
+    from kpilib.report.batch import BatchOptions, run_batch
+    from kpilib.report.pdf import find_chromium
+
+    try:
+        chromium, formats = find_chromium(), "ipynb,html,pdf"
+    except ChromiumNotFoundError:
+        chromium, formats = None, "ipynb,html"
+    plan = plan_demo_batch(
+        demo_sqlite_url, tmp_path_factory.mktemp("reports"), ["HLT", "FIN"], formats=formats
+    )
+    result = run_batch(plan, BatchOptions(workers=2, timeout=300, chromium=chromium))
+    return plan, result

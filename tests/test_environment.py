@@ -8,7 +8,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 #: pip name -> conda-forge name, where they differ.
-CONDA_NAMES = {"psycopg[binary]": "psycopg", "vl-convert-python": "vl-convert-python"}
+CONDA_NAMES = {
+    "psycopg[binary]": "psycopg",
+    "vl-convert-python": "vl-convert-python",
+    "jupyter-client": "jupyter_client",
+}
 
 
 def _split(requirement: str) -> tuple[str, str]:

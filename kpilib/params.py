@@ -1,0 +1,499 @@
+"""Report parameters: what each report notebook receives, checked before any kernel starts.
+
+Two pydantic models describe the parameters of the two report notebooks exactly
+(:class:`DepartmentReportParams`, :class:`SummaryReportParams`); unknown keys are errors, never
+ignored, and every value has a type and bounds. They are filled from YAML files:
+
+* ``parameters/defaults.yaml`` -- ``thresholds:`` shared by both notebooks, ``department:``
+  (sections, indicators, thresholds, officer title used by every department report) and
+  ``summary:`` (thresholds of the provincial summary);
+* ``parameters/departments/<CODE>.yaml`` -- one optional file per department overriding the
+  defaults (lists replace the default list; thresholds are merged key by key).
+
+A department without a file uses the defaults. Parameter files are untrusted input: Papermill
+writes parameter *names* into the notebook unchecked, so only the models' field names (plain
+identifiers, also declared in the notebook's ``parameters`` cell) can ever reach it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from kpilib.errors import FiscalPeriodError, ParameterFileError
+from kpilib.fiscal import FiscalYear, Period
+
+#: Report sections a department report can show, in their default order.
+SECTIONS = ("headline", "budget", "indicators", "pses", "quality")
+#: ``FY`` is the whole fiscal year; ``Q1``..``Q4`` the year to date through that quarter.
+PERIODS = ("FY", "Q1", "Q2", "Q3", "Q4")
+#: KPI thresholds a parameter file may set, and what each means (percentages).
+THRESHOLDS: dict[str, str] = {
+    "rag_green": "rate (% of the target or budget) at or above which a KPI is green",
+    "rag_amber": "rate at or above which a KPI is amber (below it: red)",
+}
+#: Placeholder in the default officer title, replaced by the department's name.
+DEPARTMENT_NAME_PLACEHOLDER = "{department_name}"
+
+DEFAULTS_FILE = "defaults.yaml"
+DEPARTMENTS_DIR = "departments"
+
+Section = Literal["headline", "budget", "indicators", "pses", "quality"]
+ReportPeriodCode = Literal["FY", "Q1", "Q2", "Q3", "Q4"]
+ThresholdName = Literal["rag_green", "rag_amber"]
+DepartmentCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,15}$")]
+INDICATOR_CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,15}(-[A-Z0-9]{1,16}){0,3}$"
+IndicatorCode = Annotated[str, StringConstraints(pattern=INDICATOR_CODE_PATTERN)]
+ThresholdValue = Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)]
+OfficerTitle = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+
+
+def _check_fiscal_year(label: str) -> str:
+    try:
+        return FiscalYear.parse(label).label
+    except FiscalPeriodError as exc:
+        raise ValueError(str(exc)) from None
+
+
+FiscalYearLabel = Annotated[str, AfterValidator(_check_fiscal_year)]
+
+
+def _unique(values: list[str]) -> list[str]:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"listed more than once: {', '.join(repeated)}")
+    return values
+
+
+SectionList = Annotated[list[Section], AfterValidator(_unique)]
+IndicatorList = Annotated[list[IndicatorCode], AfterValidator(_unique)]
+Thresholds = dict[ThresholdName, ThresholdValue]
+
+
+def _check_threshold_order(thresholds: Mapping[str, float]) -> None:
+    green, amber = thresholds.get("rag_green"), thresholds.get("rag_amber")
+    if green is not None and amber is not None and green < amber:
+        raise ValueError(f"rag_green ({green}) must not be below rag_amber ({amber})")
+
+
+class _StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class DepartmentReportParams(_StrictModel):
+    """The parameters of ``notebooks/department_report.ipynb``, exactly as declared there."""
+
+    department: DepartmentCode
+    fiscal_year: FiscalYearLabel
+    period: ReportPeriodCode
+    sections: SectionList
+    indicators: IndicatorList
+    thresholds: Thresholds
+    officer_title: OfficerTitle
+
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> DepartmentReportParams:
+        _check_threshold_order(self.thresholds)
+        return self
+
+
+class SummaryReportParams(_StrictModel):
+    """The parameters of ``notebooks/provincial_summary.ipynb``, exactly as declared there."""
+
+    fiscal_year: FiscalYearLabel
+    period: ReportPeriodCode
+    thresholds: Thresholds
+
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> SummaryReportParams:
+        _check_threshold_order(self.thresholds)
+        return self
+
+
+class DepartmentOptions(_StrictModel):
+    """``parameters/departments/<CODE>.yaml``: what a department changes from the defaults."""
+
+    sections: SectionList | None = None
+    indicators: IndicatorList | None = None
+    thresholds: Thresholds = Field(default_factory=dict)
+    officer_title: OfficerTitle | None = None
+
+
+class DepartmentDefaults(_StrictModel):
+    """``department:`` in ``defaults.yaml``: every department report's starting point."""
+
+    sections: SectionList
+    indicators: IndicatorList = Field(default_factory=list)
+    thresholds: Thresholds = Field(default_factory=dict)
+    officer_title: OfficerTitle
+
+
+class SummaryDefaults(_StrictModel):
+    """``summary:`` in ``defaults.yaml``: the provincial summary's options."""
+
+    thresholds: Thresholds = Field(default_factory=dict)
+
+
+class ReportDefaults(_StrictModel):
+    """The whole of ``parameters/defaults.yaml``: shared thresholds, then per notebook."""
+
+    thresholds: Thresholds = Field(default_factory=dict)
+    department: DepartmentDefaults
+    summary: SummaryDefaults = Field(default_factory=SummaryDefaults)
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    """The parameter files of a ``parameters/`` folder, read and validated."""
+
+    directory: Path
+    defaults: ReportDefaults
+    departments: dict[str, DepartmentOptions] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """A report's period: the fiscal year and the months up to which it reports."""
+
+    fiscal_year: FiscalYear
+    code: str
+    last_month: int
+
+    @property
+    def months(self) -> tuple[int, ...]:
+        """Fiscal months 1.. ``last_month`` (the year to date)."""
+        return tuple(range(1, self.last_month + 1))
+
+    @property
+    def label(self) -> str:
+        """E.g. ``'FY 2024-25'`` or ``'2024-25, year to date through Q2 (Jul–Dec 2024)'``."""
+        if self.code == "FY":
+            return f"FY {self.fiscal_year.label}"
+        end = Period(self.fiscal_year, "quarter", int(self.code[1])).end_date
+        return (
+            f"{self.fiscal_year.label}, year to date through {self.code} "
+            f"(Jul {self.fiscal_year.start_year}–{end:%b %Y})"
+        )
+
+
+def resolve_report_period(fiscal_year: str, period: str) -> ReportPeriod:
+    """The fiscal year and months a report covers: ``FY`` = 12 months, ``Qn`` = 3·n months.
+
+    >>> resolve_report_period("2024-25", "Q2").months
+    (1, 2, 3, 4, 5, 6)
+    """
+    year = FiscalYear.parse(fiscal_year)
+    if period not in PERIODS:
+        raise FiscalPeriodError(f"period {period!r} is not one of {', '.join(PERIODS)}")
+    last_month = 12 if period == "FY" else 3 * int(period[1])
+    return ReportPeriod(year, period, last_month)
+
+
+# --- reading the files -------------------------------------------------------------------------
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses duplicate keys (PyYAML keeps the last one silently)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first on line {seen[key]})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """Read a YAML file whose top level is a mapping (an empty file is an empty mapping).
+
+    Raises :class:`ParameterFileError` naming the file, line and reason for bad YAML, duplicate
+    keys or a top level that is not a mapping.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterFileError([f"{path}: cannot be read: {exc}"]) from exc
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ParameterFileError([f"{path}: {where}not valid YAML: {reason}"]) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParameterFileError([f"{path}: the top level must be a mapping of keys to values"])
+    return data
+
+
+def _key_path(location: tuple[Any, ...]) -> str:
+    text = ""
+    for part in location:
+        if part == "[key]":  # pydantic marks a bad dict key this way; the key is already named
+            continue
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def describe_validation_error(
+    path: Path, error: ValidationError, model: type[BaseModel]
+) -> list[str]:
+    """One ``file: key: reason`` line per problem pydantic found."""
+    problems = []
+    for item in error.errors():
+        key = _key_path(tuple(item["loc"]))
+        if item["type"] == "extra_forbidden":
+            reason = "unknown key"
+            if len(item["loc"]) == 1:
+                reason += f" (allowed: {', '.join(model.model_fields)})"
+        elif item["type"] == "missing":
+            reason = "required key is missing"
+        elif item["type"] in ("literal_error", "enum") and item["loc"][:1] == ("thresholds",):
+            reason = f"unknown threshold {item['input']!r} (known: {', '.join(THRESHOLDS)})"
+        else:
+            reason = item["msg"]
+            if item["type"] not in ("value_error", "assertion_error"):
+                reason += f" (got {item['input']!r})"
+        problems.append(f"{path}: {key}: {reason}")
+    return problems
+
+
+def _validate(path: Path, data: dict[str, Any], model: type[BaseModel]) -> tuple[Any, list[str]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, describe_validation_error(path, exc, model)
+
+
+def load_parameter_set(directory: Path) -> ParameterSet:
+    """Read and validate ``defaults.yaml`` and every ``departments/<CODE>.yaml``.
+
+    Every problem in every file is collected before raising one :class:`ParameterFileError`;
+    a file whose name is not a department code (``^[A-Z][A-Z0-9]{1,15}$``) plus ``.yaml`` is a
+    problem too, not skipped.
+    """
+    directory = Path(directory)
+    problems: list[str] = []
+    defaults_path = directory / DEFAULTS_FILE
+    defaults = None
+    if not defaults_path.is_file():
+        problems.append(f"{defaults_path}: missing (every batch starts from the defaults)")
+    else:
+        try:
+            defaults, found = _validate(
+                defaults_path, read_yaml_mapping(defaults_path), ReportDefaults
+            )
+            problems += found
+        except ParameterFileError as exc:
+            problems += exc.problems
+    departments: dict[str, DepartmentOptions] = {}
+    files: dict[str, Path] = {}
+    folder = directory / DEPARTMENTS_DIR
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.name.startswith("."):
+            continue  # hidden files such as .gitkeep
+        code = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else None
+        if code is None or not re.fullmatch(r"[A-Z][A-Z0-9]{1,15}", code):
+            problems.append(
+                f"{path}: not a department parameter file (expected <CODE>.yaml with the "
+                "department's code in capitals, e.g. HLT.yaml)"
+            )
+            continue
+        try:
+            options, found = _validate(path, read_yaml_mapping(path), DepartmentOptions)
+        except ParameterFileError as exc:
+            problems += exc.problems
+            continue
+        problems += found
+        if options is not None:
+            departments[code] = options
+            files[code] = path
+    if problems or defaults is None:
+        raise ParameterFileError(problems)
+    return ParameterSet(directory, defaults, departments, files)
+
+
+# --- resolving and checking --------------------------------------------------------------------
+
+
+def resolve_department_params(
+    parameters: ParameterSet, department: str, department_name: str, fiscal_year: str, period: str
+) -> DepartmentReportParams:
+    """The department notebook's parameters: the defaults, then the department's file.
+
+    Lists (``sections``, ``indicators``) replace the default list; ``thresholds`` are merged key
+    by key (shared defaults, then ``department:`` defaults, then the file);
+    ``{department_name}`` in the default officer title becomes the department's name.
+    """
+    base = parameters.defaults.department
+    options = parameters.departments.get(department, DepartmentOptions())
+    title = options.officer_title or base.officer_title.replace(
+        DEPARTMENT_NAME_PLACEHOLDER, department_name
+    )
+    values = {
+        "department": department,
+        "fiscal_year": fiscal_year,
+        "period": period,
+        "sections": list(options.sections if options.sections is not None else base.sections),
+        "indicators": list(
+            options.indicators if options.indicators is not None else base.indicators
+        ),
+        "thresholds": {**parameters.defaults.thresholds, **base.thresholds, **options.thresholds},
+        "officer_title": title,
+    }
+    try:
+        return DepartmentReportParams.model_validate(values)
+    except ValidationError as exc:
+        where = parameters.files.get(department, parameters.directory / DEFAULTS_FILE)
+        raise ParameterFileError(
+            describe_validation_error(where, exc, DepartmentReportParams)
+        ) from exc
+
+
+def resolve_summary_params(
+    parameters: ParameterSet, fiscal_year: str, period: str
+) -> SummaryReportParams:
+    """The provincial summary's parameters: shared thresholds, then ``summary:`` thresholds."""
+    values = {
+        "fiscal_year": fiscal_year,
+        "period": period,
+        "thresholds": {**parameters.defaults.thresholds, **parameters.defaults.summary.thresholds},
+    }
+    try:
+        return SummaryReportParams.model_validate(values)
+    except ValidationError as exc:
+        where = parameters.directory / DEFAULTS_FILE
+        raise ParameterFileError(
+            describe_validation_error(where, exc, SummaryReportParams)
+        ) from exc
+
+
+def check_parameters_against_data(
+    parameters: ParameterSet,
+    departments: Mapping[str, str],
+    indicator_departments: Mapping[str, str],
+) -> list[str]:
+    """Problems between the files and the database (an empty list when all is well).
+
+    ``departments`` maps code -> name; ``indicator_departments`` maps indicator code -> owning
+    department. A file for a department the database does not know is an error, and so is an
+    indicator that does not exist or belongs to another department. Threshold order
+    (``rag_green`` >= ``rag_amber``) is checked on every department's merged parameters.
+    """
+    problems = []
+    for code, path in sorted(parameters.files.items()):
+        if code not in departments:
+            problems.append(f"{path}: unknown department {code!r} (not in the database)")
+            continue
+        for position, indicator in enumerate(parameters.departments[code].indicators or []):
+            owner = indicator_departments.get(indicator)
+            if owner is None:
+                problems.append(f"{path}: indicators[{position}]: unknown indicator {indicator!r}")
+            elif owner != code:
+                problems.append(
+                    f"{path}: indicators[{position}]: indicator {indicator!r} belongs to "
+                    f"department {owner}, not {code}"
+                )
+    defaults_path = parameters.directory / DEFAULTS_FILE
+    for position, indicator in enumerate(parameters.defaults.department.indicators):
+        if indicator not in indicator_departments:
+            problems.append(
+                f"{defaults_path}: department.indicators[{position}]: unknown indicator "
+                f"{indicator!r}"
+            )
+    for code, name in sorted(departments.items()):
+        try:
+            resolve_department_params(parameters, code, name, "2000-01", "FY")
+        except ParameterFileError as exc:
+            problems += exc.problems
+    try:
+        resolve_summary_params(parameters, "2000-01", "FY")
+    except ParameterFileError as exc:
+        problems += exc.problems
+    return problems
+
+
+def departments_using_defaults(
+    parameters: ParameterSet, departments: Mapping[str, str]
+) -> list[str]:
+    """Codes of the database's departments that have no file and so use the defaults."""
+    return sorted(code for code in departments if code not in parameters.departments)
+
+
+def read_declared_parameters(notebook: Path) -> list[str]:
+    """Names assigned in the notebook's cell tagged ``parameters``, in order.
+
+    Read with Python's ``ast`` rather than :func:`papermill.inspect_notebook`, whose line parser
+    skips every line holding two ``=`` (so ``period = "FY"  # FY = whole year`` would vanish).
+    Raises ``ValueError`` when there is no such cell, more than one, or it is not valid Python.
+    """
+    import ast
+
+    import nbformat
+
+    document = nbformat.read(str(notebook), as_version=4)
+    cells = [c for c in document.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"has {len(cells)} cells tagged 'parameters' (it needs exactly one)")
+    try:
+        tree = ast.parse(cells[0].source)
+    except SyntaxError as exc:
+        raise ValueError(f"its parameters cell is not valid Python: {exc.msg}") from exc
+    names: list[str] = []
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else []
+        if isinstance(statement, ast.AnnAssign):
+            targets = [statement.target]
+        names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+    return names
+
+
+def check_notebook_declares(notebook: Path, model: type[BaseModel]) -> list[str]:
+    """Problems when the notebook's ``parameters`` cell does not declare exactly the model's fields.
+
+    Papermill injects parameters by name; a name the notebook does not declare would be
+    accepted silently, so both sides must match exactly.
+    """
+    try:
+        declared = set(read_declared_parameters(notebook))
+    except (OSError, ValueError) as exc:
+        return [f"{notebook}: {exc}"]
+    problems = []
+    expected = set(model.model_fields)
+    for name in sorted(expected - declared):
+        problems.append(f"{notebook}: the parameters cell does not declare {name!r}")
+    for name in sorted(declared - expected):
+        problems.append(
+            f"{notebook}: the parameters cell declares {name!r}, which "
+            f"{model.__name__} does not know (add it to kpilib.params)"
+        )
+    return problems

@@ -1,0 +1,165 @@
+"""Executed notebook -> one self-contained, offline HTML file (nbconvert, in-process).
+
+The exporter uses the ``kpi_report`` template (``templates/kpi_report``): JupyterLab's HTML
+template with every CDN block removed, no input cells or prompts, the report stylesheet inline,
+and the DEMO DATA banner and provenance footer filled from :class:`ReportPage`. Before export,
+outputs are reduced to static mime types (HTML, SVG, PNG/JPEG, Markdown, text): JavaScript and
+widget outputs would need a network or a kernel. stderr streams (warnings) stay in the ``.ipynb``
+only. Cells tagged ``report-hide`` are left out of the HTML.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from dataclasses import asdict, dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+from nbformat import NotebookNode
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "kpi_report"
+HIDE_TAG = "report-hide"
+#: Output mime types a report may contain: all render with no script and no network.
+STATIC_MIME_TYPES = (
+    "text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain",
+)  # fmt: skip
+_local = threading.local()
+_ACTIVE_SVG = re.compile(r"<script|<foreignobject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """What the page template shows around the notebook's content."""
+
+    title: str
+    report_id: str
+    is_demo: bool
+    generated_at: str
+    data_as_of: str
+    data_fingerprint: str
+    code_version: str
+
+
+def _exporter() -> HTMLExporter:
+    # One exporter per thread: building one costs ~0.1 s, and they are not shared across threads.
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        exporter = HTMLExporter(
+            template_name=TEMPLATE_NAME,
+            extra_template_basedirs=[str(TEMPLATE_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            anchor_link_text="",
+        )
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True), enabled=True
+        )
+        _local.exporter = exporter
+    return exporter
+
+
+def strip_to_static_outputs(notebook: NotebookNode) -> NotebookNode:
+    """A copy of ``notebook`` whose outputs hold only static mime types and no stderr.
+
+    SVG is placed inline in the page, so an SVG holding script, event handlers or
+    ``foreignObject`` is refused (``ValueError``) rather than embedded.
+    """
+    result = copy.deepcopy(notebook)
+    for cell in result.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.get("name") == "stderr":
+                continue
+            if output.output_type in ("display_data", "execute_result"):
+                data = {k: v for k, v in output.data.items() if k in STATIC_MIME_TYPES}
+                if not data:
+                    continue
+                if _ACTIVE_SVG.search(str(data.get("image/svg+xml", ""))):
+                    raise ValueError("an SVG output holds script or event handlers; not embedded")
+                output.data = data
+            kept.append(output)
+        cell.outputs = kept
+    return result
+
+
+def render_report_html(notebook: NotebookNode, page: ReportPage) -> str:
+    """The report page of an executed notebook: one HTML string with everything inline."""
+    static = strip_to_static_outputs(notebook)
+    static.metadata["title"] = page.title
+    body, _resources = _exporter().from_notebook_node(
+        static, resources={"kpi_report": asdict(page)}
+    )
+    return body
+
+
+# --- offline check -----------------------------------------------------------------------------
+
+_URL_ATTRIBUTES = {"src", "href", "xlink:href", "srcset", "poster", "data", "action", "formaction",
+                   "background", "manifest", "ping"}  # fmt: skip
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re.IGNORECASE)
+_LOCAL_SCHEMES = ("data:", "#", "about:", "blob:")
+
+
+def _is_external(value: str) -> bool:
+    text = value.strip().lower()
+    if not text or text.startswith(_LOCAL_SCHEMES):
+        return False
+    return "//" in text or bool(re.match(r"^[a-z][a-z0-9+.-]*:", text))
+
+
+class _ReferenceCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.references: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            if value is None or name.startswith("xmlns"):
+                continue
+            if name in _URL_ATTRIBUTES:
+                candidates = [part.split()[0] for part in value.split(",") if part.strip()]
+                if name != "srcset":
+                    candidates = [value]
+                self.references += [f"<{tag} {name}={c}>" for c in candidates if _is_external(c)]
+            elif name == "style":
+                self._scan_css(value, f"<{tag} style>")
+            elif name == "http-equiv" and value.lower() == "refresh":
+                self.references.append(f"<{tag} http-equiv=refresh>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self._scan_css(data, "<style>")
+
+    def _scan_css(self, css: str, where: str) -> None:
+        for match in _CSS_URL.finditer(css):
+            target = match.group(1) or match.group(2)
+            if _is_external(target):
+                self.references.append(f"{where} {target}")
+
+
+def find_external_references(html: str) -> list[str]:
+    """Every reference in ``html`` that a browser would fetch or follow off this file.
+
+    Scans URL attributes (``src``, ``href``, ``xlink:href``, ``srcset``, …), inline styles and
+    ``<style>`` blocks (``url()`` and ``@import``). ``data:`` URIs and ``#anchors`` are local;
+    namespace declarations (``xmlns``) are not references. Relative links (``HLT.html``) are
+    local too. An empty list means the page works with the network off.
+    """
+    collector = _ReferenceCollector()
+    collector.feed(html)
+    collector.close()
+    return collector.references

@@ -1,0 +1,127 @@
+"""HTML report -> A4 PDF with page numbers, printed by the system Chromium through Playwright.
+
+Nothing is downloaded: Playwright drives Debian's ``/usr/bin/chromium`` (or ``KPI_CHROMIUM``),
+the browser context is offline and every request that is not to a local file or a ``data:`` URI
+is aborted (and reported: a report that asks for the network is a broken report). Each page
+carries the report's title and "page N of M" in the footer, and a DEMO DATA band in the header
+when the data is a demo.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from kpilib.errors import ChromiumNotFoundError
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+ENV_CHROMIUM = "KPI_CHROMIUM"
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage")  # fmt: skip
+LOCAL_URL_PREFIXES = ("file:", "data:", "about:", "blob:")
+_SMALL = "font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; width: 100%;"
+
+
+def find_chromium() -> Path:
+    """The Chromium to use: ``KPI_CHROMIUM``, else ``/usr/bin/chromium``, else ``chromium`` on PATH.
+
+    Raises :class:`ChromiumNotFoundError` when there is none.
+    """
+    configured = os.environ.get(ENV_CHROMIUM)
+    candidates = [configured] if configured else [DEFAULT_CHROMIUM, shutil.which("chromium")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    raise ChromiumNotFoundError(configured or DEFAULT_CHROMIUM)
+
+
+def _header(is_demo: bool) -> str:
+    if not is_demo:
+        return "<span></span>"
+    return (
+        f'<div style="{_SMALL} text-align: center; color: #3d2e00; font-weight: bold; '
+        'letter-spacing: 0.08em;">DEMO DATA &mdash; not official statistics</div>'
+    )
+
+
+def _footer(title: str) -> str:
+    return (
+        f'<div style="{_SMALL} color: #57606a; display: flex; justify-content: space-between; '
+        f'padding: 0 14mm;"><span>{escape(title)}</span><span>Page '
+        '<span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
+    )
+
+
+class PdfPrinter:
+    """A headless Chromium kept open to print several reports (use from one thread only)."""
+
+    def __init__(self, chromium: Path | None = None) -> None:
+        self.chromium = Path(chromium) if chromium else find_chromium()
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._page: Any = None
+        self._blocked: list[str] = []
+
+    def __enter__(self) -> PdfPrinter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _ensure_page(self) -> Any:
+        if self._page is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(self.chromium), args=list(CHROMIUM_ARGS)
+            )
+            context = self._browser.new_context(offline=True)
+            self._page = context.new_page()
+            self._page.route("**/*", self._guard)
+            self._page.emulate_media(media="print")
+        return self._page
+
+    def _guard(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(LOCAL_URL_PREFIXES):
+            route.continue_()
+        else:
+            self._blocked.append(url)
+            route.abort()
+
+    def print_pdf(self, html: Path, pdf: Path, *, title: str, is_demo: bool) -> None:
+        """Print ``html`` (a local file) to ``pdf`` on A4 with page numbers.
+
+        Raises ``RuntimeError`` naming the requests it blocked if the page asked for any
+        non-local resource. One page is reused from report to report (a new one costs ~0.3 s).
+        """
+        page = self._ensure_page()
+        self._blocked = []
+        page.goto(Path(html).resolve().as_uri(), wait_until="load")
+        page.pdf(
+            path=str(pdf),
+            format="A4",
+            print_background=True,
+            display_header_footer=True,
+            header_template=_header(is_demo),
+            footer_template=_footer(title),
+            margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+        )
+        if self._blocked:
+            raise RuntimeError(
+                f"the report asked for network resources: {', '.join(self._blocked)}"
+            )
+
+    def close(self) -> None:
+        """Close the browser and stop Playwright."""
+        self._page = None
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None

@@ -1,0 +1,230 @@
+"""The batch as data: which reports, from which notebook, with which checked parameters.
+
+:func:`plan_batch` does every check that can fail before a kernel starts -- parameter files
+against their schema and against the database, notebooks declaring exactly the parameters we
+pass, departments that exist, a fiscal year that is in the data -- and returns a
+:class:`BatchPlan` that ``kpi report --list`` prints and :func:`kpilib.report.batch.run_batch`
+executes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from kpilib import queries
+from kpilib.database import mask_url
+from kpilib.errors import NotebookParametersError, ParameterFileError, ReportBatchError
+from kpilib.fiscal import FiscalYear
+from kpilib.params import (
+    PERIODS,
+    DepartmentReportParams,
+    ParameterSet,
+    SummaryReportParams,
+    check_notebook_declares,
+    check_parameters_against_data,
+    resolve_department_params,
+    resolve_report_period,
+    resolve_summary_params,
+)
+from kpilib.report.files import hash_file
+from kpilib.report.naming import FORMATS, ReportName, batch_folder, name_report
+from kpilib.report.provenance import compute_code_version, compute_input_key
+from kpilib.snapshot import compute_data_fingerprint
+from kpilib.store import read_dataset_info
+
+REPORT_TITLE = "Service Delivery Performance Monitoring Report"
+#: Seconds one report may run before it is stopped and recorded as failed.
+DEFAULT_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class NotebookPaths:
+    """The two report notebooks."""
+
+    department: Path
+    summary: Path
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> NotebookPaths:
+        """``department_report.ipynb`` and ``provincial_summary.ipynb`` in ``folder``."""
+        folder = Path(folder)
+        return cls(folder / "department_report.ipynb", folder / "provincial_summary.ipynb")
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to make: its name, notebook, parameters and the key of its inputs."""
+
+    name: ReportName
+    title: str
+    department: str | None
+    notebook: Path
+    notebook_hash: str
+    parameters: dict[str, Any]
+    input_key: str
+
+    @property
+    def report_id(self) -> str:
+        return self.name.report_id
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """Everything a batch run needs, resolved and checked."""
+
+    fiscal_year: str
+    period: str
+    formats: tuple[str, ...]
+    output_dir: Path
+    jobs: tuple[ReportJob, ...]
+    data_fingerprint: str
+    code_version: str
+    is_demo: bool
+    data_as_of: str | None
+    database: str
+    database_url: str = field(repr=False)
+
+    @property
+    def folder(self) -> Path:
+        """``<output dir>/<fiscal year>/<period>``."""
+        return batch_folder(self.output_dir, self.fiscal_year, self.period)
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    """``"html,pdf"`` -> ``("html", "pdf")`` in canonical order; unknown or empty is an error."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    wanted = {item.strip().lower() for item in items if item.strip()}
+    unknown = sorted(wanted - set(FORMATS))
+    if unknown or not wanted:
+        raise ReportBatchError(
+            f"--format takes a comma-separated list of {', '.join(FORMATS)}"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
+    return tuple(fmt for fmt in FORMATS if fmt in wanted)
+
+
+def _default_fiscal_year(connection: Any) -> str:
+    year = queries.load_latest_complete_fiscal_year(connection)
+    if year is None:
+        raise ReportBatchError(
+            "the database has no complete fiscal year (no June spending reported); "
+            "give --fiscal-year"
+        )
+    return FiscalYear(year).label
+
+
+def _check_notebooks(notebooks: NotebookPaths, include_summary: bool) -> None:
+    problems = check_notebook_declares(notebooks.department, DepartmentReportParams)
+    if include_summary:
+        problems += check_notebook_declares(notebooks.summary, SummaryReportParams)
+    if problems:
+        raise NotebookParametersError(str(notebooks.department.parent), "; ".join(problems))
+
+
+def plan_batch(
+    engine: Engine,
+    parameters: ParameterSet,
+    *,
+    notebooks: NotebookPaths,
+    output_dir: Path,
+    departments: Sequence[str] | None = None,
+    fiscal_year: str | None = None,
+    period: str = "FY",
+    formats: Sequence[str] = FORMATS,
+    include_summary: bool = True,
+) -> BatchPlan:
+    """Resolve and check a batch; nothing is executed.
+
+    ``departments=None`` means every department in the database. The fiscal year defaults to
+    the latest complete one (:func:`kpilib.queries.load_latest_complete_fiscal_year`). Raises
+    :class:`ParameterFileError`, :class:`NotebookParametersError` or :class:`ReportBatchError`
+    with every problem found.
+    """
+    if period not in PERIODS:
+        raise ReportBatchError(f"--period {period!r} is not one of {', '.join(PERIODS)}")
+    chosen_formats = parse_formats(formats)
+    with engine.connect() as connection:
+        names = dict(
+            queries.load_departments(connection)[["department_code", "department_name"]]
+            .itertuples(index=False, name=None)
+        )  # fmt: skip
+        owners = dict(
+            queries.load_indicators(connection)[["indicator_code", "department_code"]]
+            .itertuples(index=False, name=None)
+        )  # fmt: skip
+        known_years = [FiscalYear(y).label for y in queries.load_fiscal_years(connection)]
+        label = fiscal_year or _default_fiscal_year(connection)
+        info = read_dataset_info(connection)
+        fingerprint = compute_data_fingerprint(connection)
+    label = FiscalYear.parse(label).label
+    if label not in known_years:
+        raise ReportBatchError(
+            f"fiscal year {label} is not in the database "
+            f"(it has {', '.join(known_years) or 'none'})"
+        )
+    resolve_report_period(label, period)
+    problems = check_parameters_against_data(parameters, names, owners)
+    if problems:
+        raise ParameterFileError(problems)
+    codes = sorted(names) if departments is None else list(dict.fromkeys(departments))
+    unknown = [code for code in codes if code not in names]
+    if unknown:
+        raise ReportBatchError(
+            f"unknown department(s) {', '.join(unknown)}; "
+            f"the database has {', '.join(sorted(names))}"
+        )
+    if not codes and not include_summary:
+        raise ReportBatchError("nothing to report: give --department CODE or --all")
+    _check_notebooks(notebooks, include_summary)
+    code_version = compute_code_version()
+    hashes = {path: hash_file(path) for path in (notebooks.department, notebooks.summary)
+              if path.is_file()}  # fmt: skip
+    jobs: list[ReportJob] = []
+
+    def add(name: ReportName, title: str, department: str | None, notebook: Path, values: Any):
+        dumped = values.model_dump(mode="json")
+        key = compute_input_key(dumped, hashes[notebook], fingerprint, code_version)
+        jobs.append(ReportJob(name, title, department, notebook, hashes[notebook], dumped, key))
+
+    period_label = resolve_report_period(label, period).label
+    if include_summary:
+        add(
+            name_report(label, period),
+            f"Provincial summary: {REPORT_TITLE}, {period_label}",
+            None,
+            notebooks.summary,
+            resolve_summary_params(parameters, label, period),
+        )
+    for code in codes:
+        add(
+            name_report(label, period, code),
+            f"{names[code]}: {REPORT_TITLE}, {period_label}",
+            code,
+            notebooks.department,
+            resolve_department_params(parameters, code, names[code], label, period),
+        )
+    return BatchPlan(
+        fiscal_year=label,
+        period=period,
+        formats=chosen_formats,
+        output_dir=Path(output_dir),
+        jobs=tuple(jobs),
+        data_fingerprint=fingerprint,
+        code_version=code_version,
+        is_demo=info.get("is_demo") == "true",
+        data_as_of=info.get("data_as_of"),
+        database=mask_url(engine.url),
+        database_url=engine.url.render_as_string(hide_password=False),
+    )
+
+
+def default_home() -> Path:
+    """``KPI_HOME`` (default: the working directory): where notebooks/, parameters/ and outputs/
+    are looked for."""
+    return Path(os.environ.get("KPI_HOME", "."))
