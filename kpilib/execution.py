@@ -92,6 +92,24 @@ def compute_execution(
     return result.reset_index(drop=not keys)
 
 
+def rate_execution(burn_vs_plan: float, green: float = 95.0, amber: float = 80.0) -> str:
+    """RAG of spending against the straight-line plan: under- and over-spending both count.
+
+    ``green`` when ``burn_vs_plan`` lies within [green, 200 − green] (default 95–105 %),
+    ``amber`` within [amber, 200 − amber] (80–120 %), ``red`` outside, ``grey`` when unknown.
+
+    >>> rate_execution(97.0), rate_execution(85.0), rate_execution(125.0)
+    ('green', 'amber', 'red')
+    """
+    if burn_vs_plan is None or pd.isna(burn_vs_plan):
+        return "grey"
+    if green <= burn_vs_plan <= 200 - green:
+        return "green"
+    if amber <= burn_vs_plan <= 200 - amber:
+        return "amber"
+    return "red"
+
+
 def compute_monthly_curve(
     rollup: pd.DataFrame, fiscal_year: int, keys: Sequence[str] = DEFAULT_KEYS
 ) -> pd.DataFrame:

@@ -163,6 +163,21 @@ def load_cost_centre_outturn(
     return _money(_frame(connection, query), ("original_budget", "expended"))
 
 
+def load_cost_centres(connection: Connection) -> pd.DataFrame:
+    """Cost centres: ``cost_centre_code, cost_centre_name, department_code``, ordered by code."""
+    c, d = table("cost_centres"), table("departments")
+    query = (
+        sa.select(
+            c.c.code.label("cost_centre_code"),
+            c.c.name.label("cost_centre_name"),
+            d.c.code.label("department_code"),
+        )
+        .join(d, d.c.id == c.c.department_id)
+        .order_by(c.c.code)
+    )
+    return _frame(connection, query)
+
+
 def load_revenue_rollup(
     connection: Connection, fiscal_years: Sequence[int] | None = None
 ) -> pd.DataFrame:

@@ -16,6 +16,7 @@ KPI_MODULES = [
     "kpilib.portfolio",
     "kpilib.compliance",
     "kpilib.quality",
+    "kpilib.flags",
 ]
 
 

@@ -49,3 +49,36 @@ def test_view_is_memoised_and_thresholds_are_part_of_the_key(engine):
     strict = load_province_view(engine, "2024-25", thresholds={"rag_green": 99.0})
     assert strict is not first
     assert (strict.indicators["rag"] == "green").sum() <= (first.indicators["rag"] == "green").sum()
+
+
+def test_department_slice_is_consistent_with_the_province(engine):
+    from kpilib.views import UnknownDepartmentError, select_department
+
+    view = load_province_view(engine, "2024-25")
+    health = select_department(view, "HLT")
+    assert health.name == "Health"
+    assert set(health.execution["budget_type"]) == {"current", "development"}
+    assert set(health.pses["category"]) >= {"teaching_hospital"}
+    assert (health.pses["department_code"] == "HLT").all()
+    assert health.summary["pses"] == len(health.pses)
+    assert len(health.compliance) == len(health.pses.index) or len(health.compliance) > 0
+    assert set(health.indicators["department_code"]) == {"HLT"}
+    assert health.pefa.scope == "HLT"
+    with pytest.raises(UnknownDepartmentError, match="XYZ"):
+        select_department(view, "XYZ")
+
+
+def test_summary_and_exceptions_cover_the_province(engine):
+    view = load_province_view(engine, "2024-25")
+    summary = view.department_summary
+    assert len(summary) == 32
+    assert summary["service_rank"].min() == 1
+    assert summary["execution_rank"].notna().all()
+    assert {"budget", "pse", "returns"} <= set(view.exceptions["area"])
+    # Every red indicator of the province is an exception, and nothing else in that area.
+    red = set(view.indicators.loc[view.indicators["rag"] == "red", "indicator_code"])
+    flagged = {s.split(" ")[0] for s in view.exceptions.loc[
+        view.exceptions["area"] == "indicator", "subject"]}  # fmt: skip
+    assert flagged == red
+    # The demo's injected spending above releases is an error finding, and so an exception.
+    assert (view.findings["rule"].str.contains("release")).any()

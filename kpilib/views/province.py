@@ -11,7 +11,7 @@ computes the province once and serves every department from memory.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -20,9 +20,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kpilib import queries
+from kpilib.compliance import compute_reporting_rates, list_outstanding_returns, load_return_status
 from kpilib.execution import compute_execution, compute_monthly_curve, last_reported_month
+from kpilib.finance import compute_financial_health
 from kpilib.fiscal import FiscalYear, Period, resolve_report_period
+from kpilib.flags import (
+    attribute_findings,
+    compute_department_summary,
+    list_exceptions,
+)
 from kpilib.pefa_assessment import PefaAssessment, assess_budget_reliability, assessment_years
+from kpilib.portfolio import summarise_portfolio
+from kpilib.quality import run_quality_checks
 from kpilib.service import (
     RagThresholds,
     compute_department_scores,
@@ -54,7 +63,19 @@ class ProvinceView:
     indicators: pd.DataFrame  # one row per province-level indicator (latest period, RAG)
     indicator_values: pd.DataFrame  # every province-level value up to the fiscal year
     service_scores: pd.DataFrame  # department composite scores and ranks
-    extras: dict[str, pd.DataFrame] = field(default_factory=dict)
+    entities: pd.DataFrame  # the PSEs with category and department
+    pse_health: pd.DataFrame  # every PSE × quarter up to the period: ratios, Z'', ratings
+    pse_latest: pd.DataFrame  # each PSE's latest statement by the period's end, with its names
+    portfolio_by_department: pd.DataFrame  # latest quarter's portfolio view per department
+    portfolio_by_category: pd.DataFrame  # latest quarter's portfolio view per PSE category
+    compliance_as_of: date
+    return_status: pd.DataFrame  # every return expected in the period's quarters
+    compliance_by_department: pd.DataFrame
+    compliance_by_entity: pd.DataFrame
+    outstanding_returns: pd.DataFrame
+    findings: pd.DataFrame  # data-quality findings of the fiscal year, with department_code
+    department_summary: pd.DataFrame  # one row per department: headline KPIs and ranks
+    exceptions: pd.DataFrame  # every red flag of the province
 
 
 def _period_as_of(period: Period, data_as_of: date | None) -> date:
@@ -127,10 +148,15 @@ def _compute_view(engine: Engine, period: Period, rag: RagThresholds) -> Provinc
         cost_centres = queries.load_cost_centre_outturn(connection, pefa_years)
         indicator_definitions = queries.load_indicators(connection)
         values = queries.load_indicator_values(connection, years, scope="province")
+        entities = queries.load_entities(connection)
+        cost_centre_list = queries.load_cost_centres(connection)
+        financials = queries.load_pse_financials(connection, years)
+        compliance_as_of = data_as_of or date.today()
+        status = load_return_status(connection, compliance_as_of)
+        findings = run_quality_checks(connection, fiscal_years=[year])
 
     through_month = min(period.months[-1], last_reported_month(rollup, year) or 12)
     names = departments[["department_code", "department_name"]]
-    execution = compute_execution(rollup, year, through_month).merge(names, how="left")
     execution_total = compute_execution(rollup, year, through_month, keys=("department_code",))
     execution_total = execution_total.merge(names, how="left")
     by_class = compute_execution(
@@ -143,6 +169,46 @@ def _compute_view(engine: Engine, period: Period, rag: RagThresholds) -> Provinc
 
     as_of = _period_as_of(period, data_as_of)
     performance = compute_indicator_performance(values, indicator_definitions, as_of, rag)
+    service_scores = compute_department_scores(performance)
+    pefa_departments = {
+        code: assess_budget_reliability(rollup, revenue, year, code, cost_centres)
+        for code in departments["department_code"]
+    }
+
+    last_quarter = year * 4 + (period.months[-1] + 2) // 3
+    health = compute_financial_health(financials) if not financials.empty else financials
+    health = health[health["fiscal_year"] * 4 + health["quarter"] <= last_quarter]
+    pse_latest = (
+        health.sort_values(["entity_code", "fiscal_year", "quarter"])
+        .groupby("entity_code")
+        .tail(1)
+        .merge(entities[["entity_code", "entity_name", "category", "department_code"]])
+    )
+    latest_code = _latest_period_code(health)
+    portfolio = {
+        by: summarise_portfolio(health[health["period_code"] == latest_code], entities, by=by)
+        for by in ("department_code", "category")
+    }
+    in_period = status[
+        (status["fiscal_year"] == year) & (status["quarter"] <= (period.months[-1] + 2) // 3)
+    ]
+    by_department = compute_reporting_rates(in_period, by=("department_code",))
+    attributed = attribute_findings(findings, entities, indicator_definitions, cost_centre_list)
+    pefa_scores = pd.DataFrame(
+        [
+            {"department_code": code, "pi1": a.indicator_scores["PI-1"],
+             "pi2": a.indicator_scores["PI-2"], "pi3": a.indicator_scores["PI-3"]}
+            for code, a in pefa_departments.items()
+        ]
+    )  # fmt: skip
+    execution_by_type = compute_execution(rollup, year, through_month).merge(names, how="left")
+    summary = compute_department_summary(
+        departments, execution_by_type, execution_total, pefa_scores, service_scores,
+        pse_latest, by_department, attributed,
+    )  # fmt: skip
+    exceptions = list_exceptions(
+        summary, execution_by_type, performance, pse_latest, attributed, rag.green, rag.amber
+    )
     return ProvinceView(
         fiscal_year=period.fiscal_year,
         period=period,
@@ -152,21 +218,38 @@ def _compute_view(engine: Engine, period: Period, rag: RagThresholds) -> Provinc
         thresholds=rag,
         departments=departments,
         economic_classes=classes,
-        execution=execution,
+        execution=execution_by_type,
         execution_total=execution_total,
         execution_by_class=by_class,
         province_execution=province_execution,
         monthly=compute_monthly_curve(rollup, year),
         province_monthly=compute_monthly_curve(rollup, year, keys=("budget_type",)),
         pefa_province=assess_budget_reliability(rollup, revenue, year),
-        pefa_departments={
-            code: assess_budget_reliability(rollup, revenue, year, code, cost_centres)
-            for code in departments["department_code"]
-        },
+        pefa_departments=pefa_departments,
         indicators=performance,
         indicator_values=values,
-        service_scores=compute_department_scores(performance),
+        service_scores=service_scores,
+        entities=entities,
+        pse_health=health,
+        pse_latest=pse_latest,
+        portfolio_by_department=portfolio["department_code"],
+        portfolio_by_category=portfolio["category"],
+        compliance_as_of=compliance_as_of,
+        return_status=in_period,
+        compliance_by_department=by_department,
+        compliance_by_entity=compute_reporting_rates(in_period, by=("entity_code",)),
+        outstanding_returns=list_outstanding_returns(in_period),
+        findings=attributed,
+        department_summary=summary,
+        exceptions=exceptions,
     )
+
+
+def _latest_period_code(health: pd.DataFrame) -> str | None:
+    if health.empty:
+        return None
+    latest = health.sort_values(["fiscal_year", "quarter"]).iloc[-1]
+    return str(latest["period_code"])
 
 
 def clear_view_cache() -> None:

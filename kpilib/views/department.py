@@ -1,0 +1,80 @@
+"""One department's slice of the province view (for its report and its dashboard page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kpilib.errors import KpiError
+from kpilib.pefa_assessment import PefaAssessment
+from kpilib.views.province import ProvinceView
+
+
+class UnknownDepartmentError(KpiError):
+    """A department code that is not in the database."""
+
+    def __init__(self, code: str, known: list[str]) -> None:
+        super().__init__(
+            f"No department has the code {code!r}; known codes: {', '.join(sorted(known))}"
+        )
+
+
+@dataclass(frozen=True)
+class DepartmentView:
+    """Every KPI of one department, cut from the :class:`ProvinceView` it came from."""
+
+    province: ProvinceView
+    code: str
+    name: str
+    summary: pd.Series  # the department's row of the province's department summary
+    execution: pd.DataFrame  # budget type
+    execution_total: pd.Series
+    execution_by_class: pd.DataFrame
+    monthly: pd.DataFrame  # budget type × month
+    pefa: PefaAssessment
+    indicators: pd.DataFrame
+    indicator_values: pd.DataFrame
+    pses: pd.DataFrame  # latest statement of each of its PSEs
+    pse_health: pd.DataFrame  # all quarters of its PSEs
+    compliance: pd.DataFrame  # reporting rates per PSE
+    outstanding_returns: pd.DataFrame
+    findings: pd.DataFrame
+    exceptions: pd.DataFrame
+
+
+def _of(frame: pd.DataFrame, code: str) -> pd.DataFrame:
+    return frame[frame["department_code"] == code].reset_index(drop=True)
+
+
+def select_department(view: ProvinceView, code: str) -> DepartmentView:
+    """The department ``code``'s KPIs from a province view; a clear error for an unknown code."""
+    known = list(view.departments["department_code"])
+    if code not in known:
+        raise UnknownDepartmentError(code, known)
+    name = view.departments.set_index("department_code").loc[code, "department_name"]
+    entity_codes = set(view.entities.loc[view.entities["department_code"] == code, "entity_code"])
+    indicator_codes = set(_of(view.indicators, code)["indicator_code"])
+    return DepartmentView(
+        province=view,
+        code=code,
+        name=str(name),
+        summary=view.department_summary.set_index("department_code").loc[code],
+        execution=_of(view.execution, code),
+        execution_total=view.execution_total.set_index("department_code").loc[code],
+        execution_by_class=_of(view.execution_by_class, code),
+        monthly=_of(view.monthly, code),
+        pefa=view.pefa_departments[code],
+        indicators=_of(view.indicators, code),
+        indicator_values=view.indicator_values[
+            view.indicator_values["indicator_code"].isin(indicator_codes)
+        ].reset_index(drop=True),
+        pses=_of(view.pse_latest, code),
+        pse_health=view.pse_health[view.pse_health["entity_code"].isin(entity_codes)],
+        compliance=view.compliance_by_entity[
+            view.compliance_by_entity["entity_code"].isin(entity_codes)
+        ].reset_index(drop=True),
+        outstanding_returns=_of(view.outstanding_returns, code),
+        findings=_of(view.findings, code),
+        exceptions=_of(view.exceptions, code),
+    )
