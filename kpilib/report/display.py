@@ -13,8 +13,7 @@ from html import escape
 
 import pandas as pd
 
-#: RAG status -> the text shown with the colour (the text carries the meaning, not the colour).
-RAG_LABELS = {"green": "On track", "amber": "Watch", "red": "Off track", "grey": "No data"}
+from kpilib.service import RAG_LABELS  # the text shown with each colour: one source for all
 
 
 @dataclass(frozen=True)
