@@ -124,7 +124,9 @@ def chart_execution_by_class(execution: pd.DataFrame, title: str = "") -> alt.Ch
     )
 
 
-def chart_indicator_trend(series: pd.DataFrame, title: str = "", unit: str = "") -> alt.LayerChart:
+def chart_indicator_trend(
+    series: pd.DataFrame, title: str = "", unit: str = "", width: int = WIDTH - 220
+) -> alt.LayerChart:
     """Actual (solid, points) against target (dashed) over an indicator's periods.
 
     ``series`` holds ``period_code``, ``target`` and ``actual`` rows in time order (missing actuals
@@ -148,9 +150,18 @@ def chart_indicator_trend(series: pd.DataFrame, title: str = "", unit: str = "")
     )
     return alt.layer(target, actual).properties(
         title=alt.TitleParams(title, subtitle="Solid: actual; dashed: target"),
-        width=WIDTH - 220,
+        width=width,
         height=150,
     )
+
+
+def chart_indicator_grid(
+    panels: list[tuple[pd.DataFrame, str, str]], columns: int = 2
+) -> alt.ConcatChart:
+    """Small multiples: one trend panel (series, title, unit) per indicator, ``columns`` a row."""
+    width = (WIDTH - 40 * columns) // columns
+    charts = [chart_indicator_trend(series, title, unit, width) for series, title, unit in panels]
+    return alt.concat(*charts, columns=columns).resolve_scale(y="independent")
 
 
 def chart_department_scores(scores: pd.DataFrame, names: pd.DataFrame | None = None,

@@ -46,7 +46,8 @@ def chart_count(notebook: nbformat.NotebookNode) -> int:
 def test_department_notebook_runs_for_two_departments(demo_report_batch):
     plan, result = demo_report_batch
     assert result.succeeded, [r.error for r in result.manifest.reports]
-    for code, name in (("HLT", "Health"), ("FIN", "Finance")):
+    # Charts: the spending curve, plus the indicator trends where the section is shown.
+    for code, name, charts in (("HLT", "Health", 2), ("FIN", "Finance", 1)):
         executed = nbformat.read(plan.folder / f"{code}.ipynb", as_version=4)
         papermill = executed.metadata.papermill
         assert papermill.parameters["department"] == code
@@ -55,12 +56,13 @@ def test_department_notebook_runs_for_two_departments(demo_report_batch):
         assert len(injected) == 1 and f'department = "{code}"' in injected[0].source
         assert all(output.output_type != "error" for c in executed.cells if c.cell_type == "code"
                    for output in c.outputs)  # fmt: skip
-        assert chart_count(executed) == 1
+        assert chart_count(executed) == charts
         html = (plan.folder / f"{code}.html").read_text()
         assert f"{name} Department" in html and "Budget execution" in html
         assert executed.metadata.kpi_report.report_id == f"2024-25/FY/{code}"
     finance = (plan.folder / "FIN.html").read_text()
-    assert "Service delivery indicators" not in finance  # FIN.yaml leaves the section out
+    assert "Service delivery</h2>" in (plan.folder / "HLT.html").read_text()
+    assert "Service delivery</h2>" not in finance  # FIN.yaml leaves the section out
 
 
 def test_html_reports_are_offline_with_no_code_and_a_demo_banner(demo_report_batch):

@@ -13,6 +13,7 @@ from html import escape
 
 import pandas as pd
 
+from kpilib.report.formatting import RATING_RAG, ZONE_LABELS, ZONE_RAG, Column, pefa_rag
 from kpilib.service import RAG_LABELS  # the text shown with each colour: one source for all
 
 
@@ -88,6 +89,60 @@ def render_table(frame: pd.DataFrame, caption: str | None = None) -> str:
     return html
 
 
+def render_kpi_table(
+    frame: pd.DataFrame, columns: Sequence[Column], caption: str | None = None
+) -> str:
+    """A formatted data table (``.kpi-table``): numbers right-aligned in their units, RAG,
+    ratings and zones as text labels with their colour, links to other reports of the batch.
+    Every value is escaped."""
+    head = "".join(
+        f'<th class="num">{escape(c.label)}</th>' if c.numeric else f"<th>{escape(c.label)}</th>"
+        for c in columns
+    )
+    body = []
+    for row in frame.to_dict("records"):
+        cells = []
+        for column in columns:
+            value = row.get(column.key)
+            if column.kind == "rag":
+                label = row.get(column.label_key) if column.label_key else None
+                cells.append(
+                    f"<td>{render_rag(value if isinstance(value, str) else None, label)}</td>"
+                )
+            elif column.kind == "rating":
+                text = str(value) if isinstance(value, str) else None
+                status = RATING_RAG.get(text or "", "grey")
+                cells.append(f"<td>{render_rag(status, (text or 'not rated').capitalize())}</td>")
+            elif column.kind == "zone":
+                text = str(value) if isinstance(value, str) else "not rated"
+                zone = render_rag(ZONE_RAG.get(text, "grey"), ZONE_LABELS.get(text, text))
+                cells.append(f"<td>{zone}</td>")
+            elif column.kind == "pefa":
+                text = column.format(value)
+                cells.append(f"<td>{render_rag(pefa_rag(value), text)}</td>")
+            elif column.kind == "link" and column.href_key and row.get(column.href_key):
+                href = _batch_link(str(row[column.href_key]))
+                cells.append(
+                    f'<td><a href="{escape(href, quote=True)}">{escape(str(value))}</a></td>'
+                )
+            elif column.numeric:
+                cells.append(f'<td class="num">{escape(column.format(value))}</td>')
+            else:
+                cells.append(f"<td>{escape(column.format(value))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return (
+        f'<table class="kpi-table">{caption_html}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _batch_link(href: str) -> str:
+    if "/" in href or "\\" in href or ":" in href or ".." in href or not href:
+        raise ValueError(f"{href!r} is not a file of this batch (e.g. HLT.html)")
+    return href
+
+
 def render_footnote(text: str) -> str:
     """A source or method note under a table or chart (``.footnote``)."""
     return f'<p class="footnote">{escape(text)}</p>'
@@ -101,7 +156,6 @@ def render_links(items: Iterable[tuple[str, str]], css_class: str = "report-link
     """
     entries = []
     for label, href in items:
-        if "/" in href or "\\" in href or ":" in href or ".." in href or not href:
-            raise ValueError(f"{href!r} is not a file of this batch (e.g. HLT.html)")
+        _batch_link(href)
         entries.append(f'<li><a href="{escape(href, quote=True)}">{escape(label)}</a></li>')
     return f'<ul class="{escape(css_class, quote=True)}">{"".join(entries)}</ul>'

@@ -22,6 +22,9 @@ WARM_MODULES = (
     "kpilib.params",
     "kpilib.report.display",
     "kpilib.report.naming",
+    "kpilib.report.content",
+    "kpilib.charts",
+    "kpilib.views",
 )
 
 

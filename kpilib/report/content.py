@@ -1,0 +1,508 @@
+"""Report content from the views: headline cards and formatted tables, for notebooks to show.
+
+Each function turns a :class:`~kpilib.views.DepartmentView` or :class:`~kpilib.views.ProvinceView`
+into something displayable: a list of :class:`~kpilib.report.display.KpiCard` or a
+:class:`Table` (rows, column formats, caption). Nothing here computes a KPI: the numbers come
+from the views, which come from the KPI modules; this module only selects, orders, labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kpilib.execution import rate_execution
+from kpilib.pefa import DIMENSIONS
+from kpilib.pefa_assessment import PefaAssessment
+from kpilib.report.display import KpiCard, render_kpi_table
+from kpilib.report.formatting import (
+    MISSING,
+    Column,
+    format_million,
+    format_number,
+    format_percent,
+    pefa_rag,
+)
+from kpilib.report.naming import department_report_link
+from kpilib.service import rate_rag
+from kpilib.views import DepartmentView, ProvinceView
+
+BUDGET_TYPE_LABELS = {"current": "Current", "development": "Development (ADP)", "total": "Total"}
+CATEGORY_LABELS = {
+    "autonomous_body": "Autonomous bodies",
+    "university": "Universities",
+    "teaching_hospital": "Teaching hospitals (MTIs)",
+    "water_sanitation_company": "Water & sanitation companies",
+    "public_company": "Public companies",
+    "other": "Other",
+}
+RETURN_LABELS = {"pse_financial": "Financial return", "pse_kpi": "Operational KPI return"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows to show, how to show each column, and a caption."""
+
+    frame: pd.DataFrame
+    columns: tuple[Column, ...]
+    caption: str = ""
+
+    def render(self) -> str:
+        """The table as escaped HTML (``.kpi-table``)."""
+        return render_kpi_table(self.frame, self.columns, self.caption or None)
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.empty
+
+
+def period_phrase(view: ProvinceView) -> str:
+    """``"FY 2024-25"`` or ``"year to date through Q2 2024-25 (Jul–Dec 2024)"``."""
+    if view.period.kind == "year":
+        return f"FY {view.fiscal_year.label}"
+    return f"year to date through {view.period.label}"
+
+
+def period_title(view: ProvinceView) -> str:
+    """The period as a cover line: ``"FY 2024-25"`` or ``"Year to date through Q2 2024-25 …"``."""
+    phrase = period_phrase(view)
+    return phrase[0].upper() + phrase[1:]
+
+
+def cover_details(view: ProvinceView, department: DepartmentView | None = None) -> list:
+    """The facts printed on a report's cover."""
+    details = []
+    if department is not None:
+        details.append(("Department", f"{department.name} ({department.code})"))
+    details += [
+        ("Period", period_phrase(view)),
+        ("Data as of", view.data_as_of.isoformat() if view.data_as_of else "not recorded"),
+        ("PEFA years", ", ".join(_label(y) for y in view.pefa_province.fiscal_years) or "none"),
+        (
+            "RAG thresholds",
+            f"green ≥ {view.thresholds.green:g} %, amber ≥ {view.thresholds.amber:g} %",
+        ),
+    ]
+    return details
+
+
+def _label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def _execution_card(label: str, row: pd.Series | None, view: ProvinceView) -> KpiCard:
+    if row is None or pd.isna(row.get("utilisation")):
+        return KpiCard(label, "–", "grey", "no budget of this type")
+    rag = rate_execution(row["burn_vs_plan"], view.thresholds.green, view.thresholds.amber)
+    note = (
+        f"Rs {format_million(row['expended'], 0)} m of {format_million(row['revised_budget'], 0)}"
+        f" m revised; {format_percent(row['burn_vs_plan'], 0)} of plan"
+    )
+    return KpiCard(label, format_percent(row["utilisation"]), rag, note)
+
+
+def department_cards(department: DepartmentView) -> list[KpiCard]:
+    """Headline cards: budget and ADP utilisation, PEFA, service delivery, PSEs, returns, flags."""
+    view, summary = department.province, department.summary
+    by_type = department.execution.set_index("budget_type")
+    development = by_type.loc["development"] if "development" in by_type.index else None
+    pefa = department.pefa.indicator_scores
+    ranked = int(view.service_scores["rank"].notna().sum())
+    if pd.isna(summary["service_score"]):
+        service = KpiCard("Service delivery score", "–", "grey", "no indicator data")
+    else:
+        service = KpiCard(
+            "Service delivery score",
+            f"{summary['service_score']:.0f} / 100",
+            rate_rag(summary["service_score"], view.thresholds),
+            f"rank {summary['service_rank']} of {ranked}; "
+            f"{summary['service_completeness']:.0f} % of indicators reported",
+        )
+    worst = min((pefa["PI-1"], pefa["PI-2"]), key=lambda s: "ABCDN".find(s[0]))
+    cards = [
+        _execution_card("Budget used (all)", department.execution_total, view),
+        _execution_card("Development budget (ADP) used", development, view),
+        KpiCard(
+            "PEFA PI-1 / PI-2",
+            f"{pefa['PI-1']} / {pefa['PI-2']}",
+            pefa_rag(worst),
+            "budget reliability, last three completed years",
+        ),
+        service,
+        KpiCard(
+            "PSEs at high or very high risk",
+            f"{summary['pses_high_risk']} of {summary['pses']}",
+            None,
+            f"{summary['pses_distress']} in Z'' distress; {summary['loss_makers']} loss-makers",
+        ),
+    ]
+    if summary["returns_expected"] and not pd.isna(summary["returns_expected"]):
+        completeness = summary["returns_completeness"]
+        cards.append(
+            KpiCard(
+                "PSE returns received",
+                format_percent(completeness, 0),
+                rate_rag(completeness, view.thresholds),
+                f"{format_percent(summary['returns_timeliness'], 0)} on time",
+            )
+        )
+    cards.append(
+        KpiCard(
+            "Red flags", str(len(department.exceptions)), None, "listed at the end of this report"
+        )
+    )
+    return cards
+
+
+EXECUTION_AMOUNTS = (
+    Column("budget_label", "Budget"),
+    Column("original_budget", "Original budget", "money", 0),
+    Column("revised_budget", "Revised budget", "money", 0),
+    Column("released", "Released", "money", 0),
+    Column("expended", "Spent", "money", 0),
+    Column("unspent_releases", "Released, not spent", "money", 0),
+)
+EXECUTION_RATES = (
+    Column("budget_label", "Budget"),
+    Column("release_rate", "Released % of revised", "percent"),
+    Column("utilisation", "Spent % of revised", "percent"),
+    Column("utilisation_of_releases", "Spent % of released", "percent"),
+    Column("burn_rag", "Spent % of plan", "rag", label_key="burn_label"),
+    Column("q4_share", "Apr–Jun share of the year", "percent"),
+    Column("june_share", "June share of the year", "percent"),
+)
+
+
+def _with_burn(frame: pd.DataFrame, view: ProvinceView) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["burn_rag"] = [
+        rate_execution(v, view.thresholds.green, view.thresholds.amber)
+        for v in frame["burn_vs_plan"]
+    ]
+    frame["burn_label"] = [format_percent(v, 0) for v in frame["burn_vs_plan"]]
+    return frame
+
+
+def execution_tables(department: DepartmentView) -> tuple[Table, Table]:
+    """Budget execution by budget type and in total: amounts (Rs. million), then rates."""
+    rows = department.execution.copy()
+    total = department.execution_total.to_frame().T.assign(budget_type="total")
+    frame = _with_burn(pd.concat([rows, total], ignore_index=True), department.province)
+    frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
+    phrase = period_phrase(department.province)
+    return (
+        Table(frame, EXECUTION_AMOUNTS, f"Budget and spending, Rs. million, {phrase}"),
+        Table(frame, EXECUTION_RATES, "Execution rates"),
+    )
+
+
+def class_table(department: DepartmentView) -> Table:
+    """Budget execution by economic classification (object head) and budget type."""
+    frame = _with_burn(department.execution_by_class, department.province)
+    frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
+    frame["head"] = frame["economic_class_code"] + " " + frame["economic_class_name"]
+    frame = frame.sort_values(["budget_type", "economic_class_code"])
+    columns = (
+        Column("budget_label", "Budget"),
+        Column("head", "Economic head"),
+        Column("revised_budget", "Revised (Rs m)", "money", 0),
+        Column("expended", "Spent (Rs m)", "money", 0),
+        Column("utilisation", "Spent % of revised", "percent"),
+        Column("burn_rag", "Against plan", "rag", label_key="burn_label"),
+    )
+    return Table(frame, columns, "By economic classification")
+
+
+def pefa_table(assessment: PefaAssessment) -> Table:
+    """PEFA Pillar I: each dimension's yearly measure and its score."""
+    yearly = assessment.yearly.set_index("fiscal_year")
+    rows = []
+    for dimension, rule in DIMENSIONS.items():
+        score = assessment.dimension_scores[dimension]
+        row = {"dimension": rule.title, "score": score}
+        for year in assessment.fiscal_years:
+            row[str(year)] = None if score == "NA" else yearly.loc[year, dimension]
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    year_columns = tuple(
+        Column(str(y), f"{_label(y)} (%)", "number", 1) for y in assessment.fiscal_years
+    )
+    columns = (Column("dimension", "Dimension"), *year_columns, Column("score", "Score", "pefa"))
+    scores = ", ".join(f"{k} {v}" for k, v in assessment.indicator_scores.items())
+    return Table(frame, columns, f"PEFA budget reliability (indicator scores: {scores})")
+
+
+def shown_indicators(department: DepartmentView, codes: Sequence[str] = ()) -> pd.DataFrame:
+    """The department's indicators to show: all of them, or those in ``codes`` (in that order)."""
+    frame = department.indicators
+    if not codes:
+        return frame
+    order = {code: i for i, code in enumerate(codes)}
+    chosen = frame[frame["indicator_code"].isin(list(codes))]
+    return chosen.sort_values("indicator_code", key=lambda s: s.map(order))
+
+
+TREND_YEARS = 3
+
+
+def indicator_series(department: DepartmentView, code: str) -> pd.DataFrame:
+    """One indicator's province-level values over the last three fiscal years up to the report's
+    date, oldest first (for a trend chart; missing actuals stay missing)."""
+    values = department.indicator_values
+    first_year = department.province.fiscal_year.start_year - (TREND_YEARS - 1)
+    series = values[
+        (values["indicator_code"] == code)
+        & (values["fiscal_year"] >= first_year)
+        & (pd.to_datetime(values["period_end"]) <= pd.Timestamp(department.province.as_of))
+    ]
+    return series.sort_values("period_end")
+
+
+def indicator_panels(department: DepartmentView, codes: Sequence[str] = ()) -> list:
+    """(series, title, unit) of each indicator shown, for ``charts.chart_indicator_grid``."""
+    return [
+        (indicator_series(department, row.indicator_code), row.indicator_name, row.unit)
+        for row in shown_indicators(department, codes).itertuples()
+    ]
+
+
+def indicator_table(department: DepartmentView, codes: Sequence[str] = ()) -> Table:
+    """Each indicator's latest period: target, actual, achievement, RAG, change on last year."""
+    frame = shown_indicators(department, codes).copy()
+    frame["indicator"] = frame["indicator_code"] + " " + frame["indicator_name"]
+    frame["unit_label"] = frame["unit"]
+    frame["trend"] = [
+        MISSING if pd.isna(change) else f"{change:+,.1f} ({'better' if better else 'worse'})"
+        for change, better in zip(
+            frame["change_vs_last_year"], frame["improved_vs_last_year"], strict=True
+        )
+    ]
+    columns = (
+        Column("indicator", "Indicator"),
+        Column("unit_label", "Unit"),
+        Column("period_code", "Period"),
+        Column("target", "Target", "number", 1),
+        Column("actual", "Actual", "number", 1),
+        Column("achievement", "Achieved", "percent", 0),
+        Column("rag", "Status", "rag", label_key="rag_label"),
+        Column("trend", "On a year earlier"),
+    )
+    return Table(frame, columns, "Service delivery indicators (latest period of each)")
+
+
+def pse_table(department: DepartmentView) -> Table:
+    """The department's PSEs: latest statement's ratings, Z'', dependence, arrears, returns."""
+    frame = department.pses.merge(
+        department.compliance[["entity_code", "completeness", "timeliness"]],
+        on="entity_code",
+        how="left",
+    )
+    frame["pse"] = (
+        frame["entity_code"] + " " + frame["entity_name"] + " (" + frame["period_code"] + ")"
+    )
+    frame["z2_text"] = [format_number(z, 2) for z in frame["z2"]]
+    frame = frame.sort_values(["overall_score", "entity_code"], ascending=[False, True])
+    columns = (
+        Column("pse", "PSE (latest statement)"),
+        Column("overall_rating", "Overall risk", "rating"),
+        Column("z2_zone", "Z'' zone", "zone"),
+        Column("z2", "Z''", "number", 2),
+        Column("government_dependence", "Grant share of income", "share"),
+        Column("arrears_ratio", "Arrears ÷ spending", "share"),
+        Column("timeliness", "Returns on time", "share"),
+    )
+    return Table(frame, columns, "Public sector entities of the department")
+
+
+def outstanding_table(frame: pd.DataFrame, caption: str = "Returns due and not received") -> Table:
+    """Outstanding returns, longest overdue first."""
+    frame = frame.copy()
+    frame["return_label"] = frame["return_type"].map(RETURN_LABELS).fillna(frame["return_type"])
+    columns = (
+        Column("entity_code", "PSE"),
+        Column("return_label", "Return"),
+        Column("period_code", "Quarter"),
+        Column("due_date", "Due"),
+        Column("days_overdue", "Days overdue", "count"),
+    )
+    return Table(frame, columns, caption)
+
+
+def findings_table(frame: pd.DataFrame, caption: str = "Data-quality findings") -> Table:
+    """Data-quality findings, errors first."""
+    columns = (
+        Column("severity", "Severity"),
+        Column("rule", "Check"),
+        Column("subject_code", "Subject"),
+        Column("period_code", "Period"),
+        Column("message", "Finding"),
+    )
+    return Table(frame, columns, caption)
+
+
+def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
+    """Red flags; with ``link`` each department links to its report of the same batch."""
+    frame = frame.copy()
+    frame["department"] = frame["department_name"]
+    columns: tuple[Column, ...]
+    if link:
+        frame["href"] = [department_report_link(code) for code in frame["department_code"]]
+        department_column = Column("department", "Department", "link", href_key="href")
+    else:
+        department_column = Column("department", "Department")
+    columns = (
+        department_column,
+        Column("area", "Area"),
+        Column("subject", "Subject"),
+        Column("message", "Why it is flagged"),
+    )
+    return Table(frame, columns, "Red flags")
+
+
+# ---------------------------------------------------------------------------- the province
+
+
+def _with_rank(text: str, rank: object) -> str:
+    return text if pd.isna(rank) or text == MISSING else f"{text} (#{int(rank)})"
+
+
+def province_cards(view: ProvinceView) -> list[KpiCard]:
+    """The provincial summary's headline cards."""
+    totals = view.province_execution.set_index("budget_type")
+    development = totals.loc["development"] if "development" in totals.index else None
+    pefa = view.pefa_province.indicator_scores
+    latest = view.pse_latest
+    high = int(latest["overall_rating"].isin(["high", "very high"]).sum())
+    status = view.return_status
+    received = status["received"].mean() * 100 if len(status) else float("nan")
+    on_time = status["on_time"].mean() * 100 if len(status) else float("nan")
+    worst = min(pefa.values(), key=lambda s: "ABCDN".find(s[0]))
+    return [
+        _execution_card("Province budget used", totals.loc["total"], view),
+        _execution_card("Development budget (ADP) used", development, view),
+        KpiCard(
+            "PEFA PI-1 / PI-2 / PI-3",
+            f"{pefa['PI-1']} / {pefa['PI-2']} / {pefa['PI-3']}",
+            pefa_rag(worst),
+            "province, last three completed years",
+        ),
+        KpiCard(
+            "PSEs at high or very high risk",
+            f"{high} of {latest['entity_code'].nunique()}",
+            None,
+            f"{int((latest['z2_zone'] == 'distress').sum())} in Z'' distress",
+        ),
+        KpiCard(
+            "PSE returns received",
+            format_percent(received, 0),
+            rate_rag(received, view.thresholds),
+            f"{format_percent(on_time, 0)} on time",
+        ),
+        KpiCard("Red flags", str(len(view.exceptions)), None, "listed at the end of the summary"),
+    ]
+
+
+def league_table(view: ProvinceView, link: bool = True) -> Table:
+    """Every department on the same KPIs, with its ranks (linking to its report)."""
+    frame = view.department_summary.copy()
+    flags = view.exceptions.groupby("department_code").size()
+    frame["red_flags"] = frame["department_code"].map(flags).fillna(0).astype(int)
+    frame["department"] = frame["department_name"]
+    if link:
+        frame["href"] = [department_report_link(code) for code in frame["department_code"]]
+    frame = frame.sort_values("department_name")
+    frame["budget_text"] = [
+        _with_rank(format_percent(u, 0), r)
+        for u, r in zip(frame["utilisation"], frame["execution_rank"], strict=True)
+    ]
+    frame["service_text"] = [
+        _with_rank(format_number(s, 0), r)
+        for s, r in zip(frame["service_score"], frame["service_rank"], strict=True)
+    ]
+    frame["returns_text"] = [
+        _with_rank(format_percent(t, 0), r)
+        for t, r in zip(frame["returns_timeliness"], frame["compliance_rank"], strict=True)
+    ]
+    columns = (
+        Column("department", "Department", "link" if link else "text", href_key="href"),
+        Column("budget_text", "Budget spent (rank)", "number"),
+        Column("development_utilisation", "ADP spent", "percent", 0),
+        Column("pi1", "PI-1", "pefa"),
+        Column("pi2", "PI-2", "pefa"),
+        Column("service_text", "Service score (rank)", "number"),
+        Column("returns_text", "Returns on time (rank)", "number"),
+        Column("red_flags", "Red flags", "count"),
+    )
+    return Table(frame, columns, "Departments on the same KPIs (rank 1 = best)")
+
+
+def province_execution_tables(view: ProvinceView) -> tuple[Table, Table]:
+    """Province totals by budget type: amounts (Rs. million), then rates."""
+    frame = _with_burn(view.province_execution, view)
+    frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
+    return (
+        Table(
+            frame,
+            EXECUTION_AMOUNTS,
+            f"Province budget and spending, Rs. million, {period_phrase(view)}",
+        ),
+        Table(frame, EXECUTION_RATES, "Province execution rates"),
+    )
+
+
+def portfolio_table(view: ProvinceView) -> Table:
+    """The PSE portfolio by category in the latest quarter: loss-makers, subsidies, arrears."""
+    frame = view.portfolio_by_category.copy()
+    frame["category_label"] = frame["category"].map(CATEGORY_LABELS)
+    quarter = frame["period_code"].iloc[0] if len(frame) else ""
+    columns = (
+        Column("category_label", "Category"),
+        Column("pses", "PSEs", "count"),
+        Column("reporting", "Reporting", "count"),
+        Column("loss_makers", "Loss-makers", "count"),
+        Column("loss_maker_share", "Share of reporting", "share"),
+        Column("subsidies_total", "Grants & subsidies in the quarter (Rs m)", "money", 0),
+        Column("arrears_total", "Overdue payables (Rs m)", "money", 0),
+        Column("high_risk", "High or very high risk", "count"),
+        Column("distress", "Z'' distress", "count"),
+    )
+    return Table(frame, columns, f"PSE portfolio by category, {quarter}")
+
+
+def highest_risk_table(view: ProvinceView, top: int = 10) -> Table:
+    """The province's PSEs at highest overall risk (latest statement)."""
+    frame = view.pse_latest.sort_values(["overall_score", "z2"], ascending=[False, True]).head(top)
+    frame = frame.assign(
+        pse=frame["entity_code"] + " " + frame["entity_name"] + " (" + frame["period_code"] + ")"
+    )
+    columns = (
+        Column("pse", "PSE (latest statement)"),
+        Column("department_code", "Dept."),
+        Column("overall_rating", "Overall risk", "rating"),
+        Column("z2_zone", "Z'' zone", "zone"),
+        Column("government_dependence", "Grant share of income", "share", 0),
+        Column("arrears_ratio", "Arrears ÷ spending", "share", 0),
+    )
+    return Table(frame, columns, f"The {top} PSEs at highest risk")
+
+
+def compliance_league(view: ProvinceView) -> Table:
+    """Departments by timeliness of their PSEs' returns (DHIS2-style reporting rates)."""
+    frame = view.compliance_by_department.merge(
+        view.departments[["department_code", "department_name"]], how="left"
+    ).sort_values(["timeliness", "completeness"], ascending=False)
+    frame["rank"] = range(1, len(frame) + 1)
+    columns = (
+        Column("rank", "Rank", "count"),
+        Column("department_name", "Department"),
+        Column("expected", "Returns expected", "count"),
+        Column("received", "Received", "count"),
+        Column("completeness", "Received", "share", 0),
+        Column("timeliness", "On time", "share", 0),
+        Column("outstanding", "Outstanding", "count"),
+        Column("mean_days_late", "Mean days late", "number", 0),
+    )
+    caption = f"Compliance league table (returns as of {view.compliance_as_of.isoformat()})"
+    return Table(frame, columns, caption)

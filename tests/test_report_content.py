@@ -1,0 +1,108 @@
+"""Report content: number formats, escaped tables, cards and tables built from the views."""
+
+import pandas as pd
+import pytest
+
+from kpilib.database import connect
+from kpilib.report import content
+from kpilib.report.display import render_kpi_table
+from kpilib.report.formatting import (
+    Column,
+    format_million,
+    format_number,
+    format_percent,
+    format_share,
+    format_times,
+    pefa_rag,
+)
+from kpilib.views import clear_view_cache, load_province_view, select_department
+
+
+def test_number_formats():
+    assert format_million(1_234_567_890) == "1,234.6"
+    assert format_million(1_234_567_890, 0) == "1,235"
+    assert format_percent(87.44) == "87.4 %"
+    assert format_share(0.753) == "75 %"
+    assert format_number(10850.0) == "10,850"
+    assert format_number(2.345, 2) == "2.35"
+    assert format_times(1.234) == "1.23×"
+    for missing in (None, float("nan"), pd.NA):
+        assert format_million(missing) == format_percent(missing) == "–"
+    assert [pefa_rag(s) for s in ("A", "B+", "C", "D*", "NA", None)] == [
+        "green", "green", "amber", "red", "grey", "grey",
+    ]  # fmt: skip
+
+
+def test_tables_escape_data_and_label_every_colour():
+    frame = pd.DataFrame(
+        {
+            "name": ["<script>alert(1)</script>", '=HYPERLINK("http://x")'],
+            "amount": [2_500_000, None],
+            "rag": ["red", None],
+            "rating": ["very high", None],
+            "zone": ["distress", "safe"],
+            "score": ["D*", "NA"],
+        }
+    )
+    html = render_kpi_table(
+        frame,
+        (
+            Column("name", "Name"),
+            Column("amount", "Rs m", "money"),
+            Column("rag", "Status", "rag"),
+            Column("rating", "Risk", "rating"),
+            Column("zone", "Zone", "zone"),
+            Column("score", "PEFA", "pefa"),
+        ),
+        caption="<b>caption</b>",
+    )
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "&lt;b&gt;caption" in html
+    assert '<td class="num">2.5</td>' in html and '<td class="num">–</td>' in html
+    for label in ("Off track", "No data", "Very high", "Not rated", "Distress", "Safe", "D*"):
+        assert label in html
+
+
+def test_links_stay_inside_the_batch():
+    frame = pd.DataFrame({"name": ["x"], "href": ["http://evil.example/x.html"]})
+    with pytest.raises(ValueError, match="not a file of this batch"):
+        render_kpi_table(frame, (Column("name", "Name", "link", href_key="href"),))
+
+
+@pytest.fixture(scope="module")
+def province(demo_sqlite_url):
+    clear_view_cache()
+    return load_province_view(connect(demo_sqlite_url, read_only=True), "2024-25")
+
+
+def test_department_cards_show_the_views_numbers(province):
+    health = select_department(province, "HLT")
+    cards = {card.label: card for card in content.department_cards(health)}
+    assert cards["Budget used (all)"].value == format_percent(health.summary["utilisation"])
+    pefa = health.pefa.indicator_scores
+    assert cards["PEFA PI-1 / PI-2"].value == f"{pefa['PI-1']} / {pefa['PI-2']}"
+    assert cards["Red flags"].value == str(len(health.exceptions))
+    assert all(card.rag in (None, "green", "amber", "red", "grey") for card in cards.values())
+
+
+def test_tables_from_the_views(province):
+    league = content.league_table(province)
+    assert len(league.frame) == 32
+    assert set(league.frame["href"]) == {f"{c}.html" for c in province.departments.department_code}
+    html = league.render()
+    assert 'href="HLT.html"' in html and "Health" in html
+    pefa = content.pefa_table(select_department(province, "HLT").pefa).frame.set_index("dimension")
+    not_applicable = pefa[pefa["score"] == "NA"]
+    assert not_applicable.drop(columns="score").isna().all().all()
+    exceptions = content.exceptions_table(province.exceptions, link=True)
+    assert len(exceptions.frame) == len(province.exceptions)
+    amounts, rates = content.province_execution_tables(province)
+    assert list(amounts.frame["budget_type"]) == ["current", "development", "total"]
+    assert "Spent % of plan" in rates.render()
+
+
+def test_indicator_series_covers_three_years_up_to_the_report(province):
+    health = select_department(province, "HLT")
+    series = content.indicator_series(health, "HLT-IMM")
+    assert series["fiscal_year"].min() == 2022 and series["fiscal_year"].max() == 2024
+    assert list(series["period_end"]) == sorted(series["period_end"])
