@@ -67,6 +67,12 @@ def render_section_heading(title: str, lead: str | None = None) -> str:
     return f'<section class="report-section"><h2>{escape(title)}</h2>{text}</section>'
 
 
+def render_block(*parts: str) -> str:
+    """Already-rendered pieces kept together on one printed page where they fit (``.report-block``):
+    a section heading with its first table, so a heading never ends a page."""
+    return f'<div class="report-block">{"".join(parts)}</div>'
+
+
 def render_cards(cards: Iterable[KpiCard]) -> str:
     """Headline figures as a row of cards (``.kpi-cards`` / ``.kpi-card``)."""
     items = []
