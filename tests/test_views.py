@@ -82,3 +82,10 @@ def test_summary_and_exceptions_cover_the_province(engine):
     assert flagged == red
     # The demo's injected spending above releases is an error finding, and so an exception.
     assert (view.findings["rule"].str.contains("release")).any()
+
+
+def test_memo_is_shared_by_engines_on_the_same_database(demo_sqlite_url):
+    clear_view_cache()
+    first = load_province_view(connect(demo_sqlite_url, read_only=True), "2024-25")
+    second = load_province_view(connect(demo_sqlite_url, read_only=True), "2024-25")
+    assert second is first  # each report opens its own engine; the province is computed once

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 import pandas as pd
 import sqlalchemy as sa
@@ -125,13 +124,19 @@ def load_province_view(
         resolved.code,
         rag,
     )
-    return _cached_view(key, engine, resolved, rag)
+    view = _VIEWS.get(key)
+    if view is None:
+        view = _compute_view(engine, resolved, rag)
+        _VIEWS[key] = view
+        while len(_VIEWS) > MAX_CACHED_VIEWS:
+            _VIEWS.pop(next(iter(_VIEWS)))
+    return view
 
 
-@lru_cache(maxsize=16)
-def _cached_view(key: tuple, engine: Engine, period: Period, rag: RagThresholds) -> ProvinceView:
-    del key  # only part of the memo key
-    return _compute_view(engine, period, rag)
+#: Memoised views, oldest first. Keyed by database URL, data fingerprint, period and thresholds
+#: (never by engine object: every report opens its own engine on the same database).
+_VIEWS: dict[tuple, ProvinceView] = {}
+MAX_CACHED_VIEWS = 8
 
 
 def _compute_view(engine: Engine, period: Period, rag: RagThresholds) -> ProvinceView:
@@ -255,4 +260,4 @@ def _latest_period_code(health: pd.DataFrame) -> str | None:
 def clear_view_cache() -> None:
     """Forget memoised views (tests; a long-running kernel after a data load needs no call:
     the data fingerprint changes with every load)."""
-    _cached_view.cache_clear()
+    _VIEWS.clear()
