@@ -35,7 +35,7 @@ import pandas as pd
 
 from kpilib.errors import InputFrameError, ParameterError
 from kpilib.frames import require_columns, require_unique, require_values
-from kpilib.models import PSE_FINANCIAL_LINES
+from kpilib.models import PSE_FINANCIAL_LINES, PSE_FLOW_LINES
 
 #: Risk ratings from best to worst; levels 1–4 in scores.
 RATINGS = ("low", "moderate", "high", "very high")
@@ -51,14 +51,7 @@ Z2_COEFFICIENTS = (6.56, 3.26, 6.72, 1.05)
 #: Values within this distance of a threshold count as on it (float rounding, not judgement).
 BOUNDARY_TOLERANCE = 1e-9
 
-FLOW_LINES = (
-    "revenue",
-    "grants_subsidies",
-    "operating_expenses",
-    "ebit",
-    "interest_expense",
-    "net_income",
-)
+FLOW_LINES = PSE_FLOW_LINES
 KEY_COLUMNS = ("entity_code", "period_code", "fiscal_year", "quarter")
 
 

@@ -391,6 +391,10 @@ PSE_FINANCIAL_LINES = (
 )
 
 
+#: The income-statement lines (the quarter's flows); the rest are balance-sheet positions.
+PSE_FLOW_LINES = PSE_FINANCIAL_LINES[:6]
+
+
 class PseFinancial(Base):
     """A PSE's financial statement for one fiscal quarter, in rupees.
 
