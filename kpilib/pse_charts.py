@@ -36,11 +36,24 @@ RATIO_LABELS = {
 }
 
 
+#: The Z'' axis never goes beyond these (a PSE with almost no liabilities can score in the
+#: hundreds); scores past them are drawn on the edge, their value in the tooltip.
+Z2_AXIS_LIMITS = (-10.0, 15.0)
+
+
 def _z2_domain(values: pd.Series) -> tuple[float, float]:
     finite = values.astype("float64").replace([np.inf, -np.inf], np.nan).dropna()
     low = min(float(finite.min()) if not finite.empty else 0.0, 0.0)
     high = max(float(finite.max()) if not finite.empty else 0.0, Z2_SAFE_ABOVE + 1.0)
-    return low - 0.5, high + 0.5
+    return max(low, Z2_AXIS_LIMITS[0]) - 0.5, min(high, Z2_AXIS_LIMITS[1]) + 0.5
+
+
+def _clip_z2(frame: pd.DataFrame, low: float, high: float) -> tuple[pd.DataFrame, bool]:
+    """``z2_shown``: the score kept inside the axis; True when any had to be moved."""
+    frame = frame.copy()
+    frame["z2_shown"] = frame["z2"].clip(lower=low + 0.25, upper=high - 0.25)
+    moved = bool((frame["z2_shown"] != frame["z2"]).fillna(False).any())
+    return frame, moved
 
 
 def _zone_bands(low: float, high: float) -> alt.LayerChart:
@@ -85,6 +98,7 @@ def chart_z2_history(history: pd.DataFrame, title: str = "") -> alt.LayerChart:
     frame["z2"] = frame["z2"].astype("float64")
     frame["z2_zone"] = frame["z2_zone"].astype(str)
     low, high = _z2_domain(frame["z2"])
+    frame, moved = _clip_z2(frame, low, high)
     order = list(frame["period_code"])
     x = alt.X("period_code:N", sort=order, title=None, axis=alt.Axis(labelAngle=-40))
     line = (
@@ -92,13 +106,16 @@ def chart_z2_history(history: pd.DataFrame, title: str = "") -> alt.LayerChart:
         .mark_line(point=True, color=PALETTE[0], strokeWidth=2.5)
         .encode(
             x=x,
-            y=alt.Y("z2:Q", scale=alt.Scale(domain=[low, high], nice=False)),
+            y=alt.Y("z2_shown:Q", scale=alt.Scale(domain=[low, high], nice=False)),
             tooltip=["period_code:N", alt.Tooltip("z2:Q", format=".2f", title="Z''"),
                      alt.Tooltip("z2_zone:N", title="Zone")],
         )
     )  # fmt: skip
+    subtitle = "Altman Z'' (non-manufacturing) by quarter"
+    if moved:
+        subtitle += "; scores beyond the axis are drawn at its edge"
     return alt.layer(_zone_bands(low, high), line).properties(
-        title=alt.TitleParams(title, subtitle="Altman Z'' (non-manufacturing) by quarter"),
+        title=alt.TitleParams(title, subtitle=subtitle),
         width=WIDTH,
         height=HEIGHT_TALL,
     )
@@ -116,6 +133,7 @@ def chart_z2_by_pse(pses: pd.DataFrame, title: str = "") -> alt.LayerChart:
     frame["z2"] = frame["z2"].astype("float64")
     frame["z2_zone"] = frame["z2_zone"].astype(str)
     low, high = _z2_domain(frame["z2"])
+    frame, moved = _clip_z2(frame, low, high)
     order = list(frame.sort_values(["z2", "entity_code"])["entity_code"])
     many = len(order) > 40
     axis = alt.Axis(labels=not many, ticks=not many, labelAngle=-60, title=None)
@@ -124,7 +142,7 @@ def chart_z2_by_pse(pses: pd.DataFrame, title: str = "") -> alt.LayerChart:
         .mark_point(filled=True, size=45, color=PALETTE[0])
         .encode(
             x=alt.X("entity_code:N", sort=order, axis=axis),
-            y=alt.Y("z2:Q", scale=alt.Scale(domain=[low, high], nice=False)),
+            y=alt.Y("z2_shown:Q", scale=alt.Scale(domain=[low, high], nice=False)),
             tooltip=["entity_code:N", "entity_name:N", "period_code:N",
                      alt.Tooltip("z2:Q", format=".2f", title="Z''"),
                      alt.Tooltip("z2_zone:N", title="Zone")],
@@ -133,6 +151,8 @@ def chart_z2_by_pse(pses: pd.DataFrame, title: str = "") -> alt.LayerChart:
     subtitle = "Each PSE's latest statement, lowest Z'' on the left"
     if many:
         subtitle += " (hover for names)"
+    if moved:
+        subtitle += "; scores beyond the axis at its edge"
     return alt.layer(_zone_bands(low, high), points).properties(
         title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH + 240, height=HEIGHT_TALL
     )

@@ -63,11 +63,20 @@ PSE_COLUMNS = [
     TableColumn("timeliness", "On time (%)", "share", digits=0),
 ]
 EXCEPTION_COLUMNS = [
-    TableColumn("area", "Area"),
+    TableColumn("area_label", "Area"),
     TableColumn("subject", "Subject"),
     TableColumn("message", "What is wrong"),
 ]
 BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)"}
+#: Names of the exception areas (:data:`kpilib.flags.EXCEPTION_RULES`) shown on the pages.
+AREA_LABELS = {
+    "budget": "Budget execution",
+    "pefa": "PEFA",
+    "indicator": "Service delivery",
+    "pse": "PSE risk",
+    "returns": "PSE returns",
+    "data": "Data quality",
+}
 
 
 def _rupees_m(amount: float) -> str:
@@ -185,8 +194,9 @@ class DepartmentDashboard(DashboardPage):
         self._render_budget(dept, selection)
         self._render_indicators(dept, selection)
         self._render_pses(dept, selection)
+        exceptions = dept.exceptions.assign(area_label=dept.exceptions["area"].map(AREA_LABELS))
         self.exceptions_table.value = html.render_table_with_download(
-            dept.exceptions,
+            exceptions,
             EXCEPTION_COLUMNS,
             html.file_stem("exceptions", dept.code, selection.fiscal_year, selection.period),
             empty="No red flag for this department.",

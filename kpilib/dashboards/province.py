@@ -11,6 +11,7 @@ import pandas as pd
 
 from kpilib import charts
 from kpilib.dashboards import html
+from kpilib.dashboards.department import AREA_LABELS
 from kpilib.dashboards.html import TableColumn
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.dashboards.selection import SelectionParams
@@ -20,15 +21,7 @@ from kpilib.views import ProvinceView
 from kpilib.views.headline import compute_province_headline
 from kpilib.views.ranking import RANKING_METRICS, rank_departments
 
-EXCEPTION_AREAS = {
-    "": "All areas",
-    "budget": "Budget execution",
-    "pefa": "PEFA",
-    "indicator": "Service delivery",
-    "pse": "PSE risk",
-    "returns": "PSE returns",
-    "data": "Data quality",
-}
+EXCEPTION_AREAS = {"": "All areas", **AREA_LABELS}
 BUDGET_COLUMNS = [
     TableColumn("rank", "Rank", "int"),
     TableColumn("department_name", "Department", "link", href="link"),

@@ -54,7 +54,8 @@ PSE_ALERT_RULES = {
     "loss_maker": "a loss over the last four quarters (annualised net income below zero; warning)",
     "subsidy_dependence": "government dependence rated very high in the latest statement (warning)",
     "arrears": "arrears rated very high (critical) or high (warning) in the latest statement",
-    "missing_return": "a return due by the as-of date not received (critical)",
+    "missing_return": "a return of the last four quarters, due by the as-of date, not received "
+    "(critical; older gaps stay in the submission history)",
     "late_return": "the return of the latest quarter due arrived after its due date (warning)",
     "data_quality": "a data-quality finding about the PSE (critical for an error, else warning)",
 }
@@ -183,7 +184,9 @@ def _worsened_alerts(history: pd.DataFrame, latest: pd.DataFrame) -> list[tuple]
 
 def _return_alerts(submissions: pd.DataFrame) -> list[tuple]:
     rows = []
-    for r in submissions[submissions["state"] == "missing"].itertuples(index=False):
+    order = submissions["fiscal_year"] * 4 + submissions["quarter"]
+    recent = submissions[order > order.max() - 4] if not submissions.empty else submissions
+    for r in recent[recent["state"] == "missing"].itertuples(index=False):
         rows.append((r.entity_code, "critical", "missing_return", r.period_code,
                      f"{r.return_title} for {r.period_code} not received, "
                      f"{int(r.days_overdue)} days overdue"))  # fmt: skip
@@ -205,6 +208,9 @@ def list_pse_alerts(
 ) -> pd.DataFrame:
     """Every alert on the given PSEs (rules: :data:`PSE_ALERT_RULES`), critical ones first.
 
+    "The last four quarters" are the four latest quarters among the returns in
+    ``submissions`` (the view's period and the three before it).
+
     Parameters
     ----------
     latest
@@ -221,7 +227,8 @@ def list_pse_alerts(
     -------
     DataFrame
         ``entity_code, severity, rule, period_code, message`` plus ``severity_label``
-        (:data:`ALERT_SEVERITIES`), ordered critical first, then by PSE and rule.
+        (:data:`ALERT_SEVERITIES`), ordered critical first, then by rule (in the order of
+        :data:`PSE_ALERT_RULES`), PSE and period.
     """
     rows = _latest_alerts(latest) + _worsened_alerts(history, latest)
     rows += _return_alerts(submissions)
@@ -235,7 +242,7 @@ def list_pse_alerts(
     rule_order = {rule: i for i, rule in enumerate(PSE_ALERT_RULES)}
     alerts["_s"] = alerts["severity"].map({"critical": 0, "warning": 1})
     alerts["_r"] = alerts["rule"].map(rule_order)
-    alerts = alerts.sort_values(["_s", "entity_code", "_r", "period_code"], kind="stable")
+    alerts = alerts.sort_values(["_s", "_r", "entity_code", "period_code"], kind="stable")
     alerts = alerts.drop(columns=["_s", "_r"]).reset_index(drop=True)
     alerts["severity_label"] = alerts["severity"].map(ALERT_SEVERITIES)
     return alerts
