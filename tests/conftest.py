@@ -223,7 +223,7 @@ def start_kpi_serve(database_url: str, log: Path, *args: str, env: dict | None =
     environment.update(env or {})
     command = [sys.executable, "-m", "kpilib.cli", "serve", "--port", str(port), *args]
     handle = log.open("wb")
-    process = subprocess.Popen(  # noqa: S603 (our own CLI, fixed arguments)
+    process = subprocess.Popen(
         command, cwd=REPO, env=environment, stdout=handle, stderr=subprocess.STDOUT
     )
     served = ServedDashboards(process, f"http://127.0.0.1:{port}/", log)
@@ -232,7 +232,7 @@ def start_kpi_serve(database_url: str, log: Path, *args: str, env: dict | None =
         if process.poll() is not None:
             raise RuntimeError(f"kpi serve exited {process.returncode}: {log.read_text()[-2000:]}")
         try:
-            with urllib.request.urlopen(served.url, timeout=5):  # noqa: S310 (local test server)
+            with urllib.request.urlopen(served.url, timeout=5):
                 return served
         except urllib.error.HTTPError:
             return served  # it answers (e.g. 403 without a token)

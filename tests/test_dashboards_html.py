@@ -53,7 +53,7 @@ def decode_download(link: str) -> bytes:
 
 def test_download_is_formula_safe_csv_with_the_shown_columns(tmp_path):
     frame = pd.DataFrame(
-        {"code": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "ok"], "amount": [-1_500_000, 2e6, 0]}
+        {"code": ['=HYPERLINK("http://x")', "@SUM(A1)", "ok"], "amount": [-1_500_000, 2e6, 0]}
     )
     columns = [TableColumn("code", "Code"), TableColumn("amount", "Amount", "millions")]
     link = html.render_table_with_download(frame, columns, "kpi_test 2024-25")

@@ -44,7 +44,7 @@ def test_department_page_is_the_department_view(context):
     dept = select_department(page.view, "HLT")
     assert "Health: spending against plan" in spec_text(page.curve_chart)
     assert f"{dept.summary['utilisation']:.1f} %" in page.cards.value
-    assert list(page.indicator.options)[0][1] == dept.indicators["indicator_code"].iloc[0]
+    assert next(iter(page.indicator.options))[1] == dept.indicators["indicator_code"].iloc[0]
     page.indicator.value = "HLT-IMR"
     assert "HLT-IMR Infant mortality rate" in spec_text(page.trend_chart)
     page.select(department="FIN")

@@ -27,14 +27,19 @@ def test_every_write_through_the_dashboard_connection_fails(demo_url, statement)
     engine = open_dashboard_engine(demo_url)
     with engine.connect() as connection:
         before = compute_data_fingerprint(connection)
-    with pytest.raises(sa.exc.DBAPIError, match="(?i)read.?only|readonly"):
-        with engine.begin() as connection:
-            connection.execute(sa.text(statement))
+    with (
+        pytest.raises(sa.exc.DBAPIError, match=r"(?i)read.?only|readonly"),
+        engine.begin() as connection,
+    ):
+        connection.execute(sa.text(statement))
     with engine.connect() as connection:
         assert compute_data_fingerprint(connection) == before
-        assert connection.execute(
-            sa.text("SELECT count(*) FROM departments WHERE code = 'ZZZ'")
-        ).scalar() == 0
+        assert (
+            connection.execute(
+                sa.text("SELECT count(*) FROM departments WHERE code = 'ZZZ'")
+            ).scalar()
+            == 0
+        )
 
 
 def run_dashboard_notebook(name: str, extra: str) -> nbformat.NotebookNode:
@@ -49,9 +54,7 @@ def run_dashboard_notebook(name: str, extra: str) -> nbformat.NotebookNode:
     notebook.cells.append(nbformat.v4.new_code_cell(extra))
     manager = KernelManager(kernel_name="python3", kernel_spec_manager=ProjectKernelSpecManager())
     client = NotebookClient(notebook, km=manager, timeout=300, ipython_hist_file="")
-    client.execute(
-        cwd=str(REPO / "notebooks" / "dashboards")
-    )
+    client.execute(cwd=str(REPO / "notebooks" / "dashboards"))
     return notebook
 
 
