@@ -41,3 +41,23 @@ def test_chart_bundle_is_the_offline_vega_bundle(tmp_path):
     text = path.read_text()
     assert path.name == CHART_BUNDLE and len(text) > 200_000
     assert "https://esm.sh" not in text and "render" in text
+
+
+def test_kpilib_keeps_the_slow_iri_grammar_out_of_every_import():
+    """Voilà's dependencies install rfc3987-syntax, whose import takes seconds; kpilib keeps
+    jsonschema from loading it, so kernels (dashboards and reports) start as fast as before."""
+    import subprocess
+    import sys
+
+    code = (
+        "import kpilib, altair, nbformat, sys\n"
+        "from voila.utils import get_query_string\n"
+        "assert sys.modules.get('rfc3987_syntax') is None, 'loaded'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_import_kpilib_before_voila(path):
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    assert source.index("from kpilib") < source.index("from voila")

@@ -219,7 +219,10 @@ def test_pse_monitor_category_and_pse_selectors_redraw(opened):
     assert states and states <= {"On time", "Late", "Missing"}
     assert "Critical" in page.page.inner_text(".kpi-alerts-table")
     assert page.page.locator(".kpi-chart-z2-by-pse").is_hidden()
+    page.page.wait_for_timeout(1000)  # every chart of the PSE view drawn
+    assert page.page.locator(f"{CHART}:visible").count() == 5
     page.assert_clean()
+    page.screenshot("pse_monitor_one_pse")
 
 
 def test_link_preselects_and_a_bad_link_is_explained(opened):

@@ -50,7 +50,14 @@ def open_dashboard_engine(url: str | None = None) -> Engine:
 
 def enable_offline_charts() -> None:
     """Draw Altair charts as anywidget widgets whose JavaScript (Vega, Vega-Lite, vega-embed)
-    is bundled by vl-convert and sent through the kernel: no CDN is ever asked."""
+    is bundled by vl-convert and sent through the kernel: no CDN is ever asked.
+
+    Under ``kpi serve`` (:data:`ENV_CHART_BUNDLE` set) the server publishes that bundle and the
+    widgets load it from there, so the kernel skips building it (seconds of CPU per kernel);
+    a plain Altair chart, should one ever be displayed, is then an inline SVG (vl-convert)."""
+    if os.environ.get(ENV_CHART_BUNDLE) == "1":
+        alt.renderers.enable("svg")
+        return
     alt.JupyterChart.enable_offline()
     alt.renderers.enable("jupyter", offline=True)
 
@@ -83,7 +90,7 @@ class SharedBundleChart(alt.JupyterChart):
 def write_chart_bundle(folder: Path) -> Path:
     """Write the offline chart bundle (Vega, Vega-Lite, vega-embed and Altair's widget code,
     bundled by vl-convert) to ``folder/kpi-charts.js`` for the server to publish."""
-    enable_offline_charts()
+    alt.JupyterChart.enable_offline()
     path = folder / CHART_BUNDLE
     path.write_text(str(alt.JupyterChart._esm), encoding="utf-8")
     return path
@@ -92,9 +99,9 @@ def write_chart_bundle(folder: Path) -> Path:
 def new_chart_widget() -> alt.JupyterChart:
     """An empty chart widget: sharing the server's bundle when ``kpi serve`` published it,
     else carrying the offline bundle itself (plain Voilà, Jupyter)."""
-    enable_offline_charts()
     if os.environ.get(ENV_CHART_BUNDLE) == "1":
         return SharedBundleChart(None, embed_options=EMBED_OPTIONS)
+    enable_offline_charts()
     return alt.JupyterChart(None, embed_options=EMBED_OPTIONS)
 
 
