@@ -281,9 +281,9 @@ class PseMonitorDashboard(DashboardPage):
                 [
                     KpiCard("Latest statement", str(latest["period_code"])),
                     KpiCard("Overall risk", rating or "not rated",
-                            RATING_STATUS.get(rating or "", "grey")),
+                            note="IMF SOE Health Check rating"),
                     KpiCard("Altman Z''", "–" if pd.isna(latest["z2"]) else f"{latest['z2']:.2f}",
-                            ZONE_STATUS.get(zone, "grey"), ZONE_TEXT.get(zone, zone)),
+                            note=ZONE_TEXT.get(zone, zone)),
                     KpiCard("Government dependence", _share(latest["government_dependence"]),
                             note="grants and subsidies ÷ income"),
                     KpiCard("Grants and subsidies a year, Rs. million",
