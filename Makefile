@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo chromium report test lint format clean
+.PHONY: help install demo chromium report serve test lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ report: demo chromium ## the main job: demo data (if needed), then every report 
 	@formats=html,pdf,ipynb; \
 	if [ -z "$$KPI_CHROMIUM" ] && ! command -v chromium >/dev/null 2>&1; then formats=html,ipynb; fi; \
 	$(BIN)/kpi report --all --format $$formats
+
+serve: demo ## the dashboards on http://127.0.0.1:8866/ (demo data if there is none); Ctrl-C stops
+	$(BIN)/kpi serve
 
 test: install ## lint, then run the whole test suite (PostgreSQL tests need the local server)
 	$(BIN)/ruff check .

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from kpilib import _startup  # noqa: F401  (first: keeps slow optional imports out)
+
 try:
     __version__ = version("kpi-suite")
 except PackageNotFoundError:  # running from a source tree without installation

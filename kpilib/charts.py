@@ -183,3 +183,143 @@ def chart_department_scores(scores: pd.DataFrame, names: pd.DataFrame | None = N
         )
         .properties(title=title, width=WIDTH - 180)
     )
+
+
+# --- dashboards (issue 6): rankings, PEFA grades, compliance league -------------------------
+
+RAG_TEXT_COLOURS = {
+    "On track": RAG_COLOURS["green"],
+    "At risk": RAG_COLOURS["amber"],
+    "Off track": RAG_COLOURS["red"],
+    "No data": RAG_COLOURS["grey"],
+}
+#: PEFA grades from best to worst, shaded on one blue scale (grades are not RAG statuses).
+PEFA_GRADES = ("A", "B+", "B", "C+", "C", "D+", "D", "D*", "NA", "NR")
+PEFA_SHADES = ("#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef",
+               "#c6dbef", "#eeeeee", "#eeeeee")  # fmt: skip
+SUBMISSION_COLOURS = {"On time": RAG_COLOURS["green"], "Late": RAG_COLOURS["amber"],
+                      "Missing": RAG_COLOURS["red"]}  # fmt: skip
+#: One shape per RAG text, as the stylesheet's symbols (● ▲ ■ ○), so colour is never alone.
+RAG_TEXT_SHAPES = {"On track": "circle", "At risk": "triangle-up", "Off track": "square",
+                   "No data": "diamond"}  # fmt: skip
+
+
+def chart_department_ranking(
+    ranking: pd.DataFrame, value_title: str, title: str = "", plan: float | None = None
+) -> alt.LayerChart:
+    """Departments as horizontal bars in rank order (rank 1 at the top).
+
+    ``ranking`` is :func:`kpilib.views.ranking.rank_departments`: ``department_name``,
+    ``rank`` and ``value`` (departments without a value are left out); bars are coloured by
+    ``rag_label`` when present (the legend carries the text), else in the palette's first
+    colour. ``plan`` draws a dashed rule at that value (the straight-line plan, %).
+    """
+    frame = ranking.dropna(subset=["value"]).copy()
+    frame["value"] = frame["value"].astype("float64")
+    frame["rank"] = frame["rank"].astype("float64")
+    order = list(frame.sort_values("rank", kind="stable")["department_name"])
+    y = alt.Y("department_name:N", sort=order, title=None)
+    tooltip = ["rank:Q", "department_name:N", alt.Tooltip("value:Q", format=".1f",
+                                                           title=value_title)]  # fmt: skip
+    if "rag_label" in frame:
+        colour = alt.Color(
+            "rag_label:N",
+            title="Spending against plan",
+            scale=alt.Scale(domain=list(RAG_TEXT_COLOURS), range=list(RAG_TEXT_COLOURS.values())),
+        )
+        tooltip.append("rag_label:N")
+        bars = alt.Chart(frame).mark_bar().encode(y=y, color=colour)
+    else:
+        bars = alt.Chart(frame).mark_bar(color=PALETTE[0]).encode(y=y)
+    bars = bars.encode(x=alt.X("value:Q", title=value_title, scale=alt.Scale(domainMin=0)),
+                       tooltip=tooltip)  # fmt: skip
+    layers = [bars]
+    if plan is not None:
+        rule = pd.DataFrame({"plan": [float(plan)]})
+        layers.append(
+            alt.Chart(rule)
+            .mark_rule(strokeDash=[5, 4], color="#333333")
+            .encode(x="plan:Q", tooltip=[alt.Tooltip("plan:Q", title="Plan (%)", format=".0f")])
+        )
+    subtitle = "Dashed line: the straight-line plan to date" if plan is not None else ""
+    return alt.layer(*layers).properties(
+        title=alt.TitleParams(title, subtitle=subtitle),
+        width=WIDTH - 120,
+        height=max(14 * len(frame), 60),
+    )
+
+
+def chart_pefa_scores(ranking: pd.DataFrame, title: str = "") -> alt.Chart:
+    """PEFA PI-1, PI-2 and PI-3 of each department as a grid of lettered cells (rank order).
+
+    ``ranking`` is :func:`kpilib.views.ranking.rank_departments` with ``metric="pefa"``
+    (``department_name``, ``rank``, ``pi1``, ``pi2``, ``pi3``). The letter is always printed
+    in the cell; the shade only repeats it.
+    """
+    order = list(ranking.sort_values("rank", kind="stable", na_position="last")["department_name"])
+    long = ranking.melt(
+        id_vars=["department_name"], value_vars=["pi1", "pi2", "pi3"], var_name="indicator",
+        value_name="score",
+    )  # fmt: skip
+    long["indicator"] = long["indicator"].map({"pi1": "PI-1", "pi2": "PI-2", "pi3": "PI-3"})
+    long["score"] = long["score"].fillna("NR").astype(str)
+    long["ink"] = long["score"].isin(["A", "B+", "B", "C+"]).map({True: "white", False: "black"})
+    base = alt.Chart(long).encode(
+        x=alt.X("indicator:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("department_name:N", sort=order, title=None),
+        tooltip=["department_name:N", "indicator:N", "score:N"],
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color(
+            "score:N",
+            title="PEFA score",
+            scale=alt.Scale(domain=list(PEFA_GRADES), range=list(PEFA_SHADES)),
+            legend=None,
+        )
+    )
+    letters = base.mark_text(fontSize=11, fontWeight="bold").encode(
+        text="score:N", color=alt.Color("ink:N", scale=None)
+    )
+    return alt.layer(cells, letters).properties(
+        title=alt.TitleParams(title, subtitle="A best, D worst; D* = insufficient information"),
+        width=210,
+        height=max(14 * ranking["department_name"].nunique(), 60),
+    )
+
+
+def chart_compliance_league(rates: pd.DataFrame, title: str = "") -> alt.Chart:
+    """Returns received on time, late and missing as shares of those expected, per department,
+    best timeliness at the top.
+
+    ``rates`` holds ``department_name``, ``expected``, ``on_time``, ``late``, ``outstanding`` and
+    ``compliance_rank`` (the province view's compliance by department with the summary's rank).
+    """
+    frame = rates[rates["expected"] > 0].copy()
+    order = list(frame.sort_values(["compliance_rank", "department_name"])["department_name"])
+    long = frame.melt(
+        id_vars=["department_name", "expected"], value_vars=["on_time", "late", "outstanding"],
+        var_name="state", value_name="returns",
+    )  # fmt: skip
+    long["state"] = long["state"].map(
+        {"on_time": "On time", "late": "Late", "outstanding": "Missing"}
+    )
+    long["share"] = long["returns"] / long["expected"] * 100
+    long["order"] = long["state"].map({"On time": 0, "Late": 1, "Missing": 2})
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("department_name:N", sort=order, title=None),
+            x=alt.X("share:Q", stack="zero", title="% of returns expected",
+                    scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(
+                "state:N", title="Returns",
+                scale=alt.Scale(domain=list(SUBMISSION_COLOURS),
+                                range=list(SUBMISSION_COLOURS.values())),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=["department_name:N", "state:N", "returns:Q", "expected:Q",
+                     alt.Tooltip("share:Q", format=".0f", title="%")],
+        )
+        .properties(title=title, width=WIDTH - 160, height=max(14 * len(order), 60))
+    )  # fmt: skip

@@ -127,3 +127,19 @@ class ChromiumNotFoundError(KpiError):
             "(`apt-get install -y chromium`), point KPI_CHROMIUM at it, or leave pdf out of "
             "--format."
         )
+
+
+# --- Dashboards and `kpi serve` (issue 6) ------------------------------------------------------
+
+
+class DashboardParameterError(KpiError, ValueError):
+    """A dashboard was asked for something that is not there (from the URL, a widget or a
+    notebook parameter): every problem is listed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class ServeError(KpiError):
+    """``kpi serve`` cannot start as asked (unsafe address without a token, bad folder, port)."""

@@ -120,3 +120,10 @@ def safe_output_path(folder: str | Path, name: str) -> Path:
     if path.parent != root:
         raise ValueError(f"{name!r} would be written outside {root}")
     return path
+
+
+def encode_csv(frame: pd.DataFrame) -> bytes:
+    """``frame`` as the bytes :func:`write_csv` writes (UTF-8 with a byte-order mark, cells
+    neutralised), for downloads that never touch the disk (the dashboards' CSV links)."""
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\n")
+    return "\ufeff".encode() + text.encode("utf-8")

@@ -174,3 +174,77 @@ def demo_report_batch(demo_sqlite_url: str, tmp_path_factory: pytest.TempPathFac
     )
     result = run_batch(plan, BatchOptions(workers=2, timeout=300, chromium=chromium))
     return plan, result
+
+
+# --- dashboards (issue 6) ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServedDashboards:
+    """A ``kpi serve`` process started by a test, and its address."""
+
+    def __init__(self, process, url: str, log: Path) -> None:
+        self.process, self.url, self.log = process, url, log
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # Voilà shuts its kernels down
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_kpi_serve(database_url: str, log: Path, *args: str, env: dict | None = None,
+                    ready_timeout: float = 120.0) -> ServedDashboards:  # fmt: skip
+    """Run ``kpi serve`` on a free local port and wait until its landing page answers."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    environment = {**os.environ, "KPI_DATABASE_URL": database_url, **(env or {})}
+    environment.pop("KPI_SERVE_TOKEN", None)
+    environment.pop("KPI_SERVE_PASSWORD_HASH", None)
+    environment.update(env or {})
+    command = [sys.executable, "-m", "kpilib.cli", "serve", "--port", str(port), *args]
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        command, cwd=REPO, env=environment, stdout=handle, stderr=subprocess.STDOUT
+    )
+    served = ServedDashboards(process, f"http://127.0.0.1:{port}/", log)
+    deadline = time.monotonic() + ready_timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"kpi serve exited {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(served.url, timeout=5):
+                return served
+        except urllib.error.HTTPError:
+            return served  # it answers (e.g. 403 without a token)
+        except OSError:
+            time.sleep(0.5)
+    served.stop()
+    raise RuntimeError(f"kpi serve did not answer within {ready_timeout} s: {log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def dashboard_server(demo_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """``kpi serve`` on the session's demo SQLite database (read only), for the whole session."""
+    served = start_kpi_serve(demo_sqlite_url, tmp_path_factory.mktemp("serve") / "serve.log")
+    yield served
+    served.stop()

@@ -75,6 +75,9 @@ class ProvinceView:
     findings: pd.DataFrame  # data-quality findings of the fiscal year, with department_code
     department_summary: pd.DataFrame  # one row per department: headline KPIs and ranks
     exceptions: pd.DataFrame  # every red flag of the province
+    # every return expected of every PSE, all fiscal years up to the period's last quarter
+    # (the PSE monitor's submission history; added for the dashboards, issue 6)
+    return_history: pd.DataFrame
 
 
 def _period_as_of(period: Period, data_as_of: date | None) -> date:
@@ -247,6 +250,7 @@ def _compute_view(engine: Engine, period: Period, rag: RagThresholds) -> Provinc
         findings=attributed,
         department_summary=summary,
         exceptions=exceptions,
+        return_history=status[status["fiscal_year"] * 4 + status["quarter"] <= last_quarter],
     )
 
 

@@ -1,0 +1,84 @@
+"""``kpi serve``: the dashboards (Voilà) on this machine, read-only and offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kpilib.cli.app import app, console, database_url_of
+from kpilib.database import connect
+from kpilib.report.plan import default_home
+
+# kpilib.dashboards.server imports Voilà only when the server starts.
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option(
+        "127.0.0.1",
+        "--host",
+        help="Address to listen on; beyond localhost a token or password is required.",
+    ),
+    port: int = typer.Option(8866, "--port", min=1, max=65535, help="Port to listen on."),
+    token: str | None = typer.Option(
+        None,
+        "--token",
+        envvar="KPI_SERVE_TOKEN",
+        show_envvar=True,
+        help="Access token visitors must give (?token=… once; prefer the variable).",
+    ),
+    password_hash: str | None = typer.Option(
+        None,
+        "--password-hash",
+        envvar="KPI_SERVE_PASSWORD_HASH",
+        show_envvar=True,
+        help="Password hash from jupyter_server.auth.passwd(); visitors log in with the password.",
+    ),
+    base_url: str = typer.Option(
+        "/",
+        "--base-url",
+        help="URL prefix when a reverse proxy serves the dashboards under a path.",
+    ),
+    pool_size: int = typer.Option(
+        1, "--pool-size", min=1, max=8, help="Preheated kernels kept ready per dashboard."
+    ),
+    dashboards_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--dashboards-dir",
+            help="Folder of the dashboard notebooks (default: notebooks/dashboards).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the dashboards (province, department, PSE monitor) with Voilà.
+
+    Sources are stripped, kernels are preheated and open the database read-only, and no page
+    asks anything of the internet. Binds 127.0.0.1 unless told otherwise; any other address
+    needs --token or --password-hash. Stop with Ctrl-C.
+    """  # fmt: skip
+    from kpilib.dashboards.server import (
+        ServeParams,
+        absolute_database_url,
+        check_serve_params,
+        describe_server,
+        run_server,
+    )
+
+    url = absolute_database_url(database_url_of(ctx))
+    params = ServeParams(
+        dashboards_dir=(dashboards_dir or default_home() / "notebooks" / "dashboards").resolve(),
+        database_url=url,
+        host=host,
+        port=port,
+        base_url=base_url,
+        pool_size=pool_size,
+        token=token or None,
+        password_hash=password_hash or None,
+    )
+    check_serve_params(params)
+    connect(url, read_only=True).dispose()  # the database exists and has our schema: fail now
+    console.print(describe_server(params), highlight=False)
+    run_server(params)

@@ -1,0 +1,313 @@
+"""The department dashboard: budget execution against plan (by month and economic head), the
+department's service-delivery indicators with RAG and trends, and its PSEs.
+
+Every figure is the department's slice of the province view
+(:func:`kpilib.views.select_department`), exactly what its printed report shows.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+
+from kpilib import charts
+from kpilib.dashboards import html
+from kpilib.dashboards.html import (
+    RATING_STATUS,
+    ZONE_STATUS,
+    ZONE_TEXT,
+    TableColumn,
+)
+from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
+from kpilib.dashboards.selection import SelectionParams
+from kpilib.execution import rate_execution
+from kpilib.report.display import KpiCard, render_cards
+from kpilib.service import RAG_LABELS
+from kpilib.views import DepartmentView, ProvinceView, select_department
+from kpilib.views.pse import CATEGORY_LABELS
+
+EXECUTION_COLUMNS = [
+    TableColumn("budget_label", "Budget"),
+    TableColumn("original_budget", "Original budget, Rs. million", "millions"),
+    TableColumn("revised_budget", "Revised budget, Rs. million", "millions"),
+    TableColumn("released", "Released, Rs. million", "millions"),
+    TableColumn("expended", "Expended, Rs. million", "millions"),
+    TableColumn("release_rate", "Released (% of revised)", "pct"),
+    TableColumn("utilisation", "Utilisation (% of revised)", "pct"),
+    TableColumn("utilisation_of_releases", "Spent of releases (%)", "pct"),
+    TableColumn("burn_vs_plan", "Spending against plan (%)", "pct"),
+    TableColumn("rag_label", "Status", "status", status="rag"),
+]
+INDICATOR_COLUMNS = [
+    TableColumn("indicator_code", "Code"),
+    TableColumn("indicator_name", "Indicator"),
+    TableColumn("unit", "Unit"),
+    TableColumn("period_code", "Latest period"),
+    TableColumn("target", "Target", "num", digits=2),
+    TableColumn("actual", "Actual", "num", digits=2),
+    TableColumn("achievement", "Achievement (% of target)", "pct"),
+    TableColumn("rag_label", "Status", "status", status="rag"),
+    TableColumn("change_vs_last_year", "Change on a year earlier", "num", digits=2),
+    TableColumn("trend", "Trend"),
+]
+PSE_COLUMNS = [
+    TableColumn("entity_code", "Code", "link", href="link"),
+    TableColumn("entity_name", "PSE"),
+    TableColumn("category_label", "Category"),
+    TableColumn("period_code", "Latest statement"),
+    TableColumn("overall_rating", "Overall risk", "status", status="rating_status"),
+    TableColumn("z2", "Z''", "num", digits=2),
+    TableColumn("zone_text", "Z'' zone", "status", status="zone_status"),
+    TableColumn("loss_text", "Loss maker"),
+    TableColumn("completeness", "Returns received (%)", "share", digits=0),
+    TableColumn("timeliness", "On time (%)", "share", digits=0),
+]
+EXCEPTION_COLUMNS = [
+    TableColumn("area_label", "Area"),
+    TableColumn("subject", "Subject"),
+    TableColumn("message", "What is wrong"),
+]
+BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)"}
+#: Names of the exception areas (:data:`kpilib.flags.EXCEPTION_RULES`) shown on the pages.
+AREA_LABELS = {
+    "budget": "Budget execution",
+    "pefa": "PEFA",
+    "indicator": "Service delivery",
+    "pse": "PSE risk",
+    "returns": "PSE returns",
+    "data": "Data quality",
+}
+
+
+def _rupees_m(amount: float) -> str:
+    return "–" if pd.isna(amount) else f"{amount / 1e6:,.0f}"
+
+
+def _pct(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.1f} %"
+
+
+def _trend(row: pd.Series) -> str:
+    improved = row["improved_vs_last_year"]
+    if improved is pd.NA or pd.isna(improved):
+        return "–"
+    return "Better than a year earlier" if improved else "Worse than a year earlier"
+
+
+class DepartmentDashboard(DashboardPage):
+    """One department for a fiscal year and period."""
+
+    title = "Department"
+    lead = (
+        "One department's budget execution against plan, its service-delivery indicators "
+        "with their status and trends, and its public sector entities."
+    )
+    query_keys = ("fiscal_year", "period", "department")
+
+    def build(self) -> list[widgets.Widget]:
+        self.department = dropdown(
+            "department",
+            "Department",
+            [(name, code) for code, name in self.choices.departments.items()],
+            self.selection.department,
+            width="420px",
+        )
+        self.title_panel = html_panel("department-title")
+        self.cards = html_panel("cards")
+        self.curve_chart = ChartPanel("curve")
+        self.class_chart = ChartPanel("by-class")
+        self.execution_table = html_panel("execution-table")
+        self.indicator_table = html_panel("indicator-table")
+        self.indicator = dropdown("indicator", "Trend of", [], None, width="520px")
+        self.indicator.observe(lambda _c: self._render_trend(), names="value")
+        self.trend_chart = ChartPanel("trend")
+        self.pse_table = html_panel("pse-table")
+        self.exceptions_table = html_panel("exceptions-table")
+        self.department_view: DepartmentView | None = None
+
+        def section(title: str, lead: str) -> widgets.HTML:
+            return widgets.HTML(html.render_section(title, lead))
+
+        budget_charts = widgets.HBox([self.curve_chart.widget, self.class_chart.widget])
+        budget_charts.add_class("kpi-dash-columns")
+        return [
+            self.title_panel,
+            self.cards,
+            section("Budget execution", "Spending against the straight-line plan, by month "
+                    "and by economic classification (object head)."),
+            budget_charts,
+            self.execution_table,
+            section("Service-delivery indicators", "Latest period of each indicator against "
+                    "its target; status by achievement."),
+            self.indicator_table,
+            self.indicator,
+            self.trend_chart.widget,
+            section("Public sector entities", "Each PSE's latest quarterly statement and its "
+                    "returns in the period; the code opens the PSE monitor."),
+            self.pse_table,
+            section("Exceptions", "The department's red flags."),
+            self.exceptions_table,
+        ]  # fmt: skip
+
+    def selectors(self) -> list[widgets.Dropdown]:
+        return [self.department, self.fiscal_year, self.period]
+
+    def selected_values(self) -> dict[str, str | None]:
+        return {**super().selected_values(), "department": self.department.value}
+
+    def sync_selectors(self, selection: SelectionParams) -> None:
+        super().sync_selectors(selection)
+        self.department.value = selection.department
+
+    def render(self, view: ProvinceView, selection: SelectionParams) -> None:
+        dept = select_department(view, selection.department)
+        self.department_view = dept
+        self.selection = selection
+        s = dept.summary
+        self.title_panel.value = f"<h2>{html.escape(dept.name)} Department</h2>"
+        green, amber = view.thresholds.green, view.thresholds.amber
+        rank = s["service_rank"]
+        scored = int(view.service_scores["score"].notna().sum())
+        service = (
+            KpiCard("Service-delivery score", f"{s['service_score']:.1f}",
+                    note=f"rank {int(rank)} of {scored} departments")
+            if pd.notna(s["service_score"])
+            else KpiCard("Service-delivery score", "–", note="no indicator data")
+        )  # fmt: skip
+        self.cards.value = render_cards(
+            [
+                KpiCard("Revised budget, Rs. million", _rupees_m(s["revised_budget"])),
+                KpiCard("Expended to date, Rs. million", _rupees_m(s["expended"])),
+                KpiCard("Budget utilisation", _pct(s["utilisation"]),
+                        rate_execution(s["burn_vs_plan"], green, amber), "of the revised budget"),
+                KpiCard("Development (ADP) utilisation", _pct(s["development_utilisation"]),
+                        rate_execution(s["development_burn_vs_plan"], green, amber)),
+                KpiCard("PEFA PI-1 · PI-2 · PI-3",
+                        " · ".join(str(s[k]) for k in ("pi1", "pi2", "pi3"))),
+                service,
+                KpiCard("PSEs at high or very high risk", f"{s['pses_high_risk']} of {s['pses']}",
+                        note=f"{s['loss_makers']} loss makers"),
+                KpiCard("PSE returns on time", _pct(s["returns_timeliness"]),
+                        note=f"{_pct(s['returns_completeness'])} received"),
+            ]
+        )  # fmt: skip
+        self._render_budget(dept, selection)
+        self._render_indicators(dept, selection)
+        self._render_pses(dept, selection)
+        exceptions = dept.exceptions.assign(area_label=dept.exceptions["area"].map(AREA_LABELS))
+        self.exceptions_table.value = html.render_table_with_download(
+            exceptions,
+            EXCEPTION_COLUMNS,
+            html.file_stem("exceptions", dept.code, selection.fiscal_year, selection.period),
+            empty="No red flag for this department.",
+        )
+
+    def _render_budget(self, dept: DepartmentView, selection: SelectionParams) -> None:
+        view = dept.province
+        self.curve_chart.update(
+            charts.chart_spending_curve(dept.monthly, f"{dept.name}: spending against plan")
+            if not dept.monthly.empty
+            else None
+        )
+        self.class_chart.update(
+            charts.chart_execution_by_class(
+                dept.execution_by_class, f"{dept.name}: utilisation by object head"
+            )
+            if not dept.execution_by_class.empty
+            else None
+        )
+        execution = dept.execution.copy()
+        green, amber = view.thresholds.green, view.thresholds.amber
+        execution["budget_label"] = execution["budget_type"].map(BUDGET_LABELS)
+        execution["rag"] = [rate_execution(b, green, amber) for b in execution["burn_vs_plan"]]
+        execution["rag_label"] = execution["rag"].map(RAG_LABELS)
+        self.execution_table.value = html.render_table_with_download(
+            execution,
+            EXECUTION_COLUMNS,
+            html.file_stem("budget", dept.code, selection.fiscal_year, selection.period),
+            empty="No budget lines for this department in this year.",
+        )
+
+    def _render_indicators(self, dept: DepartmentView, selection: SelectionParams) -> None:
+        indicators = dept.indicators.copy()
+        indicators["trend"] = (
+            indicators.apply(_trend, axis=1) if not indicators.empty else pd.Series(dtype=str)
+        )
+        self.indicator_table.value = html.render_table_with_download(
+            indicators,
+            INDICATOR_COLUMNS,
+            html.file_stem("indicators", dept.code, selection.fiscal_year, selection.period),
+            empty="This department reports no province-level service-delivery indicator.",
+        )
+        options = [
+            (f"{r.indicator_code} {r.indicator_name}", r.indicator_code)
+            for r in indicators.itertuples(index=False)
+        ]
+        self._quiet = True
+        try:
+            self.indicator.options = options
+            self.indicator.value = options[0][1] if options else None
+        finally:
+            self._quiet = False
+        self.indicator.layout.display = None if options else "none"
+        self._render_trend()
+
+    def _render_trend(self) -> None:
+        dept, code = self.department_view, self.indicator.value
+        if dept is None or self._quiet:
+            return
+        if code is None:
+            self.trend_chart.update(None, "No indicator to draw.")
+            return
+        definition = dept.indicators.set_index("indicator_code").loc[code]
+        series = dept.indicator_values[dept.indicator_values["indicator_code"] == code]
+        series = series.sort_values("period_end")
+        self.trend_chart.update(
+            charts.chart_indicator_trend(
+                series, f"{code} {definition['indicator_name']}", str(definition["unit"])
+            )
+            if not series.empty
+            else None,
+            "No values reported for this indicator.",
+        )
+
+    def _render_pses(self, dept: DepartmentView, selection: SelectionParams) -> None:
+        pses = dept.pses.merge(
+            dept.compliance[["entity_code", "completeness", "timeliness"]],
+            on="entity_code",
+            how="left",
+        )
+        pses["category_label"] = pses["category"].map(CATEGORY_LABELS)
+        pses["overall_rating"] = pses["overall_rating"].astype(object)
+        pses["rating_status"] = pses["overall_rating"].map(RATING_STATUS)
+        zone = pses["z2_zone"].astype(str)
+        pses["zone_status"] = zone.map(ZONE_STATUS)
+        pses["zone_text"] = zone.map(ZONE_TEXT)
+        pses["loss_text"] = pses["loss_maker"].map({True: "Yes", False: "No"})
+        pses["link"] = [
+            html.dashboard_link(
+                "pse_monitor.ipynb",
+                pse=code,
+                fiscal_year=selection.fiscal_year,
+                period=selection.period,
+            )
+            for code in pses["entity_code"]
+        ]
+        self.pse_table.value = html.render_table_with_download(
+            pses.sort_values("entity_code"),
+            PSE_COLUMNS,
+            html.file_stem("pses", dept.code, selection.fiscal_year, selection.period),
+            empty="No PSE reports to this department.",
+        )
+
+    def describe(self, view: ProvinceView, selection: SelectionParams) -> str:
+        name = self.choices.departments[selection.department]
+        return f"Showing the {name} Department: {html.describe_period(view.period)}."
+
+
+def build_department_dashboard(
+    context: DashboardContext, query: str | None = None, **defaults: str | None
+) -> DepartmentDashboard:
+    """The department dashboard for a request: ``query`` is the page's URL query string
+    (``department``, ``fiscal_year``, ``period``), ``defaults`` the notebook's parameters."""
+    return DepartmentDashboard(context, query, defaults)

@@ -1,0 +1,318 @@
+"""The frame every dashboard shares: a read-only database, offline charts, the header, the
+DEMO DATA banner and as-of line, the fiscal-year and period selectors, the status line and the
+message box; and the chart panels.
+
+A dashboard kernel starts with :func:`start_dashboard` (during Voilà's preheat: the database is
+opened read-only, charts are switched to their offline bundle and the default province view is
+computed into the memo), then builds its page from the request's query string. Every change of a
+selector goes through :func:`~kpilib.dashboards.selection.validate_selection` before anything is
+loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import ipywidgets as widgets
+from sqlalchemy.engine import Engine
+
+from kpilib.dashboards import html
+from kpilib.dashboards.selection import (
+    PERIOD_LABELS,
+    DashboardChoices,
+    SelectionParams,
+    load_dashboard_choices,
+    parse_query_string,
+    resolve_selection,
+    validate_selection,
+)
+from kpilib.database import connect
+from kpilib.errors import DashboardParameterError, KpiError
+from kpilib.fiscal import REPORT_PERIODS
+from kpilib.views import ProvinceView, load_province_view
+
+#: vega-embed options of every chart: SVG (crisp, testable) and no action menu (its links
+#: lead off the server).
+EMBED_OPTIONS = {"renderer": "svg", "actions": False}
+
+
+def open_dashboard_engine(url: str | None = None) -> Engine:
+    """The dashboards' database connection, always read-only: SQLite opened with ``mode=ro``
+    and ``query_only``; PostgreSQL sessions with ``default_transaction_read_only`` (see
+    :func:`kpilib.database.create_engine`). ``url`` defaults to ``KPI_DATABASE_URL``."""
+    return connect(url, read_only=True)
+
+
+def enable_offline_charts() -> None:
+    """Draw Altair charts as anywidget widgets whose JavaScript (Vega, Vega-Lite, vega-embed)
+    is bundled by vl-convert and sent through the kernel: no CDN is ever asked.
+
+    Under ``kpi serve`` (:data:`ENV_CHART_BUNDLE` set) the server publishes that bundle and the
+    widgets load it from there, so the kernel skips building it (seconds of CPU per kernel);
+    a plain Altair chart, should one ever be displayed, is then an inline SVG (vl-convert)."""
+    if os.environ.get(ENV_CHART_BUNDLE) == "1":
+        alt.renderers.enable("svg")
+        return
+    alt.JupyterChart.enable_offline()
+    alt.renderers.enable("jupyter", offline=True)
+
+
+#: File name of the chart bundle ``kpi serve`` publishes under ``/voila/static/``, and the
+#: variable that tells a kernel it is there.
+CHART_BUNDLE = "kpi-charts.js"
+ENV_CHART_BUNDLE = "KPI_DASHBOARD_CHART_BUNDLE"
+#: The module each chart widget runs when ``kpi serve`` publishes the bundle: it imports the
+#: bundle from the server (the browser fetches and compiles it once for every chart of the page)
+#: instead of carrying a ~1 MB copy of Vega in every widget.
+SHARED_BUNDLE_LOADER = """
+const base = document.body.dataset.baseUrl || "/voila/";
+const bundle = import(new URL(base + "static/CHART_BUNDLE", window.location.href).href);
+export default {
+  async render(context) {
+    const module = await bundle;
+    return module.default.render(context);
+  },
+};
+""".replace("CHART_BUNDLE", CHART_BUNDLE)
+
+
+class SharedBundleChart(alt.JupyterChart):
+    """An Altair ``JupyterChart`` whose JavaScript is the bundle published by ``kpi serve``."""
+
+    _esm = SHARED_BUNDLE_LOADER
+
+
+def write_chart_bundle(folder: Path) -> Path:
+    """Write the offline chart bundle (Vega, Vega-Lite, vega-embed and Altair's widget code,
+    bundled by vl-convert) to ``folder/kpi-charts.js`` for the server to publish."""
+    alt.JupyterChart.enable_offline()
+    path = folder / CHART_BUNDLE
+    path.write_text(str(alt.JupyterChart._esm), encoding="utf-8")
+    return path
+
+
+def new_chart_widget() -> alt.JupyterChart:
+    """An empty chart widget: sharing the server's bundle when ``kpi serve`` published it,
+    else carrying the offline bundle itself (plain Voilà, Jupyter)."""
+    if os.environ.get(ENV_CHART_BUNDLE) == "1":
+        return SharedBundleChart(None, embed_options=EMBED_OPTIONS)
+    enable_offline_charts()
+    return alt.JupyterChart(None, embed_options=EMBED_OPTIONS)
+
+
+@dataclass(frozen=True)
+class DashboardContext:
+    """What a dashboard kernel holds for its whole life: the read-only engine and the choices."""
+
+    engine: Engine
+    choices: DashboardChoices
+
+
+def start_dashboard(
+    fiscal_year: str = "", period: str = "FY", url: str | None = None
+) -> DashboardContext:
+    """Open the database read-only, switch charts offline and compute the view a page is most
+    likely to open on (``fiscal_year`` / ``period`` when valid, else the default), so that a
+    preheated kernel answers its first request from memory."""
+    engine = open_dashboard_engine(url)
+    enable_offline_charts()
+    choices = load_dashboard_choices(engine)
+    selection, _problems = resolve_selection(
+        {}, choices, {"fiscal_year": fiscal_year, "period": period}
+    )
+    load_province_view(engine, selection.fiscal_year, selection.period)
+    return DashboardContext(engine=engine, choices=choices)
+
+
+class ChartPanel:
+    """One chart of a page: an Altair ``JupyterChart`` widget, replaced in place on updates,
+    with a note shown instead when there is nothing to draw."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.note = widgets.HTML()
+        self.chart = new_chart_widget()
+        self.widget = widgets.VBox([self.note, self.chart])
+        self.widget.add_class("kpi-chart")
+        self.widget.add_class(f"kpi-chart-{name}")
+
+    def update(self, chart: alt.TopLevelMixin | None, empty: str = "No data to draw.") -> None:
+        """Show ``chart``; ``None`` shows ``empty`` instead."""
+        if chart is None:
+            self.note.value = f'<p class="kpi-empty">{html.escape(empty)}</p>'
+            self.chart.layout.display = "none"
+            return
+        self.note.value = ""
+        self.chart.layout.display = None
+        self.chart.chart = chart
+
+
+def html_panel(name: str) -> widgets.HTML:
+    """An HTML widget with the CSS class ``kpi-<name>`` (tests and styles find it by that)."""
+    panel = widgets.HTML()
+    panel.add_class(f"kpi-{name}")
+    return panel
+
+
+def dropdown(name: str, description: str, options: Sequence[tuple[str, str]], value: str | None,
+             width: str = "260px") -> widgets.Dropdown:  # fmt: skip
+    """A labelled selector with the CSS class ``kpi-select-<name>``."""
+    control = widgets.Dropdown(
+        options=list(options),
+        value=value,
+        description=description,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width=width),
+    )
+    control.add_class(f"kpi-select-{name}")
+    return control
+
+
+class DashboardPage:
+    """Base of the three dashboards. Subclasses set :attr:`title`, :attr:`lead` and
+    :attr:`query_keys`, build their widgets in :meth:`build` and fill them in :meth:`render`."""
+
+    title = "Dashboard"
+    lead = ""
+    query_keys: tuple[str, ...] = ("fiscal_year", "period")
+
+    def __init__(
+        self,
+        context: DashboardContext,
+        query: str | None = None,
+        defaults: Mapping[str, str | None] | None = None,
+    ) -> None:
+        self.context = context
+        self.choices = context.choices
+        self.defaults = dict(defaults or {})
+        selection, problems = self._resolve(query)
+        self.selection = selection
+        self.view: ProvinceView | None = None
+        self._quiet = False
+        self.header = html_panel("header")
+        self.header.value = html.render_header(self.title, self.lead)
+        self.as_of = html_panel("asof")
+        self.messages = html_panel("messages")
+        self.messages.value = html.render_messages(problems)
+        self.status = html_panel("status")
+        self.fiscal_year = dropdown(
+            "fiscal-year",
+            "Fiscal year",
+            [(self.choices.fiscal_year_label(y), y) for y in reversed(self.choices.fiscal_years)],
+            selection.fiscal_year,
+            width="220px",
+        )
+        self.period = dropdown(
+            "period",
+            "Period",
+            [(PERIOD_LABELS[p], p) for p in REPORT_PERIODS],
+            selection.period,
+            width="250px",
+        )
+        sections = self.build()
+        self.controls = widgets.HBox(self.selectors())
+        self.controls.add_class("kpi-dash-controls")
+        self.widget = widgets.VBox(
+            [self.header, self.as_of, self.messages, self.controls, self.status, *sections]
+        )
+        self.widget.add_class("kpi-dash")
+        for control in self.selectors():
+            control.observe(self._on_change, names="value")
+        self.show(selection)
+
+    # -- to be provided by each dashboard --------------------------------------------------
+    def build(self) -> list[widgets.Widget]:
+        """Create the page's own widgets; return them in display order."""
+        raise NotImplementedError
+
+    def selectors(self) -> list[widgets.Dropdown]:
+        """The page's selectors, in display order."""
+        return [self.fiscal_year, self.period]
+
+    def selected_values(self) -> dict[str, str | None]:
+        """The selectors' current values, by selection key."""
+        return {"fiscal_year": self.fiscal_year.value, "period": self.period.value}
+
+    def render(self, view: ProvinceView, selection: SelectionParams) -> None:
+        """Fill the page's widgets for ``selection``."""
+        raise NotImplementedError
+
+    def describe(self, view: ProvinceView, selection: SelectionParams) -> str:
+        """The status line once the page shows ``selection``."""
+        return f"Showing {html.describe_period(view.period)}."
+
+    def sync_selectors(self, selection: SelectionParams) -> None:
+        """Make dependent selectors agree with ``selection`` (e.g. the PSEs of a category)."""
+        self.fiscal_year.value = selection.fiscal_year
+        self.period.value = selection.period
+
+    # -- shared behaviour -------------------------------------------------------------------
+    def _resolve(self, query: str | None) -> tuple[SelectionParams, list[str]]:
+        values, problems = parse_query_string(query, self.query_keys)
+        selection, more = resolve_selection(values, self.choices, self.defaults)
+        return selection, problems + more
+
+    def apply_query(self, query: str | None) -> None:
+        """Show what the page's URL query asks for (checked; problems go to the message box).
+        A page built during Voilà's preheat on its defaults redraws only if the URL asks for
+        something else."""
+        selection, problems = self._resolve(query)
+        self.messages.value = html.render_messages(problems)
+        if selection != self.selection:
+            self.show(selection)
+
+    def _on_change(self, _change: dict[str, Any]) -> None:
+        if self._quiet:
+            return
+        try:
+            selection = validate_selection(self.choices, **self.selected_values())
+        except DashboardParameterError as exc:
+            self.messages.value = html.render_messages(
+                exc.problems, "That selection cannot be shown:"
+            )
+            return
+        self.messages.value = ""
+        self.show(selection)
+
+    def show(self, selection: SelectionParams) -> None:
+        """Load the province view of ``selection`` (from the memo when it is there) and redraw
+        the page; a kpi-suite error is shown in the message box, not raised."""
+        self.status.value = html.render_status("Updating…", busy=True)
+        self._quiet = True
+        try:
+            self.sync_selectors(selection)
+        finally:
+            self._quiet = False
+        try:
+            view = load_province_view(self.context.engine, selection.fiscal_year, selection.period)
+            self.as_of.value = html.render_as_of(
+                html.describe_period(view.period), view.as_of, view.data_as_of, view.is_demo
+            )
+            self.render(view, selection)
+        except KpiError as exc:
+            self.messages.value = html.render_messages([str(exc)], "This view cannot be shown:")
+            self.status.value = html.render_status("")
+            return
+        self.view = view
+        self.selection = selection
+        self.status.value = html.render_status(self.describe(view, selection))
+
+    def select(self, **values: str | None) -> None:
+        """Change selectors as a user would (tests, scripted views): one redraw at the end."""
+        self._quiet = True
+        try:
+            for key, value in values.items():
+                getattr(self, key).value = value
+        finally:
+            self._quiet = False
+        self._on_change({})
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)

@@ -1,0 +1,250 @@
+"""The province dashboard: departments ranked, province totals, exceptions, compliance league.
+
+Every figure comes from the province view (:func:`kpilib.views.load_province_view`) and the
+small view functions of :mod:`kpilib.views.ranking` and :mod:`kpilib.views.headline`.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+
+from kpilib import charts
+from kpilib.dashboards import html
+from kpilib.dashboards.department import AREA_LABELS
+from kpilib.dashboards.html import TableColumn
+from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
+from kpilib.dashboards.selection import SelectionParams
+from kpilib.report.display import KpiCard, render_cards
+from kpilib.service import RAG_LABELS, rate_rag
+from kpilib.views import ProvinceView
+from kpilib.views.headline import compute_province_headline
+from kpilib.views.ranking import RANKING_METRICS, rank_departments
+
+EXCEPTION_AREAS = {"": "All areas", **AREA_LABELS}
+BUDGET_COLUMNS = [
+    TableColumn("rank", "Rank", "int"),
+    TableColumn("department_name", "Department", "link", href="link"),
+    TableColumn("utilisation", "Utilisation (% of revised budget)", "pct"),
+    TableColumn("plan_utilisation", "Plan to date (%)", "pct", digits=0),
+    TableColumn("burn_vs_plan", "Spending against plan (%)", "pct"),
+    TableColumn("rag_label", "Status", "status", status="rag"),
+]
+METRIC_COLUMNS = {
+    "budget": BUDGET_COLUMNS,
+    "development": BUDGET_COLUMNS,
+    "pefa": [
+        TableColumn("rank", "Rank", "int"),
+        TableColumn("department_name", "Department", "link", href="link"),
+        TableColumn("pi1", "PI-1 aggregate outturn"),
+        TableColumn("pi2", "PI-2 composition outturn"),
+        TableColumn("pi3", "PI-3 revenue outturn"),
+    ],
+    "service": [
+        TableColumn("rank", "Rank", "int"),
+        TableColumn("department_name", "Department", "link", href="link"),
+        TableColumn("service_score", "Service-delivery score (0–100)", "num"),
+        TableColumn("service_completeness", "Indicators with data (%)", "pct", digits=0),
+    ],
+}
+EXCEPTION_COLUMNS = [
+    TableColumn("department_name", "Department", "link", href="link"),
+    TableColumn("area_label", "Area"),
+    TableColumn("subject", "Subject"),
+    TableColumn("message", "What is wrong"),
+]
+LEAGUE_COLUMNS = [
+    TableColumn("compliance_rank", "Rank", "int"),
+    TableColumn("department_name", "Department", "link", href="link"),
+    TableColumn("pses", "PSEs", "int"),
+    TableColumn("expected", "Returns expected", "int"),
+    TableColumn("on_time", "On time", "int"),
+    TableColumn("late", "Late", "int"),
+    TableColumn("outstanding", "Missing", "int"),
+    TableColumn("timeliness", "On time (%)", "share", digits=0),
+    TableColumn("completeness", "Received (%)", "share", digits=0),
+    TableColumn("completeness_label", "Received: status", "status", status="completeness_rag"),
+]
+
+
+def _rupees_m(amount: float) -> str:
+    return f"{amount / 1e6:,.0f}"
+
+
+class ProvinceDashboard(DashboardPage):
+    """Departments side by side for a fiscal year and period."""
+
+    title = "Province overview"
+    lead = (
+        "Every department ranked on budget execution, PEFA budget reliability and service "
+        "delivery; the province's totals, its exceptions and the PSE returns league table."
+    )
+    query_keys = ("fiscal_year", "period")
+
+    def build(self) -> list[widgets.Widget]:
+        self.cards = html_panel("cards")
+        self.rank_by = dropdown(
+            "rank-by",
+            "Rank departments by",
+            [(m.label, m.key) for m in RANKING_METRICS.values()],
+            "budget",
+            width="360px",
+        )
+        self.rank_by.observe(lambda _c: self._render_ranking(), names="value")
+        self.ranking_chart = ChartPanel("ranking")
+        self.ranking_table = html_panel("ranking-table")
+        self.ranking_rule = html_panel("ranking-rule")
+        self.curve_chart = ChartPanel("province-curve")
+        self.exception_area = dropdown(
+            "exception-area", "Show", list((v, k) for k, v in EXCEPTION_AREAS.items()), ""
+        )
+        self.exception_area.observe(lambda _c: self._render_exceptions(), names="value")
+        self.exceptions_table = html_panel("exceptions-table")
+        self.league_chart = ChartPanel("league")
+        self.league_table = html_panel("league-table")
+
+        def section(title: str, lead: str) -> widgets.HTML:
+            return widgets.HTML(html.render_section(title, lead))
+
+        return [
+            self.cards,
+            section("Departments ranked", "1 = best; ties share a rank; no data, no rank."),
+            self.rank_by,
+            self.ranking_rule,
+            self.ranking_chart.widget,
+            self.ranking_table,
+            section(
+                "Spending through the year",
+                "Cumulative expenditure of the province against the straight-line plan.",
+            ),
+            self.curve_chart.widget,
+            section("Exceptions", "Every red flag of the province, by department."),
+            self.exception_area,
+            self.exceptions_table,
+            section(
+                "Compliance league table",
+                "Quarterly returns of each department's PSEs in the period: received on time, "
+                "late, or missing.",
+            ),
+            self.league_chart.widget,
+            self.league_table,
+        ]
+
+    def _link(self, frame: pd.DataFrame) -> pd.Series:
+        selection = self.selection
+        return frame["department_code"].map(
+            lambda code: html.dashboard_link(
+                "department.ipynb",
+                department=code,
+                fiscal_year=selection.fiscal_year,
+                period=selection.period,
+            )
+        )
+
+    def render(self, view: ProvinceView, selection: SelectionParams) -> None:
+        self.selection = selection
+        self.view = view
+        h = compute_province_headline(view)
+        pefa = " · ".join(h.pefa_scores.get(pi, "–") for pi in ("PI-1", "PI-2", "PI-3"))
+        self.cards.value = render_cards(
+            [
+                KpiCard("Revised budget, Rs. million", _rupees_m(h.revised_budget)),
+                KpiCard("Expended to date, Rs. million", _rupees_m(h.expended)),
+                KpiCard("Budget utilisation", f"{h.utilisation:.1f} %", h.utilisation_rag,
+                        "of the revised budget"),
+                KpiCard("Development (ADP) utilisation", f"{h.development_utilisation:.1f} %",
+                        h.development_rag, "of the revised development budget"),
+                KpiCard("PEFA PI-1 · PI-2 · PI-3", pefa,
+                        note="budget reliability, last three complete years"),
+                KpiCard("Indicators on track", f"{h.indicators_on_track} of {h.indicators}",
+                        note=f"{h.indicators_off_track} off track"),
+                KpiCard("PSEs at high or very high risk", f"{h.pses_high_risk} of {h.pses}",
+                        note=f"{h.pses_distress} in Z'' distress"),
+                KpiCard("PSE returns on time", f"{h.returns_timeliness:.0f} %",
+                        note=f"{h.returns_completeness:.0f} % received of "
+                        f"{h.returns_expected:,} expected"),
+            ]
+        )  # fmt: skip
+        self._render_ranking()
+        self.curve_chart.update(
+            charts.chart_spending_curve(view.province_monthly, "Province: spending against plan")
+        )
+        self._render_exceptions()
+        self._render_league()
+
+    def _render_ranking(self) -> None:
+        view, selection = self.view, self.selection
+        if view is None:
+            return
+        metric = RANKING_METRICS[self.rank_by.value]
+        ranking = rank_departments(view, metric.key)
+        ranking["link"] = self._link(ranking)
+        self.ranking_rule.value = f'<p class="footnote">Ranked by {html.escape(metric.rule)}.</p>'
+        title = f"{metric.label}, {view.fiscal_year.label} {selection.period}"
+        if metric.key in ("budget", "development"):
+            plan = float(ranking["plan_utilisation"].dropna().max())
+            chart = charts.chart_department_ranking(
+                ranking, "Utilisation (% of revised budget)", title, plan=plan
+            )
+        elif metric.key == "pefa":
+            chart = charts.chart_pefa_scores(ranking, title)
+        else:
+            chart = charts.chart_department_ranking(ranking, "Score (0–100)", title)
+        self.ranking_chart.update(chart)
+        self.ranking_table.value = html.render_table_with_download(
+            ranking,
+            METRIC_COLUMNS[metric.key],
+            html.file_stem("ranking", metric.key, selection.fiscal_year, selection.period),
+        )
+
+    def _render_exceptions(self) -> None:
+        view, selection = self.view, self.selection
+        if view is None:
+            return
+        exceptions = view.exceptions.copy()
+        if self.exception_area.value:
+            exceptions = exceptions[exceptions["area"] == self.exception_area.value]
+        exceptions["area_label"] = exceptions["area"].map(EXCEPTION_AREAS)
+        exceptions["link"] = self._link(exceptions)
+        self.exceptions_table.value = html.render_table_with_download(
+            exceptions,
+            EXCEPTION_COLUMNS,
+            html.file_stem("exceptions", selection.fiscal_year, selection.period),
+            caption=f"{len(exceptions):,} exception(s)",
+            empty="No exception in this area.",
+        )
+
+    def _render_league(self) -> None:
+        view, selection = self.view, self.selection
+        summary = view.department_summary[
+            ["department_code", "department_name", "pses", "compliance_rank"]
+        ]
+        league = summary.merge(view.compliance_by_department, on="department_code", how="inner")
+        league = league.sort_values(["compliance_rank", "department_name"], na_position="last")
+        league["completeness_rag"] = [
+            rate_rag(c * 100, view.thresholds) for c in league["completeness"]
+        ]
+        league["completeness_label"] = league["completeness_rag"].map(RAG_LABELS)
+        league["link"] = self._link(league)
+        self.league_chart.update(
+            charts.chart_compliance_league(
+                league, f"PSE returns by department, {view.fiscal_year.label} {selection.period}"
+            )
+        )
+        self.league_table.value = html.render_table_with_download(
+            league,
+            LEAGUE_COLUMNS,
+            html.file_stem("compliance_league", selection.fiscal_year, selection.period),
+        )
+
+    def describe(self, view: ProvinceView, selection: SelectionParams) -> str:
+        period = html.describe_period(view.period)
+        return f"Showing all {len(view.departments)} departments: {period}."
+
+
+def build_province_dashboard(
+    context: DashboardContext, query: str | None = None, **defaults: str | None
+) -> ProvinceDashboard:
+    """The province dashboard for a request: ``query`` is the page's URL query string
+    (``fiscal_year``, ``period``), ``defaults`` the notebook's parameters."""
+    return ProvinceDashboard(context, query, defaults)

@@ -1,0 +1,356 @@
+"""The PSE monitor: a category of public sector entities, or one PSE, over time.
+
+A category (or all PSEs): each PSE's latest Z'' against the zone bands, the portfolio's loss
+makers, subsidies and arrears, every PSE's ratings and the alerts. One PSE: ratios and Z'' over
+time with zone bands, risk rating per dimension, subsidy dependence, arrears, the submission
+history (on time / late / missing) and its alerts. Everything is cut from the province view by
+:mod:`kpilib.views.pse`.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+
+from kpilib import pse_charts
+from kpilib.dashboards import html
+from kpilib.dashboards.html import (
+    RATING_STATUS,
+    SEVERITY_STATUS,
+    ZONE_STATUS,
+    ZONE_TEXT,
+    TableColumn,
+)
+from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
+from kpilib.dashboards.selection import SelectionParams
+from kpilib.report.display import KpiCard, render_cards
+from kpilib.views import ProvinceView
+from kpilib.views.pse import (
+    ALL_CATEGORIES,
+    CATEGORY_LABELS,
+    CategoryView,
+    PseView,
+    select_category,
+    select_pse,
+)
+
+#: The PSE selector's first entry: the whole category, no single PSE.
+WHOLE_CATEGORY = ""
+ALERT_COLUMNS = [
+    TableColumn("severity_label", "Severity", "status", status="severity_status"),
+    TableColumn("entity_code", "PSE", "link", href="link"),
+    TableColumn("period_code", "Period"),
+    TableColumn("message", "Alert"),
+]
+CATEGORY_PSE_COLUMNS = [
+    TableColumn("entity_code", "Code", "link", href="link"),
+    TableColumn("entity_name", "PSE"),
+    TableColumn("department_name", "Department"),
+    TableColumn("period_code", "Latest statement"),
+    TableColumn("overall_rating", "Overall risk", "status", status="rating_status"),
+    TableColumn("z2", "Z''", "num", digits=2),
+    TableColumn("zone_text", "Z'' zone", "status", status="zone_status"),
+    TableColumn("government_dependence", "Government dependence (%)", "share", digits=0),
+    TableColumn("arrears_ratio", "Arrears (% of a year's spending)", "share", digits=1),
+    TableColumn("timeliness", "Returns on time (%)", "share", digits=0),
+]
+RATING_COLUMNS = [
+    TableColumn("label", "Dimension"),
+    TableColumn("rating_text", "Risk rating", "status", status="rating_status"),
+    TableColumn("score", "Score (1 low – 4 very high)", "num", digits=2),
+]
+SUBMISSION_COLUMNS = [
+    TableColumn("period_code", "Quarter"),
+    TableColumn("return_title", "Return"),
+    TableColumn("due_date", "Due"),
+    TableColumn("received_date", "First received"),
+    TableColumn("state_label", "State", "status", status="state_status"),
+    TableColumn("days_late", "Days late", "int"),
+    TableColumn("days_overdue", "Days overdue", "int"),
+]
+STATE_STATUS = {"on_time": "green", "late": "amber", "missing": "red"}
+
+
+def _money_m(amount: object) -> str:
+    return "–" if amount is None or pd.isna(amount) else f"{float(amount) / 1e6:,.1f}"
+
+
+def _share(value: object) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value) * 100:.0f} %"
+
+
+class PseMonitorDashboard(DashboardPage):
+    """PSEs by category, or one PSE, up to the end of a fiscal year's period."""
+
+    title = "PSE monitor"
+    lead = (
+        "Public sector entities by category or one by one: financial ratios and Altman Z'' "
+        "over time, risk ratings, subsidy dependence, arrears, returns and alerts."
+    )
+    query_keys = ("fiscal_year", "period", "category", "pse")
+
+    def build(self) -> list[widgets.Widget]:
+        self.category = dropdown(
+            "category",
+            "Category",
+            [(label, key) for key, label in self.choices.categories.items()],
+            self.selection.category,
+            width="330px",
+        )
+        self.pse = dropdown(
+            "pse",
+            "PSE",
+            self._pse_options(self.selection.category),
+            self.selection.pse or WHOLE_CATEGORY,
+            width="420px",
+        )
+        self.subject = html_panel("subject")
+        self.cards = html_panel("cards")
+        # one category
+        self.z2_by_pse_chart = ChartPanel("z2-by-pse")
+        self.category_table = html_panel("category-table")
+        self.category_box = widgets.VBox(
+            [self.z2_by_pse_chart.widget, self._section("PSEs", "Each PSE's latest statement; "
+             "the code opens its own view."), self.category_table]
+        )  # fmt: skip
+        # one PSE
+        self.z2_chart = ChartPanel("z2")
+        self.ratio_chart = ChartPanel("ratios")
+        self.rating_table = html_panel("rating-table")
+        self.rating_chart = ChartPanel("ratings")
+        self.money_chart = ChartPanel("support-arrears")
+        self.submission_chart = ChartPanel("submissions")
+        self.submission_table = html_panel("submission-table")
+        self.pse_box = widgets.VBox(
+            [
+                self._section("Altman Z'' over time", "Distress below 1.10, grey zone 1.10–2.60, "
+                              "safe above 2.60."),
+                self.z2_chart.widget,
+                self._section("Financial ratios", "Trailing four quarters; each point coloured "
+                              "and shaped by its risk rating."),
+                self.ratio_chart.widget,
+                self._section("Risk rating per dimension", "IMF SOE Health Check thresholds; "
+                              "government dependence is rated but not in the overall rating."),
+                self.rating_table,
+                self.rating_chart.widget,
+                self._section("Subsidy dependence and arrears", "Government grants and subsidies "
+                              "received, and payables past their due date."),
+                self.money_chart.widget,
+                self._section("Submission history", "Each quarterly return: on time, late, or "
+                              "missing (not received by the data's as-of date)."),
+                self.submission_chart.widget,
+                self.submission_table,
+            ]
+        )  # fmt: skip
+        self.alerts_table = html_panel("alerts-table")
+        return [
+            self.subject,
+            self.cards,
+            self.category_box,
+            self.pse_box,
+            self._section("Alerts", "Rules in the methodology (PSE alerts); critical first."),
+            self.alerts_table,
+        ]
+
+    @staticmethod
+    def _section(title: str, lead: str) -> widgets.HTML:
+        return widgets.HTML(html.render_section(title, lead))
+
+    def _pse_options(self, category: str) -> list[tuple[str, str]]:
+        pses = self.choices.pses_of(category)
+        whole = f"All {CATEGORY_LABELS[category].lower()}" if category != ALL_CATEGORIES else (
+            "All PSEs"
+        )  # fmt: skip
+        return [(f"({whole})", WHOLE_CATEGORY)] + [
+            (f"{r.entity_code} {r.entity_name}", r.entity_code)
+            for r in pses.itertuples(index=False)
+        ]
+
+    def selectors(self) -> list[widgets.Dropdown]:
+        return [self.category, self.pse, self.fiscal_year, self.period]
+
+    def selected_values(self) -> dict[str, str | None]:
+        pse = self.pse.value or None
+        if pse is not None:
+            category_of_pse = self.choices.pses.set_index("entity_code")["category"].get(pse)
+            if self.category.value not in (ALL_CATEGORIES, category_of_pse):
+                pse = None  # the category changed: show the whole new category
+        return {**super().selected_values(), "category": self.category.value, "pse": pse}
+
+    def sync_selectors(self, selection: SelectionParams) -> None:
+        super().sync_selectors(selection)
+        self.category.value = selection.category
+        options = self._pse_options(selection.category)
+        if list(self.pse.options) != options:
+            self.pse.options = options
+        self.pse.value = selection.pse or WHOLE_CATEGORY
+
+    def _link(self, codes: pd.Series) -> list[str]:
+        s = self.selection
+        return [
+            html.dashboard_link(
+                "pse_monitor.ipynb", pse=code, fiscal_year=s.fiscal_year, period=s.period
+            )
+            for code in codes
+        ]
+
+    def _alerts(self, alerts: pd.DataFrame, stem: str) -> None:
+        alerts = alerts.copy()
+        alerts["severity_status"] = alerts["severity"].map(SEVERITY_STATUS)
+        alerts["link"] = self._link(alerts["entity_code"])
+        s = self.selection
+        self.alerts_table.value = html.render_table_with_download(
+            alerts,
+            ALERT_COLUMNS,
+            html.file_stem("alerts", stem, s.fiscal_year, s.period),
+            caption=f"{len(alerts):,} alert(s)",
+            empty="No alert.",
+        )
+
+    def render(self, view: ProvinceView, selection: SelectionParams) -> None:
+        self.selection = selection
+        if selection.pse:
+            self.category_box.layout.display = "none"
+            self.pse_box.layout.display = None
+            self._render_pse(select_pse(view, selection.pse))
+        else:
+            self.pse_box.layout.display = "none"
+            self.category_box.layout.display = None
+            self._render_category(select_category(view, selection.category))
+
+    def _render_category(self, group: CategoryView) -> None:
+        self.subject.value = f"<h2>{html.escape(group.label)}</h2>"
+        portfolio = group.portfolio
+        if portfolio.empty:
+            self.cards.value = render_cards([KpiCard("PSEs", f"{len(group.pses)}",
+                                                     note="no statement yet")])  # fmt: skip
+        else:
+            last = portfolio.iloc[-1]
+            self.cards.value = render_cards(
+                [
+                    KpiCard("PSEs reporting", f"{last['reporting']} of {last['pses']}",
+                            note=f"statements for {last['period_code']}"),
+                    KpiCard("Loss makers", f"{last['loss_makers']}",
+                            note=f"{last['loss_maker_share']:.0%} of those reporting"),
+                    KpiCard("Negative equity", f"{last['negative_equity']}"),
+                    KpiCard("High or very high risk", f"{last['high_risk']}"),
+                    KpiCard("Z'' distress", f"{last['distress']}"),
+                    KpiCard("Grants and subsidies, Rs. million", _money_m(last["subsidies_total"]),
+                            note=f"received in {last['period_code']}"),
+                    KpiCard("Overdue payables, Rs. million", _money_m(last["arrears_total"]),
+                            note=f"at the end of {last['period_code']}"),
+                ]
+            )  # fmt: skip
+        pses = group.pses.merge(
+            group.compliance[["entity_code", "timeliness"]], on="entity_code", how="left"
+        )
+        pses["overall_rating"] = pses["overall_rating"].astype(object)
+        pses["rating_status"] = pses["overall_rating"].map(RATING_STATUS)
+        zone = pses["z2_zone"].astype(object).where(pses["z2_zone"].notna(), "not rated")
+        pses["zone_status"] = zone.map(ZONE_STATUS)
+        pses["zone_text"] = zone.map(ZONE_TEXT)
+        pses["link"] = self._link(pses["entity_code"])
+        self.z2_by_pse_chart.update(
+            pse_charts.chart_z2_by_pse(pses, f"{group.label}: latest Altman Z''")
+            if pses["z2"].notna().any()
+            else None,
+            "No PSE of this category has a Z''-score yet.",
+        )
+        s = self.selection
+        self.category_table.value = html.render_table_with_download(
+            pses,
+            CATEGORY_PSE_COLUMNS,
+            html.file_stem("pses", group.category, s.fiscal_year, s.period),
+        )
+        self._alerts(group.alerts, group.category)
+
+    def _render_pse(self, pse: PseView) -> None:
+        self.subject.value = (
+            f"<h2>{html.escape(pse.code)} {html.escape(pse.name)}</h2>"
+            f'<p class="kpi-dash-lead">{html.escape(CATEGORY_LABELS[pse.category])} · reports '
+            f"to the {html.escape(pse.department_name)} Department</p>"
+        )
+        latest = pse.latest
+        if latest is None:
+            none = KpiCard("Statements", "none", "grey", "no quarterly statement received")
+            self.cards.value = render_cards([none])
+        else:
+            rating = str(latest["overall_rating"]) if pd.notna(latest["overall_rating"]) else None
+            zone = str(latest["z2_zone"])
+            self.cards.value = render_cards(
+                [
+                    KpiCard("Latest statement", str(latest["period_code"])),
+                    KpiCard("Overall risk", rating or "not rated",
+                            note="IMF SOE Health Check rating"),
+                    KpiCard("Altman Z''", "–" if pd.isna(latest["z2"]) else f"{latest['z2']:.2f}",
+                            note=ZONE_TEXT.get(zone, zone)),
+                    KpiCard("Government dependence", _share(latest["government_dependence"]),
+                            note="grants and subsidies ÷ income"),
+                    KpiCard("Grants and subsidies a year, Rs. million",
+                            _money_m(latest["annual_grants_subsidies"])),
+                    KpiCard("Overdue payables, Rs. million", _money_m(latest["overdue_payables"]),
+                            note=f"{_share(latest['arrears_ratio'])} of a year's spending"),
+                    KpiCard("Net income a year, Rs. million",
+                            _money_m(latest["annual_net_income"])),
+                ]
+            )  # fmt: skip
+        history = pse.history
+        has_history = not history.empty
+        self.z2_chart.update(
+            pse_charts.chart_z2_history(history, f"{pse.code} {pse.name}") if has_history else None,
+            "No quarterly statement yet.",
+        )
+        self.ratio_chart.update(
+            pse_charts.chart_ratio_history(history, f"{pse.code} {pse.name}")
+            if has_history
+            else None,
+            "No quarterly statement yet.",
+        )
+        ratings = pse.ratings.copy()
+        ratings["rating_text"] = ratings["rating"].fillna("not rated")
+        ratings["rating_status"] = ratings["rating"].map(RATING_STATUS)
+        s = self.selection
+        self.rating_table.value = html.render_table(
+            ratings, RATING_COLUMNS, caption=f"Latest statement ({latest['period_code']})"
+            if latest is not None else None
+        )  # fmt: skip
+        self.rating_chart.update(
+            pse_charts.chart_rating_history(history, f"{pse.code}: risk ratings by quarter")
+            if has_history
+            else None
+        )
+        self.money_chart.update(
+            pse_charts.chart_support_and_arrears(history, f"{pse.code}: support and arrears")
+            if has_history
+            else None
+        )
+        submissions = pse.submissions.copy()
+        submissions["state_status"] = submissions["state"].map(STATE_STATUS)
+        self.submission_chart.update(
+            pse_charts.chart_submission_history(submissions, f"{pse.code}: returns")
+            if not submissions.empty
+            else None,
+            "No return was due yet.",
+        )
+        self.submission_table.value = html.render_table_with_download(
+            submissions.sort_values(["fiscal_year", "quarter"], ascending=False),
+            SUBMISSION_COLUMNS,
+            html.file_stem("returns", pse.code, s.fiscal_year, s.period),
+            empty="No return was due yet.",
+        )
+        self._alerts(pse.alerts, pse.code)
+
+    def describe(self, view: ProvinceView, selection: SelectionParams) -> str:
+        period = html.describe_period(view.period)
+        if selection.pse:
+            name = self.choices.pses.set_index("entity_code").loc[selection.pse, "entity_name"]
+            return f"Showing {selection.pse} {name}: every quarter to {view.as_of:%d %B %Y}."
+        return f"Showing {CATEGORY_LABELS[selection.category].lower()}: {period}."
+
+
+def build_pse_monitor(
+    context: DashboardContext, query: str | None = None, **defaults: str | None
+) -> PseMonitorDashboard:
+    """The PSE monitor for a request: ``query`` is the page's URL query string (``category``,
+    ``pse``, ``fiscal_year``, ``period``), ``defaults`` the notebook's parameters."""
+    return PseMonitorDashboard(context, query, defaults)

@@ -1,0 +1,187 @@
+"""``kpi serve``: Voilà on ``notebooks/dashboards`` with the suite's offline template.
+
+What it guarantees:
+
+* **Local unless protected.** It binds 127.0.0.1 by default and refuses any other address
+  unless a token or a password protects the pages (:func:`check_serve_params`).
+* **Offline.** The ``kpi_dashboard`` template (``jupyter/voila/templates/`` beside this module)
+  links no CDN; the template and theme cannot be switched from the URL.
+* **Read-only, same code.** Kernels run this very interpreter (the project's environment) and
+  get the database URL in ``KPI_DATABASE_URL`` made absolute; the notebooks open it read-only.
+* **Sources stripped, kernels preheated** (a pool per notebook, the imports and the default
+  view already computed), idle kernels culled.
+
+Secrets (the token, the password hash) never appear on a command line: Voilà runs in this
+process and they are set on its configuration objects.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from traitlets.config import Config
+
+from kpilib.dashboards.page import ENV_CHART_BUNDLE, write_chart_bundle
+from kpilib.database import database_url, mask_url, sqlite_path
+from kpilib.errors import ServeError
+
+TEMPLATE = "kpi_dashboard"
+#: The Jupyter data folder that holds ``voila/templates/kpi_dashboard``.
+JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8866
+ENV_TOKEN = "KPI_SERVE_TOKEN"  # noqa: S105 (the name of a variable, no secret)
+ENV_PASSWORD_HASH = "KPI_SERVE_PASSWORD_HASH"  # noqa: S105 (the name of a variable, no secret)
+#: Seconds a kernel with no browser attached may live, and how often that is checked.
+CULL_IDLE_SECONDS = 900
+CULL_INTERVAL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ServeParams:
+    """How ``kpi serve`` runs Voilà."""
+
+    dashboards_dir: Path
+    database_url: str
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    base_url: str = "/"
+    pool_size: int = 1
+    token: str | None = field(default=None, repr=False)
+    password_hash: str | None = field(default=None, repr=False)
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_serve_params(params: ServeParams) -> None:
+    """Refuse what would be unsafe or cannot work; raise :class:`ServeError` saying what to do."""
+    if not is_loopback(params.host) and not (params.token or params.password_hash):
+        raise ServeError(
+            f"refusing to serve the dashboards on {params.host!r} without protection: anyone "
+            f"who can reach that address could read them. Set a token ({ENV_TOKEN} or --token) "
+            f"or a password hash ({ENV_PASSWORD_HASH} or --password-hash), or keep the default "
+            f"--host {DEFAULT_HOST} behind a reverse proxy that authenticates (see README, "
+            "Dashboards)."
+        )
+    if params.token is not None and len(params.token) < 16:
+        raise ServeError(
+            "the token must be at least 16 characters long (e.g. `openssl rand -hex 24`)"
+        )
+    if params.password_hash is not None and ":" not in params.password_hash:
+        raise ServeError(
+            "the password hash must be one made by jupyter_server.auth.passwd() "
+            "(e.g. 'argon2:$argon2id$…'), not a plain password"
+        )
+    if not 1 <= params.port <= 65535:
+        raise ServeError(f"port {params.port} is not between 1 and 65535")
+    if not params.base_url.startswith("/") or not params.base_url.endswith("/"):
+        raise ServeError(
+            f"--base-url must start and end with '/', e.g. /dashboards/ (not {params.base_url!r})"
+        )
+    if not 1 <= params.pool_size <= 8:
+        raise ServeError("--pool-size must be between 1 and 8")
+    folder = params.dashboards_dir
+    if not folder.is_dir() or not any(folder.glob("*.ipynb")):
+        raise ServeError(f"no dashboard notebooks in {folder} (expected notebooks/dashboards)")
+
+
+def absolute_database_url(url: str | None) -> str:
+    """The database URL a kernel can use from any working directory: a relative SQLite path
+    made absolute (Voilà starts kernels in the notebooks' folder)."""
+    resolved = database_url(url)
+    path = sqlite_path(resolved)
+    if resolved.get_backend_name() == "sqlite" and path is not None and not path.is_absolute():
+        resolved = resolved.set(database=str(path.resolve()))
+    return resolved.render_as_string(hide_password=False)
+
+
+def build_voila_argv(params: ServeParams) -> list[str]:
+    """Voilà's command-line arguments for ``params`` (no secret is among them)."""
+    return [
+        str(params.dashboards_dir),
+        "--no-browser",
+        f"--Voila.ip={params.host}",
+        f"--Voila.port={params.port}",
+        "--Voila.port_retries=0",
+        f"--Voila.base_url={params.base_url}",
+        f"--template={TEMPLATE}",
+        "--theme=light",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--preheat_kernel=True",
+        f"--pool_size={params.pool_size}",
+        "--VoilaConfiguration.classic_tree=True",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
+        "--VoilaConfiguration.kernel_spec_manager_class="
+        "kpilib.report.kernels.ProjectKernelSpecManager",
+        "--KernelManager.transport=ipc",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+    ]
+
+
+def build_kernel_environment(params: ServeParams, base: dict[str, str]) -> dict[str, str]:
+    """The environment Voilà (and so every dashboard kernel) runs with: the database URL, the
+    template folder first on ``JUPYTER_PATH``; the serve secrets removed."""
+    env = {k: v for k, v in base.items() if k not in (ENV_TOKEN, ENV_PASSWORD_HASH)}
+    env["KPI_DATABASE_URL"] = params.database_url
+    env[ENV_CHART_BUNDLE] = "1"
+    paths = [str(JUPYTER_DATA), *filter(None, base.get("JUPYTER_PATH", "").split(os.pathsep))]
+    env["JUPYTER_PATH"] = os.pathsep.join(paths)
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return env
+
+
+def describe_server(params: ServeParams) -> str:
+    """One line for the console: where the dashboards are and on which database."""
+    host = f"[{params.host}]" if ":" in params.host else params.host
+    protection = (
+        "token required" if params.token else "password required" if params.password_hash
+        else "no login (local only)"
+    )  # fmt: skip
+    return (
+        f"Dashboards at http://{host}:{params.port}{params.base_url} ({protection}); "
+        f"database {mask_url(params.database_url)}; read-only kernels; Ctrl-C stops."
+    )
+
+
+def run_server(params: ServeParams) -> None:
+    """Run Voilà in this process until it is stopped (Ctrl-C or SIGTERM)."""
+    check_serve_params(params)
+    environment = build_kernel_environment(params, dict(os.environ))
+    os.environ.clear()
+    os.environ.update(environment)
+    from voila.app import Voila
+
+    app = Voila(config=build_voila_config())
+    app.initialize(build_voila_argv(params))
+    if params.token:
+        app.token = params.token
+    if params.password_hash:
+        app.config.PasswordIdentityProvider.hashed_password = params.password_hash
+        app.config.PasswordIdentityProvider.password_required = True
+    with tempfile.TemporaryDirectory(prefix="kpi-serve-") as folder:
+        write_chart_bundle(Path(folder))
+        app.static_paths.append(folder)
+        app.start()
+
+
+def build_voila_config() -> Config:
+    """Settings that the command line cannot express: no file of the dashboards folder is
+    served (the notebooks' folder holds nothing a page needs)."""
+    config = Config()
+    config.VoilaConfiguration.file_allowlist = []
+    return config

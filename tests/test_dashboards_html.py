@@ -1,0 +1,94 @@
+"""Dashboard HTML: data is escaped, links stay on the server, downloads are formula-safe CSV."""
+
+import base64
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from kpilib.dashboards import html
+from kpilib.dashboards.html import TableColumn
+from kpilib.export import encode_csv, write_csv
+from kpilib.fiscal import resolve_report_period
+
+EVIL = '<script>alert("x")</script>'
+
+
+def test_table_cells_captions_and_links_are_escaped():
+    frame = pd.DataFrame(
+        {"name": [EVIL], "status": ["red"], "label": ["<b>Off</b>"], "link": ['x" onclick="y']}
+    )
+    columns = [
+        TableColumn("name", "Name", "link", href="link"),
+        TableColumn("label", "Status", "status", status="status"),
+    ]
+    page = html.render_table(frame, columns, caption=EVIL)
+    assert "<script>" not in page and "<b>" not in page
+    assert "&lt;script&gt;" in page and 'href="x&quot; onclick=&quot;y"' in page
+    assert '<span class="rag rag-red">&lt;b&gt;Off&lt;/b&gt;</span>' in page
+
+
+def test_values_are_formatted_by_kind():
+    column = TableColumn("v", "V", "millions")
+    assert html.format_value(1_234_567_000, column) == "1,234.6"
+    assert html.format_value(0.456, TableColumn("v", "V", "share", digits=0)) == "46 %"
+    assert html.format_value(95.25, TableColumn("v", "V", "pct")) == "95.2 %"
+    assert html.format_value(float("nan"), column) == "–"
+    assert html.format_value(pd.NA, TableColumn("v", "V", "int")) == "–"
+    assert html.format_value(date(2025, 1, 30), TableColumn("v", "V")) == "2025-01-30"
+
+
+def test_long_tables_say_how_many_rows_the_download_has():
+    frame = pd.DataFrame({"n": range(250)})
+    page = html.render_table(frame, [TableColumn("n", "N", "int")])
+    assert page.count("<tr>") == 201  # header + 200 rows
+    assert "Showing the first 200 of 250 rows" in page
+
+
+def decode_download(link: str) -> bytes:
+    payload = re.search(r'base64,([A-Za-z0-9+/=]+)"', link)[1]
+    return base64.b64decode(payload)
+
+
+def test_download_is_formula_safe_csv_with_the_shown_columns(tmp_path):
+    frame = pd.DataFrame(
+        {"code": ['=HYPERLINK("http://x")', "@SUM(A1)", "ok"], "amount": [-1_500_000, 2e6, 0]}
+    )
+    columns = [TableColumn("code", "Code"), TableColumn("amount", "Amount", "millions")]
+    link = html.render_table_with_download(frame, columns, "kpi_test 2024-25")
+    assert 'download="kpi_test_2024-25.csv"' in link
+    body = decode_download(link)
+    exported = html.export_table(frame, columns)
+    assert list(exported.columns) == ["Code", "Amount (Rs. million)"]
+    assert body == encode_csv(exported)
+    text = body.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and "-1.5" in text
+    write_csv(exported, tmp_path / "same.csv")
+    assert (tmp_path / "same.csv").read_bytes() == body
+
+
+def test_links_only_reach_the_dashboards():
+    link = html.dashboard_link("department.ipynb", department="A&B", fiscal_year="2024-25")
+    assert link == "department.ipynb?department=A%26B&fiscal_year=2024-25"
+    assert html.dashboard_link("province.ipynb", period=None) == "province.ipynb"
+    with pytest.raises(ValueError, match="not a dashboard"):
+        html.dashboard_link("../../etc/passwd")
+
+
+def test_period_is_described_as_year_to_date():
+    assert html.describe_period(resolve_report_period("2024-25", "FY")) == (
+        "Fiscal year 2024-25 (July 2024 – June 2025)"
+    )
+    assert html.describe_period(resolve_report_period("2024-25", "Q2")) == (
+        "2024-25, year to date through Q2 (July–December 2024)"
+    )
+
+
+def test_as_of_line_and_demo_banner():
+    line = html.render_as_of("Fiscal year 2024-25", date(2025, 6, 30), date(2026, 2, 15), True)
+    assert "DEMO DATA" in line and "figures to 30 June 2025" in line
+    assert "data as of 15 February 2026" in line
+    assert "demo-banner" not in html.render_as_of("x", date(2025, 6, 30), None, False)
+    assert html.render_messages([]) == ""
+    assert "&lt;i&gt;" in html.render_messages(["<i>bad</i>"])

@@ -1,0 +1,170 @@
+"""`kpi serve`: safe by default (localhost, or a token / password), offline pages, read-only
+kernels of the project's Python; the Voilà settings it uses."""
+
+import json
+import re
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import REPO, start_kpi_serve
+from typer.testing import CliRunner
+
+from kpilib.cli import app
+from kpilib.dashboards import DASHBOARDS
+from kpilib.dashboards.server import (
+    JUPYTER_DATA,
+    TEMPLATE,
+    ServeParams,
+    absolute_database_url,
+    build_kernel_environment,
+    build_voila_argv,
+    check_serve_params,
+    is_loopback,
+)
+from kpilib.errors import ServeError
+
+TEMPLATE_DIR = JUPYTER_DATA / "voila" / "templates" / TEMPLATE
+DASHBOARDS_DIR = REPO / "notebooks" / "dashboards"
+TOKEN = "0123456789abcdef0123"
+
+
+def params(**values) -> ServeParams:
+    return ServeParams(dashboards_dir=DASHBOARDS_DIR, database_url="sqlite:////x.sqlite",
+                       **values)  # fmt: skip
+
+
+def test_loopback_addresses():
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "10.0.0.5", "::", "example.org"))
+
+
+def test_serving_beyond_localhost_needs_a_token_or_password():
+    check_serve_params(params())
+    with pytest.raises(ServeError, match="without protection"):
+        check_serve_params(params(host="0.0.0.0"))
+    check_serve_params(params(host="0.0.0.0", token=TOKEN))
+    check_serve_params(params(host="0.0.0.0", password_hash="argon2:$argon2id$v=19$abc"))
+    with pytest.raises(ServeError, match="at least 16"):
+        check_serve_params(params(host="0.0.0.0", token="short"))
+    with pytest.raises(ServeError, match="not a plain password"):
+        check_serve_params(params(password_hash="secret"))
+    with pytest.raises(ServeError, match="base-url"):
+        check_serve_params(params(base_url="dashboards"))
+    with pytest.raises(ServeError, match="no dashboard notebooks"):
+        check_serve_params(
+            ServeParams(dashboards_dir=REPO / "docs", database_url="sqlite:////x.sqlite")
+        )
+
+
+def test_cli_refuses_an_open_address_before_starting_anything(demo_sqlite_url):
+    result = CliRunner().invoke(
+        app, ["--database-url", demo_sqlite_url, "serve", "--host", "0.0.0.0"],
+        env={"KPI_SERVE_TOKEN": "", "KPI_SERVE_PASSWORD_HASH": ""},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "refusing to serve the dashboards on '0.0.0.0' without protection" in str(
+        result.exception
+    )
+
+
+def test_voila_runs_stripped_preheated_on_our_template_with_no_secret_on_its_command_line():
+    argv = build_voila_argv(params(token=TOKEN, password_hash="argon2:x"))
+    assert argv[0] == str(DASHBOARDS_DIR)
+    for setting in ("--template=kpi_dashboard", "--strip_sources=True", "--preheat_kernel=True",
+                    "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=False",
+                    "--VoilaConfiguration.allow_template_override=NO",
+                    "--VoilaConfiguration.allow_theme_override=NO",
+                    "--VoilaConfiguration.kernel_spec_manager_class="
+                    "kpilib.report.kernels.ProjectKernelSpecManager"):  # fmt: skip
+        assert setting in argv
+    assert not any(TOKEN in a or "argon2" in a for a in argv)
+
+
+def test_kernels_get_the_database_and_template_but_not_the_secrets(tmp_path, monkeypatch):
+    env = build_kernel_environment(
+        params(),
+        {"KPI_SERVE_TOKEN": TOKEN, "KPI_SERVE_PASSWORD_HASH": "h", "JUPYTER_PATH": "/a"},
+    )
+    assert "KPI_SERVE_TOKEN" not in env and "KPI_SERVE_PASSWORD_HASH" not in env
+    assert env["KPI_DATABASE_URL"] == "sqlite:////x.sqlite"
+    assert env["JUPYTER_PATH"].split(":") == [str(JUPYTER_DATA), "/a"]
+    monkeypatch.chdir(tmp_path)
+    assert absolute_database_url("sqlite:///data/k.sqlite") == f"sqlite:///{tmp_path}/data/k.sqlite"
+    assert absolute_database_url("postgresql://u@h/db").startswith("postgresql+psycopg://u@h/db")
+
+
+def test_template_files_name_no_remote_resource():
+    texts = {p.name: p.read_text() for p in TEMPLATE_DIR.rglob("*") if p.is_file()}
+    assert {"index.html.j2", "page.html", "tree.html", "conf.json", "kpi-dashboard.css"} <= set(
+        texts
+    )
+    for name, text in texts.items():
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I), name
+        assert not re.search(r"url\(\s*[^)\s]", text) and "@import" not in text, name
+    assert json.loads(texts["conf.json"])["base_template"] == "lab"
+
+
+def test_landing_page_titles_match_the_registry():
+    text = (TEMPLATE_DIR / "tree.html").read_text()
+    for dashboard in DASHBOARDS:
+        assert f'"{dashboard.notebook}": ("{dashboard.title}",' in text
+        assert " ".join(dashboard.description.split()) in " ".join(text.split())
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//(?!127\.0\.0\.1|localhost)""", re.I)
+
+
+@pytest.mark.slow
+def test_served_pages_link_nothing_remote_and_the_template_cannot_be_switched(dashboard_server):
+    for path in ("", "voila/render/province.ipynb?template=lab&theme=dark", "voila/nothing"):
+        status, body = fetch(dashboard_server.url + path)
+        assert status in (200, 404), (path, status)
+        assert not REMOTE.search(body), path
+        assert "fontawesome" not in body.lower() and "cdn." not in body.lower(), path
+    status, body = fetch(dashboard_server.url + "voila/render/province.ipynb?template=lab")
+    assert "kpi-suite dashboard stylesheet" in body  # still our template, not Voilà's lab
+    status, _ = fetch(dashboard_server.url + "voila/files/province.ipynb")
+    assert status in (403, 404)  # notebooks are not downloadable
+
+
+def write_tiny_dashboards(folder: Path) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}  # fmt: skip
+    notebook.cells = [nbformat.v4.new_code_cell("x = 1  # parameters")]
+    folder.mkdir()
+    nbformat.write(notebook, folder / "tiny.ipynb")
+    return folder
+
+
+@pytest.mark.slow
+def test_a_token_protects_every_page(demo_sqlite_url, tmp_path):
+    folder = write_tiny_dashboards(tmp_path / "dashboards")
+    served = start_kpi_serve(
+        demo_sqlite_url, tmp_path / "serve.log", "--dashboards-dir", str(folder),
+        env={"KPI_SERVE_TOKEN": TOKEN},
+    )  # fmt: skip
+    try:
+        for path in ("", "voila/render/tiny.ipynb"):
+            status, body = fetch(served.url + path)
+            assert status == 403 or "login" in body.lower(), (path, status)
+            assert "x = 1" not in body
+        status, body = fetch(served.url + f"voila/render/tiny.ipynb?token={TOKEN}")
+        assert status == 200 and "jupyter-config-data" in body
+        assert TOKEN not in served.log.read_text()
+    finally:
+        served.stop()
+    assert served.process.returncode is not None
+    assert sys.executable  # kernels ran this interpreter (see ProjectKernelSpecManager)
