@@ -38,7 +38,7 @@ from kpilib.portal.due import STATUS_COLOURS, ended_quarters, returns_due
 from kpilib.portal.review import decide, department_returns
 from kpilib.portal.submit import data_uri, error_table, submit_upload, template_bytes
 from kpilib.returns import RETURN_SCHEDULES
-from kpilib.store import is_demo, read_dataset_info
+from kpilib.store import is_demo, read_dataset_info, utc_now
 
 NO_ACCESS_TITLE = "No access"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,9 +119,15 @@ def _when(value: Any) -> str:
     return pd.Timestamp(value).strftime("%d %b %Y %H:%M UTC")
 
 
+def portal_as_of(connection) -> date:  # type: ignore[no-untyped-def]
+    """The portal's "today": the real date, or the data's as-of date when that is later
+    (returns arrive now, so a demo's earlier as-of date would hide them)."""
+    return max(resolve_as_of(connection, None), utc_now().date())
+
+
 def _banner(engine: Engine) -> tuple[str, date]:
     with engine.connect() as connection:
-        as_of = resolve_as_of(connection, None)
+        as_of = portal_as_of(connection)
         stored = read_dataset_info(connection).get("data_as_of")
         demo = is_demo(connection)
     data_as_of = date.fromisoformat(stored) if stored else None
