@@ -133,13 +133,19 @@ class PortalKernelManager(AsyncMappingKernelManager):
     """
 
     async def start_kernel(self, *, kernel_id=None, path=None, **kwargs):  # type: ignore[no-untyped-def, override]
-        env = dict(kwargs.get("env") or os.environ)
-        writer = env.pop(ENV_PORTAL_WRITER, None)
-        env.pop(ENV_WRITER_URL, None)
-        if writer and path is not None and Path(str(path)).name == PORTAL_FOLDER:
-            env[ENV_WRITER_URL] = writer
-        kwargs["env"] = env
+        kwargs["env"] = kernel_env_for(dict(kwargs.get("env") or os.environ), path)
         return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+
+
+def kernel_env_for(env: dict[str, str], path: str | os.PathLike[str] | None) -> dict[str, str]:
+    """The environment of a kernel started in ``path``: the writer URL only for a portal page
+    (see :class:`PortalKernelManager`)."""
+    env = dict(env)
+    writer = env.pop(ENV_PORTAL_WRITER, None)
+    env.pop(ENV_WRITER_URL, None)
+    if writer and path is not None and Path(str(path)).name == PORTAL_FOLDER:
+        env[ENV_WRITER_URL] = writer
+    return env
 
 
 def build_serve_root(params: ServeParams, folder: Path) -> Path:
