@@ -228,3 +228,36 @@ def test_review_approve_and_return_with_a_comment_the_pse_sees(engine):
     assert approved[-1][:2] == ("portal:HED:Hina Reviewer", corrected.submission_id)
     loads = _audit(engine, "ingest")
     assert any(actor == "portal:UNI-006:Pse Officer" for actor, _, _ in loads)
+
+
+def test_kpis_count_every_accepted_return_or_only_approved_ones(engine, monkeypatch):
+    from kpilib.errors import KpiError
+    from kpilib.queries import load_pse_financials
+
+    _, reviewer_token = _grant(engine, "HED", "Counting Reviewer", kind="reviewer")
+    reviewer = _check(engine, reviewer_token, "reviewer")
+    with engine.connect() as connection:
+        sid, period = connection.execute(
+            sa.text("SELECT s.id, p.code FROM submissions s JOIN entities e ON e.id = s.entity_id "
+                    "JOIN periods p ON p.id = s.period_id WHERE e.code = 'UNI-007' AND "
+                    "s.return_type = 'pse_financial' AND s.status = 'accepted' ORDER BY s.id")
+        ).first()  # fmt: skip
+    with engine.begin() as connection:
+        decide(connection, reviewer, sid, "approved")
+    monkeypatch.delenv("KPI_COUNT_RETURNS", raising=False)
+    with engine.connect() as connection:
+        everything = load_pse_financials(connection)  # default: accepted
+        only = load_pse_financials(connection, count_returns="approved")
+        monkeypatch.setenv("KPI_COUNT_RETURNS", "approved")
+        from_env = load_pse_financials(connection)
+        monkeypatch.setenv("KPI_COUNT_RETURNS", "everything")
+        with pytest.raises(KpiError, match="use accepted"):
+            load_pse_financials(connection)
+    mine = everything[(everything["entity_code"] == "UNI-007")
+                      & (everything["period_code"] == period)]  # fmt: skip
+    assert mine["approval"].tolist() == ["approved"]
+    assert (everything["approval"] == "unapproved").sum() == len(everything) - len(only)
+    assert set(everything["approval"]) == {"approved", "unapproved"}
+    assert set(zip(only["entity_code"], only["period_code"], strict=True)) >= {("UNI-007", period)}
+    assert len(only) < len(everything) and set(only["approval"]) == {"approved"}
+    assert len(from_env) == len(only)

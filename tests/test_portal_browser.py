@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -225,3 +226,51 @@ def test_bad_link_shows_no_data_and_no_upload(browser, portal, query):
     if query == "?token=not-a-token":
         page.screenshot("no-access")
     page.close()
+
+
+def test_reviewer_returns_a_return_and_the_pse_sees_the_comment(browser, portal, tmp_path):
+    from kpilib.portal.access import check_token
+    from kpilib.portal.submit import submit_upload
+
+    engine = portal["engine"]
+    with engine.connect() as connection:
+        access = check_token(connection, portal["token"], "pse")
+    corrected = _return_file(tmp_path, "q1-v2.csv", **{"152000000": "152000002"})
+    content = Path(corrected).read_bytes()
+    outcome = submit_upload(engine, access, "q1-v2.csv", content, "pse_financial", QUARTER)
+    assert outcome.status == "loaded"
+    sid = outcome.submission_id
+    review = PortalPage(
+        browser, portal["server"], f"voila/render/portal/review.ipynb?token={portal['reviewer']}"
+    )
+    review.wait_for(".kpi-portal-review-table table")
+    assert f"{ENTITY} " in review.page.inner_text(".kpi-portal-review-table")
+    review.page.locator(".kpi-select-submission select").select_option(
+        label=f"{sid} · {ENTITY} · pse_financial {QUARTER}"
+    )
+    review.page.locator(".kpi-comment textarea").fill("Equity does not match the audited <b>")
+    review.page.locator(".kpi-return").click()
+    review.wait_for(".kpi-portal-result .kpi-accepted")
+    assert "returned for correction" in review.page.inner_text(".kpi-portal-result")
+    review.page.wait_for_function(
+        "() => document.querySelector('.kpi-portal-review-table').textContent"
+        ".includes('returned for correction')"
+    )
+    review.screenshot("review")
+    review.close()
+    page = _submit_page(browser, portal, portal["token"])
+    page.wait_for(".kpi-portal-due table")
+    page.page.wait_for_function(
+        ROW_STATUS, arg=[QUARTER, "Quarterly financial return", "returned for correction"]
+    )
+    assert "Equity does not match the audited <b>" in page.page.inner_text(".kpi-portal-due")
+    page.close()
+    with engine.connect() as connection:
+        actors = (
+            connection.execute(
+                sa.text("SELECT actor FROM audit_log WHERE action = 'review_returned'")
+            )
+            .scalars()
+            .all()
+        )
+    assert actors == ["portal:HED:Bilal Shah"]

@@ -27,6 +27,7 @@ from kpilib.dashboards.html import (
     render_header,
     render_messages,
     render_table,
+    render_table_with_download,
 )
 from kpilib.database import connect, writer_url
 from kpilib.errors import KpiError
@@ -62,7 +63,7 @@ ERROR_COLUMNS = [
     TableColumn("reason", "Reason"),
 ]
 REVIEW_COLUMNS = [
-    TableColumn("submission_id", "Return no.", "int"),
+    TableColumn("return_no", "Return no."),
     TableColumn("entity", "PSE"),
     TableColumn("return_title", "Return"),
     TableColumn("period_code", "Quarter"),
@@ -255,7 +256,7 @@ def outcome_html(outcome: FileOutcome) -> str:
         "Correct the rows below and upload the file again."
     )
     return (
-        f'<div class="kpi-rejected" role="alert"><p>{escape(lead)}</p>'
+        f'<div class="kpi-rejected kpi-alert" role="alert"><p>{escape(lead)}</p>'
         + render_table(errors, ERROR_COLUMNS)
         + render_download(errors, f"{outcome.file}.errors.csv", "Download the error table (CSV)")
         + "</div>"
@@ -271,14 +272,16 @@ class ReviewPage:
         self.header = _html(
             "portal-header",
             render_header(
-                f"Returns of {access.department_name}'s PSEs",
+                f"PSE returns: {access.department_name}",
                 f"{access.department_code} · reviewer {access.name}. Approve a return, or return "
                 "it for correction with a comment the PSE will see on its page.",
             )
             + banner,
         )
         self.table = _html("portal-review-table")
-        self.choice = widgets.Dropdown(description="Return no.")
+        self.choice = widgets.Dropdown(
+            description="Return no.", layout=widgets.Layout(width="420px")
+        )
         self.choice.add_class("kpi-select-submission")
         self.comment = widgets.Textarea(placeholder="What must be corrected (required to return)")
         self.comment.add_class("kpi-comment")
@@ -305,9 +308,11 @@ class ReviewPage:
         frame["received"] = [_when(v) for v in frame["received_at"]]
         colours = {"approved": "green", "returned": "red", None: "grey"}
         frame["colour"] = [colours[d] for d in frame["decision"]]
-        self.table.value = render_table(
-            frame, REVIEW_COLUMNS, empty="No return has been received yet."
-        )
+        frame["return_no"] = frame["submission_id"].astype(str)
+        self.table.value = render_table_with_download(
+            frame, REVIEW_COLUMNS, f"returns_{self.access.department_code}",
+            empty="No return has been received yet.",
+        )  # fmt: skip
         self.choice.options = [
             (f"{r.submission_id} · {r.entity_code} · {r.return_type} {r.period_code}",
              int(r.submission_id))
