@@ -169,7 +169,7 @@ def test_valid_upload_is_accepted_and_counted(browser, portal, tmp_path):
 
     _upload(page, _return_file(tmp_path, "q1.csv"))
     page.wait_for(".kpi-accepted")
-    assert "Accepted: 1 rows of q1.csv" in page.page.inner_text(".kpi-accepted")
+    assert "Accepted: 1 row of q1.csv" in page.page.inner_text(".kpi-accepted")
     page.page.wait_for_function(ROW_STATUS, arg=[QUARTER, "Quarterly financial return", "late"])
     page.screenshot("accepted")
     listed = _submissions(portal["url"])

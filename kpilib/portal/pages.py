@@ -239,7 +239,8 @@ def outcome_html(outcome: FileOutcome) -> str:
     """The result of an upload: accepted rows, or the row-level error table and its download."""
     if outcome.status in ("loaded", "unchanged"):
         what = (
-            f"Accepted: {outcome.accepted_rows:,} rows of {outcome.file} loaded as version "
+            f"Accepted: {outcome.accepted_rows:,} row{'s' if outcome.accepted_rows != 1 else ''} "
+            f"of {outcome.file} loaded as version "
             f"{outcome.version} (return no. {outcome.submission_id})."
             if outcome.status == "loaded"
             else f"This file was already received: {outcome.detail}."
