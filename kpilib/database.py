@@ -27,6 +27,8 @@ from kpilib.errors import (
 from kpilib.models import DATA_TABLES
 
 ENV_URL = "KPI_DATABASE_URL"
+#: The URL with write rights used only by ``kpi ingest`` and the portal pages (issue 9).
+ENV_WRITER_URL = "KPI_WRITER_DATABASE_URL"
 ENV_HOME = "KPI_HOME"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -56,6 +58,17 @@ def database_url(url: str | URL | None = None) -> URL:
     if backend == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def writer_url(url: str | URL | None = None) -> URL:
+    """The URL of the writer: the argument, else ``KPI_WRITER_DATABASE_URL``, else
+    :func:`database_url` (``KPI_DATABASE_URL`` or the SQLite default).
+
+    ``kpi ingest`` and the portal pages write through it; dashboards and reports never do.
+    """
+    if url is None:
+        url = os.environ.get(ENV_WRITER_URL) or None
+    return database_url(url)
 
 
 def mask_url(url: str | URL) -> str:

@@ -445,6 +445,103 @@ class AuditLog(Base):
     details: Mapped[str] = mapped_column(Text, server_default="{}")
 
 
+TOKEN_KINDS = ("pse", "reviewer")
+REVIEW_DECISIONS = ("approved", "returned")
+SEND_RESULTS = ("sent", "failed")
+REMINDER_KINDS = ("due", "late")
+
+
+class AccessToken(Base):
+    """A personal access link to the portal (issue 9): only the SHA-256 of the token is kept.
+
+    A ``pse`` token opens its entity's submission page, a ``reviewer`` token its department's
+    review page. ``email`` is where reminders (PSE) go.
+    """
+
+    __tablename__ = "access_tokens"
+    __table_args__ = (
+        CheckConstraint(_in("kind", TOKEN_KINDS), name="kind"),
+        CheckConstraint(
+            "(kind = 'pse' AND entity_id IS NOT NULL AND department_id IS NULL) OR "
+            "(kind = 'reviewer' AND department_id IS NOT NULL AND entity_id IS NULL)",
+            name="scope",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Review(Base):
+    """A reviewer's decision on a received return: approved, or returned for correction."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (CheckConstraint(_in("decision", REVIEW_DECISIONS), name="decision"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("access_tokens.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Delivery(Base):
+    """One e-mail of a report to one recipient (``kpi deliver``): what, to whom, when, result."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(_in("result", SEND_RESULTS), name="result"),
+        Index("ix_deliveries_lookup", "report_sha256", "recipient"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(8))
+    report: Mapped[str] = mapped_column(String(500))
+    report_sha256: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_by: Mapped[str] = mapped_column(String(200))
+
+
+class Reminder(Base):
+    """One reminder e-mail to a PSE about a return due soon or late (``kpi remind``)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        CheckConstraint(_in("kind", REMINDER_KINDS), name="kind"),
+        CheckConstraint(_in("result", SEND_RESULTS), name="result"),
+        Index("ix_reminders_lookup", "entity_id", "return_type", "period_id", "as_of"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    return_type: Mapped[str] = mapped_column(String(32))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    due_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    as_of: Mapped[date] = mapped_column(Date)
+    recipient: Mapped[str] = mapped_column(String(320))
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+#: Tables of the portal (issue 9): access, reviews, deliveries and reminders. Not part of the
+#: dataset (left out of its content hash); the portal's writer role writes them.
+PORTAL_TABLES = ("access_tokens", "reviews", "deliveries", "reminders")
+
+
 #: Tables that hold the dataset, in load order (parents first).
 DATA_TABLES = (
     "dataset_info",

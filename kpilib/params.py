@@ -59,6 +59,12 @@ DepartmentCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,15}
 INDICATOR_CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,15}(-[A-Z0-9]{1,16}){0,3}$"
 IndicatorCode = Annotated[str, StringConstraints(pattern=INDICATOR_CODE_PATTERN)]
 ThresholdValue = Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)]
+#: An e-mail address in a parameter file (untrusted input: one plain address, no display name,
+#: no header-breaking characters).
+EmailAddress = Annotated[
+    str,
+    StringConstraints(max_length=320, pattern=r"^[^@\s<>,;\"'\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"),
+]
 OfficerTitle = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
 ]
@@ -83,6 +89,7 @@ def _unique(values: list[str]) -> list[str]:
 
 SectionList = Annotated[list[Section], AfterValidator(_unique)]
 IndicatorList = Annotated[list[IndicatorCode], AfterValidator(_unique)]
+RecipientList = Annotated[list[EmailAddress], Field(max_length=200), AfterValidator(_unique)]
 Thresholds = dict[ThresholdName, ThresholdValue]
 
 
@@ -133,6 +140,8 @@ class DepartmentOptions(_StrictModel):
     indicators: IndicatorList | None = None
     thresholds: Thresholds = Field(default_factory=dict)
     officer_title: OfficerTitle | None = None
+    #: Who ``kpi deliver`` e-mails the department's report to.
+    recipients: RecipientList = Field(default_factory=list)
 
 
 class DepartmentDefaults(_StrictModel):
@@ -156,6 +165,8 @@ class ReportDefaults(_StrictModel):
     thresholds: Thresholds = Field(default_factory=dict)
     department: DepartmentDefaults
     summary: SummaryDefaults = Field(default_factory=SummaryDefaults)
+    #: The province's list: who ``kpi deliver`` e-mails the provincial summary to.
+    recipients: RecipientList = Field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ as pandas' nullable ``Int64`` (exact rupees; ``<NA>`` = not reported).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kpilib.errors import KpiError
 from kpilib.models import PSE_FINANCIAL_LINES
 from kpilib.store import as_utc, table
 
@@ -272,12 +274,43 @@ def load_indicator_values(
     return frame
 
 
+#: Which PSE returns the KPIs count (``KPI_COUNT_RETURNS``): every accepted return (marked
+#: ``unapproved`` until its department approves it) or only the approved ones.
+ENV_COUNT_RETURNS = "KPI_COUNT_RETURNS"
+COUNT_RETURNS_CHOICES = ("accepted", "approved")
+
+
+def count_returns_setting(value: str | None = None) -> str:
+    """``accepted`` (the default) or ``approved``: the argument, else ``KPI_COUNT_RETURNS``."""
+    chosen = (value or os.environ.get(ENV_COUNT_RETURNS) or "accepted").strip().lower()
+    if chosen not in COUNT_RETURNS_CHOICES:
+        raise KpiError(
+            f"{ENV_COUNT_RETURNS}={chosen!r}: use accepted (every accepted return counts, marked "
+            "unapproved until approved) or approved (only approved returns count)"
+        )
+    return chosen
+
+
 def load_pse_financials(
-    connection: Connection, fiscal_years: Sequence[int] | None = None
+    connection: Connection,
+    fiscal_years: Sequence[int] | None = None,
+    count_returns: str | None = None,
 ) -> pd.DataFrame:
-    """Quarterly PSE statements: ``entity_code, period_code, fiscal_year, quarter, period_end``
-    and every financial line (``Int64`` rupees), ordered by entity and period."""
-    f, e, p = table("pse_financials"), table("entities"), table("periods")
+    """Quarterly PSE statements: ``entity_code, period_code, fiscal_year, quarter, period_end``,
+    every financial line (``Int64`` rupees) and ``approval`` (``approved`` when the department's
+    latest review of the return that carried the statement approved it, else ``unapproved``),
+    ordered by entity and period.
+
+    ``count_returns`` (default :func:`count_returns_setting`): ``accepted`` keeps every
+    statement, ``approved`` only the approved ones."""
+    f, e, p, r = (table(n) for n in ("pse_financials", "entities", "periods", "reviews"))
+    latest = (
+        sa.select(r.c.submission_id, sa.func.max(r.c.id).label("review_id"))
+        .group_by(r.c.submission_id)
+        .subquery("latest_review")
+    )
+    review = r.alias("review")
+    approval = sa.case((review.c.decision == "approved", "approved"), else_="unapproved")
     query = (
         sa.select(
             e.c.code.label("entity_code"),
@@ -286,13 +319,18 @@ def load_pse_financials(
             p.c.number.label("quarter"),
             p.c.end_date.label("period_end"),
             *(f.c[name] for name in PSE_FINANCIAL_LINES),
+            approval.label("approval"),
         )
         .join(e, e.c.id == f.c.entity_id)
         .join(p, p.c.id == f.c.period_id)
+        .outerjoin(latest, latest.c.submission_id == f.c.submission_id)
+        .outerjoin(review, review.c.id == latest.c.review_id)
         .order_by(e.c.code, p.c.start_date)
     )
     if fiscal_years is not None:
         query = query.where(p.c.fiscal_year.in_(list(fiscal_years)))
+    if count_returns_setting(count_returns) == "approved":
+        query = query.where(review.c.decision == "approved")
     return _money(_frame(connection, query), PSE_FINANCIAL_LINES)
 
 

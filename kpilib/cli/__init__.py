@@ -1,6 +1,15 @@
 """The ``kpi`` command-line interface (typer). Importing it registers every subcommand."""
 
-from kpilib.cli import db, demo, ingest, report, serve, submissions  # noqa: F401  (registers the commands)
+from kpilib.cli import (  # noqa: F401  (registers the commands)
+    access,
+    db,
+    deliver,
+    demo,
+    ingest,
+    report,
+    serve,
+    submissions,
+)
 from kpilib.cli.app import app, run
 
 main = run

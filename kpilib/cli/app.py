@@ -46,6 +46,19 @@ def database_url_of(ctx: typer.Context) -> str | None:
     return (ctx.obj or {}).get("database_url")
 
 
+def writer_url_of(ctx: typer.Context) -> str:
+    """The database URL for writing (``kpi ingest``, the portal's commands): ``--database-url``
+    when given on the command line, else ``KPI_WRITER_DATABASE_URL``, else ``KPI_DATABASE_URL``
+    (see :func:`kpilib.database.writer_url`)."""
+    from kpilib.database import writer_url
+
+    # typer may bring its own copy of click: compare the source by name, not by enum identity.
+    source = ctx.find_root().get_parameter_source("database_url")
+    if getattr(source, "name", None) == "COMMANDLINE":
+        return writer_url(database_url_of(ctx)).render_as_string(hide_password=False)
+    return writer_url().render_as_string(hide_password=False)
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print an error without a traceback and exit."""
     error_console.print(f"[bold red]Error:[/] {message}", highlight=False)

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from kpilib.cli.app import app, console, database_url_of
+from kpilib.cli.app import app, console, database_url_of, writer_url_of
 from kpilib.database import connect
 from kpilib.errors import ReportPathError
 from kpilib.export import safe_output_path
@@ -94,7 +94,8 @@ def ingest(
     )  # fmt: skip
     paths = [Path(f) for f in files]
     report_path = _check_report_path(Path(report), paths) if report else None
-    engine = connect(database_url_of(ctx), read_only=dry_run)
+    url = database_url_of(ctx) if dry_run else writer_url_of(ctx)
+    engine = connect(url, read_only=dry_run)
     outcomes: list[FileOutcome] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), console=console,
                   transient=True, disable=len(files) < 2) as bar:  # fmt: skip

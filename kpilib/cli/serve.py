@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kpilib.cli.app import app, console, database_url_of
+from kpilib.cli.app import app, console, database_url_of, writer_url_of
 from kpilib.database import connect
 from kpilib.report.plan import default_home
 
@@ -45,6 +45,12 @@ def serve(
     pool_size: int = typer.Option(
         1, "--pool-size", min=1, max=8, help="Preheated kernels kept ready per dashboard."
     ),
+    portal: bool = typer.Option(
+        False,
+        "--portal",
+        help="Also serve the portal pages (PSE submission, department review) under "
+        "/voila/render/portal/; only their kernels get the writer URL (KPI_WRITER_DATABASE_URL).",
+    ),
     dashboards_dir: Annotated[
         Path | None,
         typer.Option(
@@ -68,8 +74,10 @@ def serve(
     )
 
     url = absolute_database_url(database_url_of(ctx))
+    writer = absolute_database_url(writer_url_of(ctx)) if portal else None
+    notebooks = default_home() / "notebooks"
     params = ServeParams(
-        dashboards_dir=(dashboards_dir or default_home() / "notebooks" / "dashboards").resolve(),
+        dashboards_dir=(dashboards_dir or notebooks / "dashboards").resolve(),
         database_url=url,
         host=host,
         port=port,
@@ -77,8 +85,12 @@ def serve(
         pool_size=pool_size,
         token=token or None,
         password_hash=password_hash or None,
+        portal_dir=(notebooks / "portal").resolve() if portal else None,
+        writer_url=writer,
     )
     check_serve_params(params)
     connect(url, read_only=True).dispose()  # the database exists and has our schema: fail now
+    if writer is not None:
+        connect(writer).dispose()
     console.print(describe_server(params), highlight=False)
     run_server(params)

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets.config import Config
 
 from kpilib.dashboards.page import ENV_CHART_BUNDLE, write_chart_bundle
-from kpilib.database import database_url, mask_url, sqlite_path
+from kpilib.database import ENV_WRITER_URL, database_url, mask_url, sqlite_path
 from kpilib.errors import ServeError
 
 TEMPLATE = "kpi_dashboard"
@@ -39,6 +41,12 @@ ENV_PASSWORD_HASH = "KPI_SERVE_PASSWORD_HASH"  # noqa: S105 (the name of a varia
 #: Seconds a kernel with no browser attached may live, and how often that is checked.
 CULL_IDLE_SECONDS = 900
 CULL_INTERVAL_SECONDS = 60
+#: Where ``kpi serve --portal`` keeps the writer URL for the portal's kernels: in the server's
+#: own environment only; :class:`PortalKernelManager` removes it from every kernel's and hands it
+#: to the portal kernels as ``KPI_WRITER_DATABASE_URL``.
+ENV_PORTAL_WRITER = "_KPI_PORTAL_WRITER_URL"
+#: The folder (under the served root) of the portal pages.
+PORTAL_FOLDER = "portal"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,9 @@ class ServeParams:
     pool_size: int = 1
     token: str | None = field(default=None, repr=False)
     password_hash: str | None = field(default=None, repr=False)
+    #: ``--portal``: the portal pages' folder (``notebooks/portal``) and the writer URL.
+    portal_dir: Path | None = None
+    writer_url: str | None = field(default=None, repr=False)
 
 
 def is_loopback(host: str) -> bool:
@@ -95,6 +106,11 @@ def check_serve_params(params: ServeParams) -> None:
     folder = params.dashboards_dir
     if not folder.is_dir() or not any(folder.glob("*.ipynb")):
         raise ServeError(f"no dashboard notebooks in {folder} (expected notebooks/dashboards)")
+    if params.portal_dir is not None:
+        if not (params.portal_dir / "submit.ipynb").is_file():
+            raise ServeError(f"no portal pages in {params.portal_dir} (expected notebooks/portal)")
+        if not params.writer_url:
+            raise ServeError("--portal needs a writer database URL (KPI_WRITER_DATABASE_URL)")
 
 
 def absolute_database_url(url: str | None) -> str:
@@ -107,10 +123,51 @@ def absolute_database_url(url: str | None) -> str:
     return resolved.render_as_string(hide_password=False)
 
 
-def build_voila_argv(params: ServeParams) -> list[str]:
+class PortalKernelManager(AsyncMappingKernelManager):
+    """Kernels get the writer URL only when they run a portal page.
+
+    Every kernel's environment loses ``KPI_WRITER_DATABASE_URL`` and the server's private copy
+    (:data:`ENV_PORTAL_WRITER`); a kernel started in the ``portal`` folder (Voilà starts a
+    kernel in its notebook's folder, pooled or not) gets it back as ``KPI_WRITER_DATABASE_URL``.
+    Dashboard kernels therefore cannot even name the writer.
+    """
+
+    async def start_kernel(self, *, kernel_id=None, path=None, **kwargs):  # type: ignore[no-untyped-def, override]
+        kwargs["env"] = kernel_env_for(dict(kwargs.get("env") or os.environ), path)
+        return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+
+
+def kernel_env_for(env: dict[str, str], path: str | os.PathLike[str] | None) -> dict[str, str]:
+    """The environment of a kernel started in ``path``: the writer URL only for a portal page
+    (see :class:`PortalKernelManager`)."""
+    env = dict(env)
+    writer = env.pop(ENV_PORTAL_WRITER, None)
+    env.pop(ENV_WRITER_URL, None)
+    if writer and path is not None and Path(str(path)).name == PORTAL_FOLDER:
+        env[ENV_WRITER_URL] = writer
+    return env
+
+
+def build_serve_root(params: ServeParams, folder: Path) -> Path:
+    """The folder Voilà serves: the dashboards folder itself, or with ``--portal`` a copy of
+    the dashboards with the portal pages in ``portal/`` beside them (so the dashboards keep
+    their addresses and the portal's are ``/voila/render/portal/submit.ipynb``)."""
+    if params.portal_dir is None:
+        return params.dashboards_dir
+    root = folder / "pages"
+    root.mkdir()
+    for notebook in sorted(params.dashboards_dir.glob("*.ipynb")):
+        shutil.copy2(notebook, root / notebook.name)
+    (root / PORTAL_FOLDER).mkdir()
+    for notebook in sorted(params.portal_dir.glob("*.ipynb")):
+        shutil.copy2(notebook, root / PORTAL_FOLDER / notebook.name)
+    return root
+
+
+def build_voila_argv(params: ServeParams, root: Path | None = None) -> list[str]:
     """Voilà's command-line arguments for ``params`` (no secret is among them)."""
     return [
-        str(params.dashboards_dir),
+        str(root or params.dashboards_dir),
         "--no-browser",
         f"--Voila.ip={params.host}",
         f"--Voila.port={params.port}",
@@ -127,6 +184,8 @@ def build_voila_argv(params: ServeParams) -> list[str]:
         "--VoilaConfiguration.allow_theme_override=NO",
         "--VoilaConfiguration.kernel_spec_manager_class="
         "kpilib.report.kernels.ProjectKernelSpecManager",
+        "--VoilaConfiguration.multi_kernel_manager_class="
+        "kpilib.dashboards.server.PortalKernelManager",
         "--KernelManager.transport=ipc",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
@@ -136,8 +195,11 @@ def build_voila_argv(params: ServeParams) -> list[str]:
 def build_kernel_environment(params: ServeParams, base: dict[str, str]) -> dict[str, str]:
     """The environment Voilà (and so every dashboard kernel) runs with: the database URL, the
     template folder first on ``JUPYTER_PATH``; the serve secrets removed."""
-    env = {k: v for k, v in base.items() if k not in (ENV_TOKEN, ENV_PASSWORD_HASH)}
+    hidden = (ENV_TOKEN, ENV_PASSWORD_HASH, ENV_WRITER_URL, ENV_PORTAL_WRITER)
+    env = {k: v for k, v in base.items() if k not in hidden}
     env["KPI_DATABASE_URL"] = params.database_url
+    if params.portal_dir is not None and params.writer_url:
+        env[ENV_PORTAL_WRITER] = params.writer_url
     env[ENV_CHART_BUNDLE] = "1"
     paths = [str(JUPYTER_DATA), *filter(None, base.get("JUPYTER_PATH", "").split(os.pathsep))]
     env["JUPYTER_PATH"] = os.pathsep.join(paths)
@@ -152,9 +214,15 @@ def describe_server(params: ServeParams) -> str:
         "token required" if params.token else "password required" if params.password_hash
         else "no login (local only)"
     )  # fmt: skip
+    portal = ""
+    if params.portal_dir is not None:
+        portal = (
+            f"; portal pages at {params.base_url}voila/render/{PORTAL_FOLDER}/submit.ipynb and "
+            f"review.ipynb (personal links, writer {mask_url(params.writer_url or '')})"
+        )
     return (
         f"Dashboards at http://{host}:{params.port}{params.base_url} ({protection}); "
-        f"database {mask_url(params.database_url)}; read-only kernels; Ctrl-C stops."
+        f"database {mask_url(params.database_url)}; read-only kernels{portal}; Ctrl-C stops."
     )
 
 
@@ -166,16 +234,19 @@ def run_server(params: ServeParams) -> None:
     os.environ.update(environment)
     from voila.app import Voila
 
-    app = Voila(config=build_voila_config())
-    app.initialize(build_voila_argv(params))
-    if params.token:
-        app.token = params.token
-    if params.password_hash:
-        app.config.PasswordIdentityProvider.hashed_password = params.password_hash
-        app.config.PasswordIdentityProvider.password_required = True
     with tempfile.TemporaryDirectory(prefix="kpi-serve-") as folder:
-        write_chart_bundle(Path(folder))
-        app.static_paths.append(folder)
+        root = build_serve_root(params, Path(folder))
+        app = Voila(config=build_voila_config())
+        app.initialize(build_voila_argv(params, root))
+        if params.token:
+            app.token = params.token
+        if params.password_hash:
+            app.config.PasswordIdentityProvider.hashed_password = params.password_hash
+            app.config.PasswordIdentityProvider.password_required = True
+        static = Path(folder) / "static"
+        static.mkdir()
+        write_chart_bundle(static)
+        app.static_paths.append(str(static))
         app.start()
 
 

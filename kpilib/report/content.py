@@ -299,8 +299,19 @@ def pse_table(department: DepartmentView) -> Table:
         on="entity_code",
         how="left",
     )
+    # A statement whose return the department has not approved is marked (issue 9).
+    marks = [
+        ", unapproved" if mark == "unapproved" else ""
+        for mark in frame.get("approval", pd.Series([None] * len(frame), index=frame.index))
+    ]
     frame["pse"] = (
-        frame["entity_code"] + " " + frame["entity_name"] + " (" + frame["period_code"] + ")"
+        frame["entity_code"]
+        + " "
+        + frame["entity_name"]
+        + " ("
+        + frame["period_code"]
+        + marks
+        + ")"
     )
     frame["z2_text"] = [format_number(z, 2) for z in frame["z2"]]
     frame = frame.sort_values(["overall_score", "entity_code"], ascending=[False, True])

@@ -191,6 +191,8 @@ def _compute_view(engine: Engine, period: Period, rag: RagThresholds) -> Provinc
         .groupby("entity_code")
         .tail(1)
         .merge(entities[["entity_code", "entity_name", "category", "department_code"]])
+        # approved / unapproved: the department's review of the statement's return (issue 9)
+        .merge(financials[["entity_code", "period_code", "approval"]], how="left")
     )
     latest_code = _latest_period_code(health)
     portfolio = {

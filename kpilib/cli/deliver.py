@@ -1,0 +1,123 @@
+"""``kpi deliver`` and ``kpi remind``: reports and reminders by e-mail (SMTP from the
+environment)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from kpilib.cli.app import app, console, writer_url_of
+from kpilib.database import connect
+from kpilib.params import load_parameter_set
+from kpilib.report.plan import default_home
+
+ENV_REMIND_DAYS = "KPI_REMIND_DAYS"
+
+
+def _results_table(title: str, columns: list[str], rows: list[dict[str, str]]) -> Table:
+    table = Table(*[c.capitalize() for c in columns], title=title)
+    styles = {"sent": "green", "failed": "bold red", "already sent": "cyan", "would send": ""}
+    for row in rows:
+        cells = [Text(str(row.get(c, ""))) for c in columns]
+        cells[columns.index("result")].stylize(styles.get(row["result"], ""))
+        table.add_row(*cells)
+    return table
+
+
+def _smtp(dry_run: bool):  # type: ignore[no-untyped-def]
+    from kpilib.delivery.smtp import SmtpSettings
+
+    if dry_run:
+        return None
+    settings = SmtpSettings.from_env()
+    console.print(f"Sending through {settings.describe()} as {settings.sender}.", highlight=False)
+    return settings
+
+
+@app.command("deliver")
+def deliver_command(
+    ctx: typer.Context,
+    fiscal_year: str = typer.Option(..., "--fiscal-year", help="Fiscal year, e.g. 2024-25."),
+    period: str = typer.Option("FY", "--period", help="FY, Q1, Q2, Q3 or Q4."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would be sent; send nothing."),
+    force: bool = typer.Option(False, "--force", help="Send again what was already sent."),
+    output_dir: Annotated[
+        Path | None, typer.Option("--output-dir", help="Folder of the reports (default: outputs).")
+    ] = None,
+    parameters_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--parameters-dir", help="Folder of the parameter files (default: parameters)."
+        ),
+    ] = None,
+) -> None:
+    """E-mail each department's report to the recipients of its parameter file and the provincial
+    summary to the province's list (parameters/defaults.yaml), PDF and HTML attached.
+
+    Every attempt is recorded; what was already sent (same report files, same recipient) is not
+    sent again unless --force; a refused recipient does not stop the others (exit code 1).
+    """
+    from kpilib.delivery.reports import deliver, plan_mails
+
+    parameters = load_parameter_set(parameters_dir or default_home() / "parameters")
+    mails = plan_mails(output_dir or default_home() / "outputs", parameters, fiscal_year, period)
+    engine = connect(writer_url_of(ctx))
+    settings = _smtp(dry_run)
+    result = deliver(engine, mails, settings, fiscal_year, period, dry_run=dry_run, force=force)
+    title = "Dry run: nothing was sent" if dry_run else f"Delivery of {fiscal_year} {period}"
+    console.print(_results_table(title, ["report", "recipient", "result", "error"], result.rows))
+    console.print(
+        f"{len(mails)} report(s) with recipients: {result.count('sent')} sent, "
+        f"{result.count('already sent')} already sent, {result.count('failed')} failed"
+        + (f", {result.count('would send')} would be sent" if dry_run else "")
+    )
+    if result.count("failed"):
+        raise typer.Exit(1)
+
+
+@app.command("remind")
+def remind_command(
+    ctx: typer.Context,
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="The day to remind for (YYYY-MM-DD; default: today)."
+    ),
+    days: int = typer.Option(
+        int(os.environ.get(ENV_REMIND_DAYS, "7") or 7),
+        "--days",
+        min=0,
+        max=90,
+        help=f"Remind returns due within this many days (default 7, or {ENV_REMIND_DAYS}).",
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List the reminders; send nothing."),
+) -> None:
+    """E-mail each PSE whose return is due within --days days, late, or returned for
+    correction, at the addresses of its access links (kpi access grant --email). Each reminder
+    is sent once."""
+    from kpilib.delivery.reminders import plan_reminders, send_reminders
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        raise typer.BadParameter(
+            f"{as_of!r} is not a date like 2026-01-23", param_hint="--as-of"
+        ) from None
+    engine = connect(writer_url_of(ctx))
+    mails = plan_reminders(engine, day, days)
+    settings = _smtp(dry_run)
+    rows = send_reminders(engine, mails, settings, day, dry_run=dry_run)
+    title = "Dry run: nothing was sent" if dry_run else f"Reminders as of {day}"
+    columns = ["entity", "return", "period", "kind", "recipient", "result", "error"]
+    console.print(_results_table(title, columns, rows))
+    counts = {k: sum(r["result"] == k for r in rows) for k in ("sent", "already sent", "failed")}
+    console.print(
+        f"{len(rows)} reminder(s): {counts['sent']} sent, {counts['already sent']} already sent, "
+        f"{counts['failed']} failed"
+    )
+    if counts["failed"]:
+        raise typer.Exit(1)

@@ -1,0 +1,106 @@
+"""What a PSE sees on its page: the returns due, their deadlines and their status.
+
+The expected returns and their due dates come from :mod:`kpilib.returns` (the schedule that the
+compliance KPIs and ``kpi submissions --outstanding`` use) and the received ones from
+:func:`kpilib.ingest.status.load_received`; nothing is recomputed differently here.
+
+Status of a return:
+
+* ``received`` — its first version arrived by the due date;
+* ``late`` — it arrived after the due date;
+* ``missing`` — the due date has passed and nothing arrived;
+* ``due`` — the quarter has ended and the due date is still ahead;
+* ``returned for correction`` — the department returned the current version with a comment
+  (a corrected file clears it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kpilib.fiscal import Period
+from kpilib.ingest.status import load_received
+from kpilib.portal.review import REVIEW_STATES, latest_reviews
+from kpilib.queries import load_entities
+from kpilib.returns import RETURN_SCHEDULES, expected_returns
+from kpilib.store import table
+
+#: Quarters shown on a PSE's page (the newest first).
+QUARTERS_SHOWN = 4
+#: RAG colour of each status on the page (the text is always shown too).
+STATUS_COLOURS = {
+    "received": "green",
+    "due": "grey",
+    "late": "amber",
+    "missing": "red",
+    "returned for correction": "red",
+}
+COLUMNS = [
+    "return_type", "title", "period_code", "due_date", "status", "days_overdue",
+    "submission_id", "version", "received_at", "review", "comment",
+]  # fmt: skip
+
+
+def ended_quarters(
+    connection: Connection, as_of: date, count: int = QUARTERS_SHOWN
+) -> list[Period]:
+    """The ``count`` newest quarters that ended on or before ``as_of``, newest first."""
+    p = table("periods")
+    codes = connection.execute(
+        sa.select(p.c.code)
+        .where(p.c.kind == "quarter", p.c.end_date <= as_of)
+        .order_by(p.c.end_date.desc())
+        .limit(count)
+    ).scalars()
+    return [Period.parse(code) for code in codes]
+
+
+def returns_due(
+    connection: Connection, entity_code: str, as_of: date, count: int = QUARTERS_SHOWN
+) -> pd.DataFrame:
+    """The PSE's scheduled returns of the last ``count`` ended quarters, with due date, status,
+    days overdue, the current version received and the department's latest review (its comment
+    included). Columns: :data:`COLUMNS`; newest quarter first."""
+    entities = load_entities(connection)
+    entities = entities[entities["entity_code"] == entity_code]
+    quarters = ended_quarters(connection, as_of, count)
+    # Every quarter that has ended, whether or not its return is due yet.
+    expected = expected_returns(entities, quarters, date.max)
+    received = load_received(
+        connection, as_of, [s.return_type for s in RETURN_SCHEDULES], sender=entity_code
+    )
+    frame = expected.merge(
+        received[["return_type", "period_code", "submission_id", "version",
+                  "first_received_at", "received_at", "on_time"]],
+        on=["return_type", "period_code"], how="left",
+    )  # fmt: skip
+    reviews = latest_reviews(connection, frame["submission_id"].dropna().astype(int).tolist())
+    frame = frame.merge(reviews[["submission_id", "decision", "comment"]], on="submission_id",
+                        how="left")  # fmt: skip
+    titles = {s.return_type: s.title for s in RETURN_SCHEDULES}
+    frame["title"] = frame["return_type"].map(titles)
+    statuses, overdue, review = [], [], []
+    for row in frame.itertuples(index=False):
+        got = not pd.isna(row.submission_id)
+        decision = None if pd.isna(row.decision) else row.decision
+        if got and decision == "returned":
+            status = "returned for correction"
+        elif got:
+            status = "received" if row.on_time in (True, None) else "late"
+        else:
+            status = "missing" if row.due_date < as_of else "due"
+        statuses.append(status)
+        overdue.append((as_of - row.due_date).days if status == "missing" else None)
+        review.append(REVIEW_STATES[decision] if got else None)
+    frame["status"] = statuses
+    frame["days_overdue"] = pd.array(overdue, dtype="Int64")
+    frame["review"] = review
+    frame["submission_id"] = frame["submission_id"].astype("Int64")
+    frame["version"] = frame["version"].astype("Int64")
+    frame["comment"] = frame["comment"].astype(object).where(frame["comment"].notna(), None)
+    frame = frame.sort_values(["due_date", "return_type"], ascending=[False, True])
+    return frame[COLUMNS].reset_index(drop=True)

@@ -1,0 +1,198 @@
+"""``kpi deliver`` and ``kpi remind`` against a real SMTP server (aiosmtpd) started on localhost
+by the test: recipients, subjects and attachments of the messages received; a rerun sends
+nothing new; a refused recipient is recorded as failed and does not stop the others."""
+
+from __future__ import annotations
+
+import shutil
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from conftest import REPO, free_port
+from typer.testing import CliRunner
+
+from kpilib.cli import app
+from kpilib.database import connect
+from kpilib.delivery.smtp import SmtpConfigError, SmtpSettings
+from kpilib.demo import build_demo
+from kpilib.portal.access import grant
+
+runner = CliRunner()
+REFUSED = "nobody@refused.example.org"
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every message and refuses one address."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == REFUSED:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    """A real SMTP server on 127.0.0.1 and the KPI_SMTP_* variables pointing at it."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    for name in ("KPI_SMTP_USER", "KPI_SMTP_PASSWORD", "KPI_SMTP_STARTTLS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KPI_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("KPI_SMTP_PORT", str(port))
+    monkeypatch.setenv("KPI_SMTP_FROM", "kpi-suite@finance.example.org")
+    monkeypatch.setenv("KPI_USER", "cgu-batch")
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def parameters(tmp_path):
+    """The repository's parameter files with recipients: Health two, Finance one good and one
+    refused, the province one."""
+    folder = tmp_path / "parameters"
+    shutil.copytree(REPO / "parameters", folder)
+    defaults = yaml.safe_load((folder / "defaults.yaml").read_text())
+    defaults["recipients"] = ["chief.secretary@example.org"]
+    (folder / "defaults.yaml").write_text(yaml.safe_dump(defaults))
+    for code, recipients in {
+        "HLT": ["secretary.health@example.org", "cfo.health@example.org"],
+        "FIN": [REFUSED, "secretary.finance@example.org"],
+    }.items():
+        path = folder / "departments" / f"{code}.yaml"
+        options = yaml.safe_load(path.read_text()) if path.exists() else {}
+        options["recipients"] = recipients
+        path.write_text(yaml.safe_dump(options))
+    return folder
+
+
+def _deliver(url, plan, parameters, *extra):
+    return runner.invoke(
+        app,
+        ["--database-url", url, "deliver", "--fiscal-year", plan.fiscal_year, "--period",
+         plan.period, "--output-dir", str(plan.output_dir), "--parameters-dir", str(parameters),
+         *extra],
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_deliver_sends_each_report_once_to_its_recipients(
+    demo_report_batch, smtp, parameters, tmp_path
+):
+    plan, _ = demo_report_batch
+    url = f"sqlite:///{tmp_path / 'kpi.sqlite'}"
+    connect(url).dispose()
+
+    dry = _deliver(url, plan, parameters, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would be sent" in dry.output and smtp.messages == []
+
+    first = _deliver(url, plan, parameters)
+    assert first.exit_code == 1, first.output  # the refused recipient
+    assert first.exception is None or isinstance(first.exception, SystemExit), repr(first.exception)
+    received = {rcpt[0]: message for rcpt, message in smtp.messages}
+    assert set(received) == {
+        "chief.secretary@example.org", "secretary.health@example.org",
+        "cfo.health@example.org", "secretary.finance@example.org",
+    }  # fmt: skip
+    health = received["secretary.health@example.org"]
+    assert health["To"] == "secretary.health@example.org"
+    assert health["From"] == "kpi-suite@finance.example.org"
+    assert health["Subject"].startswith("[DEMO DATA] ")
+    assert "Health" in health["Subject"]
+    attachments = {part.get_filename(): part for part in health.iter_attachments()}
+    assert set(attachments) >= {"HLT.html"}
+    assert attachments["HLT.html"].get_content_type() == "text/html"
+    if "pdf" in plan.formats:
+        assert attachments["HLT.pdf"].get_content_type() == "application/pdf"
+        assert attachments["HLT.pdf"].get_content().startswith(b"%PDF")
+    summary = received["chief.secretary@example.org"]
+    assert "provincial_summary.html" in {p.get_filename() for p in summary.iter_attachments()}
+    engine = connect(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT report, recipient, result, error, sent_by, report_sha256 "
+                    "FROM deliveries ORDER BY id")
+        ).fetchall()  # fmt: skip
+    results = {(r.report, r.recipient): r for r in rows}
+    assert results[("2024-25/FY/FIN", REFUSED)].result == "failed"
+    assert "no such mailbox" in results[("2024-25/FY/FIN", REFUSED)].error
+    assert results[("2024-25/FY/HLT", "cfo.health@example.org")].result == "sent"
+    assert {r.sent_by for r in rows} == {"cgu-batch"}
+    assert all(len(r.report_sha256) == 64 for r in rows)
+
+    count = len(smtp.messages)
+    again = _deliver(url, plan, parameters)
+    assert len(smtp.messages) == count  # nothing new: the refused one is refused again
+    assert "already sent" in again.output
+
+    forced = _deliver(url, plan, parameters, "--force")
+    assert forced.exit_code == 1
+    assert len(smtp.messages) == count * 2
+
+
+def test_remind_mails_due_and_late_returns_once(smtp, tmp_path):
+    url = f"sqlite:///{tmp_path / 'kpi.sqlite'}"
+    engine = connect(url)
+    build_demo(engine)
+    with engine.begin() as connection:
+        grant(connection, "UNI-001", "Ayesha Khan", email="ayesha@uni001.example.org")
+        grant(connection, "UNI-003", "No Mail")  # no address: no reminder
+    # 2025-26Q3 ends 31 March 2026, due 30 April: within 7 days of 25 April.
+    first = runner.invoke(app, ["--database-url", url, "remind", "--as-of", "2026-04-25"])
+    assert first.exit_code == 0, first.output
+    subjects = sorted(message["Subject"] for _, message in smtp.messages)
+    assert {rcpt[0] for rcpt, _ in smtp.messages} == {"ayesha@uni001.example.org"}
+    assert "Reminder: Quarterly financial return 2025-26Q3 of UNI-001 is due on 30 April 2026" in (
+        subjects
+    )
+    assert (
+        "Overdue: Quarterly financial return 2025-26Q1 of UNI-001 was due on 30 October 2025"
+        in (subjects)
+    )
+    assert not any("2025-26Q2" in s for s in subjects)  # received
+    count = len(smtp.messages)
+    again = runner.invoke(app, ["--database-url", url, "remind", "--as-of", "2026-04-25"])
+    assert again.exit_code == 0 and len(smtp.messages) == count
+    assert "already sent" in again.output
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM reminders")).scalar() == count
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "KPI_SMTP_HOST is not set"),
+        ({"KPI_SMTP_HOST": "x", "KPI_SMTP_FROM": "a@b.org", "KPI_SMTP_PORT": "99999"}, "port"),
+        ({"KPI_SMTP_HOST": "x", "KPI_SMTP_FROM": "nobody"}, "sender"),
+        ({"KPI_SMTP_HOST": "x", "KPI_SMTP_FROM": "a@b.org", "KPI_SMTP_USER": "u"}, "both"),
+        ({"KPI_SMTP_HOST": "x", "KPI_SMTP_FROM": "a@b.org", "KPI_SMTP_STARTTLS": "maybe"}, "true"),
+    ],
+)
+def test_smtp_settings_are_checked(env, message):
+    with pytest.raises(SmtpConfigError, match=message):
+        SmtpSettings.from_env(env)
+
+
+def test_smtp_settings_never_show_the_password():
+    settings = SmtpSettings.from_env({
+        "KPI_SMTP_HOST": "mail.example.org", "KPI_SMTP_STARTTLS": "true",
+        "KPI_SMTP_FROM": "kpi@example.org", "KPI_SMTP_USER": "kpi", "KPI_SMTP_PASSWORD": "s3cret",
+    })  # fmt: skip
+    assert settings.port == 587 and settings.starttls
+    assert "s3cret" not in settings.describe() and "s3cret" not in repr(settings)

@@ -1,0 +1,263 @@
+"""The portal's logic on real databases (SQLite and PostgreSQL): access links, the PSE's list of
+returns, uploads through the ingestion pipeline, and the department's review with its audit."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from kpilib.database import connect
+from kpilib.demo import build_demo
+from kpilib.portal.access import (
+    AccessError,
+    check_token,
+    grant,
+    hash_token,
+    list_tokens,
+    revoke,
+    token_from_query,
+)
+from kpilib.portal.due import returns_due
+from kpilib.portal.review import ReviewError, decide, department_returns
+from kpilib.portal.submit import submit_upload, template_bytes
+from kpilib.store import content_hash
+
+AS_OF = date(2026, 2, 15)  # the demo's as-of date
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def engine(request, tmp_path_factory):
+    """A demo province of the module's own (the tests write to it), once per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('portal') / 'kpi.sqlite'}"
+        engine = connect(url)
+        build_demo(engine)
+        yield engine
+        engine.dispose()
+        return
+    from conftest import _drop_postgres_database, _new_postgres_database
+
+    admin = request.getfixturevalue("postgres_admin")
+    url = _new_postgres_database(admin)
+    engine = connect(url)
+    build_demo(engine)
+    yield engine
+    engine.dispose()
+    _drop_postgres_database(admin, url)
+
+
+def _grant(engine, code, name="Officer", **kwargs):
+    with engine.begin() as connection:
+        return grant(connection, code, name, **kwargs)
+
+
+def _check(engine, token, kind="pse", today=None):
+    with engine.connect() as connection:
+        return check_token(connection, token, kind, today)
+
+
+def _financial_csv(entity: str, quarter: str, revenue: str = "152000000") -> bytes:
+    text = template_bytes("pse_financial", "csv").decode("utf-8-sig")
+    return (
+        text.replace("UNI-001", entity)
+        .replace("2024-25Q1", quarter)
+        .replace("152000000", revenue)
+        .encode()
+    )
+
+
+def _audit(engine, action):
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT actor, submission_id, details FROM audit_log WHERE action = :a "
+                    "ORDER BY id"), {"a": action}
+        ).fetchall()  # fmt: skip
+    return [(r.actor, r.submission_id, json.loads(r.details)) for r in rows]
+
+
+def test_a_link_is_stored_as_a_hash_and_opens_its_own_page_only(engine):
+    token_id, token = _grant(engine, "uni-002", " Sana   Iqbal ", email="sana@example.org")
+    with engine.connect() as connection:
+        stored = (
+            connection.execute(
+                sa.text("SELECT * FROM access_tokens WHERE id = :i"), {"i": token_id}
+            )
+            .mappings()
+            .one()
+        )
+    assert token not in {str(v) for v in stored.values()}
+    assert stored["token_hash"] == hash_token(token)
+    access = _check(engine, token)
+    assert access.entity_code == "UNI-002" and access.name == "Sana Iqbal"
+    assert access.department_code == "AGR"  # UNI-002 reports to Agriculture
+    assert _check(engine, token, "reviewer") is None  # a PSE link opens no review page
+    assert _check(engine, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert _check(engine, None) is None and _check(engine, "") is None
+    assert _check(engine, "x' OR '1'='1") is None
+    assert _audit(engine, "access_grant")[-1][2]["scope"] == "UNI-002"
+
+
+def test_revoked_and_expired_links_give_no_access(engine):
+    revoked_id, revoked = _grant(engine, "UNI-003")
+    expiring_id, expiring = _grant(engine, "UNI-003", expires_on=AS_OF + timedelta(days=400))
+    with engine.begin() as connection:
+        revoke(connection, revoked_id)
+        with pytest.raises(AccessError, match="no active token"):
+            revoke(connection, revoked_id)
+    assert _check(engine, revoked) is None
+    assert _check(engine, expiring, today=AS_OF + timedelta(days=400)) is not None
+    assert _check(engine, expiring, today=AS_OF + timedelta(days=401)) is None
+    with engine.connect() as connection:
+        states = list_tokens(connection, today=AS_OF + timedelta(days=401)).set_index("id")
+    assert states.loc[revoked_id, "state"] == "revoked"
+    assert states.loc[expiring_id, "state"] == "expired"
+    assert "token_hash" not in states.columns
+    assert _audit(engine, "access_revoke")[-1][2] == {"token_id": revoked_id}
+
+
+@pytest.mark.parametrize(
+    ("code", "kwargs", "message"),
+    [
+        ("NOPE-1", {}, "no PSE"),
+        ("HLT", {"kind": "reviewer", "email": "not an address"}, "not an e-mail"),
+        ("UNI-001", {"expires_on": date(2000, 1, 1)}, "in the past"),
+        ("UNI-001", {"kind": "admin"}, "use pse or reviewer"),
+    ],
+)
+def test_bad_grants_are_refused(engine, code, kwargs, message):
+    with pytest.raises(AccessError, match=message):
+        _grant(engine, code, **kwargs)
+
+
+def test_query_string_gives_the_token_only():
+    assert token_from_query("token=abc&entity=UNI-002") == "abc"
+    assert token_from_query("token=a&token=b") is None
+    assert token_from_query("") is None and token_from_query(None) is None
+
+
+def test_upload_loads_for_the_links_entity_and_refuses_another(engine):
+    _, token = _grant(engine, "UNI-004")
+    access = _check(engine, token)
+    with engine.connect() as connection:
+        before = content_hash(connection)
+    other = submit_upload(engine, access, "q.csv", _financial_csv("UNI-005", "2025-26Q1"),
+                          "pse_financial", "2025-26Q1")  # fmt: skip
+    assert other.status == "rejected"
+    assert any(i.column == "entity_code" and i.value == "UNI-005" for i in other.errors)
+    budget = submit_upload(engine, access, "b.csv", b"x", "budget_extract", "2025-26")
+    assert budget.status == "rejected" and "not a return a PSE submits" in budget.errors[0].reason
+    with engine.connect() as connection:
+        assert content_hash(connection) == before
+    loaded = submit_upload(engine, access, "../../q1.csv", _financial_csv("UNI-004", "2025-26Q1"),
+                           "pse_financial", "2025-26Q1")  # fmt: skip
+    assert loaded.status == "loaded" and loaded.file == "q1.csv"
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.text("SELECT e.code, s.submitted_by FROM submissions s JOIN entities e "
+                    "ON e.id = s.entity_id WHERE s.id = :i"), {"i": loaded.submission_id}
+        ).one()  # fmt: skip
+    assert tuple(row) == ("UNI-004", "portal:UNI-004:Officer")
+
+
+def test_returns_due_lists_status_and_deadlines(engine):
+    with engine.connect() as connection:
+        due = returns_due(connection, "UNI-001", AS_OF)
+    assert set(due["status"]) <= {"received", "late", "missing", "due", "returned for correction"}
+    q1 = due[(due["period_code"] == "2025-26Q1") & (due["return_type"] == "pse_financial")]
+    assert q1["due_date"].tolist() == [date(2025, 10, 30)]
+    assert q1["status"].tolist() == ["missing"] and q1["days_overdue"].tolist() == [108]
+    assert due["period_code"].iloc[0] == "2025-26Q2"  # newest first
+
+
+def test_review_approve_and_return_with_a_comment_the_pse_sees(engine):
+    _, pse_token = _grant(engine, "UNI-006", "Pse Officer")
+    _, reviewer_token = _grant(engine, "HED", "Hina Reviewer", kind="reviewer")
+    _, health_token = _grant(engine, "HLT", "Other Reviewer", kind="reviewer")
+    pse = _check(engine, pse_token)
+    reviewer = _check(engine, reviewer_token, "reviewer")
+    outsider = _check(engine, health_token, "reviewer")
+    loaded = submit_upload(engine, pse, "q1.csv", _financial_csv("UNI-006", "2025-26Q1"),
+                           "pse_financial", "2025-26Q1")  # fmt: skip
+    sid = loaded.submission_id
+    with engine.connect() as connection:
+        listed = department_returns(connection, reviewer.department_id)
+    assert listed.loc[listed["submission_id"] == sid, "state"].tolist() == ["awaiting review"]
+
+    with engine.begin() as connection:
+        with pytest.raises(ReviewError, match="needs a comment"):
+            decide(connection, reviewer, sid, "returned", "  ")
+        with pytest.raises(ReviewError, match="not one of your department's"):
+            decide(connection, outsider, sid, "approved")
+        with pytest.raises(ReviewError, match="only a department's reviewer"):
+            decide(connection, pse, sid, "approved")
+    with engine.begin() as connection:
+        decide(connection, reviewer, sid, "returned", "Equity <b>does not</b> match the audit")
+    with engine.connect() as connection:
+        due = returns_due(connection, "UNI-006", date.today())
+    row = due[(due["period_code"] == "2025-26Q1") & (due["return_type"] == "pse_financial")]
+    assert row["status"].tolist() == ["returned for correction"]
+    assert row["comment"].tolist() == ["Equity <b>does not</b> match the audit"]
+
+    corrected = submit_upload(engine, pse, "q1-fixed.csv",
+                              _financial_csv("UNI-006", "2025-26Q1", "152000001"),
+                              "pse_financial", "2025-26Q1")  # fmt: skip
+    assert corrected.supersedes_id == sid
+    with engine.begin() as connection:
+        with pytest.raises(ReviewError, match="superseded"):
+            decide(connection, reviewer, sid, "approved")
+        decide(connection, reviewer, corrected.submission_id, "approved")
+    with engine.connect() as connection:
+        due = returns_due(connection, "UNI-006", date.today())
+        listed = department_returns(connection, reviewer.department_id)
+    row = due[(due["period_code"] == "2025-26Q1") & (due["return_type"] == "pse_financial")]
+    assert row["status"].tolist() == ["received"]  # on time: its first version was
+    assert row["review"].tolist() == ["approved"]
+    assert listed.loc[listed["submission_id"] == corrected.submission_id, "state"].tolist() == [
+        "approved"
+    ]
+    assert sid not in listed["submission_id"].tolist()  # superseded versions are not listed
+    returned = _audit(engine, "review_returned")
+    approved = _audit(engine, "review_approved")
+    assert returned[-1][:2] == ("portal:HED:Hina Reviewer", sid)
+    assert returned[-1][2]["comment"] == "Equity <b>does not</b> match the audit"
+    assert approved[-1][:2] == ("portal:HED:Hina Reviewer", corrected.submission_id)
+    loads = _audit(engine, "ingest")
+    assert any(actor == "portal:UNI-006:Pse Officer" for actor, _, _ in loads)
+
+
+def test_kpis_count_every_accepted_return_or_only_approved_ones(engine, monkeypatch):
+    from kpilib.errors import KpiError
+    from kpilib.queries import load_pse_financials
+
+    _, reviewer_token = _grant(engine, "HED", "Counting Reviewer", kind="reviewer")
+    reviewer = _check(engine, reviewer_token, "reviewer")
+    with engine.connect() as connection:
+        sid, period = connection.execute(
+            sa.text("SELECT s.id, p.code FROM submissions s JOIN entities e ON e.id = s.entity_id "
+                    "JOIN periods p ON p.id = s.period_id WHERE e.code = 'UNI-007' AND "
+                    "s.return_type = 'pse_financial' AND s.status = 'accepted' ORDER BY s.id")
+        ).first()  # fmt: skip
+    with engine.begin() as connection:
+        decide(connection, reviewer, sid, "approved")
+    monkeypatch.delenv("KPI_COUNT_RETURNS", raising=False)
+    with engine.connect() as connection:
+        everything = load_pse_financials(connection)  # default: accepted
+        only = load_pse_financials(connection, count_returns="approved")
+        monkeypatch.setenv("KPI_COUNT_RETURNS", "approved")
+        from_env = load_pse_financials(connection)
+        monkeypatch.setenv("KPI_COUNT_RETURNS", "everything")
+        with pytest.raises(KpiError, match="use accepted"):
+            load_pse_financials(connection)
+    mine = everything[(everything["entity_code"] == "UNI-007")
+                      & (everything["period_code"] == period)]  # fmt: skip
+    assert mine["approval"].tolist() == ["approved"]
+    assert (everything["approval"] == "unapproved").sum() == len(everything) - len(only)
+    assert set(everything["approval"]) == {"approved", "unapproved"}
+    assert set(zip(only["entity_code"], only["period_code"], strict=True)) >= {("UNI-007", period)}
+    assert len(only) < len(everything) and set(only["approval"]) == {"approved"}
+    assert len(from_env) == len(only)
