@@ -100,7 +100,8 @@ def test_unknown_or_misplaced_codes_in_a_budget_extract(engine, tmp_path, rows, 
 
 def test_period_must_match_the_declared_period(engine, tmp_path):
     outcome = rejected(engine, financial_file(tmp_path), period="2024-25Q2")
-    assert any("does not match --period 2024-25Q2" in i.reason for i in outcome.errors)
+    expected = "is not 2024-25Q2, the fiscal quarter this return is sent for (--period)"
+    assert any(expected in i.reason for i in outcome.errors)
     outcome = rejected(engine, budget_file(tmp_path), period="2023-24")
     assert any("outside fiscal year 2023-24" in i.reason for i in outcome.errors)
     outcome = rejected(engine, budget_file(tmp_path), period="2024-25Q1")
@@ -109,7 +110,8 @@ def test_period_must_match_the_declared_period(engine, tmp_path):
 
 def test_entity_must_agree_with_the_option_and_be_known(engine, tmp_path):
     outcome = rejected(engine, financial_file(tmp_path), entity="MTI-001")
-    assert any("does not match --entity MTI-001" in i.reason for i in outcome.errors)
+    expected = "is not MTI-001, the PSE this return is sent for (--entity)"
+    assert any(expected in i.reason for i in outcome.errors)
     outcome = rejected(engine, financial_file(tmp_path, entity="XYZ-404"))
     assert any(i.column == "entity_code" and "no PSE" in i.reason for i in outcome.errors)
 

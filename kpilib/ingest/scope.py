@@ -73,7 +73,7 @@ def resolve_code(
         elif value != chosen:
             if declared is not None:
                 checked.error(
-                    f"does not match {option_name} {declared}: a return covers one {what}",
+                    f"is not {declared}, the {what} this return is sent for ({option_name})",
                     int(number),  # type: ignore[arg-type]
                     column,
                     value,
