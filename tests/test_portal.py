@@ -261,3 +261,36 @@ def test_kpis_count_every_accepted_return_or_only_approved_ones(engine, monkeypa
     assert set(zip(only["entity_code"], only["period_code"], strict=True)) >= {("UNI-007", period)}
     assert len(only) < len(everything) and set(only["approval"]) == {"approved"}
     assert len(from_env) == len(only)
+
+
+def test_department_report_marks_unapproved_statements_and_follows_the_setting(
+    engine, monkeypatch
+):
+    from kpilib.report.content import pse_table
+    from kpilib.views import load_province_view, select_department
+
+    _, reviewer_token = _grant(engine, "HED", "Marking Reviewer", kind="reviewer")
+    reviewer = _check(engine, reviewer_token, "reviewer")
+    with engine.connect() as connection:
+        sid = connection.execute(
+            sa.text("SELECT s.id FROM submissions s JOIN entities e ON e.id = s.entity_id "
+                    "JOIN periods p ON p.id = s.period_id WHERE e.code = 'UNI-008' AND "
+                    "p.code = '2024-25Q4' AND s.return_type = 'pse_financial' AND "
+                    "s.status = 'accepted'")
+        ).scalar_one()  # fmt: skip
+    with engine.begin() as connection:
+        decide(connection, reviewer, sid, "approved")
+
+    def rows(setting: str) -> dict[str, str]:
+        monkeypatch.setenv("KPI_COUNT_RETURNS", setting)
+        view = select_department(load_province_view(engine, "2024-25"), "HED")
+        table = pse_table(view)
+        return dict(zip(table.frame["entity_code"], table.frame["pse"], strict=True))
+
+    accepted = rows("accepted")
+    assert accepted["UNI-008"].endswith("(2024-25Q4)")  # approved: no mark
+    others = [text for code, text in accepted.items() if code != "UNI-008"]
+    assert others and all(text.endswith(", unapproved)") for text in others)
+    approved = rows("approved")  # the memo must not hand back the 'accepted' view
+    assert "UNI-008" in approved and set(approved) < set(accepted)
+    assert not any("unapproved" in text for text in approved.values())

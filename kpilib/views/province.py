@@ -126,6 +126,7 @@ def load_province_view(
         _data_fingerprint(engine),
         resolved.code,
         rag,
+        queries.count_returns_setting(),  # KPI_COUNT_RETURNS: which PSE returns count
     )
     view = _VIEWS.get(key)
     if view is None:
@@ -136,7 +137,8 @@ def load_province_view(
     return view
 
 
-#: Memoised views, oldest first. Keyed by database URL, data fingerprint, period and thresholds
+#: Memoised views, oldest first. Keyed by database URL, data fingerprint, period, thresholds and
+#: the KPI_COUNT_RETURNS setting
 #: (never by engine object: every report opens its own engine on the same database).
 _VIEWS: dict[tuple, ProvinceView] = {}
 MAX_CACHED_VIEWS = 8
