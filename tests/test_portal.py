@@ -263,9 +263,7 @@ def test_kpis_count_every_accepted_return_or_only_approved_ones(engine, monkeypa
     assert len(from_env) == len(only)
 
 
-def test_department_report_marks_unapproved_statements_and_follows_the_setting(
-    engine, monkeypatch
-):
+def test_department_report_marks_unapproved_statements_and_follows_the_setting(engine, monkeypatch):
     from kpilib.report.content import pse_table
     from kpilib.views import load_province_view, select_department
 
