@@ -27,6 +27,7 @@ from kpilib.errors import (
 from kpilib.models import DATA_TABLES
 
 ENV_URL = "KPI_DATABASE_URL"
+ENV_READER_URL = "KPI_READER_DATABASE_URL"
 ENV_HOME = "KPI_HOME"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -56,6 +57,17 @@ def database_url(url: str | URL | None = None) -> URL:
     if backend == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def reader_url(url: str | URL | None = None) -> URL:
+    """The URL to read through: ``KPI_READER_DATABASE_URL`` when set, else :func:`database_url`.
+
+    Dashboards (``kpi serve`` kernels) and the report batch read through it, so that in
+    production they can log in as a role that may only ``SELECT`` (see
+    ``deploy/postgres-roles.sql``); they open it read-only as well, whichever role it names.
+    """
+    override = os.environ.get(ENV_READER_URL)
+    return database_url(override if override else url)
 
 
 def mask_url(url: str | URL) -> str:

@@ -66,8 +66,10 @@ def serve(
         describe_server,
         run_server,
     )
+    from kpilib.database import reader_url
 
-    url = absolute_database_url(database_url_of(ctx))
+    # KPI_READER_DATABASE_URL, when set, is the (read-only) role the dashboards log in as.
+    url = absolute_database_url(reader_url(database_url_of(ctx)).render_as_string(False))
     params = ServeParams(
         dashboards_dir=(dashboards_dir or default_home() / "notebooks" / "dashboards").resolve(),
         database_url=url,
