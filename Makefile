@@ -59,13 +59,14 @@ test: install ## lint, then the whole test suite, then the PostgreSQL pass (need
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-postgres
 
-# The data, ingestion, KPI, report-batch and dashboard tests once more with PostgreSQL as the only
-# backend (KPI_TEST_BACKEND=postgresql: the session demo, the batch and kpi serve run on it).
-POSTGRES_PASS := tests/test_database.py tests/test_demo.py tests/test_migrations.py \
-	tests/test_snapshot.py tests/test_ingest_loading.py tests/test_ingest_cli.py \
-	tests/test_views.py tests/test_views_pse.py tests/test_quality.py tests/test_compliance.py \
-	tests/test_report_batch.py tests/test_report_cli.py tests/test_dashboards_readonly.py \
-	tests/test_dashboards_server.py tests/test_dashboards_pages.py tests/test_explore_notebook.py
+# The first pass already runs every test that takes `database_url` or `demo_url` (data store,
+# demo, ingestion, KPIs) on SQLite and on PostgreSQL. This pass runs the tests built on the
+# session demo (KPI views, data quality, report batch and CLI, dashboards, the analysts'
+# notebook) again with PostgreSQL as the only backend (KPI_TEST_BACKEND=postgresql).
+POSTGRES_PASS := tests/test_views.py tests/test_views_pse.py tests/test_quality.py \
+	tests/test_ingest_demo.py tests/test_report_batch.py tests/test_report_cli.py \
+	tests/test_report_content.py tests/test_dashboards_readonly.py tests/test_dashboards_server.py \
+	tests/test_dashboards_pages.py tests/test_explore_notebook.py
 
 test-postgres: install ## the PostgreSQL pass alone: data, ingestion, KPIs, report batch, dashboards
 	KPI_TEST_BACKEND=postgresql $(BIN)/pytest $(POSTGRES_PASS)

@@ -18,13 +18,15 @@ NOTEBOOK = REPO / "notebooks" / "explore" / "getting_started.ipynb"
 
 @pytest.mark.slow
 def test_getting_started_runs_top_to_bottom_on_the_demo(demo_sqlite_url, monkeypatch, tmp_path):
+    from jupyter_client import KernelManager
+
     from kpilib.report.kernels import ProjectKernelSpecManager
 
     monkeypatch.setenv("KPI_DATABASE_URL", demo_sqlite_url)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(
-        notebook, timeout=300, kernel_name="python3", allow_errors=False,
-        kernel_manager_kwargs={"kernel_spec_manager": ProjectKernelSpecManager()},
+        notebook, timeout=300, allow_errors=False, ipython_hist_file="",
+        km=KernelManager(kernel_name="python3", kernel_spec_manager=ProjectKernelSpecManager()),
         resources={"metadata": {"path": str(tmp_path)}},
     )  # fmt: skip
     client.execute()
