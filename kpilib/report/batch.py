@@ -1,5 +1,8 @@
 """Run a planned batch: warm-kernel workers in parallel, fault isolation, resumption, atomic files.
 
+* **Executors.** ``local`` (the default, below) runs the reports in worker threads on this
+  machine; ``dask`` (:mod:`kpilib.report.dask_executor`) runs the same reports as tasks on a
+  Dask distributed cluster. Both record the manifest, the index and the files the same way.
 * **Workers.** Each worker thread owns one :class:`~kpilib.report.kernels.WarmKernel` (started
   once, modules imported) and, when PDFs are asked for, one headless Chromium; it takes reports
   from a shared queue (the provincial summary first: it is the longest).
