@@ -30,7 +30,7 @@ $(KERNEL): $(STAMP)
 kernel: $(KERNEL) ## register the project's Jupyter kernel "kpi-suite" in .venv
 
 lab: demo ## JupyterLab on notebooks/ with the project's kernel (demo data if there is none)
-	$(BIN)/jupyter lab --notebook-dir notebooks
+	$(BIN)/jupyter lab --notebook-dir notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 strip: install ## strip outputs and execution counts from every notebook (before committing)
 	find notebooks tests/notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -print0 \
