@@ -13,7 +13,7 @@ from ingest_helpers import build_reference, financial_file
 from typer.testing import CliRunner
 
 from kpilib.cli import app
-from kpilib.database import connect, reader_url
+from kpilib.database import connect
 
 pytestmark = pytest.mark.postgres
 
@@ -117,13 +117,3 @@ def test_owner_migrates_writer_ingests_reader_reads(roles, tmp_path):
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM entities")).scalar() == 2
     engine.dispose()
-
-
-def test_reader_url_prefers_the_reader_variable(monkeypatch):
-    monkeypatch.setenv("KPI_DATABASE_URL", "postgresql://kpi_writer@db/kpi")
-    monkeypatch.delenv("KPI_READER_DATABASE_URL", raising=False)
-    assert reader_url().username == "kpi_writer"
-    monkeypatch.setenv("KPI_READER_DATABASE_URL", "postgresql://kpi_reader@db/kpi")
-    assert reader_url().username == "kpi_reader"
-    assert reader_url("sqlite:///x.sqlite").username == "kpi_reader"
-    assert reader_url().drivername == "postgresql+psycopg"
