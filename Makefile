@@ -6,12 +6,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+KERNEL := $(VENV)/share/jupyter/kernels/kpi-suite/kernel.json
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo chromium report serve test lint format clean
+.PHONY: help install kernel lab strip demo chromium report serve test test-postgres lint format clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install kpi-suite with its test tools
+install: $(STAMP) $(KERNEL) ## create .venv, install kpi-suite with its test tools, register the kernel
+
+# The project's Jupyter kernel "kpi-suite", registered inside the venv (--sys-prefix): JupyterLab
+# started from .venv offers it, and analysts run what the batch and the dashboards run.
+$(KERNEL): $(STAMP)
+	$(BIN)/python -m ipykernel install --sys-prefix --name kpi-suite --display-name "kpi-suite"
+
+kernel: $(KERNEL) ## register the project's Jupyter kernel "kpi-suite" in .venv
+
+lab: demo ## JupyterLab on notebooks/ with the project's kernel (demo data if there is none)
+	$(BIN)/jupyter lab --notebook-dir notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+strip: install ## strip outputs and execution counts from every notebook (before committing)
+	find notebooks tests/notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -print0 \
+	  | xargs -0 $(BIN)/nbstripout --keep-id
 
 demo: install ## build the demo province into the database if it holds no data yet
 	$(BIN)/kpi demo --if-empty
@@ -38,10 +53,23 @@ report: demo chromium ## the main job: demo data (if needed), then every report 
 serve: demo ## the dashboards on http://127.0.0.1:8866/ (demo data if there is none); Ctrl-C stops
 	$(BIN)/kpi serve
 
-test: install ## lint, then run the whole test suite (PostgreSQL tests need the local server)
+test: install ## lint, then the whole test suite, then the PostgreSQL pass (needs the local server)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-postgres
+
+# The first pass already runs every test that takes `database_url` or `demo_url` (data store,
+# demo, ingestion, KPIs) on SQLite and on PostgreSQL. This pass runs the tests built on the
+# session demo (KPI views, data quality, report batch and CLI, dashboards, the analysts'
+# notebook) again with PostgreSQL as the only backend (KPI_TEST_BACKEND=postgresql).
+POSTGRES_PASS := tests/test_views.py tests/test_views_pse.py tests/test_quality.py \
+	tests/test_ingest_demo.py tests/test_report_batch.py tests/test_report_cli.py \
+	tests/test_report_content.py tests/test_dashboards_readonly.py tests/test_dashboards_server.py \
+	tests/test_dashboards_pages.py tests/test_explore_notebook.py
+
+test-postgres: install ## the PostgreSQL pass alone: data, ingestion, KPIs, report batch, dashboards
+	KPI_TEST_BACKEND=postgresql $(BIN)/pytest $(POSTGRES_PASS)
 
 lint: install ## ruff check and format check
 	$(BIN)/ruff check .

@@ -323,3 +323,19 @@ def chart_compliance_league(rates: pd.DataFrame, title: str = "") -> alt.Chart:
         )
         .properties(title=title, width=WIDTH - 160, height=max(14 * len(order), 60))
     )  # fmt: skip
+
+
+def enable_notebook_charts(interactive: bool = False) -> None:
+    """Draw charts in a notebook with nothing loaded from the internet.
+
+    Altair's default renderer asks a CDN for Vega, and JupyterLab's own Vega renderer does not
+    know the Vega-Lite version Altair 6 writes. ``interactive=False`` (the default) draws each
+    chart as an inline SVG made in the kernel by vl-convert, as the printed reports do: it shows
+    in JupyterLab, in a committed notebook's preview and in exports. ``interactive=True`` uses
+    Altair's offline ``JupyterChart`` widget (tooltips, zoom), as the dashboards do.
+    """
+    if interactive:
+        alt.JupyterChart.enable_offline()
+        alt.renderers.enable("jupyter", offline=True)
+    else:
+        alt.renderers.enable("svg")

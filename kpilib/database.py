@@ -29,6 +29,7 @@ from kpilib.models import DATA_TABLES
 ENV_URL = "KPI_DATABASE_URL"
 #: The URL with write rights used only by ``kpi ingest`` and the portal pages (issue 9).
 ENV_WRITER_URL = "KPI_WRITER_DATABASE_URL"
+ENV_READER_URL = "KPI_READER_DATABASE_URL"
 ENV_HOME = "KPI_HOME"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -69,6 +70,17 @@ def writer_url(url: str | URL | None = None) -> URL:
     if url is None:
         url = os.environ.get(ENV_WRITER_URL) or None
     return database_url(url)
+
+
+def reader_url(url: str | URL | None = None) -> URL:
+    """The URL to read through: ``KPI_READER_DATABASE_URL`` when set, else :func:`database_url`.
+
+    Dashboards (``kpi serve`` kernels) and the report batch read through it, so that in
+    production they can log in as a role that may only ``SELECT`` (see
+    ``deploy/postgres-roles.sql``); they open it read-only as well, whichever role it names.
+    """
+    override = os.environ.get(ENV_READER_URL)
+    return database_url(override if override else url)
 
 
 def mask_url(url: str | URL) -> str:

@@ -3,6 +3,11 @@
 PostgreSQL tests use the real server named by ``KPI_TEST_POSTGRES_URL`` (default: the local
 server, database ``test``). Each test gets its own database, dropped afterwards. Without a server
 they are skipped — unless ``KPI_REQUIRE_POSTGRES=1`` (as in CI), which makes them fail instead.
+
+``KPI_TEST_BACKEND=postgresql`` runs the suite on PostgreSQL alone: ``database_url`` and
+``demo_url`` take only their PostgreSQL variant, and ``demo_sqlite_url`` (the session demo that the
+report batch, CLI and dashboard tests read) is the PostgreSQL demo. ``sqlite_url`` stays SQLite:
+tests that ask for it test SQLite itself.
 """
 
 from __future__ import annotations
@@ -23,6 +28,16 @@ POSTGRES_ADMIN_URL = sa.make_url(
     os.environ.get("KPI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ).set(drivername="postgresql+psycopg")
 REQUIRE_POSTGRES = os.environ.get("KPI_REQUIRE_POSTGRES") == "1"
+TEST_BACKEND = os.environ.get("KPI_TEST_BACKEND", "sqlite").lower()
+if TEST_BACKEND not in ("sqlite", "postgresql"):
+    raise ValueError(f"KPI_TEST_BACKEND={TEST_BACKEND!r}: use sqlite or postgresql")
+ON_POSTGRES = TEST_BACKEND == "postgresql"
+#: The backends that ``database_url`` and ``demo_url`` run each test on.
+BACKENDS = (
+    [pytest.param("postgres", marks=pytest.mark.postgres)]
+    if ON_POSTGRES
+    else ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 
 # No test measures time: Hypothesis' per-example deadline only makes a busy machine flaky.
 settings.register_profile(
@@ -76,7 +91,7 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'kpi.sqlite'}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest) -> str:
     """An empty database: the test runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
@@ -85,11 +100,15 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def demo_sqlite_url(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> str:
     """A demo province (default seed, scale 1) on SQLite, built once for the whole session.
 
-    Tests must only read it.
+    Tests must only read it. With ``KPI_TEST_BACKEND=postgresql`` it is the PostgreSQL demo.
     """
+    if ON_POSTGRES:
+        return request.getfixturevalue("demo_postgres_url")
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
     build_demo(connect(url))
     return url
@@ -104,7 +123,7 @@ def demo_postgres_url(postgres_admin: sa.Engine) -> Iterator[str]:
     _drop_postgres_database(postgres_admin, url)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def demo_url(request: pytest.FixtureRequest) -> str:
     """The session's demo province, once on SQLite and once on PostgreSQL (read only)."""
     return request.getfixturevalue(f"demo_{request.param}_url")

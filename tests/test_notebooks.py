@@ -9,11 +9,19 @@ import pytest
 from kpilib.params import read_declared_parameters
 
 REPO = Path(__file__).resolve().parents[1]
-COMMITTED = sorted([*REPO.glob("notebooks/*.ipynb"), *REPO.glob("tests/notebooks/*.ipynb")])
+#: Every notebook in the repository (reports, dashboards, explore/, test notebooks).
+COMMITTED = sorted(
+    path
+    for folder in ("notebooks", "tests/notebooks")
+    for path in (REPO / folder).rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in path.parts
+)
+#: The parameterized notebooks (reports and the batch's test notebooks).
+PARAMETERIZED = sorted([*REPO.glob("notebooks/*.ipynb"), *REPO.glob("tests/notebooks/*.ipynb")])
 
 
 def test_the_report_notebooks_are_committed():
-    names = {path.name for path in COMMITTED}
+    names = {path.name for path in PARAMETERIZED}
     assert {"department_report.ipynb", "provincial_summary.ipynb"} <= names
     assert {"broken.ipynb", "slow.ipynb"} <= names
 
@@ -29,7 +37,13 @@ def test_committed_notebook_has_no_outputs_or_execution_counts(path):
     assert "papermill" not in notebook.metadata, "an executed copy was committed"
 
 
-@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_notebook_folder_is_checked():
+    names = {path.relative_to(REPO).as_posix() for path in COMMITTED}
+    assert "notebooks/explore/getting_started.ipynb" in names
+    assert "notebooks/dashboards/province.ipynb" in names
+
+
+@pytest.mark.parametrize("path", PARAMETERIZED, ids=lambda p: str(p.relative_to(REPO)))
 def test_committed_notebook_names_its_kernel_and_declares_parameters(path):
     notebook = nbformat.read(path, as_version=4)
     assert notebook.metadata.kernelspec.name == "python3"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 
 from kpilib.cli.app import app, console, database_url_of, error_console
-from kpilib.database import connect
+from kpilib.database import connect, reader_url
 from kpilib.errors import ParameterFileError
 from kpilib.params import (
     DepartmentReportParams,
@@ -23,6 +24,11 @@ from kpilib.params import (
 )
 from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
 from kpilib.report.plan import DEFAULT_TIMEOUT, BatchPlan, NotebookPaths, default_home, plan_batch
+
+#: A Dask scheduler address: tcp:// or tls:// then a host name or address and a port.
+_SCHEDULER = re.compile(
+    r"(tcp|tls)://[A-Za-z0-9.\-]+:[0-9]{1,5}|(tcp|tls)://\[[0-9a-fA-F:]+\]:[0-9]{1,5}"
+)
 
 # kpilib.report.batch (nbconvert, jupyter_client, Playwright) is imported only when a batch runs.
 
@@ -182,6 +188,18 @@ def report(
         "--continue-on-error/--stop-on-error",
         help="Keep making the other reports when one fails (default), or start no new one.",
     ),
+    executor: str = typer.Option(
+        "local",
+        "--executor",
+        help="local: warm kernels on this machine (default); dask: tasks on a Dask cluster.",
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        envvar="KPI_DASK_SCHEDULER",
+        help="Address of the Dask scheduler for --executor dask, e.g. tcp://HOST:8786.",
+        show_envvar=True,
+    ),
     list_only: bool = typer.Option(
         False, "--list", help="Show the resolved batch (reports x parameters) and run nothing."
     ),
@@ -203,7 +221,14 @@ def report(
         raise typer.BadParameter("give --department CODE (repeatable) or --all")
     if department and all_departments:
         raise typer.BadParameter("give either --department or --all, not both")
-    engine = connect(database_url_of(ctx), read_only=True)
+    executor = executor.lower()
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter(f"--executor {executor!r}: use local or dask")
+    if executor == "dask" and not scheduler:
+        raise typer.BadParameter("--executor dask needs --scheduler tcp://HOST:8786")
+    if scheduler and not _SCHEDULER.fullmatch(scheduler):
+        raise typer.BadParameter(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT")
+    engine = connect(reader_url(database_url_of(ctx)), read_only=True)
     plan = plan_batch(
         engine,
         load_parameter_set(_folder(parameters_dir, "parameters")),
@@ -221,8 +246,9 @@ def report(
     from kpilib.report.batch import BatchOptions, run_batch
 
     options = BatchOptions(
-        workers=workers, timeout=timeout, force=force, stop_on_error=not continue_on_error
-    )
+        workers=workers, timeout=timeout, force=force, stop_on_error=not continue_on_error,
+        executor="dask" if executor == "dask" else "local", scheduler=scheduler,
+    )  # fmt: skip
     columns = (
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("running {task.fields[running]} · failed {task.fields[failed]}"),

@@ -72,8 +72,10 @@ def serve(
         describe_server,
         run_server,
     )
+    from kpilib.database import reader_url
 
-    url = absolute_database_url(database_url_of(ctx))
+    # KPI_READER_DATABASE_URL, when set, is the (read-only) role the dashboards log in as.
+    url = absolute_database_url(reader_url(database_url_of(ctx)).render_as_string(False))
     writer = absolute_database_url(writer_url_of(ctx)) if portal else None
     notebooks = default_home() / "notebooks"
     params = ServeParams(

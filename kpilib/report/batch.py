@@ -1,5 +1,8 @@
 """Run a planned batch: warm-kernel workers in parallel, fault isolation, resumption, atomic files.
 
+* **Executors.** ``local`` (the default, below) runs the reports in worker threads on this
+  machine; ``dask`` (:mod:`kpilib.report.dask_executor`) runs the same reports as tasks on a
+  Dask distributed cluster. Both record the manifest, the index and the files the same way.
 * **Workers.** Each worker thread owns one :class:`~kpilib.report.kernels.WarmKernel` (started
   once, modules imported) and, when PDFs are asked for, one headless Chromium; it takes reports
   from a shared queue (the provincial summary first: it is the longest).
@@ -64,6 +67,10 @@ class BatchOptions:
     force: bool = False
     chromium: Path | None = None
     stop_on_error: bool = False
+    #: "local": worker threads with warm kernels on this machine; "dask": the same reports as
+    #: tasks on a Dask distributed cluster (``scheduler`` is its address, ``tcp://host:8786``).
+    executor: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _base_record(job: ReportJob, plan: BatchPlan) -> dict[str, Any]:
+def base_record(job: ReportJob, plan: BatchPlan) -> dict[str, Any]:
     return {
         "report_id": job.report_id,
         "kind": job.name.kind,
@@ -112,7 +119,32 @@ def _base_record(job: ReportJob, plan: BatchPlan) -> dict[str, Any]:
     }
 
 
-def _remove_outputs(job: ReportJob, plan: BatchPlan, formats: tuple[str, ...] = FORMATS) -> None:
+def report_page(job: ReportJob, plan: BatchPlan) -> ReportPage:
+    """What the HTML template shows about a report: title, demo flag, provenance."""
+    return ReportPage(
+        title=job.title,
+        report_id=job.report_id,
+        is_demo=plan.is_demo,
+        generated_at=utc_now().strftime("%Y-%m-%d %H:%M"),
+        data_as_of=plan.data_as_of or "",
+        data_fingerprint=plan.data_fingerprint[:16],
+        code_version=plan.code_version,
+    )
+
+
+def stamp_provenance(executed: NotebookNode, job: ReportJob, plan: BatchPlan) -> None:
+    """Record in the executed notebook's metadata what it was made from."""
+    executed.metadata["kpi_report"] = {
+        "report_id": job.report_id,
+        "title": job.title,
+        "parameters": job.parameters,
+        "data_fingerprint": plan.data_fingerprint,
+        "code_version": plan.code_version,
+        "is_demo": plan.is_demo,
+    }
+
+
+def remove_outputs(job: ReportJob, plan: BatchPlan, formats: tuple[str, ...] = FORMATS) -> None:
     for fmt in formats:
         job.name.path(plan.output_dir, fmt).unlink(missing_ok=True)
 
@@ -172,7 +204,7 @@ class _Worker(threading.Thread):
 
     def _run_job(self, job: ReportJob) -> ReportRecord:
         started, clock = utc_now(), time.perf_counter()
-        base = {**_base_record(job, self.plan), "started_at": started, "worker": self.index}
+        base = {**base_record(job, self.plan), "started_at": started, "worker": self.index}
 
         def finish(status: str, **values: Any) -> ReportRecord:
             return ReportRecord(
@@ -210,30 +242,15 @@ class _Worker(threading.Thread):
             self.kernel.restart()
 
     def _keep_failed_notebook(self, job: ReportJob, notebook: NotebookNode | None) -> None:
-        _remove_outputs(job, self.plan)
+        remove_outputs(job, self.plan)
         if notebook is not None:
             target = self.plan.folder / FAILED_DIR / job.name.file_name("ipynb")
             write_atomic(target, nbformat.writes(notebook))
 
     def _write_outputs(self, job: ReportJob, executed: NotebookNode) -> dict[str, str]:
         plan = self.plan
-        page = ReportPage(
-            title=job.title,
-            report_id=job.report_id,
-            is_demo=plan.is_demo,
-            generated_at=utc_now().strftime("%Y-%m-%d %H:%M"),
-            data_as_of=plan.data_as_of or "",
-            data_fingerprint=plan.data_fingerprint[:16],
-            code_version=plan.code_version,
-        )
-        executed.metadata["kpi_report"] = {
-            "report_id": job.report_id,
-            "title": job.title,
-            "parameters": job.parameters,
-            "data_fingerprint": plan.data_fingerprint,
-            "code_version": plan.code_version,
-            "is_demo": plan.is_demo,
-        }
+        page = report_page(job, plan)
+        stamp_provenance(executed, job, plan)
         partials: dict[str, Path] = {}
         try:
             if "ipynb" in plan.formats:
@@ -258,7 +275,7 @@ class _Worker(threading.Thread):
             for fmt in plan.formats:
                 os.replace(partials.pop(fmt), job.name.path(plan.output_dir, fmt))
                 outputs[fmt] = job.name.file_name(fmt)
-            _remove_outputs(job, plan, tuple(f for f in FORMATS if f not in plan.formats))
+            remove_outputs(job, plan, tuple(f for f in FORMATS if f not in plan.formats))
             return outputs
         finally:
             for path in partials.values():
@@ -331,7 +348,10 @@ def run_batch(
         if job.report_id not in {j.report_id for j in to_run}:
             emit(BatchEvent("finished", job.report_id, records[job.report_id]))
     if to_run:
-        _run_jobs(plan, options, to_run, batch.workers, records, save, emit, folder)
+        run_jobs = _run_jobs
+        if options.executor == "dask":
+            from kpilib.report.dask_executor import run_jobs_on_dask as run_jobs
+        run_jobs(plan, options, to_run, batch.workers, records, save, emit, folder)
     failed = any(not records[job.report_id].ok for job in to_run)
     batch.status = "failed" if failed else "succeeded"
     batch.finished_at = utc_now()
@@ -339,7 +359,7 @@ def run_batch(
     return BatchResult(folder, manifest, [job.report_id for job in to_run])
 
 
-def _run_jobs(
+def _run_jobs(  # the "local" executor
     plan: BatchPlan,
     options: BatchOptions,
     to_run: list[ReportJob],
@@ -379,13 +399,13 @@ def _run_jobs(
                         alive -= 1
                     emit(event)
                     if event.kind == "worker_failed" and alive == 0:
-                        _fail_remaining(plan, pending, records, event.message)
+                        fail_remaining(plan, pending, records, event.message)
                         save()
                         for report_id in list(pending):
                             emit(BatchEvent("finished", report_id, records[report_id]))
                         pending.clear()
                 for report_id in list(pending):  # workers ended early (e.g. a kernel crash)
-                    _fail_remaining(plan, {report_id: pending[report_id]}, records,
+                    fail_remaining(plan, {report_id: pending[report_id]}, records,
                                     "no worker was left to run it")  # fmt: skip
                     emit(BatchEvent("finished", report_id, records[report_id]))
             except KeyboardInterrupt:
@@ -394,11 +414,11 @@ def _run_jobs(
                     worker.kernel.kill()
                 for worker in pool:
                     worker.join(timeout=30)
-                _drain(events, records, pending)
+                drain_events(events, records, pending)
                 now = utc_now()
                 for report_id, job in pending.items():
                     records[report_id] = ReportRecord(
-                        **_base_record(job, plan), status="interrupted", finished_at=now,
+                        **base_record(job, plan), status="interrupted", finished_at=now,
                         error="the batch was stopped before this report finished",
                     )  # fmt: skip
                 batch_manifest = save()
@@ -429,14 +449,14 @@ def _cancel_queued(
         except queue.Empty:
             return
         records[job.report_id] = ReportRecord(
-            **_base_record(job, plan), status="interrupted", finished_at=utc_now(),
+            **base_record(job, plan), status="interrupted", finished_at=utc_now(),
             error="not run: an earlier report failed and --stop-on-error was given",
         )  # fmt: skip
         pending.pop(job.report_id, None)
         emit(BatchEvent("finished", job.report_id, records[job.report_id]))
 
 
-def _drain(
+def drain_events(
     events: queue.Queue[BatchEvent], records: dict[str, ReportRecord], pending: dict[str, Any]
 ) -> None:
     """Record the reports that finished while the batch was being stopped."""
@@ -450,11 +470,11 @@ def _drain(
             pending.pop(event.report_id, None)
 
 
-def _fail_remaining(
+def fail_remaining(
     plan: BatchPlan, pending: dict[str, ReportJob], records: dict[str, ReportRecord], reason: str
 ) -> None:
     now = utc_now()
     for report_id, job in pending.items():
         records[report_id] = ReportRecord(
-            **_base_record(job, plan), status="failed", error=reason, finished_at=now
+            **base_record(job, plan), status="failed", error=reason, finished_at=now
         )

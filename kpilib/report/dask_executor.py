@@ -1,0 +1,321 @@
+"""The "dask" executor: the report batch as tasks on a Dask distributed cluster.
+
+The client (``kpi report --executor dask --scheduler tcp://HOST:8786``) plans the batch exactly
+as for a local run, then submits one task per report. A task runs on a Dask worker: the worker
+keeps warm kernels of its own (started on its first report, reused for the next ones, shut down
+when the batch ends), executes the notebook with the same Papermill engine, renders the HTML (and
+the PDF, with the worker's Chromium) and sends the files' bytes back. The client writes them
+atomically into the batch folder, records the manifest and the index as a local run does, so the
+outputs are the same; only the timestamps, durations and worker numbers differ.
+
+Workers need kpi-suite installed (the same version: the code version is part of every report's
+input key, and a worker with another one is refused) and the database reachable under the URL the
+client uses; they do not need the client's files: the notebook travels with the task.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from kpilib.errors import ReportBatchError
+from kpilib.report.batch import (
+    FAILED_DIR,
+    BatchEvent,
+    BatchOptions,
+    base_record,
+    remove_outputs,
+    report_page,
+    stamp_provenance,
+    utc_now,
+)
+from kpilib.report.files import write_atomic
+from kpilib.report.manifest import BatchManifest, ReportRecord
+from kpilib.report.naming import FORMATS
+from kpilib.report.plan import BatchPlan, ReportJob
+
+#: Seconds the client waits for the scheduler to answer.
+CONNECT_TIMEOUT = 10
+
+
+@dataclass
+class TaskOutcome:
+    """What a worker sends back for one report: files (bytes by format) or an error."""
+
+    status: str
+    started_at: datetime
+    finished_at: datetime
+    duration_seconds: float
+    worker: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    error: str | None = None
+    failed_notebook: str | None = None
+
+
+class _Runner:
+    """One warm kernel (and a Chromium if PDFs are asked for) inside a Dask worker process."""
+
+    def __init__(self, database_url: str) -> None:
+        from kpilib.report.kernels import WarmKernel, new_runtime_dir
+
+        self.runtime_dir = new_runtime_dir()
+        self.kernel = WarmKernel({"KPI_DATABASE_URL": database_url}, self.runtime_dir, "dask")
+        self.kernel.start()
+        self.printer: Any = None
+
+    def close(self) -> None:
+        import shutil
+
+        with contextlib.suppress(Exception):
+            self.kernel.shutdown()
+        if self.printer is not None:
+            with contextlib.suppress(Exception):
+                self.printer.close()
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+
+# Per worker process: the idle runners of each database, handed out one task at a time.
+_IDLE: dict[str, list[_Runner]] = {}
+_ALL: list[_Runner] = []
+_LOCK = threading.Lock()
+
+
+def _take_runner(database_url: str) -> _Runner:
+    with _LOCK:
+        idle = _IDLE.setdefault(database_url, [])
+        if idle:
+            return idle.pop()
+    runner = _Runner(database_url)
+    with _LOCK:
+        _ALL.append(runner)
+    return runner
+
+
+def _give_back(database_url: str, runner: _Runner) -> None:
+    with _LOCK:
+        _IDLE.setdefault(database_url, []).append(runner)
+
+
+def shutdown_runners() -> int:
+    """Stop every warm kernel of this worker process (run on each worker when a batch ends)."""
+    with _LOCK:
+        runners = list(_ALL)
+        _ALL.clear()
+        _IDLE.clear()
+    for runner in runners:
+        runner.close()
+    return len(runners)
+
+
+def run_report_task(
+    plan: BatchPlan, job: ReportJob, notebook_text: str, options: BatchOptions
+) -> TaskOutcome:
+    """Run one report on a Dask worker; return its files or its error (never raises for a report
+    that fails: the client records it, as a local worker would)."""
+    from kpilib.report.html import find_external_references, render_report_html
+    from kpilib.report.kernels import ReportExecutionError
+    from kpilib.report.provenance import compute_code_version
+
+    started, clock = utc_now(), time.perf_counter()
+    worker = _worker_name()
+
+    def outcome(status: str, **values: Any) -> TaskOutcome:
+        return TaskOutcome(
+            status=status, started_at=started, finished_at=utc_now(), worker=worker,
+            duration_seconds=round(time.perf_counter() - clock, 3), **values,
+        )  # fmt: skip
+
+    if compute_code_version() != plan.code_version:
+        return outcome(
+            "failed",
+            error=f"worker {worker} runs another kpi-suite (code version "
+            f"{compute_code_version()}, the batch needs {plan.code_version}): install the "
+            "same version on every worker",
+        )
+    runner = _take_runner(plan.database_url)
+    try:
+        notebook = nbformat.reads(notebook_text, as_version=4)
+        try:
+            executed = runner.kernel.execute(notebook, job.parameters, options.timeout)
+        except ReportExecutionError as exc:
+            if exc.timed_out or not runner.kernel.is_alive():
+                runner.kernel.restart()
+            failed = nbformat.writes(exc.notebook) if exc.notebook is not None else None
+            return outcome("failed", error=str(exc), failed_notebook=failed)
+        stamp_provenance(executed, job, plan)
+        files: dict[str, bytes] = {}
+        try:
+            if "ipynb" in plan.formats:
+                files["ipynb"] = nbformat.writes(executed).encode("utf-8")
+            html = render_report_html(executed, report_page(job, plan))
+            external = find_external_references(html)
+            if external:
+                raise RuntimeError(f"the HTML refers to network resources: {external[:5]}")
+            if "html" in plan.formats:
+                files["html"] = html.encode("utf-8")
+            if "pdf" in plan.formats:
+                files["pdf"] = _print_pdf(runner, options, job, plan, html)
+        except Exception as exc:
+            return outcome(
+                "failed",
+                error=f"conversion failed: {type(exc).__name__}: {exc}",
+                failed_notebook=nbformat.writes(executed),
+            )
+        return outcome("built", files=files)
+    except Exception as exc:  # the kernel itself failed: replace it for the next report
+        with contextlib.suppress(Exception):
+            runner.kernel.restart()
+        return outcome("failed", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        _give_back(plan.database_url, runner)
+
+
+def _print_pdf(
+    runner: _Runner, options: BatchOptions, job: ReportJob, plan: BatchPlan, html: str
+) -> bytes:
+    from kpilib.report.pdf import PdfPrinter, find_chromium
+
+    if runner.printer is None:
+        chromium = options.chromium
+        if chromium is None or not Path(chromium).exists():
+            chromium = find_chromium()  # this worker's own Chromium
+        runner.printer = PdfPrinter(chromium)
+    with tempfile.TemporaryDirectory(prefix="kpi-dask-pdf-") as folder:
+        page, pdf = Path(folder) / "report.html", Path(folder) / "report.pdf"
+        page.write_text(html, encoding="utf-8")
+        runner.printer.print_pdf(page, pdf, title=job.title, is_demo=plan.is_demo)
+        return pdf.read_bytes()
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except Exception:  # run outside a worker (tests of the task itself)
+        return f"pid {os.getpid()}"
+
+
+def connect_client(scheduler: str | None) -> Any:
+    """A Dask client on ``scheduler`` (``tcp://host:8786``); a clear error when unreachable."""
+    from distributed import Client
+
+    if not scheduler:
+        raise ReportBatchError("--executor dask needs --scheduler tcp://HOST:8786")
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ReportBatchError(
+            f"no Dask scheduler answered at {scheduler}: {exc} (start one with `dask scheduler`, "
+            "and workers with `dask worker " + scheduler + "`)"
+        ) from exc
+
+
+def run_jobs_on_dask(
+    plan: BatchPlan,
+    options: BatchOptions,
+    to_run: list[ReportJob],
+    workers: int,
+    records: dict[str, ReportRecord],
+    save: Callable[[], BatchManifest],
+    emit: Callable[[BatchEvent], None],
+    folder: Path,
+) -> None:
+    """The "dask" executor: same contract as the local one in :mod:`kpilib.report.batch`.
+
+    ``workers`` is ignored: the cluster's workers (and their threads) set the parallelism.
+    """
+    from distributed import as_completed
+
+    client = connect_client(options.scheduler)
+    ordered = sorted(to_run, key=lambda j: j.name.kind != "summary")  # the longest first
+    texts = {job.notebook: job.notebook.read_text(encoding="utf-8") for job in ordered}
+    futures = {}
+    numbers: dict[str, int] = {}
+    try:
+        for job in ordered:
+            future = client.submit(
+                run_report_task, plan, job, texts[job.notebook], options,
+                key=f"kpi-report-{job.report_id}-{os.urandom(4).hex()}", pure=False,
+            )  # fmt: skip
+            futures[future] = job
+            emit(BatchEvent("started", job.report_id))
+        stopped = False
+        with client.as_current():
+            finished = as_completed(list(futures))
+        for future in finished:
+            job = futures[future]
+            try:
+                result: TaskOutcome = future.result()
+                record = _commit(plan, job, result, numbers)
+            except Exception as exc:  # the worker died or the task could not run
+                record = ReportRecord(
+                    **base_record(job, plan), status="failed", finished_at=utc_now(),
+                    error=f"the Dask task failed: {type(exc).__name__}: {exc}",
+                )  # fmt: skip
+            records[job.report_id] = record
+            if options.stop_on_error and not record.ok and not stopped:
+                stopped = True
+                for other, other_job in futures.items():
+                    if not other.done():
+                        other.cancel()
+                        records[other_job.report_id] = ReportRecord(
+                            **base_record(other_job, plan), status="interrupted",
+                            finished_at=utc_now(), error="not run: an earlier report failed "
+                            "and --stop-on-error was given",
+                        )  # fmt: skip
+            save()
+            emit(BatchEvent("finished", job.report_id, record))
+    except KeyboardInterrupt:
+        now = utc_now()
+        for future, job in futures.items():
+            if not future.done():
+                future.cancel()
+            if job.report_id not in records or records[job.report_id].finished_at is None:
+                records[job.report_id] = ReportRecord(
+                    **base_record(job, plan), status="interrupted", finished_at=now,
+                    error="the batch was stopped before this report finished",
+                )  # fmt: skip
+        save()
+        raise
+    finally:
+        with contextlib.suppress(Exception):
+            client.run(shutdown_runners)
+        client.close()
+
+
+def _commit(
+    plan: BatchPlan, job: ReportJob, result: TaskOutcome, numbers: dict[str, int]
+) -> ReportRecord:
+    """Write a finished task's files into the batch folder; its manifest record."""
+    worker = numbers.setdefault(result.worker, len(numbers))
+    base = {
+        **base_record(job, plan),
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "duration_seconds": result.duration_seconds,
+        "worker": worker,
+    }
+    failed_copy = plan.folder / FAILED_DIR / job.name.file_name("ipynb")
+    if result.status != "built":
+        remove_outputs(job, plan)
+        if result.failed_notebook is not None:
+            write_atomic(failed_copy, result.failed_notebook)
+        return ReportRecord(**base, status="failed", error=result.error)
+    outputs = {}
+    for fmt in plan.formats:
+        write_atomic(job.name.path(plan.output_dir, fmt), result.files[fmt])
+        outputs[fmt] = job.name.file_name(fmt)
+    remove_outputs(job, plan, tuple(f for f in FORMATS if f not in plan.formats))
+    failed_copy.unlink(missing_ok=True)
+    return ReportRecord(**base, status="built", outputs=outputs)

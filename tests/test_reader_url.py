@@ -1,0 +1,36 @@
+"""KPI_READER_DATABASE_URL: the report batch and the dashboards read through it when it is set."""
+
+from __future__ import annotations
+
+from conftest import REPO
+from typer.testing import CliRunner
+
+from kpilib.cli import app
+from kpilib.database import reader_url
+
+
+def test_reader_url_prefers_the_reader_variable(monkeypatch):
+    monkeypatch.setenv("KPI_DATABASE_URL", "postgresql://kpi_writer@db/kpi")
+    monkeypatch.delenv("KPI_READER_DATABASE_URL", raising=False)
+    assert reader_url().username == "kpi_writer"
+    monkeypatch.setenv("KPI_READER_DATABASE_URL", "postgresql://kpi_reader@db/kpi")
+    assert reader_url().username == "kpi_reader"
+    assert reader_url("sqlite:///x.sqlite").username == "kpi_reader"
+    assert reader_url().drivername == "postgresql+psycopg"
+
+
+def test_kpi_report_plans_from_the_reader_database(demo_sqlite_url, tmp_path):
+    missing = f"sqlite:///{tmp_path / 'no-such.sqlite'}"
+    args = ["report", "-d", "HLT", "--list", "--output-dir", str(tmp_path / "out"),
+            "--parameters-dir", str(REPO / "parameters"),
+            "--notebooks-dir", str(REPO / "notebooks")]  # fmt: skip
+    refused = CliRunner().invoke(app, args, env={"KPI_DATABASE_URL": missing})
+    assert refused.exit_code != 0
+    result = CliRunner().invoke(
+        app,
+        args,
+        env={"KPI_DATABASE_URL": missing, "KPI_READER_DATABASE_URL": demo_sqlite_url,
+             "COLUMNS": "250"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2024-25/FY/HLT" in result.output
