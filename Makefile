@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# pytest-xdist workers of `make test` (each test file runs whole in one worker)
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 KERNEL := $(VENV)/share/jupyter/kernels/kpi-suite/kernel.json
 
 .DEFAULT_GOAL := help
@@ -56,7 +59,7 @@ serve: demo ## the dashboards on http://127.0.0.1:8866/ (demo data if there is n
 test: install ## lint, then the whole test suite, then the PostgreSQL pass (needs the local server)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(PYTEST)
 	$(MAKE) --no-print-directory test-postgres
 
 # The first pass already runs every test that takes `database_url` or `demo_url` (data store,
@@ -69,7 +72,7 @@ POSTGRES_PASS := tests/test_views.py tests/test_views_pse.py tests/test_quality.
 	tests/test_dashboards_pages.py tests/test_explore_notebook.py
 
 test-postgres: install ## the PostgreSQL pass alone: data, ingestion, KPIs, report batch, dashboards
-	KPI_TEST_BACKEND=postgresql $(BIN)/pytest $(POSTGRES_PASS)
+	KPI_TEST_BACKEND=postgresql $(PYTEST) $(POSTGRES_PASS)
 
 lint: install ## ruff check and format check
 	$(BIN)/ruff check .

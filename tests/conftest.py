@@ -21,6 +21,10 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
+# pytest-xdist's workers get COLUMNS=80, and rich's console (made when kpilib.cli is imported) would
+# keep that width for good: the CLI tests set their own COLUMNS per call, as in a terminal.
+os.environ.pop("COLUMNS", None)
+
 from kpilib.database import connect
 from kpilib.demo import build_demo
 

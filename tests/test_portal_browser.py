@@ -143,8 +143,8 @@ def _submissions(url: str) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "kpilib.cli", "--database-url", url, "submissions",
          "--sender", ENTITY, "--period", QUARTER, "--as-of", "2030-01-01"],
-        check=True, cwd=REPO, capture_output=True, text=True, env={"COLUMNS": "200",
-                                                                  **_env()},
+        check=True, cwd=REPO, capture_output=True, text=True, env={**_env(),
+                                                                  "COLUMNS": "200"},
     )  # fmt: skip
     return result.stdout
 
