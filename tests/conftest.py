@@ -153,6 +153,21 @@ def chromium_path() -> Path:
         pytest.skip(str(exc))
 
 
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    """Headless Chromium through Playwright (one per test module), started as the PDFs start it."""
+    from playwright.sync_api import sync_playwright
+
+    from kpilib.report.pdf import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(chromium_path), args=list(CHROMIUM_ARGS)
+        )
+        yield chromium
+        chromium.close()
+
+
 def plan_demo_batch(
     url: str,
     output_dir: Path,

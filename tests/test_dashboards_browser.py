@@ -23,20 +23,6 @@ SCREENSHOTS = REPO / "outputs" / "screenshots"
 CHART = ".kpi-chart .vega-embed svg"
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    from kpilib.report.pdf import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(chromium_path), args=list(CHROMIUM_ARGS)
-        )
-        yield chromium
-        chromium.close()
-
-
 class OpenedPage:
     """A page of the dashboard server with what it tried to reach and what went wrong."""
 

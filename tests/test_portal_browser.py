@@ -49,20 +49,6 @@ def portal(tmp_path_factory):
     engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    from kpilib.report.pdf import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(chromium_path), args=list(CHROMIUM_ARGS)
-        )
-        yield chromium
-        chromium.close()
-
-
 class PortalPage:
     """A page of the portal with what it tried to reach off the server."""
 

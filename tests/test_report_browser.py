@@ -17,20 +17,6 @@ SCREENSHOTS = REPO / "outputs" / "screenshots"
 A4_POINTS = (595.3, 841.9)
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    from kpilib.report.pdf import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(chromium_path), args=list(CHROMIUM_ARGS)
-        )
-        yield chromium
-        chromium.close()
-
-
 def open_offline(browser, path: Path):
     """Open a local file at 1280 px with every non-local request blocked and recorded."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
