@@ -56,6 +56,8 @@ from kpilib.report.pdf import PdfPrinter, find_chromium
 from kpilib.report.plan import DEFAULT_TIMEOUT, BatchPlan, ReportJob
 
 FAILED_DIR = "failed"
+#: Seconds a stopped batch waits for each worker thread once its kernel is killed.
+INTERRUPT_GRACE = 5.0
 
 
 @dataclass(frozen=True)
@@ -378,6 +380,7 @@ def _run_jobs(  # the "local" executor
     pool = [_Worker(i, plan, options, jobs, events, stop, runtime_dir) for i in range(workers)]
     pending = {job.report_id: job for job in to_run}
     alive = len(pool)
+    interrupted = False
     try:
         with _sigterm_as_interrupt():
             try:
@@ -409,11 +412,14 @@ def _run_jobs(  # the "local" executor
                                     "no worker was left to run it")  # fmt: skip
                     emit(BatchEvent("finished", report_id, records[report_id]))
             except KeyboardInterrupt:
+                interrupted = True
                 stop.set()
                 for worker in pool:
                     worker.kernel.kill()
+                # A worker caught between two reports may be waiting on its (now dead) kernel's
+                # reply: it is a daemon thread, so wait briefly, never for its timeout.
                 for worker in pool:
-                    worker.join(timeout=30)
+                    worker.join(timeout=INTERRUPT_GRACE)
                 drain_events(events, records, pending)
                 now = utc_now()
                 for report_id, job in pending.items():
@@ -431,7 +437,7 @@ def _run_jobs(  # the "local" executor
     finally:
         stop.set()
         for worker in pool:
-            worker.join(timeout=60)
+            worker.join(timeout=INTERRUPT_GRACE if interrupted else 60)
         shutil.rmtree(runtime_dir, ignore_errors=True)
 
 
