@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from kpilib.cli.app import app, console, writer_url_of
+from kpilib.cli.app import app, console, parse_date_option, writer_url_of
 from kpilib.database import connect
 from kpilib.portal.access import grant, list_tokens, portal_link, revoke
 
@@ -19,17 +17,6 @@ access_app = typer.Typer(
     help="Personal access links to the portal: grant, list, revoke.", no_args_is_help=True
 )
 app.add_typer(access_app, name="access")
-
-
-def _parse_date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date like 2026-06-30", param_hint=option
-        ) from None
 
 
 @access_app.command("grant")
@@ -63,7 +50,7 @@ def grant_command(
     with engine.begin() as connection:
         token_id, token = grant(
             connection, scope, name, kind=kind, email=email,
-            expires_on=_parse_date(expires, "--expires"),
+            expires_on=parse_date_option(expires, "--expires"),
         )  # fmt: skip
     link = portal_link(base_url or DEFAULT_PORTAL_URL, kind, token)
     console.print(f"Access {token_id} granted to {name} ({kind}, {scope.upper()}). Link:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import typer
 from rich.console import Console
@@ -39,6 +40,18 @@ def main_options(
 ) -> None:
     """Options shared by every command."""
     ctx.obj = {"database_url": database_url}
+
+
+def parse_date_option(value: str | None, option: str) -> date | None:
+    """An ISO date given to ``option`` (None stays None); a clear usage error otherwise."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD, e.g. 2026-06-30)", param_hint=option
+        ) from None
 
 
 def database_url_of(ctx: typer.Context) -> str | None:

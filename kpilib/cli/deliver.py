@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kpilib.cli.app import app, console, writer_url_of
+from kpilib.cli.app import app, console, parse_date_option, writer_url_of
 from kpilib.database import connect
 from kpilib.params import load_parameter_set
 from kpilib.report.plan import default_home
@@ -101,12 +101,7 @@ def remind_command(
     is sent once."""
     from kpilib.delivery.reminders import plan_reminders, send_reminders
 
-    try:
-        day = date.fromisoformat(as_of) if as_of else date.today()
-    except ValueError:
-        raise typer.BadParameter(
-            f"{as_of!r} is not a date like 2026-01-23", param_hint="--as-of"
-        ) from None
+    day = parse_date_option(as_of, "--as-of") or date.today()
     engine = connect(writer_url_of(ctx))
     mails = plan_reminders(engine, day, days)
     settings = _smtp(dry_run)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kpilib.cli.app import app, console, database_url_of
+from kpilib.cli.app import app, console, database_url_of, parse_date_option
 from kpilib.database import create_engine, ensure_schema, mask_url
 from kpilib.demo import DEFAULT_AS_OF, DEFAULT_SEED, build_demo
 from kpilib.demo.build import MAX_SCALE
@@ -44,12 +43,7 @@ def demo(
     2025-26 to date: monthly budget and spending, revenue, 30+ service-delivery indicators,
     quarterly PSE financials and submissions, with realistic flaws to find.
     """
-    try:
-        as_of_date = date.fromisoformat(as_of)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
-        ) from None
+    as_of_date = parse_date_option(as_of, "--as-of")
     engine = create_engine(database_url_of(ctx))
     if if_empty:
         ensure_schema(engine)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kpilib.cli.app import app, console, database_url_of
+from kpilib.cli.app import app, console, database_url_of, parse_date_option
 from kpilib.database import connect
 from kpilib.errors import ReportPathError
 from kpilib.export import write_csv, write_xlsx
@@ -22,17 +21,6 @@ submissions_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(submissions_app, name="submissions")
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
-        ) from None
 
 
 def _show(frame: pd.DataFrame, title: str, limit: int) -> None:
@@ -79,7 +67,7 @@ def submissions(
     """List the returns received (current versions), or with --outstanding the missing ones."""
     if ctx.invoked_subcommand is not None:
         return
-    day = _parse_date(as_of)
+    day = parse_date_option(as_of, "--as-of")
     types = [spec_for(return_type).return_type] if return_type else None
     with connect(database_url_of(ctx), read_only=True).connect() as connection:
         day = resolve_as_of(connection, day)
