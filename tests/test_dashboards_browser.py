@@ -29,6 +29,7 @@ class OpenedPage:
     def __init__(self, browser, server, path: str) -> None:
         self.page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         self.blocked: list[str] = []
+        self.requested: list[str] = []
         self.failed: list[str] = []
         self.errors: list[str] = []
         origin = server.url.rstrip("/")
@@ -39,6 +40,7 @@ class OpenedPage:
 
         def guard(route):
             url = route.request.url
+            self.requested.append(url)
             if url.startswith((origin + "/", "data:", "blob:", "about:")):
                 route.continue_()
             else:
@@ -143,6 +145,7 @@ def test_dashboard_loads_offline_and_draws_its_charts(opened, dashboard):
     assert page.page.locator(".rag:visible").count() >= 1  # RAG with its text label
     for label in page.page.locator(".rag:visible").all_inner_texts()[:20]:
         assert label.strip()
+    assert not [url for url in page.requested if "jupyterlab_pygments" in url]  # not needed
     page.assert_clean()
     page.screenshot(dashboard.notebook.removesuffix(".ipynb"))
 

@@ -89,3 +89,55 @@ def test_memo_is_shared_by_engines_on_the_same_database(demo_sqlite_url):
     first = load_province_view(connect(demo_sqlite_url, read_only=True), "2024-25")
     second = load_province_view(connect(demo_sqlite_url, read_only=True), "2024-25")
     assert second is first  # each report opens its own engine; the province is computed once
+
+
+def assert_same_view(got, expected) -> None:
+    """Every frame and value of two province views equal (the PEFA assessments by score)."""
+    import dataclasses
+
+    import pandas.testing as pdt
+
+    for field in dataclasses.fields(expected):
+        want, have = getattr(expected, field.name), getattr(got, field.name)
+        if hasattr(want, "columns"):
+            pdt.assert_frame_equal(have, want, obj=field.name)
+        elif field.name == "pefa_departments":
+            assert have.keys() == want.keys()
+            assert all(have[c].indicator_scores == want[c].indicator_scores for c in have)
+        elif field.name == "pefa_province":
+            assert have.dimension_scores == want.dimension_scores
+            pdt.assert_frame_equal(have.yearly, want.yearly)
+        else:
+            assert have == want, field.name
+
+
+def test_periods_and_years_share_their_inputs_without_changing_them(demo_sqlite_url, monkeypatch):
+    """Another period of the same year reads nothing again; another year reads only its own
+    data; and a view computed from shared inputs is exactly the view a fresh computation gives
+    (no view alters what it shares)."""
+    from kpilib import queries
+    from kpilib.views import province
+
+    engine = connect(demo_sqlite_url, read_only=True)
+    clear_view_cache()
+    fresh_q2 = load_province_view(engine, "2024-25", "Q2")
+    clear_view_cache()
+    fresh_earlier = load_province_view(engine, "2023-24", "FY")
+    clear_view_cache()
+    reads: list[str] = []
+
+    def counted(module, name):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, **k: reads.append(name) or original(*a, **k))
+
+    counted(queries, "load_budget_rollup")
+    counted(province, "load_return_status")
+    load_province_view(engine, "2024-25", "FY")
+    load_province_view(engine, "2024-25", "Q3")
+    shared_q2 = load_province_view(engine, "2024-25", "Q2")
+    assert reads == ["load_return_status", "load_budget_rollup"]  # once for three periods
+    assert shared_q2 is not fresh_q2
+    assert_same_view(shared_q2, fresh_q2)
+    shared_earlier = load_province_view(engine, "2023-24", "FY")
+    assert reads[2:] == ["load_budget_rollup"]  # another year: its budget, not the returns
+    assert_same_view(shared_earlier, fresh_earlier)

@@ -250,9 +250,16 @@ def run_server(params: ServeParams) -> None:
         app.start()
 
 
+#: Front-end extensions installed beside Voilà that no dashboard page needs, so the browser
+#: is not made to fetch and run them: pygments' code highlighting (sources are stripped).
+UNUSED_FRONTEND_EXTENSIONS = ["jupyterlab_pygments"]
+
+
 def build_voila_config() -> Config:
     """Settings that the command line cannot express: no file of the dashboards folder is
-    served (the notebooks' folder holds nothing a page needs)."""
+    served (the notebooks' folder holds nothing a page needs), and the front-end extensions
+    the pages do not use are not loaded."""
     config = Config()
     config.VoilaConfiguration.file_allowlist = []
+    config.VoilaConfiguration.extension_denylist = UNUSED_FRONTEND_EXTENSIONS
     return config

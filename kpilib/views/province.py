@@ -5,7 +5,10 @@ two can never disagree.
 :func:`load_province_view` reads the data store (the heavy roll-ups run in SQL), calls the KPI
 modules, and returns a :class:`ProvinceView` of tidy frames. Results are memoised per database,
 data fingerprint, fiscal year, period and thresholds: a warm report kernel or dashboard kernel
-computes the province once and serves every department from memory.
+computes the province once and serves every department from memory. What does not depend on
+the period (the frames read, the PEFA assessments of completed years, the PSEs' ratios) is
+memoised per fiscal year, and what no fiscal year changes (reference lists, the return status
+of every PSE) per database, so another period of the same year costs only its own arithmetic.
 """
 
 from __future__ import annotations
@@ -121,72 +124,182 @@ def load_province_view(
         green=float((thresholds or {}).get("rag_green", RagThresholds.green)),
         amber=float((thresholds or {}).get("rag_amber", RagThresholds.amber)),
     )
-    key = (
-        engine.url.render_as_string(hide_password=False),
-        _data_fingerprint(engine),
-        resolved.code,
-        rag,
-        queries.count_returns_setting(),  # KPI_COUNT_RETURNS: which PSE returns count
-    )
+    database = engine.url.render_as_string(hide_password=False)
+    # KPI_COUNT_RETURNS decides which PSE returns count: part of both memo keys.
+    data_key = (database, _data_fingerprint(engine), queries.count_returns_setting())
+    key = (*data_key, resolved.code, rag)
     view = _VIEWS.get(key)
     if view is None:
-        view = _compute_view(engine, resolved, rag)
-        _VIEWS[key] = view
-        while len(_VIEWS) > MAX_CACHED_VIEWS:
-            _VIEWS.pop(next(iter(_VIEWS)))
+        year_key = (*data_key, resolved.fiscal_year.start_year)
+        inputs = _YEARS.get(year_key)
+        if inputs is None:
+            data = _DATA.get(data_key)
+            if data is None:
+                data = _load_data_inputs(engine)
+                _remember(_DATA, data_key, data, MAX_CACHED_DATA)
+            inputs = _load_year_inputs(engine, resolved.fiscal_year.start_year, data)
+            _remember(_YEARS, year_key, inputs, MAX_CACHED_YEARS)
+        view = _compute_view(inputs, resolved, rag)
+        _remember(_VIEWS, key, view, MAX_CACHED_VIEWS)
     return view
 
 
-#: Memoised views, oldest first. Keyed by database URL, data fingerprint, period, thresholds and
-#: the KPI_COUNT_RETURNS setting
-#: (never by engine object: every report opens its own engine on the same database).
+#: Memoised views, oldest first. Keyed by database URL, data fingerprint, the KPI_COUNT_RETURNS
+#: setting, period and thresholds (never by engine object: every report opens its own engine
+#: on the same database).
 _VIEWS: dict[tuple, ProvinceView] = {}
 MAX_CACHED_VIEWS = 8
+#: Memoised year inputs (what every period of a fiscal year shares), keyed like the views but by
+#: fiscal year: a dashboard switching between the periods of a year reads the database once.
+_YEARS: dict[tuple, _YearInputs] = {}
+MAX_CACHED_YEARS = 3
+#: Memoised data inputs (what every fiscal year shares), keyed by database, fingerprint and
+#: setting: a dashboard switching fiscal years reads the reference lists and returns once.
+_DATA: dict[tuple, _DataInputs] = {}
+MAX_CACHED_DATA = 2
 
 
-def _compute_view(engine: Engine, period: Period, rag: RagThresholds) -> ProvinceView:
-    year = period.fiscal_year.start_year
+def _remember(memo: dict, key: tuple, value: object, limit: int) -> None:
+    memo[key] = value
+    while len(memo) > limit:
+        memo.pop(next(iter(memo)))
+
+
+@dataclass(frozen=True)
+class _YearInputs:
+    """What a province view reads and derives for its fiscal year, whatever the period: the
+    data store's frames, the PEFA assessments (completed years only), the monthly curves, the
+    PSEs' financial health and the attributed data-quality findings. Never modified."""
+
+    year: int
+    info: dict[str, str]
+    data_as_of: date | None
+    departments: pd.DataFrame
+    classes: pd.DataFrame
+    rollup: pd.DataFrame
+    indicator_definitions: pd.DataFrame
+    values: pd.DataFrame
+    entities: pd.DataFrame
+    financials: pd.DataFrame
+    health: pd.DataFrame
+    compliance_as_of: date
+    status: pd.DataFrame
+    findings: pd.DataFrame
+    pefa_province: PefaAssessment
+    pefa_departments: dict[str, PefaAssessment]
+    pefa_scores: pd.DataFrame
+    monthly: pd.DataFrame
+    province_monthly: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _DataInputs:
+    """What every fiscal year's inputs share: reference lists and the return status of every
+    PSE (as of the data's date). Never modified."""
+
+    info: dict[str, str]
+    data_as_of: date | None
+    departments: pd.DataFrame
+    classes: pd.DataFrame
+    fiscal_years: list[int]
+    indicator_definitions: pd.DataFrame
+    entities: pd.DataFrame
+    cost_centre_list: pd.DataFrame
+    compliance_as_of: date
+    status: pd.DataFrame
+
+
+def _load_data_inputs(engine: Engine) -> _DataInputs:
     with engine.connect() as connection:
         info = read_dataset_info(connection)
         data_as_of = date.fromisoformat(info["data_as_of"]) if "data_as_of" in info else None
-        departments = queries.load_departments(connection)
-        classes = queries.load_economic_classes(connection)
-        years = [y for y in queries.load_fiscal_years(connection) if y <= year]
+        compliance_as_of = data_as_of or date.today()
+        return _DataInputs(
+            info=info,
+            data_as_of=data_as_of,
+            departments=queries.load_departments(connection),
+            classes=queries.load_economic_classes(connection),
+            fiscal_years=queries.load_fiscal_years(connection),
+            indicator_definitions=queries.load_indicators(connection),
+            entities=queries.load_entities(connection),
+            cost_centre_list=queries.load_cost_centres(connection),
+            compliance_as_of=compliance_as_of,
+            status=load_return_status(connection, compliance_as_of),
+        )
+
+
+def _load_year_inputs(engine: Engine, year: int, data: _DataInputs) -> _YearInputs:
+    departments, entities = data.departments, data.entities
+    indicator_definitions = data.indicator_definitions
+    years = [y for y in data.fiscal_years if y <= year]
+    with engine.connect() as connection:
         rollup = queries.load_budget_rollup(connection, years)
         revenue = queries.load_revenue_rollup(connection, years)
         pefa_years = list(assessment_years(rollup, year))
         cost_centres = queries.load_cost_centre_outturn(connection, pefa_years)
-        indicator_definitions = queries.load_indicators(connection)
         values = queries.load_indicator_values(connection, years, scope="province")
-        entities = queries.load_entities(connection)
-        cost_centre_list = queries.load_cost_centres(connection)
         financials = queries.load_pse_financials(connection, years)
-        compliance_as_of = data_as_of or date.today()
-        status = load_return_status(connection, compliance_as_of)
         findings = run_quality_checks(connection, fiscal_years=[year])
 
+    pefa_departments = {
+        code: assess_budget_reliability(rollup, revenue, year, code, cost_centres)
+        for code in departments["department_code"]
+    }
+    pefa_scores = pd.DataFrame(
+        [
+            {"department_code": code, "pi1": a.indicator_scores["PI-1"],
+             "pi2": a.indicator_scores["PI-2"], "pi3": a.indicator_scores["PI-3"]}
+            for code, a in pefa_departments.items()
+        ]
+    )  # fmt: skip
+    return _YearInputs(
+        year=year,
+        info=data.info,
+        data_as_of=data.data_as_of,
+        departments=departments,
+        classes=data.classes,
+        rollup=rollup,
+        indicator_definitions=indicator_definitions,
+        values=values,
+        entities=entities,
+        financials=financials,
+        health=compute_financial_health(financials) if not financials.empty else financials,
+        compliance_as_of=data.compliance_as_of,
+        status=data.status,
+        findings=attribute_findings(
+            findings, entities, indicator_definitions, data.cost_centre_list
+        ),
+        pefa_province=assess_budget_reliability(rollup, revenue, year),
+        pefa_departments=pefa_departments,
+        pefa_scores=pefa_scores,
+        monthly=compute_monthly_curve(rollup, year),
+        province_monthly=compute_monthly_curve(rollup, year, keys=("budget_type",)),
+    )
+
+
+def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> ProvinceView:
+    year, rollup, departments = inputs.year, inputs.rollup, inputs.departments
+    entities, status, financials = inputs.entities, inputs.status, inputs.financials
     through_month = min(period.months[-1], last_reported_month(rollup, year) or 12)
     names = departments[["department_code", "department_name"]]
     execution_total = compute_execution(rollup, year, through_month, keys=("department_code",))
     execution_total = execution_total.merge(names, how="left")
     by_class = compute_execution(
         rollup, year, through_month, keys=("department_code", "budget_type", "economic_class_code")
-    ).merge(classes, how="left")
+    ).merge(inputs.classes, how="left")
     province_by_type = compute_execution(rollup, year, through_month, keys=("budget_type",))
     province_total = compute_execution(rollup, year, through_month, keys=())
     province_total.insert(0, "budget_type", "total")
     province_execution = pd.concat([province_by_type, province_total], ignore_index=True)
 
-    as_of = _period_as_of(period, data_as_of)
-    performance = compute_indicator_performance(values, indicator_definitions, as_of, rag)
+    as_of = _period_as_of(period, inputs.data_as_of)
+    performance = compute_indicator_performance(
+        inputs.values, inputs.indicator_definitions, as_of, rag
+    )
     service_scores = compute_department_scores(performance)
-    pefa_departments = {
-        code: assess_budget_reliability(rollup, revenue, year, code, cost_centres)
-        for code in departments["department_code"]
-    }
 
     last_quarter = year * 4 + (period.months[-1] + 2) // 3
-    health = compute_financial_health(financials) if not financials.empty else financials
+    health = inputs.health
     health = health[health["fiscal_year"] * 4 + health["quarter"] <= last_quarter]
     pse_latest = (
         health.sort_values(["entity_code", "fiscal_year", "quarter"])
@@ -205,53 +318,46 @@ def _compute_view(engine: Engine, period: Period, rag: RagThresholds) -> Provinc
         (status["fiscal_year"] == year) & (status["quarter"] <= (period.months[-1] + 2) // 3)
     ]
     by_department = compute_reporting_rates(in_period, by=("department_code",))
-    attributed = attribute_findings(findings, entities, indicator_definitions, cost_centre_list)
-    pefa_scores = pd.DataFrame(
-        [
-            {"department_code": code, "pi1": a.indicator_scores["PI-1"],
-             "pi2": a.indicator_scores["PI-2"], "pi3": a.indicator_scores["PI-3"]}
-            for code, a in pefa_departments.items()
-        ]
-    )  # fmt: skip
     execution_by_type = compute_execution(rollup, year, through_month).merge(names, how="left")
     summary = compute_department_summary(
-        departments, execution_by_type, execution_total, pefa_scores, service_scores,
-        pse_latest, by_department, attributed,
+        departments, execution_by_type, execution_total, inputs.pefa_scores, service_scores,
+        pse_latest, by_department, inputs.findings,
     )  # fmt: skip
     exceptions = list_exceptions(
-        summary, execution_by_type, performance, pse_latest, attributed, rag.green, rag.amber
-    )
+        summary, execution_by_type, performance, pse_latest, inputs.findings, rag.green,
+        rag.amber,
+    )  # fmt: skip
     return ProvinceView(
         fiscal_year=period.fiscal_year,
         period=period,
         as_of=as_of,
-        data_as_of=data_as_of,
-        is_demo=info.get("is_demo") == "true",
+        data_as_of=inputs.data_as_of,
+        is_demo=inputs.info.get("is_demo") == "true",
         thresholds=rag,
         departments=departments,
-        economic_classes=classes,
+        economic_classes=inputs.classes,
         execution=execution_by_type,
         execution_total=execution_total,
         execution_by_class=by_class,
         province_execution=province_execution,
-        monthly=compute_monthly_curve(rollup, year),
-        province_monthly=compute_monthly_curve(rollup, year, keys=("budget_type",)),
-        pefa_province=assess_budget_reliability(rollup, revenue, year),
-        pefa_departments=pefa_departments,
+        monthly=inputs.monthly,
+        province_monthly=inputs.province_monthly,
+        pefa_province=inputs.pefa_province,
+        pefa_departments=inputs.pefa_departments,
         indicators=performance,
-        indicator_values=values,
+        indicator_values=inputs.values,
         service_scores=service_scores,
         entities=entities,
         pse_health=health,
         pse_latest=pse_latest,
         portfolio_by_department=portfolio["department_code"],
         portfolio_by_category=portfolio["category"],
-        compliance_as_of=compliance_as_of,
+        compliance_as_of=inputs.compliance_as_of,
         return_status=in_period,
         compliance_by_department=by_department,
         compliance_by_entity=compute_reporting_rates(in_period, by=("entity_code",)),
         outstanding_returns=list_outstanding_returns(in_period),
-        findings=attributed,
+        findings=inputs.findings,
         department_summary=summary,
         exceptions=exceptions,
         return_history=status[status["fiscal_year"] * 4 + status["quarter"] <= last_quarter],
@@ -266,6 +372,8 @@ def _latest_period_code(health: pd.DataFrame) -> str | None:
 
 
 def clear_view_cache() -> None:
-    """Forget memoised views (tests; a long-running kernel after a data load needs no call:
-    the data fingerprint changes with every load)."""
+    """Forget memoised views and year inputs (tests; a long-running kernel after a data load
+    needs no call: the data fingerprint changes with every load)."""
     _VIEWS.clear()
+    _YEARS.clear()
+    _DATA.clear()
