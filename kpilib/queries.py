@@ -23,9 +23,11 @@ BUDGET_AMOUNTS = ("original_budget", "revised_budget", "released", "expended")
 REVENUE_AMOUNTS = ("estimate", "revised_estimate", "receipts")
 
 
-def _frame(connection: Connection, query: sa.Select) -> pd.DataFrame:
+def read_frame(connection: Connection, query: sa.Select) -> pd.DataFrame:
+    """The rows of ``query`` as a DataFrame, one column per selected column. Rows reach pandas
+    as plain tuples: it reads SQLAlchemy ``Row`` objects about five times slower."""
     result = connection.execute(query)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
 
 
 def _money(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -44,7 +46,7 @@ def load_departments(connection: Connection) -> pd.DataFrame:
         t.c.code.label("department_code"),
         t.c.name.label("department_name"),
     ).order_by(t.c.code)
-    return _frame(connection, query)
+    return read_frame(connection, query)
 
 
 def load_entities(connection: Connection) -> pd.DataFrame:
@@ -64,7 +66,7 @@ def load_entities(connection: Connection) -> pd.DataFrame:
         .outerjoin(s, s.c.id == e.c.district_id)
         .order_by(e.c.code)
     )
-    return _frame(connection, query)
+    return read_frame(connection, query)
 
 
 def load_economic_classes(connection: Connection) -> pd.DataFrame:
@@ -75,7 +77,7 @@ def load_economic_classes(connection: Connection) -> pd.DataFrame:
         t.c.name.label("economic_class_name"),
         t.c.kind.label("economic_class_kind"),
     ).order_by(t.c.code)
-    return _frame(connection, query)
+    return read_frame(connection, query)
 
 
 def load_fiscal_years(connection: Connection) -> list[int]:
@@ -120,7 +122,7 @@ def load_budget_rollup(
         .join(c, c.c.id == rollup.c.economic_class_id)
         .order_by(rollup.c.fiscal_year, d.c.code, rollup.c.budget_type, c.c.code, rollup.c.month)
     )
-    return _money(_frame(connection, query), BUDGET_AMOUNTS)
+    return _money(read_frame(connection, query), BUDGET_AMOUNTS)
 
 
 def load_cost_centre_outturn(
@@ -162,7 +164,7 @@ def load_cost_centre_outturn(
         .join(c, c.c.id == sums.c.cost_centre_id)
         .order_by(sums.c.fiscal_year, d.c.code, c.c.code)
     )
-    return _money(_frame(connection, query), ("original_budget", "expended"))
+    return _money(read_frame(connection, query), ("original_budget", "expended"))
 
 
 def load_cost_centres(connection: Connection) -> pd.DataFrame:
@@ -177,7 +179,7 @@ def load_cost_centres(connection: Connection) -> pd.DataFrame:
         .join(d, d.c.id == c.c.department_id)
         .order_by(c.c.code)
     )
-    return _frame(connection, query)
+    return read_frame(connection, query)
 
 
 def load_revenue_rollup(
@@ -205,7 +207,7 @@ def load_revenue_rollup(
     )
     if fiscal_years is not None:
         query = query.where(r.c.fiscal_year.in_(list(fiscal_years)))
-    return _money(_frame(connection, query), REVENUE_AMOUNTS)
+    return _money(read_frame(connection, query), REVENUE_AMOUNTS)
 
 
 def load_indicators(connection: Connection) -> pd.DataFrame:
@@ -224,7 +226,7 @@ def load_indicators(connection: Connection) -> pd.DataFrame:
         .join(d, d.c.id == i.c.department_id)
         .order_by(i.c.code)
     )
-    return _frame(connection, query)
+    return read_frame(connection, query)
 
 
 def load_indicator_values(
@@ -268,7 +270,7 @@ def load_indicator_values(
         raise ValueError(f"scope must be province, district or entity, not {scope!r}")
     if fiscal_years is not None:
         query = query.where(p.c.fiscal_year.in_(list(fiscal_years)))
-    frame = _frame(connection, query)
+    frame = read_frame(connection, query)
     for column in ("target", "actual"):
         frame[column] = frame[column].astype("float64")
     return frame
@@ -331,7 +333,7 @@ def load_pse_financials(
         query = query.where(p.c.fiscal_year.in_(list(fiscal_years)))
     if count_returns_setting(count_returns) == "approved":
         query = query.where(review.c.decision == "approved")
-    return _money(_frame(connection, query), PSE_FINANCIAL_LINES)
+    return _money(read_frame(connection, query), PSE_FINANCIAL_LINES)
 
 
 def load_submissions(
@@ -369,7 +371,7 @@ def load_submissions(
         query = query.where(s.c.return_type.in_(list(return_types)))
     if not include_superseded:
         query = query.where(s.c.status != "superseded")
-    frame = _frame(connection, query)
+    frame = read_frame(connection, query)
     frame["received_at"] = pd.to_datetime([as_utc(v) for v in frame["received_at"]], utc=True)
     return frame
 
@@ -443,7 +445,7 @@ def load_budget_line_exceptions(
         .join(c, c.c.id == lines.c.economic_class_id)
         .order_by(lines.c.fiscal_year, cc.c.code, lines.c.budget_type, c.c.code)
     )
-    frame = _money(_frame(connection, query), BUDGET_AMOUNTS)
+    frame = _money(read_frame(connection, query), BUDGET_AMOUNTS)
     frame["negative_budget_months"] = frame["negative_budget_months"].astype("int64")
     frame["overspent"] = frame["overspent"].astype(bool)
     return frame

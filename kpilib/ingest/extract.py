@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from kpilib.fiscal import Period
 from kpilib.ingest.schemas import spec_for
 from kpilib.models import PSE_FINANCIAL_LINES
+from kpilib.queries import read_frame
 from kpilib.store import table
 
 
@@ -83,8 +84,7 @@ def load_return_frame(connection: Connection, return_type: str, sender_code: str
                    p.c.fiscal_year == period.fiscal_year.start_year)
             .order_by(i.c.code, p.c.start_date, p.c.kind, s.c.code)
         )  # fmt: skip
-    result = connection.execute(query)
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    frame = read_frame(connection, query)
     if "month" in frame.columns and "fiscal_year" in frame.columns:
         frame["month"] = [_month_code(y, m) for y, m in zip(frame["fiscal_year"], frame["month"],
                                                              strict=True)]  # fmt: skip

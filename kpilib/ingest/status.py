@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import Period
-from kpilib.queries import load_entities, load_submissions
+from kpilib.queries import load_entities, load_submissions, read_frame
 from kpilib.returns import RETURN_SCHEDULES, expected_returns
 from kpilib.store import read_dataset_info, table
 
@@ -136,8 +136,7 @@ def load_history(
         )
     if period:
         query = query.where(p.c.code == Period.parse(period).code)
-    result = connection.execute(query)
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    frame = read_frame(connection, query)
     frame["size_bytes"] = frame["size_bytes"].astype("Int64")
     frame["supersedes_id"] = frame["supersedes_id"].astype("Int64")
     return frame

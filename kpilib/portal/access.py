@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
+from kpilib.queries import read_frame
 from kpilib.store import current_actor, record_audit, table, utc_now
 
 TOKEN_BYTES = 32
@@ -161,8 +162,7 @@ def list_tokens(connection: Connection, today: date | None = None) -> pd.DataFra
         .outerjoin(e, e.c.id == t.c.entity_id).outerjoin(d, d.c.id == t.c.department_id)
         .order_by(t.c.id)
     )  # fmt: skip
-    result = connection.execute(query)
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    frame = read_frame(connection, query)
     today = today or utc_now().date()
     frame["state"] = [
         "revoked" if revoked is not None and not pd.isna(revoked)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
 from kpilib.portal.access import Access
+from kpilib.queries import read_frame
 from kpilib.store import as_utc, record_audit, table, utc_now
 
 MAX_COMMENT = 2000
@@ -54,7 +55,8 @@ def department_returns(connection: Connection, department_id: int) -> pd.DataFra
     period_code, version, received_at, due_date, row_count, submitted_by, decision, state,
     comment, reviewer, reviewed_at``."""
     s, e, p = table("submissions"), table("entities"), table("periods")
-    result = connection.execute(
+    frame = read_frame(
+        connection,
         sa.select(
             s.c.id.label("submission_id"), e.c.code.label("entity_code"),
             e.c.name.label("entity_name"), s.c.return_type, p.c.code.label("period_code"),
@@ -62,9 +64,8 @@ def department_returns(connection: Connection, department_id: int) -> pd.DataFra
         )
         .join(e, e.c.id == s.c.entity_id).join(p, p.c.id == s.c.period_id)
         .where(e.c.department_id == department_id, s.c.status == "accepted")
-        .order_by(s.c.received_at.desc(), s.c.id.desc())
+        .order_by(s.c.received_at.desc(), s.c.id.desc()),
     )  # fmt: skip
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     frame["received_at"] = [as_utc(v) for v in frame["received_at"]]
     reviews = latest_reviews(connection, frame["submission_id"].tolist())
     frame = frame.merge(reviews, on="submission_id", how="left")
