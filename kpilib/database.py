@@ -73,14 +73,17 @@ def writer_url(url: str | URL | None = None) -> URL:
 
 
 def reader_url(url: str | URL | None = None) -> URL:
-    """The URL to read through: ``KPI_READER_DATABASE_URL`` when set, else :func:`database_url`.
+    """The URL to read through: the argument, else ``KPI_READER_DATABASE_URL``, else
+    :func:`database_url` (``KPI_DATABASE_URL`` or the SQLite default); the same order as
+    :func:`writer_url`.
 
     Dashboards (``kpi serve`` kernels) and the report batch read through it, so that in
     production they can log in as a role that may only ``SELECT`` (see
     ``deploy/postgres-roles.sql``); they open it read-only as well, whichever role it names.
     """
-    override = os.environ.get(ENV_READER_URL)
-    return database_url(override if override else url)
+    if url is None:
+        url = os.environ.get(ENV_READER_URL) or None
+    return database_url(url)
 
 
 def mask_url(url: str | URL) -> str:

@@ -65,11 +65,24 @@ def writer_url_of(ctx: typer.Context) -> str:
     (see :func:`kpilib.database.writer_url`)."""
     from kpilib.database import writer_url
 
+    return writer_url(command_line_url(ctx)).render_as_string(hide_password=False)
+
+
+def reader_url_of(ctx: typer.Context) -> str:
+    """The database URL for reading (``kpi serve``, ``kpi report``): ``--database-url`` when
+    given on the command line, else ``KPI_READER_DATABASE_URL``, else ``KPI_DATABASE_URL``
+    (see :func:`kpilib.database.reader_url`)."""
+    from kpilib.database import reader_url
+
+    return reader_url(command_line_url(ctx)).render_as_string(hide_password=False)
+
+
+def command_line_url(ctx: typer.Context) -> str | None:
+    """``--database-url`` when typed on the command line; None when it came from
+    ``KPI_DATABASE_URL`` or was not given (a role's own variable then comes first)."""
     # typer may bring its own copy of click: compare the source by name, not by enum identity.
     source = ctx.find_root().get_parameter_source("database_url")
-    if getattr(source, "name", None) == "COMMANDLINE":
-        return writer_url(database_url_of(ctx)).render_as_string(hide_password=False)
-    return writer_url().render_as_string(hide_password=False)
+    return database_url_of(ctx) if getattr(source, "name", None) == "COMMANDLINE" else None
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -11,8 +11,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from kpilib.cli.app import app, console, database_url_of, error_console
-from kpilib.database import connect, reader_url
+from kpilib.cli.app import app, console, error_console, reader_url_of
+from kpilib.database import connect
 from kpilib.errors import ParameterFileError
 from kpilib.params import (
     DepartmentReportParams,
@@ -50,7 +50,7 @@ def _folder(given: Path | None, name: str) -> Path:
 def _load_lookup(ctx: typer.Context) -> tuple[dict[str, str], dict[str, str]]:
     from kpilib import queries
 
-    engine = connect(database_url_of(ctx), read_only=True)
+    engine = connect(reader_url_of(ctx), read_only=True)
     with engine.connect() as connection:
         departments = queries.load_departments(connection)
         indicators = queries.load_indicators(connection)
@@ -228,7 +228,7 @@ def report(
         raise typer.BadParameter("--executor dask needs --scheduler tcp://HOST:8786")
     if scheduler and not _SCHEDULER.fullmatch(scheduler):
         raise typer.BadParameter(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT")
-    engine = connect(reader_url(database_url_of(ctx)), read_only=True)
+    engine = connect(reader_url_of(ctx), read_only=True)
     plan = plan_batch(
         engine,
         load_parameter_set(_folder(parameters_dir, "parameters")),

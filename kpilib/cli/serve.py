@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kpilib.cli.app import app, console, database_url_of, writer_url_of
+from kpilib.cli.app import app, console, reader_url_of, writer_url_of
 from kpilib.database import connect
 from kpilib.report.plan import default_home
 
@@ -72,10 +72,9 @@ def serve(
         describe_server,
         run_server,
     )
-    from kpilib.database import reader_url
 
     # KPI_READER_DATABASE_URL, when set, is the (read-only) role the dashboards log in as.
-    url = absolute_database_url(reader_url(database_url_of(ctx)).render_as_string(False))
+    url = absolute_database_url(reader_url_of(ctx))
     writer = absolute_database_url(writer_url_of(ctx)) if portal else None
     notebooks = default_home() / "notebooks"
     params = ServeParams(
