@@ -51,6 +51,7 @@ LAZY_MODULES = (
     "execution",
     "export",
     "finance",
+    "fiscal",
     "flags",
     "pefa",
     "pefa_assessment",

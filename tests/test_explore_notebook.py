@@ -38,6 +38,7 @@ def test_getting_started_runs_top_to_bottom_on_the_demo(demo_sqlite_url, monkeyp
     )
     assert "latest complete: 2024-25" in text
     assert "32 departments, 183 public sector entities" in text
+    assert "release_rate" in text and "development" in text  # Health's execution, from kpilib
     charts = [
         output
         for cell in notebook.cells
