@@ -292,3 +292,21 @@ def test_department_report_marks_unapproved_statements_and_follows_the_setting(e
     approved = rows("approved")  # the memo must not hand back the 'accepted' view
     assert "UNI-008" in approved and set(approved) < set(accepted)
     assert not any("unapproved" in text for text in approved.values())
+
+    # The dashboards mark the same statements: the department's PSE table, the PSE monitor's
+    # category table and a PSE's card.
+    from kpilib.dashboards.department import build_department_dashboard
+    from kpilib.dashboards.page import start_dashboard
+    from kpilib.dashboards.pse_monitor import UNAPPROVED_NOTE, build_pse_monitor
+
+    monkeypatch.setenv("KPI_COUNT_RETURNS", "accepted")
+    context = start_dashboard(url=engine.url.render_as_string(hide_password=False))
+    table = build_department_dashboard(context, "department=HED").pse_table.value
+    assert "<td>2024-25Q4</td>" in table  # UNI-008, approved
+    assert table.count(", unapproved</td>") == len(others)
+    monitor = build_pse_monitor(context, "category=university")
+    assert "<td>2024-25Q4, unapproved</td>" in monitor.category_table.value
+    monitor.select(pse="UNI-001")
+    assert UNAPPROVED_NOTE in monitor.cards.value
+    monitor.select(pse="UNI-008")
+    assert UNAPPROVED_NOTE not in monitor.cards.value

@@ -250,3 +250,17 @@ def test_province_headline_reads_the_view(view):
     assert headline.returns_expected == len(status)
     assert headline.returns_timeliness == pytest.approx(status["on_time"].mean() * 100)
     assert headline.pefa_scores == view.pefa_province.indicator_scores
+
+
+def test_a_statement_is_marked_unapproved_until_its_department_approves_it():
+    import pandas as pd
+
+    from kpilib.views.pse import describe_statement, statement_labels
+
+    assert describe_statement("2024-25Q4", "approved") == "2024-25Q4"
+    assert describe_statement("2024-25Q4", "unapproved") == "2024-25Q4, unapproved"
+    assert describe_statement(float("nan"), None) is None  # a PSE with no statement
+    frame = pd.DataFrame({"period_code": ["2024-25Q3", "2024-25Q4", None],
+                          "approval": ["unapproved", "approved", None]})  # fmt: skip
+    assert statement_labels(frame) == ["2024-25Q3, unapproved", "2024-25Q4", None]
+    assert statement_labels(frame[["period_code"]]) == ["2024-25Q3", "2024-25Q4", None]

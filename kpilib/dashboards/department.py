@@ -24,7 +24,7 @@ from kpilib.execution import rate_execution
 from kpilib.report.display import KpiCard, render_cards
 from kpilib.service import RAG_LABELS
 from kpilib.views import DepartmentView, ProvinceView, select_department
-from kpilib.views.pse import CATEGORY_LABELS
+from kpilib.views.pse import CATEGORY_LABELS, statement_labels
 
 EXECUTION_COLUMNS = [
     TableColumn("budget_label", "Budget"),
@@ -54,7 +54,7 @@ PSE_COLUMNS = [
     TableColumn("entity_code", "Code", "link", href="link"),
     TableColumn("entity_name", "PSE"),
     TableColumn("category_label", "Category"),
-    TableColumn("period_code", "Latest statement"),
+    TableColumn("statement", "Latest statement"),
     TableColumn("overall_rating", "Overall risk", "status", status="rating_status"),
     TableColumn("z2", "Z''", "num", digits=2),
     TableColumn("zone_text", "Z'' zone", "status", status="zone_status"),
@@ -284,6 +284,7 @@ class DepartmentDashboard(DashboardPage):
         pses["zone_status"] = zone.map(ZONE_STATUS)
         pses["zone_text"] = zone.map(ZONE_TEXT)
         pses["loss_text"] = pses["loss_maker"].map({True: "Yes", False: "No"})
+        pses["statement"] = statement_labels(pses)  # "…, unapproved" until approved
         pses["link"] = [
             html.dashboard_link(
                 "pse_monitor.ipynb",

@@ -32,8 +32,11 @@ from kpilib.views.pse import (
     PseView,
     select_category,
     select_pse,
+    statement_labels,
 )
 
+#: The note under a PSE's latest statement while its department has not approved it.
+UNAPPROVED_NOTE = "unapproved: its department has not yet approved this return"
 #: The PSE selector's first entry: the whole category, no single PSE.
 WHOLE_CATEGORY = ""
 ALERT_COLUMNS = [
@@ -46,7 +49,7 @@ CATEGORY_PSE_COLUMNS = [
     TableColumn("entity_code", "Code", "link", href="link"),
     TableColumn("entity_name", "PSE"),
     TableColumn("department_name", "Department"),
-    TableColumn("period_code", "Latest statement"),
+    TableColumn("statement", "Latest statement"),
     TableColumn("overall_rating", "Overall risk", "status", status="rating_status"),
     TableColumn("z2", "Z''", "num", digits=2),
     TableColumn("zone_text", "Z'' zone", "status", status="zone_status"),
@@ -250,6 +253,7 @@ class PseMonitorDashboard(DashboardPage):
         pses["zone_status"] = zone.map(ZONE_STATUS)
         pses["zone_text"] = zone.map(ZONE_TEXT)
         pses["link"] = self._link(pses["entity_code"])
+        pses["statement"] = statement_labels(pses)  # "…, unapproved" until approved
         self.z2_by_pse_chart.update(
             pse_charts.chart_z2_by_pse(pses, f"{group.label}: latest Altman Z''")
             if pses["z2"].notna().any()
@@ -279,7 +283,9 @@ class PseMonitorDashboard(DashboardPage):
             zone = str(latest["z2_zone"])
             self.cards.value = render_cards(
                 [
-                    KpiCard("Latest statement", str(latest["period_code"])),
+                    KpiCard("Latest statement", str(latest["period_code"]),
+                            note=UNAPPROVED_NOTE if latest.get("approval") == "unapproved"
+                            else None),
                     KpiCard("Overall risk", rating or "not rated",
                             note="IMF SOE Health Check rating"),
                     KpiCard("Altman Z''", "–" if pd.isna(latest["z2"]) else f"{latest['z2']:.2f}",

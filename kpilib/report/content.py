@@ -28,6 +28,7 @@ from kpilib.report.formatting import (
 from kpilib.report.naming import department_report_link
 from kpilib.service import rate_rag
 from kpilib.views import DepartmentView, ProvinceView
+from kpilib.views.pse import statement_labels
 
 BUDGET_TYPE_LABELS = {"current": "Current", "development": "Development (ADP)", "total": "Total"}
 CATEGORY_LABELS = {
@@ -300,19 +301,12 @@ def pse_table(department: DepartmentView) -> Table:
         how="left",
     )
     # A statement whose return the department has not approved is marked (issue 9).
-    marks = [
-        ", unapproved" if mark == "unapproved" else ""
-        for mark in frame.get("approval", pd.Series([None] * len(frame), index=frame.index))
+    frame["pse"] = [
+        f"{code} {name} ({statement})"
+        for code, name, statement in zip(
+            frame["entity_code"], frame["entity_name"], statement_labels(frame), strict=True
+        )
     ]
-    frame["pse"] = (
-        frame["entity_code"]
-        + " "
-        + frame["entity_name"]
-        + " ("
-        + frame["period_code"]
-        + marks
-        + ")"
-    )
     frame["z2_text"] = [format_number(z, 2) for z in frame["z2"]]
     frame = frame.sort_values(["overall_score", "entity_code"], ascending=[False, True])
     columns = (

@@ -264,6 +264,23 @@ def _ratings_of(latest: pd.Series | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def describe_statement(period_code: object, approval: object) -> str | None:
+    """A PSE's statement as tables show it: ``2024-25Q4``, or ``2024-25Q4, unapproved`` while
+    its department has not approved the return that carried it (with ``KPI_COUNT_RETURNS``
+    at its default, ``accepted``, such a statement counts all the same; see the portal).
+    None when there is no statement."""
+    if period_code is None or (isinstance(period_code, float) and np.isnan(period_code)):
+        return None
+    return f"{period_code}, unapproved" if approval == "unapproved" else str(period_code)
+
+
+def statement_labels(frame: pd.DataFrame) -> list[str | None]:
+    """:func:`describe_statement` for each row of ``frame`` (``period_code`` and, when the
+    frame has it, ``approval``)."""
+    approvals = frame["approval"] if "approval" in frame else [None] * len(frame)
+    return [describe_statement(p, a) for p, a in zip(frame["period_code"], approvals, strict=True)]
+
+
 def select_pse(view: ProvinceView, code: str) -> PseView:
     """The PSE ``code``'s history, ratings, submissions and alerts; a clear error for an
     unknown code."""
