@@ -174,3 +174,30 @@ def test_building_over_data_needs_replace_and_never_replaces_real_data(database_
 def test_bad_demo_options_are_refused(sqlite_url, options, message):
     with pytest.raises(DemoBuildError, match=message):
         build_demo(connect(sqlite_url), **options)
+
+
+def test_demo_departments_approve_returns_older_than_a_month():
+    from datetime import UTC, date, datetime
+
+    from kpilib.demo.reviews import demo_reviews
+
+    def sent(id_, entity_id, day, status="accepted"):
+        return {"id": id_, "entity_id": entity_id, "status": status,
+                "received_at": datetime(2026, 1, day, 9, tzinfo=UTC)}  # fmt: skip
+
+    submissions = [
+        sent(1, 7, 10),  # 36 days before the as-of date: reviewed
+        sent(2, 7, 20),  # 26 days: still waiting
+        sent(3, None, 5),  # a department's own return: not for the PSE review
+        sent(4, 9, 2, status="superseded"),  # replaced by a later version: never reviewed
+        sent(17, 9, 15),  # 31 days: reviewed
+        sent(18, 9, 16),  # 29 days and 15 hours: waiting
+    ]
+    reviews = demo_reviews(submissions, {7: "HED", 9: "HLT"}, date(2026, 2, 15))
+    assert [(r["submission_id"], r["decision"], r["reviewer"]) for r in reviews] == [
+        (1, "approved", "HED reviewer (demo)"),
+        (17, "approved", "HLT reviewer (demo)"),
+    ]
+    # 8 + id % 14 days after the return arrived
+    assert reviews[0]["reviewed_at"] == datetime(2026, 1, 19, 9, tzinfo=UTC)
+    assert reviews[1]["reviewed_at"] == datetime(2026, 1, 26, 9, tzinfo=UTC)

@@ -263,50 +263,59 @@ def test_kpis_count_every_accepted_return_or_only_approved_ones(engine, monkeypa
     assert len(from_env) == len(only)
 
 
-def test_department_report_marks_unapproved_statements_and_follows_the_setting(engine, monkeypatch):
+def test_report_and_dashboards_mark_unapproved_statements_and_follow_the_setting(
+    engine, monkeypatch
+):
+    """The demo's departments have approved every return older than a month; 2025-26 Q2's are
+    partly waiting. A reviewer approves one of them: that PSE loses its mark everywhere."""
+    from kpilib.dashboards.department import build_department_dashboard
+    from kpilib.dashboards.page import start_dashboard
+    from kpilib.dashboards.pse_monitor import UNAPPROVED_NOTE, build_pse_monitor
     from kpilib.report.content import pse_table
     from kpilib.views import load_province_view, select_department
 
+    pending_sql = sa.text(
+        "SELECT e.code, s.id FROM submissions s JOIN entities e ON e.id = s.entity_id "
+        "JOIN departments d ON d.id = e.department_id JOIN periods p ON p.id = s.period_id "
+        "LEFT JOIN reviews r ON r.submission_id = s.id WHERE d.code = 'HED' AND "
+        "p.code = '2025-26Q2' AND s.return_type = 'pse_financial' AND s.status = 'accepted' "
+        "AND r.id IS NULL ORDER BY e.code"
+    )
+    with engine.connect() as connection:
+        pending = dict(connection.execute(pending_sql).all())
+    assert len(pending) >= 3  # the demo leaves the last month's returns to review
+    chosen = next(iter(pending))
     _, reviewer_token = _grant(engine, "HED", "Marking Reviewer", kind="reviewer")
     reviewer = _check(engine, reviewer_token, "reviewer")
-    with engine.connect() as connection:
-        sid = connection.execute(
-            sa.text("SELECT s.id FROM submissions s JOIN entities e ON e.id = s.entity_id "
-                    "JOIN periods p ON p.id = s.period_id WHERE e.code = 'UNI-008' AND "
-                    "p.code = '2024-25Q4' AND s.return_type = 'pse_financial' AND "
-                    "s.status = 'accepted'")
-        ).scalar_one()  # fmt: skip
     with engine.begin() as connection:
-        decide(connection, reviewer, sid, "approved")
+        decide(connection, reviewer, pending[chosen], "approved")
+    still_pending = set(pending) - {chosen}
 
     def rows(setting: str) -> dict[str, str]:
         monkeypatch.setenv("KPI_COUNT_RETURNS", setting)
-        view = select_department(load_province_view(engine, "2024-25"), "HED")
+        view = select_department(load_province_view(engine, "2025-26", "Q2"), "HED")
         table = pse_table(view)
         return dict(zip(table.frame["entity_code"], table.frame["pse"], strict=True))
 
     accepted = rows("accepted")
-    assert accepted["UNI-008"].endswith("(2024-25Q4)")  # approved: no mark
-    others = [text for code, text in accepted.items() if code != "UNI-008"]
-    assert others and all(text.endswith(", unapproved)") for text in others)
+    assert accepted[chosen].endswith("(2025-26Q2)")  # approved now: no mark
+    assert all(accepted[code].endswith("(2025-26Q2, unapproved)") for code in still_pending)
+    approved_before = [code for code in accepted if code not in pending]
+    assert approved_before and not any("unapproved" in accepted[c] for c in approved_before)
     approved = rows("approved")  # the memo must not hand back the 'accepted' view
-    assert "UNI-008" in approved and set(approved) < set(accepted)
     assert not any("unapproved" in text for text in approved.values())
+    assert approved[chosen].endswith("(2025-26Q2)")
+    assert not any(approved.get(code, "").endswith("2025-26Q2)") for code in still_pending)
 
     # The dashboards mark the same statements: the department's PSE table, the PSE monitor's
     # category table and a PSE's card.
-    from kpilib.dashboards.department import build_department_dashboard
-    from kpilib.dashboards.page import start_dashboard
-    from kpilib.dashboards.pse_monitor import UNAPPROVED_NOTE, build_pse_monitor
-
     monkeypatch.setenv("KPI_COUNT_RETURNS", "accepted")
     context = start_dashboard(url=engine.url.render_as_string(hide_password=False))
-    table = build_department_dashboard(context, "department=HED").pse_table.value
-    assert "<td>2024-25Q4</td>" in table  # UNI-008, approved
-    assert table.count(", unapproved</td>") == len(others)
-    monitor = build_pse_monitor(context, "category=university")
-    assert "<td>2024-25Q4, unapproved</td>" in monitor.category_table.value
-    monitor.select(pse="UNI-001")
-    assert UNAPPROVED_NOTE in monitor.cards.value
-    monitor.select(pse="UNI-008")
-    assert UNAPPROVED_NOTE not in monitor.cards.value
+    query = "fiscal_year=2025-26&period=Q2"
+    table = build_department_dashboard(context, f"department=HED&{query}").pse_table.value
+    assert table.count("<td>2025-26Q2, unapproved</td>") == len(still_pending)
+    monitor = build_pse_monitor(context, f"category=university&{query}")
+    assert "<td>2025-26Q2, unapproved</td>" in monitor.category_table.value
+    waiting = build_pse_monitor(context, f"pse={sorted(still_pending)[0]}&{query}")
+    assert UNAPPROVED_NOTE in waiting.cards.value
+    assert UNAPPROVED_NOTE not in build_pse_monitor(context, f"pse={chosen}&{query}").cards.value

@@ -30,6 +30,7 @@ from kpilib.demo.reference import (
     REVENUE_HEADS,
 )
 from kpilib.demo.revenue import REVENUE_LINE_COLUMNS, generate_revenue_year
+from kpilib.demo.reviews import demo_reviews
 from kpilib.errors import DemoBuildError
 from kpilib.fiscal import FiscalYear, Period, fiscal_month_of, periods_of_year
 from kpilib.store import (
@@ -216,6 +217,10 @@ def build_demo(
             connection, "submissions", submissions + pse.submissions
         )
         counts["pse_financials"] = insert_rows(connection, "pse_financials", pse.financials)
+        department_of_entity = {entity_ids[e.code]: e.department for e in entities}
+        counts["reviews"] = insert_rows(
+            connection, "reviews", demo_reviews(pse.submissions, department_of_entity, as_of)
+        )
 
         counts["budget_lines"] = 0
         with constraints_deferred(connection, "budget_lines"):
@@ -251,7 +256,7 @@ def build_demo(
         )
         reset_id_sequences(connection, ["departments", "districts", "periods", "economic_classes",
                                         "revenue_heads", "indicators", "entities", "cost_centres",
-                                        "submissions"])  # fmt: skip
+                                        "submissions", "reviews"])  # fmt: skip
         write_dataset_info(connection, {
             "is_demo": "true", "demo_seed": str(seed), "demo_scale": str(scale),
             "data_as_of": as_of.isoformat(), "province": PROVINCE_NAME,
