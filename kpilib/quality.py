@@ -78,6 +78,10 @@ class QualityParams:
         times, its previous reported quarter is a jump.
     outlier_threshold, outlier_min_observations
         |M| above the threshold is an outlier; series with fewer values are not tested.
+    outlier_min_change
+        ...and only if the value is further from the series median than this share of the
+        median (0.5: more than 50 % above or below it). On smooth series, the common case for
+        PSE statements, |M| alone flags ordinary growth of 15–25 %.
     outlier_lines
         PSE statement lines whose quarterly series are tested for outliers.
     """
@@ -88,6 +92,7 @@ class QualityParams:
     revenue_jump_factor: float = 4.0
     outlier_threshold: float = 3.5
     outlier_min_observations: int = 5
+    outlier_min_change: float = 0.5
     outlier_lines: tuple[str, ...] = ("revenue", "grants_subsidies", "operating_expenses")
 
     def __post_init__(self) -> None:
@@ -99,6 +104,7 @@ class QualityParams:
             "revenue_jump_factor must be > 1": self.revenue_jump_factor > 1,
             "outlier_threshold must be > 0": self.outlier_threshold > 0,
             "outlier_min_observations must be ≥ 3": self.outlier_min_observations >= 3,
+            "outlier_min_change must be ≥ 0": self.outlier_min_change >= 0,
         }
         for message, ok in checks.items():
             if not ok:
@@ -268,31 +274,45 @@ def _modified_z_by_series(values: pd.Series, keys: list[pd.Series]) -> tuple[pd.
     return pd.Series(z, index=values.index).where(values.notna()), count
 
 
+def _outliers(
+    values: pd.Series, keys: list[pd.Series], params: QualityParams
+) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """Which values are outliers (|M| > threshold in a long enough series, and further from the
+    series median than ``outlier_min_change`` × |median|), with M and the medians."""
+    z, count = _modified_z_by_series(values, keys)
+    median = values.groupby(keys, dropna=False).transform("median")
+    material = (values - median).abs() > params.outlier_min_change * median.abs()
+    bad = (z.abs() > params.outlier_threshold) & (count >= params.outlier_min_observations)
+    return (bad & material).to_numpy(), z, median
+
+
 def find_pse_outliers(
     financials: pd.DataFrame, params: QualityParams | None = None
 ) -> pd.DataFrame:
     """Rule ``outlier`` (warning) on PSE statements: for each PSE and each of
     ``outlier_lines``, the quarterly values whose modified z-score (:func:`compute_modified_z`)
-    exceeds ``outlier_threshold`` in absolute value; series with fewer than
+    exceeds ``outlier_threshold`` in absolute value and that differ from the PSE's median by
+    more than ``outlier_min_change`` of it; series with fewer than
     ``outlier_min_observations`` quarters are not tested."""
     params = params or QualityParams()
     data = _statements(financials, list(params.outlier_lines))
     pieces = []
     for line in params.outlier_lines:
         values = data[line].astype("int64").astype("float64")
-        z, count = _modified_z_by_series(values, [data["entity_code"]])
-        bad = (
-            (z.abs() > params.outlier_threshold) & (count >= params.outlier_min_observations)
-        ).to_numpy()
+        bad, z, median = _outliers(values, [data["entity_code"]], params)
         if not bad.any():
             continue
         rows = data.loc[bad]
-        median = values.groupby(data["entity_code"]).transform("median")[bad]
         messages = [
             f"{e} {p}: {line} {_rupees(v)} is far from the PSE's median of {_rupees(m)} "
             f"(modified z-score {s:.1f})"
             for e, p, v, m, s in zip(
-                rows["entity_code"], rows["period_code"], values[bad], median, z[bad], strict=True
+                rows["entity_code"],
+                rows["period_code"],
+                values[bad],
+                median[bad],
+                z[bad],
+                strict=True,
             )
         ]
         pieces.append(
@@ -325,26 +345,23 @@ def find_indicator_outliers(
 ) -> pd.DataFrame:
     """Rule ``outlier`` (warning) on indicator actuals: within each series (one indicator, one
     scope — province, a district or a PSE — and one period kind), the reported actuals whose
-    modified z-score exceeds ``outlier_threshold``; series with fewer than
+    modified z-score exceeds ``outlier_threshold`` and that differ from the series median by
+    more than ``outlier_min_change`` of it; series with fewer than
     ``outlier_min_observations`` reported actuals are not tested."""
     params = params or QualityParams()
     require_columns(values, "indicator values", [*_VALUE_KEYS, "actual"])
     data = values.reset_index(drop=True)
     actual = data["actual"].astype("float64")
     keys = [data["indicator_code"], data["district_code"], data["entity_code"], data["period_kind"]]
-    z, count = _modified_z_by_series(actual, keys)
-    bad = (
-        (z.abs() > params.outlier_threshold) & (count >= params.outlier_min_observations)
-    ).to_numpy()
+    bad, z, median = _outliers(actual, keys, params)
     if not bad.any():
         return _empty_findings()
     rows = data.loc[bad]
     subjects = _indicator_subjects(rows)
-    median = actual.groupby(keys, dropna=False).transform("median")[bad]
     messages = [
         f"{s} {p}: actual {v:g} is far from the series median of {m:g} (modified z-score {x:.1f})"
         for s, p, v, m, x in zip(
-            subjects, rows["period_code"], actual[bad], median, z[bad], strict=True
+            subjects, rows["period_code"], actual[bad], median[bad], z[bad], strict=True
         )
     ]
     return _findings(

@@ -138,6 +138,25 @@ def test_pse_outliers_and_the_threshold_edge():
     assert find_pse_outliers(frame.iloc[-4:]).empty
 
 
+@pytest.mark.parametrize(
+    ("last", "flagged"),
+    [(150, False), (151, True), (50, False), (49, True), (125, False)],
+)
+def test_pse_outliers_must_be_material(last, flagged):
+    """A smooth series makes |M| large for ordinary changes (here M = 0.6745 × 50 ÷ 1 = 33.7):
+    only a value more than 50 % away from the PSE's median is an outlier (exactly 50 % is not)."""
+    revenue = [100, 101, 99, 100, 102, 98, 100, last]
+    frame = frame_of(
+        [("PSE-A", f"2023-24Q{i % 4 + 1}" if i < 4 else f"2024-25Q{i % 4 + 1}",
+          {"revenue": r, "grants_subsidies": 5, "operating_expenses": 90})
+         for i, r in enumerate(revenue)]
+    )  # fmt: skip
+    assert abs(compute_modified_z(revenue)[-1]) > 3.5
+    assert len(find_pse_outliers(frame)) == int(flagged)
+    # With no materiality floor, |M| alone decides (the 1993 test as published).
+    assert len(find_pse_outliers(frame, QualityParams(outlier_min_change=0.0))) == 1
+
+
 def test_statement_checks_name_bad_input():
     frame = frame_of([("PSE-A", "2024-25Q1", {"total_assets": 1})])
     with pytest.raises(InputFrameError, match="equity"):
@@ -208,6 +227,10 @@ def test_indicator_outliers_are_per_series():
     findings = find_indicator_outliers(values_of(rows))
     assert findings[["subject_code", "period_code"]].values.tolist() == [["UP", "Q6"]]
     assert findings["value"].iloc[0] == pytest.approx(0.6745 * 450 / 1)
+    # 70 against a median of 50 (M = 13.5) is within 50 % of it: not material.
+    smooth = [("UP", f"Q{i}", 50, a, None, None) for i, a in enumerate([*actuals[:-1], 70])]
+    assert find_indicator_outliers(values_of(smooth)).empty
+    assert len(find_indicator_outliers(values_of(smooth), QualityParams(outlier_min_change=0))) == 1
 
 
 def test_params_are_checked():
@@ -215,6 +238,8 @@ def test_params_are_checked():
         QualityParams(achievement_range=(2.0, 1.0))
     with pytest.raises(ParameterError, match="revenue_jump_factor"):
         QualityParams(revenue_jump_factor=1.0)
+    with pytest.raises(ParameterError, match="outlier_min_change"):
+        QualityParams(outlier_min_change=-0.1)
 
 
 # --------------------------------------------------------------------------- a hand-made database
