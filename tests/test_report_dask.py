@@ -59,8 +59,25 @@ def test_a_dask_run_makes_the_same_reports_as_a_local_run(demo_sqlite_url, tmp_p
     local = plan_demo_batch(demo_sqlite_url, tmp_path / "local", departments)
     on_dask = plan_demo_batch(demo_sqlite_url, tmp_path / "dask", departments)
     local_result = run_batch(local, BatchOptions(workers=2, timeout=300))
+    events = []
     dask_result = run_batch(
-        on_dask, BatchOptions(timeout=300, executor="dask", scheduler=cluster.scheduler_address)
+        on_dask,
+        BatchOptions(timeout=300, executor="dask", scheduler=cluster.scheduler_address),
+        on_event=lambda e: events.append((e.kind, e.report_id)),
+    )
+    # Progress: a report is "started" once a worker runs it, not when it is queued; two
+    # workers of one thread never run more than two at a time.
+    running, most = set(), 0
+    for kind, report_id in events:
+        if kind == "started":
+            assert report_id not in running
+            running.add(report_id)
+        else:
+            running.remove(report_id)  # every "finished" follows its "started"
+        most = max(most, len(running))
+    assert most <= 2 and not running
+    assert sorted(r for kind, r in events if kind == "finished") == sorted(
+        r for kind, r in events if kind == "started"
     )
     assert local_result.succeeded, [r.error for r in local_result.failed]
     assert dask_result.succeeded, [r.error for r in dask_result.failed]

@@ -118,10 +118,28 @@ def shutdown_runners() -> int:
 
 
 def run_report_task(
+    plan: BatchPlan, job: ReportJob, notebook_text: str, options: BatchOptions,
+    progress_queue: str | None = None,
+) -> TaskOutcome:  # fmt: skip
+    """Run one report on a Dask worker; return its files or its error (never raises for a report
+    that fails: the client records it, as a local worker would). With ``progress_queue``, puts
+    ``("start", report_id)`` on that Dask queue as it begins and ``("end", report_id)`` as it
+    ends, so that the client's progress follows what the workers really do, in their order."""
+    if progress_queue is None:
+        return _run_report(plan, job, notebook_text, options)
+    from distributed import Queue
+
+    queue = Queue(progress_queue)
+    queue.put(("start", job.report_id))
+    try:
+        return _run_report(plan, job, notebook_text, options)
+    finally:
+        queue.put(("end", job.report_id))
+
+
+def _run_report(
     plan: BatchPlan, job: ReportJob, notebook_text: str, options: BatchOptions
 ) -> TaskOutcome:
-    """Run one report on a Dask worker; return its files or its error (never raises for a report
-    that fails: the client records it, as a local worker would)."""
     from kpilib.report.html import find_external_references, render_report_html
     from kpilib.report.kernels import ReportExecutionError
     from kpilib.report.provenance import compute_code_version
@@ -235,7 +253,7 @@ def run_jobs_on_dask(
 
     ``workers`` is ignored: the cluster's workers (and their threads) set the parallelism.
     """
-    from distributed import as_completed
+    from distributed import Queue, as_completed
 
     client = connect_client(options.scheduler)
     ordered = sorted(to_run, key=lambda j: j.name.kind != "summary")  # the longest first
@@ -243,18 +261,28 @@ def run_jobs_on_dask(
     futures = {}
     numbers: dict[str, int] = {}
     try:
+        progress = Queue(f"kpi-report-progress-{os.urandom(8).hex()}", client=client)
         for job in ordered:
             future = client.submit(
-                run_report_task, plan, job, texts[job.notebook], options,
+                run_report_task, plan, job, texts[job.notebook], options, progress.name,
                 key=f"kpi-report-{job.report_id}-{os.urandom(4).hex()}", pure=False,
             )  # fmt: skip
             futures[future] = job
-            emit(BatchEvent("started", job.report_id))
+        future_of = {job.report_id: future for future, job in futures.items()}
+        started: set[str] = set()
+        handled: set[str] = set()
         stopped = False
-        with client.as_current():
-            finished = as_completed(list(futures))
-        for future in finished:
+
+        def finish(future: Any) -> None:
+            """Record a finished task (once), as the local executor would."""
+            nonlocal stopped
             job = futures[future]
+            if job.report_id in handled:
+                return
+            handled.add(job.report_id)
+            if job.report_id not in started:  # the task failed before it could say so
+                started.add(job.report_id)
+                emit(BatchEvent("started", job.report_id))
             try:
                 result: TaskOutcome = future.result()
                 record = _commit(plan, job, result, numbers)
@@ -269,6 +297,7 @@ def run_jobs_on_dask(
                 for other, other_job in futures.items():
                     if not other.done():
                         other.cancel()
+                        handled.add(other_job.report_id)
                         records[other_job.report_id] = ReportRecord(
                             **base_record(other_job, plan), status="interrupted",
                             finished_at=utc_now(), error="not run: an earlier report failed "
@@ -276,6 +305,23 @@ def run_jobs_on_dask(
                         )  # fmt: skip
             save()
             emit(BatchEvent("finished", job.report_id, record))
+
+        with client.as_current():
+            finished = as_completed(list(futures))
+        while not finished.is_empty():
+            # The workers' own order first: a report ends before the next one on its thread
+            # starts, so "running" never counts more reports than there are worker threads.
+            for kind, report_id in _drain(progress):
+                if kind == "start" and report_id not in started:
+                    started.add(report_id)
+                    emit(BatchEvent("started", report_id))
+                elif kind == "end":
+                    finish(future_of[report_id])
+            if finished.has_ready():
+                for future in finished.next_batch(block=False):
+                    finish(future)  # a report the queue did not tell of (a lost worker)
+            else:
+                time.sleep(POLL_SECONDS)
     except KeyboardInterrupt:
         now = utc_now()
         for future, job in futures.items():
@@ -292,6 +338,17 @@ def run_jobs_on_dask(
         with contextlib.suppress(Exception):
             client.run(shutdown_runners)
         client.close()
+
+
+#: How often the client looks at what the workers have begun and ended (progress).
+POLL_SECONDS = 0.5
+
+
+def _drain(queue: Any) -> list[tuple[str, str]]:
+    """Every ``(kind, report_id)`` the workers have put on ``queue`` since the last look."""
+    if queue.qsize() == 0:
+        return []
+    return [tuple(item) for item in queue.get(batch=True)]
 
 
 def _commit(
