@@ -166,33 +166,6 @@ def _remember(memo: dict, key: tuple, value: object, limit: int) -> None:
 
 
 @dataclass(frozen=True)
-class _YearInputs:
-    """What a province view reads and derives for its fiscal year, whatever the period: the
-    data store's frames, the PEFA assessments (completed years only), the monthly curves, the
-    PSEs' financial health and the attributed data-quality findings. Never modified."""
-
-    year: int
-    info: dict[str, str]
-    data_as_of: date | None
-    departments: pd.DataFrame
-    classes: pd.DataFrame
-    rollup: pd.DataFrame
-    indicator_definitions: pd.DataFrame
-    values: pd.DataFrame
-    entities: pd.DataFrame
-    financials: pd.DataFrame
-    health: pd.DataFrame
-    compliance_as_of: date
-    status: pd.DataFrame
-    findings: pd.DataFrame
-    pefa_province: PefaAssessment
-    pefa_departments: dict[str, PefaAssessment]
-    pefa_scores: pd.DataFrame
-    monthly: pd.DataFrame
-    province_monthly: pd.DataFrame
-
-
-@dataclass(frozen=True)
 class _DataInputs:
     """What every fiscal year's inputs share: reference lists and the return status of every
     PSE (as of the data's date). Never modified."""
@@ -207,6 +180,26 @@ class _DataInputs:
     cost_centre_list: pd.DataFrame
     compliance_as_of: date
     status: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _YearInputs:
+    """What a province view reads and derives for its fiscal year, whatever the period: the
+    data store's frames, the PEFA assessments (completed years only), the monthly curves, the
+    PSEs' financial health and the attributed data-quality findings. Never modified."""
+
+    year: int
+    data: _DataInputs
+    rollup: pd.DataFrame
+    values: pd.DataFrame
+    financials: pd.DataFrame
+    health: pd.DataFrame
+    findings: pd.DataFrame
+    pefa_province: PefaAssessment
+    pefa_departments: dict[str, PefaAssessment]
+    pefa_scores: pd.DataFrame
+    monthly: pd.DataFrame
+    province_monthly: pd.DataFrame
 
 
 def _load_data_inputs(engine: Engine) -> _DataInputs:
@@ -254,18 +247,11 @@ def _load_year_inputs(engine: Engine, year: int, data: _DataInputs) -> _YearInpu
     )  # fmt: skip
     return _YearInputs(
         year=year,
-        info=data.info,
-        data_as_of=data.data_as_of,
-        departments=departments,
-        classes=data.classes,
+        data=data,
         rollup=rollup,
-        indicator_definitions=indicator_definitions,
         values=values,
-        entities=entities,
         financials=financials,
         health=compute_financial_health(financials) if not financials.empty else financials,
-        compliance_as_of=data.compliance_as_of,
-        status=data.status,
         findings=attribute_findings(
             findings, entities, indicator_definitions, data.cost_centre_list
         ),
@@ -278,23 +264,23 @@ def _load_year_inputs(engine: Engine, year: int, data: _DataInputs) -> _YearInpu
 
 
 def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> ProvinceView:
-    year, rollup, departments = inputs.year, inputs.rollup, inputs.departments
-    entities, status, financials = inputs.entities, inputs.status, inputs.financials
+    year, rollup, financials, data = inputs.year, inputs.rollup, inputs.financials, inputs.data
+    departments, entities, status = data.departments, data.entities, data.status
     through_month = min(period.months[-1], last_reported_month(rollup, year) or 12)
     names = departments[["department_code", "department_name"]]
     execution_total = compute_execution(rollup, year, through_month, keys=("department_code",))
     execution_total = execution_total.merge(names, how="left")
     by_class = compute_execution(
         rollup, year, through_month, keys=("department_code", "budget_type", "economic_class_code")
-    ).merge(inputs.classes, how="left")
+    ).merge(data.classes, how="left")
     province_by_type = compute_execution(rollup, year, through_month, keys=("budget_type",))
     province_total = compute_execution(rollup, year, through_month, keys=())
     province_total.insert(0, "budget_type", "total")
     province_execution = pd.concat([province_by_type, province_total], ignore_index=True)
 
-    as_of = _period_as_of(period, inputs.data_as_of)
+    as_of = _period_as_of(period, data.data_as_of)
     performance = compute_indicator_performance(
-        inputs.values, inputs.indicator_definitions, as_of, rag
+        inputs.values, data.indicator_definitions, as_of, rag
     )
     service_scores = compute_department_scores(performance)
 
@@ -331,11 +317,11 @@ def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> Pr
         fiscal_year=period.fiscal_year,
         period=period,
         as_of=as_of,
-        data_as_of=inputs.data_as_of,
-        is_demo=inputs.info.get("is_demo") == "true",
+        data_as_of=data.data_as_of,
+        is_demo=data.info.get("is_demo") == "true",
         thresholds=rag,
         departments=departments,
-        economic_classes=inputs.classes,
+        economic_classes=data.classes,
         execution=execution_by_type,
         execution_total=execution_total,
         execution_by_class=by_class,
@@ -352,7 +338,7 @@ def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> Pr
         pse_latest=pse_latest,
         portfolio_by_department=portfolio["department_code"],
         portfolio_by_category=portfolio["category"],
-        compliance_as_of=inputs.compliance_as_of,
+        compliance_as_of=data.compliance_as_of,
         return_status=in_period,
         compliance_by_department=by_department,
         compliance_by_entity=compute_reporting_rates(in_period, by=("entity_code",)),
