@@ -33,9 +33,9 @@ def build_demo(folder: Path) -> str:
 
 
 def plan_jobs(url: str, departments: int | None):
-    from kpilib.database import connect
-    from kpilib.params import load_parameter_set
+    from kpilib.report.params import load_parameter_set
     from kpilib.report.plan import NotebookPaths, plan_batch
+    from kpilib.store.database import connect
 
     plan = plan_batch(
         connect(url, read_only=True),

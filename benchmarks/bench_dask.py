@@ -27,14 +27,14 @@ VOLATILE = {"started_at", "finished_at", "duration_seconds", "worker"}
 
 
 def plan(url: str, output: Path, departments: int | None):
-    from kpilib.database import connect
-    from kpilib.params import load_parameter_set
+    from kpilib.report.params import load_parameter_set
     from kpilib.report.plan import NotebookPaths, plan_batch
+    from kpilib.store.database import connect
 
     engine = connect(url, read_only=True)
     codes = None
     if departments:
-        from kpilib import queries
+        from kpilib.store import queries
 
         with engine.connect() as connection:
             codes = list(queries.load_departments(connection)["department_code"])[:departments]

@@ -1,11 +1,12 @@
 """Benchmark: all-department budget-execution KPIs, pushed into SQL vs the naive pandas way.
 
 For each database (SQLite and PostgreSQL), two ways compute the same KPIs of one fiscal year for
-every department × budget type (kpilib.execution.compute_execution):
+every department × budget type (kpilib.kpis.budget_execution.compute_execution):
 
 - naive: read the whole ``budget_lines`` table into pandas, then group by department, budget
   type, head and month in pandas;
-- kpilib: ``kpilib.queries.load_budget_rollup`` (GROUP BY in SQL over the covering index) and the
+- kpilib: ``kpilib.store.queries.load_budget_rollup`` (GROUP BY in SQL over the covering index) and
+the
   same KPI code on the few thousand summed rows.
 
 Each run is a fresh child process, so its peak memory (max RSS) is its own. Both must give the
@@ -36,9 +37,9 @@ def run_child(variant: str, url: str, fiscal_year: int) -> None:
     """Compute the KPIs one way and print timing, peak memory and a checksum as JSON."""
     import pandas as pd
 
-    from kpilib.database import connect
-    from kpilib.execution import compute_execution
-    from kpilib.queries import BUDGET_AMOUNTS, load_budget_rollup
+    from kpilib.kpis.budget_execution import compute_execution
+    from kpilib.store.database import connect
+    from kpilib.store.queries import BUDGET_AMOUNTS, load_budget_rollup
 
     engine = connect(url, read_only=True)
     started = time.perf_counter()

@@ -35,34 +35,39 @@ import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from kpilib import _startup  # noqa: F401  (first: keeps slow optional imports out)
+from kpilib import _public_names, _startup  # noqa: F401  (_startup first: keeps slow imports out)
 
 try:
     __version__ = version("kpi-suite")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+source"
 
-from kpilib.database import connect
+from kpilib.store.database import connect
 
-#: Submodules that ``kpilib.<name>`` imports on first use (PEP 562).
-LAZY_MODULES = (
-    "charts",
-    "compliance",
-    "execution",
-    "export",
-    "finance",
-    "fiscal",
-    "flags",
-    "pefa",
-    "pefa_assessment",
-    "portfolio",
-    "pse_charts",
-    "quality",
-    "queries",
-    "service",
-    "tables",
-    "views",
-)
+#: The public names of the analysts' API and the module each stands for. ``kpilib.execution``
+#: (attribute access, ``from kpilib import execution`` and ``import kpilib.execution`` alike)
+#: loads ``kpilib.kpis.budget_execution`` on first use (PEP 562), so ``import kpilib`` stays fast
+#: and notebooks written against these names keep working wherever the code lives.
+PUBLIC_MODULES = {
+    "charts": "kpilib.present.charts",
+    "compliance": "kpilib.kpis.compliance",
+    "execution": "kpilib.kpis.budget_execution",
+    "export": "kpilib.present.export",
+    "finance": "kpilib.kpis.pse_finance",
+    "fiscal": "kpilib.fiscal",
+    "flags": "kpilib.kpis.flags",
+    "pefa": "kpilib.kpis.pefa",
+    "pefa_assessment": "kpilib.kpis.pefa_assessment",
+    "portfolio": "kpilib.kpis.portfolio",
+    "pse_charts": "kpilib.present.pse_charts",
+    "quality": "kpilib.kpis.quality",
+    "queries": "kpilib.store.queries",
+    "service": "kpilib.kpis.service_delivery",
+    "tables": "kpilib.store.tables",
+    "views": "kpilib.views",
+}
+#: Submodules that ``kpilib.<name>`` imports on first use (the keys of :data:`PUBLIC_MODULES`).
+LAZY_MODULES = tuple(PUBLIC_MODULES)
 #: Functions that ``kpilib.<name>`` fetches from their module on first use.
 LAZY_FUNCTIONS = {
     "load_province_view": "kpilib.views",
@@ -71,10 +76,12 @@ LAZY_FUNCTIONS = {
 
 __all__ = ["__version__", "connect", *LAZY_MODULES, *LAZY_FUNCTIONS]
 
+_public_names.install(__name__, PUBLIC_MODULES)
+
 
 def __getattr__(name: str) -> Any:
-    if name in LAZY_MODULES:
-        return importlib.import_module(f"kpilib.{name}")
+    if name in PUBLIC_MODULES:
+        return importlib.import_module(PUBLIC_MODULES[name])
     if name in LAZY_FUNCTIONS:
         return getattr(importlib.import_module(LAZY_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'kpilib' has no attribute {name!r}")

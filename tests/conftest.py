@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, settings
 # keep that width for good: the CLI tests set their own COLUMNS per call, as in a terminal.
 os.environ.pop("COLUMNS", None)
 
-from kpilib.database import connect
 from kpilib.demo import build_demo
+from kpilib.store.database import connect
 
 POSTGRES_ADMIN_URL = sa.make_url(
     os.environ.get("KPI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -179,7 +179,7 @@ def plan_demo_batch(
     include_summary: bool = True,
 ):
     """A batch plan on a demo database with the repository's parameters and notebooks."""
-    from kpilib.params import load_parameter_set
+    from kpilib.report.params import load_parameter_set
     from kpilib.report.plan import NotebookPaths, plan_batch
 
     return plan_batch(

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from kpilib.database import connect
 from kpilib.fiscal import FiscalYear
 from kpilib.ingest import IngestOptions, ingest_file
 from kpilib.ingest.loading import ensure_fiscal_year
-from kpilib.store import content_hash, insert_rows
+from kpilib.store.database import connect
+from kpilib.store.writes import content_hash, insert_rows
 
 FINANCIAL_HEADER = (
     "entity_code,period,revenue,grants_subsidies,operating_expenses,ebit,interest_expense,"

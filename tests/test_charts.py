@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from kpilib import charts
+from kpilib.present import charts
 
 
 def curve():

@@ -7,18 +7,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpilib.compliance import (
+from kpilib.errors import InputFrameError, ParameterError
+from kpilib.fiscal import FiscalYear, Period
+from kpilib.kpis.compliance import (
     ComplianceParams,
     compute_reporting_rates,
     compute_return_status,
     list_outstanding_returns,
     load_return_status,
 )
-from kpilib.database import connect
-from kpilib.errors import InputFrameError, ParameterError
-from kpilib.fiscal import FiscalYear, Period
-from kpilib.queries import load_submissions
-from kpilib.returns import expected_returns
+from kpilib.kpis.returns import expected_returns
+from kpilib.store.database import connect
+from kpilib.store.queries import load_submissions
 
 ENTITIES = pd.DataFrame(
     {

@@ -1,10 +1,10 @@
-"""Dashboard charts (kpilib.charts additions and kpilib.pse_charts): the right data in, a chart
-that renders offline (vl-convert) out, colour always with text."""
+"""Dashboard charts (kpilib.present.charts additions and kpilib.present.pse_charts): the right data
+in, a chart that renders offline (vl-convert) out, colour always with text."""
 
 import pandas as pd
 import vl_convert
 
-from kpilib import charts, pse_charts
+from kpilib.present import charts, pse_charts
 
 
 def render(chart) -> str:

@@ -7,7 +7,7 @@ from conftest import REPO
 
 from kpilib.dashboards import DASHBOARDS
 from kpilib.dashboards.page import CHART_BUNDLE, write_chart_bundle
-from kpilib.params import read_declared_parameters
+from kpilib.report.params import read_declared_parameters
 
 FOLDER = REPO / "notebooks" / "dashboards"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))

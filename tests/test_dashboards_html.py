@@ -9,8 +9,8 @@ import pytest
 
 from kpilib.dashboards import html
 from kpilib.dashboards.html import TableColumn
-from kpilib.export import encode_csv, write_csv
 from kpilib.fiscal import resolve_report_period
+from kpilib.present.export import encode_csv, write_csv
 
 EVIL = '<script>alert("x")</script>'
 

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from conftest import REPO
 
 from kpilib.dashboards.page import open_dashboard_engine
-from kpilib.database import connect
-from kpilib.snapshot import compute_data_fingerprint
-from kpilib.store import content_hash
+from kpilib.store.database import connect
+from kpilib.store.snapshot import compute_data_fingerprint
+from kpilib.store.writes import content_hash
 
 WRITES = [
     "INSERT INTO departments (code, name) VALUES ('ZZZ', 'Injected')",

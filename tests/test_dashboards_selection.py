@@ -16,8 +16,8 @@ from kpilib.dashboards.selection import (
     resolve_selection,
     validate_selection,
 )
-from kpilib.database import connect
 from kpilib.errors import DashboardParameterError
+from kpilib.store.database import connect
 
 CHOICES = DashboardChoices(
     fiscal_years=("2023-24", "2024-25", "2025-26"),

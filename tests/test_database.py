@@ -1,8 +1,9 @@
 import pytest
 import sqlalchemy as sa
 
-from kpilib import migrate
-from kpilib.database import (
+from kpilib.errors import DatabaseUnreachableError, DatabaseUrlError, SchemaVersionError
+from kpilib.store import migrate
+from kpilib.store.database import (
     connect,
     create_engine,
     database_url,
@@ -11,7 +12,6 @@ from kpilib.database import (
     mask_url,
     read_schema_state,
 )
-from kpilib.errors import DatabaseUnreachableError, DatabaseUrlError, SchemaVersionError
 
 
 def test_default_url_is_the_sqlite_file_under_kpi_home(monkeypatch, tmp_path):

@@ -15,10 +15,10 @@ from conftest import REPO, free_port
 from typer.testing import CliRunner
 
 from kpilib.cli import app
-from kpilib.database import connect
 from kpilib.delivery.smtp import SmtpConfigError, SmtpSettings
 from kpilib.demo import build_demo
 from kpilib.portal.access import grant
+from kpilib.store.database import connect
 
 runner = CliRunner()
 REFUSED = "nobody@refused.example.org"

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from kpilib.database import connect
 from kpilib.demo import build_demo
 from kpilib.errors import DemoBuildError
-from kpilib.store import content_hash, is_demo, read_dataset_info, write_dataset_info
+from kpilib.store.database import connect
+from kpilib.store.writes import content_hash, is_demo, read_dataset_info, write_dataset_info
 
 
 def scalar(url: str, sql: str):

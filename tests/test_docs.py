@@ -6,7 +6,7 @@ import pytest
 import typer.main
 
 from kpilib.cli import app
-from kpilib.models import Base
+from kpilib.store.models import Base
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

@@ -7,7 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpilib.execution import compute_execution, compute_monthly_curve, last_reported_month
+from kpilib.kpis.budget_execution import (
+    compute_execution,
+    compute_monthly_curve,
+    last_reported_month,
+)
 
 
 def rollup(rows):
@@ -118,8 +122,8 @@ def test_scaling_amounts_changes_no_rate(expended, released, scale):
 
 
 def test_demo_shows_the_june_rush(demo_url):
-    from kpilib.database import connect
-    from kpilib.queries import load_budget_rollup
+    from kpilib.store.database import connect
+    from kpilib.store.queries import load_budget_rollup
 
     with connect(demo_url).connect() as connection:
         frame = load_budget_rollup(connection, [2024])

@@ -63,8 +63,8 @@ def test_the_public_api_is_listed_and_documented():
         if name != "__version__":
             assert (value.__doc__ or "").strip(), f"kpilib.{name} has no docstring"
     assert {"connect", "tables", "charts", "views", "execution", "finance"} <= set(dir(kpilib))
-    for name in kpilib.tables.__all__:
-        loader = getattr(kpilib.tables, name)
+    for name in kpilib.store.tables.__all__:
+        loader = getattr(kpilib.store.tables, name)
         assert "kpilib.connect()" in loader.__doc__
     with pytest.raises(AttributeError):
         _ = kpilib.no_such_thing
@@ -72,12 +72,12 @@ def test_the_public_api_is_listed_and_documented():
 
 def test_table_loaders_take_an_engine_and_fiscal_year_labels(demo_url):
     engine = kpilib.connect(demo_url, read_only=True)
-    budget = kpilib.tables.load_budget_rollup(engine, ["2024-25"], ["HLT"])
+    budget = kpilib.store.tables.load_budget_rollup(engine, ["2024-25"], ["HLT"])
     assert set(budget["fiscal_year"]) == {2024}
     assert set(budget["department_code"]) == {"HLT"}
     assert str(budget["expended"].dtype) == "Int64"
     with engine.connect() as connection:
-        same = kpilib.tables.load_budget_rollup(connection, [2024], ["HLT"])
+        same = kpilib.store.tables.load_budget_rollup(connection, [2024], ["HLT"])
     assert same.equals(budget)
     with pytest.raises(ValueError):
-        kpilib.tables.load_budget_rollup(engine, ["20x4"])
+        kpilib.store.tables.load_budget_rollup(engine, ["20x4"])

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from kpilib.export import (
+from kpilib.present.export import (
     FORMULA_TRIGGERS,
     neutralise_cell,
     safe_output_path,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpilib.database import connect
 from kpilib.errors import InputFrameError, ParameterError
-from kpilib.finance import (
+from kpilib.kpis.portfolio import rank_highest_risk, summarise_portfolio, tabulate_ratios
+from kpilib.kpis.pse_finance import (
     DEFAULT_RULES,
     DIMENSIONS,
     RATINGS,
@@ -24,9 +24,9 @@ from kpilib.finance import (
     rate_score,
     z2_zone,
 )
-from kpilib.models import PSE_FINANCIAL_LINES
-from kpilib.portfolio import rank_highest_risk, summarise_portfolio, tabulate_ratios
-from kpilib.queries import load_entities, load_pse_financials
+from kpilib.store.database import connect
+from kpilib.store.models import PSE_FINANCIAL_LINES
+from kpilib.store.queries import load_entities, load_pse_financials
 
 # A healthy quarter (rupees). EBIT = 800 + 200 − 900 = 100; net income = 100 − 20 = 80.
 BASE = {

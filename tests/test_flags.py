@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from kpilib.execution import rate_execution
-from kpilib.flags import attribute_findings, compute_department_summary, list_exceptions
+from kpilib.kpis.budget_execution import rate_execution
+from kpilib.kpis.flags import attribute_findings, compute_department_summary, list_exceptions
 
 DEPARTMENTS = pd.DataFrame({"department_code": ["A", "B"], "department_name": ["Alpha", "Beta"]})
 

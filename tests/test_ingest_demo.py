@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from kpilib.database import connect
-from kpilib.export import write_csv, write_xlsx
 from kpilib.ingest import RETURN_SPECS, IngestOptions, ingest_file
 from kpilib.ingest.extract import load_return_frame
 from kpilib.ingest.templates import write_template
+from kpilib.present.export import write_csv, write_xlsx
+from kpilib.store.database import connect
 
 
 def _flawed_budget_key(connection):

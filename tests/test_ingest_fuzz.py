@@ -13,7 +13,7 @@ from ingest_helpers import BUDGET_HEADER, build_reference, data_hash
 from typer.testing import CliRunner
 
 from kpilib.cli import app
-from kpilib.database import connect
+from kpilib.store.database import connect
 
 GOOD_ROWS = [
     ["HLT00001", "current", "A01", "2024-25M01", "1000000", "1000000", "900000", "800000"],

@@ -16,7 +16,7 @@ from ingest_helpers import (
 )
 
 from kpilib.ingest.status import load_history, load_outstanding, load_received
-from kpilib.store import as_utc, table
+from kpilib.store.writes import as_utc, table
 
 
 def rows(engine, sql):

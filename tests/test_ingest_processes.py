@@ -12,7 +12,7 @@ import textwrap
 import sqlalchemy as sa
 from ingest_helpers import budget_file, build_reference, data_hash, financial_file
 
-from kpilib.database import connect
+from kpilib.store.database import connect
 
 TIMEOUT = 120
 

@@ -8,15 +8,15 @@ import pytest
 
 METHODOLOGY = (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").read_text()
 KPI_MODULES = [
-    "kpilib.pefa",
-    "kpilib.pefa_assessment",
-    "kpilib.execution",
-    "kpilib.service",
-    "kpilib.finance",
-    "kpilib.portfolio",
-    "kpilib.compliance",
-    "kpilib.quality",
-    "kpilib.flags",
+    "kpilib.kpis.pefa",
+    "kpilib.kpis.pefa_assessment",
+    "kpilib.kpis.budget_execution",
+    "kpilib.kpis.service_delivery",
+    "kpilib.kpis.pse_finance",
+    "kpilib.kpis.portfolio",
+    "kpilib.kpis.compliance",
+    "kpilib.kpis.quality",
+    "kpilib.kpis.flags",
 ]
 
 

@@ -5,10 +5,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from kpilib import migrate
-from kpilib.database import connect, create_engine
-from kpilib.models import Base
-from kpilib.store import record_audit
+from kpilib.store import migrate
+from kpilib.store.database import connect, create_engine
+from kpilib.store.models import Base
+from kpilib.store.writes import record_audit
 
 
 def test_migrations_match_the_models(database_url):

@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kpilib.params import read_declared_parameters
+from kpilib.report.params import read_declared_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 #: Every notebook in the repository (reports, dashboards, explore/, test notebooks).

@@ -11,7 +11,7 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from kpilib.errors import FiscalPeriodError, ParameterFileError
-from kpilib.params import (
+from kpilib.report.params import (
     DepartmentReportParams,
     SummaryReportParams,
     check_notebook_declares,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpilib.pefa import aggregate_outturn, combine, composition_variance, score_dimension
+from kpilib.kpis.pefa import aggregate_outturn, combine, composition_variance, score_dimension
 
 
 def test_aggregate_outturn_is_actual_over_original():

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from kpilib.pefa_assessment import assess_budget_reliability, assessment_years, completed_years
+from kpilib.kpis.pefa_assessment import assess_budget_reliability, assessment_years, completed_years
 
 #: (department, head, kind, original, expended) of every year; the year's amounts are booked in
 #: June, months July–May carry zero (reported, so the year counts as complete).
@@ -102,8 +102,8 @@ def test_an_incomplete_year_is_not_assessed():
 
 
 def test_demo_province_gets_pefa_scores(demo_url):
-    from kpilib.database import connect
-    from kpilib.queries import load_budget_rollup, load_revenue_rollup
+    from kpilib.store.database import connect
+    from kpilib.store.queries import load_budget_rollup, load_revenue_rollup
 
     with connect(demo_url).connect() as connection:
         rollup = load_budget_rollup(connection)

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from kpilib.database import connect
 from kpilib.demo import build_demo
 from kpilib.portal.access import (
     AccessError,
@@ -23,7 +22,8 @@ from kpilib.portal.access import (
 from kpilib.portal.due import returns_due
 from kpilib.portal.review import ReviewError, decide, department_returns
 from kpilib.portal.submit import submit_upload, template_bytes
-from kpilib.store import content_hash
+from kpilib.store.database import connect
+from kpilib.store.writes import content_hash
 
 AS_OF = date(2026, 2, 15)  # the demo's as-of date
 
@@ -232,7 +232,7 @@ def test_review_approve_and_return_with_a_comment_the_pse_sees(engine):
 
 def test_kpis_count_every_accepted_return_or_only_approved_ones(engine, monkeypatch):
     from kpilib.errors import KpiError
-    from kpilib.queries import load_pse_financials
+    from kpilib.store.queries import load_pse_financials
 
     _, reviewer_token = _grant(engine, "HED", "Counting Reviewer", kind="reviewer")
     reviewer = _check(engine, reviewer_token, "reviewer")

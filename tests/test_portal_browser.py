@@ -19,10 +19,10 @@ import pytest
 import sqlalchemy as sa
 from conftest import REPO, start_kpi_serve
 
-from kpilib.database import connect
 from kpilib.demo import build_demo
 from kpilib.portal.access import grant, revoke
-from kpilib.store import content_hash
+from kpilib.store.database import connect
+from kpilib.store.writes import content_hash
 
 pytestmark = pytest.mark.slow
 SCREENSHOTS = REPO / "outputs" / "screenshots"

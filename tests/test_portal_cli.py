@@ -14,8 +14,8 @@ from kpilib.dashboards.server import (
     build_kernel_environment,
     kernel_env_for,
 )
-from kpilib.database import ENV_WRITER_URL, connect, writer_url
-from kpilib.models import Base
+from kpilib.store.database import ENV_WRITER_URL, connect, writer_url
+from kpilib.store.models import Base
 
 runner = CliRunner()
 

@@ -13,7 +13,7 @@ from ingest_helpers import build_reference, financial_file
 from typer.testing import CliRunner
 
 from kpilib.cli import app
-from kpilib.database import connect
+from kpilib.store.database import connect
 
 pytestmark = pytest.mark.postgres
 

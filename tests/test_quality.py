@@ -8,11 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpilib.database import connect
 from kpilib.errors import InputFrameError, ParameterError
 from kpilib.fiscal import FiscalYear, periods_of_year
-from kpilib.models import PSE_FINANCIAL_LINES
-from kpilib.quality import (
+from kpilib.kpis.quality import (
     FINDING_COLUMNS,
     QualityParams,
     check_achievement,
@@ -24,8 +22,10 @@ from kpilib.quality import (
     find_pse_outliers,
     run_quality_checks,
 )
-from kpilib.queries import load_budget_line_exceptions
-from kpilib.store import insert_rows
+from kpilib.store.database import connect
+from kpilib.store.models import PSE_FINANCIAL_LINES
+from kpilib.store.queries import load_budget_line_exceptions
+from kpilib.store.writes import insert_rows
 
 # --------------------------------------------------------------------------- modified z-score
 

@@ -6,7 +6,7 @@ from conftest import REPO
 from typer.testing import CliRunner
 
 from kpilib.cli import app
-from kpilib.database import reader_url
+from kpilib.store.database import reader_url
 
 
 def test_reader_url_prefers_the_reader_variable(monkeypatch):

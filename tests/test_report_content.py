@@ -3,7 +3,6 @@
 import pandas as pd
 import pytest
 
-from kpilib.database import connect
 from kpilib.report import content
 from kpilib.report.display import render_kpi_table
 from kpilib.report.formatting import (
@@ -15,6 +14,7 @@ from kpilib.report.formatting import (
     format_times,
     pefa_rag,
 )
+from kpilib.store.database import connect
 from kpilib.views import clear_view_cache, load_province_view, select_department
 
 

@@ -131,7 +131,7 @@ def test_no_scheduler_is_a_clear_error(demo_sqlite_url, tmp_path, monkeypatch):
 
     from kpilib.errors import ReportBatchError
 
-    monkeypatch.setattr("kpilib.report.dask_executor.CONNECT_TIMEOUT", 2)
+    monkeypatch.setattr("kpilib.report.executors.dask.CONNECT_TIMEOUT", 2)
     plan = plan_demo_batch(demo_sqlite_url, tmp_path, ["HLT"], formats="html")
     options = BatchOptions(executor="dask", scheduler=f"tcp://127.0.0.1:{free_port()}", timeout=60)
     with pytest.raises(ReportBatchError, match="no Dask scheduler answered"):

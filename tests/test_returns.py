@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from kpilib.fiscal import FiscalYear, Period
-from kpilib.returns import expected_returns, schedule_for
+from kpilib.kpis.returns import expected_returns, schedule_for
 
 ENTITIES = pd.DataFrame(
     {

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpilib.service import (
+from kpilib.kpis.service_delivery import (
     RagThresholds,
     compute_achievement,
     compute_department_scores,

@@ -1,8 +1,8 @@
 """The cheap data fingerprint follows every audited change, on SQLite and PostgreSQL."""
 
-from kpilib.database import connect
-from kpilib.snapshot import compute_data_fingerprint
-from kpilib.store import record_audit, write_dataset_info
+from kpilib.store.database import connect
+from kpilib.store.snapshot import compute_data_fingerprint
+from kpilib.store.writes import record_audit, write_dataset_info
 
 
 def test_fingerprint_is_stable_and_changes_with_every_audited_change(database_url):

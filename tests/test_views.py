@@ -2,9 +2,9 @@
 
 import pytest
 
-from kpilib.database import connect
-from kpilib.execution import compute_execution
-from kpilib.queries import load_budget_rollup
+from kpilib.kpis.budget_execution import compute_execution
+from kpilib.store.database import connect
+from kpilib.store.queries import load_budget_rollup
 from kpilib.views import clear_view_cache, load_province_view
 
 
@@ -115,7 +115,7 @@ def test_periods_and_years_share_their_inputs_without_changing_them(demo_sqlite_
     """Another period of the same year reads nothing again; another year reads only its own
     data; and a view computed from shared inputs is exactly the view a fresh computation gives
     (no view alters what it shares)."""
-    from kpilib import queries
+    from kpilib.store import queries
     from kpilib.views import province
 
     engine = connect(demo_sqlite_url, read_only=True)

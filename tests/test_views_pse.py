@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from kpilib.database import connect
 from kpilib.errors import ParameterError
+from kpilib.store.database import connect
 from kpilib.views import clear_view_cache, load_province_view
 from kpilib.views.headline import compute_province_headline
 from kpilib.views.pse import (

@@ -7,8 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from kpilib.cli.app import app, console, parse_date_option, writer_url_of
-from kpilib.database import connect
 from kpilib.portal.access import grant, list_tokens, portal_link, revoke
+from kpilib.store.database import connect
 
 ENV_PORTAL_URL = "KPI_PORTAL_URL"
 DEFAULT_PORTAL_URL = "http://127.0.0.1:8866/"

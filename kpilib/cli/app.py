@@ -62,8 +62,8 @@ def database_url_of(ctx: typer.Context) -> str | None:
 def writer_url_of(ctx: typer.Context) -> str:
     """The database URL for writing (``kpi ingest``, the portal's commands): ``--database-url``
     when given on the command line, else ``KPI_WRITER_DATABASE_URL``, else ``KPI_DATABASE_URL``
-    (see :func:`kpilib.database.writer_url`)."""
-    from kpilib.database import writer_url
+    (see :func:`kpilib.store.database.writer_url`)."""
+    from kpilib.store.database import writer_url
 
     return writer_url(command_line_url(ctx)).render_as_string(hide_password=False)
 
@@ -71,8 +71,8 @@ def writer_url_of(ctx: typer.Context) -> str:
 def reader_url_of(ctx: typer.Context) -> str:
     """The database URL for reading (``kpi serve``, ``kpi report``): ``--database-url`` when
     given on the command line, else ``KPI_READER_DATABASE_URL``, else ``KPI_DATABASE_URL``
-    (see :func:`kpilib.database.reader_url`)."""
-    from kpilib.database import reader_url
+    (see :func:`kpilib.store.database.reader_url`)."""
+    from kpilib.store.database import reader_url
 
     return reader_url(command_line_url(ctx)).render_as_string(hide_password=False)
 

@@ -7,16 +7,16 @@ import json
 import typer
 from rich.table import Table
 
-from kpilib import migrate
 from kpilib.cli.app import app, console, database_url_of
-from kpilib.database import (
+from kpilib.store import migrate
+from kpilib.store.database import (
     create_engine,
     mask_url,
     read_schema_state,
     schema_refusal,
     sqlite_path,
 )
-from kpilib.info import describe_database
+from kpilib.store.info import describe_database
 
 db_app = typer.Typer(help="Create, upgrade and describe the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

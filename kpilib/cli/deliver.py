@@ -13,9 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from kpilib.cli.app import app, console, parse_date_option, writer_url_of
-from kpilib.database import connect
-from kpilib.params import load_parameter_set
+from kpilib.report.params import load_parameter_set
 from kpilib.report.plan import default_home
+from kpilib.store.database import connect
 
 ENV_REMIND_DAYS = "KPI_REMIND_DAYS"
 

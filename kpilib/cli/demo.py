@@ -9,10 +9,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kpilib.cli.app import app, console, database_url_of, parse_date_option
-from kpilib.database import create_engine, ensure_schema, mask_url
 from kpilib.demo import DEFAULT_AS_OF, DEFAULT_SEED, build_demo
 from kpilib.demo.build import MAX_SCALE
-from kpilib.store import has_data
+from kpilib.store.database import create_engine, ensure_schema, mask_url
+from kpilib.store.writes import has_data
 
 
 @app.command("demo")

@@ -12,14 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from kpilib.cli.app import app, console, database_url_of, writer_url_of
-from kpilib.database import connect
 from kpilib.errors import ReportPathError
-from kpilib.export import safe_output_path
 from kpilib.ingest import IngestOptions, ingest_file, spec_for
 from kpilib.ingest.reading import DEFAULT_MAX_MB
 from kpilib.ingest.report import FileOutcome, Issue, write_issue_report
 from kpilib.ingest.schemas import RETURN_SPECS
 from kpilib.ingest.templates import TEMPLATE_FORMATS, write_template
+from kpilib.present.export import safe_output_path
+from kpilib.store.database import connect
 
 ISSUES_SHOWN_PER_FILE = 20
 RETURN_TYPE_HELP = "Return type: " + ", ".join(RETURN_SPECS) + "."

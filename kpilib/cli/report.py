@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 
 from kpilib.cli.app import app, console, error_console, reader_url_of
-from kpilib.database import connect
 from kpilib.errors import ParameterFileError
-from kpilib.params import (
+from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
+from kpilib.report.params import (
     DepartmentReportParams,
     SummaryReportParams,
     check_notebook_declares,
@@ -22,8 +22,8 @@ from kpilib.params import (
     departments_using_defaults,
     load_parameter_set,
 )
-from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
 from kpilib.report.plan import DEFAULT_TIMEOUT, BatchPlan, NotebookPaths, default_home, plan_batch
+from kpilib.store.database import connect
 
 #: A Dask scheduler address: tcp:// or tls:// then a host name or address and a port.
 _SCHEDULER = re.compile(
@@ -48,7 +48,7 @@ def _folder(given: Path | None, name: str) -> Path:
 
 
 def _load_lookup(ctx: typer.Context) -> tuple[dict[str, str], dict[str, str]]:
-    from kpilib import queries
+    from kpilib.store import queries
 
     engine = connect(reader_url_of(ctx), read_only=True)
     with engine.connect() as connection:

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from kpilib.cli.app import app, console, reader_url_of, writer_url_of
-from kpilib.database import connect
 from kpilib.report.plan import default_home
+from kpilib.store.database import connect
 
 # kpilib.dashboards.server imports Voilà only when the server starts.
 

@@ -10,11 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from kpilib.cli.app import app, console, database_url_of, parse_date_option
-from kpilib.database import connect
 from kpilib.errors import ReportPathError
-from kpilib.export import write_csv, write_xlsx
 from kpilib.ingest import spec_for
 from kpilib.ingest.status import load_history, load_outstanding, load_received, resolve_as_of
+from kpilib.present.export import write_csv, write_xlsx
+from kpilib.store.database import connect
 
 submissions_app = typer.Typer(
     help="Returns received and missing (`kpi submissions`), and their versions (`history`).",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from kpilib import charts
 from kpilib.dashboards import html
 from kpilib.dashboards.html import (
     RATING_STATUS,
@@ -20,9 +19,10 @@ from kpilib.dashboards.html import (
 )
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.dashboards.selection import SelectionParams
-from kpilib.execution import rate_execution
+from kpilib.kpis.budget_execution import rate_execution
+from kpilib.kpis.service_delivery import RAG_LABELS
+from kpilib.present import charts
 from kpilib.report.display import KpiCard, render_cards
-from kpilib.service import RAG_LABELS
 from kpilib.views import DepartmentView, ProvinceView, select_department
 from kpilib.views.pse import CATEGORY_LABELS, statement_labels
 
@@ -68,7 +68,7 @@ EXCEPTION_COLUMNS = [
     TableColumn("message", "What is wrong"),
 ]
 BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)"}
-#: Names of the exception areas (:data:`kpilib.flags.EXCEPTION_RULES`) shown on the pages.
+#: Names of the exception areas (:data:`kpilib.kpis.flags.EXCEPTION_RULES`) shown on the pages.
 AREA_LABELS = {
     "budget": "Budget execution",
     "pefa": "PEFA",

@@ -2,7 +2,7 @@
 
 Every value that comes from data is escaped here (``html.escape``), links are built from
 parameters with ``urllib.parse.urlencode`` and point only at the dashboards of the same server,
-and a CSV download is a ``data:`` link written by :func:`kpilib.export.encode_csv`, which
+and a CSV download is a ``data:`` link written by :func:`kpilib.present.export.encode_csv`, which
 neutralises formula injection. Cards and RAG labels are the reports' own
 (:mod:`kpilib.report.display`), so both look alike.
 """
@@ -19,10 +19,10 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from kpilib.export import encode_csv, safe_file_name
 from kpilib.fiscal import Period
+from kpilib.kpis.service_delivery import RAG_LABELS
+from kpilib.present.export import encode_csv, safe_file_name
 from kpilib.report.display import render_rag
-from kpilib.service import RAG_LABELS
 
 #: Rows shown in a table on the page; the CSV download always has them all.
 MAX_TABLE_ROWS = 200
@@ -232,7 +232,7 @@ def render_status(text: str, busy: bool = False) -> str:
 
 
 def rag_label(status: str | None) -> str:
-    """The text shown with a RAG status (:data:`kpilib.service.RAG_LABELS`)."""
+    """The text shown with a RAG status (:data:`kpilib.kpis.service_delivery.RAG_LABELS`)."""
     return RAG_LABELS.get(status or "grey", RAG_LABELS["grey"])
 
 

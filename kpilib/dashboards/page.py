@@ -31,9 +31,9 @@ from kpilib.dashboards.selection import (
     resolve_selection,
     validate_selection,
 )
-from kpilib.database import connect
 from kpilib.errors import DashboardParameterError, KpiError
 from kpilib.fiscal import REPORT_PERIODS
+from kpilib.store.database import connect
 from kpilib.views import ProvinceView, load_province_view
 
 #: vega-embed options of every chart: SVG (crisp, testable) and no action menu (its links
@@ -44,7 +44,7 @@ EMBED_OPTIONS = {"renderer": "svg", "actions": False}
 def open_dashboard_engine(url: str | None = None) -> Engine:
     """The dashboards' database connection, always read-only: SQLite opened with ``mode=ro``
     and ``query_only``; PostgreSQL sessions with ``default_transaction_read_only`` (see
-    :func:`kpilib.database.create_engine`). ``url`` defaults to ``KPI_DATABASE_URL``."""
+    :func:`kpilib.store.database.create_engine`). ``url`` defaults to ``KPI_DATABASE_URL``."""
     return connect(url, read_only=True)
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from kpilib import charts
 from kpilib.dashboards import html
 from kpilib.dashboards.department import AREA_LABELS
 from kpilib.dashboards.html import TableColumn
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.dashboards.selection import SelectionParams
+from kpilib.kpis.service_delivery import RAG_LABELS, rate_rag
+from kpilib.present import charts
 from kpilib.report.display import KpiCard, render_cards
-from kpilib.service import RAG_LABELS, rate_rag
 from kpilib.views import ProvinceView
 from kpilib.views.headline import compute_province_headline
 from kpilib.views.ranking import RANKING_METRICS, rank_departments

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from kpilib import pse_charts
 from kpilib.dashboards import html
 from kpilib.dashboards.html import (
     RATING_STATUS,
@@ -23,6 +22,7 @@ from kpilib.dashboards.html import (
 )
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.dashboards.selection import SelectionParams
+from kpilib.present import pse_charts
 from kpilib.report.display import KpiCard, render_cards
 from kpilib.views import ProvinceView
 from kpilib.views.pse import (

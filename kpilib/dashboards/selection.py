@@ -23,9 +23,9 @@ from urllib.parse import parse_qsl
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from kpilib import queries
 from kpilib.errors import DashboardParameterError
 from kpilib.fiscal import REPORT_PERIODS, FiscalYear
+from kpilib.store import queries
 from kpilib.views.pse import ALL_CATEGORIES, CATEGORY_LABELS
 
 #: Longest query string and value read from a URL; longer ones are refused, not cut.

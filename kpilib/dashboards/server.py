@@ -28,8 +28,8 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from traitlets.config import Config
 
 from kpilib.dashboards.page import ENV_CHART_BUNDLE, write_chart_bundle
-from kpilib.database import ENV_WRITER_URL, database_url, mask_url, sqlite_path
 from kpilib.errors import ServeError
+from kpilib.store.database import ENV_WRITER_URL, database_url, mask_url, sqlite_path
 
 TEMPLATE = "kpi_dashboard"
 #: The Jupyter data folder that holds ``voila/templates/kpi_dashboard``.

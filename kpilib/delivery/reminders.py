@@ -1,7 +1,7 @@
 """``kpi remind``: e-mail each PSE whose return falls due within N days or is late.
 
 The returns and their due dates are :func:`kpilib.portal.due.returns_due`'s — the same schedule
-(:mod:`kpilib.returns`) and received list (:func:`kpilib.ingest.status.load_received`) as the
+(:mod:`kpilib.kpis.returns`) and received list (:func:`kpilib.ingest.status.load_received`) as the
 PSE's page, ``kpi submissions --outstanding`` and the compliance KPIs. A return is reminded
 *due* when it has not arrived and its due date is between the as-of date and N days later, and
 *late* when its due date has passed and nothing arrived (within the quarters the PSE's page
@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from kpilib.delivery.smtp import SmtpSettings, send_mail
 from kpilib.portal.due import returns_due
-from kpilib.store import record_audit, table, utc_now
+from kpilib.store.writes import record_audit, table, utc_now
 
 DEFAULT_DAYS = 7
 

@@ -10,8 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from kpilib import __version__, migrate
-from kpilib.database import ensure_schema
+from kpilib import __version__
 from kpilib.demo.budget import (
     BUDGET_LINE_COLUMNS,
     budget_rows,
@@ -33,7 +32,9 @@ from kpilib.demo.revenue import REVENUE_LINE_COLUMNS, generate_revenue_year
 from kpilib.demo.reviews import demo_reviews
 from kpilib.errors import DemoBuildError
 from kpilib.fiscal import FiscalYear, Period, fiscal_month_of, periods_of_year
-from kpilib.store import (
+from kpilib.store import migrate
+from kpilib.store.database import ensure_schema
+from kpilib.store.writes import (
     bulk_insert,
     constraints_deferred,
     has_data,

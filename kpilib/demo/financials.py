@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kpilib.models import PSE_FINANCIAL_LINES
+from kpilib.store.models import PSE_FINANCIAL_LINES
 
 Range = tuple[float, float]
 

@@ -18,7 +18,7 @@ from kpilib.demo.financials import JUMP_ANOMALIES, inject_revenue_jump, simulate
 from kpilib.demo.indicators import actual_for, round_value
 from kpilib.demo.reference import IndicatorProfile
 from kpilib.fiscal import Period
-from kpilib.returns import RETURN_SCHEDULES
+from kpilib.kpis.returns import RETURN_SCHEDULES
 
 #: Probability that a return for a quarter of that fiscal year is received at all.
 REPORTING_RATE = {2021: 0.6, 2022: 0.68, 2023: 0.75, 2024: 0.87, 2025: 0.93}

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import Period
 from kpilib.ingest.schemas import spec_for
-from kpilib.models import PSE_FINANCIAL_LINES
-from kpilib.queries import read_frame
-from kpilib.store import table
+from kpilib.store.models import PSE_FINANCIAL_LINES
+from kpilib.store.queries import read_frame
+from kpilib.store.writes import table
 
 
 def _month_code(fiscal_year: int, month: int) -> str:

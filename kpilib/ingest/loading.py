@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from kpilib.fiscal import FiscalYear, periods_of_year
 from kpilib.ingest.reading import RawTable
 from kpilib.ingest.rules import PreparedReturn
-from kpilib.store import current_actor, insert_rows, record_audit, table, utc_now
+from kpilib.store.writes import current_actor, insert_rows, record_audit, table, utc_now
 
 
 @dataclass(frozen=True)

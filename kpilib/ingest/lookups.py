@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kpilib.store import table
+from kpilib.store.writes import table
 
 
 @dataclass(frozen=True)

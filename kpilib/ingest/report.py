@@ -3,8 +3,8 @@
 An :class:`Issue` names the file, the sheet, the row number as the sender sees it (the header is
 row 1 of a CSV; an XLSX row is the sheet's own row number), the column, the offending value and
 a plain-language reason. The error report is a CSV of issues written through
-:mod:`kpilib.export`, so a value like ``=HYPERLINK(...)`` copied from the file cannot become a
-formula when the report is opened.
+:mod:`kpilib.present.export`, so a value like ``=HYPERLINK(...)`` copied from the file cannot become
+a formula when the report is opened.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Literal
 
 import pandas as pd
 
-from kpilib.export import write_csv
+from kpilib.present.export import write_csv
 
 Severity = Literal["error", "warning"]
 REPORT_COLUMNS = ("file", "sheet", "row", "column", "value", "severity", "reason")

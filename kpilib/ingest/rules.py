@@ -34,9 +34,9 @@ from kpilib.ingest.scope import (
     resolve_quarter,
 )
 from kpilib.ingest.validation import CheckedTable
-from kpilib.models import PSE_FINANCIAL_LINES
-from kpilib.returns import schedule_for
-from kpilib.store import table
+from kpilib.kpis.returns import schedule_for
+from kpilib.store.models import PSE_FINANCIAL_LINES
+from kpilib.store.writes import table
 
 BALANCE_TOLERANCE_RUPEES = 1_000
 BALANCE_TOLERANCE_SHARE = 0.001

@@ -25,7 +25,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from kpilib.errors import ReturnTypeError
-from kpilib.models import BUDGET_TYPES, INDICATOR_DIRECTIONS, INDICATOR_FREQUENCIES
+from kpilib.store.models import BUDGET_TYPES, INDICATOR_DIRECTIONS, INDICATOR_FREQUENCIES
 
 Kind = Literal["code", "period", "money", "number", "choice", "text"]
 

@@ -3,7 +3,7 @@ submissions``).
 
 * Received: the current (accepted) version of each return, with when its *first* version
   arrived (timeliness counts the first arrival; a correction does not make a return late).
-* Outstanding: :func:`kpilib.returns.expected_returns` (every PSE × scheduled return × quarter
+* Outstanding: :func:`kpilib.kpis.returns.expected_returns` (every PSE × scheduled return × quarter
   due by the as-of date) less the returns received by then, with the days overdue.
 * History: every version of the returns asked for, superseded ones included, with the kept file.
 """
@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import Period
-from kpilib.queries import load_entities, load_submissions, read_frame
-from kpilib.returns import RETURN_SCHEDULES, expected_returns
-from kpilib.store import read_dataset_info, table
+from kpilib.kpis.returns import RETURN_SCHEDULES, expected_returns
+from kpilib.store.queries import load_entities, load_submissions, read_frame
+from kpilib.store.writes import read_dataset_info, table
 
 
 def resolve_as_of(connection: Connection, as_of: date | None) -> date:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpilib.export import write_csv, write_xlsx
 from kpilib.ingest.schemas import ReturnSpec, render_schema_markdown, spec_for
+from kpilib.present.export import write_csv, write_xlsx
 
 TEMPLATE_FORMATS = ("csv", "xlsx", "md")
 
@@ -66,7 +66,7 @@ def write_template(return_type: str, file_format: str, out: Path) -> Path:
 def _append_instructions(path: Path, frame: pd.DataFrame) -> None:
     from openpyxl import load_workbook
 
-    from kpilib.export import neutralise_cell
+    from kpilib.present.export import neutralise_cell
 
     workbook = load_workbook(path)
     sheet = workbook.create_sheet("Instructions")

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
-from kpilib.queries import read_frame
-from kpilib.store import current_actor, record_audit, table, utc_now
+from kpilib.store.queries import read_frame
+from kpilib.store.writes import current_actor, record_audit, table, utc_now
 
 TOKEN_BYTES = 32
 #: What a token looks like (``token_urlsafe(32)`` gives 43 characters of this alphabet).

@@ -1,6 +1,6 @@
 """What a PSE sees on its page: the returns due, their deadlines and their status.
 
-The expected returns and their due dates come from :mod:`kpilib.returns` (the schedule that the
+The expected returns and their due dates come from :mod:`kpilib.kpis.returns` (the schedule that the
 compliance KPIs and ``kpi submissions --outstanding`` use) and the received ones from
 :func:`kpilib.ingest.status.load_received`; nothing is recomputed differently here.
 
@@ -24,10 +24,10 @@ from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import Period
 from kpilib.ingest.status import load_received
+from kpilib.kpis.returns import RETURN_SCHEDULES, expected_returns
 from kpilib.portal.review import REVIEW_STATES, latest_reviews
-from kpilib.queries import load_entities
-from kpilib.returns import RETURN_SCHEDULES, expected_returns
-from kpilib.store import table
+from kpilib.store.queries import load_entities
+from kpilib.store.writes import table
 
 #: Quarters shown on a PSE's page (the newest first).
 QUARTERS_SHOWN = 4

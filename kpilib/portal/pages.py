@@ -3,11 +3,11 @@
 The notebooks call :func:`submission_page` / :func:`review_page` with the request's query
 string. The token in it is checked (:func:`kpilib.portal.access.check_token`) before any data is
 read; without a valid token the page is :func:`no_access_html` alone: no data, no upload
-control. The pages write through the writer URL (:func:`kpilib.database.writer_url`), which
+control. The pages write through the writer URL (:func:`kpilib.store.database.writer_url`), which
 ``kpi serve --portal`` gives to the portal's kernels only.
 
 Every value that reaches HTML is escaped; downloads are ``data:`` links (the error table through
-:func:`kpilib.export.encode_csv`, safe from formula injection).
+:func:`kpilib.present.export.encode_csv`, safe from formula injection).
 """
 
 from __future__ import annotations
@@ -29,17 +29,17 @@ from kpilib.dashboards.html import (
     render_table,
     render_table_with_download,
 )
-from kpilib.database import connect, writer_url
 from kpilib.errors import KpiError
 from kpilib.ingest.report import FileOutcome
 from kpilib.ingest.schemas import spec_for
 from kpilib.ingest.status import resolve_as_of
+from kpilib.kpis.returns import RETURN_SCHEDULES
 from kpilib.portal.access import Access, check_token, token_from_query
 from kpilib.portal.due import STATUS_COLOURS, ended_quarters, returns_due
 from kpilib.portal.review import decide, department_returns
 from kpilib.portal.submit import data_uri, error_table, submit_upload, template_bytes
-from kpilib.returns import RETURN_SCHEDULES
-from kpilib.store import is_demo, read_dataset_info, utc_now
+from kpilib.store.database import connect, writer_url
+from kpilib.store.writes import is_demo, read_dataset_info, utc_now
 
 NO_ACCESS_TITLE = "No access"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -181,7 +181,7 @@ class SubmissionPage:
         self.refresh()
 
     def _applies(self, schedule) -> bool:  # type: ignore[no-untyped-def]
-        from kpilib.store import table
+        from kpilib.store.writes import table
 
         entities = table("entities")
         with self.engine.connect() as connection:

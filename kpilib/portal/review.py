@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
 from kpilib.portal.access import Access
-from kpilib.queries import read_frame
-from kpilib.store import as_utc, record_audit, table, utc_now
+from kpilib.store.queries import read_frame
+from kpilib.store.writes import as_utc, record_audit, table, utc_now
 
 MAX_COMMENT = 2000
 #: What a return's review state is called on the pages and in reports.

@@ -16,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from kpilib.export import safe_file_name
 from kpilib.ingest.pipeline import IngestOptions, ingest_file
 from kpilib.ingest.report import FileOutcome, Issue, issues_frame
 from kpilib.ingest.templates import write_template
+from kpilib.kpis.returns import RETURN_SCHEDULES
 from kpilib.portal.access import Access
-from kpilib.returns import RETURN_SCHEDULES
+from kpilib.present.export import safe_file_name
 
 #: Return types a PSE may send from its page.
 PSE_RETURN_TYPES = tuple(s.return_type for s in RETURN_SCHEDULES)

@@ -1,7 +1,7 @@
 """Run a planned batch: warm-kernel workers in parallel, fault isolation, resumption, atomic files.
 
 * **Executors.** ``local`` (the default, below) runs the reports in worker threads on this
-  machine; ``dask`` (:mod:`kpilib.report.dask_executor`) runs the same reports as tasks on a
+  machine; ``dask`` (:mod:`kpilib.report.executors.dask`) runs the same reports as tasks on a
   Dask distributed cluster. Both record the manifest, the index and the files the same way.
 * **Workers.** Each worker thread owns one :class:`~kpilib.report.kernels.WarmKernel` (started
   once, modules imported) and, when PDFs are asked for, one headless Chromium; it takes reports
@@ -352,7 +352,7 @@ def run_batch(
     if to_run:
         run_jobs = _run_jobs
         if options.executor == "dask":
-            from kpilib.report.dask_executor import run_jobs_on_dask as run_jobs
+            from kpilib.report.executors.dask import run_jobs_on_dask as run_jobs
         run_jobs(plan, options, to_run, batch.workers, records, save, emit, folder)
     failed = any(not records[job.report_id].ok for job in to_run)
     batch.status = "failed" if failed else "succeeded"

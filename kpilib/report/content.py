@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpilib.execution import rate_execution
-from kpilib.pefa import DIMENSIONS
-from kpilib.pefa_assessment import PefaAssessment
+from kpilib.kpis.budget_execution import rate_execution
+from kpilib.kpis.pefa import DIMENSIONS
+from kpilib.kpis.pefa_assessment import PefaAssessment
+from kpilib.kpis.service_delivery import rate_rag
 from kpilib.report.display import KpiCard, render_kpi_table
 from kpilib.report.formatting import (
     MISSING,
@@ -26,7 +27,6 @@ from kpilib.report.formatting import (
     pefa_rag,
 )
 from kpilib.report.naming import department_report_link
-from kpilib.service import rate_rag
 from kpilib.views import DepartmentView, ProvinceView
 from kpilib.views.pse import statement_labels
 

@@ -13,8 +13,10 @@ from html import escape
 
 import pandas as pd
 
+from kpilib.kpis.service_delivery import (
+    RAG_LABELS,  # the text shown with each colour: one source for all
+)
 from kpilib.report.formatting import RATING_RAG, ZONE_LABELS, ZONE_RAG, Column, pefa_rag
-from kpilib.service import RAG_LABELS  # the text shown with each colour: one source for all
 
 
 @dataclass(frozen=True)

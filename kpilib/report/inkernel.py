@@ -18,12 +18,12 @@ WARM_MODULES = (
     "vl_convert",
     "IPython.display",
     "kpilib",
-    "kpilib.queries",
-    "kpilib.params",
+    "kpilib.store.queries",
+    "kpilib.report.params",
     "kpilib.report.display",
     "kpilib.report.naming",
     "kpilib.report.content",
-    "kpilib.charts",
+    "kpilib.present.charts",
     "kpilib.views",
 )
 

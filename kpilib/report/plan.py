@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from kpilib import queries
-from kpilib.database import mask_url
 from kpilib.errors import NotebookParametersError, ParameterFileError, ReportBatchError
 from kpilib.fiscal import FiscalYear
-from kpilib.params import (
+from kpilib.report.files import hash_file
+from kpilib.report.naming import FORMATS, ReportName, batch_folder, name_report
+from kpilib.report.params import (
     PERIODS,
     DepartmentReportParams,
     ParameterSet,
@@ -32,11 +32,11 @@ from kpilib.params import (
     resolve_report_period,
     resolve_summary_params,
 )
-from kpilib.report.files import hash_file
-from kpilib.report.naming import FORMATS, ReportName, batch_folder, name_report
 from kpilib.report.provenance import compute_code_version, compute_input_key
-from kpilib.snapshot import compute_data_fingerprint
-from kpilib.store import read_dataset_info
+from kpilib.store import queries
+from kpilib.store.database import mask_url
+from kpilib.store.snapshot import compute_data_fingerprint
+from kpilib.store.writes import read_dataset_info
 
 REPORT_TITLE = "Service Delivery Performance Monitoring Report"
 #: Seconds one report may run before it is stopped and recorded as failed.
@@ -142,7 +142,7 @@ def plan_batch(
     """Resolve and check a batch; nothing is executed.
 
     ``departments=None`` means every department in the database. The fiscal year defaults to
-    the latest complete one (:func:`kpilib.queries.load_latest_complete_fiscal_year`). Raises
+    the latest complete one (:func:`kpilib.store.queries.load_latest_complete_fiscal_year`). Raises
     :class:`ParameterFileError`, :class:`NotebookParametersError` or :class:`ReportBatchError`
     with every problem found.
     """

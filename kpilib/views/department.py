@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kpilib.errors import KpiError
-from kpilib.pefa_assessment import PefaAssessment
+from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.views.province import ProvinceView
 
 

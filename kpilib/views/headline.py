@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpilib.compliance import compute_reporting_rates
-from kpilib.execution import rate_execution
+from kpilib.kpis.budget_execution import rate_execution
+from kpilib.kpis.compliance import compute_reporting_rates
 from kpilib.views.province import ProvinceView
 
 
@@ -47,10 +47,10 @@ def compute_province_headline(view: ProvinceView) -> ProvinceHeadline:
 
     Budget: ``province_execution``'s "total" row (revised budget, expended, utilisation =
     expended ÷ revised budget × 100) and its development row, each rated by
-    :func:`kpilib.execution.rate_execution` on burn against plan. PEFA: the province's PI-1 to
-    PI-3. Indicators: count of province-level indicators and of those rated green / red.
+    :func:`kpilib.kpis.budget_execution.rate_execution` on burn against plan. PEFA: the province's
+    PI-1 to PI-3. Indicators: count of province-level indicators and of those rated green / red.
     PSEs: count in ``entities``, those whose latest statement is rated high or very high
-    overall, those in Z'' distress. Returns: :func:`kpilib.compliance.compute_reporting_rates`
+    overall, those in Z'' distress. Returns: :func:`kpilib.kpis.compliance.compute_reporting_rates`
     over every return expected in the view's period (completeness and timeliness × 100).
     """
     execution = view.province_execution

@@ -21,25 +21,33 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kpilib import queries
-from kpilib.compliance import compute_reporting_rates, list_outstanding_returns, load_return_status
-from kpilib.execution import compute_execution, compute_monthly_curve, last_reported_month
-from kpilib.finance import compute_financial_health
 from kpilib.fiscal import FiscalYear, Period, resolve_report_period
-from kpilib.flags import (
+from kpilib.kpis.budget_execution import (
+    compute_execution,
+    compute_monthly_curve,
+    last_reported_month,
+)
+from kpilib.kpis.compliance import (
+    compute_reporting_rates,
+    list_outstanding_returns,
+    load_return_status,
+)
+from kpilib.kpis.flags import (
     attribute_findings,
     compute_department_summary,
     list_exceptions,
 )
-from kpilib.pefa_assessment import PefaAssessment, assess_budget_reliability, assessment_years
-from kpilib.portfolio import summarise_portfolio
-from kpilib.quality import run_quality_checks
-from kpilib.service import (
+from kpilib.kpis.pefa_assessment import PefaAssessment, assess_budget_reliability, assessment_years
+from kpilib.kpis.portfolio import summarise_portfolio
+from kpilib.kpis.pse_finance import compute_financial_health
+from kpilib.kpis.quality import run_quality_checks
+from kpilib.kpis.service_delivery import (
     RagThresholds,
     compute_department_scores,
     compute_indicator_performance,
 )
-from kpilib.store import read_dataset_info, table
+from kpilib.store import queries
+from kpilib.store.writes import read_dataset_info, table
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from kpilib.errors import KpiError
-from kpilib.finance import DIMENSIONS, Z2_ZONES
-from kpilib.frames import require_columns
-from kpilib.models import ENTITY_CATEGORIES
-from kpilib.portfolio import summarise_portfolio
-from kpilib.returns import RETURN_SCHEDULES
+from kpilib.kpis.frames import require_columns
+from kpilib.kpis.portfolio import summarise_portfolio
+from kpilib.kpis.pse_finance import DIMENSIONS, Z2_ZONES
+from kpilib.kpis.returns import RETURN_SCHEDULES
+from kpilib.store.models import ENTITY_CATEGORIES
 from kpilib.views.province import ProvinceView
 
 #: The category selection that means every PSE of the province.
@@ -103,7 +103,7 @@ class CategoryView:
 def compute_submission_history(status: pd.DataFrame) -> pd.DataFrame:
     """Each expected return as ``on_time``, ``late`` or ``missing``.
 
-    ``status`` is :func:`kpilib.compliance.compute_return_status`'s frame (e.g. the province
+    ``status`` is :func:`kpilib.kpis.compliance.compute_return_status`'s frame (e.g. the province
     view's ``return_history``). ``state`` = ``on_time`` when received by the due date, ``late``
     when received after it, ``missing`` when not received by the status date (returns not yet
     due are not in ``status``). Adds ``state_label`` (:data:`SUBMISSION_STATES`) and
@@ -311,7 +311,7 @@ def select_pse(view: ProvinceView, code: str) -> PseView:
 
 
 def select_category(view: ProvinceView, category: str = ALL_CATEGORIES) -> CategoryView:
-    """The PSEs of ``category`` (one of :data:`kpilib.models.ENTITY_CATEGORIES`, or
+    """The PSEs of ``category`` (one of :data:`kpilib.store.models.ENTITY_CATEGORIES`, or
     :data:`ALL_CATEGORIES`) with their latest statements, portfolio over time and alerts."""
     if category != ALL_CATEGORIES and category not in ENTITY_CATEGORIES:
         raise UnknownPseError("PSE category", category, [ALL_CATEGORIES, *ENTITY_CATEGORIES])

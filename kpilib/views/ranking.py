@@ -1,9 +1,9 @@
 """Departments ranked on one headline KPI, for the province dashboard.
 
-The values and most ranks are the province view's (:func:`kpilib.flags.compute_department_summary`);
-this module only puts them in order and adds the two ranks the summary lacks (development
-spending, PEFA). Rules in :data:`RANKING_METRICS` and ``docs/methodology.md`` ("Department
-rankings").
+The values and most ranks are the province view's
+(:func:`kpilib.kpis.flags.compute_department_summary`); this module only puts them in order and adds
+the two ranks the summary lacks (development spending, PEFA). Rules in :data:`RANKING_METRICS` and
+``docs/methodology.md`` ("Department rankings").
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from kpilib.errors import ParameterError
-from kpilib.execution import rate_execution
-from kpilib.service import RAG_LABELS
+from kpilib.kpis.budget_execution import rate_execution
+from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.views.province import ProvinceView
 
 #: Points of PEFA scores for ordering (higher is better). ``D*`` (insufficient information)

@@ -1,10 +1,10 @@
 """Budget execution KPIs: releases, utilisation, burn against plan, the June rush, lapse.
 
-Inputs are :func:`kpilib.queries.load_budget_rollup` frames (already summed in SQL to department ×
-budget type × economic head × month); everything here is one vectorised pandas pass, so the whole
-province is computed at once. Amounts are rupees; rates are percent. A zero denominator gives NaN,
-never ``inf``. Months not yet reported (NULL releases/expenditure) are never counted as zero: the
-year-to-date stops at the last reported month.
+Inputs are :func:`kpilib.store.queries.load_budget_rollup` frames (already summed in SQL to
+department × budget type × economic head × month); everything here is one vectorised pandas pass, so
+the whole province is computed at once. Amounts are rupees; rates are percent. A zero denominator
+gives NaN, never ``inf``. Months not yet reported (NULL releases/expenditure) are never counted as
+zero: the year-to-date stops at the last reported month.
 
 Definitions follow the usual in-year budget execution reporting of provincial finance
 departments (PEFA 2016 PI-16/PI-24 for the in-year view; "June rush" = share of the year's

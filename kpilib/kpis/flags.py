@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpilib.execution import rate_execution
+from kpilib.kpis.budget_execution import rate_execution
 
 #: What raises a red flag (the text is shown in reports and the methodology).
 EXCEPTION_RULES = {

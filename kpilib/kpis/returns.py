@@ -58,8 +58,8 @@ def expected_returns(
 ) -> pd.DataFrame:
     """Every return expected by ``as_of``: one row per PSE × scheduled return type × quarter.
 
-    ``entities`` is :func:`kpilib.queries.load_entities`'s frame; a return is expected once its
-    due date (quarter end + ``due_days``) is on or before ``as_of``. Columns: ``entity_code,
+    ``entities`` is :func:`kpilib.store.queries.load_entities`'s frame; a return is expected once
+    its due date (quarter end + ``due_days``) is on or before ``as_of``. Columns: ``entity_code,
     category, department_code, return_type, period_code, fiscal_year, quarter, due_date``.
     """
     rows = []

@@ -54,7 +54,7 @@ def _month_labels(frame: pd.DataFrame) -> pd.DataFrame:
 def chart_spending_curve(curve: pd.DataFrame, title: str = "") -> alt.LayerChart:
     """Cumulative spending against the straight-line plan, as % of the revised budget.
 
-    ``curve`` is :func:`kpilib.execution.compute_monthly_curve` for one department (keys
+    ``curve`` is :func:`kpilib.kpis.budget_execution.compute_monthly_curve` for one department (keys
     ``budget_type``) or the province. Solid lines: actual; dashed: the plan.
     """
     frame = _month_labels(curve)
@@ -96,7 +96,7 @@ def chart_spending_curve(curve: pd.DataFrame, title: str = "") -> alt.LayerChart
 def chart_execution_by_class(execution: pd.DataFrame, title: str = "") -> alt.Chart:
     """Utilisation (% of revised budget) by economic head, one bar per head and budget type.
 
-    ``execution`` is :func:`kpilib.execution.compute_execution` with keys including
+    ``execution`` is :func:`kpilib.kpis.budget_execution.compute_execution` with keys including
     ``budget_type`` and ``economic_class_code``, optionally joined with ``economic_class_name``.
     """
     frame = execution.copy()

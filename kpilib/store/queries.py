@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
-from kpilib.models import PSE_FINANCIAL_LINES
-from kpilib.store import as_utc, table
+from kpilib.store.models import PSE_FINANCIAL_LINES
+from kpilib.store.writes import as_utc, table
 
 BUDGET_AMOUNTS = ("original_budget", "revised_budget", "released", "expended")
 REVENUE_AMOUNTS = ("estimate", "revised_estimate", "receipts")

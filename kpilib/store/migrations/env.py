@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from kpilib.models import Base
+from kpilib.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,7 +13,7 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from kpilib.database import create_engine
+        from kpilib.store.database import create_engine
 
         engine = create_engine()
     with engine.begin() as connection:

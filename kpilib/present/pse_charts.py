@@ -1,5 +1,5 @@
 """Altair charts of PSE financial health over time, for the PSE monitor (same theme as
-:mod:`kpilib.charts`).
+:mod:`kpilib.present.charts`).
 
 Inputs are the province view's frames cut by :mod:`kpilib.views.pse` (one PSE's quarters, or one
 category's PSEs): a few dozen rows, never near Altair's row limit. Every colour comes with text:
@@ -13,8 +13,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from kpilib.charts import PALETTE, RAG_COLOURS, SUBMISSION_COLOURS, WIDTH
-from kpilib.finance import RATINGS, Z2_DISTRESS_BELOW, Z2_SAFE_ABOVE
+from kpilib.kpis.pse_finance import RATINGS, Z2_DISTRESS_BELOW, Z2_SAFE_ABOVE
+from kpilib.present.charts import PALETTE, RAG_COLOURS, SUBMISSION_COLOURS, WIDTH
 
 HEIGHT_TALL = 240
 #: Zone bands of Altman's Z'' (light tints of the RAG colours; the band's name is printed).

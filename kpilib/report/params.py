@@ -505,6 +505,6 @@ def check_notebook_declares(notebook: Path, model: type[BaseModel]) -> list[str]
     for name in sorted(declared - expected):
         problems.append(
             f"{notebook}: the parameters cell declares {name!r}, which "
-            f"{model.__name__} does not know (add it to kpilib.params)"
+            f"{model.__name__} does not know (add it to kpilib.report.params)"
         )
     return problems

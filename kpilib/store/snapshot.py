@@ -1,7 +1,7 @@
 """A cheap fingerprint of the data in a database, for deciding whether reports are out of date.
 
-:func:`kpilib.store.content_hash` reads every row (minutes on ten million budget lines). Every
-change kpilib makes to the data -- a demo build, a loaded return -- appends a row to the
+:func:`kpilib.store.writes.content_hash` reads every row (minutes on ten million budget lines).
+Every change kpilib makes to the data -- a demo build, a loaded return -- appends a row to the
 append-only ``audit_log`` in the same transaction and is described in ``dataset_info``, so a
 hash of those two small tables plus the schema version changes whenever the data does.
 
@@ -17,7 +17,7 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kpilib.store import _canonical, table
+from kpilib.store.writes import _canonical, table
 
 
 def compute_data_fingerprint(connection: Connection) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kpilib.models import DATA_TABLES, AuditLog, Base, DatasetInfo
+from kpilib.store.models import DATA_TABLES, AuditLog, Base, DatasetInfo
 
 #: dataset_info keys that change on every build and so stay out of the content hash.
 VOLATILE_INFO_KEYS = frozenset({"built_at", "kpilib_version"})

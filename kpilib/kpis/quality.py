@@ -24,8 +24,8 @@ from sqlalchemy.engine import Connection
 
 from kpilib.errors import InputFrameError, ParameterError
 from kpilib.fiscal import FiscalYear
-from kpilib.frames import require_columns, require_unique, require_values
-from kpilib.queries import (
+from kpilib.kpis.frames import require_columns, require_unique, require_values
+from kpilib.store.queries import (
     load_budget_line_exceptions,
     load_indicator_values,
     load_indicators,
@@ -384,7 +384,7 @@ def _achievement(
 ) -> np.ndarray:
     """Achievement in percent: actual ÷ target × 100 (higher is better) or target ÷ actual × 100
     (lower is better); NaN when the divisor is missing or ≤ 0. The same rule as
-    :func:`kpilib.service.compute_achievement`."""
+    :func:`kpilib.kpis.service_delivery.compute_achievement`."""
     with np.errstate(divide="ignore", invalid="ignore"):
         up = np.where(target > 0, actual / np.where(target > 0, target, 1.0) * 100.0, np.nan)
         down = np.where(actual > 0, target / np.where(actual > 0, actual, 1.0) * 100.0, np.nan)
@@ -488,7 +488,7 @@ def check_budget_lines(
 ) -> pd.DataFrame:
     """Rules ``expenditure_within_releases`` and ``no_negative_budget`` (errors) on every
     budget line (cost centre × budget type × head × fiscal year), aggregated in SQL by
-    :func:`kpilib.queries.load_budget_line_exceptions`.
+    :func:`kpilib.store.queries.load_budget_line_exceptions`.
 
     A line fails the first when its year's expenditure exceeds its releases by more than
     ``release_tolerance`` of releases (``value`` = expenditure ÷ releases, NaN if nothing was

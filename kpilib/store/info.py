@@ -7,8 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kpilib.database import mask_url, read_schema_state
-from kpilib.store import count_rows, read_dataset_info, table
+from kpilib.store.database import mask_url, read_schema_state
+from kpilib.store.writes import count_rows, read_dataset_info, table
 
 
 def describe_database(engine: Engine) -> dict[str, Any]:

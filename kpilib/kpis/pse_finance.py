@@ -1,9 +1,9 @@
 """PSE financial health: ratios, Altman's Z''-score and risk ratings (IMF SOE Health Check).
 
 One call, :func:`compute_financial_health`, turns the quarterly statements of every PSE
-(:func:`kpilib.queries.load_pse_financials`) into one row per PSE × quarter: annualised flows,
+(:func:`kpilib.store.queries.load_pse_financials`) into one row per PSE × quarter: annualised flows,
 eleven ratios in five dimensions, the Z''-score and its zone, a risk rating per ratio, per
-dimension and overall; :mod:`kpilib.portfolio` gives the portfolio views. Definitions,
+dimension and overall; :mod:`kpilib.kpis.portfolio` gives the portfolio views. Definitions,
 thresholds and sources are in ``docs/methodology.md`` ("PSE financial health"); the defaults
 live in :class:`HealthParams`, which reports may override.
 
@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from kpilib.errors import InputFrameError, ParameterError
-from kpilib.frames import require_columns, require_unique, require_values
-from kpilib.models import PSE_FINANCIAL_LINES, PSE_FLOW_LINES
+from kpilib.kpis.frames import require_columns, require_unique, require_values
+from kpilib.store.models import PSE_FINANCIAL_LINES, PSE_FLOW_LINES
 
 #: Risk ratings from best to worst; levels 1–4 in scores.
 RATINGS = ("low", "moderate", "high", "very high")
@@ -395,7 +395,7 @@ def compute_financial_health(
     Parameters
     ----------
     financials
-        :func:`kpilib.queries.load_pse_financials`'s frame (one row per PSE and quarter; every
+        :func:`kpilib.store.queries.load_pse_financials`'s frame (one row per PSE and quarter; every
         amount present).
     params
         Thresholds and weights; :class:`HealthParams` defaults when None.

@@ -24,7 +24,7 @@ from kpilib.errors import (
     DatabaseUrlError,
     SchemaVersionError,
 )
-from kpilib.models import DATA_TABLES
+from kpilib.store.models import DATA_TABLES
 
 ENV_URL = "KPI_DATABASE_URL"
 #: The URL with write rights used only by ``kpi ingest`` and the portal pages (issue 9).
@@ -189,7 +189,7 @@ class SchemaState:
 
 def read_schema_state(engine: Engine) -> SchemaState:
     """Read the Alembic revision stored in the database and compare it with ours."""
-    from kpilib import migrate
+    from kpilib.store import migrate
 
     check_reachable(engine)
     with engine.connect() as connection:
@@ -211,7 +211,7 @@ def read_schema_state(engine: Engine) -> SchemaState:
 
 def ensure_schema(engine: Engine, *, upgrade_empty: bool = True) -> SchemaState:
     """Check the schema; migrate an empty database; refuse an older or unknown one."""
-    from kpilib import migrate
+    from kpilib.store import migrate
 
     state = read_schema_state(engine)
     if state.up_to_date:

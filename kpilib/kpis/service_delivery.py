@@ -106,10 +106,10 @@ def compute_indicator_performance(
 ) -> pd.DataFrame:
     """One row per indicator: its latest period ended by ``as_of``, with comparisons.
 
-    ``values`` is :func:`kpilib.queries.load_indicator_values` (province scope), ``indicators``
-    :func:`kpilib.queries.load_indicators`. Columns: the indicator's definition, ``period_code``,
-    ``target``, ``actual``, ``achievement``, ``rag`` and ``rag_label``; ``previous_period_code`` /
-    ``previous_actual`` (the period before: previous quarter or year) and
+    ``values`` is :func:`kpilib.store.queries.load_indicator_values` (province scope),
+    ``indicators`` :func:`kpilib.store.queries.load_indicators`. Columns: the indicator's
+    definition, ``period_code``, ``target``, ``actual``, ``achievement``, ``rag`` and ``rag_label``;
+    ``previous_period_code`` / ``previous_actual`` (the period before: previous quarter or year) and
     ``last_year_period_code`` / ``last_year_actual`` (same period a year earlier);
     ``change_vs_previous`` and ``change_vs_last_year`` (actual minus the earlier actual, in the
     indicator's unit) and ``improved_vs_last_year`` (True when the change goes in the indicator's

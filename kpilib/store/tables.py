@@ -1,15 +1,15 @@
 """Table loaders for analysts: tidy pandas DataFrames with typed columns, from an engine.
 
-Each loader is the :mod:`kpilib.queries` function of the same name, made to take what a notebook
-has at hand: the engine of :func:`kpilib.connect` (a connection is opened and closed for the call)
-or an open connection. Money columns are exact ``Int64`` rupees (``<NA>`` = not yet reported),
-codes are strings, dates are dates. Fiscal years are given by their start year (``2024`` for
-2024-25) or as text (``"2024-25"``).
+Each loader is the :mod:`kpilib.store.queries` function of the same name, made to take what a
+notebook has at hand: the engine of :func:`kpilib.connect` (a connection is opened and closed for
+the call) or an open connection. Money columns are exact ``Int64`` rupees (``<NA>`` = not yet
+reported), codes are strings, dates are dates. Fiscal years are given by their start year (``2024``
+for 2024-25) or as text (``"2024-25"``).
 
 >>> import kpilib
 >>> engine = kpilib.connect()                                             # doctest: +SKIP
->>> kpilib.tables.load_departments(engine).head()                         # doctest: +SKIP
->>> kpilib.tables.load_budget_rollup(engine, ["2024-25"], ["HLT"])         # doctest: +SKIP
+>>> kpilib.store.tables.load_departments(engine).head()                         # doctest: +SKIP
+>>> kpilib.store.tables.load_budget_rollup(engine, ["2024-25"], ["HLT"])         # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from kpilib import queries
 from kpilib.fiscal import FiscalYear
+from kpilib.store import queries
 
 __all__ = [
     "load_budget_line_exceptions",

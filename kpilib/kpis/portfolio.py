@@ -1,7 +1,7 @@
 """Portfolio views of PSE financial health: loss makers, subsidies, arrears, highest-risk PSEs.
 
-Functions of :func:`kpilib.finance.compute_financial_health`'s frame and the entities table
-(:func:`kpilib.queries.load_entities`). Definitions in ``docs/methodology.md`` ("PSE financial
+Functions of :func:`kpilib.kpis.pse_finance.compute_financial_health`'s frame and the entities table
+(:func:`kpilib.store.queries.load_entities`). Definitions in ``docs/methodology.md`` ("PSE financial
 health", portfolio views).
 """
 
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from kpilib.errors import InputFrameError, ParameterError
-from kpilib.finance import DIMENSIONS, RATINGS, RATIO_NAMES, HealthParams
-from kpilib.frames import require_columns
+from kpilib.kpis.frames import require_columns
+from kpilib.kpis.pse_finance import DIMENSIONS, RATINGS, RATIO_NAMES, HealthParams
 
 GROUPINGS = ("department_code", "category")
 

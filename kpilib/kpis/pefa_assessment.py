@@ -2,8 +2,9 @@
 
 Works for the whole province (administrative heads = departments) and for one department
 (administrative heads = its cost centres, PEFA's method applied within the department). The
-yearly measures come from :mod:`kpilib.pefa`'s formulas; inputs are the frames of
-:mod:`kpilib.queries` (amounts summed over months in pandas, after SQL has done the heavy roll-up).
+yearly measures come from :mod:`kpilib.kpis.pefa`'s formulas; inputs are the frames of
+:mod:`kpilib.store.queries` (amounts summed over months in pandas, after SQL has done the heavy
+roll-up).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpilib import pefa
+from kpilib.kpis import pefa
 
 DIMENSION_ORDER = ("1", "2.1", "2.2", "2.3", "3.1", "3.2")
 INDICATOR_DIMENSIONS = {"PI-1": ("1",), "PI-2": ("2.1", "2.2", "2.3"), "PI-3": ("3.1", "3.2")}
@@ -110,15 +111,16 @@ def assess_budget_reliability(
     Parameters
     ----------
     rollup
-        :func:`kpilib.queries.load_budget_rollup` (all departments, or at least ``department``).
+        :func:`kpilib.store.queries.load_budget_rollup` (all departments, or at least
+        ``department``).
     revenue
-        :func:`kpilib.queries.load_revenue_rollup`.
+        :func:`kpilib.store.queries.load_revenue_rollup`.
     fiscal_year
         Start year of the latest fiscal year to include (2024 for 2024-25).
     department
         A department code for a department-level assessment; None for the province.
     cost_centre_outturn
-        For a department: :func:`kpilib.queries.load_cost_centre_outturn` (its administrative
+        For a department: :func:`kpilib.store.queries.load_cost_centre_outturn` (its administrative
         heads for PI-2.1). Without it PI-2.1 is ``"NR"`` at department level.
 
     Dimensions that do not apply are ``"NA"``: PI-2.3 where no contingency is budgeted, PI-3 for a

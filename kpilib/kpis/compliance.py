@@ -1,8 +1,8 @@
 """Reporting compliance of PSEs: completeness and timeliness of their returns (DHIS2 style).
 
 :func:`compute_return_status` matches every expected return
-(:func:`kpilib.returns.expected_returns`) with the submissions received
-(:func:`kpilib.queries.load_submissions` with ``include_superseded=True``);
+(:func:`kpilib.kpis.returns.expected_returns`) with the submissions received
+(:func:`kpilib.store.queries.load_submissions` with ``include_superseded=True``);
 :func:`compute_reporting_rates` aggregates per PSE, category, department, return type or period;
 :func:`list_outstanding_returns` lists what is still missing on a date.
 
@@ -30,9 +30,9 @@ from sqlalchemy.engine import Connection
 
 from kpilib.errors import ParameterError
 from kpilib.fiscal import FiscalYear, Period
-from kpilib.frames import require_columns, require_values
-from kpilib.queries import load_entities, load_fiscal_years, load_submissions
-from kpilib.returns import RETURN_SCHEDULES, expected_returns
+from kpilib.kpis.frames import require_columns, require_values
+from kpilib.kpis.returns import RETURN_SCHEDULES, expected_returns
+from kpilib.store.queries import load_entities, load_fiscal_years, load_submissions
 
 RETURN_KEYS = ("entity_code", "return_type", "period_code")
 #: Columns :func:`compute_reporting_rates` may group by.
@@ -103,10 +103,10 @@ def compute_return_status(
     Parameters
     ----------
     expected
-        :func:`kpilib.returns.expected_returns`'s frame; rows due after ``as_of`` are dropped
+        :func:`kpilib.kpis.returns.expected_returns`'s frame; rows due after ``as_of`` are dropped
         as not yet expected.
     submissions
-        :func:`kpilib.queries.load_submissions` with ``include_superseded=True`` (every
+        :func:`kpilib.store.queries.load_submissions` with ``include_superseded=True`` (every
         version); department returns (no ``entity_code``) are ignored.
     as_of
         The date of the assessment (a :class:`datetime.date`).

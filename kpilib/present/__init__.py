@@ -1,0 +1,1 @@
+"""Presentation shared by reports, dashboards and the portal: charts, tables, formats, exports."""
