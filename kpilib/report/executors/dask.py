@@ -20,7 +20,6 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,18 +28,19 @@ from typing import Any
 import nbformat
 
 from kpilib.errors import ReportBatchError
-from kpilib.report.batch import (
-    FAILED_DIR,
+from kpilib.report.executors.base import (
     BatchEvent,
     BatchOptions,
+    BatchRun,
     base_record,
+    failed_notebook_path,
     remove_outputs,
     report_page,
     stamp_provenance,
     utc_now,
 )
 from kpilib.report.files import write_atomic
-from kpilib.report.manifest import BatchManifest, ReportRecord
+from kpilib.report.manifest import ReportRecord
 from kpilib.report.naming import FORMATS
 from kpilib.report.plan import BatchPlan, ReportJob
 
@@ -239,105 +239,125 @@ def connect_client(scheduler: str | None) -> Any:
         ) from exc
 
 
-def run_jobs_on_dask(
-    plan: BatchPlan,
-    options: BatchOptions,
-    to_run: list[ReportJob],
-    workers: int,
-    records: dict[str, ReportRecord],
-    save: Callable[[], BatchManifest],
-    emit: Callable[[BatchEvent], None],
-    folder: Path,
-) -> None:
-    """The "dask" executor: same contract as the local one in :mod:`kpilib.report.batch`.
+class DaskExecutor:
+    """One task per report on a Dask cluster (see the module's docstring).
 
-    ``workers`` is ignored: the cluster's workers (and their threads) set the parallelism.
+    ``batch.workers`` is ignored: the cluster's workers (and their threads) set the parallelism.
     """
-    from distributed import Queue, as_completed
 
-    client = connect_client(options.scheduler)
-    ordered = sorted(to_run, key=lambda j: j.name.kind != "summary")  # the longest first
+    def run(self, batch: BatchRun) -> None:
+        """Submit every report, record each as it ends; on Ctrl-C cancel the rest and re-raise."""
+        from distributed import Queue
+
+        client = connect_client(batch.options.scheduler)
+        tracker: _TaskTracker | None = None
+        try:
+            progress = Queue(f"kpi-report-progress-{os.urandom(8).hex()}", client=client)
+            tracker = _TaskTracker(batch, _submit_reports(client, batch, progress.name))
+            with client.as_current():
+                tracker.follow(progress)
+        except KeyboardInterrupt:
+            if tracker is not None:
+                tracker.interrupt()
+            batch.save()
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                client.run(shutdown_runners)
+            client.close()
+
+
+def _submit_reports(client: Any, batch: BatchRun, progress_queue: str) -> dict[Any, ReportJob]:
+    """One task per report (the longest first), each reporting its start and end on the queue."""
+    ordered = batch.jobs_longest_first()
     texts = {job.notebook: job.notebook.read_text(encoding="utf-8") for job in ordered}
     futures = {}
-    numbers: dict[str, int] = {}
-    try:
-        progress = Queue(f"kpi-report-progress-{os.urandom(8).hex()}", client=client)
-        for job in ordered:
-            future = client.submit(
-                run_report_task, plan, job, texts[job.notebook], options, progress.name,
-                key=f"kpi-report-{job.report_id}-{os.urandom(4).hex()}", pure=False,
-            )  # fmt: skip
-            futures[future] = job
-        future_of = {job.report_id: future for future, job in futures.items()}
-        started: set[str] = set()
-        handled: set[str] = set()
-        stopped = False
+    for job in ordered:
+        future = client.submit(
+            run_report_task, batch.plan, job, texts[job.notebook], batch.options, progress_queue,
+            key=f"kpi-report-{job.report_id}-{os.urandom(4).hex()}", pure=False,
+        )  # fmt: skip
+        futures[future] = job
+    return futures
 
-        def finish(future: Any) -> None:
-            """Record a finished task (once), as the local executor would."""
-            nonlocal stopped
-            job = futures[future]
-            if job.report_id in handled:
-                return
-            handled.add(job.report_id)
-            if job.report_id not in started:  # the task failed before it could say so
-                started.add(job.report_id)
-                emit(BatchEvent("started", job.report_id))
-            try:
-                result: TaskOutcome = future.result()
-                record = _commit(plan, job, result, numbers)
-            except Exception as exc:  # the worker died or the task could not run
-                record = ReportRecord(
-                    **base_record(job, plan), status="failed", finished_at=utc_now(),
-                    error=f"the Dask task failed: {type(exc).__name__}: {exc}",
-                )  # fmt: skip
-            records[job.report_id] = record
-            if options.stop_on_error and not record.ok and not stopped:
-                stopped = True
-                for other, other_job in futures.items():
-                    if not other.done():
-                        other.cancel()
-                        handled.add(other_job.report_id)
-                        records[other_job.report_id] = ReportRecord(
-                            **base_record(other_job, plan), status="interrupted",
-                            finished_at=utc_now(), error="not run: an earlier report failed "
-                            "and --stop-on-error was given",
-                        )  # fmt: skip
-            save()
-            emit(BatchEvent("finished", job.report_id, record))
 
-        with client.as_current():
-            finished = as_completed(list(futures))
+class _TaskTracker:
+    """Follows the tasks of a batch: progress in the workers' order, records written once."""
+
+    def __init__(self, batch: BatchRun, futures: dict[Any, ReportJob]) -> None:
+        self.batch = batch
+        self.futures = futures
+        self.future_of = {job.report_id: future for future, job in futures.items()}
+        self.started: set[str] = set()
+        self.handled: set[str] = set()
+        self.numbers: dict[str, int] = {}
+        self.stopped = False
+
+    def follow(self, progress: Any) -> None:
+        """Until every task is done: replay the workers' starts and ends, then the stragglers."""
+        from distributed import as_completed
+
+        finished = as_completed(list(self.futures))
         while not finished.is_empty():
             # The workers' own order first: a report ends before the next one on its thread
             # starts, so "running" never counts more reports than there are worker threads.
             for kind, report_id in _drain(progress):
-                if kind == "start" and report_id not in started:
-                    started.add(report_id)
-                    emit(BatchEvent("started", report_id))
+                if kind == "start" and report_id not in self.started:
+                    self.started.add(report_id)
+                    self.batch.emit(BatchEvent("started", report_id))
                 elif kind == "end":
-                    finish(future_of[report_id])
+                    self.finish(self.future_of[report_id])
             if finished.has_ready():
                 for future in finished.next_batch(block=False):
-                    finish(future)  # a report the queue did not tell of (a lost worker)
+                    self.finish(future)  # a report the queue did not tell of (a lost worker)
             else:
                 time.sleep(POLL_SECONDS)
-    except KeyboardInterrupt:
-        now = utc_now()
-        for future, job in futures.items():
+
+    def finish(self, future: Any) -> None:
+        """Record a finished task (once), as the local executor would."""
+        job = self.futures[future]
+        if job.report_id in self.handled:
+            return
+        self.handled.add(job.report_id)
+        if job.report_id not in self.started:  # the task failed before it could say so
+            self.started.add(job.report_id)
+            self.batch.emit(BatchEvent("started", job.report_id))
+        try:
+            result: TaskOutcome = future.result()
+            record = _commit(self.batch.plan, job, result, self.numbers)
+            self.batch.records[job.report_id] = record
+        except Exception as exc:  # the worker died or the task could not run
+            record = self.batch.record(
+                job, "failed", f"the Dask task failed: {type(exc).__name__}: {exc}"
+            )
+        if self.batch.options.stop_on_error and not record.ok and not self.stopped:
+            self.stopped = True
+            self.cancel_rest()
+        self.batch.save()
+        self.batch.emit(BatchEvent("finished", job.report_id, record))
+
+    def cancel_rest(self) -> None:
+        """--stop-on-error: cancel the tasks not yet done, recorded as not run."""
+        for future, job in self.futures.items():
             if not future.done():
                 future.cancel()
-            if job.report_id not in records or records[job.report_id].finished_at is None:
-                records[job.report_id] = ReportRecord(
-                    **base_record(job, plan), status="interrupted", finished_at=now,
-                    error="the batch was stopped before this report finished",
-                )  # fmt: skip
-        save()
-        raise
-    finally:
-        with contextlib.suppress(Exception):
-            client.run(shutdown_runners)
-        client.close()
+                self.handled.add(job.report_id)
+                self.batch.record(
+                    job,
+                    "interrupted",
+                    "not run: an earlier report failed and --stop-on-error was given",
+                )
+
+    def interrupt(self) -> None:
+        """Ctrl-C: cancel what is running, record every unfinished report as interrupted."""
+        for future, job in self.futures.items():
+            if not future.done():
+                future.cancel()
+            record = self.batch.records.get(job.report_id)
+            if record is None or record.finished_at is None:
+                self.batch.record(
+                    job, "interrupted", "the batch was stopped before this report finished"
+                )
 
 
 #: How often the client looks at what the workers have begun and ended (progress).
@@ -363,7 +383,7 @@ def _commit(
         "duration_seconds": result.duration_seconds,
         "worker": worker,
     }
-    failed_copy = plan.folder / FAILED_DIR / job.name.file_name("ipynb")
+    failed_copy = failed_notebook_path(job, plan)
     if result.status != "built":
         remove_outputs(job, plan)
         if result.failed_notebook is not None:
