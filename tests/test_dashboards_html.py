@@ -1,4 +1,6 @@
-"""Dashboard HTML: data is escaped, links stay on the server, downloads are formula-safe CSV."""
+"""Dashboard HTML: links stay on the server, downloads are formula-safe CSV, long tables say so.
+
+The table model itself (formats, statuses, escaping) is tested in tests/test_present_tables.py."""
 
 import base64
 import re
@@ -8,42 +10,21 @@ import pandas as pd
 import pytest
 
 from kpilib.dashboards import html
-from kpilib.dashboards.html import TableColumn
 from kpilib.fiscal import resolve_report_period
 from kpilib.present.export import encode_csv, write_csv
+from kpilib.present.tables import Column, export_table
 
 EVIL = '<script>alert("x")</script>'
 
 
-def test_table_cells_captions_and_links_are_escaped():
-    frame = pd.DataFrame(
-        {"name": [EVIL], "status": ["red"], "label": ["<b>Off</b>"], "link": ['x" onclick="y']}
-    )
-    columns = [
-        TableColumn("name", "Name", "link", href="link"),
-        TableColumn("label", "Status", "status", status="status"),
-    ]
-    page = html.render_table(frame, columns, caption=EVIL)
-    assert "<script>" not in page and "<b>" not in page
-    assert "&lt;script&gt;" in page and 'href="x&quot; onclick=&quot;y"' in page
-    assert '<span class="rag rag-red">&lt;b&gt;Off&lt;/b&gt;</span>' in page
-
-
-def test_values_are_formatted_by_kind():
-    column = TableColumn("v", "V", "millions")
-    assert html.format_value(1_234_567_000, column) == "1,234.6"
-    assert html.format_value(0.456, TableColumn("v", "V", "share", digits=0)) == "46 %"
-    assert html.format_value(95.25, TableColumn("v", "V", "pct")) == "95.2 %"
-    assert html.format_value(float("nan"), column) == "–"
-    assert html.format_value(pd.NA, TableColumn("v", "V", "int")) == "–"
-    assert html.format_value(date(2025, 1, 30), TableColumn("v", "V")) == "2025-01-30"
-
-
 def test_long_tables_say_how_many_rows_the_download_has():
     frame = pd.DataFrame({"n": range(250)})
-    page = html.render_table(frame, [TableColumn("n", "N", "int")])
+    page = html.render_page_table(frame, [Column("n", "N", "count")])
     assert page.count("<tr>") == 201  # header + 200 rows
     assert "Showing the first 200 of 250 rows" in page
+    assert html.render_page_table(frame.head(0), [Column("n", "N")], empty="None.") == (
+        '<p class="kpi-empty">None.</p>'
+    )
 
 
 def decode_download(link: str) -> bytes:
@@ -55,11 +36,11 @@ def test_download_is_formula_safe_csv_with_the_shown_columns(tmp_path):
     frame = pd.DataFrame(
         {"code": ['=HYPERLINK("http://x")', "@SUM(A1)", "ok"], "amount": [-1_500_000, 2e6, 0]}
     )
-    columns = [TableColumn("code", "Code"), TableColumn("amount", "Amount", "millions")]
+    columns = [Column("code", "Code"), Column("amount", "Amount", "money")]
     link = html.render_table_with_download(frame, columns, "kpi_test 2024-25")
     assert 'download="kpi_test_2024-25.csv"' in link
     body = decode_download(link)
-    exported = html.export_table(frame, columns)
+    exported = export_table(frame, columns)
     assert list(exported.columns) == ["Code", "Amount (Rs. million)"]
     assert body == encode_csv(exported)
     text = body.decode("utf-8-sig")

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from kpilib.present.tables import Column, render_table
 from kpilib.report import display
 from kpilib.report.html import ReportPage, find_external_references, render_report_html
 
@@ -112,7 +113,11 @@ def test_display_helpers_escape_data():
     assert hostile not in cover and "report-cover" in cover
     cards = display.render_cards([display.KpiCard(hostile, "87.4 %", "green", hostile)])
     assert hostile not in cards and "kpi-card-value" in cards and "rag-green" in cards
-    table = display.render_table(pd.DataFrame({"name": [hostile], "n": [1]}), caption=hostile)
+    table = render_table(
+        pd.DataFrame({"name": [hostile], "n": [1]}),
+        [Column("name", "Name"), Column("n", "N", "count")],
+        caption=hostile,
+    )
     assert hostile not in table and "kpi-table" in table and "<caption>" in table
     assert hostile not in display.render_section_heading(hostile, hostile)
     assert hostile not in display.render_footnote(hostile)

@@ -11,61 +11,56 @@ import ipywidgets as widgets
 import pandas as pd
 
 from kpilib.dashboards import html
-from kpilib.dashboards.html import (
-    RATING_STATUS,
-    ZONE_STATUS,
-    ZONE_TEXT,
-    TableColumn,
-)
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.dashboards.selection import SelectionParams
 from kpilib.kpis.budget_execution import rate_execution
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present import charts
-from kpilib.report.display import KpiCard, render_cards
+from kpilib.present.html import KpiCard, render_cards
+from kpilib.present.tables import Column
 from kpilib.views import DepartmentView, ProvinceView, select_department
 from kpilib.views.pse import CATEGORY_LABELS, statement_labels
 
 EXECUTION_COLUMNS = [
-    TableColumn("budget_label", "Budget"),
-    TableColumn("original_budget", "Original budget, Rs. million", "millions"),
-    TableColumn("revised_budget", "Revised budget, Rs. million", "millions"),
-    TableColumn("released", "Released, Rs. million", "millions"),
-    TableColumn("expended", "Expended, Rs. million", "millions"),
-    TableColumn("release_rate", "Released (% of revised)", "pct"),
-    TableColumn("utilisation", "Utilisation (% of revised)", "pct"),
-    TableColumn("utilisation_of_releases", "Spent of releases (%)", "pct"),
-    TableColumn("burn_vs_plan", "Spending against plan (%)", "pct"),
-    TableColumn("rag_label", "Status", "status", status="rag"),
+    Column("budget_label", "Budget"),
+    Column("original_budget", "Original budget, Rs. million", "money"),
+    Column("revised_budget", "Revised budget, Rs. million", "money"),
+    Column("released", "Released, Rs. million", "money"),
+    Column("expended", "Expended, Rs. million", "money"),
+    Column("release_rate", "Released (% of revised)", "percent"),
+    Column("utilisation", "Utilisation (% of revised)", "percent"),
+    Column("utilisation_of_releases", "Spent of releases (%)", "percent"),
+    Column("burn_vs_plan", "Spending against plan (%)", "percent"),
+    Column("rag", "Status", "rag", label_key="rag_label"),
 ]
 INDICATOR_COLUMNS = [
-    TableColumn("indicator_code", "Code"),
-    TableColumn("indicator_name", "Indicator"),
-    TableColumn("unit", "Unit"),
-    TableColumn("period_code", "Latest period"),
-    TableColumn("target", "Target", "num", digits=2),
-    TableColumn("actual", "Actual", "num", digits=2),
-    TableColumn("achievement", "Achievement (% of target)", "pct"),
-    TableColumn("rag_label", "Status", "status", status="rag"),
-    TableColumn("change_vs_last_year", "Change on a year earlier", "num", digits=2),
-    TableColumn("trend", "Trend"),
+    Column("indicator_code", "Code"),
+    Column("indicator_name", "Indicator"),
+    Column("unit", "Unit"),
+    Column("period_code", "Latest period"),
+    Column("target", "Target", "number", 2),
+    Column("actual", "Actual", "number", 2),
+    Column("achievement", "Achievement (% of target)", "percent"),
+    Column("rag", "Status", "rag", label_key="rag_label"),
+    Column("change_vs_last_year", "Change on a year earlier", "number", 2),
+    Column("trend", "Trend"),
 ]
 PSE_COLUMNS = [
-    TableColumn("entity_code", "Code", "link", href="link"),
-    TableColumn("entity_name", "PSE"),
-    TableColumn("category_label", "Category"),
-    TableColumn("statement", "Latest statement"),
-    TableColumn("overall_rating", "Overall risk", "status", status="rating_status"),
-    TableColumn("z2", "Z''", "num", digits=2),
-    TableColumn("zone_text", "Z'' zone", "status", status="zone_status"),
-    TableColumn("loss_text", "Loss maker"),
-    TableColumn("completeness", "Returns received (%)", "share", digits=0),
-    TableColumn("timeliness", "On time (%)", "share", digits=0),
+    Column("entity_code", "Code", "link", href_key="link"),
+    Column("entity_name", "PSE"),
+    Column("category_label", "Category"),
+    Column("statement", "Latest statement"),
+    Column("overall_rating", "Overall risk", "rating"),
+    Column("z2", "Z''", "number", 2),
+    Column("z2_zone", "Z'' zone", "zone"),
+    Column("loss_text", "Loss maker"),
+    Column("completeness", "Returns received (%)", "share", 0),
+    Column("timeliness", "On time (%)", "share", 0),
 ]
 EXCEPTION_COLUMNS = [
-    TableColumn("area_label", "Area"),
-    TableColumn("subject", "Subject"),
-    TableColumn("message", "What is wrong"),
+    Column("area_label", "Area"),
+    Column("subject", "Subject"),
+    Column("message", "What is wrong"),
 ]
 BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)"}
 #: Names of the exception areas (:data:`kpilib.kpis.flags.EXCEPTION_RULES`) shown on the pages.
@@ -279,10 +274,6 @@ class DepartmentDashboard(DashboardPage):
         )
         pses["category_label"] = pses["category"].map(CATEGORY_LABELS)
         pses["overall_rating"] = pses["overall_rating"].astype(object)
-        pses["rating_status"] = pses["overall_rating"].map(RATING_STATUS)
-        zone = pses["z2_zone"].astype(str)
-        pses["zone_status"] = zone.map(ZONE_STATUS)
-        pses["zone_text"] = zone.map(ZONE_TEXT)
         pses["loss_text"] = pses["loss_maker"].map({True: "Yes", False: "No"})
         pses["statement"] = statement_labels(pses)  # "…, unapproved" until approved
         pses["link"] = [

@@ -1,18 +1,16 @@
-"""HTML pieces of the dashboards: header, DEMO DATA banner, tables, CSV downloads, messages.
+"""HTML pieces of the dashboards: header, DEMO DATA banner, CSV downloads, messages.
 
 Every value that comes from data is escaped here (``html.escape``), links are built from
 parameters with ``urllib.parse.urlencode`` and point only at the dashboards of the same server,
 and a CSV download is a ``data:`` link written by :func:`kpilib.present.export.encode_csv`, which
-neutralises formula injection. Cards and RAG labels are the reports' own
-(:mod:`kpilib.report.display`), so both look alike.
+neutralises formula injection. Tables, cards and RAG labels are the reports' own
+(:mod:`kpilib.present`), so every surface shows a figure and its status alike.
 """
 
 from __future__ import annotations
 
 import base64
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from html import escape
 from urllib.parse import urlencode
@@ -22,125 +20,15 @@ import pandas as pd
 from kpilib.fiscal import Period
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.export import encode_csv, safe_file_name
-from kpilib.report.display import render_rag
+from kpilib.present.tables import Column, export_table, render_table
 
 #: Rows shown in a table on the page; the CSV download always has them all.
 MAX_TABLE_ROWS = 200
 DASHBOARD_FILES = ("province.ipynb", "department.ipynb", "pse_monitor.ipynb")
 DEMO_TEXT = "DEMO DATA — a synthetic province, not official statistics"
 ORGANISATION = "Government of Khyber Pakhtunkhwa, Finance Department"
-#: Risk ratings and Z'' zones shown as RAG-styled labels (the text is the rating itself).
-RATING_STATUS = {"low": "green", "moderate": "amber", "high": "red", "very high": "red"}
-ZONE_STATUS = {"safe": "green", "grey": "amber", "distress": "red"}
-ZONE_TEXT = {"safe": "Safe", "grey": "Grey zone", "distress": "Distress", "not rated": "Not rated"}
+#: Alert severities shown as RAG-styled labels.
 SEVERITY_STATUS = {"critical": "red", "warning": "amber"}
-
-
-@dataclass(frozen=True)
-class TableColumn:
-    """One column of a dashboard table.
-
-    ``kind``: ``text``; ``int``; ``num`` (``digits`` decimals); ``pct`` (a percentage, shown
-    with ``%``); ``share`` (a fraction shown as a percentage); ``millions`` (rupees shown in
-    Rs. million); ``status`` (a label shown RAG-styled: ``status`` names the column holding
-    ``green``/``amber``/``red``/``grey``); ``link`` (``href`` names the column holding a
-    relative dashboard link built by :func:`dashboard_link`).
-    """
-
-    key: str
-    title: str
-    kind: str = "text"
-    digits: int = 1
-    status: str | None = None
-    href: str | None = None
-
-
-def _missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def format_value(value: object, column: TableColumn) -> str:
-    """``value`` as text for the page (``–`` when missing)."""
-    if _missing(value):
-        return "–"
-    kind = column.kind
-    if kind == "int":
-        return f"{int(value):,}"
-    if kind == "num":
-        return f"{float(value):,.{column.digits}f}"
-    if kind == "pct":
-        return f"{float(value):,.{column.digits}f} %"
-    if kind == "share":
-        return f"{float(value) * 100:,.{column.digits}f} %"
-    if kind == "millions":
-        return f"{float(value) / 1e6:,.{column.digits}f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _numeric(column: TableColumn) -> bool:
-    return column.kind in ("int", "num", "pct", "share", "millions")
-
-
-def _cell(row: Mapping[str, object], column: TableColumn) -> str:
-    text = format_value(row[column.key], column)
-    if column.kind == "status" and text != "–":
-        status = row.get(column.status) if column.status else None
-        return f"<td>{render_rag(str(status) if status else None, text)}</td>"
-    if column.kind == "link" and column.href and not _missing(row.get(column.href)):
-        href = escape(str(row[column.href]), quote=True)
-        return f'<td><a href="{href}">{escape(text)}</a></td>'
-    css = ' class="num"' if _numeric(column) else ""
-    return f"<td{css}>{escape(text)}</td>"
-
-
-def render_table(
-    frame: pd.DataFrame,
-    columns: Sequence[TableColumn],
-    caption: str | None = None,
-    max_rows: int = MAX_TABLE_ROWS,
-    empty: str = "Nothing to show.",
-) -> str:
-    """A scrolling ``.kpi-table`` of ``columns`` of ``frame`` (first ``max_rows`` rows, with a
-    note saying how many more the download has). Every cell is escaped."""
-    if frame.empty:
-        return f'<p class="kpi-empty">{escape(empty)}</p>'
-    head = "".join(
-        f'<th{" class=num" if _numeric(c) else ""} scope="col">{escape(c.title)}</th>'
-        for c in columns
-    )
-    rows = frame.head(max_rows).to_dict("records")
-    body = "".join("<tr>" + "".join(_cell(r, c) for c in columns) + "</tr>" for r in rows)
-    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    more = ""
-    if len(frame) > max_rows:
-        more = (
-            f'<p class="footnote">Showing the first {max_rows:,} of {len(frame):,} rows; '
-            "the CSV download has them all.</p>"
-        )
-    return (
-        f'<div class="kpi-table-wrap"><table class="kpi-table">{cap}<thead><tr>{head}</tr>'
-        f"</thead><tbody>{body}</tbody></table></div>{more}"
-    )
-
-
-def export_table(frame: pd.DataFrame, columns: Sequence[TableColumn]) -> pd.DataFrame:
-    """The table as it is downloaded: the same columns and titles, values unformatted (numbers
-    stay numbers; rupee columns in Rs. million; percentages as numbers)."""
-    data = {}
-    for column in columns:
-        values = frame[column.key]
-        title = column.title
-        if column.kind == "millions":
-            values = values.astype("float64") / 1e6
-            title = f"{title} (Rs. million)" if "Rs." not in title else title
-        elif column.kind == "share":
-            values = values.astype("float64") * 100
-        data[title] = values.to_numpy()
-    return pd.DataFrame(data)
 
 
 def render_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV") -> str:
@@ -153,15 +41,27 @@ def render_download(frame: pd.DataFrame, file_name: str, label: str = "Download 
     )
 
 
+def render_page_table(
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    caption: str | None = None,
+    empty: str = "Nothing to show.",
+) -> str:
+    """A scrolling table of the first :data:`MAX_TABLE_ROWS` rows, or ``empty`` when there are
+    none (:func:`kpilib.present.tables.render_table`)."""
+    return render_table(frame, columns, caption, max_rows=MAX_TABLE_ROWS, empty=empty, scroll=True)
+
+
 def render_table_with_download(
     frame: pd.DataFrame,
-    columns: Sequence[TableColumn],
+    columns: Sequence[Column],
     file_name: str,
     caption: str | None = None,
     empty: str = "Nothing to show.",
 ) -> str:
-    """:func:`render_table` followed by its CSV download (none for an empty table)."""
-    html = render_table(frame, columns, caption, empty=empty)
+    """:func:`render_page_table` followed by its CSV download with every row (none for an
+    empty table)."""
+    html = render_page_table(frame, columns, caption, empty)
     if frame.empty:
         return html
     return html + render_download(export_table(frame, columns), file_name)

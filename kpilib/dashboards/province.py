@@ -11,59 +11,59 @@ import pandas as pd
 
 from kpilib.dashboards import html
 from kpilib.dashboards.department import AREA_LABELS
-from kpilib.dashboards.html import TableColumn
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.dashboards.selection import SelectionParams
 from kpilib.kpis.service_delivery import RAG_LABELS, rate_rag
 from kpilib.present import charts
-from kpilib.report.display import KpiCard, render_cards
+from kpilib.present.html import KpiCard, render_cards
+from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
 from kpilib.views.headline import compute_province_headline
 from kpilib.views.ranking import RANKING_METRICS, rank_departments
 
 EXCEPTION_AREAS = {"": "All areas", **AREA_LABELS}
 BUDGET_COLUMNS = [
-    TableColumn("rank", "Rank", "int"),
-    TableColumn("department_name", "Department", "link", href="link"),
-    TableColumn("utilisation", "Utilisation (% of revised budget)", "pct"),
-    TableColumn("plan_utilisation", "Plan to date (%)", "pct", digits=0),
-    TableColumn("burn_vs_plan", "Spending against plan (%)", "pct"),
-    TableColumn("rag_label", "Status", "status", status="rag"),
+    Column("rank", "Rank", "count"),
+    Column("department_name", "Department", "link", href_key="link"),
+    Column("utilisation", "Utilisation (% of revised budget)", "percent"),
+    Column("plan_utilisation", "Plan to date (%)", "percent", 0),
+    Column("burn_vs_plan", "Spending against plan (%)", "percent"),
+    Column("rag", "Status", "rag", label_key="rag_label"),
 ]
 METRIC_COLUMNS = {
     "budget": BUDGET_COLUMNS,
     "development": BUDGET_COLUMNS,
     "pefa": [
-        TableColumn("rank", "Rank", "int"),
-        TableColumn("department_name", "Department", "link", href="link"),
-        TableColumn("pi1", "PI-1 aggregate outturn"),
-        TableColumn("pi2", "PI-2 composition outturn"),
-        TableColumn("pi3", "PI-3 revenue outturn"),
+        Column("rank", "Rank", "count"),
+        Column("department_name", "Department", "link", href_key="link"),
+        Column("pi1", "PI-1 aggregate outturn"),
+        Column("pi2", "PI-2 composition outturn"),
+        Column("pi3", "PI-3 revenue outturn"),
     ],
     "service": [
-        TableColumn("rank", "Rank", "int"),
-        TableColumn("department_name", "Department", "link", href="link"),
-        TableColumn("service_score", "Service-delivery score (0–100)", "num"),
-        TableColumn("service_completeness", "Indicators with data (%)", "pct", digits=0),
+        Column("rank", "Rank", "count"),
+        Column("department_name", "Department", "link", href_key="link"),
+        Column("service_score", "Service-delivery score (0–100)", "number"),
+        Column("service_completeness", "Indicators with data (%)", "percent", 0),
     ],
 }
 EXCEPTION_COLUMNS = [
-    TableColumn("department_name", "Department", "link", href="link"),
-    TableColumn("area_label", "Area"),
-    TableColumn("subject", "Subject"),
-    TableColumn("message", "What is wrong"),
+    Column("department_name", "Department", "link", href_key="link"),
+    Column("area_label", "Area"),
+    Column("subject", "Subject"),
+    Column("message", "What is wrong"),
 ]
 LEAGUE_COLUMNS = [
-    TableColumn("compliance_rank", "Rank", "int"),
-    TableColumn("department_name", "Department", "link", href="link"),
-    TableColumn("pses", "PSEs", "int"),
-    TableColumn("expected", "Returns expected", "int"),
-    TableColumn("on_time", "On time", "int"),
-    TableColumn("late", "Late", "int"),
-    TableColumn("outstanding", "Missing", "int"),
-    TableColumn("timeliness", "On time (%)", "share", digits=0),
-    TableColumn("completeness", "Received (%)", "share", digits=0),
-    TableColumn("completeness_label", "Received: status", "status", status="completeness_rag"),
+    Column("compliance_rank", "Rank", "count"),
+    Column("department_name", "Department", "link", href_key="link"),
+    Column("pses", "PSEs", "count"),
+    Column("expected", "Returns expected", "count"),
+    Column("on_time", "On time", "count"),
+    Column("late", "Late", "count"),
+    Column("outstanding", "Missing", "count"),
+    Column("timeliness", "On time (%)", "share", 0),
+    Column("completeness", "Received (%)", "share", 0),
+    Column("completeness_rag", "Received: status", "rag", label_key="completeness_label"),
 ]
 
 

@@ -14,16 +14,14 @@ import pandas as pd
 
 from kpilib.dashboards import html
 from kpilib.dashboards.html import (
-    RATING_STATUS,
     SEVERITY_STATUS,
-    ZONE_STATUS,
-    ZONE_TEXT,
-    TableColumn,
 )
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.dashboards.selection import SelectionParams
 from kpilib.present import pse_charts
-from kpilib.report.display import KpiCard, render_cards
+from kpilib.present.formatting import ZONE_LABELS
+from kpilib.present.html import KpiCard, render_cards
+from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
 from kpilib.views.pse import (
     ALL_CATEGORIES,
@@ -40,36 +38,36 @@ UNAPPROVED_NOTE = "unapproved: its department has not yet approved this return"
 #: The PSE selector's first entry: the whole category, no single PSE.
 WHOLE_CATEGORY = ""
 ALERT_COLUMNS = [
-    TableColumn("severity_label", "Severity", "status", status="severity_status"),
-    TableColumn("entity_code", "PSE", "link", href="link"),
-    TableColumn("period_code", "Period"),
-    TableColumn("message", "Alert"),
+    Column("severity_status", "Severity", "rag", label_key="severity_label"),
+    Column("entity_code", "PSE", "link", href_key="link"),
+    Column("period_code", "Period"),
+    Column("message", "Alert"),
 ]
 CATEGORY_PSE_COLUMNS = [
-    TableColumn("entity_code", "Code", "link", href="link"),
-    TableColumn("entity_name", "PSE"),
-    TableColumn("department_name", "Department"),
-    TableColumn("statement", "Latest statement"),
-    TableColumn("overall_rating", "Overall risk", "status", status="rating_status"),
-    TableColumn("z2", "Z''", "num", digits=2),
-    TableColumn("zone_text", "Z'' zone", "status", status="zone_status"),
-    TableColumn("government_dependence", "Government dependence (%)", "share", digits=0),
-    TableColumn("arrears_ratio", "Arrears (% of a year's spending)", "share", digits=1),
-    TableColumn("timeliness", "Returns on time (%)", "share", digits=0),
+    Column("entity_code", "Code", "link", href_key="link"),
+    Column("entity_name", "PSE"),
+    Column("department_name", "Department"),
+    Column("statement", "Latest statement"),
+    Column("overall_rating", "Overall risk", "rating"),
+    Column("z2", "Z''", "number", 2),
+    Column("z2_zone", "Z'' zone", "zone"),
+    Column("government_dependence", "Government dependence (%)", "share", 0),
+    Column("arrears_ratio", "Arrears (% of a year's spending)", "share", 1),
+    Column("timeliness", "Returns on time (%)", "share", 0),
 ]
 RATING_COLUMNS = [
-    TableColumn("label", "Dimension"),
-    TableColumn("rating_text", "Risk rating", "status", status="rating_status"),
-    TableColumn("score", "Score (1 low – 4 very high)", "num", digits=2),
+    Column("label", "Dimension"),
+    Column("rating", "Risk rating", "rating"),
+    Column("score", "Score (1 low – 4 very high)", "number", 2),
 ]
 SUBMISSION_COLUMNS = [
-    TableColumn("period_code", "Quarter"),
-    TableColumn("return_title", "Return"),
-    TableColumn("due_date", "Due"),
-    TableColumn("received_date", "First received"),
-    TableColumn("state_label", "State", "status", status="state_status"),
-    TableColumn("days_late", "Days late", "int"),
-    TableColumn("days_overdue", "Days overdue", "int"),
+    Column("period_code", "Quarter"),
+    Column("return_title", "Return"),
+    Column("due_date", "Due"),
+    Column("received_date", "First received"),
+    Column("state_status", "State", "rag", label_key="state_label"),
+    Column("days_late", "Days late", "count"),
+    Column("days_overdue", "Days overdue", "count"),
 ]
 STATE_STATUS = {"on_time": "green", "late": "amber", "missing": "red"}
 
@@ -248,10 +246,6 @@ class PseMonitorDashboard(DashboardPage):
             group.compliance[["entity_code", "timeliness"]], on="entity_code", how="left"
         )
         pses["overall_rating"] = pses["overall_rating"].astype(object)
-        pses["rating_status"] = pses["overall_rating"].map(RATING_STATUS)
-        zone = pses["z2_zone"].astype(object).where(pses["z2_zone"].notna(), "not rated")
-        pses["zone_status"] = zone.map(ZONE_STATUS)
-        pses["zone_text"] = zone.map(ZONE_TEXT)
         pses["link"] = self._link(pses["entity_code"])
         pses["statement"] = statement_labels(pses)  # "…, unapproved" until approved
         self.z2_by_pse_chart.update(
@@ -289,7 +283,7 @@ class PseMonitorDashboard(DashboardPage):
                     KpiCard("Overall risk", rating or "not rated",
                             note="IMF SOE Health Check rating"),
                     KpiCard("Altman Z''", "–" if pd.isna(latest["z2"]) else f"{latest['z2']:.2f}",
-                            note=ZONE_TEXT.get(zone, zone)),
+                            note=ZONE_LABELS.get(zone, zone)),
                     KpiCard("Government dependence", _share(latest["government_dependence"]),
                             note="grants and subsidies ÷ income"),
                     KpiCard("Grants and subsidies a year, Rs. million",
@@ -313,10 +307,8 @@ class PseMonitorDashboard(DashboardPage):
             "No quarterly statement yet.",
         )
         ratings = pse.ratings.copy()
-        ratings["rating_text"] = ratings["rating"].fillna("not rated")
-        ratings["rating_status"] = ratings["rating"].map(RATING_STATUS)
         s = self.selection
-        self.rating_table.value = html.render_table(
+        self.rating_table.value = html.render_page_table(
             ratings, RATING_COLUMNS, caption=f"Latest statement ({latest['period_code']})"
             if latest is not None else None
         )  # fmt: skip

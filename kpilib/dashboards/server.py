@@ -29,6 +29,7 @@ from traitlets.config import Config
 
 from kpilib.dashboards.page import ENV_CHART_BUNDLE, write_chart_bundle
 from kpilib.errors import ServeError
+from kpilib.present.html import STYLES_DIR
 from kpilib.store.database import ENV_WRITER_URL, database_url, mask_url, sqlite_path
 
 TEMPLATE = "kpi_dashboard"
@@ -247,6 +248,7 @@ def run_server(params: ServeParams) -> None:
         static.mkdir()
         write_chart_bundle(static)
         app.static_paths.append(str(static))
+        app.template_paths.append(str(STYLES_DIR))  # the base stylesheet the template includes
         app.start()
 
 

@@ -21,12 +21,11 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from kpilib.dashboards.html import (
-    TableColumn,
     render_as_of,
     render_download,
     render_header,
     render_messages,
-    render_table,
+    render_page_table,
     render_table_with_download,
 )
 from kpilib.errors import KpiError
@@ -38,6 +37,7 @@ from kpilib.portal.access import Access, check_token, token_from_query
 from kpilib.portal.due import STATUS_COLOURS, ended_quarters, returns_due
 from kpilib.portal.review import decide, department_returns
 from kpilib.portal.submit import data_uri, error_table, submit_upload, template_bytes
+from kpilib.present.tables import Column
 from kpilib.store.database import connect, writer_url
 from kpilib.store.writes import is_demo, read_dataset_info, utc_now
 
@@ -45,32 +45,32 @@ NO_ACCESS_TITLE = "No access"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 DUE_COLUMNS = [
-    TableColumn("title", "Return"),
-    TableColumn("period_code", "Quarter"),
-    TableColumn("due_date", "Due"),
-    TableColumn("status", "Status", "status", status="colour"),
-    TableColumn("days_overdue", "Days overdue", "int"),
-    TableColumn("version", "Version", "int"),
-    TableColumn("received", "Received"),
-    TableColumn("review", "Review"),
-    TableColumn("comment", "Department's comment"),
+    Column("title", "Return"),
+    Column("period_code", "Quarter"),
+    Column("due_date", "Due"),
+    Column("colour", "Status", "rag", label_key="status"),
+    Column("days_overdue", "Days overdue", "count"),
+    Column("version", "Version", "count"),
+    Column("received", "Received"),
+    Column("review", "Review"),
+    Column("comment", "Department's comment"),
 ]
 ERROR_COLUMNS = [
-    TableColumn("row", "Row", "int"),
-    TableColumn("column", "Column"),
-    TableColumn("value", "Value"),
-    TableColumn("severity", "Severity"),
-    TableColumn("reason", "Reason"),
+    Column("row", "Row", "count"),
+    Column("column", "Column"),
+    Column("value", "Value"),
+    Column("severity", "Severity"),
+    Column("reason", "Reason"),
 ]
 REVIEW_COLUMNS = [
-    TableColumn("return_no", "Return no."),
-    TableColumn("entity", "PSE"),
-    TableColumn("return_title", "Return"),
-    TableColumn("period_code", "Quarter"),
-    TableColumn("version", "Version", "int"),
-    TableColumn("received", "Received"),
-    TableColumn("state", "Review", "status", status="colour"),
-    TableColumn("comment", "Comment"),
+    Column("return_no", "Return no."),
+    Column("entity", "PSE"),
+    Column("return_title", "Return"),
+    Column("period_code", "Quarter"),
+    Column("version", "Version", "count"),
+    Column("received", "Received"),
+    Column("colour", "Review", "rag", label_key="state"),
+    Column("comment", "Comment"),
 ]
 
 
@@ -211,7 +211,7 @@ class SubmissionPage:
         frame["colour"] = frame["status"].map(STATUS_COLOURS)
         frame["received"] = [_when(v) for v in frame["received_at"]] if len(frame) else []
         frame["due_date"] = [d.strftime("%d %b %Y") for d in frame["due_date"]]
-        self.due.value = render_table(frame, DUE_COLUMNS, empty="No return is due yet.")
+        self.due.value = render_page_table(frame, DUE_COLUMNS, empty="No return is due yet.")
 
     def _on_submit(self, _button: widgets.Button) -> None:
         files = self.upload.value
@@ -247,7 +247,7 @@ def outcome_html(outcome: FileOutcome) -> str:
         )
         warnings = ""
         if outcome.warnings:
-            warnings = "<p>Warnings (the return was accepted):</p>" + render_table(
+            warnings = "<p>Warnings (the return was accepted):</p>" + render_page_table(
                 error_table(FileOutcome(outcome.file, issues=outcome.warnings)), ERROR_COLUMNS
             )
         return f'<div class="kpi-accepted" role="status"><p>{escape(what)}</p>{warnings}</div>'
@@ -258,7 +258,7 @@ def outcome_html(outcome: FileOutcome) -> str:
     )
     return (
         f'<div class="kpi-rejected kpi-alert" role="alert"><p>{escape(lead)}</p>'
-        + render_table(errors, ERROR_COLUMNS)
+        + render_page_table(errors, ERROR_COLUMNS)
         + render_download(errors, f"{outcome.file}.errors.csv", "Download the error table (CSV)")
         + "</div>"
     )

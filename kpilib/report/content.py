@@ -1,7 +1,7 @@
 """Report content from the views: headline cards and formatted tables, for notebooks to show.
 
 Each function turns a :class:`~kpilib.views.DepartmentView` or :class:`~kpilib.views.ProvinceView`
-into something displayable: a list of :class:`~kpilib.report.display.KpiCard` or a
+into something displayable: a list of :class:`~kpilib.present.html.KpiCard` or a
 :class:`Table` (rows, column formats, caption). Nothing here computes a KPI: the numbers come
 from the views, which come from the KPI modules; this module only selects, orders, labels.
 """
@@ -17,15 +17,15 @@ from kpilib.kpis.budget_execution import rate_execution
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.kpis.service_delivery import rate_rag
-from kpilib.report.display import KpiCard, render_kpi_table
-from kpilib.report.formatting import (
+from kpilib.present.formatting import (
     MISSING,
-    Column,
     format_million,
     format_number,
     format_percent,
     pefa_rag,
 )
+from kpilib.present.html import KpiCard
+from kpilib.present.tables import Column, render_table
 from kpilib.report.naming import department_report_link
 from kpilib.views import DepartmentView, ProvinceView
 from kpilib.views.pse import statement_labels
@@ -52,7 +52,7 @@ class Table:
 
     def render(self) -> str:
         """The table as escaped HTML (``.kpi-table``)."""
-        return render_kpi_table(self.frame, self.columns, self.caption or None)
+        return render_table(self.frame, self.columns, self.caption or None)
 
     @property
     def empty(self) -> bool:

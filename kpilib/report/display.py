@@ -1,39 +1,30 @@
-"""Small HTML building blocks for report notebooks, using the report stylesheet's classes.
+"""The report notebooks' HTML building blocks: cover, section headings, blocks kept on a page,
+links to other reports of the batch; and the pieces every surface shares (cards, RAG labels,
+footnotes: :mod:`kpilib.present.html`; tables: :mod:`kpilib.present.tables`).
 
-Every value is escaped here, so data can never inject markup into a report. The classes are
-documented at the top of ``templates/kpi_report/static/kpi.css``. Notebooks show the result
-with ``IPython.display.HTML(...)``.
+Every value is escaped, so data can never inject markup into a report. The classes are
+documented in ``kpilib/present/styles/kpi-base.css`` and ``templates/kpi_report/static/kpi.css``.
+Notebooks show the result with ``IPython.display.HTML(...)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from html import escape
 
-import pandas as pd
+from kpilib.present.html import KpiCard, render_cards, render_footnote, render_rag
+from kpilib.present.tables import check_relative_link
 
-from kpilib.kpis.service_delivery import (
-    RAG_LABELS,  # the text shown with each colour: one source for all
-)
-from kpilib.report.formatting import RATING_RAG, ZONE_LABELS, ZONE_RAG, Column, pefa_rag
-
-
-@dataclass(frozen=True)
-class KpiCard:
-    """A headline figure: its value as displayed, its label and an optional RAG status."""
-
-    label: str
-    value: str
-    rag: str | None = None
-    note: str | None = None
-
-
-def render_rag(status: str | None, label: str | None = None) -> str:
-    """A RAG label: the colour-blind-safe class and a text label (``None`` -> grey, no data)."""
-    key = status if status in RAG_LABELS else "grey"
-    text = label if label is not None else RAG_LABELS[key]
-    return f'<span class="rag rag-{key}">{escape(text)}</span>'
+__all__ = [
+    "KpiCard",
+    "render_block",
+    "render_cards",
+    "render_cover",
+    "render_footnote",
+    "render_links",
+    "render_rag",
+    "render_section_heading",
+]
 
 
 def render_cover(
@@ -75,87 +66,6 @@ def render_block(*parts: str) -> str:
     return f'<div class="report-block">{"".join(parts)}</div>'
 
 
-def render_cards(cards: Iterable[KpiCard]) -> str:
-    """Headline figures as a row of cards (``.kpi-cards`` / ``.kpi-card``)."""
-    items = []
-    for card in cards:
-        rag = render_rag(card.rag) if card.rag is not None else ""
-        note = f'<div class="footnote">{escape(card.note)}</div>' if card.note else ""
-        items.append(
-            '<div class="kpi-card">'
-            f'<div class="kpi-card-value">{escape(card.value)}</div>'
-            f'<div class="kpi-card-label">{escape(card.label)}</div>{rag}{note}</div>'
-        )
-    return f'<div class="kpi-cards">{"".join(items)}</div>'
-
-
-def render_table(frame: pd.DataFrame, caption: str | None = None) -> str:
-    """A data table (``.kpi-table``); cell values are escaped, the index is not shown."""
-    html = frame.to_html(index=False, escape=True, border=0, classes="kpi-table", na_rep="–")
-    if caption:
-        html = html.replace(">", f"><caption>{escape(caption)}</caption>", 1)
-    return html
-
-
-def render_kpi_table(
-    frame: pd.DataFrame, columns: Sequence[Column], caption: str | None = None
-) -> str:
-    """A formatted data table (``.kpi-table``): numbers right-aligned in their units, RAG,
-    ratings and zones as text labels with their colour, links to other reports of the batch.
-    Every value is escaped."""
-    head = "".join(
-        f'<th class="num">{escape(c.label)}</th>' if c.numeric else f"<th>{escape(c.label)}</th>"
-        for c in columns
-    )
-    body = []
-    for row in frame.to_dict("records"):
-        cells = []
-        for column in columns:
-            value = row.get(column.key)
-            if column.kind == "rag":
-                label = row.get(column.label_key) if column.label_key else None
-                cells.append(
-                    f"<td>{render_rag(value if isinstance(value, str) else None, label)}</td>"
-                )
-            elif column.kind == "rating":
-                text = str(value) if isinstance(value, str) else None
-                status = RATING_RAG.get(text or "", "grey")
-                cells.append(f"<td>{render_rag(status, (text or 'not rated').capitalize())}</td>")
-            elif column.kind == "zone":
-                text = str(value) if isinstance(value, str) else "not rated"
-                zone = render_rag(ZONE_RAG.get(text, "grey"), ZONE_LABELS.get(text, text))
-                cells.append(f"<td>{zone}</td>")
-            elif column.kind == "pefa":
-                text = column.format(value)
-                cells.append(f"<td>{render_rag(pefa_rag(value), text)}</td>")
-            elif column.kind == "link" and column.href_key and row.get(column.href_key):
-                href = _batch_link(str(row[column.href_key]))
-                cells.append(
-                    f'<td><a href="{escape(href, quote=True)}">{escape(str(value))}</a></td>'
-                )
-            elif column.numeric:
-                cells.append(f'<td class="num">{escape(column.format(value))}</td>')
-            else:
-                cells.append(f"<td>{escape(column.format(value))}</td>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return (
-        f'<table class="kpi-table">{caption_html}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def _batch_link(href: str) -> str:
-    if "/" in href or "\\" in href or ":" in href or ".." in href or not href:
-        raise ValueError(f"{href!r} is not a file of this batch (e.g. HLT.html)")
-    return href
-
-
-def render_footnote(text: str) -> str:
-    """A source or method note under a table or chart (``.footnote``)."""
-    return f'<p class="footnote">{escape(text)}</p>'
-
-
 def render_links(items: Iterable[tuple[str, str]], css_class: str = "report-links") -> str:
     """A list of links to other reports of the batch, e.g. from the summary to departments.
 
@@ -164,6 +74,6 @@ def render_links(items: Iterable[tuple[str, str]], css_class: str = "report-link
     """
     entries = []
     for label, href in items:
-        _batch_link(href)
+        check_relative_link(href)
         entries.append(f'<li><a href="{escape(href, quote=True)}">{escape(label)}</a></li>')
     return f'<ul class="{escape(css_class, quote=True)}">{"".join(entries)}</ul>'

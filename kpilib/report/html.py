@@ -21,6 +21,8 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from nbformat import NotebookNode
 
+from kpilib.present.html import STYLES_DIR
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "kpi_report"
 HIDE_TAG = "report-hide"
@@ -52,6 +54,7 @@ def _exporter() -> HTMLExporter:
         exporter = HTMLExporter(
             template_name=TEMPLATE_NAME,
             extra_template_basedirs=[str(TEMPLATE_DIR)],
+            extra_template_paths=[str(STYLES_DIR)],
             exclude_input=True,
             exclude_input_prompt=True,
             exclude_output_prompt=True,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from kpilib.present.html import read_base_stylesheet
 from kpilib.report.files import write_atomic
 from kpilib.report.html import TEMPLATE_DIR, TEMPLATE_NAME
 from kpilib.report.manifest import BatchManifest
@@ -26,7 +27,9 @@ _ENVIRONMENT = jinja2.Environment(
 
 def render_index_html(manifest: BatchManifest) -> str:
     """The index page: summary first, then departments by code; failures show their error."""
-    stylesheet = (TEMPLATE_DIR / TEMPLATE_NAME / "static" / "kpi.css").read_text(encoding="utf-8")
+    stylesheet = read_base_stylesheet() + (
+        TEMPLATE_DIR / TEMPLATE_NAME / "static" / "kpi.css"
+    ).read_text(encoding="utf-8")
     reports = sorted(manifest.reports, key=lambda r: (r.kind != "summary", r.report_id))
     return _ENVIRONMENT.get_template("index.html.j2").render(
         batch=manifest.batch,

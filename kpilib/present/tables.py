@@ -1,0 +1,181 @@
+"""One table model for every surface: reports, dashboards and the portal.
+
+A table is a frame and a list of :class:`Column`: which field, its heading and its kind. The
+kind decides how a value reads (:mod:`kpilib.present.formatting`), whether it is right-aligned,
+and how a status shows (text and colour, never colour alone: :func:`kpilib.present.html.
+render_rag`). Every value is escaped; a link may only point at a page of the same folder.
+:func:`export_table` gives the same table for a download, numbers left as numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Literal
+
+import pandas as pd
+
+from kpilib.present.formatting import (
+    MISSING,
+    RATING_RAG,
+    ZONE_LABELS,
+    ZONE_RAG,
+    format_count,
+    format_million,
+    format_number,
+    format_percent,
+    format_share,
+    format_times,
+    is_missing,
+    pefa_rag,
+)
+from kpilib.present.html import render_rag
+
+ColumnKind = Literal[
+    "text", "money", "percent", "share", "number", "times", "count",
+    "rag", "rating", "zone", "pefa", "link",
+]  # fmt: skip
+#: Kinds shown right-aligned in tabular figures.
+NUMERIC_KINDS = frozenset({"money", "percent", "share", "number", "times", "count"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table: the frame's ``key``, its heading and how to show it.
+
+    ``kind``: ``text``; ``money`` (rupees shown in Rs. million); ``percent`` (already × 100);
+    ``share`` (0–1 shown as %); ``number``; ``times`` (a ratio, ``1.23×``); ``count`` (whole
+    numbers); ``rag`` (a status green/amber/red/grey; ``label_key`` names the column with its
+    text, default the standard label); ``rating`` (low … very high); ``zone`` (Z'' zone);
+    ``pefa`` (a PEFA score); ``link`` (text whose ``href_key`` column holds a relative link to
+    a page of the same folder).
+    """
+
+    key: str
+    label: str
+    kind: ColumnKind = "text"
+    digits: int = 1
+    label_key: str | None = None
+    href_key: str | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+    def format(self, value: object) -> str:
+        """``value`` as text (``–`` when missing)."""
+        if self.kind == "money":
+            return format_million(value, self.digits)
+        if self.kind == "percent":
+            return format_percent(value, self.digits)
+        if self.kind == "share":
+            return format_share(value, self.digits)
+        if self.kind == "number":
+            if isinstance(value, str) and not is_missing(value):
+                return value  # already written out, e.g. "87 % (3)"
+            return format_number(value, self.digits)
+        if self.kind == "times":
+            return format_times(value, self.digits)
+        if self.kind == "count":
+            return format_count(value)
+        return MISSING if is_missing(value) else str(value)
+
+
+def check_relative_link(href: str) -> str:
+    """``href`` if it points at a page of the same folder (``HLT.html``,
+    ``department.ipynb?department=HLT``); anything with a scheme, a slash or ``..`` is refused."""
+    if "/" in href or "\\" in href or ":" in href or ".." in href or not href:
+        raise ValueError(f"{href!r} is not a page of this folder (e.g. HLT.html)")
+    return href
+
+
+def render_cell(row: Mapping[str, object], column: Column) -> str:
+    """One ``<td>``: the value formatted and escaped, statuses as labelled badges."""
+    value = row.get(column.key)
+    if column.kind == "rag":
+        label = row.get(column.label_key) if column.label_key else None
+        status = value if isinstance(value, str) else None
+        text = None if is_missing(label) else str(label)
+        return f"<td>{render_rag(status, text)}</td>"
+    if column.kind == "rating":
+        text = value if isinstance(value, str) and not is_missing(value) else None
+        status = RATING_RAG.get(text or "", "grey")
+        return f"<td>{render_rag(status, (text or 'not rated').capitalize())}</td>"
+    if column.kind == "zone":
+        text = value if isinstance(value, str) and not is_missing(value) else "not rated"
+        return f"<td>{render_rag(ZONE_RAG.get(text, 'grey'), ZONE_LABELS.get(text, text))}</td>"
+    if column.kind == "pefa":
+        return f"<td>{render_rag(pefa_rag(value), column.format(value))}</td>"
+    href = row.get(column.href_key) if column.href_key else None
+    if column.kind == "link" and not is_missing(href):
+        link = escape(check_relative_link(str(href)), quote=True)
+        return f'<td><a href="{link}">{escape(column.format(value))}</a></td>'
+    css = ' class="num"' if column.numeric else ""
+    return f"<td{css}>{escape(column.format(value))}</td>"
+
+
+def _render_heading(column: Column) -> str:
+    css = ' class="num"' if column.numeric else ""
+    return f'<th{css} scope="col">{escape(column.label)}</th>'
+
+
+def render_table(
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    caption: str | None = None,
+    *,
+    max_rows: int | None = None,
+    empty: str | None = None,
+    scroll: bool = False,
+) -> str:
+    """A ``.kpi-table`` of ``columns`` of ``frame``. Every value is escaped.
+
+    ``max_rows``: show only the first rows, with a note of how many more the download has;
+    ``empty``: the sentence shown instead of an empty table; ``scroll``: inside a scrolling box
+    (``.kpi-table-wrap``, for pages with long tables).
+    """
+    if frame.empty and empty is not None:
+        return f'<p class="kpi-empty">{escape(empty)}</p>'
+    head = "".join(_render_heading(column) for column in columns)
+    rows = frame if max_rows is None else frame.head(max_rows)
+    body = "".join(
+        "<tr>" + "".join(render_cell(row, c) for c in columns) + "</tr>"
+        for row in rows.to_dict("records")
+    )
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    table = (
+        f'<table class="kpi-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    )
+    if scroll:
+        table = f'<div class="kpi-table-wrap">{table}</div>'
+    if max_rows is not None and len(frame) > max_rows:
+        table += (
+            f'<p class="footnote">Showing the first {max_rows:,} of {len(frame):,} rows; '
+            "the download has them all.</p>"
+        )
+    return table
+
+
+def export_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
+    """The table as it is downloaded: the same columns and headings, values unformatted
+    (numbers stay numbers; money in Rs. million; shares as percentages; a status as its text)."""
+    data = {}
+    for column in columns:
+        values = frame[column.key]
+        label = column.label
+        if column.kind == "money":
+            values = values.astype("float64") / 1e6
+            label = f"{label} (Rs. million)" if "Rs" not in label else label
+        elif column.kind == "share":
+            values = values.astype("float64") * 100
+        elif column.kind == "rag" and column.label_key:
+            values = frame[column.label_key]
+        elif column.kind == "zone":
+            values = values.map(lambda zone: ZONE_LABELS.get(zone, zone))
+        elif column.kind == "rating":
+            values = values.map(
+                lambda rating: rating.capitalize() if isinstance(rating, str) else rating
+            )
+        data[label] = values.to_numpy()
+    return pd.DataFrame(data)
