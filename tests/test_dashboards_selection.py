@@ -6,20 +6,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpilib.dashboards.selection import (
+from kpilib.dashboards.query import parse_query_string
+from kpilib.errors import DashboardParameterError
+from kpilib.store.database import connect
+from kpilib.views.selection import (
     MAX_VALUE_LENGTH,
     SELECTION_KEYS,
-    DashboardChoices,
-    SelectionParams,
-    load_dashboard_choices,
-    parse_query_string,
+    Selection,
+    SelectionChoices,
+    load_selection_choices,
     resolve_selection,
     validate_selection,
 )
-from kpilib.errors import DashboardParameterError
-from kpilib.store.database import connect
 
-CHOICES = DashboardChoices(
+CHOICES = SelectionChoices(
     fiscal_years=("2023-24", "2024-25", "2025-26"),
     default_fiscal_year="2024-25",
     complete_fiscal_years=frozenset({"2023-24", "2024-25"}),
@@ -75,7 +75,7 @@ def test_resolution_uses_defaults_for_what_is_not_available():
         CHOICES,
         {"department": "FIN"},
     )
-    assert selection == SelectionParams("2024-25", "Q2", "FIN")
+    assert selection == Selection("2024-25", "Q2", "FIN")
     assert any("fiscal year '2019-20' is not in the data" in p for p in problems)
     assert any("no department with the code 'xyz'" in p for p in problems)
 
@@ -89,7 +89,7 @@ def test_a_pse_brings_its_category_and_a_category_link_drops_the_default_pse():
 
 def test_widget_values_are_refused_when_not_available():
     assert validate_selection(CHOICES, fiscal_year="2025-26", period="FY", department="HLT") == (
-        SelectionParams("2025-26", "FY", "HLT")
+        Selection("2025-26", "FY", "HLT")
     )
     for bad in (
         {"fiscal_year": "2024-25", "department": "DROP TABLE"},
@@ -107,7 +107,7 @@ def test_widget_values_are_refused_when_not_available():
 
 
 def test_choices_come_from_the_database(demo_url):
-    choices = load_dashboard_choices(connect(demo_url, read_only=True))
+    choices = load_selection_choices(connect(demo_url, read_only=True))
     assert choices.fiscal_years == ("2021-22", "2022-23", "2023-24", "2024-25", "2025-26")
     assert choices.default_fiscal_year == "2024-25"  # the latest complete, as the reports
     assert choices.fiscal_year_label("2025-26") == "2025-26 (to date)"

@@ -12,7 +12,6 @@ import pandas as pd
 
 from kpilib.dashboards import html
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
-from kpilib.dashboards.selection import SelectionParams
 from kpilib.kpis.budget_execution import rate_execution
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present import charts
@@ -20,6 +19,7 @@ from kpilib.present.html import KpiCard, render_cards
 from kpilib.present.tables import Column
 from kpilib.views import DepartmentView, ProvinceView, select_department
 from kpilib.views.pse import CATEGORY_LABELS, statement_labels
+from kpilib.views.selection import Selection
 
 EXECUTION_COLUMNS = [
     Column("budget_label", "Budget"),
@@ -150,11 +150,11 @@ class DepartmentDashboard(DashboardPage):
     def selected_values(self) -> dict[str, str | None]:
         return {**super().selected_values(), "department": self.department.value}
 
-    def sync_selectors(self, selection: SelectionParams) -> None:
+    def sync_selectors(self, selection: Selection) -> None:
         super().sync_selectors(selection)
         self.department.value = selection.department
 
-    def render(self, view: ProvinceView, selection: SelectionParams) -> None:
+    def render(self, view: ProvinceView, selection: Selection) -> None:
         dept = select_department(view, selection.department)
         self.department_view = dept
         self.selection = selection
@@ -197,7 +197,7 @@ class DepartmentDashboard(DashboardPage):
             empty="No red flag for this department.",
         )
 
-    def _render_budget(self, dept: DepartmentView, selection: SelectionParams) -> None:
+    def _render_budget(self, dept: DepartmentView, selection: Selection) -> None:
         view = dept.province
         self.curve_chart.update(
             charts.chart_spending_curve(dept.monthly, f"{dept.name}: spending against plan")
@@ -223,7 +223,7 @@ class DepartmentDashboard(DashboardPage):
             empty="No budget lines for this department in this year.",
         )
 
-    def _render_indicators(self, dept: DepartmentView, selection: SelectionParams) -> None:
+    def _render_indicators(self, dept: DepartmentView, selection: Selection) -> None:
         indicators = dept.indicators.copy()
         indicators["trend"] = (
             indicators.apply(_trend, axis=1) if not indicators.empty else pd.Series(dtype=str)
@@ -266,7 +266,7 @@ class DepartmentDashboard(DashboardPage):
             "No values reported for this indicator.",
         )
 
-    def _render_pses(self, dept: DepartmentView, selection: SelectionParams) -> None:
+    def _render_pses(self, dept: DepartmentView, selection: Selection) -> None:
         pses = dept.pses.merge(
             dept.compliance[["entity_code", "completeness", "timeliness"]],
             on="entity_code",
@@ -292,7 +292,7 @@ class DepartmentDashboard(DashboardPage):
             empty="No PSE reports to this department.",
         )
 
-    def describe(self, view: ProvinceView, selection: SelectionParams) -> str:
+    def describe(self, view: ProvinceView, selection: Selection) -> str:
         name = self.choices.departments[selection.department]
         return f"Showing the {name} Department: {html.describe_period(view.period)}."
 

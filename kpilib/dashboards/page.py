@@ -5,7 +5,7 @@ message box; and the chart panels.
 A dashboard kernel starts with :func:`start_dashboard` (during Voilà's preheat: the database is
 opened read-only, charts are switched to their offline bundle and the default province view is
 computed into the memo), then builds its page from the request's query string. Every change of a
-selector goes through :func:`~kpilib.dashboards.selection.validate_selection` before anything is
+selector goes through :func:`~kpilib.views.selection.validate_selection` before anything is
 loaded.
 """
 
@@ -22,19 +22,19 @@ import ipywidgets as widgets
 from sqlalchemy.engine import Engine
 
 from kpilib.dashboards import html
-from kpilib.dashboards.selection import (
-    PERIOD_LABELS,
-    DashboardChoices,
-    SelectionParams,
-    load_dashboard_choices,
-    parse_query_string,
-    resolve_selection,
-    validate_selection,
-)
+from kpilib.dashboards.query import parse_query_string
 from kpilib.errors import DashboardParameterError, KpiError
 from kpilib.fiscal import REPORT_PERIODS
 from kpilib.store.database import connect
 from kpilib.views import ProvinceView, load_province_view
+from kpilib.views.selection import (
+    PERIOD_LABELS,
+    Selection,
+    SelectionChoices,
+    load_selection_choices,
+    resolve_selection,
+    validate_selection,
+)
 
 #: vega-embed options of every chart: SVG (crisp, testable) and no action menu (its links
 #: lead off the server).
@@ -110,7 +110,7 @@ class DashboardContext:
     """What a dashboard kernel holds for its whole life: the read-only engine and the choices."""
 
     engine: Engine
-    choices: DashboardChoices
+    choices: SelectionChoices
 
 
 def start_dashboard(
@@ -121,7 +121,7 @@ def start_dashboard(
     preheated kernel answers its first request from memory."""
     engine = open_dashboard_engine(url)
     enable_offline_charts()
-    choices = load_dashboard_choices(engine)
+    choices = load_selection_choices(engine)
     selection, _problems = resolve_selection(
         {}, choices, {"fiscal_year": fiscal_year, "period": period}
     )
@@ -238,21 +238,21 @@ class DashboardPage:
         """The selectors' current values, by selection key."""
         return {"fiscal_year": self.fiscal_year.value, "period": self.period.value}
 
-    def render(self, view: ProvinceView, selection: SelectionParams) -> None:
+    def render(self, view: ProvinceView, selection: Selection) -> None:
         """Fill the page's widgets for ``selection``."""
         raise NotImplementedError
 
-    def describe(self, view: ProvinceView, selection: SelectionParams) -> str:
+    def describe(self, view: ProvinceView, selection: Selection) -> str:
         """The status line once the page shows ``selection``."""
         return f"Showing {html.describe_period(view.period)}."
 
-    def sync_selectors(self, selection: SelectionParams) -> None:
+    def sync_selectors(self, selection: Selection) -> None:
         """Make dependent selectors agree with ``selection`` (e.g. the PSEs of a category)."""
         self.fiscal_year.value = selection.fiscal_year
         self.period.value = selection.period
 
     # -- shared behaviour -------------------------------------------------------------------
-    def _resolve(self, query: str | None) -> tuple[SelectionParams, list[str]]:
+    def _resolve(self, query: str | None) -> tuple[Selection, list[str]]:
         values, problems = parse_query_string(query, self.query_keys)
         selection, more = resolve_selection(values, self.choices, self.defaults)
         return selection, problems + more
@@ -279,7 +279,7 @@ class DashboardPage:
         self.messages.value = ""
         self.show(selection)
 
-    def show(self, selection: SelectionParams) -> None:
+    def show(self, selection: Selection) -> None:
         """Load the province view of ``selection`` (from the memo when it is there) and redraw
         the page; a kpi-suite error is shown in the message box, not raised."""
         self.status.value = html.render_status("Updating…", busy=True)

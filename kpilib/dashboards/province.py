@@ -12,7 +12,6 @@ import pandas as pd
 from kpilib.dashboards import html
 from kpilib.dashboards.department import AREA_LABELS
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
-from kpilib.dashboards.selection import SelectionParams
 from kpilib.kpis.service_delivery import RAG_LABELS, rate_rag
 from kpilib.present import charts
 from kpilib.present.html import KpiCard, render_cards
@@ -20,6 +19,7 @@ from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
 from kpilib.views.headline import compute_province_headline
 from kpilib.views.ranking import RANKING_METRICS, rank_departments
+from kpilib.views.selection import Selection
 
 EXCEPTION_AREAS = {"": "All areas", **AREA_LABELS}
 BUDGET_COLUMNS = [
@@ -141,7 +141,7 @@ class ProvinceDashboard(DashboardPage):
             )
         )
 
-    def render(self, view: ProvinceView, selection: SelectionParams) -> None:
+    def render(self, view: ProvinceView, selection: Selection) -> None:
         self.selection = selection
         self.view = view
         h = compute_province_headline(view)
@@ -237,7 +237,7 @@ class ProvinceDashboard(DashboardPage):
             html.file_stem("compliance_league", selection.fiscal_year, selection.period),
         )
 
-    def describe(self, view: ProvinceView, selection: SelectionParams) -> str:
+    def describe(self, view: ProvinceView, selection: Selection) -> str:
         period = html.describe_period(view.period)
         return f"Showing all {len(view.departments)} departments: {period}."
 

@@ -17,7 +17,6 @@ from kpilib.dashboards.html import (
     SEVERITY_STATUS,
 )
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
-from kpilib.dashboards.selection import SelectionParams
 from kpilib.present import pse_charts
 from kpilib.present.formatting import ZONE_LABELS
 from kpilib.present.html import KpiCard, render_cards
@@ -32,6 +31,7 @@ from kpilib.views.pse import (
     select_pse,
     statement_labels,
 )
+from kpilib.views.selection import Selection
 
 #: The note under a PSE's latest statement while its department has not approved it.
 UNAPPROVED_NOTE = "unapproved: its department has not yet approved this return"
@@ -178,7 +178,7 @@ class PseMonitorDashboard(DashboardPage):
                 pse = None  # the category changed: show the whole new category
         return {**super().selected_values(), "category": self.category.value, "pse": pse}
 
-    def sync_selectors(self, selection: SelectionParams) -> None:
+    def sync_selectors(self, selection: Selection) -> None:
         super().sync_selectors(selection)
         self.category.value = selection.category
         options = self._pse_options(selection.category)
@@ -208,7 +208,7 @@ class PseMonitorDashboard(DashboardPage):
             empty="No alert.",
         )
 
-    def render(self, view: ProvinceView, selection: SelectionParams) -> None:
+    def render(self, view: ProvinceView, selection: Selection) -> None:
         self.selection = selection
         if selection.pse:
             self.category_box.layout.display = "none"
@@ -338,7 +338,7 @@ class PseMonitorDashboard(DashboardPage):
         )
         self._alerts(pse.alerts, pse.code)
 
-    def describe(self, view: ProvinceView, selection: SelectionParams) -> str:
+    def describe(self, view: ProvinceView, selection: Selection) -> str:
         period = html.describe_period(view.period)
         if selection.pse:
             name = self.choices.pses.set_index("entity_code").loc[selection.pse, "entity_name"]

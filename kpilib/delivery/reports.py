@@ -27,9 +27,10 @@ from sqlalchemy.engine import Engine
 
 from kpilib.delivery.smtp import SmtpSettings, send_mail
 from kpilib.errors import KpiError
+from kpilib.fiscal import resolve_report_period
 from kpilib.report.manifest import read_manifest
 from kpilib.report.naming import batch_folder
-from kpilib.report.params import ParameterSet, resolve_report_period
+from kpilib.report.params import ParameterSet
 from kpilib.store.writes import current_actor, record_audit, table, utc_now
 
 #: Attached formats, in order (the PDF first: what most readers open).

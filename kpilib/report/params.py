@@ -35,12 +35,13 @@ from pydantic import (
 )
 
 from kpilib.errors import FiscalPeriodError, ParameterFileError
-from kpilib.fiscal import FiscalYear, Period
+from kpilib.fiscal import REPORT_PERIODS
+from kpilib.views.selection import DEPARTMENT_CODE_PATTERN, check_fiscal_year_label
 
 #: Report sections a department report can show, in their default order.
 SECTIONS = ("headline", "budget", "indicators", "pses", "quality")
 #: ``FY`` is the whole fiscal year; ``Q1``..``Q4`` the year to date through that quarter.
-PERIODS = ("FY", "Q1", "Q2", "Q3", "Q4")
+PERIODS = REPORT_PERIODS
 #: KPI thresholds a parameter file may set, and what each means (percentages).
 THRESHOLDS: dict[str, str] = {
     "rag_green": "rate (% of the target or budget) at or above which a KPI is green",
@@ -55,7 +56,7 @@ DEPARTMENTS_DIR = "departments"
 Section = Literal["headline", "budget", "indicators", "pses", "quality"]
 ReportPeriodCode = Literal["FY", "Q1", "Q2", "Q3", "Q4"]
 ThresholdName = Literal["rag_green", "rag_amber"]
-DepartmentCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,15}$")]
+DepartmentCode = Annotated[str, StringConstraints(pattern=DEPARTMENT_CODE_PATTERN)]
 INDICATOR_CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,15}(-[A-Z0-9]{1,16}){0,3}$"
 IndicatorCode = Annotated[str, StringConstraints(pattern=INDICATOR_CODE_PATTERN)]
 ThresholdValue = Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)]
@@ -72,7 +73,7 @@ OfficerTitle = Annotated[
 
 def _check_fiscal_year(label: str) -> str:
     try:
-        return FiscalYear.parse(label).label
+        return check_fiscal_year_label(label)
     except FiscalPeriodError as exc:
         raise ValueError(str(exc)) from None
 
@@ -177,44 +178,6 @@ class ParameterSet:
     defaults: ReportDefaults
     departments: dict[str, DepartmentOptions] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ReportPeriod:
-    """A report's period: the fiscal year and the months up to which it reports."""
-
-    fiscal_year: FiscalYear
-    code: str
-    last_month: int
-
-    @property
-    def months(self) -> tuple[int, ...]:
-        """Fiscal months 1.. ``last_month`` (the year to date)."""
-        return tuple(range(1, self.last_month + 1))
-
-    @property
-    def label(self) -> str:
-        """E.g. ``'FY 2024-25'`` or ``'2024-25, year to date through Q2 (Jul–Dec 2024)'``."""
-        if self.code == "FY":
-            return f"FY {self.fiscal_year.label}"
-        end = Period(self.fiscal_year, "quarter", int(self.code[1])).end_date
-        return (
-            f"{self.fiscal_year.label}, year to date through {self.code} "
-            f"(Jul {self.fiscal_year.start_year}–{end:%b %Y})"
-        )
-
-
-def resolve_report_period(fiscal_year: str, period: str) -> ReportPeriod:
-    """The fiscal year and months a report covers: ``FY`` = 12 months, ``Qn`` = 3·n months.
-
-    >>> resolve_report_period("2024-25", "Q2").months
-    (1, 2, 3, 4, 5, 6)
-    """
-    year = FiscalYear.parse(fiscal_year)
-    if period not in PERIODS:
-        raise FiscalPeriodError(f"period {period!r} is not one of {', '.join(PERIODS)}")
-    last_month = 12 if period == "FY" else 3 * int(period[1])
-    return ReportPeriod(year, period, last_month)
 
 
 # --- reading the files -------------------------------------------------------------------------
@@ -333,7 +296,7 @@ def load_parameter_set(directory: Path) -> ParameterSet:
         if path.name.startswith("."):
             continue  # hidden files such as .gitkeep
         code = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else None
-        if code is None or not re.fullmatch(r"[A-Z][A-Z0-9]{1,15}", code):
+        if code is None or not re.fullmatch(DEPARTMENT_CODE_PATTERN, code):
             problems.append(
                 f"{path}: not a department parameter file (expected <CODE>.yaml with the "
                 "department's code in capitals, e.g. HLT.yaml)"

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from kpilib.errors import NotebookParametersError, ParameterFileError, ReportBatchError
-from kpilib.fiscal import FiscalYear
+from kpilib.fiscal import FiscalYear, resolve_report_period
 from kpilib.report.files import hash_file
 from kpilib.report.naming import FORMATS, ReportName, batch_folder, name_report
 from kpilib.report.params import (
@@ -29,7 +29,6 @@ from kpilib.report.params import (
     check_notebook_declares,
     check_parameters_against_data,
     resolve_department_params,
-    resolve_report_period,
     resolve_summary_params,
 )
 from kpilib.report.provenance import compute_code_version, compute_input_key
@@ -37,6 +36,7 @@ from kpilib.store import queries
 from kpilib.store.database import mask_url
 from kpilib.store.snapshot import compute_data_fingerprint
 from kpilib.store.writes import read_dataset_info
+from kpilib.views.selection import describe_report_period
 
 REPORT_TITLE = "Service Delivery Performance Monitoring Report"
 #: Seconds one report may run before it is stopped and recorded as failed.
@@ -192,7 +192,7 @@ def plan_batch(
         key = compute_input_key(dumped, hashes[notebook], fingerprint, code_version)
         jobs.append(ReportJob(name, title, department, notebook, hashes[notebook], dumped, key))
 
-    period_label = resolve_report_period(label, period).label
+    period_label = describe_report_period(resolve_report_period(label, period))
     if include_summary:
         add(
             name_report(label, period),

@@ -1,38 +1,37 @@
-"""What a dashboard may show, and checking what it is asked to show.
+"""The one selection model: which fiscal year, report period, department (and PSE category or
+PSE) a report or a dashboard shows, and checking a selection against what the data hold.
 
-Values reach a dashboard from three places: the notebook's parameters cell, the page's URL
-(``?department=HLT&fiscal_year=2024-25``) and its widgets (a browser can send any value through
-a widget's comm, whatever the dropdown offered). All of them are checked here against
-:class:`DashboardChoices`, the fiscal years, departments, categories and PSEs that exist in the
-database, before anything is loaded:
+Report parameter files (:mod:`kpilib.report.params`), ``kpi report`` (:mod:`kpilib.report.plan`)
+and the dashboards' URLs and widgets (:mod:`kpilib.dashboards`) all check their values here:
 
-* :func:`parse_query_string` reads a URL query leniently: what is wrong (an unknown key, a
-  repeated key, an over-long value) is returned as a problem to show on the page, and the page
-  opens on its defaults;
-* :func:`resolve_selection` does the same for values that exist but may not be available;
-* :func:`validate_selection` is strict (widgets): any problem raises
-  :class:`~kpilib.errors.DashboardParameterError` and nothing is loaded.
+* :func:`check_fiscal_year_label`, :func:`check_period_code`, :data:`DEPARTMENT_CODE_PATTERN`:
+  the form of each value, before any data is read;
+* :class:`SelectionChoices` (:func:`load_selection_choices`): the fiscal years, departments,
+  categories and PSEs that exist in the database;
+* :func:`resolve_selection` is lenient (a page's URL): a value that is not available is a
+  problem to show, and the default stands in for it;
+* :func:`validate_selection` is strict (widgets, where a browser can send any value through a
+  widget's comm): any problem raises :class:`~kpilib.errors.DashboardParameterError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from urllib.parse import parse_qsl
 
 import pandas as pd
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from kpilib.errors import DashboardParameterError
-from kpilib.fiscal import REPORT_PERIODS, FiscalYear
+from kpilib.errors import DashboardParameterError, FiscalPeriodError
+from kpilib.fiscal import REPORT_PERIODS, FiscalYear, Period
 from kpilib.store import queries
 from kpilib.views.pse import ALL_CATEGORIES, CATEGORY_LABELS
 
-#: Longest query string and value read from a URL; longer ones are refused, not cut.
-MAX_QUERY_LENGTH = 1000
+#: Longest selection value accepted (from a URL or a widget); longer ones are refused, not cut.
 MAX_VALUE_LENGTH = 64
-#: Query keys that belong to Voilà, not to the dashboard (the access token): skipped.
-SERVER_KEYS = ("token",)
+#: A department's code: capitals and digits, 2 to 16 characters (``HLT``).
+DEPARTMENT_CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,15}$"
 SELECTION_KEYS = ("fiscal_year", "period", "department", "category", "pse")
 PERIOD_LABELS = {
     "FY": "Full year",
@@ -43,9 +42,35 @@ PERIOD_LABELS = {
 }
 
 
+def check_fiscal_year_label(label: str) -> str:
+    """``label`` as a fiscal year (``2024-25``); raises :class:`FiscalPeriodError` otherwise."""
+    return FiscalYear.parse(label).label
+
+
+def check_period_code(code: str) -> str:
+    """``code`` as a report period (``FY``, ``Q1``..``Q4``: the year to date through that
+    quarter), in capitals; raises :class:`FiscalPeriodError` otherwise."""
+    period = str(code).strip().upper()
+    if period not in REPORT_PERIODS:
+        raise FiscalPeriodError(f"period {code!r} must be one of {', '.join(REPORT_PERIODS)}")
+    return period
+
+
+def describe_report_period(period: Period) -> str:
+    """A report period as a title: ``FY 2024-25`` or ``2024-25, year to date through Q2 (Jul
+    2024–Dec 2024)``."""
+    year = period.fiscal_year
+    if period.kind == "year":
+        return f"FY {year.label}"
+    return (
+        f"{year.label}, year to date through Q{period.number} "
+        f"(Jul {year.start_year}–{period.end_date:%b %Y})"
+    )
+
+
 @dataclass(frozen=True)
-class SelectionParams:
-    """What a dashboard shows: a fiscal year and report period, and (per dashboard) a
+class Selection:
+    """What a report or dashboard shows: a fiscal year and report period, and (per page) a
     department, a PSE category or a PSE. Every value has been checked against the choices."""
 
     fiscal_year: str
@@ -56,7 +81,7 @@ class SelectionParams:
 
 
 @dataclass(frozen=True)
-class DashboardChoices:
+class SelectionChoices:
     """Everything that can be selected, read once from the database."""
 
     fiscal_years: tuple[str, ...]  # labels, oldest first
@@ -82,9 +107,9 @@ class DashboardChoices:
         return self.pses[self.pses["category"] == category]
 
 
-def load_dashboard_choices(engine: Engine) -> DashboardChoices:
-    """Fiscal years, departments and PSEs of the database, for the dashboards' selectors."""
-    with engine.connect() as connection:
+def load_selection_choices(engine: Engine | Connection) -> SelectionChoices:
+    """Fiscal years, departments and PSEs of the database: what reports and dashboards offer."""
+    with _connected(engine) as connection:
         years = queries.load_fiscal_years(connection)
         latest_complete = queries.load_latest_complete_fiscal_year(connection)
         departments = queries.load_departments(connection)
@@ -100,7 +125,7 @@ def load_dashboard_choices(engine: Engine) -> DashboardChoices:
     else:
         raise DashboardParameterError(["the database holds no fiscal year: load data first"])
     ordered = departments.sort_values("department_name")
-    return DashboardChoices(
+    return SelectionChoices(
         fiscal_years=labels,
         default_fiscal_year=default,
         complete_fiscal_years=complete,
@@ -111,50 +136,16 @@ def load_dashboard_choices(engine: Engine) -> DashboardChoices:
     )
 
 
-def parse_query_string(
-    query: str | None, allowed: Iterable[str]
-) -> tuple[dict[str, str], list[str]]:
-    """The ``key=value`` pairs of a URL query that a dashboard takes, and the problems found.
-
-    ``allowed`` names the keys the page takes (a subset of :data:`SELECTION_KEYS`). Voilà's
-    own keys (:data:`SERVER_KEYS`) are skipped. An unknown key, a key given twice, a value
-    longer than :data:`MAX_VALUE_LENGTH` or a query longer than :data:`MAX_QUERY_LENGTH` is a
-    problem (and the value is not used); the values are checked later by
-    :func:`resolve_selection`.
-
-    >>> parse_query_string("department=HLT&x=1", ["department"])
-    ({'department': 'HLT'}, ["the link's parameter 'x' is not one this page takes (department)"])
-    """
-    allowed = list(allowed)
-    if not query:
-        return {}, []
-    if len(query) > MAX_QUERY_LENGTH:
-        return {}, [f"the link's query is longer than {MAX_QUERY_LENGTH} characters: ignored"]
-    values: dict[str, str] = {}
-    problems: list[str] = []
-    try:
-        pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=20)
-    except ValueError as exc:
-        return {}, [f"the link's query cannot be read ({exc}): ignored"]
-    for key, value in pairs:
-        if key in SERVER_KEYS:
-            continue
-        shown_key = key[:MAX_VALUE_LENGTH]
-        if key not in allowed:
-            problems.append(
-                f"the link's parameter {shown_key!r} is not one this page takes "
-                f"({', '.join(allowed)})"
-            )
-        elif key in values:
-            problems.append(f"the link gives {key!r} more than once: the first value is used")
-        elif len(value) > MAX_VALUE_LENGTH:
-            problems.append(f"the link's {key!r} is longer than {MAX_VALUE_LENGTH} characters")
-        else:
-            values[key] = value.strip()
-    return values, problems
+@contextmanager
+def _connected(bind: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as connection:
+            yield connection
 
 
-def _check(values: Mapping[str, str | None], choices: DashboardChoices) -> tuple[dict, list[str]]:
+def _check(values: Mapping[str, str | None], choices: SelectionChoices) -> tuple[dict, list[str]]:
     """Each given value normalised and checked; the problems of those that are not valid."""
     checked: dict[str, str] = {}
     problems: list[str] = []
@@ -169,10 +160,10 @@ def _check(values: Mapping[str, str | None], choices: DashboardChoices) -> tuple
             )
     period = values.get("period")
     if period:
-        if period.upper() in REPORT_PERIODS:
-            checked["period"] = period.upper()
-        else:
-            problems.append(f"period {period!r} must be one of {', '.join(REPORT_PERIODS)}")
+        try:
+            checked["period"] = check_period_code(period)
+        except FiscalPeriodError as exc:
+            problems.append(str(exc))
     department = values.get("department")
     if department:
         if department.upper() in choices.departments:
@@ -196,7 +187,7 @@ def _check(values: Mapping[str, str | None], choices: DashboardChoices) -> tuple
     return checked, problems
 
 
-def _complete(selection: SelectionParams, choices: DashboardChoices) -> SelectionParams:
+def _complete(selection: Selection, choices: SelectionChoices) -> Selection:
     """A PSE brings its own category; a missing department becomes the first one."""
     if selection.pse is not None:
         category = choices.pses.set_index("entity_code").loc[selection.pse, "category"]
@@ -208,9 +199,9 @@ def _complete(selection: SelectionParams, choices: DashboardChoices) -> Selectio
 
 def resolve_selection(
     values: Mapping[str, str | None],
-    choices: DashboardChoices,
+    choices: SelectionChoices,
     defaults: Mapping[str, str | None] | None = None,
-) -> tuple[SelectionParams, list[str]]:
+) -> tuple[Selection, list[str]]:
     """The selection a page opens on: ``defaults`` (the notebook's parameters) overridden by
     ``values`` (the URL's), each checked against ``choices``. A value that is not available is
     a problem to show, and the default stands in for it."""
@@ -219,10 +210,10 @@ def resolve_selection(
     merged = {"fiscal_year": choices.default_fiscal_year, **base, **given}
     if "category" in given and "pse" not in given:
         merged.pop("pse", None)  # the link asks for a category: not the notebook's default PSE
-    return _complete(SelectionParams(**merged), choices), problems + more
+    return _complete(Selection(**merged), choices), problems + more
 
 
-def validate_selection(choices: DashboardChoices, **values: str | None) -> SelectionParams:
+def validate_selection(choices: SelectionChoices, **values: str | None) -> Selection:
     """A selection from widget values; any value that is not available raises
     :class:`~kpilib.errors.DashboardParameterError` (nothing is loaded then).
 
@@ -242,4 +233,4 @@ def validate_selection(choices: DashboardChoices, **values: str | None) -> Selec
         problems.append("a fiscal year must be selected")
     if problems:
         raise DashboardParameterError(problems)
-    return _complete(SelectionParams(**checked), choices)
+    return _complete(Selection(**checked), choices)
