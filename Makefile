@@ -56,9 +56,8 @@ report: demo chromium ## the main job: demo data (if needed), then every report 
 serve: demo ## the dashboards on http://127.0.0.1:8866/ (demo data if there is none); Ctrl-C stops
 	$(BIN)/kpi serve
 
-test: install ## lint, then the whole test suite, then the PostgreSQL pass (needs the local server)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: install ## lint and check the layers, then the whole test suite, then the PostgreSQL pass
+	$(MAKE) --no-print-directory lint
 	$(PYTEST)
 	$(MAKE) --no-print-directory test-postgres
 
@@ -74,9 +73,11 @@ POSTGRES_PASS := tests/test_views.py tests/test_views_pse.py tests/test_quality.
 test-postgres: install ## the PostgreSQL pass alone: data, ingestion, KPIs, report batch, dashboards
 	KPI_TEST_BACKEND=postgresql $(PYTEST) $(POSTGRES_PASS)
 
-lint: install ## ruff check and format check
+lint: install ## ruff (notebooks included), the import contract of kpilib's layers, mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
 
 format: install ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .

@@ -2,9 +2,6 @@
 
 import pandas as pd
 import pytest
-
-from kpilib.report import content
-from kpilib.report.display import render_kpi_table
 from kpilib.report.formatting import (
     Column,
     format_million,
@@ -14,6 +11,9 @@ from kpilib.report.formatting import (
     format_times,
     pefa_rag,
 )
+
+from kpilib.report import content
+from kpilib.report.display import render_kpi_table
 from kpilib.store.database import connect
 from kpilib.views import clear_view_cache, load_province_view, select_department
 

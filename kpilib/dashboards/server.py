@@ -79,6 +79,13 @@ def is_loopback(host: str) -> bool:
 
 def check_serve_params(params: ServeParams) -> None:
     """Refuse what would be unsafe or cannot work; raise :class:`ServeError` saying what to do."""
+    _check_protection(params)
+    _check_address(params)
+    _check_folders(params)
+
+
+def _check_protection(params: ServeParams) -> None:
+    """A token or a password hash wherever the address is not this machine's own."""
     if not is_loopback(params.host) and not (params.token or params.password_hash):
         raise ServeError(
             f"refusing to serve the dashboards on {params.host!r} without protection: anyone "
@@ -96,6 +103,10 @@ def check_serve_params(params: ServeParams) -> None:
             "the password hash must be one made by jupyter_server.auth.passwd() "
             "(e.g. 'argon2:$argon2id$…'), not a plain password"
         )
+
+
+def _check_address(params: ServeParams) -> None:
+    """A usable port, base URL and kernel pool."""
     if not 1 <= params.port <= 65535:
         raise ServeError(f"port {params.port} is not between 1 and 65535")
     if not params.base_url.startswith("/") or not params.base_url.endswith("/"):
@@ -104,6 +115,10 @@ def check_serve_params(params: ServeParams) -> None:
         )
     if not 1 <= params.pool_size <= 8:
         raise ServeError("--pool-size must be between 1 and 8")
+
+
+def _check_folders(params: ServeParams) -> None:
+    """The dashboards' notebooks (and the portal's pages and writer URL when asked for)."""
     folder = params.dashboards_dir
     if not folder.is_dir() or not any(folder.glob("*.ipynb")):
         raise ServeError(f"no dashboard notebooks in {folder} (expected notebooks/dashboards)")

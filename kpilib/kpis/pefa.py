@@ -169,21 +169,26 @@ def score_dimension(dimension: str, yearly_values: Sequence[float]) -> str:
         return "NR"
     rule = DIMENSIONS[dimension]
     if rule.kind == "average":
-        if len(known) < YEARS_ASSESSED:
-            return "D*"
-        average = sum(known) / len(known)
-        (_, _, a_limit), (_, b_low, b_high), (_, _, c_high) = rule.bands
-        if average < a_limit:
-            return "A"
-        if b_low <= average <= b_high:
-            return "B"
-        if b_high < average < c_high:
-            return "C"
-        return "D"
+        return _score_average(rule, known)
     for band in rule.bands:
         if sum(_meets(rule, band, v) for v in known) >= 2:
             return band[0]
     return "D*" if len(known) < YEARS_ASSESSED else "D"
+
+
+def _score_average(rule: DimensionRule, known: list[float]) -> str:
+    """PI-2.3: the grade of the three-year average (``D*`` with fewer than three years)."""
+    if len(known) < YEARS_ASSESSED:
+        return "D*"
+    average = sum(known) / len(known)
+    (_, _, a_limit), (_, b_low, b_high), (_, _, c_high) = rule.bands
+    if average < a_limit:
+        return "A"
+    if b_low <= average <= b_high:
+        return "B"
+    if b_high < average < c_high:
+        return "C"
+    return "D"
 
 
 def _points(score: str) -> int:

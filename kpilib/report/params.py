@@ -383,20 +383,7 @@ def check_parameters_against_data(
     indicator that does not exist or belongs to another department. Threshold order
     (``rag_green`` >= ``rag_amber``) is checked on every department's merged parameters.
     """
-    problems = []
-    for code, path in sorted(parameters.files.items()):
-        if code not in departments:
-            problems.append(f"{path}: unknown department {code!r} (not in the database)")
-            continue
-        for position, indicator in enumerate(parameters.departments[code].indicators or []):
-            owner = indicator_departments.get(indicator)
-            if owner is None:
-                problems.append(f"{path}: indicators[{position}]: unknown indicator {indicator!r}")
-            elif owner != code:
-                problems.append(
-                    f"{path}: indicators[{position}]: indicator {indicator!r} belongs to "
-                    f"department {owner}, not {code}"
-                )
+    problems = _check_department_files(parameters, departments, indicator_departments)
     defaults_path = parameters.directory / DEFAULTS_FILE
     for position, indicator in enumerate(parameters.defaults.department.indicators):
         if indicator not in indicator_departments:
@@ -413,6 +400,29 @@ def check_parameters_against_data(
         resolve_summary_params(parameters, "2000-01", "FY")
     except ParameterFileError as exc:
         problems += exc.problems
+    return problems
+
+
+def _check_department_files(
+    parameters: ParameterSet,
+    departments: Mapping[str, str],
+    indicator_departments: Mapping[str, str],
+) -> list[str]:
+    """Each department file names a known department and only that department's indicators."""
+    problems = []
+    for code, path in sorted(parameters.files.items()):
+        if code not in departments:
+            problems.append(f"{path}: unknown department {code!r} (not in the database)")
+            continue
+        for position, indicator in enumerate(parameters.departments[code].indicators or []):
+            owner = indicator_departments.get(indicator)
+            if owner is None:
+                problems.append(f"{path}: indicators[{position}]: unknown indicator {indicator!r}")
+            elif owner != code:
+                problems.append(
+                    f"{path}: indicators[{position}]: indicator {indicator!r} belongs to "
+                    f"department {owner}, not {code}"
+                )
     return problems
 
 

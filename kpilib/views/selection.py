@@ -100,6 +100,34 @@ class SelectionChoices:
         """``2024-25`` for a complete year, ``2025-26 (to date)`` for one still running."""
         return code if code in self.complete_fiscal_years else f"{code} (to date)"
 
+    def check(self, key: str, value: str) -> str:
+        """``value`` of selection ``key`` normalised (codes in capitals) if the data hold it;
+        raises ``ValueError`` (:class:`FiscalPeriodError` for a period) saying what is there."""
+        if key == "fiscal_year":
+            if value not in self.fiscal_years:
+                raise ValueError(
+                    f"fiscal year {value!r} is not in the data (available: "
+                    f"{', '.join(self.fiscal_years)})"
+                )
+            return value
+        if key == "period":
+            return check_period_code(value)
+        if key == "department":
+            if value.upper() not in self.departments:
+                raise ValueError(f"there is no department with the code {value!r}")
+            return value.upper()
+        if key == "category":
+            if value not in self.categories:
+                raise ValueError(
+                    f"PSE category {value!r} must be one of {', '.join(self.categories)}"
+                )
+            return value
+        if key == "pse":
+            if value.upper() not in set(self.pses["entity_code"]):
+                raise ValueError(f"there is no PSE with the code {value!r}")
+            return value.upper()
+        raise ValueError(f"unknown selection key {key!r}")
+
     def pses_of(self, category: str) -> pd.DataFrame:
         """The PSEs of ``category`` (all of them for :data:`ALL_CATEGORIES`)."""
         if category == ALL_CATEGORIES:
@@ -149,41 +177,14 @@ def _check(values: Mapping[str, str | None], choices: SelectionChoices) -> tuple
     """Each given value normalised and checked; the problems of those that are not valid."""
     checked: dict[str, str] = {}
     problems: list[str] = []
-    year = values.get("fiscal_year")
-    if year:
-        if year in choices.fiscal_years:
-            checked["fiscal_year"] = year
-        else:
-            problems.append(
-                f"fiscal year {year!r} is not in the data (available: "
-                f"{', '.join(choices.fiscal_years)})"
-            )
-    period = values.get("period")
-    if period:
+    for key in SELECTION_KEYS:
+        value = values.get(key)
+        if not value:
+            continue
         try:
-            checked["period"] = check_period_code(period)
-        except FiscalPeriodError as exc:
+            checked[key] = choices.check(key, value)
+        except (ValueError, FiscalPeriodError) as exc:
             problems.append(str(exc))
-    department = values.get("department")
-    if department:
-        if department.upper() in choices.departments:
-            checked["department"] = department.upper()
-        else:
-            problems.append(f"there is no department with the code {department!r}")
-    category = values.get("category")
-    if category:
-        if category in choices.categories:
-            checked["category"] = category
-        else:
-            problems.append(
-                f"PSE category {category!r} must be one of {', '.join(choices.categories)}"
-            )
-    pse = values.get("pse")
-    if pse:
-        if pse.upper() in set(choices.pses["entity_code"]):
-            checked["pse"] = pse.upper()
-        else:
-            problems.append(f"there is no PSE with the code {pse!r}")
     return checked, problems
 
 

@@ -140,7 +140,6 @@ def run_report_task(
 def _run_report(
     plan: BatchPlan, job: ReportJob, notebook_text: str, options: BatchOptions
 ) -> TaskOutcome:
-    from kpilib.report.html import find_external_references, render_report_html
     from kpilib.report.kernels import ReportExecutionError
     from kpilib.report.provenance import compute_code_version
 
@@ -171,18 +170,8 @@ def _run_report(
             failed = nbformat.writes(exc.notebook) if exc.notebook is not None else None
             return outcome("failed", error=str(exc), failed_notebook=failed)
         stamp_provenance(executed, job, plan)
-        files: dict[str, bytes] = {}
         try:
-            if "ipynb" in plan.formats:
-                files["ipynb"] = nbformat.writes(executed).encode("utf-8")
-            html = render_report_html(executed, report_page(job, plan))
-            external = find_external_references(html)
-            if external:
-                raise RuntimeError(f"the HTML refers to network resources: {external[:5]}")
-            if "html" in plan.formats:
-                files["html"] = html.encode("utf-8")
-            if "pdf" in plan.formats:
-                files["pdf"] = _print_pdf(runner, options, job, plan, html)
+            files = _render_files(runner, options, job, plan, executed)
         except Exception as exc:
             return outcome(
                 "failed",
@@ -196,6 +185,26 @@ def _run_report(
         return outcome("failed", error=f"{type(exc).__name__}: {exc}")
     finally:
         _give_back(plan.database_url, runner)
+
+
+def _render_files(
+    runner: _Runner, options: BatchOptions, job: ReportJob, plan: BatchPlan, executed: Any
+) -> dict[str, bytes]:
+    """The report's files in the batch's formats, as bytes (the HTML offline-checked)."""
+    from kpilib.report.html import find_external_references, render_report_html
+
+    files: dict[str, bytes] = {}
+    if "ipynb" in plan.formats:
+        files["ipynb"] = nbformat.writes(executed).encode("utf-8")
+    html = render_report_html(executed, report_page(job, plan))
+    external = find_external_references(html)
+    if external:
+        raise RuntimeError(f"the HTML refers to network resources: {external[:5]}")
+    if "html" in plan.formats:
+        files["html"] = html.encode("utf-8")
+    if "pdf" in plan.formats:
+        files["pdf"] = _print_pdf(runner, options, job, plan, html)
+    return files
 
 
 def _print_pdf(
