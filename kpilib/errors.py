@@ -6,6 +6,10 @@ else is a bug.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from kpilib.problems import Problem
+
 
 class KpiError(Exception):
     """Root of every error kpi-suite raises on purpose (bad input, bad configuration)."""
@@ -98,7 +102,7 @@ class ParameterError(KpiError, ValueError):
 class ParameterFileError(KpiError):
     """Report parameter files (``parameters/``) are invalid; every problem is listed."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         listing = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(
@@ -136,9 +140,9 @@ class DashboardParameterError(KpiError, ValueError):
     """A dashboard was asked for something that is not there (from the URL, a widget or a
     notebook parameter): every problem is listed."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
+        super().__init__("; ".join(str(problem) for problem in self.problems))
 
 
 class ServeError(KpiError):

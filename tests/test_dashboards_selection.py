@@ -53,7 +53,8 @@ def test_query_values_are_read_and_voila_token_skipped():
 )
 def test_bad_queries_are_problems_not_errors(query, problem):
     values, problems = parse_query_string(query, ["department"])
-    assert any(problem in p for p in problems), problems
+    assert any(problem in str(p) for p in problems), problems
+    assert all(p.code.startswith("url.") for p in problems)
     assert values.get("department") in (None, "HLT")
 
 
@@ -76,8 +77,12 @@ def test_resolution_uses_defaults_for_what_is_not_available():
         {"department": "FIN"},
     )
     assert selection == Selection("2024-25", "Q2", "FIN")
-    assert any("fiscal year '2019-20' is not in the data" in p for p in problems)
-    assert any("no department with the code 'xyz'" in p for p in problems)
+    assert any("fiscal year '2019-20' is not in the data" in str(p) for p in problems)
+    assert any("no department with the code 'xyz'" in str(p) for p in problems)
+    assert {p.code for p in problems} == {
+        "selection.unknown-fiscal-year",
+        "selection.unknown-department",
+    }
 
 
 def test_a_pse_brings_its_category_and_a_category_link_drops_the_default_pse():

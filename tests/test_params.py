@@ -57,7 +57,7 @@ def write_department(folder: Path, code: str, text: str) -> Path:
 def problems_of(folder: Path) -> list[str]:
     with pytest.raises(ParameterFileError) as caught:
         load_parameter_set(folder)
-    return caught.value.problems
+    return [str(problem) for problem in caught.value.problems]
 
 
 def test_the_repository_parameters_are_valid_and_cover_every_demo_department():
@@ -164,7 +164,14 @@ def test_files_are_checked_against_the_database(parameters_dir):
     write_department(parameters_dir, "HLT", "indicators: [HLT-IMM, ESE-NER, HLT-ZZZ]\n")
     write_department(parameters_dir, "ESE", "thresholds: {rag_green: 50}\n")
     parameters = load_parameter_set(parameters_dir)
-    problems = check_parameters_against_data(parameters, DEPARTMENTS, INDICATORS)
+    found = check_parameters_against_data(parameters, DEPARTMENTS, INDICATORS)
+    assert {p.code for p in found} == {
+        "params.unknown-department",
+        "params.unknown-indicator",
+        "params.foreign-indicator",
+        "params.invalid-value",  # the merged thresholds out of order
+    }
+    problems = [str(problem) for problem in found]
     text = "\n".join(problems)
     assert "XYZ.yaml: unknown department 'XYZ'" in text
     assert "indicators[1]: indicator 'ESE-NER' belongs to department ESE, not HLT" in text
@@ -188,13 +195,16 @@ def test_a_notebook_that_does_not_declare_a_parameter_is_refused(tmp_path):
     cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
     cell.source = 'fiscal_year = "2024-25"\nextra = 1'
     nbformat.write(notebook, tmp_path / "summary.ipynb")
-    problems = check_notebook_declares(tmp_path / "summary.ipynb", SummaryReportParams)
+    problems = [
+        str(p) for p in check_notebook_declares(tmp_path / "summary.ipynb", SummaryReportParams)
+    ]
     assert any("does not declare 'period'" in p for p in problems)
     assert any("declares 'extra'" in p for p in problems)
     cell.metadata["tags"] = []
     nbformat.write(notebook, tmp_path / "untagged.ipynb")
     [problem] = check_notebook_declares(tmp_path / "untagged.ipynb", SummaryReportParams)
-    assert "0 cells tagged 'parameters'" in problem
+    assert problem.code == "params.notebook-unreadable"
+    assert "0 cells tagged 'parameters'" in str(problem)
 
 
 @pytest.mark.parametrize(

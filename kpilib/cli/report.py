@@ -13,6 +13,7 @@ from rich.table import Column, Table
 
 from kpilib.cli.app import app, console, error_console, reader_url_of
 from kpilib.errors import ParameterFileError
+from kpilib.problems import Problem
 from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
 from kpilib.report.params import (
     DepartmentReportParams,
@@ -74,7 +75,7 @@ def params_check(
     """
     folder = _folder(parameters_dir, "parameters")
     notebooks = NotebookPaths.in_folder(_folder(notebooks_dir, "notebooks"))
-    problems: list[str] = []
+    problems: list[Problem] = []
     try:
         parameters = load_parameter_set(folder)
     except ParameterFileError as exc:

@@ -21,6 +21,7 @@ from kpilib.fiscal import Period
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.export import encode_csv, safe_file_name
 from kpilib.present.tables import Column, export_table, render_table
+from kpilib.problems import Problem
 
 #: Rows shown in a table on the page; the CSV download always has them all.
 MAX_TABLE_ROWS = 200
@@ -116,12 +117,12 @@ def render_section(title: str, lead: str | None = None) -> str:
     return f'<div class="kpi-dash-section"><h2>{escape(title)}</h2>{text}</div>'
 
 
-def render_messages(problems: Sequence[str], lead: str = "This page could not show everything "
-                    "it was asked for:") -> str:  # fmt: skip
+def render_messages(problems: Sequence[Problem | str], lead: str = "This page could not show "
+                    "everything it was asked for:") -> str:  # fmt: skip
     """A message box listing problems (a bad link, an unknown code); empty when none."""
     if not problems:
         return ""
-    items = "".join(f"<li>{escape(p)}</li>" for p in problems)
+    items = "".join(f"<li>{escape(str(p))}</li>" for p in problems)
     return f'<div class="kpi-alert" role="alert"><p>{escape(lead)}</p><ul>{items}</ul></div>'
 
 

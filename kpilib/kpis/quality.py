@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from kpilib.errors import InputFrameError, ParameterError
 from kpilib.fiscal import FiscalYear
 from kpilib.kpis.frames import require_columns, require_unique, require_values
+from kpilib.problems import Problem, Where
 from kpilib.store.queries import (
     load_budget_line_exceptions,
     load_indicator_values,
@@ -597,3 +598,18 @@ def run_quality_checks(
         .drop(columns="_order")
         .reset_index(drop=True)
     )
+
+
+def describe_findings(findings: pd.DataFrame) -> list[Problem]:
+    """The findings as :class:`~kpilib.problems.Problem` (code ``quality.<rule>``), the shape
+    every other problem of kpi-suite has: for a person, a log or a test."""
+    require_columns(findings, "quality findings", list(FINDING_COLUMNS))
+    return [
+        Problem(
+            code=f"quality.{row['rule']}",
+            severity=row["severity"],
+            message=str(row["message"]),
+            where=Where(subject=f"{row['subject_code']} ({row['period_code']})"),
+        )
+        for row in findings.to_dict("records")
+    ]

@@ -36,6 +36,7 @@ from pydantic import (
 
 from kpilib.errors import FiscalPeriodError, ParameterFileError
 from kpilib.fiscal import REPORT_PERIODS
+from kpilib.problems import Problem, Where
 from kpilib.views.selection import DEPARTMENT_CODE_PATTERN, check_fiscal_year_label
 
 #: Report sections a department report can show, in their default order.
@@ -214,18 +215,28 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterFileError([f"{path}: cannot be read: {exc}"]) from exc
+        raise ParameterFileError(
+            [_problem("params.unreadable", path, f"cannot be read: {exc}")]
+        ) from exc
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         reason = getattr(exc, "problem", None) or str(exc)
-        raise ParameterFileError([f"{path}: {where}not valid YAML: {reason}"]) from exc
+        raise ParameterFileError(
+            [_problem("params.not-yaml", path, f"{where}not valid YAML: {reason}")]
+        ) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ParameterFileError([f"{path}: the top level must be a mapping of keys to values"])
+        raise ParameterFileError(
+            [
+                _problem(
+                    "params.not-mapping", path, "the top level must be a mapping of keys to values"
+                )
+            ]
+        )
     return data
 
 
@@ -238,30 +249,37 @@ def _key_path(location: tuple[Any, ...]) -> str:
     return text or "(top level)"
 
 
+def _problem(code: str, path: Path, message: str, key: str | None = None) -> Problem:
+    return Problem(code, "error", message, Where(file=str(path), key=key))
+
+
 def describe_validation_error(
     path: Path, error: ValidationError, model: type[BaseModel]
-) -> list[str]:
-    """One ``file: key: reason`` line per problem pydantic found."""
+) -> list[Problem]:
+    """One problem (``file: key: reason``) per problem pydantic found."""
     problems = []
     for item in error.errors():
         key = _key_path(tuple(item["loc"]))
         if item["type"] == "extra_forbidden":
-            reason = "unknown key"
+            code, reason = "params.unknown-key", "unknown key"
             if len(item["loc"]) == 1:
                 reason += f" (allowed: {', '.join(model.model_fields)})"
         elif item["type"] == "missing":
-            reason = "required key is missing"
+            code, reason = "params.missing-key", "required key is missing"
         elif item["type"] in ("literal_error", "enum") and item["loc"][:1] == ("thresholds",):
+            code = "params.unknown-threshold"
             reason = f"unknown threshold {item['input']!r} (known: {', '.join(THRESHOLDS)})"
         else:
-            reason = item["msg"]
+            code, reason = "params.invalid-value", item["msg"]
             if item["type"] not in ("value_error", "assertion_error"):
                 reason += f" (got {item['input']!r})"
-        problems.append(f"{path}: {key}: {reason}")
+        problems.append(_problem(code, path, reason, key))
     return problems
 
 
-def _validate(path: Path, data: dict[str, Any], model: type[BaseModel]) -> tuple[Any, list[str]]:
+def _validate(
+    path: Path, data: dict[str, Any], model: type[BaseModel]
+) -> tuple[Any, list[Problem]]:
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
@@ -276,11 +294,17 @@ def load_parameter_set(directory: Path) -> ParameterSet:
     problem too, not skipped.
     """
     directory = Path(directory)
-    problems: list[str] = []
+    problems: list[Problem] = []
     defaults_path = directory / DEFAULTS_FILE
     defaults = None
     if not defaults_path.is_file():
-        problems.append(f"{defaults_path}: missing (every batch starts from the defaults)")
+        problems.append(
+            _problem(
+                "params.missing-file",
+                defaults_path,
+                "missing (every batch starts from the defaults)",
+            )
+        )
     else:
         try:
             defaults, found = _validate(
@@ -298,8 +322,12 @@ def load_parameter_set(directory: Path) -> ParameterSet:
         code = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else None
         if code is None or not re.fullmatch(DEPARTMENT_CODE_PATTERN, code):
             problems.append(
-                f"{path}: not a department parameter file (expected <CODE>.yaml with the "
-                "department's code in capitals, e.g. HLT.yaml)"
+                _problem(
+                    "params.bad-file-name",
+                    path,
+                    "not a department parameter file (expected <CODE>.yaml with the "
+                    "department's code in capitals, e.g. HLT.yaml)",
+                )
             )
             continue
         try:
@@ -375,7 +403,7 @@ def check_parameters_against_data(
     parameters: ParameterSet,
     departments: Mapping[str, str],
     indicator_departments: Mapping[str, str],
-) -> list[str]:
+) -> list[Problem]:
     """Problems between the files and the database (an empty list when all is well).
 
     ``departments`` maps code -> name; ``indicator_departments`` maps indicator code -> owning
@@ -388,8 +416,12 @@ def check_parameters_against_data(
     for position, indicator in enumerate(parameters.defaults.department.indicators):
         if indicator not in indicator_departments:
             problems.append(
-                f"{defaults_path}: department.indicators[{position}]: unknown indicator "
-                f"{indicator!r}"
+                _problem(
+                    "params.unknown-indicator",
+                    defaults_path,
+                    f"unknown indicator {indicator!r}",
+                    f"department.indicators[{position}]",
+                )
             )
     for code, name in sorted(departments.items()):
         try:
@@ -407,21 +439,36 @@ def _check_department_files(
     parameters: ParameterSet,
     departments: Mapping[str, str],
     indicator_departments: Mapping[str, str],
-) -> list[str]:
+) -> list[Problem]:
     """Each department file names a known department and only that department's indicators."""
     problems = []
     for code, path in sorted(parameters.files.items()):
         if code not in departments:
-            problems.append(f"{path}: unknown department {code!r} (not in the database)")
+            problems.append(
+                _problem(
+                    "params.unknown-department",
+                    path,
+                    f"unknown department {code!r} (not in the database)",
+                )
+            )
             continue
         for position, indicator in enumerate(parameters.departments[code].indicators or []):
             owner = indicator_departments.get(indicator)
+            key = f"indicators[{position}]"
             if owner is None:
-                problems.append(f"{path}: indicators[{position}]: unknown indicator {indicator!r}")
+                problems.append(
+                    _problem(
+                        "params.unknown-indicator", path, f"unknown indicator {indicator!r}", key
+                    )
+                )
             elif owner != code:
                 problems.append(
-                    f"{path}: indicators[{position}]: indicator {indicator!r} belongs to "
-                    f"department {owner}, not {code}"
+                    _problem(
+                        "params.foreign-indicator",
+                        path,
+                        f"indicator {indicator!r} belongs to department {owner}, not {code}",
+                        key,
+                    )
                 )
     return problems
 
@@ -461,7 +508,7 @@ def read_declared_parameters(notebook: Path) -> list[str]:
     return names
 
 
-def check_notebook_declares(notebook: Path, model: type[BaseModel]) -> list[str]:
+def check_notebook_declares(notebook: Path, model: type[BaseModel]) -> list[Problem]:
     """Problems when the notebook's ``parameters`` cell does not declare exactly the model's fields.
 
     Papermill injects parameters by name; a name the notebook does not declare would be
@@ -470,14 +517,24 @@ def check_notebook_declares(notebook: Path, model: type[BaseModel]) -> list[str]
     try:
         declared = set(read_declared_parameters(notebook))
     except (OSError, ValueError) as exc:
-        return [f"{notebook}: {exc}"]
+        return [_problem("params.notebook-unreadable", notebook, str(exc))]
     problems = []
     expected = set(model.model_fields)
     for name in sorted(expected - declared):
-        problems.append(f"{notebook}: the parameters cell does not declare {name!r}")
+        problems.append(
+            _problem(
+                "params.notebook-undeclared",
+                notebook,
+                f"the parameters cell does not declare {name!r}",
+            )
+        )
     for name in sorted(declared - expected):
         problems.append(
-            f"{notebook}: the parameters cell declares {name!r}, which "
-            f"{model.__name__} does not know (add it to kpilib.report.params)"
+            _problem(
+                "params.notebook-extra",
+                notebook,
+                f"the parameters cell declares {name!r}, which "
+                f"{model.__name__} does not know (add it to kpilib.report.params)",
+            )
         )
     return problems

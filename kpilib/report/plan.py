@@ -124,7 +124,9 @@ def _check_notebooks(notebooks: NotebookPaths, include_summary: bool) -> None:
     if include_summary:
         problems += check_notebook_declares(notebooks.summary, SummaryReportParams)
     if problems:
-        raise NotebookParametersError(str(notebooks.department.parent), "; ".join(problems))
+        raise NotebookParametersError(
+            str(notebooks.department.parent), "; ".join(str(p) for p in problems)
+        )
 
 
 def plan_batch(

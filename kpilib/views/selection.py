@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from kpilib.errors import DashboardParameterError, FiscalPeriodError
 from kpilib.fiscal import REPORT_PERIODS, FiscalYear, Period
+from kpilib.problems import Problem
 from kpilib.store import queries
 from kpilib.views.pse import ALL_CATEGORIES, CATEGORY_LABELS
 
@@ -33,6 +34,14 @@ MAX_VALUE_LENGTH = 64
 #: A department's code: capitals and digits, 2 to 16 characters (``HLT``).
 DEPARTMENT_CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,15}$"
 SELECTION_KEYS = ("fiscal_year", "period", "department", "category", "pse")
+#: The problem code of a value of each key that the data do not hold.
+VALUE_CODES = {
+    "fiscal_year": "selection.unknown-fiscal-year",
+    "period": "selection.bad-period",
+    "department": "selection.unknown-department",
+    "category": "selection.unknown-category",
+    "pse": "selection.unknown-pse",
+}
 PERIOD_LABELS = {
     "FY": "Full year",
     "Q1": "Q1 (July–September)",
@@ -151,7 +160,9 @@ def load_selection_choices(engine: Engine | Connection) -> SelectionChoices:
     elif labels:
         default = labels[-1]
     else:
-        raise DashboardParameterError(["the database holds no fiscal year: load data first"])
+        raise DashboardParameterError(
+            [_problem("selection.no-data", "the database holds no fiscal year: load data first")]
+        )
     ordered = departments.sort_values("department_name")
     return SelectionChoices(
         fiscal_years=labels,
@@ -173,10 +184,17 @@ def _connected(bind: Engine | Connection) -> Iterator[Connection]:
             yield connection
 
 
-def _check(values: Mapping[str, str | None], choices: SelectionChoices) -> tuple[dict, list[str]]:
+def _problem(code: str, message: str) -> Problem:
+    """A selection problem; its sentence names what was asked for, so no position is added."""
+    return Problem(code, "error", message)
+
+
+def _check(
+    values: Mapping[str, str | None], choices: SelectionChoices
+) -> tuple[dict, list[Problem]]:
     """Each given value normalised and checked; the problems of those that are not valid."""
     checked: dict[str, str] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for key in SELECTION_KEYS:
         value = values.get(key)
         if not value:
@@ -184,7 +202,7 @@ def _check(values: Mapping[str, str | None], choices: SelectionChoices) -> tuple
         try:
             checked[key] = choices.check(key, value)
         except (ValueError, FiscalPeriodError) as exc:
-            problems.append(str(exc))
+            problems.append(_problem(VALUE_CODES[key], str(exc)))
     return checked, problems
 
 
@@ -202,7 +220,7 @@ def resolve_selection(
     values: Mapping[str, str | None],
     choices: SelectionChoices,
     defaults: Mapping[str, str | None] | None = None,
-) -> tuple[Selection, list[str]]:
+) -> tuple[Selection, list[Problem]]:
     """The selection a page opens on: ``defaults`` (the notebook's parameters) overridden by
     ``values`` (the URL's), each checked against ``choices``. A value that is not available is
     a problem to show, and the default stands in for it."""
@@ -223,15 +241,25 @@ def validate_selection(choices: SelectionChoices, **values: str | None) -> Selec
     """
     unknown = sorted(set(values) - set(SELECTION_KEYS))
     if unknown:
-        raise DashboardParameterError([f"unknown selection key(s): {', '.join(unknown)}"])
+        raise DashboardParameterError(
+            [_problem("selection.unknown-key", f"unknown selection key(s): {', '.join(unknown)}")]
+        )
     for key, value in values.items():
         if value is not None and not isinstance(value, str):
-            raise DashboardParameterError([f"{key} must be text, not {type(value).__name__}"])
+            raise DashboardParameterError(
+                [_problem("selection.not-text", f"{key} must be text, not {type(value).__name__}")]
+            )
         if value is not None and len(value) > MAX_VALUE_LENGTH:
-            raise DashboardParameterError([f"{key} is longer than {MAX_VALUE_LENGTH} characters"])
+            raise DashboardParameterError(
+                [
+                    _problem(
+                        "selection.too-long", f"{key} is longer than {MAX_VALUE_LENGTH} characters"
+                    )
+                ]
+            )
     checked, problems = _check(values, choices)
     if not values.get("fiscal_year"):
-        problems.append("a fiscal year must be selected")
+        problems.append(_problem("selection.missing-fiscal-year", "a fiscal year must be selected"))
     if problems:
         raise DashboardParameterError(problems)
     return _complete(Selection(**checked), choices)

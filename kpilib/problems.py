@@ -1,0 +1,130 @@
+"""One shape for every problem kpi-suite reports to a person: a code, a severity, where, a message.
+
+Ingestion (a file's sheet, row and column), report parameter files (a file's key), a page's URL
+and widgets (a selection key) and the data-quality checks (a subject) all report a
+:class:`Problem`. The ``code`` is stable (tests, scripts and translations can rely on it); the
+``message`` is the plain-language sentence a person reads. Every code is registered in
+:data:`PROBLEM_CODES` with what it means, and listed in ``docs/problems.md`` (a test keeps the
+two in step), so a new kind of problem cannot appear without a line in that table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+#: Every problem code and what it means. Codes are ``<area>.<what>``: ``ingest`` (a submitted
+#: file), ``params`` (report parameter files and notebooks), ``selection`` (what a report or
+#: dashboard is asked to show), ``url`` (a dashboard link), ``quality`` (data-quality rules).
+PROBLEM_CODES: dict[str, str] = {
+    # report parameter files (parameters/) and report notebooks
+    "params.unreadable": "a parameter file cannot be read (missing permission, not UTF-8)",
+    "params.missing-file": "parameters/defaults.yaml is missing",
+    "params.not-yaml": "a parameter file is not valid YAML (or repeats a key)",
+    "params.not-mapping": "a parameter file's top level is not a mapping of keys to values",
+    "params.bad-file-name": "a file in parameters/departments/ is not named <CODE>.yaml",
+    "params.unknown-key": "a key the schema does not know (a misspelling, usually)",
+    "params.missing-key": "a required key is missing",
+    "params.unknown-threshold": "a threshold name the schema does not know",
+    "params.invalid-value": "a value of the wrong type, out of bounds or malformed",
+    "params.unknown-department": "a department file for a department the database does not know",
+    "params.unknown-indicator": "an indicator code the database does not know",
+    "params.foreign-indicator": "an indicator that belongs to another department",
+    "params.notebook-unreadable": "a report notebook cannot be read or has no parameters cell",
+    "params.notebook-undeclared": "a report notebook does not declare a parameter it is given",
+    "params.notebook-extra": "a report notebook declares a parameter the schema does not know",
+    # what a report or dashboard is asked to show (URL, widgets, notebook defaults)
+    "selection.no-data": "the database holds no fiscal year yet",
+    "selection.unknown-fiscal-year": "a fiscal year that is not in the data",
+    "selection.bad-period": "a report period other than FY, Q1, Q2, Q3, Q4",
+    "selection.unknown-department": "a department code the database does not know",
+    "selection.unknown-category": "a PSE category with no PSE",
+    "selection.unknown-pse": "a PSE code the database does not know",
+    "selection.unknown-key": "a selection key other than fiscal year, period, department, …",
+    "selection.not-text": "a selection value that is not text",
+    "selection.too-long": "a selection value over the length limit",
+    "selection.missing-fiscal-year": "no fiscal year selected",
+    # a dashboard's link (query string)
+    "url.unreadable": "the link's query string cannot be read",
+    "url.too-long": "the link's query string, or one of its values, is over the length limit",
+    "url.unknown-key": "the link gives a parameter the page does not take",
+    "url.repeated-key": "the link gives a parameter more than once",
+    # data-quality rules (kpilib.kpis.quality; thresholds and sources in docs/methodology.md)
+    "quality.balance_sheet_balances": "a PSE's assets differ from liabilities plus equity",
+    "quality.expenditure_within_releases": "a budget line spent more than was released to it",
+    "quality.no_negative_budget": "a budget line holds a negative budget or release",
+    "quality.achievement_plausible": "an indicator's achievement is outside the plausible range",
+    "quality.achievement_computable": "an indicator's achievement cannot be computed (zero)",
+    "quality.revenue_jump": "a PSE's quarterly revenue jumps by more than the set factor",
+    "quality.outlier": "a value far from its series (modified z-score and a material change)",
+}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a problem is: a file and, inside it, a sheet, row and column, or a key.
+
+    ``row`` is the row number as the sender sees it (the header is row 1 of a CSV; an XLSX row is
+    the sheet's own); ``key`` is a parameter file's key path (``department.thresholds``) or a
+    selection key (``fiscal_year``); ``subject`` is what a data-quality rule checked
+    (``UNI-001``, ``HLT00003/current/A03``).
+    """
+
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    key: str | None = None
+    subject: str | None = None
+
+    def inside(self) -> str:
+        """The position inside the file, for a one-line message: ``sheet 'Q1', row 7, column
+        revenue`` or a key path; empty for the whole file."""
+        if self.key is not None:
+            return self.key
+        parts = []
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        if self.subject:
+            parts.append(self.subject)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem found in what someone gave kpi-suite: its stable ``code`` (one of
+    :data:`PROBLEM_CODES`), ``severity`` ("error": refused; "warning": accepted, please look),
+    ``where`` and a plain-language ``message``; ``value`` is the offending value as text."""
+
+    code: str
+    severity: Severity
+    message: str
+    where: Where = field(default_factory=Where)
+    value: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in PROBLEM_CODES:
+            raise ValueError(f"unregistered problem code {self.code!r} (add it to PROBLEM_CODES)")
+        if self.severity not in ("error", "warning"):
+            raise ValueError(f"severity must be 'error' or 'warning', not {self.severity!r}")
+
+    def describe(self, *, with_file: bool = True) -> str:
+        """One line for people: ``file: position: message (value: 'x')``."""
+        parts = []
+        if with_file and self.where.file:
+            parts.append(self.where.file)
+        inside = self.where.inside()
+        if inside:
+            parts.append(inside)
+        shown = f" (value: {self.value!r})" if self.value not in (None, "") else ""
+        parts.append(self.message + shown)
+        return ": ".join(parts)
+
+    def __str__(self) -> str:
+        return self.describe()
