@@ -144,7 +144,7 @@ def generate_budget_year(
     if reported_months < 12:
         months["released"][:, reported_months:] = -1
         months["expended"][:, reported_months:] = -1
-    return _budget_columns(plan, start_year, months, submission_ids)
+    return _build_budget_columns(plan, start_year, months, submission_ids)
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def _draw_line_amounts(
     return revised, released, expended
 
 
-def _budget_columns(
+def _build_budget_columns(
     plan: CostCentrePlan,
     start_year: int,
     months: dict[str, np.ndarray],

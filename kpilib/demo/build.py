@@ -281,12 +281,12 @@ def _plan_department_returns(
     }  # fmt: skip
     indicators = {
         (d, y.start_year): department_submission("indicator_targets", d, y)
-        for d in sorted({p.department for p in _province_indicators()}) for y in years
+        for d in sorted({p.department for p in _list_province_indicators()}) for y in years
     }  # fmt: skip
     return _DepartmentReturns(submissions, budget, revenue, indicators)
 
 
-def _province_indicators() -> list[IndicatorProfile]:
+def _list_province_indicators() -> list[IndicatorProfile]:
     """The indicators the departments report for the province (not the PSEs' own)."""
     return [p for p in INDICATORS if p.level == "province"]
 
@@ -371,7 +371,7 @@ def _insert_indicator_values(
 ) -> int:
     """Write the province's indicator values and the PSEs' operational KPI values."""
     values = generate_province_values(
-        rng, _province_indicators(), ref.indicator_ids, ref.period_ids, ref.district_ids,
+        rng, _list_province_indicators(), ref.indicator_ids, ref.period_ids, ref.district_ids,
         years, _last_reported_quarter(as_of), submissions,
     )  # fmt: skip
     return bulk_insert(

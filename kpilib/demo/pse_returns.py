@@ -87,12 +87,12 @@ def generate_pse_returns(
                                  "submission_id": next_id})  # fmt: skip
                     out.financials.extend(rows)
                 else:
-                    rows.extend(_kpi_rows(rng, entity_indicators, kpi_levels, indicator_ids, year,
-                                          period_id, entity_id, next_id))  # fmt: skip
+                    rows.extend(_draw_kpi_rows(rng, entity_indicators, kpi_levels, indicator_ids,
+                                               year, period_id, entity_id, next_id))  # fmt: skip
                     out.kpi_values.extend(rows)
                 out.submissions.append(
-                    _submission_row(next_id, schedule.return_type, entity.code, entity_id,
-                                    quarter.code, period_id, due, received_at, rows)
+                    _build_submission_row(next_id, schedule.return_type, entity.code, entity_id,
+                                          quarter.code, period_id, due, received_at, rows)
                 )  # fmt: skip
                 next_id += 1
     return out
@@ -124,7 +124,7 @@ def _draw_receipt(
     return received_at
 
 
-def _kpi_rows(
+def _draw_kpi_rows(
     rng: np.random.Generator,
     entity_indicators: list[IndicatorProfile],
     kpi_levels: dict[str, float],
@@ -146,7 +146,7 @@ def _kpi_rows(
     return rows
 
 
-def _submission_row(
+def _build_submission_row(
     submission_id: int,
     return_type: str,
     entity_code: str,

@@ -436,7 +436,7 @@ def compute_financial_health(
     }
     out = _annualise_flows(frame, s, n)
     notes: list[list[str]] = [[] for _ in range(len(frame))]
-    levels = _add_ratios(out, _ratio_parts(s, stock, n), params, notes)
+    levels = _add_ratios(out, _compute_ratio_parts(s, stock, n), params, notes)
     _add_z2(out, s, stock, n, notes)
     out["loss_maker"] = s["net_income"] < 0
     out["negative_equity"] = stock["equity"] < 0
@@ -457,7 +457,7 @@ def _annualise_flows(frame: pd.DataFrame, s: dict[str, np.ndarray], n: np.ndarra
     return out
 
 
-def _ratio_parts(
+def _compute_ratio_parts(
     s: dict[str, np.ndarray], stock: dict[str, np.ndarray], n: np.ndarray
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Numerator and denominator of each ratio from the trailing sums and the positions."""
