@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
 from kpilib.cli.app import app, console, database_url_of, parse_date_option
 from kpilib.demo import DEFAULT_AS_OF, DEFAULT_SEED, build_demo
-from kpilib.demo.build import MAX_SCALE
+from kpilib.demo.build import MAX_SCALE, DemoSummary
 from kpilib.store.database import create_engine, ensure_schema, mask_url
 from kpilib.store.writes import has_data
 
@@ -45,15 +47,25 @@ def demo(
     """
     as_of_date = parse_date_option(as_of, "--as-of")
     engine = create_engine(database_url_of(ctx))
-    if if_empty:
-        ensure_schema(engine)
-        with engine.connect() as connection:
-            if has_data(connection):
-                console.print(
-                    f"The database already holds data; left as it is ({mask_url(engine.url)})."
-                )
-                return
+    if if_empty and _holds_data(engine):
+        console.print(f"The database already holds data; left as it is ({mask_url(engine.url)}).")
+        return
     started = time.perf_counter()
+    summary = _build_with_progress(engine, seed, scale, as_of_date, replace)
+    _print_summary(summary, time.perf_counter() - started, engine)
+
+
+def _holds_data(engine: Engine) -> bool:
+    """Create the schema if it is missing; whether the database already holds data."""
+    ensure_schema(engine)
+    with engine.connect() as connection:
+        return has_data(connection)
+
+
+def _build_with_progress(
+    engine: Engine, seed: int, scale: int, as_of: date, replace: bool
+) -> DemoSummary:
+    """Build the demo province behind a progress bar that names each step."""
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -67,10 +79,13 @@ def demo(
         def on_progress(step: str, done: int, total: int) -> None:
             bar.update(task, description=f"Building: {step}", completed=done, total=total)
 
-        summary = build_demo(
-            engine, seed=seed, scale=scale, as_of=as_of_date, replace=replace, progress=on_progress
+        return build_demo(
+            engine, seed=seed, scale=scale, as_of=as_of, replace=replace, progress=on_progress
         )
-    elapsed = time.perf_counter() - started
+
+
+def _print_summary(summary: DemoSummary, elapsed: float, engine: Engine) -> None:
+    """The rows written per table, and what was built where."""
     table = Table("Table", "Rows", title=f"Demo province built in {elapsed:,.1f} s")
     for name, count in summary.row_counts.items():
         table.add_row(name, f"{count:,}")

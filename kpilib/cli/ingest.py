@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.engine import Engine
 
 from kpilib.cli.app import app, console, database_url_of, writer_url_of
 from kpilib.errors import ReportPathError
@@ -96,14 +97,30 @@ def ingest(
     report_path = _check_report_path(Path(report), paths) if report else None
     url = database_url_of(ctx) if dry_run else writer_url_of(ctx)
     engine = connect(url, read_only=dry_run)
+    outcomes = _ingest_files(engine, paths, options)
+    _print_outcomes(outcomes, dry_run)
+    rejected = [(p, o) for p, o in zip(paths, outcomes, strict=True) if o.status == "rejected"]
+    if rejected:
+        for written in _write_reports(rejected, report_path):
+            console.print(f"Error report: {escape(str(written))}")
+        raise typer.Exit(1)
+
+
+def _ingest_files(engine: Engine, paths: list[Path], options: IngestOptions) -> list[FileOutcome]:
+    """Ingest each file in turn, behind a progress bar when there are several."""
     outcomes: list[FileOutcome] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), console=console,
-                  transient=True, disable=len(files) < 2) as bar:  # fmt: skip
+                  transient=True, disable=len(paths) < 2) as bar:  # fmt: skip
         task = bar.add_task("Ingesting", total=len(paths))
         for path in paths:
             bar.update(task, description=f"Ingesting {escape(path.name)}")
             outcomes.append(ingest_file(engine, path, options))
             bar.advance(task)
+    return outcomes
+
+
+def _print_outcomes(outcomes: list[FileOutcome], dry_run: bool) -> None:
+    """Each file's issues, the summary table, each file's detail and the counts."""
     for outcome in outcomes:
         _print_issues(outcome)
     console.print(_summary_table(outcomes, dry_run))
@@ -115,11 +132,6 @@ def ingest(
         f"{len(outcomes)} file(s): {counts['loaded']} loaded, {counts['unchanged']} unchanged, "
         f"{counts['valid']} valid (dry run), {counts['rejected']} rejected"
     )
-    rejected = [(p, o) for p, o in zip(paths, outcomes, strict=True) if o.status == "rejected"]
-    if rejected:
-        for written in _write_reports(rejected, report_path):
-            console.print(f"Error report: {escape(str(written))}")
-        raise typer.Exit(1)
 
 
 def _print_issues(outcome: FileOutcome) -> None:

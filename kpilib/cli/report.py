@@ -42,6 +42,23 @@ PARAMETERS_DIR_OPTION = typer.Option(
 NOTEBOOKS_DIR_OPTION = typer.Option(
     None, "--notebooks-dir", help="Folder of the report notebooks (default: notebooks)."
 )
+CONTINUE_ON_ERROR_OPTION = typer.Option(
+    True,
+    "--continue-on-error/--stop-on-error",
+    help="Keep making the other reports when one fails (default), or start no new one.",
+)
+EXECUTOR_OPTION = typer.Option(
+    "local",
+    "--executor",
+    help="local: warm kernels on this machine (default); dask: tasks on a Dask cluster.",
+)
+SCHEDULER_OPTION = typer.Option(
+    None,
+    "--scheduler",
+    envvar="KPI_DASK_SCHEDULER",
+    help="Address of the Dask scheduler for --executor dask, e.g. tcp://HOST:8786.",
+    show_envvar=True,
+)
 
 
 def _folder(given: Path | None, name: str) -> Path:
@@ -184,23 +201,9 @@ def report(
     force: bool = typer.Option(
         False, "--force", help="Rebuild reports whose inputs are unchanged."
     ),
-    continue_on_error: bool = typer.Option(
-        True,
-        "--continue-on-error/--stop-on-error",
-        help="Keep making the other reports when one fails (default), or start no new one.",
-    ),
-    executor: str = typer.Option(
-        "local",
-        "--executor",
-        help="local: warm kernels on this machine (default); dask: tasks on a Dask cluster.",
-    ),
-    scheduler: str | None = typer.Option(
-        None,
-        "--scheduler",
-        envvar="KPI_DASK_SCHEDULER",
-        help="Address of the Dask scheduler for --executor dask, e.g. tcp://HOST:8786.",
-        show_envvar=True,
-    ),
+    continue_on_error: bool = CONTINUE_ON_ERROR_OPTION,
+    executor: str = EXECUTOR_OPTION,
+    scheduler: str | None = SCHEDULER_OPTION,
     list_only: bool = typer.Option(
         False, "--list", help="Show the resolved batch (reports x parameters) and run nothing."
     ),
@@ -218,6 +221,19 @@ def report(
     code) are unchanged since the last run are kept, unless --force. A failing report does not
     stop the others; the exit code is then 1.
     """
+    executor = _check_report_options(department, all_departments, executor, scheduler)
+    plan = _plan_report_batch(ctx, department, all_departments, fiscal_year, period, formats,
+                              output_dir, parameters_dir, notebooks_dir)  # fmt: skip
+    if list_only:
+        _print_plan(plan, force)
+        return
+    _run_report_batch(plan, workers, timeout, force, continue_on_error, executor, scheduler)
+
+
+def _check_report_options(
+    department: list[str] | None, all_departments: bool, executor: str, scheduler: str | None
+) -> str:
+    """Refuse contradictory or malformed options; the executor's name in lower case."""
     if not department and not all_departments:
         raise typer.BadParameter("give --department CODE (repeatable) or --all")
     if department and all_departments:
@@ -229,8 +245,23 @@ def report(
         raise typer.BadParameter("--executor dask needs --scheduler tcp://HOST:8786")
     if scheduler and not _SCHEDULER.fullmatch(scheduler):
         raise typer.BadParameter(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT")
+    return executor
+
+
+def _plan_report_batch(
+    ctx: typer.Context,
+    department: list[str] | None,
+    all_departments: bool,
+    fiscal_year: str | None,
+    period: str,
+    formats: str,
+    output_dir: Path | None,
+    parameters_dir: Path | None,
+    notebooks_dir: Path | None,
+) -> BatchPlan:
+    """Resolve the batch on the reader database: reports, parameters, folders."""
     engine = connect(reader_url_of(ctx), read_only=True)
-    plan = plan_batch(
+    return plan_batch(
         engine,
         load_parameter_set(_folder(parameters_dir, "parameters")),
         notebooks=NotebookPaths.in_folder(_folder(notebooks_dir, "notebooks")),
@@ -241,9 +272,19 @@ def report(
         formats=formats,
         include_summary=all_departments,
     )
-    if list_only:
-        _print_plan(plan, force)
-        return
+
+
+def _run_report_batch(
+    plan: BatchPlan,
+    workers: int,
+    timeout: float,
+    force: bool,
+    continue_on_error: bool,
+    executor: str,
+    scheduler: str | None,
+) -> None:
+    """Run the batch behind a progress bar, then say what it did; exit 1 when a report failed,
+    130 when interrupted."""
     from kpilib.report.batch import BatchOptions, run_batch
 
     options = BatchOptions(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kpilib.cli.app import app, console, reader_url_of, writer_url_of
 from kpilib.report.plan import default_home
 from kpilib.store.database import connect
+
+if TYPE_CHECKING:
+    from kpilib.dashboards.server import ServeParams
 
 # kpilib.dashboards.server imports Voilà only when the server starts.
 
@@ -65,19 +68,31 @@ def serve(
     asks anything of the internet. Binds 127.0.0.1 unless told otherwise; any other address
     needs --token or --password-hash. Stop with Ctrl-C.
     """  # fmt: skip
-    from kpilib.dashboards.server import (
-        ServeParams,
-        absolute_database_url,
-        check_serve_params,
-        describe_server,
-        run_server,
+    params = _resolve_serve_params(
+        ctx, host, port, token, password_hash, base_url, pool_size, portal, dashboards_dir
     )
+    _start_server(params)
+
+
+def _resolve_serve_params(
+    ctx: typer.Context,
+    host: str,
+    port: int,
+    token: str | None,
+    password_hash: str | None,
+    base_url: str,
+    pool_size: int,
+    portal: bool,
+    dashboards_dir: Path | None,
+) -> ServeParams:
+    """The server's parameters from the options: absolute database URLs and folders."""
+    from kpilib.dashboards.server import ServeParams, absolute_database_url
 
     # KPI_READER_DATABASE_URL, when set, is the (read-only) role the dashboards log in as.
     url = absolute_database_url(reader_url_of(ctx))
     writer = absolute_database_url(writer_url_of(ctx)) if portal else None
     notebooks = default_home() / "notebooks"
-    params = ServeParams(
+    return ServeParams(
         dashboards_dir=(dashboards_dir or notebooks / "dashboards").resolve(),
         database_url=url,
         host=host,
@@ -89,9 +104,15 @@ def serve(
         portal_dir=(notebooks / "portal").resolve() if portal else None,
         writer_url=writer,
     )
+
+
+def _start_server(params: ServeParams) -> None:
+    """Check the parameters and the databases, say where the dashboards are, and serve them."""
+    from kpilib.dashboards.server import check_serve_params, describe_server, run_server
+
     check_serve_params(params)
-    connect(url, read_only=True).dispose()  # the database exists and has our schema: fail now
-    if writer is not None:
-        connect(writer).dispose()
+    connect(params.database_url, read_only=True).dispose()  # exists, has our schema: fail now
+    if params.writer_url is not None:
+        connect(params.writer_url).dispose()
     console.print(describe_server(params), highlight=False)
     run_server(params)

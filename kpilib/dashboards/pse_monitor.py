@@ -107,14 +107,29 @@ class PseMonitorDashboard(DashboardPage):
         )
         self.subject = html_panel("subject")
         self.cards = html_panel("cards")
-        # one category
+        self.category_box = self._build_category_box()
+        self.pse_box = self._build_pse_box()
+        self.alerts_table = html_panel("alerts-table")
+        return [
+            self.subject,
+            self.cards,
+            self.category_box,
+            self.pse_box,
+            self._section("Alerts", "Rules in the methodology (PSE alerts); critical first."),
+            self.alerts_table,
+        ]
+
+    def _build_category_box(self) -> widgets.VBox:
+        """The panels of one category: each PSE's latest Z'' and the table of its PSEs."""
         self.z2_by_pse_chart = ChartPanel("z2-by-pse")
         self.category_table = html_panel("category-table")
-        self.category_box = widgets.VBox(
+        return widgets.VBox(
             [self.z2_by_pse_chart.widget, self._section("PSEs", "Each PSE's latest statement; "
              "the code opens its own view."), self.category_table]
         )  # fmt: skip
-        # one PSE
+
+    def _build_pse_box(self) -> widgets.VBox:
+        """The panels of one PSE: Z'', ratios, ratings, support and arrears, submissions."""
         self.z2_chart = ChartPanel("z2")
         self.ratio_chart = ChartPanel("ratios")
         self.rating_table = html_panel("rating-table")
@@ -122,7 +137,7 @@ class PseMonitorDashboard(DashboardPage):
         self.money_chart = ChartPanel("support-arrears")
         self.submission_chart = ChartPanel("submissions")
         self.submission_table = html_panel("submission-table")
-        self.pse_box = widgets.VBox(
+        return widgets.VBox(
             [
                 self._section("Altman Z'' over time", "Distress below 1.10, grey zone 1.10–2.60, "
                               "safe above 2.60."),
@@ -143,15 +158,6 @@ class PseMonitorDashboard(DashboardPage):
                 self.submission_table,
             ]
         )  # fmt: skip
-        self.alerts_table = html_panel("alerts-table")
-        return [
-            self.subject,
-            self.cards,
-            self.category_box,
-            self.pse_box,
-            self._section("Alerts", "Rules in the methodology (PSE alerts); critical first."),
-            self.alerts_table,
-        ]
 
     @staticmethod
     def _section(title: str, lead: str) -> widgets.HTML:
@@ -263,6 +269,13 @@ class PseMonitorDashboard(DashboardPage):
         self._alerts(group.alerts, group.category)
 
     def _render_pse(self, pse: PseView) -> None:
+        self._render_pse_cards(pse)
+        self._render_pse_history(pse)
+        self._render_pse_submissions(pse)
+        self._alerts(pse.alerts, pse.code)
+
+    def _render_pse_cards(self, pse: PseView) -> None:
+        """The PSE's name and the cards of its latest statement."""
         self.subject.value = (
             f"<h2>{html.escape(pse.code)} {html.escape(pse.name)}</h2>"
             f'<p class="kpi-dash-lead">{html.escape(CATEGORY_LABELS[pse.category])} · reports '
@@ -272,28 +285,32 @@ class PseMonitorDashboard(DashboardPage):
         if latest is None:
             none = KpiCard("Statements", "none", "grey", "no quarterly statement received")
             self.cards.value = render_cards([none])
-        else:
-            rating = str(latest["overall_rating"]) if pd.notna(latest["overall_rating"]) else None
-            zone = str(latest["z2_zone"])
-            self.cards.value = render_cards(
-                [
-                    KpiCard("Latest statement", str(latest["period_code"]),
-                            note=UNAPPROVED_NOTE if latest.get("approval") == "unapproved"
-                            else None),
-                    KpiCard("Overall risk", rating or "not rated",
-                            note="IMF SOE Health Check rating"),
-                    KpiCard("Altman Z''", "–" if pd.isna(latest["z2"]) else f"{latest['z2']:.2f}",
-                            note=ZONE_LABELS.get(zone, zone)),
-                    KpiCard("Government dependence", _share(latest["government_dependence"]),
-                            note="grants and subsidies ÷ income"),
-                    KpiCard("Grants and subsidies a year, Rs. million",
-                            _money_m(latest["annual_grants_subsidies"])),
-                    KpiCard("Overdue payables, Rs. million", _money_m(latest["overdue_payables"]),
-                            note=f"{_share(latest['arrears_ratio'])} of a year's spending"),
-                    KpiCard("Net income a year, Rs. million",
-                            _money_m(latest["annual_net_income"])),
-                ]
-            )  # fmt: skip
+            return
+        rating = str(latest["overall_rating"]) if pd.notna(latest["overall_rating"]) else None
+        zone = str(latest["z2_zone"])
+        self.cards.value = render_cards(
+            [
+                KpiCard("Latest statement", str(latest["period_code"]),
+                        note=UNAPPROVED_NOTE if latest.get("approval") == "unapproved"
+                        else None),
+                KpiCard("Overall risk", rating or "not rated",
+                        note="IMF SOE Health Check rating"),
+                KpiCard("Altman Z''", "–" if pd.isna(latest["z2"]) else f"{latest['z2']:.2f}",
+                        note=ZONE_LABELS.get(zone, zone)),
+                KpiCard("Government dependence", _share(latest["government_dependence"]),
+                        note="grants and subsidies ÷ income"),
+                KpiCard("Grants and subsidies a year, Rs. million",
+                        _money_m(latest["annual_grants_subsidies"])),
+                KpiCard("Overdue payables, Rs. million", _money_m(latest["overdue_payables"]),
+                        note=f"{_share(latest['arrears_ratio'])} of a year's spending"),
+                KpiCard("Net income a year, Rs. million",
+                        _money_m(latest["annual_net_income"])),
+            ]
+        )  # fmt: skip
+
+    def _render_pse_history(self, pse: PseView) -> None:
+        """The PSE's charts over time and its latest rating per dimension."""
+        latest = pse.latest
         history = pse.history
         has_history = not history.empty
         self.z2_chart.update(
@@ -307,7 +324,6 @@ class PseMonitorDashboard(DashboardPage):
             "No quarterly statement yet.",
         )
         ratings = pse.ratings.copy()
-        s = self.selection
         self.rating_table.value = html.render_page_table(
             ratings, RATING_COLUMNS, caption=f"Latest statement ({latest['period_code']})"
             if latest is not None else None
@@ -322,6 +338,10 @@ class PseMonitorDashboard(DashboardPage):
             if has_history
             else None
         )
+
+    def _render_pse_submissions(self, pse: PseView) -> None:
+        """The PSE's quarterly returns: on time, late or missing, as a chart and a table."""
+        s = self.selection
         submissions = pse.submissions.copy()
         submissions["state_status"] = submissions["state"].map(STATE_STATUS)
         self.submission_chart.update(
@@ -336,7 +356,6 @@ class PseMonitorDashboard(DashboardPage):
             html.file_stem("returns", pse.code, s.fiscal_year, s.period),
             empty="No return was due yet.",
         )
-        self._alerts(pse.alerts, pse.code)
 
     def describe(self, view: ProvinceView, selection: Selection) -> str:
         period = html.describe_period(view.period)

@@ -127,14 +127,46 @@ def generate_budget_year(
     """
     n_lines = plan.line_share.size
     department_budget = {department_ids[p.code]: p.budget_2024_25_bn * 1e9 for p in DEPARTMENTS}
-    profiles = {department_ids[p.code]: p for p in DEPARTMENTS}
     growth = BUDGET_GROWTH[start_year]
 
     dept_total = np.array([department_budget[d] for d in plan.line_department]) * growth
     noise = rng.lognormal(0.0, 0.05, n_lines)
     original = np.rint(dept_total * plan.line_share * noise / 1000).astype(np.int64) * 1000
+    factors = _draw_line_factors(rng, plan, department_ids, contingency_class_id)
+    revised, released, expended = _draw_line_amounts(rng, original, factors, reported_months)
 
-    # Revision, release and spending factors per department × budget type this year.
+    months = {
+        "original_budget": spread(original, EVEN_PROFILE),
+        "revised_budget": spread(revised, EVEN_PROFILE),
+        "released": spread(released, normalise(factors.release_profile)),
+        "expended": spread(expended, normalise(factors.spending_profile)),
+    }
+    if reported_months < 12:
+        months["released"][:, reported_months:] = -1
+        months["expended"][:, reported_months:] = -1
+    return _build_budget_columns(plan, start_year, months, submission_ids)
+
+
+@dataclass(frozen=True)
+class _LineFactors:
+    """Per line: revision, release and spending factors, and the monthly phasing profiles."""
+
+    revision: np.ndarray
+    release: np.ndarray
+    spending: np.ndarray
+    spending_profile: np.ndarray  # lines × 12
+    release_profile: np.ndarray  # lines × 12
+
+
+def _draw_line_factors(
+    rng: np.random.Generator,
+    plan: CostCentrePlan,
+    department_ids: dict[str, int],
+    contingency_class_id: int,
+) -> _LineFactors:
+    """Revision, release and spending factors per department × budget type this year."""
+    n_lines = plan.line_share.size
+    profiles = {department_ids[p.code]: p for p in DEPARTMENTS}
     revision = np.empty(n_lines)
     release = np.empty(n_lines)
     spending = np.empty(n_lines)
@@ -165,26 +197,34 @@ def generate_budget_year(
     is_contingency = plan.line_economic_class == contingency_class_id
     revision[is_contingency] = rng.uniform(0.3, 0.9)
     spending[is_contingency] = rng.uniform(0.6, 1.0)
+    return _LineFactors(revision, release, spending, spending_profile, release_profile)
 
+
+def _draw_line_amounts(
+    rng: np.random.Generator, original: np.ndarray, factors: _LineFactors, reported_months: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each line's revised budget, releases and expenditure for the year; in a complete year a
+    few lines spend more than was released."""
+    n_lines = original.size
     line_noise = rng.lognormal(0.0, 0.03, n_lines)
-    revised = np.rint(original * revision * line_noise / 1000).astype(np.int64) * 1000
-    released = np.rint(revised * release / 1000).astype(np.int64) * 1000
-    expended_factor = np.minimum(spending * rng.lognormal(0.0, 0.02, n_lines), 1.0)
+    revised = np.rint(original * factors.revision * line_noise / 1000).astype(np.int64) * 1000
+    released = np.rint(revised * factors.release / 1000).astype(np.int64) * 1000
+    expended_factor = np.minimum(factors.spending * rng.lognormal(0.0, 0.02, n_lines), 1.0)
     expended = np.rint(released * expended_factor).astype(np.int64)
     if reported_months == 12:
         anomalous = rng.choice(n_lines, size=min(ANOMALOUS_LINES_PER_YEAR, n_lines), replace=False)
         expended[anomalous] = np.rint(released[anomalous] * rng.uniform(1.3, 1.8)).astype(np.int64)
+    return revised, released, expended
 
-    months = {
-        "original_budget": spread(original, EVEN_PROFILE),
-        "revised_budget": spread(revised, EVEN_PROFILE),
-        "released": spread(released, normalise(release_profile)),
-        "expended": spread(expended, normalise(spending_profile)),
-    }
-    if reported_months < 12:
-        months["released"][:, reported_months:] = -1
-        months["expended"][:, reported_months:] = -1
 
+def _build_budget_columns(
+    plan: CostCentrePlan,
+    start_year: int,
+    months: dict[str, np.ndarray],
+    submission_ids: dict[int, int],
+) -> dict[str, np.ndarray]:
+    """The year's column arrays: the line keys repeated over the 12 months, then the amounts."""
+    n_lines = plan.line_share.size
     return {
         "fiscal_year": np.full(n_lines * 12, start_year),
         "month": np.tile(np.arange(1, 13), n_lines),

@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from kpilib import __version__
 from kpilib.demo.budget import (
     BUDGET_LINE_COLUMNS,
+    CostCentrePlan,
     budget_rows,
     generate_budget_year,
     plan_cost_centres,
 )
-from kpilib.demo.entities import build_entities
+from kpilib.demo.entities import DemoEntity, build_entities
 from kpilib.demo.indicators import INDICATOR_VALUE_COLUMNS, generate_province_values
-from kpilib.demo.pse_returns import generate_pse_returns
+from kpilib.demo.pse_returns import PseReturns, generate_pse_returns
 from kpilib.demo.reference import (
     BUDGET_GROWTH,
     DEPARTMENTS,
@@ -27,6 +28,7 @@ from kpilib.demo.reference import (
     ECONOMIC_CLASSES,
     INDICATORS,
     REVENUE_HEADS,
+    IndicatorProfile,
 )
 from kpilib.demo.revenue import REVENUE_LINE_COLUMNS, generate_revenue_year
 from kpilib.demo.reviews import demo_reviews
@@ -112,6 +114,38 @@ def build_demo(
     The same ``seed``, ``scale`` and ``as_of`` always give the same data. ``scale`` multiplies the
     number of cost centres (≈ 204,000 budget rows per unit of scale).
     """
+    current_year = _check_arguments(scale, as_of)
+    _prepare_database(engine, replace)
+    rngs = _streams(seed)
+    years = [FiscalYear(y) for y in sorted(BUDGET_GROWTH) if y <= current_year.start_year]
+    closed = fiscal_month_of(as_of) - 1  # months fully closed before the as-of date
+    reported = {y.start_year: 12 if y < current_year else closed for y in years}
+    counts: dict[str, int] = {}
+
+    with engine.begin() as connection:
+        progress("reference data", 0, 1)
+        ref = _insert_reference_data(connection, rngs, years, scale, counts)
+        returns = _plan_department_returns(ref, years, seed, scale, as_of)
+        pse = _insert_returns(connection, ref, returns, rngs["pse"], as_of, counts)
+        counts["budget_lines"] = _insert_budget_lines(
+            connection, ref, years, returns.budget, reported, rngs["budget"], progress
+        )
+        progress("revenue, indicators and PSE returns", len(years) + 1, len(years) + 1)
+        counts["revenue_lines"] = _insert_revenue_lines(
+            connection, ref, years, returns.revenue, reported, rngs["revenue"]
+        )
+        counts["indicator_values"] = _insert_indicator_values(
+            connection, ref, years, returns.indicators, pse, rngs["indicators"], as_of
+        )
+        _finish_dataset(connection, seed, scale, as_of, counts)
+    progress("refreshing statistics", 1, 1)
+    refresh_statistics(engine)
+    progress("done", 1, 1)
+    return DemoSummary(seed=seed, scale=scale, as_of=as_of, row_counts=counts)
+
+
+def _check_arguments(scale: int, as_of: date) -> FiscalYear:
+    """Refuse a scale or an as-of date the demo cannot build; the as-of date's fiscal year."""
     if not 1 <= scale <= MAX_SCALE:
         raise DemoBuildError(f"--scale must be between 1 and {MAX_SCALE}, not {scale}")
     current_year = FiscalYear.containing(as_of)
@@ -119,161 +153,251 @@ def build_demo(
         raise DemoBuildError(
             f"--as-of {as_of} falls in {current_year}; the demo covers 2021-22 to 2025-26"
         )
-    _prepare_database(engine, replace)
-    rngs = _streams(seed)
-    years = [FiscalYear(y) for y in sorted(BUDGET_GROWTH) if y <= current_year.start_year]
-    reported_months = fiscal_month_of(as_of) - 1  # months fully closed before the as-of date
-    counts: dict[str, int] = {}
+    return current_year
 
-    with engine.begin() as connection:
-        progress("reference data", 0, 1)
-        department_ids = {p.code: i for i, p in enumerate(DEPARTMENTS, start=1)}
-        counts["departments"] = insert_rows(connection, "departments", [
-            {"id": i, "code": p.code, "name": p.name} for i, p in enumerate(DEPARTMENTS, start=1)
-        ])  # fmt: skip
-        district_ids = {code: i for i, (code, _) in enumerate(DISTRICTS, start=1)}
-        counts["districts"] = insert_rows(connection, "districts", [
-            {"id": district_ids[code], "code": code, "name": name} for code, name in DISTRICTS
-        ])  # fmt: skip
-        insert_rows(connection, "fiscal_years", [
-            {"start_year": y.start_year, "label": y.label, "start_date": y.start_date,
-             "end_date": y.end_date} for y in years
-        ])  # fmt: skip
-        periods = [p for y in years for p in periods_of_year(y)]
-        period_ids = {p.code: i for i, p in enumerate(periods, start=1)}
-        insert_rows(connection, "periods", [
-            {"id": period_ids[p.code], "code": p.code, "fiscal_year": p.fiscal_year.start_year,
-             "kind": p.kind, "number": p.number, "start_date": p.start_date,
-             "end_date": p.end_date} for p in periods
-        ])  # fmt: skip
-        class_ids = {code: i for i, (code, _, _) in enumerate(ECONOMIC_CLASSES, start=1)}
-        insert_rows(connection, "economic_classes", [
-            {"id": class_ids[code], "code": code, "name": name, "kind": kind}
-            for code, name, kind in ECONOMIC_CLASSES
-        ])  # fmt: skip
-        head_ids = {head[0]: i for i, head in enumerate(REVENUE_HEADS, start=1)}
-        insert_rows(connection, "revenue_heads", [
-            {"id": head_ids[code], "code": code, "name": name, "kind": kind}
-            for code, name, kind, *_ in REVENUE_HEADS
-        ])  # fmt: skip
-        indicator_ids = {p.code: i for i, p in enumerate(INDICATORS, start=1)}
-        insert_rows(connection, "indicators", [
-            {"id": indicator_ids[p.code], "code": p.code, "name": p.name, "unit": p.unit,
-             "department_id": department_ids[p.department], "direction": p.direction,
-             "frequency": p.frequency, "level": p.level,
-             "description": f"{p.name} ({p.unit}); demo indicator."} for p in INDICATORS
-        ])  # fmt: skip
-        entities = build_entities(rngs["entities"])
-        entity_ids = {e.code: i for i, e in enumerate(entities, start=1)}
-        counts["entities"] = insert_rows(connection, "entities", [
-            {"id": entity_ids[e.code], "code": e.code, "name": e.name, "category": e.category,
-             "department_id": department_ids[e.department],
-             "district_id": district_ids.get(e.district) if e.district else None}
-            for e in entities
-        ])  # fmt: skip
-        plan = plan_cost_centres(rngs["cost_centres"], department_ids, class_ids, district_ids,
-                                 scale)  # fmt: skip
-        counts["cost_centres"] = insert_rows(connection, "cost_centres", plan.rows)
 
-        # Department returns: the yearly budget extract, revenue and indicator returns.
-        submissions: list[dict] = []
+@dataclass(frozen=True)
+class _Reference:
+    """The reference rows written first (codes to ids), which every later table points at."""
 
-        def department_submission(return_type: str, department: str, year: FiscalYear) -> int:
-            key = f"{return_type}:{department}:{year.label}:{seed}:{scale}"
-            submissions.append({
-                "id": len(submissions) + 1, "return_type": return_type, "entity_id": None,
-                "department_id": department_ids[department], "period_id": period_ids[year.label],
-                "due_date": None, "received_at": _department_received_at(year, as_of),
-                "status": "accepted", "version": 1, "supersedes_id": None,
-                "content_hash": hashlib.sha256(key.encode()).hexdigest(),
-                "file_name": f"{department}_{return_type}_{year.label}.csv", "row_count": 0,
-                "submitted_by": f"{department.lower()}.budget@demo.invalid",
-            })  # fmt: skip
-            return len(submissions)
+    department_ids: dict[str, int]
+    district_ids: dict[str, int]
+    periods: list[Period]
+    period_ids: dict[str, int]
+    class_ids: dict[str, int]
+    head_ids: dict[str, int]
+    indicator_ids: dict[str, int]
+    entities: list[DemoEntity]
+    entity_ids: dict[str, int]
+    plan: CostCentrePlan
 
-        budget_submissions = {
-            y.start_year: {
-                department_ids[p.code]: department_submission("budget_extract", p.code, y)
-                for p in DEPARTMENTS
-            }
-            for y in years
-        }
-        revenue_departments = sorted({head[3] for head in REVENUE_HEADS})
-        revenue_submissions = {
-            y.start_year: {department_ids[d]: department_submission("revenue", d, y)
-                           for d in revenue_departments} for y in years
-        }  # fmt: skip
-        province_indicators = [p for p in INDICATORS if p.level == "province"]
-        indicator_submissions = {
-            (d, y.start_year): department_submission("indicator_targets", d, y)
-            for d in sorted({p.department for p in province_indicators}) for y in years
-        }  # fmt: skip
-        quarters = [p for p in periods if p.kind == "quarter" and p.end_date < as_of]
-        pse = generate_pse_returns(
-            rngs["pse"], entities, entity_ids, quarters, period_ids,
-            [p for p in INDICATORS if p.level == "entity"], indicator_ids, as_of,
-            first_submission_id=len(submissions) + 1,
-        )  # fmt: skip
-        counts["submissions"] = insert_rows(
-            connection, "submissions", submissions + pse.submissions
-        )
-        counts["pse_financials"] = insert_rows(connection, "pse_financials", pse.financials)
-        department_of_entity = {entity_ids[e.code]: e.department for e in entities}
-        counts["reviews"] = insert_rows(
-            connection, "reviews", demo_reviews(pse.submissions, department_of_entity, as_of)
-        )
 
-        counts["budget_lines"] = 0
-        with constraints_deferred(connection, "budget_lines"):
-            for step, year in enumerate(years):
-                progress(f"budget lines {year}", step, len(years) + 1)
-                columns = generate_budget_year(
-                    rngs["budget"], plan, year.start_year, department_ids, class_ids["A99"],
-                    budget_submissions[year.start_year],
-                    reported_months=12 if year < current_year else reported_months,
-                )  # fmt: skip
-                for chunk in budget_rows(columns):
-                    counts["budget_lines"] += bulk_insert(
-                        connection, "budget_lines", BUDGET_LINE_COLUMNS, chunk
-                    )
-            progress("indexing budget lines", len(years), len(years) + 1)
-        progress("revenue, indicators and PSE returns", len(years) + 1, len(years) + 1)
-        counts["revenue_lines"] = 0
-        for year in years:
-            rows = generate_revenue_year(
-                rngs["revenue"], year.start_year, head_ids, department_ids,
-                revenue_submissions[year.start_year],
-                reported_months=12 if year < current_year else reported_months,
-            )  # fmt: skip
-            counts["revenue_lines"] += bulk_insert(connection, "revenue_lines",
-                                                   REVENUE_LINE_COLUMNS, rows)  # fmt: skip
-        last_reported = _last_reported_quarter(as_of)
-        values = generate_province_values(
-            rngs["indicators"], province_indicators, indicator_ids, period_ids, district_ids,
-            years, last_reported, indicator_submissions,
-        )  # fmt: skip
-        counts["indicator_values"] = bulk_insert(
-            connection, "indicator_values", INDICATOR_VALUE_COLUMNS, values + pse.kpi_values
-        )
-        reset_id_sequences(connection, ["departments", "districts", "periods", "economic_classes",
-                                        "revenue_heads", "indicators", "entities", "cost_centres",
-                                        "submissions", "reviews"])  # fmt: skip
-        write_dataset_info(connection, {
-            "is_demo": "true", "demo_seed": str(seed), "demo_scale": str(scale),
-            "data_as_of": as_of.isoformat(), "province": PROVINCE_NAME,
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "kpilib_version": __version__,
+def _insert_reference_data(
+    connection: Connection,
+    rngs: dict[str, np.random.Generator],
+    years: list[FiscalYear],
+    scale: int,
+    counts: dict[str, int],
+) -> _Reference:
+    """Write departments, districts, periods, heads, indicators, PSEs and cost centres."""
+    department_ids = {p.code: i for i, p in enumerate(DEPARTMENTS, start=1)}
+    counts["departments"] = insert_rows(connection, "departments", [
+        {"id": i, "code": p.code, "name": p.name} for i, p in enumerate(DEPARTMENTS, start=1)
+    ])  # fmt: skip
+    district_ids = {code: i for i, (code, _) in enumerate(DISTRICTS, start=1)}
+    counts["districts"] = insert_rows(connection, "districts", [
+        {"id": district_ids[code], "code": code, "name": name} for code, name in DISTRICTS
+    ])  # fmt: skip
+    insert_rows(connection, "fiscal_years", [
+        {"start_year": y.start_year, "label": y.label, "start_date": y.start_date,
+         "end_date": y.end_date} for y in years
+    ])  # fmt: skip
+    periods = [p for y in years for p in periods_of_year(y)]
+    period_ids = {p.code: i for i, p in enumerate(periods, start=1)}
+    insert_rows(connection, "periods", [
+        {"id": period_ids[p.code], "code": p.code, "fiscal_year": p.fiscal_year.start_year,
+         "kind": p.kind, "number": p.number, "start_date": p.start_date,
+         "end_date": p.end_date} for p in periods
+    ])  # fmt: skip
+    class_ids = {code: i for i, (code, _, _) in enumerate(ECONOMIC_CLASSES, start=1)}
+    insert_rows(connection, "economic_classes", [
+        {"id": class_ids[code], "code": code, "name": name, "kind": kind}
+        for code, name, kind in ECONOMIC_CLASSES
+    ])  # fmt: skip
+    head_ids = {head[0]: i for i, head in enumerate(REVENUE_HEADS, start=1)}
+    insert_rows(connection, "revenue_heads", [
+        {"id": head_ids[code], "code": code, "name": name, "kind": kind}
+        for code, name, kind, *_ in REVENUE_HEADS
+    ])  # fmt: skip
+    indicator_ids = _insert_indicators(connection, department_ids)
+    entities = build_entities(rngs["entities"])
+    entity_ids = {e.code: i for i, e in enumerate(entities, start=1)}
+    counts["entities"] = insert_rows(connection, "entities", [
+        {"id": entity_ids[e.code], "code": e.code, "name": e.name, "category": e.category,
+         "department_id": department_ids[e.department],
+         "district_id": district_ids.get(e.district) if e.district else None}
+        for e in entities
+    ])  # fmt: skip
+    plan = plan_cost_centres(rngs["cost_centres"], department_ids, class_ids, district_ids,
+                             scale)  # fmt: skip
+    counts["cost_centres"] = insert_rows(connection, "cost_centres", plan.rows)
+    return _Reference(department_ids, district_ids, periods, period_ids, class_ids, head_ids,
+                      indicator_ids, entities, entity_ids, plan)  # fmt: skip
+
+
+def _insert_indicators(connection: Connection, department_ids: dict[str, int]) -> dict[str, int]:
+    """Write the demo indicators; their ids by code."""
+    indicator_ids = {p.code: i for i, p in enumerate(INDICATORS, start=1)}
+    insert_rows(connection, "indicators", [
+        {"id": indicator_ids[p.code], "code": p.code, "name": p.name, "unit": p.unit,
+         "department_id": department_ids[p.department], "direction": p.direction,
+         "frequency": p.frequency, "level": p.level,
+         "description": f"{p.name} ({p.unit}); demo indicator."} for p in INDICATORS
+    ])  # fmt: skip
+    return indicator_ids
+
+
+@dataclass(frozen=True)
+class _DepartmentReturns:
+    """The departments' submissions and, per return, the id of the submission it came in."""
+
+    submissions: list[dict]
+    budget: dict[int, dict[int, int]]  # fiscal year -> department id -> submission id
+    revenue: dict[int, dict[int, int]]  # fiscal year -> department id -> submission id
+    indicators: dict[tuple[str, int], int]  # (department code, fiscal year) -> submission id
+
+
+def _plan_department_returns(
+    ref: _Reference, years: list[FiscalYear], seed: int, scale: int, as_of: date
+) -> _DepartmentReturns:
+    """Department returns: the yearly budget extract, revenue and indicator returns."""
+    submissions: list[dict] = []
+
+    def department_submission(return_type: str, department: str, year: FiscalYear) -> int:
+        key = f"{return_type}:{department}:{year.label}:{seed}:{scale}"
+        submissions.append({
+            "id": len(submissions) + 1, "return_type": return_type, "entity_id": None,
+            "department_id": ref.department_ids[department],
+            "period_id": ref.period_ids[year.label],
+            "due_date": None, "received_at": _department_received_at(year, as_of),
+            "status": "accepted", "version": 1, "supersedes_id": None,
+            "content_hash": hashlib.sha256(key.encode()).hexdigest(),
+            "file_name": f"{department}_{return_type}_{year.label}.csv", "row_count": 0,
+            "submitted_by": f"{department.lower()}.budget@demo.invalid",
         })  # fmt: skip
-        record_audit(
-            connection,
-            "demo_build",
-            row_count=sum(counts.values()),
-            details={"seed": seed, "scale": scale, "as_of": as_of, "rows": counts},
-        )
-    progress("refreshing statistics", 1, 1)
-    refresh_statistics(engine)
-    progress("done", 1, 1)
-    return DemoSummary(seed=seed, scale=scale, as_of=as_of, row_counts=counts)
+        return len(submissions)
+
+    budget = {
+        y.start_year: {
+            ref.department_ids[p.code]: department_submission("budget_extract", p.code, y)
+            for p in DEPARTMENTS
+        }
+        for y in years
+    }
+    revenue_departments = sorted({head[3] for head in REVENUE_HEADS})
+    revenue = {
+        y.start_year: {ref.department_ids[d]: department_submission("revenue", d, y)
+                       for d in revenue_departments} for y in years
+    }  # fmt: skip
+    indicators = {
+        (d, y.start_year): department_submission("indicator_targets", d, y)
+        for d in sorted({p.department for p in _list_province_indicators()}) for y in years
+    }  # fmt: skip
+    return _DepartmentReturns(submissions, budget, revenue, indicators)
+
+
+def _list_province_indicators() -> list[IndicatorProfile]:
+    """The indicators the departments report for the province (not the PSEs' own)."""
+    return [p for p in INDICATORS if p.level == "province"]
+
+
+def _insert_returns(
+    connection: Connection,
+    ref: _Reference,
+    returns: _DepartmentReturns,
+    rng: np.random.Generator,
+    as_of: date,
+    counts: dict[str, int],
+) -> PseReturns:
+    """Write every submission (departments', then PSEs'), the PSE statements and the reviews."""
+    quarters = [p for p in ref.periods if p.kind == "quarter" and p.end_date < as_of]
+    pse = generate_pse_returns(
+        rng, ref.entities, ref.entity_ids, quarters, ref.period_ids,
+        [p for p in INDICATORS if p.level == "entity"], ref.indicator_ids, as_of,
+        first_submission_id=len(returns.submissions) + 1,
+    )  # fmt: skip
+    counts["submissions"] = insert_rows(
+        connection, "submissions", returns.submissions + pse.submissions
+    )
+    counts["pse_financials"] = insert_rows(connection, "pse_financials", pse.financials)
+    department_of_entity = {ref.entity_ids[e.code]: e.department for e in ref.entities}
+    counts["reviews"] = insert_rows(
+        connection, "reviews", demo_reviews(pse.submissions, department_of_entity, as_of)
+    )
+    return pse
+
+
+def _insert_budget_lines(
+    connection: Connection,
+    ref: _Reference,
+    years: list[FiscalYear],
+    submissions: dict[int, dict[int, int]],
+    reported: dict[int, int],
+    rng: np.random.Generator,
+    progress: Progress,
+) -> int:
+    """Write the monthly budget lines of every year (constraints checked once, at the end)."""
+    written = 0
+    with constraints_deferred(connection, "budget_lines"):
+        for step, year in enumerate(years):
+            progress(f"budget lines {year}", step, len(years) + 1)
+            columns = generate_budget_year(
+                rng, ref.plan, year.start_year, ref.department_ids, ref.class_ids["A99"],
+                submissions[year.start_year], reported_months=reported[year.start_year],
+            )  # fmt: skip
+            for chunk in budget_rows(columns):
+                written += bulk_insert(connection, "budget_lines", BUDGET_LINE_COLUMNS, chunk)
+        progress("indexing budget lines", len(years), len(years) + 1)
+    return written
+
+
+def _insert_revenue_lines(
+    connection: Connection,
+    ref: _Reference,
+    years: list[FiscalYear],
+    submissions: dict[int, dict[int, int]],
+    reported: dict[int, int],
+    rng: np.random.Generator,
+) -> int:
+    """Write the monthly revenue lines of every year."""
+    written = 0
+    for year in years:
+        rows = generate_revenue_year(
+            rng, year.start_year, ref.head_ids, ref.department_ids,
+            submissions[year.start_year], reported_months=reported[year.start_year],
+        )  # fmt: skip
+        written += bulk_insert(connection, "revenue_lines", REVENUE_LINE_COLUMNS, rows)
+    return written
+
+
+def _insert_indicator_values(
+    connection: Connection,
+    ref: _Reference,
+    years: list[FiscalYear],
+    submissions: dict[tuple[str, int], int],
+    pse: PseReturns,
+    rng: np.random.Generator,
+    as_of: date,
+) -> int:
+    """Write the province's indicator values and the PSEs' operational KPI values."""
+    values = generate_province_values(
+        rng, _list_province_indicators(), ref.indicator_ids, ref.period_ids, ref.district_ids,
+        years, _last_reported_quarter(as_of), submissions,
+    )  # fmt: skip
+    return bulk_insert(
+        connection, "indicator_values", INDICATOR_VALUE_COLUMNS, values + pse.kpi_values
+    )
+
+
+def _finish_dataset(
+    connection: Connection, seed: int, scale: int, as_of: date, counts: dict[str, int]
+) -> None:
+    """Reset the id sequences, flag the dataset as demo data and record the build."""
+    reset_id_sequences(connection, ["departments", "districts", "periods", "economic_classes",
+                                    "revenue_heads", "indicators", "entities", "cost_centres",
+                                    "submissions", "reviews"])  # fmt: skip
+    write_dataset_info(connection, {
+        "is_demo": "true", "demo_seed": str(seed), "demo_scale": str(scale),
+        "data_as_of": as_of.isoformat(), "province": PROVINCE_NAME,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "kpilib_version": __version__,
+    })  # fmt: skip
+    record_audit(
+        connection,
+        "demo_build",
+        row_count=sum(counts.values()),
+        details={"seed": seed, "scale": scale, "as_of": as_of, "rows": counts},
+    )
 
 
 def _last_reported_quarter(as_of: date) -> Period:

@@ -58,9 +58,7 @@ def generate_pse_returns(
     """Submissions, financial statements and operational KPI values of every PSE."""
     out = PseReturns()
     next_id = first_submission_id
-    diligence = rng.beta(8, 2, len(entities))
-    diligence[rng.choice(len(entities), CHRONIC_NON_FILERS, replace=False)] = 0.25
-    jump_targets = set(rng.choice(len(entities), JUMP_ANOMALIES, replace=False).tolist())
+    diligence, jump_targets = _draw_filers(rng, len(entities))
 
     for index, entity in enumerate(entities):
         statements = simulate_entity(rng, entity.category, len(quarters))
@@ -76,52 +74,104 @@ def generate_pse_returns(
                 if not schedule.applies_to(entity.category):
                     continue
                 due = schedule.due_date(quarter)
-                if due > as_of:
+                received_at = _draw_receipt(rng, due, year, diligence[index], as_of)
+                if received_at is None:
                     continue
-                received = rng.random() < REPORTING_RATE[year] * (0.5 + 0.5 * diligence[index])
-                if not received:
-                    continue
-                on_time = rng.random() < ON_TIME_RATE[year] * (0.6 + 0.4 * diligence[index])
-                received_at = _received_at(rng, due, on_time)
-                if received_at.date() > as_of:
-                    continue  # late and not in yet: outstanding
-                key = f"{schedule.return_type}:{entity.code}:{quarter.code}"
+                entity_id, period_id = entity_ids[entity.code], period_ids[quarter.code]
                 rows: list = []
                 if schedule.return_type == "pse_financial":
                     statement = statements[q_index]
                     if q_index == jump_quarter:
                         statement = inject_revenue_jump(statement, 8.0)
-                    rows.append({"entity_id": entity_ids[entity.code],
-                                 "period_id": period_ids[quarter.code], **statement,
+                    rows.append({"entity_id": entity_id, "period_id": period_id, **statement,
                                  "submission_id": next_id})  # fmt: skip
                     out.financials.extend(rows)
                 else:
-                    for profile in entity_indicators:
-                        if profile.code not in kpi_levels:
-                            continue
-                        target = kpi_levels[profile.code] + profile.yearly_step * (year - 2021)
-                        actual = actual_for(profile, target, rng.lognormal(-0.02, 0.08))
-                        rows.append((indicator_ids[profile.code], period_ids[quarter.code], None,
-                                     entity_ids[entity.code], round_value(target),
-                                     round_value(actual), next_id))  # fmt: skip
+                    rows.extend(_draw_kpi_rows(rng, entity_indicators, kpi_levels, indicator_ids,
+                                               year, period_id, entity_id, next_id))  # fmt: skip
                     out.kpi_values.extend(rows)
                 out.submissions.append(
-                    {
-                        "id": next_id,
-                        "return_type": schedule.return_type,
-                        "entity_id": entity_ids[entity.code],
-                        "department_id": None,
-                        "period_id": period_ids[quarter.code],
-                        "due_date": due,
-                        "received_at": received_at,
-                        "status": "accepted",
-                        "version": 1,
-                        "supersedes_id": None,
-                        "content_hash": hashlib.sha256(f"{key}:{rows}".encode()).hexdigest(),
-                        "file_name": f"{entity.code}_{schedule.return_type}_{quarter.code}.csv",
-                        "row_count": len(rows),
-                        "submitted_by": f"{entity.code.lower()}.finance@demo.invalid",
-                    }
-                )
+                    _build_submission_row(next_id, schedule.return_type, entity.code, entity_id,
+                                          quarter.code, period_id, due, received_at, rows)
+                )  # fmt: skip
                 next_id += 1
     return out
+
+
+def _draw_filers(rng: np.random.Generator, count: int) -> tuple[np.ndarray, set[int]]:
+    """How diligent each PSE is at filing (chronic non-filers 0.25), and which PSEs' revenue
+    jumps in one quarter."""
+    diligence = rng.beta(8, 2, count)
+    diligence[rng.choice(count, CHRONIC_NON_FILERS, replace=False)] = 0.25
+    jump_targets = set(rng.choice(count, JUMP_ANOMALIES, replace=False).tolist())
+    return diligence, jump_targets
+
+
+def _draw_receipt(
+    rng: np.random.Generator, due: date, year: int, diligence: float, as_of: date
+) -> datetime | None:
+    """When a return due on ``due`` was received; None if it is not in by ``as_of`` (not due
+    yet, never sent, or late and not in yet: outstanding)."""
+    if due > as_of:
+        return None
+    received = rng.random() < REPORTING_RATE[year] * (0.5 + 0.5 * diligence)
+    if not received:
+        return None
+    on_time = rng.random() < ON_TIME_RATE[year] * (0.6 + 0.4 * diligence)
+    received_at = _received_at(rng, due, on_time)
+    if received_at.date() > as_of:
+        return None
+    return received_at
+
+
+def _draw_kpi_rows(
+    rng: np.random.Generator,
+    entity_indicators: list[IndicatorProfile],
+    kpi_levels: dict[str, float],
+    indicator_ids: dict[str, int],
+    year: int,
+    period_id: int,
+    entity_id: int,
+    submission_id: int,
+) -> list[tuple]:
+    """A PSE's operational KPI values of one quarter (target and actual of each of its KPIs)."""
+    rows = []
+    for profile in entity_indicators:
+        if profile.code not in kpi_levels:
+            continue
+        target = kpi_levels[profile.code] + profile.yearly_step * (year - 2021)
+        actual = actual_for(profile, target, rng.lognormal(-0.02, 0.08))
+        rows.append((indicator_ids[profile.code], period_id, None, entity_id,
+                     round_value(target), round_value(actual), submission_id))  # fmt: skip
+    return rows
+
+
+def _build_submission_row(
+    submission_id: int,
+    return_type: str,
+    entity_code: str,
+    entity_id: int,
+    period_code: str,
+    period_id: int,
+    due: date,
+    received_at: datetime,
+    rows: list,
+) -> dict:
+    """The submissions row of a received PSE return (``rows``: the data it carried)."""
+    key = f"{return_type}:{entity_code}:{period_code}"
+    return {
+        "id": submission_id,
+        "return_type": return_type,
+        "entity_id": entity_id,
+        "department_id": None,
+        "period_id": period_id,
+        "due_date": due,
+        "received_at": received_at,
+        "status": "accepted",
+        "version": 1,
+        "supersedes_id": None,
+        "content_hash": hashlib.sha256(f"{key}:{rows}".encode()).hexdigest(),
+        "file_name": f"{entity_code}_{return_type}_{period_code}.csv",
+        "row_count": len(rows),
+        "submitted_by": f"{entity_code.lower()}.finance@demo.invalid",
+    }

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -106,13 +107,7 @@ def load_return(
     period_ids = _period_ids(connection, prepared.period.fiscal_year)
     period_id = period_ids[prepared.period.code]
     digest = file_hash(raw.content)
-    s = table("submissions")
-    previous = connection.execute(
-        sa.select(s.c.id, s.c.version, s.c.content_hash, s.c.received_at, s.c.submitted_by)
-        .where(*_key_conditions(s, prepared, period_id))
-        .order_by(s.c.version.desc(), s.c.id.desc())
-        .limit(1)
-    ).first()
+    previous = _load_current_submission(connection, prepared, period_id)
     if previous is not None and previous.content_hash == digest:
         return LoadResult(
             "unchanged",
@@ -124,24 +119,9 @@ def load_return(
         )
     actor = actor or current_actor()
     received_at = utc_now()
-    if previous is not None:
-        connection.execute(s.update().where(s.c.id == previous.id).values(status="superseded"))
-    submission_id = connection.execute(
-        s.insert().returning(s.c.id),
-        {"return_type": prepared.return_type, "entity_id": prepared.entity_id,
-         "department_id": prepared.department_id, "period_id": period_id,
-         "due_date": prepared.due_date, "received_at": received_at, "status": "accepted",
-         "version": previous.version + 1 if previous else 1,
-         "supersedes_id": previous.id if previous else None, "content_hash": digest,
-         "file_name": raw.file_name[:500], "row_count": len(prepared.rows),
-         "submitted_by": actor[:200]},
-    ).scalar_one()  # fmt: skip
-    insert_rows(connection, "submission_files", [
-        {"submission_id": submission_id, "file_name": raw.file_name[:500],
-         "size_bytes": len(raw.content), "file_format": raw.file_format,
-         "sheet": (raw.sheet or None) and raw.sheet[:100], "encoding": raw.encoding,
-         "content": raw.content}
-    ])  # fmt: skip
+    submission_id = _insert_submission(
+        connection, prepared, raw, period_id, previous, digest, received_at, actor
+    )
     indicator_ids = _register_indicators(connection, prepared)
     replaced = _delete_key_rows(connection, prepared, period_id, period_ids)
     rows = [_row_for_table(r, period_ids, indicator_ids, submission_id) for r in prepared.rows]
@@ -164,6 +144,53 @@ def load_return(
     )  # fmt: skip
     return LoadResult("loaded", submission_id, version, previous.id if previous else None,
                       replaced, received_at, actor)  # fmt: skip
+
+
+def _load_current_submission(
+    connection: Connection, prepared: PreparedReturn, period_id: int
+) -> sa.Row | None:
+    """The key's latest submission (highest version), if any."""
+    s = table("submissions")
+    return connection.execute(
+        sa.select(s.c.id, s.c.version, s.c.content_hash, s.c.received_at, s.c.submitted_by)
+        .where(*_key_conditions(s, prepared, period_id))
+        .order_by(s.c.version.desc(), s.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _insert_submission(
+    connection: Connection,
+    prepared: PreparedReturn,
+    raw: RawTable,
+    period_id: int,
+    previous: sa.Row | None,
+    digest: str,
+    received_at: datetime,
+    actor: str,
+) -> int:
+    """Mark ``previous`` superseded, write the new submission and keep the file's bytes; the new
+    submission's id."""
+    s = table("submissions")
+    if previous is not None:
+        connection.execute(s.update().where(s.c.id == previous.id).values(status="superseded"))
+    submission_id = connection.execute(
+        s.insert().returning(s.c.id),
+        {"return_type": prepared.return_type, "entity_id": prepared.entity_id,
+         "department_id": prepared.department_id, "period_id": period_id,
+         "due_date": prepared.due_date, "received_at": received_at, "status": "accepted",
+         "version": previous.version + 1 if previous else 1,
+         "supersedes_id": previous.id if previous else None, "content_hash": digest,
+         "file_name": raw.file_name[:500], "row_count": len(prepared.rows),
+         "submitted_by": actor[:200]},
+    ).scalar_one()  # fmt: skip
+    insert_rows(connection, "submission_files", [
+        {"submission_id": submission_id, "file_name": raw.file_name[:500],
+         "size_bytes": len(raw.content), "file_format": raw.file_format,
+         "sheet": (raw.sheet or None) and raw.sheet[:100], "encoding": raw.encoding,
+         "content": raw.content}
+    ])  # fmt: skip
+    return submission_id
 
 
 def _register_indicators(connection: Connection, prepared: PreparedReturn) -> dict[str, int]:

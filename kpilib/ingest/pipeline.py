@@ -13,14 +13,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kpilib.ingest.loading import load_return
+from kpilib.ingest.loading import LoadResult, load_return
 from kpilib.ingest.lookups import ReferenceLookup
-from kpilib.ingest.reading import FileReadError, max_file_bytes, read_file
+from kpilib.ingest.reading import FileReadError, RawTable, max_file_bytes, read_file
 from kpilib.ingest.report import FileOutcome, Issue
 from kpilib.ingest.rules import PREPARERS
-from kpilib.ingest.schemas import RETURN_SPECS, spec_for
+from kpilib.ingest.schemas import RETURN_SPECS, ReturnSpec, spec_for
 from kpilib.ingest.scope import Declared
-from kpilib.ingest.validation import check_table, detect_return_type
+from kpilib.ingest.validation import CheckedTable, check_table, detect_return_type
 
 KNOWN_COLUMNS = frozenset(c for spec in RETURN_SPECS.values() for c in spec.column_names)
 
@@ -48,6 +48,21 @@ def ingest_file(engine: Engine, path: Path, options: IngestOptions) -> FileOutco
     """
     outcome = FileOutcome(file=path.name)
     spec = spec_for(options.return_type) if options.return_type else None
+    read = _read_and_check(path, spec, options, outcome)
+    if read is None:
+        return _finish(outcome)
+    raw, spec, checked = read
+    result = _prepare_and_load(engine, raw, spec, checked, options, outcome)
+    if result is not None:
+        _record_load(outcome, result)
+    return _finish(outcome)
+
+
+def _read_and_check(
+    path: Path, spec: ReturnSpec | None, options: IngestOptions, outcome: FileOutcome
+) -> tuple[RawTable, ReturnSpec, CheckedTable] | None:
+    """Read the file, tell its return type (``spec`` None) and check its table; None when
+    nothing is left to check against the database (the reasons are in ``outcome``)."""
     try:
         raw = read_file(
             path, max_bytes=max_file_bytes(options.max_mb), encoding=options.encoding,
@@ -55,7 +70,7 @@ def ingest_file(engine: Engine, path: Path, options: IngestOptions) -> FileOutco
         )  # fmt: skip
     except FileReadError as error:
         outcome.issues.append(Issue("error", f"the file {error}"))
-        return _finish(outcome)
+        return None
     outcome.sheet = raw.sheet
     outcome.rows = len(raw.rows)
     outcome.issues.extend(Issue("warning", note) for note in raw.notes)
@@ -63,12 +78,25 @@ def ingest_file(engine: Engine, path: Path, options: IngestOptions) -> FileOutco
         spec, why = detect_return_type(raw.columns)
         if spec is None:
             outcome.issues.append(Issue("error", why, raw.header_row))
-            return _finish(outcome)
+            return None
     outcome.return_type = spec.return_type
     checked = check_table(raw, spec)
     if checked.frame.empty:
         outcome.issues.extend(checked.issues)
-        return _finish(outcome)
+        return None
+    return raw, spec, checked
+
+
+def _prepare_and_load(
+    engine: Engine,
+    raw: RawTable,
+    spec: ReturnSpec,
+    checked: CheckedTable,
+    options: IngestOptions,
+    outcome: FileOutcome,
+) -> LoadResult | None:
+    """Apply the database rules and, unless they found errors or this is a dry run, load the
+    rows in one transaction; None when nothing was loaded (the reasons are in ``outcome``)."""
     declared = Declared(options.entity, options.department, options.period)
     try:
         with engine.connect() as connection, connection.begin() as transaction:
@@ -80,17 +108,21 @@ def ingest_file(engine: Engine, path: Path, options: IngestOptions) -> FileOutco
                 transaction.rollback()
                 if not checked.has_errors:  # pragma: no cover - every None comes with an error
                     outcome.issues.append(Issue("error", "the return could not be attributed"))
-                return _finish(outcome)
+                return None
             if options.dry_run:
                 transaction.rollback()
                 outcome.status = "valid"
                 outcome.detail = f"{len(prepared.rows):,} rows would be loaded"
-                return _finish(outcome)
-            result = load_return(connection, prepared, raw, actor=options.actor)
+                return None
+            return load_return(connection, prepared, raw, actor=options.actor)
     except sa.exc.IntegrityError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         outcome.issues.append(Issue("error", f"the database refused the rows ({reason})"))
-        return _finish(outcome)
+        return None
+
+
+def _record_load(outcome: FileOutcome, result: LoadResult) -> None:
+    """Put what the load did in ``outcome``: status, submission, version and a short detail."""
     outcome.status = result.status
     outcome.submission_id = result.submission_id
     outcome.version = result.version
@@ -107,7 +139,6 @@ def ingest_file(engine: Engine, path: Path, options: IngestOptions) -> FileOutco
         )
     else:
         outcome.detail = "first version"
-    return _finish(outcome)
 
 
 def _finish(outcome: FileOutcome) -> FileOutcome:

@@ -397,48 +397,9 @@ def prepare_indicator_targets(checked: CheckedTable, lookup: ReferenceLookup, de
     new: dict[str, dict[str, Any]] = {}
     rows = []
     for number, row in records:
-        code = row["indicator_code"]
-        if code is None:
-            continue
-        definition = {c: row[c] for c in DEFINITION_COLUMNS}
-        indicator = lookup.indicators.get(code)
-        if indicator is None and code not in new:
-            missing = [c for c, v in definition.items() if v is None]
-            if missing:
-                checked.error(
-                    "no indicator has this code; to register a new indicator fill "
-                    f"{', '.join(DEFINITION_COLUMNS)} (missing: {', '.join(missing)})",
-                    number, "indicator_code", code,
-                )  # fmt: skip
-                continue
-            new[code] = {"code": code, "name": definition["indicator_name"],
-                         "unit": definition["unit"], "direction": definition["direction"],
-                         "frequency": definition["frequency"]}  # fmt: skip
-        if indicator is not None:
-            if not _check_known_indicator(checked, lookup, number, row, indicator, department_id):
-                continue
-            frequency, unit = indicator.extra["frequency"], indicator.extra["unit"]
-        else:
-            frequency, unit = new[code]["frequency"], new[code]["unit"]
-        period = Period.parse(row["period"]) if row["period"] else None
-        wanted = FREQUENCY_KIND.get(frequency)
-        if period is not None and wanted is not None and period.kind != wanted:
-            checked.error(f"is not a {wanted} code: {code} is reported {frequency}", number,
-                          "period", row["period"])  # fmt: skip
-            continue
-        district = None
-        if row["district_code"] is not None:
-            district = lookup.districts.get(row["district_code"])
-            if district is None:
-                checked.error("no district has this code", number, "district_code",
-                              row["district_code"])  # fmt: skip
-                continue
-        _check_values(checked, number, row, unit)
-        if period is None:
-            continue
-        rows.append({"indicator_code": code, "period_code": period.code,
-                     "district_id": district.id if district else None, "entity_id": None,
-                     "target": row["target"], "actual": row["actual"]})  # fmt: skip
+        checked_row = _check_indicator_row(checked, lookup, number, row, department_id, new)
+        if checked_row is not None:
+            rows.append(checked_row)
     if scope is None:
         return None
     department_id, department_code, year = scope
@@ -452,6 +413,55 @@ def prepare_indicator_targets(checked: CheckedTable, lookup: ReferenceLookup, de
         for n in new.values()
     ]  # fmt: skip
     return prepared
+
+
+def _check_indicator_row(checked: CheckedTable, lookup: ReferenceLookup, number: int,
+                         row: dict[str, Any], department_id: int | None,
+                         new: dict[str, dict[str, Any]]) -> dict[str, Any] | None:  # fmt: skip
+    """Check one row of an indicator return: the row to load, or None (an error, or no period).
+    A new indicator's definition, on its first row, is added to ``new``."""
+    code = row["indicator_code"]
+    if code is None:
+        return None
+    definition = {c: row[c] for c in DEFINITION_COLUMNS}
+    indicator = lookup.indicators.get(code)
+    if indicator is None and code not in new:
+        missing = [c for c, v in definition.items() if v is None]
+        if missing:
+            checked.error(
+                "no indicator has this code; to register a new indicator fill "
+                f"{', '.join(DEFINITION_COLUMNS)} (missing: {', '.join(missing)})",
+                number, "indicator_code", code,
+            )  # fmt: skip
+            return None
+        new[code] = {"code": code, "name": definition["indicator_name"],
+                     "unit": definition["unit"], "direction": definition["direction"],
+                     "frequency": definition["frequency"]}  # fmt: skip
+    if indicator is not None:
+        if not _check_known_indicator(checked, lookup, number, row, indicator, department_id):
+            return None
+        frequency, unit = indicator.extra["frequency"], indicator.extra["unit"]
+    else:
+        frequency, unit = new[code]["frequency"], new[code]["unit"]
+    period = Period.parse(row["period"]) if row["period"] else None
+    wanted = FREQUENCY_KIND.get(frequency)
+    if period is not None and wanted is not None and period.kind != wanted:
+        checked.error(f"is not a {wanted} code: {code} is reported {frequency}", number,
+                      "period", row["period"])  # fmt: skip
+        return None
+    district = None
+    if row["district_code"] is not None:
+        district = lookup.districts.get(row["district_code"])
+        if district is None:
+            checked.error("no district has this code", number, "district_code",
+                          row["district_code"])  # fmt: skip
+            return None
+    _check_values(checked, number, row, unit)
+    if period is None:
+        return None
+    return {"indicator_code": code, "period_code": period.code,
+            "district_id": district.id if district else None, "entity_id": None,
+            "target": row["target"], "actual": row["actual"]}  # fmt: skip
 
 
 def _check_known_indicator(checked: CheckedTable, lookup: ReferenceLookup, number: int,

@@ -162,14 +162,45 @@ def compute_reporting_rates(
     return; ``<NA>`` if none).
     """
     keys = list(by)
+    _check_groupings(keys)
+    require_columns(
+        status, "return status", [*keys, "received", "on_time", "days_late", "days_overdue"]
+    )
+    rates = _count_returns(status, keys)
+    for column in ("expected", "received", "on_time", "late"):
+        rates[column] = rates[column].astype("int64")
+    rates["outstanding"] = rates["expected"] - rates["received"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates["completeness"] = rates["received"] / rates["expected"].where(rates["expected"] > 0)
+        rates["timeliness"] = rates["on_time"] / rates["expected"].where(rates["expected"] > 0)
+    rates["max_days_overdue"] = rates["max_days_overdue"].round().astype("Int64")
+    columns = [
+        *keys,
+        "expected",
+        "received",
+        "on_time",
+        "late",
+        "outstanding",
+        "completeness",
+        "timeliness",
+        "mean_days_late",
+        "max_days_overdue",
+    ]
+    return rates[columns]
+
+
+def _check_groupings(keys: list[str]) -> None:
+    """Refuse grouping keys that are not distinct columns of :data:`RATE_GROUPINGS`."""
     unknown = [key for key in keys if key not in RATE_GROUPINGS]
     if unknown or len(set(keys)) != len(keys):
         raise ParameterError(
             f"by must be distinct columns among {', '.join(RATE_GROUPINGS)}; got {keys}"
         )
-    require_columns(
-        status, "return status", [*keys, "received", "on_time", "days_late", "days_overdue"]
-    )
+
+
+def _count_returns(status: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group: returns expected, received, on time and late, mean days late of the late ones
+    and the longest overdue (one row of zeros for an empty province-wide count)."""
     data = status.assign(
         _late=status["received"] & ~status["on_time"],
         _late_days=status["days_late"]
@@ -201,26 +232,7 @@ def compute_reporting_rates(
                 "max_days_overdue": [np.nan],
             }
         )
-    for column in ("expected", "received", "on_time", "late"):
-        rates[column] = rates[column].astype("int64")
-    rates["outstanding"] = rates["expected"] - rates["received"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rates["completeness"] = rates["received"] / rates["expected"].where(rates["expected"] > 0)
-        rates["timeliness"] = rates["on_time"] / rates["expected"].where(rates["expected"] > 0)
-    rates["max_days_overdue"] = rates["max_days_overdue"].round().astype("Int64")
-    columns = [
-        *keys,
-        "expected",
-        "received",
-        "on_time",
-        "late",
-        "outstanding",
-        "completeness",
-        "timeliness",
-        "mean_days_late",
-        "max_days_overdue",
-    ]
-    return rates[columns]
+    return rates
 
 
 def list_outstanding_returns(status: pd.DataFrame) -> pd.DataFrame:

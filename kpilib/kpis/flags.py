@@ -83,6 +83,21 @@ def compute_department_summary(
     summary["service_score"] = summary["department_code"].map(scores["score"])
     summary["service_completeness"] = summary["department_code"].map(scores["completeness"])
     summary["service_rank"] = summary["department_code"].map(scores["rank"]).astype("Int64")
+    summary = _add_pse_counts(summary, pse_latest)
+    rates = compliance.set_index("department_code")
+    summary["returns_expected"] = summary["department_code"].map(rates["expected"])
+    summary["returns_completeness"] = summary["department_code"].map(rates["completeness"]) * 100
+    summary["returns_timeliness"] = summary["department_code"].map(rates["timeliness"]) * 100
+    summary["compliance_rank"] = (
+        summary["returns_timeliness"].rank(ascending=False, method="min").astype("Int64")
+    )
+    _add_quality_counts(summary, findings)
+    return summary
+
+
+def _add_pse_counts(summary: pd.DataFrame, pse_latest: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` with each department's PSEs counted: all, high or very high risk, in
+    distress, loss makers (0 where it has none)."""
     pses = pse_latest.groupby("department_code").agg(
         pses=("entity_code", "nunique"),
         pses_high_risk=("overall_rating", lambda r: int(r.isin(["high", "very high"]).sum())),
@@ -92,20 +107,17 @@ def compute_department_summary(
     summary = summary.join(pses, on="department_code")
     for column in ("pses", "pses_high_risk", "pses_distress", "loss_makers"):
         summary[column] = summary[column].fillna(0).astype(int)
-    rates = compliance.set_index("department_code")
-    summary["returns_expected"] = summary["department_code"].map(rates["expected"])
-    summary["returns_completeness"] = summary["department_code"].map(rates["completeness"]) * 100
-    summary["returns_timeliness"] = summary["department_code"].map(rates["timeliness"]) * 100
-    summary["compliance_rank"] = (
-        summary["returns_timeliness"].rank(ascending=False, method="min").astype("Int64")
-    )
+    return summary
+
+
+def _add_quality_counts(summary: pd.DataFrame, findings: pd.DataFrame) -> None:
+    """Add each department's count of data-quality errors and warnings to ``summary``."""
     counts = findings.groupby(["department_code", "severity"]).size().unstack(fill_value=0)
     for severity in ("error", "warning"):
         column = counts[severity] if severity in counts else pd.Series(dtype=int)
         summary[f"quality_{severity}s"] = (
             summary["department_code"].map(column).fillna(0).astype(int)
         )
-    return summary
 
 
 def list_exceptions(

@@ -130,21 +130,50 @@ def assess_budget_reliability(
         rollup = rollup[rollup["department_code"] == department]
         revenue = revenue[revenue["department_code"] == department]
     years = assessment_years(rollup, fiscal_year)
-    if department is None:
-        head_column = "department_code"
-        administrative = rollup[rollup["economic_class_kind"] == "regular"]
-    else:
-        head_column = "cost_centre_code"
-        administrative = cost_centre_outturn
-        if administrative is not None:
-            administrative = administrative[administrative["department_code"] == department]
+    administrative, head_column = _select_administrative_heads(
+        rollup, department, cost_centre_outturn
+    )
     rows = []
     for year in years:
         measures = _yearly_expenditure_measures(rollup, year, administrative, head_column)
         measures.update(_yearly_revenue_measures(revenue, year))
         rows.append({"fiscal_year": year, **measures})
     yearly = pd.DataFrame(rows, columns=["fiscal_year", *DIMENSION_ORDER])
+    scores = _score_dimensions(yearly, rollup, revenue, administrative, head_column)
+    indicators = {
+        name: pefa.combine(pefa.INDICATOR_METHODS[name], [scores[d] for d in dims])
+        for name, dims in INDICATOR_DIMENSIONS.items()
+    }
+    return PefaAssessment(
+        scope=department or "province",
+        fiscal_years=years,
+        yearly=yearly,
+        dimension_scores=scores,
+        indicator_scores=indicators,
+    )
 
+
+def _select_administrative_heads(
+    rollup: pd.DataFrame, department: str | None, cost_centre_outturn: pd.DataFrame | None
+) -> tuple[pd.DataFrame | None, str]:
+    """The administrative heads of PI-2.1 and their code column: the departments' regular lines
+    for the province, the department's cost centres for a department (None: not given)."""
+    if department is None:
+        return rollup[rollup["economic_class_kind"] == "regular"], "department_code"
+    administrative = cost_centre_outturn
+    if administrative is not None:
+        administrative = administrative[administrative["department_code"] == department]
+    return administrative, "cost_centre_code"
+
+
+def _score_dimensions(
+    yearly: pd.DataFrame,
+    rollup: pd.DataFrame,
+    revenue: pd.DataFrame,
+    administrative: pd.DataFrame | None,
+    head_column: str,
+) -> dict[str, str]:
+    """The grade of each dimension from its yearly measures; "NA" where it does not apply."""
     not_applicable = {
         "2.1": administrative is not None and administrative[head_column].nunique() < 2,
         "2.2": rollup.loc[
@@ -162,14 +191,4 @@ def assess_budget_reliability(
             continue
         values = list(yearly[dimension]) + [math.nan] * (pefa.YEARS_ASSESSED - len(yearly))
         scores[dimension] = pefa.score_dimension(dimension, values)
-    indicators = {
-        name: pefa.combine(pefa.INDICATOR_METHODS[name], [scores[d] for d in dims])
-        for name, dims in INDICATOR_DIMENSIONS.items()
-    }
-    return PefaAssessment(
-        scope=department or "province",
-        fiscal_years=years,
-        yearly=yearly,
-        dimension_scores=scores,
-        indicator_scores=indicators,
-    )
+    return scores

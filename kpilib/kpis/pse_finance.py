@@ -434,14 +434,40 @@ def compute_financial_health(
     stock = {
         line: frame[line].astype("int64").to_numpy(dtype="float64") for line in PSE_FINANCIAL_LINES
     }
+    out = _annualise_flows(frame, s, n)
+    notes: list[list[str]] = [[] for _ in range(len(frame))]
+    levels = _add_ratios(out, _compute_ratio_parts(s, stock, n), params, notes)
+    _add_z2(out, s, stock, n, notes)
+    out["loss_maker"] = s["net_income"] < 0
+    out["negative_equity"] = stock["equity"] < 0
+    _add_scores(out, levels, params)
+    out["notes"] = ["; ".join(items) for items in notes]
+    return out
+
+
+def _annualise_flows(frame: pd.DataFrame, s: dict[str, np.ndarray], n: np.ndarray) -> pd.DataFrame:
+    """The result's first columns: the keys, the quarters counted, the annualised flows and the
+    quarter's grants and subsidies and overdue payables."""
+    out = frame[[c for c in (*KEY_COLUMNS, "period_end") if c in frame.columns]].copy()
+    out["flow_quarters"] = n
+    for line in FLOW_LINES:
+        out[f"annual_{line}"] = s[line] * 4 / n
+    out["grants_subsidies"] = frame["grants_subsidies"].astype("Int64")
+    out["overdue_payables"] = frame["overdue_payables"].astype("Int64")
+    return out
+
+
+def _compute_ratio_parts(
+    s: dict[str, np.ndarray], stock: dict[str, np.ndarray], n: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Numerator and denominator of each ratio from the trailing sums and the positions."""
     income = s["revenue"] + s["grants_subsidies"]
     spending = s["operating_expenses"] + s["interest_expense"]
     ta, tl, eq, cl = (
         stock[k] for k in ("total_assets", "total_liabilities", "equity", "current_liabilities")
     )
-
     # Each ratio is one division of exact numbers (n × stock keeps annualisation exact).
-    parts: dict[str, tuple[np.ndarray, np.ndarray]] = {
+    return {
         "roa": (4 * s["net_income"], n * ta),
         "roe": (4 * s["net_income"], n * eq),
         "operating_margin": (s["ebit"], income),
@@ -455,14 +481,14 @@ def compute_financial_health(
         "arrears_ratio": (n * stock["overdue_payables"], 4 * spending),
     }
 
-    out = frame[[c for c in (*KEY_COLUMNS, "period_end") if c in frame.columns]].copy()
-    out["flow_quarters"] = n
-    for line in FLOW_LINES:
-        out[f"annual_{line}"] = s[line] * 4 / n
-    out["grants_subsidies"] = frame["grants_subsidies"].astype("Int64")
-    out["overdue_payables"] = frame["overdue_payables"].astype("Int64")
 
-    notes: list[list[str]] = [[] for _ in range(len(frame))]
+def _add_ratios(
+    out: pd.DataFrame,
+    parts: dict[str, tuple[np.ndarray, np.ndarray]],
+    params: HealthParams,
+    notes: list[list[str]],
+) -> dict[str, np.ndarray]:
+    """Add each ratio, then each ratio's rating, to ``out``; the risk levels by ratio."""
     levels: dict[str, np.ndarray] = {}
     for rule in params.rules:
         numerator, denominator = parts[rule.name]
@@ -475,7 +501,20 @@ def compute_financial_health(
             notes[i].append(f"{rule.name}: {rule.degenerate_reason}")
     for rule in params.rules:
         out[f"{rule.name}_rating"] = _ratings_of_levels(levels[rule.name])
+    return levels
 
+
+def _add_z2(
+    out: pd.DataFrame,
+    s: dict[str, np.ndarray],
+    stock: dict[str, np.ndarray],
+    n: np.ndarray,
+    notes: list[list[str]],
+) -> None:
+    """Add Altman's Z'' and its zone to ``out``, noting why a score is missing."""
+    ta, tl, eq, cl = (
+        stock[k] for k in ("total_assets", "total_liabilities", "equity", "current_liabilities")
+    )
     z2 = _z2_array(
         stock["current_assets"] - cl, stock["retained_earnings"], s["ebit"] * 4 / n, eq, ta, tl
     )
@@ -484,14 +523,15 @@ def compute_financial_health(
     for i in np.flatnonzero(np.isnan(z2)):
         reason = "total assets ≤ 0" if ta[i] <= 0 else "total liabilities ≤ 0"
         notes[i].append(f"z2: {reason}")
-    out["loss_maker"] = s["net_income"] < 0
-    out["negative_equity"] = eq < 0
 
-    weighted = np.zeros(len(frame))
-    weight_sum = np.zeros(len(frame))
+
+def _add_scores(out: pd.DataFrame, levels: dict[str, np.ndarray], params: HealthParams) -> None:
+    """Add each dimension's score and rating, then the weighted overall score and rating."""
+    weighted = np.zeros(len(out))
+    weight_sum = np.zeros(len(out))
     for dimension in DIMENSIONS:
         members = [levels[r.name] for r in params.rules if r.dimension == dimension]
-        stacked = np.vstack(members) if members else np.full((1, len(frame)), np.nan)
+        stacked = np.vstack(members) if members else np.full((1, len(out)), np.nan)
         rated = (~np.isnan(stacked)).sum(axis=0)
         score = np.where(rated > 0, np.nansum(stacked, axis=0) / np.maximum(rated, 1), np.nan)
         out[f"{dimension}_score"] = score
@@ -504,5 +544,3 @@ def compute_financial_health(
     overall = np.where(weight_sum > 0, weighted / np.where(weight_sum > 0, weight_sum, 1.0), np.nan)
     out["overall_score"] = overall
     out["overall_rating"] = _ratings_of_levels(_score_levels(overall, params.score_cuts))
-    out["notes"] = ["; ".join(items) for items in notes]
-    return out

@@ -406,14 +406,7 @@ def check_achievement(
     (the best outcome) and a missing actual (not reported) are not findings.
     """
     params = params or QualityParams()
-    require_columns(values, "indicator values", [*_VALUE_KEYS, "target", "actual"])
-    require_columns(indicators, "indicators", ["indicator_code", "direction"])
-    unknown = sorted(set(values["indicator_code"]) - set(indicators["indicator_code"]))
-    if unknown:
-        raise InputFrameError(
-            "indicator values", "unknown indicator code(s)", column="indicator_code", rows=unknown
-        )
-    directions = dict(zip(indicators["indicator_code"], indicators["direction"], strict=True))
+    directions = _check_indicator_codes(values, indicators)
     data = values.loc[values["actual"].notna()].reset_index(drop=True)
     data["direction"] = data["indicator_code"].map(directions)
     actual = data["actual"].to_numpy(dtype="float64")
@@ -427,56 +420,81 @@ def check_achievement(
     not_computable = np.isnan(achievement) & ~lower_zero
     pieces = []
     if implausible.any():
-        rows = data.loc[implausible]
-        messages = [
-            f"{s} {p}: achievement {a:.0f} % (actual {v:g}, target {t:g}) is outside "
-            f"{low:g}–{high:g} %; check the actual for a misplaced decimal point"
-            for s, p, a, v, t in zip(
-                subjects[implausible],
-                rows["period_code"],
-                achievement[implausible],
-                actual[implausible],
-                target[implausible],
-                strict=True,
-            )
-        ]
         pieces.append(
-            _findings(
-                "achievement_plausible",
-                subject_type="indicator",
-                subject_code=subjects[implausible],
-                period_code=rows["period_code"].to_numpy(),
-                item="actual",
-                value=achievement[implausible],
-                threshold=np.where(achievement[implausible] > high, high, low),
-                message=messages,
+            _find_implausible_achievement(
+                data.loc[implausible], subjects[implausible], achievement[implausible],
+                actual[implausible], target[implausible], (low, high),
             )
-        )
+        )  # fmt: skip
     if not_computable.any():
-        rows = data.loc[not_computable]
-        messages = [
-            f"{s} {p}: achievement cannot be computed from actual {v:g} and target {t:g}"
-            for s, p, v, t in zip(
-                subjects[not_computable],
-                rows["period_code"],
-                actual[not_computable],
-                target[not_computable],
-                strict=True,
-            )
-        ]
         pieces.append(
-            _findings(
-                "achievement_computable",
-                subject_type="indicator",
-                subject_code=subjects[not_computable],
-                period_code=rows["period_code"].to_numpy(),
-                item="target",
-                value=np.nan,
-                threshold=np.nan,
-                message=messages,
+            _find_uncomputable_achievement(
+                data.loc[not_computable], subjects[not_computable], actual[not_computable],
+                target[not_computable],
             )
-        )
+        )  # fmt: skip
     return pd.concat(pieces, ignore_index=True) if pieces else _empty_findings()
+
+
+def _check_indicator_codes(values: pd.DataFrame, indicators: pd.DataFrame) -> dict[str, str]:
+    """Check the frames and that every value's indicator is known; each indicator's direction."""
+    require_columns(values, "indicator values", [*_VALUE_KEYS, "target", "actual"])
+    require_columns(indicators, "indicators", ["indicator_code", "direction"])
+    unknown = sorted(set(values["indicator_code"]) - set(indicators["indicator_code"]))
+    if unknown:
+        raise InputFrameError(
+            "indicator values", "unknown indicator code(s)", column="indicator_code", rows=unknown
+        )
+    return dict(zip(indicators["indicator_code"], indicators["direction"], strict=True))
+
+
+def _find_implausible_achievement(
+    rows: pd.DataFrame,
+    subjects: np.ndarray,
+    achievement: np.ndarray,
+    actual: np.ndarray,
+    target: np.ndarray,
+    achievement_range: tuple[float, float],
+) -> pd.DataFrame:
+    """Findings ``achievement_plausible`` for the given rows (achievement outside the range)."""
+    low, high = achievement_range
+    messages = [
+        f"{s} {p}: achievement {a:.0f} % (actual {v:g}, target {t:g}) is outside "
+        f"{low:g}–{high:g} %; check the actual for a misplaced decimal point"
+        for s, p, a, v, t in zip(
+            subjects, rows["period_code"], achievement, actual, target, strict=True
+        )
+    ]
+    return _findings(
+        "achievement_plausible",
+        subject_type="indicator",
+        subject_code=subjects,
+        period_code=rows["period_code"].to_numpy(),
+        item="actual",
+        value=achievement,
+        threshold=np.where(achievement > high, high, low),
+        message=messages,
+    )
+
+
+def _find_uncomputable_achievement(
+    rows: pd.DataFrame, subjects: np.ndarray, actual: np.ndarray, target: np.ndarray
+) -> pd.DataFrame:
+    """Findings ``achievement_computable`` for the given rows (no achievement can be computed)."""
+    messages = [
+        f"{s} {p}: achievement cannot be computed from actual {v:g} and target {t:g}"
+        for s, p, v, t in zip(subjects, rows["period_code"], actual, target, strict=True)
+    ]
+    return _findings(
+        "achievement_computable",
+        subject_type="indicator",
+        subject_code=subjects,
+        period_code=rows["period_code"].to_numpy(),
+        item="target",
+        value=np.nan,
+        threshold=np.nan,
+        message=messages,
+    )
 
 
 # --------------------------------------------------------------------------- budget lines
@@ -509,47 +527,64 @@ def check_budget_lines(
     pieces = []
     over = lines["overspent"].to_numpy()
     if over.any():
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(released[over] > 0, expended[over] / released[over], np.nan)
-        messages = [
-            f"{s} {y}: expenditure {_rupees(e)} exceeds releases {_rupees(r)} by more than "
-            f"{params.release_tolerance:.2%}"
-            for s, y, e, r in zip(
-                subject[over], year[over], expended[over], released[over], strict=True
-            )
-        ]
         pieces.append(
-            _findings(
-                "expenditure_within_releases",
-                subject_type="budget_line",
-                subject_code=subject[over],
-                period_code=year[over],
-                item="expended",
-                value=ratio,
-                threshold=1 + params.release_tolerance,
-                message=messages,
+            _find_overspent_lines(
+                subject[over], year[over], expended[over], released[over], params.release_tolerance
             )
         )
     negative = (lines["negative_budget_months"] > 0).to_numpy()
     if negative.any():
         months = lines["negative_budget_months"].to_numpy()[negative]
-        messages = [
-            f"{s} {y}: {m} month(s) with a negative original or revised budget"
-            for s, y, m in zip(subject[negative], year[negative], months, strict=True)
-        ]
-        pieces.append(
-            _findings(
-                "no_negative_budget",
-                subject_type="budget_line",
-                subject_code=subject[negative],
-                period_code=year[negative],
-                item="budget",
-                value=months,
-                threshold=0.0,
-                message=messages,
-            )
-        )
+        pieces.append(_find_negative_budget_lines(subject[negative], year[negative], months))
     return pd.concat(pieces, ignore_index=True)
+
+
+def _find_overspent_lines(
+    subject: np.ndarray,
+    year: np.ndarray,
+    expended: np.ndarray,
+    released: np.ndarray,
+    release_tolerance: float,
+) -> pd.DataFrame:
+    """Findings ``expenditure_within_releases`` for the given budget lines."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(released > 0, expended / released, np.nan)
+    messages = [
+        f"{s} {y}: expenditure {_rupees(e)} exceeds releases {_rupees(r)} by more than "
+        f"{release_tolerance:.2%}"
+        for s, y, e, r in zip(subject, year, expended, released, strict=True)
+    ]
+    return _findings(
+        "expenditure_within_releases",
+        subject_type="budget_line",
+        subject_code=subject,
+        period_code=year,
+        item="expended",
+        value=ratio,
+        threshold=1 + release_tolerance,
+        message=messages,
+    )
+
+
+def _find_negative_budget_lines(
+    subject: np.ndarray, year: np.ndarray, months: np.ndarray
+) -> pd.DataFrame:
+    """Findings ``no_negative_budget`` for the given budget lines (``months``: how many months
+    carry a negative budget)."""
+    messages = [
+        f"{s} {y}: {m} month(s) with a negative original or revised budget"
+        for s, y, m in zip(subject, year, months, strict=True)
+    ]
+    return _findings(
+        "no_negative_budget",
+        subject_type="budget_line",
+        subject_code=subject,
+        period_code=year,
+        item="budget",
+        value=months,
+        threshold=0.0,
+        message=messages,
+    )
 
 
 # --------------------------------------------------------------------------- all checks

@@ -151,6 +151,47 @@ def plan_batch(
     if period not in PERIODS:
         raise ReportBatchError(f"--period {period!r} is not one of {', '.join(PERIODS)}")
     chosen_formats = parse_formats(formats)
+    data = _read_batch_data(engine, fiscal_year)
+    label = _check_fiscal_year(data.fiscal_year, data.known_years)
+    resolve_report_period(label, period)
+    problems = check_parameters_against_data(parameters, data.names, data.owners)
+    if problems:
+        raise ParameterFileError(problems)
+    codes = _check_departments(departments, data.names, include_summary)
+    _check_notebooks(notebooks, include_summary)
+    code_version = compute_code_version()
+    jobs = _plan_jobs(
+        parameters, notebooks, data, codes, label, period, include_summary, code_version
+    )
+    return BatchPlan(
+        fiscal_year=label,
+        period=period,
+        formats=chosen_formats,
+        output_dir=Path(output_dir),
+        jobs=jobs,
+        data_fingerprint=data.fingerprint,
+        code_version=code_version,
+        is_demo=data.info.get("is_demo") == "true",
+        data_as_of=data.info.get("data_as_of"),
+        database=mask_url(engine.url),
+        database_url=engine.url.render_as_string(hide_password=False),
+    )
+
+
+@dataclass(frozen=True)
+class _BatchData:
+    """What a batch plan reads from the database."""
+
+    names: dict[str, str]  # department code -> name
+    owners: dict[str, str]  # indicator code -> department code
+    known_years: list[str]  # labels of the fiscal years in the database
+    fiscal_year: str  # the one asked for, else the latest complete one (as given)
+    info: dict[str, str]
+    fingerprint: str
+
+
+def _read_batch_data(engine: Engine, fiscal_year: str | None) -> _BatchData:
+    """Read the departments, indicator owners, fiscal years, dataset facts and fingerprint."""
     with engine.connect() as connection:
         names = dict(
             queries.load_departments(connection)[["department_code", "department_name"]]
@@ -164,16 +205,25 @@ def plan_batch(
         label = fiscal_year or _default_fiscal_year(connection)
         info = read_dataset_info(connection)
         fingerprint = compute_data_fingerprint(connection)
-    label = FiscalYear.parse(label).label
+    return _BatchData(names, owners, known_years, label, info, fingerprint)
+
+
+def _check_fiscal_year(fiscal_year: str, known_years: list[str]) -> str:
+    """The fiscal year's canonical label; refused when the database does not have it."""
+    label = FiscalYear.parse(fiscal_year).label
     if label not in known_years:
         raise ReportBatchError(
             f"fiscal year {label} is not in the database "
             f"(it has {', '.join(known_years) or 'none'})"
         )
-    resolve_report_period(label, period)
-    problems = check_parameters_against_data(parameters, names, owners)
-    if problems:
-        raise ParameterFileError(problems)
+    return label
+
+
+def _check_departments(
+    departments: Sequence[str] | None, names: dict[str, str], include_summary: bool
+) -> list[str]:
+    """The department codes to report on (None: all), each once; refuses unknown codes and an
+    empty batch."""
     codes = sorted(names) if departments is None else list(dict.fromkeys(departments))
     unknown = [code for code in codes if code not in names]
     if unknown:
@@ -183,15 +233,28 @@ def plan_batch(
         )
     if not codes and not include_summary:
         raise ReportBatchError("nothing to report: give --department CODE or --all")
-    _check_notebooks(notebooks, include_summary)
-    code_version = compute_code_version()
+    return codes
+
+
+def _plan_jobs(
+    parameters: ParameterSet,
+    notebooks: NotebookPaths,
+    data: _BatchData,
+    codes: list[str],
+    label: str,
+    period: str,
+    include_summary: bool,
+    code_version: str,
+) -> tuple[ReportJob, ...]:
+    """One job per report, each with its resolved parameters and input key: the provincial
+    summary first (when included), then the departments in ``codes`` order."""
     hashes = {path: hash_file(path) for path in (notebooks.department, notebooks.summary)
               if path.is_file()}  # fmt: skip
     jobs: list[ReportJob] = []
 
     def add(name: ReportName, title: str, department: str | None, notebook: Path, values: Any):
         dumped = values.model_dump(mode="json")
-        key = compute_input_key(dumped, hashes[notebook], fingerprint, code_version)
+        key = compute_input_key(dumped, hashes[notebook], data.fingerprint, code_version)
         jobs.append(ReportJob(name, title, department, notebook, hashes[notebook], dumped, key))
 
     period_label = describe_report_period(resolve_report_period(label, period))
@@ -206,24 +269,12 @@ def plan_batch(
     for code in codes:
         add(
             name_report(label, period, code),
-            f"{names[code]}: {REPORT_TITLE}, {period_label}",
+            f"{data.names[code]}: {REPORT_TITLE}, {period_label}",
             code,
             notebooks.department,
-            resolve_department_params(parameters, code, names[code], label, period),
+            resolve_department_params(parameters, code, data.names[code], label, period),
         )
-    return BatchPlan(
-        fiscal_year=label,
-        period=period,
-        formats=chosen_formats,
-        output_dir=Path(output_dir),
-        jobs=tuple(jobs),
-        data_fingerprint=fingerprint,
-        code_version=code_version,
-        is_demo=info.get("is_demo") == "true",
-        data_as_of=info.get("data_as_of"),
-        database=mask_url(engine.url),
-        database_url=engine.url.render_as_string(hide_password=False),
-    )
+    return tuple(jobs)
 
 
 def default_home() -> Path:

@@ -395,6 +395,34 @@ def load_budget_line_exceptions(
     expended`` (``Int64`` rupees), ``negative_budget_months`` (months with a negative budget)
     and ``overspent`` (bool), ordered by year and cost centre.
     """
+    numerator, denominator = _check_release_tolerance(release_tolerance)
+    cc, d, c = (table(n) for n in ("cost_centres", "departments", "economic_classes"))
+    lines = _select_offending_lines(numerator, denominator, fiscal_years)
+    query = (
+        sa.select(
+            lines.c.fiscal_year,
+            d.c.code.label("department_code"),
+            cc.c.code.label("cost_centre_code"),
+            lines.c.budget_type,
+            c.c.code.label("economic_class_code"),
+            *(lines.c[name] for name in BUDGET_AMOUNTS),
+            lines.c.negative_budget_months,
+            lines.c.overspent,
+        )
+        .join(cc, cc.c.id == lines.c.cost_centre_id)
+        .join(d, d.c.id == cc.c.department_id)
+        .join(c, c.c.id == lines.c.economic_class_id)
+        .order_by(lines.c.fiscal_year, cc.c.code, lines.c.budget_type, c.c.code)
+    )
+    frame = _money(read_frame(connection, query), BUDGET_AMOUNTS)
+    frame["negative_budget_months"] = frame["negative_budget_months"].astype("int64")
+    frame["overspent"] = frame["overspent"].astype(bool)
+    return frame
+
+
+def _check_release_tolerance(release_tolerance: float) -> tuple[int, int]:
+    """Refuse a tolerance outside [0, 10); else ``(d + n, d)``, where ``n / d`` is the tolerance
+    with ``d ≤ 10,000``: a line is overspent when ``expended × d > released × (d + n)``."""
     from fractions import Fraction  # local: keeps this addition self-contained
 
     from kpilib.errors import ParameterError
@@ -402,10 +430,15 @@ def load_budget_line_exceptions(
     if not 0 <= release_tolerance < 10:
         raise ParameterError(f"release_tolerance must be in [0, 10), not {release_tolerance}")
     tolerance = Fraction(str(release_tolerance)).limit_denominator(10_000)
-    numerator, denominator = tolerance.denominator + tolerance.numerator, tolerance.denominator
-    b, cc, d, c = (
-        table(n) for n in ("budget_lines", "cost_centres", "departments", "economic_classes")
-    )
+    return tolerance.denominator + tolerance.numerator, tolerance.denominator
+
+
+def _select_offending_lines(
+    numerator: int, denominator: int, fiscal_years: Sequence[int] | None
+) -> sa.Subquery:
+    """The year's totals of each budget line that is overspent (``expended × denominator >
+    released × numerator``) or has a month with a negative budget, grouped in SQL."""
+    b = table("budget_lines")
     keys = (b.c.fiscal_year, b.c.cost_centre_id, b.c.budget_type, b.c.economic_class_id)
     released = sa.func.coalesce(sa.func.sum(b.c.released), 0)
     expended = sa.func.coalesce(sa.func.sum(b.c.expended), 0)
@@ -428,27 +461,7 @@ def load_budget_line_exceptions(
     )
     if fiscal_years is not None:
         inner = inner.where(b.c.fiscal_year.in_(list(fiscal_years)))
-    lines = inner.subquery()
-    query = (
-        sa.select(
-            lines.c.fiscal_year,
-            d.c.code.label("department_code"),
-            cc.c.code.label("cost_centre_code"),
-            lines.c.budget_type,
-            c.c.code.label("economic_class_code"),
-            *(lines.c[name] for name in BUDGET_AMOUNTS),
-            lines.c.negative_budget_months,
-            lines.c.overspent,
-        )
-        .join(cc, cc.c.id == lines.c.cost_centre_id)
-        .join(d, d.c.id == cc.c.department_id)
-        .join(c, c.c.id == lines.c.economic_class_id)
-        .order_by(lines.c.fiscal_year, cc.c.code, lines.c.budget_type, c.c.code)
-    )
-    frame = _money(read_frame(connection, query), BUDGET_AMOUNTS)
-    frame["negative_budget_months"] = frame["negative_budget_months"].astype("int64")
-    frame["overspent"] = frame["overspent"].astype(bool)
-    return frame
+    return inner.subquery()
 
 
 def load_latest_complete_fiscal_year(connection: Connection) -> int | None:

@@ -272,53 +272,27 @@ def _load_year_inputs(engine: Engine, year: int, data: _DataInputs) -> _YearInpu
 
 
 def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> ProvinceView:
-    year, rollup, financials, data = inputs.year, inputs.rollup, inputs.financials, inputs.data
-    departments, entities, status = data.departments, data.entities, data.status
-    through_month = min(period.months[-1], last_reported_month(rollup, year) or 12)
-    names = departments[["department_code", "department_name"]]
-    execution_total = compute_execution(rollup, year, through_month, keys=("department_code",))
-    execution_total = execution_total.merge(names, how="left")
-    by_class = compute_execution(
-        rollup, year, through_month, keys=("department_code", "budget_type", "economic_class_code")
-    ).merge(data.classes, how="left")
-    province_by_type = compute_execution(rollup, year, through_month, keys=("budget_type",))
-    province_total = compute_execution(rollup, year, through_month, keys=())
-    province_total.insert(0, "budget_type", "total")
-    province_execution = pd.concat([province_by_type, province_total], ignore_index=True)
-
+    """The province view of one period, from the inputs of its fiscal year."""
+    year, data, status = inputs.year, inputs.data, inputs.data.status
+    through_month = min(period.months[-1], last_reported_month(inputs.rollup, year) or 12)
+    execution = _compute_execution_frames(inputs, through_month)
     as_of = _period_as_of(period, data.data_as_of)
     performance = compute_indicator_performance(
         inputs.values, data.indicator_definitions, as_of, rag
     )
     service_scores = compute_department_scores(performance)
-
     last_quarter = year * 4 + (period.months[-1] + 2) // 3
-    health = inputs.health
-    health = health[health["fiscal_year"] * 4 + health["quarter"] <= last_quarter]
-    pse_latest = (
-        health.sort_values(["entity_code", "fiscal_year", "quarter"])
-        .groupby("entity_code")
-        .tail(1)
-        .merge(entities[["entity_code", "entity_name", "category", "department_code"]])
-        # approved / unapproved: the department's review of the statement's return (issue 9)
-        .merge(financials[["entity_code", "period_code", "approval"]], how="left")
-    )
-    latest_code = _latest_period_code(health)
-    portfolio = {
-        by: summarise_portfolio(health[health["period_code"] == latest_code], entities, by=by)
-        for by in ("department_code", "category")
-    }
+    health, pse_latest, portfolio = _compute_pse_frames(inputs, last_quarter)
     in_period = status[
         (status["fiscal_year"] == year) & (status["quarter"] <= (period.months[-1] + 2) // 3)
     ]
     by_department = compute_reporting_rates(in_period, by=("department_code",))
-    execution_by_type = compute_execution(rollup, year, through_month).merge(names, how="left")
     summary = compute_department_summary(
-        departments, execution_by_type, execution_total, inputs.pefa_scores, service_scores,
-        pse_latest, by_department, inputs.findings,
+        data.departments, execution["execution"], execution["execution_total"],
+        inputs.pefa_scores, service_scores, pse_latest, by_department, inputs.findings,
     )  # fmt: skip
     exceptions = list_exceptions(
-        summary, execution_by_type, performance, pse_latest, inputs.findings, rag.green,
+        summary, execution["execution"], performance, pse_latest, inputs.findings, rag.green,
         rag.amber,
     )  # fmt: skip
     return ProvinceView(
@@ -328,12 +302,12 @@ def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> Pr
         data_as_of=data.data_as_of,
         is_demo=data.info.get("is_demo") == "true",
         thresholds=rag,
-        departments=departments,
+        departments=data.departments,
         economic_classes=data.classes,
-        execution=execution_by_type,
-        execution_total=execution_total,
-        execution_by_class=by_class,
-        province_execution=province_execution,
+        execution=execution["execution"],
+        execution_total=execution["execution_total"],
+        execution_by_class=execution["execution_by_class"],
+        province_execution=execution["province_execution"],
         monthly=inputs.monthly,
         province_monthly=inputs.province_monthly,
         pefa_province=inputs.pefa_province,
@@ -341,7 +315,7 @@ def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> Pr
         indicators=performance,
         indicator_values=inputs.values,
         service_scores=service_scores,
-        entities=entities,
+        entities=data.entities,
         pse_health=health,
         pse_latest=pse_latest,
         portfolio_by_department=portfolio["department_code"],
@@ -356,6 +330,51 @@ def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> Pr
         exceptions=exceptions,
         return_history=status[status["fiscal_year"] * 4 + status["quarter"] <= last_quarter],
     )
+
+
+def _compute_execution_frames(inputs: _YearInputs, through_month: int) -> dict[str, pd.DataFrame]:
+    """Budget execution through ``through_month``: the view's ``execution`` (department ×
+    budget type), ``execution_total``, ``execution_by_class`` and ``province_execution``."""
+    year, rollup, data = inputs.year, inputs.rollup, inputs.data
+    names = data.departments[["department_code", "department_name"]]
+    execution_total = compute_execution(rollup, year, through_month, keys=("department_code",))
+    execution_total = execution_total.merge(names, how="left")
+    by_class = compute_execution(
+        rollup, year, through_month, keys=("department_code", "budget_type", "economic_class_code")
+    ).merge(data.classes, how="left")
+    province_by_type = compute_execution(rollup, year, through_month, keys=("budget_type",))
+    province_total = compute_execution(rollup, year, through_month, keys=())
+    province_total.insert(0, "budget_type", "total")
+    return {
+        "execution": compute_execution(rollup, year, through_month).merge(names, how="left"),
+        "execution_total": execution_total,
+        "execution_by_class": by_class,
+        "province_execution": pd.concat([province_by_type, province_total], ignore_index=True),
+    }
+
+
+def _compute_pse_frames(
+    inputs: _YearInputs, last_quarter: int
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The PSEs' health up to ``last_quarter`` (year × 4 + quarter), each PSE's latest
+    statement, and the portfolio of the latest quarter by department and by category."""
+    entities = inputs.data.entities
+    health = inputs.health
+    health = health[health["fiscal_year"] * 4 + health["quarter"] <= last_quarter]
+    pse_latest = (
+        health.sort_values(["entity_code", "fiscal_year", "quarter"])
+        .groupby("entity_code")
+        .tail(1)
+        .merge(entities[["entity_code", "entity_name", "category", "department_code"]])
+        # approved / unapproved: the department's review of the statement's return (issue 9)
+        .merge(inputs.financials[["entity_code", "period_code", "approval"]], how="left")
+    )
+    latest_code = _latest_period_code(health)
+    portfolio = {
+        by: summarise_portfolio(health[health["period_code"] == latest_code], entities, by=by)
+        for by in ("department_code", "category")
+    }
+    return health, pse_latest, portfolio
 
 
 def _latest_period_code(health: pd.DataFrame) -> str | None:
