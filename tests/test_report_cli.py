@@ -82,7 +82,7 @@ def test_report_list_shows_the_resolved_batch_and_runs_nothing(demo_sqlite_url, 
         (["-d", "NOPE"], "unknown department(s) NOPE"),
         (["-d", "HLT", "--fiscal-year", "2030-31"], "fiscal year 2030-31 is not in the database"),
         (["-d", "HLT", "--format", "docx"], "unknown: docx"),
-        (["-d", "HLT", "--period", "Q7"], "is not one of FY, Q1, Q2, Q3, Q4"),
+        (["-d", "HLT", "--period", "Q7"], "must be one of FY, Q1, Q2, Q3, Q4"),
     ],
 )
 def test_report_refuses_bad_requests_before_any_kernel(demo_sqlite_url, tmp_path, args, message):

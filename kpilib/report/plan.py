@@ -17,12 +17,16 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from kpilib.errors import NotebookParametersError, ParameterFileError, ReportBatchError
-from kpilib.fiscal import FiscalYear, resolve_report_period
+from kpilib.errors import (
+    FiscalPeriodError,
+    NotebookParametersError,
+    ParameterFileError,
+    ReportBatchError,
+)
+from kpilib.fiscal import resolve_report_period
 from kpilib.report.files import hash_file
 from kpilib.report.naming import FORMATS, ReportName, batch_folder, name_report
 from kpilib.report.params import (
-    PERIODS,
     DepartmentReportParams,
     ParameterSet,
     SummaryReportParams,
@@ -36,7 +40,13 @@ from kpilib.store import queries
 from kpilib.store.database import mask_url
 from kpilib.store.snapshot import compute_data_fingerprint
 from kpilib.store.writes import read_dataset_info
-from kpilib.views.selection import describe_report_period
+from kpilib.views.selection import (
+    SelectionChoices,
+    check_fiscal_year_label,
+    check_period_code,
+    describe_report_period,
+    load_selection_choices,
+)
 
 REPORT_TITLE = "Service Delivery Performance Monitoring Report"
 #: Seconds one report may run before it is stopped and recorded as failed.
@@ -109,14 +119,14 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(fmt for fmt in FORMATS if fmt in wanted)
 
 
-def _default_fiscal_year(connection: Any) -> str:
-    year = queries.load_latest_complete_fiscal_year(connection)
-    if year is None:
+def _default_fiscal_year(choices: SelectionChoices) -> str:
+    """The latest complete fiscal year (the dashboards open on it too)."""
+    if not choices.complete_fiscal_years:
         raise ReportBatchError(
             "the database has no complete fiscal year (no June spending reported); "
             "give --fiscal-year"
         )
-    return FiscalYear(year).label
+    return choices.default_fiscal_year
 
 
 def _check_notebooks(notebooks: NotebookPaths, include_summary: bool) -> None:
@@ -148,8 +158,10 @@ def plan_batch(
     :class:`ParameterFileError`, :class:`NotebookParametersError` or :class:`ReportBatchError`
     with every problem found.
     """
-    if period not in PERIODS:
-        raise ReportBatchError(f"--period {period!r} is not one of {', '.join(PERIODS)}")
+    try:
+        period = check_period_code(period)
+    except FiscalPeriodError as exc:
+        raise ReportBatchError(f"--{exc}") from None
     chosen_formats = parse_formats(formats)
     data = _read_batch_data(engine, fiscal_year)
     label = _check_fiscal_year(data.fiscal_year, data.known_years)
@@ -191,26 +203,24 @@ class _BatchData:
 
 
 def _read_batch_data(engine: Engine, fiscal_year: str | None) -> _BatchData:
-    """Read the departments, indicator owners, fiscal years, dataset facts and fingerprint."""
+    """Read what can be selected (the selection model's choices: departments, fiscal years),
+    the indicators' owners, the dataset facts and the fingerprint."""
     with engine.connect() as connection:
-        names = dict(
-            queries.load_departments(connection)[["department_code", "department_name"]]
-            .itertuples(index=False, name=None)
-        )  # fmt: skip
+        choices = load_selection_choices(connection)
         owners = dict(
             queries.load_indicators(connection)[["indicator_code", "department_code"]]
             .itertuples(index=False, name=None)
         )  # fmt: skip
-        known_years = [FiscalYear(y).label for y in queries.load_fiscal_years(connection)]
-        label = fiscal_year or _default_fiscal_year(connection)
         info = read_dataset_info(connection)
         fingerprint = compute_data_fingerprint(connection)
-    return _BatchData(names, owners, known_years, label, info, fingerprint)
+    label = fiscal_year or _default_fiscal_year(choices)
+    names = dict(sorted(choices.departments.items()))
+    return _BatchData(names, owners, list(choices.fiscal_years), label, info, fingerprint)
 
 
 def _check_fiscal_year(fiscal_year: str, known_years: list[str]) -> str:
     """The fiscal year's canonical label; refused when the database does not have it."""
-    label = FiscalYear.parse(fiscal_year).label
+    label = check_fiscal_year_label(fiscal_year)
     if label not in known_years:
         raise ReportBatchError(
             f"fiscal year {label} is not in the database "
