@@ -225,3 +225,26 @@ def test_a_larger_deviation_never_improves_the_score(dimension, data):
         direction = 1.0 if values[index] >= centre else -1.0
         worse[index] = values[index] + direction * extra
     assert RANK[score_dimension(dimension, worse)] <= RANK[score_dimension(dimension, values)]
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=4),
+        st.tuples(
+            st.floats(min_value=0, max_value=1e12, allow_nan=False),
+            st.floats(min_value=0, max_value=1e12, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_composition_variance_does_not_depend_on_the_order_of_the_heads(heads, rng):
+    items = list(heads.items())
+    shuffled = items[:]
+    rng.shuffle(shuffled)
+    first = composition_variance({h: b for h, (b, _) in items}, {h: a for h, (_, a) in items})
+    again = composition_variance(
+        {h: b for h, (b, _) in shuffled}, {h: a for h, (_, a) in shuffled}
+    )
+    assert (math.isnan(first) and math.isnan(again)) or first == again

@@ -113,21 +113,22 @@ def composition_variance(original: Mapping[str, float], actual: Mapping[str, flo
     >>> composition_variance({"a": 100, "b": 100}, {"a": 120, "b": 80})
     20.0
     """
-    heads = set(original) | set(actual)
+    heads = sorted(set(original) | set(actual))
     budget = {h: float(original.get(h, 0.0)) for h in heads}
     outturn = {h: float(actual.get(h, 0.0)) for h in heads}
     if len(heads) > MAX_COMPOSITION_HEADS:
         kept = _largest_heads(budget)
         for mapping in (budget, outturn):
-            rest = sum(v for h, v in mapping.items() if h not in kept)
+            rest = math.fsum(v for h, v in mapping.items() if h not in kept)
             for head in [h for h in mapping if h not in kept]:
                 del mapping[head]
             mapping[OTHER_HEADS] = rest
-    total_budget, total_outturn = sum(budget.values()), sum(outturn.values())
+    # fsum: exactly rounded, so the result never depends on the order of the heads
+    total_budget, total_outturn = math.fsum(budget.values()), math.fsum(outturn.values())
     if not total_budget > 0 or not total_outturn > 0:
         return math.nan
     scale = total_outturn / total_budget
-    deviation = sum(abs(outturn[h] - budget[h] * scale) for h in budget)
+    deviation = math.fsum(abs(outturn[h] - budget[h] * scale) for h in budget)
     return deviation / (total_budget * scale) * 100.0
 
 
