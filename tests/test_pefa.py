@@ -244,7 +244,5 @@ def test_composition_variance_does_not_depend_on_the_order_of_the_heads(heads, r
     shuffled = items[:]
     rng.shuffle(shuffled)
     first = composition_variance({h: b for h, (b, _) in items}, {h: a for h, (_, a) in items})
-    again = composition_variance(
-        {h: b for h, (b, _) in shuffled}, {h: a for h, (_, a) in shuffled}
-    )
+    again = composition_variance({h: b for h, (b, _) in shuffled}, {h: a for h, (_, a) in shuffled})
     assert (math.isnan(first) and math.isnan(again)) or first == again
