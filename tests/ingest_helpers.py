@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from kpilib.fiscal import FiscalYear
 from kpilib.ingest import IngestOptions, ingest_file
 from kpilib.ingest.loading import ensure_fiscal_year
+from kpilib.ingest.report import describe_issue
 from kpilib.store.database import connect
 from kpilib.store.writes import content_hash, insert_rows
 
@@ -97,4 +98,4 @@ def data_hash(engine: Engine) -> str:
 
 
 def messages(outcome) -> str:
-    return "\n".join(i.message() for i in outcome.issues)
+    return "\n".join(describe_issue(i) for i in outcome.issues)

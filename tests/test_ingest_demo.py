@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from kpilib.ingest import RETURN_SPECS, IngestOptions, ingest_file
 from kpilib.ingest.extract import load_return_frame
+from kpilib.ingest.report import describe_issue
 from kpilib.ingest.templates import write_template
 from kpilib.present.export import write_csv, write_xlsx
 from kpilib.store.database import connect
@@ -57,9 +58,11 @@ def test_demo_data_pass_the_ingestion_checks(demo_sqlite_url, tmp_path):
         path = tmp_path / f"{index}_{return_type}.{'xlsx' if index % 2 else 'csv'}"
         write_xlsx(frame, path) if index % 2 else write_csv(frame, path)
         outcome = ingest_file(engine, path, IngestOptions(dry_run=True))
-        assert outcome.status == "valid", [i.message() for i in outcome.errors]
+        assert outcome.status == "valid", [describe_issue(i) for i in outcome.errors]
         assert outcome.accepted_rows == len(frame)
-        warned |= {(return_type, w.column) for w in outcome.warnings if w.row is not None}
+        warned |= {
+            (return_type, w.where.column) for w in outcome.warnings if w.where.row is not None
+        }
     assert ("budget_extract", "expended") in warned  # expenditure above releases
     assert ("pse_financial", "revenue") in warned  # the ~8× revenue jump
 
@@ -72,5 +75,5 @@ def test_template_example_rows_are_valid_returns(demo_sqlite_url, tmp_path, retu
     engine = connect(demo_sqlite_url, read_only=True)
     options = IngestOptions(dry_run=True, entity=None)
     outcome = ingest_file(engine, path, options)
-    assert outcome.status == "valid", [i.message() for i in outcome.errors]
+    assert outcome.status == "valid", [describe_issue(i) for i in outcome.errors]
     assert outcome.return_type == return_type and outcome.accepted_rows == 1

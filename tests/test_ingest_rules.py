@@ -45,8 +45,8 @@ def test_missing_required_columns_are_named(engine, tmp_path):
     path = write(tmp_path, "f.csv", f"{header}\nUNI-001,2024-25Q1,{','.join(values)}\n")
     outcome = rejected(engine, path, return_type="pse_financial")
     (error,) = outcome.errors
-    assert "missing required column(s)" in error.reason and "cash, equity" in error.reason
-    assert error.file == "f.csv" and error.row == 1
+    assert "missing required column(s)" in error.message and "cash, equity" in error.message
+    assert error.where.file == "f.csv" and error.where.row == 1
 
 
 def test_extra_columns_are_a_warning_and_ignored(engine, tmp_path):
@@ -54,7 +54,7 @@ def test_extra_columns_are_a_warning_and_ignored(engine, tmp_path):
                                     f"{FINANCIAL_VALUES},=HYPERLINK(\"http://x\")\n")  # fmt: skip
     outcome = ingest(engine, path)
     assert outcome.status == "loaded"
-    assert any("ignored: remarks" in w.reason for w in outcome.warnings)
+    assert any("ignored: remarks" in w.message for w in outcome.warnings)
 
 
 def test_wrong_types_and_negative_amounts_are_reported_per_cell(engine, tmp_path):
@@ -64,13 +64,13 @@ def test_wrong_types_and_negative_amounts_are_reported_per_cell(engine, tmp_path
         "HLT00001,capital,A01,2024-25M03,1000,1000,,",
     ]
     outcome = rejected(engine, budget_file(tmp_path, rows=rows))
-    found = {(i.row, i.column): i for i in outcome.errors}
-    assert "not whole rupees" in found[(2, "original_budget")].reason
+    found = {(i.where.row, i.where.column): i for i in outcome.errors}
+    assert "not whole rupees" in found[(2, "original_budget")].message
     assert found[(2, "original_budget")].value == "12.5"
-    assert "not an amount" in found[(2, "released")].reason
-    assert "negative" in found[(3, "original_budget")].reason
+    assert "not an amount" in found[(2, "released")].message
+    assert "negative" in found[(3, "original_budget")].message
     assert found[(3, "released")].value == "=SUM(A1:A3)"
-    assert "current, development" in found[(4, "budget_type")].reason
+    assert "current, development" in found[(4, "budget_type")].message
     assert outcome.rejected_rows == 3 and outcome.accepted_rows == 0
 
 
@@ -78,7 +78,7 @@ def test_duplicate_keys_inside_a_file(engine, tmp_path):
     rows = ["HLT00001,current,A01,2024-25M01,1,1,1,1", "HLT00001,current,A01,2024-25M01,2,2,2,2"]
     outcome = rejected(engine, budget_file(tmp_path, rows=rows))
     (error,) = outcome.errors
-    assert error.row == 3 and "repeats row 2" in error.reason
+    assert error.where.row == 3 and "repeats row 2" in error.message
 
 
 @pytest.mark.parametrize(
@@ -95,25 +95,27 @@ def test_duplicate_keys_inside_a_file(engine, tmp_path):
 )  # fmt: skip
 def test_unknown_or_misplaced_codes_in_a_budget_extract(engine, tmp_path, rows, column, reason):
     outcome = rejected(engine, budget_file(tmp_path, rows=rows))
-    assert any(i.column == column and reason in i.reason for i in outcome.errors), messages(outcome)
+    assert any(i.where.column == column and reason in i.message for i in outcome.errors), messages(
+        outcome
+    )
 
 
 def test_period_must_match_the_declared_period(engine, tmp_path):
     outcome = rejected(engine, financial_file(tmp_path), period="2024-25Q2")
     expected = "is not 2024-25Q2, the fiscal quarter this return is sent for (--period)"
-    assert any(expected in i.reason for i in outcome.errors)
+    assert any(expected in i.message for i in outcome.errors)
     outcome = rejected(engine, budget_file(tmp_path), period="2023-24")
-    assert any("outside fiscal year 2023-24" in i.reason for i in outcome.errors)
+    assert any("outside fiscal year 2023-24" in i.message for i in outcome.errors)
     outcome = rejected(engine, budget_file(tmp_path), period="2024-25Q1")
-    assert any("covers a fiscal year" in i.reason for i in outcome.errors)
+    assert any("covers a fiscal year" in i.message for i in outcome.errors)
 
 
 def test_entity_must_agree_with_the_option_and_be_known(engine, tmp_path):
     outcome = rejected(engine, financial_file(tmp_path), entity="MTI-001")
     expected = "is not MTI-001, the PSE this return is sent for (--entity)"
-    assert any(expected in i.reason for i in outcome.errors)
+    assert any(expected in i.message for i in outcome.errors)
     outcome = rejected(engine, financial_file(tmp_path, entity="XYZ-404"))
-    assert any(i.column == "entity_code" and "no PSE" in i.reason for i in outcome.errors)
+    assert any(i.where.column == "entity_code" and "no PSE" in i.message for i in outcome.errors)
 
 
 def test_missing_entity_and_period_are_named(engine, tmp_path):
@@ -130,8 +132,8 @@ def test_unbalanced_balance_sheet_is_an_error(engine, tmp_path):
     values = FINANCIAL_VALUES.replace("5000000000,2000000000", "5000000000,2500000000")
     outcome = rejected(engine, financial_file(tmp_path, values=values))
     (error,) = outcome.errors
-    assert error.column == "total_assets" and "does not balance" in error.reason
-    assert "difference -500,000,000" in error.reason
+    assert error.where.column == "total_assets" and "does not balance" in error.message
+    assert "difference -500,000,000" in error.message
 
 
 def test_balance_within_tolerance_loads(engine, tmp_path):
@@ -146,7 +148,9 @@ def test_jump_against_the_previous_quarter_is_a_warning(engine, tmp_path):
                                             values=jumped))  # fmt: skip
     assert outcome.status == "loaded"
     (warning,) = outcome.warnings
-    assert warning.column == "revenue" and "8.0 times the previous quarter's" in warning.reason
+    assert (
+        warning.where.column == "revenue" and "8.0 times the previous quarter's" in warning.message
+    )
 
 
 def test_expenditure_above_releases_is_a_warning_not_an_error(engine, tmp_path):
@@ -154,7 +158,7 @@ def test_expenditure_above_releases_is_a_warning_not_an_error(engine, tmp_path):
     outcome = ingest(engine, budget_file(tmp_path, rows=rows))
     assert outcome.status == "loaded"
     (warning,) = outcome.warnings
-    assert warning.column == "expended" and "exceeds releases" in warning.reason
+    assert warning.where.column == "expended" and "exceeds releases" in warning.message
 
 
 def test_empty_files(engine, tmp_path):
@@ -184,7 +188,7 @@ def test_pse_kpi_rules(engine, tmp_path):
     assert "row 3, column indicator_code: is a province-level indicator" in text
     assert "row 4, column indicator_code: no indicator has this code" in text
     assert "row 5: repeats row 2" in text
-    assert any(w.row == 2 and "above 100" in w.reason for w in outcome.warnings)
+    assert any(w.where.row == 2 and "above 100" in w.message for w in outcome.warnings)
 
 
 def test_indicator_targets_rules_and_new_definitions_kept_as_text(engine, tmp_path):

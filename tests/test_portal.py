@@ -148,9 +148,9 @@ def test_upload_loads_for_the_links_entity_and_refuses_another(engine):
     other = submit_upload(engine, access, "q.csv", _financial_csv("UNI-005", "2025-26Q1"),
                           "pse_financial", "2025-26Q1")  # fmt: skip
     assert other.status == "rejected"
-    assert any(i.column == "entity_code" and i.value == "UNI-005" for i in other.errors)
+    assert any(i.where.column == "entity_code" and i.value == "UNI-005" for i in other.errors)
     budget = submit_upload(engine, access, "b.csv", b"x", "budget_extract", "2025-26")
-    assert budget.status == "rejected" and "not a return a PSE submits" in budget.errors[0].reason
+    assert budget.status == "rejected" and "not a return a PSE submits" in budget.errors[0].message
     with engine.connect() as connection:
         assert content_hash(connection) == before
     loaded = submit_upload(engine, access, "../../q1.csv", _financial_csv("UNI-004", "2025-26Q1"),

@@ -2,8 +2,8 @@
 
 import pandas as pd
 import pytest
-from kpilib.report.formatting import (
-    Column,
+
+from kpilib.present.formatting import (
     format_million,
     format_number,
     format_percent,
@@ -11,9 +11,8 @@ from kpilib.report.formatting import (
     format_times,
     pefa_rag,
 )
-
+from kpilib.present.tables import Column, render_table
 from kpilib.report import content
-from kpilib.report.display import render_kpi_table
 from kpilib.store.database import connect
 from kpilib.views import clear_view_cache, load_province_view, select_department
 
@@ -44,7 +43,7 @@ def test_tables_escape_data_and_label_every_colour():
             "score": ["D*", "NA"],
         }
     )
-    html = render_kpi_table(
+    html = render_table(
         frame,
         (
             Column("name", "Name"),
@@ -65,8 +64,8 @@ def test_tables_escape_data_and_label_every_colour():
 
 def test_links_stay_inside_the_batch():
     frame = pd.DataFrame({"name": ["x"], "href": ["http://evil.example/x.html"]})
-    with pytest.raises(ValueError, match="not a file of this batch"):
-        render_kpi_table(frame, (Column("name", "Name", "link", href_key="href"),))
+    with pytest.raises(ValueError, match="not a page of this folder"):
+        render_table(frame, (Column("name", "Name", "link", href_key="href"),))
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,11 @@ from kpilib.cli.app import app, console, database_url_of, writer_url_of
 from kpilib.errors import ReportPathError
 from kpilib.ingest import IngestOptions, ingest_file, spec_for
 from kpilib.ingest.reading import DEFAULT_MAX_MB
-from kpilib.ingest.report import FileOutcome, Issue, write_issue_report
+from kpilib.ingest.report import FileOutcome, describe_issue, write_issue_report
 from kpilib.ingest.schemas import RETURN_SPECS
 from kpilib.ingest.templates import TEMPLATE_FORMATS, write_template
 from kpilib.present.export import safe_output_path
+from kpilib.problems import Problem
 from kpilib.store.database import connect
 
 ISSUES_SHOWN_PER_FILE = 20
@@ -142,7 +143,7 @@ def _print_issues(outcome: FileOutcome) -> None:
     for issue in issues[:ISSUES_SHOWN_PER_FILE]:
         style = "red" if issue.severity == "error" else "yellow"
         line = Text(f"  {issue.severity}: ", style=style)
-        line.append(issue.message())
+        line.append(describe_issue(issue))
         console.print(line)
     if len(issues) > ISSUES_SHOWN_PER_FILE:
         console.print(f"  … and {len(issues) - ISSUES_SHOWN_PER_FILE} more (see the error report)")
@@ -181,7 +182,7 @@ def _check_report_path(report: Path, inputs: list[Path]) -> Path:
 
 
 def _write_reports(rejected: list[tuple[Path, FileOutcome]], report: Path | None) -> list[Path]:
-    issues: list[Issue] = [i for _, o in rejected for i in o.issues]
+    issues: list[Problem] = [i for _, o in rejected for i in o.issues]
     if report is not None:
         return [write_issue_report(issues, report)]
     written = []

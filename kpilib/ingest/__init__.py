@@ -6,7 +6,7 @@ a bad file never changes the database, and its sender learns exactly what to fix
 """
 
 from kpilib.ingest.pipeline import IngestOptions, ingest_file
-from kpilib.ingest.report import FileOutcome, Issue
+from kpilib.ingest.report import FileOutcome
 from kpilib.ingest.schemas import RETURN_SPECS, spec_for
 
-__all__ = ["RETURN_SPECS", "FileOutcome", "IngestOptions", "Issue", "ingest_file", "spec_for"]
+__all__ = ["RETURN_SPECS", "FileOutcome", "IngestOptions", "ingest_file", "spec_for"]

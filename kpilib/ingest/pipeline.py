@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from kpilib.ingest.loading import LoadResult, load_return
 from kpilib.ingest.lookups import ReferenceLookup
 from kpilib.ingest.reading import FileReadError, RawTable, max_file_bytes, read_file
-from kpilib.ingest.report import FileOutcome, Issue
+from kpilib.ingest.report import FileOutcome, ingest_problem
 from kpilib.ingest.rules import PREPARERS
 from kpilib.ingest.schemas import RETURN_SPECS, ReturnSpec, spec_for
 from kpilib.ingest.scope import Declared
@@ -69,15 +69,17 @@ def _read_and_check(
             sheet=options.sheet, known_columns=KNOWN_COLUMNS,
         )  # fmt: skip
     except FileReadError as error:
-        outcome.issues.append(Issue("error", f"the file {error}"))
+        outcome.issues.append(ingest_problem("ingest.unreadable", "error", f"the file {error}"))
         return None
     outcome.sheet = raw.sheet
     outcome.rows = len(raw.rows)
-    outcome.issues.extend(Issue("warning", note) for note in raw.notes)
+    outcome.issues.extend(ingest_problem("ingest.file-note", "warning", note) for note in raw.notes)
     if spec is None:
         spec, why = detect_return_type(raw.columns)
         if spec is None:
-            outcome.issues.append(Issue("error", why, raw.header_row))
+            outcome.issues.append(
+                ingest_problem("ingest.unknown-return-type", "error", why, raw.header_row)
+            )
             return None
     outcome.return_type = spec.return_type
     checked = check_table(raw, spec)
@@ -107,7 +109,11 @@ def _prepare_and_load(
             if checked.has_errors or prepared is None:
                 transaction.rollback()
                 if not checked.has_errors:  # pragma: no cover - every None comes with an error
-                    outcome.issues.append(Issue("error", "the return could not be attributed"))
+                    outcome.issues.append(
+                        ingest_problem(
+                            "ingest.unattributed", "error", "the return could not be attributed"
+                        )
+                    )
                 return None
             if options.dry_run:
                 transaction.rollback()
@@ -117,7 +123,11 @@ def _prepare_and_load(
             return load_return(connection, prepared, raw, actor=options.actor)
     except sa.exc.IntegrityError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        outcome.issues.append(Issue("error", f"the database refused the rows ({reason})"))
+        outcome.issues.append(
+            ingest_problem(
+                "ingest.database-refused", "error", f"the database refused the rows ({reason})"
+            )
+        )
         return None
 
 
@@ -143,7 +153,10 @@ def _record_load(outcome: FileOutcome, result: LoadResult) -> None:
 
 def _finish(outcome: FileOutcome) -> FileOutcome:
     outcome.issues = [
-        dataclasses.replace(i, file=outcome.file, sheet=outcome.sheet) for i in outcome.issues
+        dataclasses.replace(
+            i, where=dataclasses.replace(i.where, file=outcome.file, sheet=outcome.sheet)
+        )
+        for i in outcome.issues
     ]
     if outcome.errors:
         outcome.status = "rejected"

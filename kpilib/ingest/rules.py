@@ -90,10 +90,16 @@ def _records(checked: CheckedTable) -> list[tuple[int, dict[str, Any]]]:
 def _pse_scope(checked: CheckedTable, lookup: ReferenceLookup, declared: Declared
                ) -> tuple[int, str, Period] | None:  # fmt: skip
     if declared.department:
-        checked.error("--department applies to department returns; a PSE return takes --entity")
+        checked.error(
+            "ingest.option-mismatch",
+            "--department applies to department returns; a PSE return takes --entity",
+        )
     code, source = resolve_code(checked, "entity_code", declared.entity, "--entity", "PSE")
     if code is None:
-        checked.error("the file names no PSE: add an entity_code column or give --entity CODE")
+        checked.error(
+            "ingest.missing-scope",
+            "the file names no PSE: add an entity_code column or give --entity CODE",
+        )
     entity = (
         find_code(checked, lookup.entities, code, source, "entity_code", "--entity", "PSE")
         if code
@@ -112,6 +118,7 @@ def prepare_pse_financial(checked: CheckedTable, lookup: ReferenceLookup, declar
     first = records[0][0]
     for number, _ in records[1:]:
         checked.error(
+            "ingest.second-statement",
             f"a financial return holds one statement (row {first}); this row is a second one",
             number,
         )
@@ -141,6 +148,7 @@ def _check_balance(checked: CheckedTable, number: int, row: dict[str, Any]) -> N
     tolerance = max(BALANCE_TOLERANCE_RUPEES, BALANCE_TOLERANCE_SHARE * abs(assets))
     if abs(gap) > tolerance:
         checked.error(
+            "ingest.unbalanced",
             f"the balance sheet does not balance: total assets {assets:,} ≠ total liabilities "
             f"{liabilities:,} + equity {equity:,} (difference {gap:,}; tolerance {tolerance:,.0f})",
             number,
@@ -150,9 +158,12 @@ def _check_balance(checked: CheckedTable, number: int, row: dict[str, Any]) -> N
     current, total = row["current_assets"], row["total_assets"]
     if current is not None and total is not None and current > total:
         checked.error(
+            "ingest.inconsistent-values",
             f"current assets {current:,} exceed total assets {total:,}",
-            number, "current_assets", current,
-        )  # fmt: skip
+            number,
+            "current_assets",
+            current,
+        )
 
 
 def _check_jumps(checked: CheckedTable, lookup: ReferenceLookup, entity_id: int, period: Period,
@@ -178,10 +189,13 @@ def _check_jumps(checked: CheckedTable, lookup: ReferenceLookup, entity_id: int,
         ratio = new / old
         if ratio >= JUMP_FACTOR or ratio <= 1 / JUMP_FACTOR:
             checked.warn(
+                "ingest.implausible-jump",
                 f"is {ratio:,.1f} times the previous quarter's ({previous.code}: {old:,}): "
                 "implausible jump, please check",
-                number, line, new,
-            )  # fmt: skip
+                number,
+                line,
+                new,
+            )
 
 
 def prepare_pse_kpi(checked: CheckedTable, lookup: ReferenceLookup, declared: Declared
@@ -193,15 +207,23 @@ def prepare_pse_kpi(checked: CheckedTable, lookup: ReferenceLookup, declared: De
         if row["indicator_code"] is None:
             continue
         if indicator is None:
-            checked.error("no indicator has this code", number, "indicator_code",
-                          row["indicator_code"])  # fmt: skip
+            checked.error(
+                "ingest.unknown-code",
+                "no indicator has this code",
+                number,
+                "indicator_code",
+                row["indicator_code"],
+            )
             continue
         if indicator.extra["level"] != "entity":
             checked.error(
+                "ingest.wrong-level",
                 "is a province-level indicator: it belongs in the department's "
                 "indicator_targets return, not a PSE's",
-                number, "indicator_code", row["indicator_code"],
-            )  # fmt: skip
+                number,
+                "indicator_code",
+                row["indicator_code"],
+            )
             continue
         _check_values(checked, number, row, indicator.extra["unit"])
         rows.append({"indicator_id": indicator.id, "target": row["target"],
@@ -223,12 +245,17 @@ def prepare_pse_kpi(checked: CheckedTable, lookup: ReferenceLookup, declared: De
 def _check_values(checked: CheckedTable, number: int, row: dict[str, Any], unit: str | None
                   ) -> None:  # fmt: skip
     if row["target"] is None and row["actual"] is None:
-        checked.error("gives neither a target nor an actual", number, "target")
+        checked.error("ingest.no-value", "gives neither a target nor an actual", number, "target")
     if unit == "%":
         for column in ("target", "actual"):
             if row[column] is not None and row[column] > 100:
-                checked.warn("is a percentage above 100: implausible, please check",
-                             number, column, row[column])  # fmt: skip
+                checked.warn(
+                    "ingest.implausible-value",
+                    "is a percentage above 100: implausible, please check",
+                    number,
+                    column,
+                    row[column],
+                )
 
 
 # --- department returns ------------------------------------------------------------------------
@@ -241,7 +268,10 @@ def _department_scope(
     derived_from: Callable[[], int | None] | None = None,
 ) -> tuple[int, str, FiscalYear] | None:
     if declared.entity:
-        checked.error("--entity applies to PSE returns; a department return takes --department")
+        checked.error(
+            "ingest.option-mismatch",
+            "--entity applies to PSE returns; a department return takes --department",
+        )
     code, source = resolve_code(
         checked, "department_code", declared.department, "--department", "department"
     )
@@ -253,11 +283,15 @@ def _department_scope(
     elif derived_from is not None:
         department_id = derived_from()
         if department_id is None:
-            checked.error("the file names no department: add a department_code column or give "
-                          "--department CODE")  # fmt: skip
+            checked.error(
+                "ingest.missing-scope",
+                "the file names no department: add a department_code column or give "
+                "--department CODE",
+            )
     else:
         checked.error(
-            "the file names no department: add a department_code column or give --department"
+            "ingest.missing-scope",
+            "the file names no department: add a department_code column or give --department",
         )
     year = resolve_fiscal_year(checked, declared)
     if department_id is None or year is None:
@@ -270,7 +304,9 @@ def _check_month(checked: CheckedTable, number: int, code: str | None, column: s
         return None
     period = Period.parse(code)
     if period.kind != "month":
-        checked.error("is not a fiscal month code, e.g. 2024-25M01", number, column, code)
+        checked.error(
+            "ingest.bad-period", "is not a fiscal month code, e.g. 2024-25M01", number, column, code
+        )
         return None
     return period.number
 
@@ -295,8 +331,13 @@ def prepare_budget_extract(checked: CheckedTable, lookup: ReferenceLookup, decla
         head = lookup.economic_classes.get(row["economic_class_code"] or "")
         month = _check_month(checked, number, row["month"], "month")
         if row["cost_centre_code"] is not None and centre is None:
-            checked.error("no cost centre has this code", number, "cost_centre_code",
-                          row["cost_centre_code"])  # fmt: skip
+            checked.error(
+                "ingest.unknown-code",
+                "no cost centre has this code",
+                number,
+                "cost_centre_code",
+                row["cost_centre_code"],
+            )
         elif (
             centre is not None
             and department_id is not None
@@ -304,12 +345,20 @@ def prepare_budget_extract(checked: CheckedTable, lookup: ReferenceLookup, decla
         ):
             owner = lookup.department_code(int(centre.extra["department_id"]))
             checked.error(
+                "ingest.foreign-code",
                 f"belongs to department {owner}, not {lookup.department_code(department_id)}",
-                number, "cost_centre_code", row["cost_centre_code"],
-            )  # fmt: skip
+                number,
+                "cost_centre_code",
+                row["cost_centre_code"],
+            )
         if row["economic_class_code"] is not None and head is None:
-            checked.error("no economic classification head has this code", number,
-                          "economic_class_code", row["economic_class_code"])  # fmt: skip
+            checked.error(
+                "ingest.unknown-code",
+                "no economic classification head has this code",
+                number,
+                "economic_class_code",
+                row["economic_class_code"],
+            )
         if centre is None or head is None or month is None:
             continue
         rows.append({"month": month, "department_id": centre.extra["department_id"],
@@ -340,10 +389,13 @@ def _warn_expended_above_released(checked: CheckedTable, lines: dict[tuple, list
         expended = sum(e or 0 for _, _, e in months)
         if expended > released:
             checked.warn(
+                "ingest.overspent",
                 f"expenditure {expended:,} exceeds releases {released:,} on the line {centre} "
                 f"{budget_type} {head} over the file's months: please check",
-                max(n for n, _, _ in months), "expended", expended,
-            )  # fmt: skip
+                max(n for n, _, _ in months),
+                "expended",
+                expended,
+            )
 
 
 def prepare_revenue(checked: CheckedTable, lookup: ReferenceLookup, declared: Declared
@@ -354,8 +406,13 @@ def prepare_revenue(checked: CheckedTable, lookup: ReferenceLookup, declared: De
         head = lookup.revenue_heads.get(row["revenue_head_code"] or "")
         month = _check_month(checked, number, row["month"], "month")
         if row["revenue_head_code"] is not None and head is None:
-            checked.error("no revenue head has this code", number, "revenue_head_code",
-                          row["revenue_head_code"])  # fmt: skip
+            checked.error(
+                "ingest.unknown-code",
+                "no revenue head has this code",
+                number,
+                "revenue_head_code",
+                row["revenue_head_code"],
+            )
         if head is None or month is None:
             continue
         rows.append(
@@ -429,10 +486,13 @@ def _check_indicator_row(checked: CheckedTable, lookup: ReferenceLookup, number:
         missing = [c for c, v in definition.items() if v is None]
         if missing:
             checked.error(
+                "ingest.unknown-code",
                 "no indicator has this code; to register a new indicator fill "
                 f"{', '.join(DEFINITION_COLUMNS)} (missing: {', '.join(missing)})",
-                number, "indicator_code", code,
-            )  # fmt: skip
+                number,
+                "indicator_code",
+                code,
+            )
             return None
         new[code] = {"code": code, "name": definition["indicator_name"],
                      "unit": definition["unit"], "direction": definition["direction"],
@@ -446,15 +506,25 @@ def _check_indicator_row(checked: CheckedTable, lookup: ReferenceLookup, number:
     period = Period.parse(row["period"]) if row["period"] else None
     wanted = FREQUENCY_KIND.get(frequency)
     if period is not None and wanted is not None and period.kind != wanted:
-        checked.error(f"is not a {wanted} code: {code} is reported {frequency}", number,
-                      "period", row["period"])  # fmt: skip
+        checked.error(
+            "ingest.bad-period",
+            f"is not a {wanted} code: {code} is reported {frequency}",
+            number,
+            "period",
+            row["period"],
+        )
         return None
     district = None
     if row["district_code"] is not None:
         district = lookup.districts.get(row["district_code"])
         if district is None:
-            checked.error("no district has this code", number, "district_code",
-                          row["district_code"])  # fmt: skip
+            checked.error(
+                "ingest.unknown-code",
+                "no district has this code",
+                number,
+                "district_code",
+                row["district_code"],
+            )
             return None
     _check_values(checked, number, row, unit)
     if period is None:
@@ -469,22 +539,36 @@ def _check_known_indicator(checked: CheckedTable, lookup: ReferenceLookup, numbe
                            ) -> bool:  # fmt: skip
     code = row["indicator_code"]
     if indicator.extra["level"] != "province":
-        checked.error("is a PSE-level indicator: PSEs report it in their pse_kpi return",
-                      number, "indicator_code", code)  # fmt: skip
+        checked.error(
+            "ingest.wrong-level",
+            "is a PSE-level indicator: PSEs report it in their pse_kpi return",
+            number,
+            "indicator_code",
+            code,
+        )
         return False
     if department_id is not None and indicator.extra["department_id"] != department_id:
         owner = lookup.department_code(int(indicator.extra["department_id"]))
-        checked.error(f"belongs to department {owner}, not "
-                      f"{lookup.department_code(department_id)}", number, "indicator_code",
-                      code)  # fmt: skip
+        checked.error(
+            "ingest.foreign-code",
+            f"belongs to department {owner}, not {lookup.department_code(department_id)}",
+            number,
+            "indicator_code",
+            code,
+        )
         return False
     registered = {"indicator_name": indicator.extra["name"], "unit": indicator.extra["unit"],
                   "direction": indicator.extra["direction"],
                   "frequency": indicator.extra["frequency"]}  # fmt: skip
     for column, value in registered.items():
         if row[column] is not None and row[column] != value:
-            checked.warn(f"differs from the registered {column} {value!r}, which is kept",
-                         number, column, row[column])  # fmt: skip
+            checked.warn(
+                "ingest.definition-differs",
+                f"differs from the registered {column} {value!r}, which is kept",
+                number,
+                column,
+                row[column],
+            )
     return True
 
 

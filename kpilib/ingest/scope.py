@@ -43,6 +43,7 @@ def check_fiscal_year(checked: CheckedTable, year: FiscalYear, row: int | None,
     if FIRST_FISCAL_YEAR <= year.start_year <= last.start_year:
         return True
     checked.error(
+        "ingest.year-out-of-range",
         f"fiscal year {year} is outside the years accepted "
         f"({FiscalYear(FIRST_FISCAL_YEAR)} to {last})",
         row,
@@ -73,6 +74,7 @@ def resolve_code(
         elif value != chosen:
             if declared is not None:
                 checked.error(
+                    "ingest.scope-mismatch",
                     f"is not {declared}, the {what} this return is sent for ({option_name})",
                     int(number),  # type: ignore[arg-type]
                     column,
@@ -80,6 +82,7 @@ def resolve_code(
                 )
             else:
                 checked.error(
+                    "ingest.mixed-scope",
                     f"differs from row {first_row} ({chosen}): a return covers one {what}",
                     int(number),  # type: ignore[arg-type]
                     column,
@@ -103,11 +106,17 @@ def find_code(
     found = rows.get(code)
     if found is None:
         if source == "option":
-            checked.error(f"{option_name} {code}: no {what} has this code")
+            checked.error("ingest.unknown-code", f"{option_name} {code}: no {what} has this code")
         else:
             for number, value in checked.frame[column].items():
                 if value == code:
-                    checked.error(f"no {what} has this code", int(number), column, value)  # type: ignore[arg-type]
+                    checked.error(
+                        "ingest.unknown-code",
+                        f"no {what} has this code",
+                        int(number),
+                        column,
+                        value,
+                    )  # type: ignore[arg-type]
     return found
 
 
@@ -118,31 +127,41 @@ def resolve_quarter(checked: CheckedTable, declared: Declared) -> Period | None:
         try:
             period = Period.parse(option)
         except FiscalPeriodError as error:
-            checked.error(f"--period {option}: {error}")
+            checked.error("ingest.bad-period", f"--period {option}: {error}")
             return None
         if period.kind != "quarter":
             checked.error(
-                f"--period {option}: a PSE return covers a fiscal quarter, e.g. 2024-25Q1"
+                "ingest.bad-period",
+                f"--period {option}: a PSE return covers a fiscal quarter, e.g. 2024-25Q1",
             )
             return None
         option = period.code
     code, _ = resolve_code(checked, "period", option, "--period", "fiscal quarter")
     if code is None:
         checked.error(
-            "the file names no period: add a period column (e.g. 2024-25Q1) or give --period"
+            "ingest.missing-period",
+            "the file names no period: add a period column (e.g. 2024-25Q1) or give --period",
         )
         return None
     period = Period.parse(code)
     if period.kind != "quarter":
         for number, value in checked.frame["period"].items():
             if value == code:
-                checked.error("is not a fiscal quarter, e.g. 2024-25Q1", int(number), "period",  # type: ignore[arg-type]
-                              value)  # fmt: skip
+                checked.error(
+                    "ingest.bad-period",
+                    "is not a fiscal quarter, e.g. 2024-25Q1",
+                    int(number),
+                    "period",  # type: ignore[arg-type]
+                    value,
+                )
         return None
     if not check_fiscal_year(checked, period.fiscal_year, None, None):
         return None
     if period.end_date >= date.today():
-        checked.error(f"quarter {period.code} has not ended yet: its return cannot be sent")
+        checked.error(
+            "ingest.quarter-not-ended",
+            f"quarter {period.code} has not ended yet: its return cannot be sent",
+        )
         return None
     return period
 
@@ -158,12 +177,13 @@ def resolve_fiscal_year(checked: CheckedTable, declared: Declared) -> FiscalYear
         try:
             period = Period.parse(declared.period)
         except FiscalPeriodError as error:
-            checked.error(f"--period {declared.period}: {error}")
+            checked.error("ingest.bad-period", f"--period {declared.period}: {error}")
             return None
         if period.kind != "year":
             checked.error(
+                "ingest.bad-period",
                 f"--period {declared.period}: a department return covers a fiscal year, "
-                f"e.g. --period {period.fiscal_year}"
+                f"e.g. --period {period.fiscal_year}",
             )
             return None
         year = period.fiscal_year
@@ -177,12 +197,16 @@ def resolve_fiscal_year(checked: CheckedTable, declared: Declared) -> FiscalYear
         elif row_year != year:
             where = f"--period {year}" if first_row is None else f"row {first_row} ({year})"
             checked.error(
+                "ingest.mixed-fiscal-year",
                 f"is outside fiscal year {year} ({where}): a return covers one fiscal year",
                 int(number),  # type: ignore[arg-type]
                 column,
                 value,
             )
     if year is None:
-        checked.error("the file names no fiscal year: fill the periods or give --period")
+        checked.error(
+            "ingest.missing-fiscal-year",
+            "the file names no fiscal year: fill the periods or give --period",
+        )
         return None
     return year if check_fiscal_year(checked, year, None, None) else None

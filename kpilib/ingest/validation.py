@@ -20,8 +20,9 @@ import pandera.pandas as pa
 
 from kpilib.ingest.cells import READERS, is_blank, show
 from kpilib.ingest.reading import RawTable
-from kpilib.ingest.report import Issue
+from kpilib.ingest.report import ingest_problem
 from kpilib.ingest.schemas import RETURN_SPECS, ReturnSpec
+from kpilib.problems import Problem
 
 
 @dataclass
@@ -30,20 +31,24 @@ class CheckedTable:
 
     spec: ReturnSpec
     frame: pd.DataFrame
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Problem] = field(default_factory=list)
     present: frozenset[str] = frozenset()  # schema columns present in the file
 
-    def error(self, reason: str, row: int | None = None, column: str | None = None,
+    def error(self, code: str, reason: str, row: int | None = None, column: str | None = None,
               value: object = None) -> None:  # fmt: skip
-        self.issues.append(Issue("error", reason, row, column, _shown(value)))
+        """Record an error (problem ``code``, see ``docs/problems.md``) at a row and column."""
+        self.issues.append(ingest_problem(code, "error", reason, row, column, _shown(value)))
 
-    def warn(self, reason: str, row: int | None = None, column: str | None = None,
+    def warn(self, code: str, reason: str, row: int | None = None, column: str | None = None,
              value: object = None) -> None:  # fmt: skip
-        self.issues.append(Issue("warning", reason, row, column, _shown(value)))
+        """Record a warning (the return is still accepted)."""
+        self.issues.append(ingest_problem(code, "warning", reason, row, column, _shown(value)))
 
     @property
     def error_rows(self) -> set[int]:
-        return {i.row for i in self.issues if i.severity == "error" and i.row is not None}
+        return {
+            i.where.row for i in self.issues if i.severity == "error" and i.where.row is not None
+        }
 
     @property
     def has_errors(self) -> bool:
@@ -90,7 +95,7 @@ def check_table(raw: RawTable, spec: ReturnSpec) -> CheckedTable:
     if checked.has_errors:
         return checked
     if not raw.rows:
-        checked.error("has a header but no data rows: the file is empty")
+        checked.error("ingest.empty", "has a header but no data rows: the file is empty")
         return checked
     width = len(raw.columns)
     data: dict[str, list] = {c.name: [] for c in spec.columns}
@@ -100,6 +105,7 @@ def check_table(raw: RawTable, spec: ReturnSpec) -> CheckedTable:
         extra = [c for c in cells[width:] if not is_blank(c)]
         if extra:
             checked.error(
+                "ingest.stray-cells",
                 f"has {width + len(extra)} cells but the header has {width} columns "
                 "(a stray delimiter or a column without a name?)",
                 number,
@@ -109,7 +115,7 @@ def check_table(raw: RawTable, spec: ReturnSpec) -> CheckedTable:
             raw_value = cells[position] if position is not None and position < len(cells) else None
             value, reason = READERS[column.kind](raw_value)
             if reason:
-                checked.error(reason, number, column.name, raw_value)
+                checked.error("ingest.invalid-value", reason, number, column.name, raw_value)
             data[column.name].append(value)
     checked.frame = _typed_frame(spec, data, numbers)
     _check_schema(checked)
@@ -123,10 +129,18 @@ def _check_header(raw: RawTable, spec: ReturnSpec, checked: CheckedTable) -> dic
     for index, name in enumerate(raw.columns):
         if not name:
             if any(index < len(c) and not is_blank(c[index]) for _, c in raw.rows):
-                checked.error(f"column {index + 1} has values but no name in the header")
+                checked.error(
+                    "ingest.unnamed-column",
+                    f"column {index + 1} has values but no name in the header",
+                )
             continue
         if name in positions:
-            checked.error(f"column {name} appears twice in the header", raw.header_row, name)
+            checked.error(
+                "ingest.duplicate-column",
+                f"column {name} appears twice in the header",
+                raw.header_row,
+                name,
+            )
             continue
         if name in spec.column_names:
             positions[name] = index
@@ -135,11 +149,13 @@ def _check_header(raw: RawTable, spec: ReturnSpec, checked: CheckedTable) -> dic
     missing = [c for c in spec.required_columns if c not in positions]
     if missing:
         checked.error(
+            "ingest.missing-column",
             f"missing required column(s) for a {spec.return_type} return: {', '.join(missing)}",
             raw.header_row,
         )
     if unknown:
         checked.warn(
+            "ingest.unknown-column",
             f"column(s) not part of a {spec.return_type} return were ignored: {', '.join(unknown)}",
             raw.header_row,
         )
@@ -165,17 +181,20 @@ def _typed_frame(spec: ReturnSpec, data: dict[str, list], numbers: list[int]) ->
 def _check_schema(checked: CheckedTable) -> None:
     """Run the pandera model on the typed rows; translate its failures (a cell that could not be
     read at all is not reported twice)."""
-    unreadable = {(i.row, i.column) for i in checked.issues if i.column is not None}
+    unreadable = {
+        (i.where.row, i.where.column) for i in checked.issues if i.where.column is not None
+    }
     try:
         checked.spec.model.validate(checked.frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         for case in errors.failure_cases.itertuples(index=False):
             if case.index is None or pd.isna(case.index):
-                checked.error(f"{case.column}: {case.check}")
+                checked.error("ingest.invalid-value", f"{case.column}: {case.check}")
                 continue
             if (int(case.index), str(case.column)) in unreadable:
                 continue
             checked.error(
+                "ingest.invalid-value",
                 _plain(checked.spec, str(case.column), str(case.check)),
                 int(case.index),
                 str(case.column),
@@ -218,7 +237,10 @@ def _check_duplicates(checked: CheckedTable) -> None:
             shown = ", ".join(
                 f"{n}={'' if v is None else v}" for n, v in zip(key, marker, strict=True)
             )
-            checked.error(f"repeats row {seen[marker]} ({shown}): each key may appear once",
-                          int(number))  # fmt: skip
+            checked.error(
+                "ingest.duplicate-row",
+                f"repeats row {seen[marker]} ({shown}): each key may appear once",
+                int(number),
+            )
         else:
             seen[marker] = int(number)

@@ -17,11 +17,12 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from kpilib.ingest.pipeline import IngestOptions, ingest_file
-from kpilib.ingest.report import FileOutcome, Issue, issues_frame
+from kpilib.ingest.report import FileOutcome, issues_frame
 from kpilib.ingest.templates import write_template
 from kpilib.kpis.returns import RETURN_SCHEDULES
 from kpilib.portal.access import Access
 from kpilib.present.export import safe_file_name
+from kpilib.problems import Problem, Where
 
 #: Return types a PSE may send from its page.
 PSE_RETURN_TYPES = tuple(s.return_type for s in RETURN_SCHEDULES)
@@ -61,7 +62,7 @@ def submit_upload(
 
 def _refused(name: str, reason: str) -> FileOutcome:
     outcome = FileOutcome(file=name)
-    outcome.issues.append(Issue("error", reason, file=name))
+    outcome.issues.append(Problem("ingest.refused-upload", "error", reason, Where(file=name)))
     return outcome
 
 
