@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -72,8 +74,9 @@ def list_command(
                   title="Portal access links")  # fmt: skip
     for row in frame.itertuples(index=False):
         expires = "" if row.expires_on is None else str(row.expires_on)
-        table.add_row(str(row.id), row.kind, Text(row.scope), Text(row.name),
-                      Text(row.email or ""), expires, row.state)  # fmt: skip
+        email = cast("str | None", row.email)
+        table.add_row(str(row.id), str(row.kind), Text(str(row.scope)), Text(str(row.name)),
+                      Text(email or ""), expires, str(row.state))  # fmt: skip
     console.print(table)
 
 

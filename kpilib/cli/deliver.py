@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -16,6 +16,9 @@ from kpilib.cli.app import app, console, parse_date_option, writer_url_of
 from kpilib.report.params import load_parameter_set
 from kpilib.report.plan import default_home
 from kpilib.store.database import connect
+
+if TYPE_CHECKING:
+    from kpilib.delivery.smtp import SmtpSettings
 
 ENV_REMIND_DAYS = "KPI_REMIND_DAYS"
 
@@ -30,7 +33,7 @@ def _results_table(title: str, columns: list[str], rows: list[dict[str, str]]) -
     return table
 
 
-def _smtp(dry_run: bool):  # type: ignore[no-untyped-def]
+def _smtp(dry_run: bool) -> SmtpSettings | None:
     from kpilib.delivery.smtp import SmtpSettings
 
     if dry_run:

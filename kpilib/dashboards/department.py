@@ -17,7 +17,12 @@ from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present import charts
 from kpilib.present.html import KpiCard, render_cards
 from kpilib.present.tables import Column
-from kpilib.views import DepartmentView, ProvinceView, select_department
+from kpilib.views import (
+    DepartmentView,
+    ProvinceView,
+    UnknownDepartmentError,
+    select_department,
+)
 from kpilib.views.pse import CATEGORY_LABELS, statement_labels
 from kpilib.views.selection import Selection
 
@@ -155,7 +160,7 @@ class DepartmentDashboard(DashboardPage):
         self.department.value = selection.department
 
     def render(self, view: ProvinceView, selection: Selection) -> None:
-        dept = select_department(view, selection.department)
+        dept = select_department(view, _department(selection))
         self.department_view = dept
         self.selection = selection
         s = dept.summary
@@ -293,8 +298,15 @@ class DepartmentDashboard(DashboardPage):
         )
 
     def describe(self, view: ProvinceView, selection: Selection) -> str:
-        name = self.choices.departments[selection.department]
+        name = self.choices.departments[_department(selection)]
         return f"Showing the {name} Department: {html.describe_period(view.period)}."
+
+
+def _department(selection: Selection) -> str:
+    # resolve_selection picks a department whenever the data has one.
+    if selection.department is None:
+        raise UnknownDepartmentError("", [])
+    return selection.department
 
 
 def build_department_dashboard(

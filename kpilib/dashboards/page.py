@@ -100,9 +100,10 @@ def new_chart_widget() -> alt.JupyterChart:
     """An empty chart widget: sharing the server's bundle when ``kpi serve`` published it,
     else carrying the offline bundle itself (plain Voilà, Jupyter)."""
     if os.environ.get(ENV_CHART_BUNDLE) == "1":
-        return SharedBundleChart(None, embed_options=EMBED_OPTIONS)
+        # Altair annotates ``chart`` as required, but its trait allows None (an empty widget).
+        return SharedBundleChart(None, embed_options=EMBED_OPTIONS)  # type: ignore[arg-type]
     enable_offline_charts()
-    return alt.JupyterChart(None, embed_options=EMBED_OPTIONS)
+    return alt.JupyterChart(None, embed_options=EMBED_OPTIONS)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class ChartPanel:
         self.widget.add_class("kpi-chart")
         self.widget.add_class(f"kpi-chart-{name}")
 
-    def update(self, chart: alt.TopLevelMixin | None, empty: str = "No data to draw.") -> None:
+    def update(self, chart: alt.TopLevelSpec | None, empty: str = "No data to draw.") -> None:
         """Show ``chart``; ``None`` shows ``empty`` instead."""
         if chart is None:
             self.note.value = f'<p class="kpi-empty">{html.escape(empty)}</p>'

@@ -170,7 +170,7 @@ class ProvinceDashboard(DashboardPage):
             charts.chart_spending_curve(view.province_monthly, "Province: spending against plan")
         )
         self._render_exceptions()
-        self._render_league()
+        self._render_league(view, selection)
 
     def _render_ranking(self) -> None:
         view, selection = self.view, self.selection
@@ -214,8 +214,7 @@ class ProvinceDashboard(DashboardPage):
             empty="No exception in this area.",
         )
 
-    def _render_league(self) -> None:
-        view, selection = self.view, self.selection
+    def _render_league(self, view: ProvinceView, selection: Selection) -> None:
         summary = view.department_summary[
             ["department_code", "department_name", "pses", "compliance_rank"]
         ]

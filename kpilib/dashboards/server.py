@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets.config import Config
@@ -31,6 +32,9 @@ from kpilib.dashboards.page import ENV_CHART_BUNDLE, write_chart_bundle
 from kpilib.errors import ServeError
 from kpilib.present.html import STYLES_DIR
 from kpilib.store.database import ENV_WRITER_URL, database_url, mask_url, sqlite_path
+
+if TYPE_CHECKING:
+    from jupyter_server.utils import ApiPath
 
 TEMPLATE = "kpi_dashboard"
 #: The Jupyter data folder that holds ``voila/templates/kpi_dashboard``.
@@ -148,7 +152,11 @@ class PortalKernelManager(AsyncMappingKernelManager):
     Dashboard kernels therefore cannot even name the writer.
     """
 
-    async def start_kernel(self, *, kernel_id=None, path=None, **kwargs):  # type: ignore[no-untyped-def, override]
+    # The override error is jupyter_server's own: its start_kernel is async over jupyter_client's
+    # synchronous one (jupyter_server ignores the same error).
+    async def start_kernel(  # type: ignore[override]
+        self, *, kernel_id: str | None = None, path: ApiPath | None = None, **kwargs: Any
+    ) -> str:
         kwargs["env"] = kernel_env_for(dict(kwargs.get("env") or os.environ), path)
         return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
 

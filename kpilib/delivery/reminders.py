@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -27,6 +28,9 @@ from sqlalchemy.engine import Engine
 from kpilib.delivery.smtp import SmtpSettings, send_mail
 from kpilib.portal.due import returns_due
 from kpilib.store.writes import record_audit, table, utc_now
+
+if TYPE_CHECKING:
+    from pandas.api.typing import NAType
 
 DEFAULT_DAYS = 7
 
@@ -76,25 +80,28 @@ def plan_reminders(engine: Engine, as_of: date, days: int = DEFAULT_DAYS) -> lis
     addresses = _addresses(engine, as_of)
     horizon = as_of + timedelta(days=days)
     mails = []
-    for (entity_id, code, name), group in addresses.groupby(
-        ["entity_id", "entity_code", "entity_name"]
-    ):
+    for keys, group in addresses.groupby(["entity_id", "entity_code", "entity_name"]):
+        entity_id, code, name = cast("tuple[int, str, str]", keys)
         # Quarters that end before the horizon can fall due within it.
         with engine.connect() as connection:
             due = returns_due(connection, code, horizon)
         for row in due.itertuples(index=False):
+            # The types of returns_due's columns (submission_id is Int64: NA when none arrived).
+            submission_id = cast("int | NAType", row.submission_id)
+            due_date = cast(date, row.due_date)
             if row.status == "returned for correction":
                 kind = "late"
-            elif pd.isna(row.submission_id) and as_of <= row.due_date <= horizon:
+            elif pd.isna(submission_id) and as_of <= due_date <= horizon:
                 kind = "due"
-            elif pd.isna(row.submission_id) and row.due_date < as_of:
+            elif pd.isna(submission_id) and due_date < as_of:
                 kind = "late"
             else:
                 continue
             for email in group["email"]:
                 mails.append(
-                    ReminderMail(int(entity_id), code, name, row.return_type, row.title,
-                                 row.period_code, row.due_date, kind, email, row.comment)
+                    ReminderMail(int(entity_id), code, name, str(row.return_type), str(row.title),
+                                 str(row.period_code), due_date, kind, email,
+                                 cast("str | None", row.comment))
                 )  # fmt: skip
     return mails
 

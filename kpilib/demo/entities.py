@@ -142,10 +142,10 @@ def build_entities(rng: np.random.Generator) -> list[DemoEntity]:
 
     entities: list[DemoEntity] = []
     counters: dict[str, int] = {}
-    for category, name, department, district in rows:
+    for category, name, department, entity_district in rows:
         counters[category] = counters.get(category, 0) + 1
         code = f"{CODE_PREFIX[category]}-{counters[category]:03d}"
-        entities.append(DemoEntity(code, name, category, department, district))
+        entities.append(DemoEntity(code, name, category, department, entity_district))
     counts = {c: sum(e.category == c for e in entities) for c in CATEGORY_COUNTS}
     assert counts == CATEGORY_COUNTS, counts
     assert len({e.name for e in entities}) == len(entities), "demo PSE names must be unique"

@@ -8,6 +8,7 @@ the demo shows both approved and unapproved statements. No return is sent back.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 #: Returns received in the last ``REVIEW_BACKLOG`` before the as-of date are not reviewed yet.
 REVIEW_BACKLOG = timedelta(days=30)
@@ -20,7 +21,7 @@ def demo_reviews(
     :data:`REVIEW_BACKLOG` before ``as_of``, 8 to 21 days after it arrived (by its id, so the
     same demo always gets the same reviews), signed by the department's demo reviewer."""
     cutoff = datetime.combine(as_of, time(0), tzinfo=UTC) - REVIEW_BACKLOG
-    reviews = []
+    reviews: list[dict[str, Any]] = []
     for submission in submissions:
         entity_id = submission.get("entity_id")
         received = submission["received_at"]

@@ -79,7 +79,7 @@ def _quarter() -> Any:
 
 
 def _money(description: str, example: str, *, nullable: bool = False, signed: bool = False) -> Any:
-    checks = {} if signed else {"ge": 0}
+    checks: dict[str, Any] = {} if signed else {"ge": 0}
     return _field("money", description, example, nullable=nullable, **checks)
 
 

@@ -64,11 +64,10 @@ def compute_execution(
     year = rollup[rollup["fiscal_year"] == fiscal_year]
     months_covered = min(through_month, last_reported_month(rollup, fiscal_year))
     to_date = year[year["month"] <= months_covered]
-    group = (lambda frame: frame.groupby(keys, sort=True)) if keys else None
 
     def totals(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         if keys:
-            return group(frame)[list(columns)].sum(min_count=1)
+            return frame.groupby(keys, sort=True)[list(columns)].sum(min_count=1)
         return frame[list(columns)].sum(min_count=1).to_frame().T
 
     budget = totals(year, ("original_budget", "revised_budget"))

@@ -24,7 +24,7 @@ def require_unique(frame: pd.DataFrame, name: str, keys: Sequence[str]) -> None:
     """Raise when two rows of ``frame`` share the same ``keys``."""
     duplicated = frame.duplicated(list(keys), keep=False)
     if duplicated.any():
-        labels = [
+        labels: list[object] = [
             "/".join(str(v) for v in row)
             for row in frame.loc[duplicated, list(keys)].drop_duplicates().itertuples(index=False)
         ]

@@ -71,7 +71,7 @@ def expected_returns(
             if due > as_of:
                 continue
             for entity in entities.itertuples(index=False):
-                if schedule.applies_to(entity.category):
+                if schedule.applies_to(str(entity.category)):
                     rows.append(
                         (entity.entity_code, entity.category, entity.department_code,
                          schedule.return_type, quarter.code, quarter.fiscal_year.start_year,

@@ -15,9 +15,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 RAG_LABELS = {"green": "On track", "amber": "At risk", "red": "Off track", "grey": "No data"}
 
@@ -136,7 +140,7 @@ def compute_indicator_performance(
     table["rag_label"] = table["rag"].map(RAG_LABELS)
     table["change_vs_previous"] = table["actual"] - table["previous_actual"]
     table["change_vs_last_year"] = table["actual"] - table["last_year_actual"]
-    sign = np.where(table["direction"] == "higher_is_better", 1.0, -1.0)
+    sign: npt.NDArray[np.float64] = np.where(table["direction"] == "higher_is_better", 1.0, -1.0)
     change = table["change_vs_last_year"].astype("float64") * sign
     table["improved_vs_last_year"] = pd.array(
         [None if math.isnan(c) else bool(c > 0) for c in change], dtype="boolean"

@@ -17,6 +17,7 @@ Status of a return:
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -85,16 +86,20 @@ def returns_due(
     frame["title"] = frame["return_type"].map(titles)
     statuses, overdue, review = [], [], []
     for row in frame.itertuples(index=False):
-        got = not pd.isna(row.submission_id)
-        decision = None if pd.isna(row.decision) else row.decision
+        # The columns' types (NaN where the left merges found nothing).
+        submission_id = cast(float, row.submission_id)
+        reviewed = cast("str | float", row.decision)
+        due_date = cast(date, row.due_date)
+        got = not pd.isna(submission_id)
+        decision = None if pd.isna(reviewed) else cast(str, reviewed)
         if got and decision == "returned":
             status = "returned for correction"
         elif got:
             status = "received" if row.on_time in (True, None) else "late"
         else:
-            status = "missing" if row.due_date < as_of else "due"
+            status = "missing" if due_date < as_of else "due"
         statuses.append(status)
-        overdue.append((as_of - row.due_date).days if status == "missing" else None)
+        overdue.append((as_of - due_date).days if status == "missing" else None)
         review.append(REVIEW_STATES[decision] if got else None)
     frame["status"] = statuses
     frame["days_overdue"] = pd.array(overdue, dtype="Int64")

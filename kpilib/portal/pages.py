@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
-from typing import Any
+from typing import Any, SupportsInt, cast
 
 import ipywidgets as widgets
 import pandas as pd
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from kpilib.dashboards.html import (
     render_as_of,
@@ -32,7 +32,7 @@ from kpilib.errors import KpiError
 from kpilib.ingest.report import FileOutcome
 from kpilib.ingest.schemas import spec_for
 from kpilib.ingest.status import resolve_as_of
-from kpilib.kpis.returns import RETURN_SCHEDULES
+from kpilib.kpis.returns import RETURN_SCHEDULES, ReturnSchedule
 from kpilib.portal.access import Access, check_token, token_from_query
 from kpilib.portal.due import STATUS_COLOURS, ended_quarters, returns_due
 from kpilib.portal.review import decide, department_returns
@@ -120,7 +120,7 @@ def _when(value: Any) -> str:
     return pd.Timestamp(value).strftime("%d %b %Y %H:%M UTC")
 
 
-def portal_as_of(connection) -> date:  # type: ignore[no-untyped-def]
+def portal_as_of(connection: Connection) -> date:
     """The portal's "today": the real date, or the data's as-of date when that is later
     (returns arrive now, so a demo's earlier as-of date would hide them)."""
     return max(resolve_as_of(connection, None), utc_now().date())
@@ -180,7 +180,7 @@ class SubmissionPage:
         )  # fmt: skip
         self.refresh()
 
-    def _applies(self, schedule) -> bool:  # type: ignore[no-untyped-def]
+    def _applies(self, schedule: ReturnSchedule) -> bool:
         from kpilib.store.writes import table
 
         entities = table("entities")
@@ -316,7 +316,7 @@ class ReviewPage:
         )  # fmt: skip
         self.choice.options = [
             (f"{r.submission_id} · {r.entity_code} · {r.return_type} {r.period_code}",
-             int(r.submission_id))
+             int(cast(SupportsInt, r.submission_id)))
             for r in frame.itertuples(index=False)
         ]  # fmt: skip
 

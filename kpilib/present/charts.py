@@ -86,7 +86,7 @@ def chart_spending_curve(curve: pd.DataFrame, title: str = "") -> alt.LayerChart
         .mark_line(strokeDash=[5, 4], strokeWidth=1.5, color="#666666")
         .encode(x=x, y=alt.Y("Plan (% of revised budget):Q", scale=y_scale))
     )
-    return alt.layer(plan, actual).properties(
+    return alt.LayerChart(layer=[plan, actual]).properties(
         title=alt.TitleParams(title, subtitle="Dashed line: straight-line plan"),
         width=WIDTH,
         height=HEIGHT,
@@ -148,7 +148,7 @@ def chart_indicator_trend(
         .mark_line(point=True, color=PALETTE[0], strokeWidth=2.5)
         .encode(x=x, y=alt.Y("actual:Q", title=y_title), tooltip=["period_code", "actual"])
     )
-    return alt.layer(target, actual).properties(
+    return alt.LayerChart(layer=[target, actual]).properties(
         title=alt.TitleParams(title, subtitle="Solid: actual; dashed: target"),
         width=width,
         height=150,
@@ -242,14 +242,14 @@ def chart_department_ranking(
             .encode(x="plan:Q", tooltip=[alt.Tooltip("plan:Q", title="Plan (%)", format=".0f")])
         )
     subtitle = "Dashed line: the straight-line plan to date" if plan is not None else ""
-    return alt.layer(*layers).properties(
+    return alt.LayerChart(layer=layers).properties(
         title=alt.TitleParams(title, subtitle=subtitle),
         width=WIDTH - 120,
         height=max(14 * len(frame), 60),
     )
 
 
-def chart_pefa_scores(ranking: pd.DataFrame, title: str = "") -> alt.Chart:
+def chart_pefa_scores(ranking: pd.DataFrame, title: str = "") -> alt.LayerChart:
     """PEFA PI-1, PI-2 and PI-3 of each department as a grid of lettered cells (rank order).
 
     ``ranking`` is :func:`kpilib.views.ranking.rank_departments` with ``metric="pefa"``
@@ -280,7 +280,7 @@ def chart_pefa_scores(ranking: pd.DataFrame, title: str = "") -> alt.Chart:
     letters = base.mark_text(fontSize=11, fontWeight="bold").encode(
         text="score:N", color=alt.Color("ink:N", scale=None)
     )
-    return alt.layer(cells, letters).properties(
+    return alt.LayerChart(layer=[cells, letters]).properties(
         title=alt.TitleParams(title, subtitle="A best, D worst; D* = insufficient information"),
         width=210,
         height=max(14 * ranking["department_name"].nunique(), 60),

@@ -86,7 +86,7 @@ def _zone_bands(low: float, high: float) -> alt.LayerChart:
         .mark_text(align="left", dx=4, fontSize=10, color="#555555")
         .encode(y=alt.Y("middle:Q", scale=scale), x=alt.value(0), text="label:N")
     )
-    return alt.layer(rects, labels)
+    return alt.LayerChart(layer=[rects, labels])
 
 
 def chart_z2_history(history: pd.DataFrame, title: str = "") -> alt.LayerChart:
@@ -114,7 +114,7 @@ def chart_z2_history(history: pd.DataFrame, title: str = "") -> alt.LayerChart:
     subtitle = "Altman Z'' (non-manufacturing) by quarter"
     if moved:
         subtitle += "; scores beyond the axis are drawn at its edge"
-    return alt.layer(_zone_bands(low, high), line).properties(
+    return alt.LayerChart(layer=[_zone_bands(low, high), line]).properties(
         title=alt.TitleParams(title, subtitle=subtitle),
         width=WIDTH,
         height=HEIGHT_TALL,
@@ -153,7 +153,7 @@ def chart_z2_by_pse(pses: pd.DataFrame, title: str = "") -> alt.LayerChart:
         subtitle += " (hover for names)"
     if moved:
         subtitle += "; scores beyond the axis at its edge"
-    return alt.layer(_zone_bands(low, high), points).properties(
+    return alt.LayerChart(layer=[_zone_bands(low, high), points]).properties(
         title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH + 240, height=HEIGHT_TALL
     )
 
@@ -250,7 +250,7 @@ def chart_rating_history(history: pd.DataFrame, title: str = "") -> alt.LayerCha
     letters = base.mark_text(fontSize=10, fontWeight="bold").encode(
         text="letters:N", color=alt.Color("ink:N", scale=None)
     )
-    return alt.layer(cells, letters).properties(
+    return alt.LayerChart(layer=[cells, letters]).properties(
         title=alt.TitleParams(title, subtitle="L low · M moderate · H high · VH very high"),
         width=WIDTH,
         height=6 * 22,

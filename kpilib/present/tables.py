@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 
@@ -139,9 +139,10 @@ def render_table(
         return f'<p class="kpi-empty">{escape(empty)}</p>'
     head = "".join(_render_heading(column) for column in columns)
     rows = frame if max_rows is None else frame.head(max_rows)
+    # The columns are named by strings (Column.key).
+    records = cast("list[dict[str, object]]", rows.to_dict("records"))
     body = "".join(
-        "<tr>" + "".join(render_cell(row, c) for c in columns) + "</tr>"
-        for row in rows.to_dict("records")
+        "<tr>" + "".join(render_cell(row, c) for c in columns) + "</tr>" for row in records
     )
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     table = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -29,6 +30,9 @@ from kpilib.present.tables import Column, render_table
 from kpilib.report.naming import department_report_link
 from kpilib.views import DepartmentView, ProvinceView
 from kpilib.views.pse import statement_labels
+
+if TYPE_CHECKING:
+    from pandas.api.typing import NAType
 
 BUDGET_TYPE_LABELS = {"current": "Current", "development": "Development (ADP)", "total": "Total"}
 CATEGORY_LABELS = {
@@ -108,7 +112,10 @@ def department_cards(department: DepartmentView) -> list[KpiCard]:
     """Headline cards: budget and ADP utilisation, PEFA, service delivery, PSEs, returns, flags."""
     view, summary = department.province, department.summary
     by_type = department.execution.set_index("budget_type")
-    development = by_type.loc["development"] if "development" in by_type.index else None
+    # One row per budget type: .loc of a unique label is a Series.
+    development = (
+        cast(pd.Series, by_type.loc["development"]) if "development" in by_type.index else None
+    )
     pefa = department.pefa.indicator_scores
     ranked = int(view.service_scores["rank"].notna().sum())
     if pd.isna(summary["service_score"]):
@@ -222,7 +229,7 @@ def pefa_table(assessment: PefaAssessment) -> Table:
     rows = []
     for dimension, rule in DIMENSIONS.items():
         score = assessment.dimension_scores[dimension]
-        row = {"dimension": rule.title, "score": score}
+        row: dict[str, object] = {"dimension": rule.title, "score": score}
         for year in assessment.fiscal_years:
             row[str(year)] = None if score == "NA" else yearly.loc[year, dimension]
         rows.append(row)
@@ -264,7 +271,7 @@ def indicator_series(department: DepartmentView, code: str) -> pd.DataFrame:
 def indicator_panels(department: DepartmentView, codes: Sequence[str] = ()) -> list:
     """(series, title, unit) of each indicator shown, for ``charts.chart_indicator_grid``."""
     return [
-        (indicator_series(department, row.indicator_code), row.indicator_name, row.unit)
+        (indicator_series(department, str(row.indicator_code)), row.indicator_name, row.unit)
         for row in shown_indicators(department, codes).itertuples()
     ]
 
@@ -369,14 +376,17 @@ def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
 # ---------------------------------------------------------------------------- the province
 
 
-def _with_rank(text: str, rank: object) -> str:
+def _with_rank(text: str, rank: int | NAType) -> str:
     return text if pd.isna(rank) or text == MISSING else f"{text} (#{int(rank)})"
 
 
 def province_cards(view: ProvinceView) -> list[KpiCard]:
     """The provincial summary's headline cards."""
     totals = view.province_execution.set_index("budget_type")
-    development = totals.loc["development"] if "development" in totals.index else None
+    # One row per budget type: .loc of a unique label is a Series.
+    development = (
+        cast(pd.Series, totals.loc["development"]) if "development" in totals.index else None
+    )
     pefa = view.pefa_province.indicator_scores
     latest = view.pse_latest
     high = int(latest["overall_rating"].isin(["high", "very high"]).sum())
@@ -385,7 +395,7 @@ def province_cards(view: ProvinceView) -> list[KpiCard]:
     on_time = status["on_time"].mean() * 100 if len(status) else float("nan")
     worst = min(pefa.values(), key=lambda s: "ABCDN".find(s[0]))
     return [
-        _execution_card("Province budget used", totals.loc["total"], view),
+        _execution_card("Province budget used", cast(pd.Series, totals.loc["total"]), view),
         _execution_card("Development budget (ADP) used", development, view),
         KpiCard(
             "PEFA PI-1 / PI-2 / PI-3",

@@ -23,7 +23,7 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
@@ -78,7 +78,7 @@ def _register_engine() -> None:
         """Papermill engine that executes in an already running :class:`WarmKernel`."""
 
         @classmethod
-        def execute_managed_notebook(  # type: ignore[override]
+        def execute_managed_notebook(
             cls, nb_man: Any, kernel_name: str, *, warm_kernel: WarmKernel,
             execution_timeout: float | None = None, **_ignored: Any,
         ) -> NotebookNode:  # fmt: skip
@@ -103,7 +103,7 @@ class WarmKernel:
         self.manager: AsyncKernelManager | None = None
         self.client: Any = None
         self.last_notebook: NotebookNode | None = None
-        self._log = None
+        self._log: IO[bytes] | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
 

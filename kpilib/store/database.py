@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -25,6 +26,11 @@ from kpilib.errors import (
     SchemaVersionError,
 )
 from kpilib.store.models import DATA_TABLES
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 ENV_URL = "KPI_DATABASE_URL"
 #: The URL with write rights used only by ``kpi ingest`` and the portal pages (issue 9).
@@ -109,7 +115,7 @@ def sqlite_path(url: URL) -> Path | None:
 
 def _install_sqlite_pragmas(engine: Engine, read_only: bool) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy own the transactions; foreign keys on; wait for writers, never fail fast.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -151,7 +157,7 @@ def create_engine(url: str | URL | None = None, *, read_only: bool = False) -> E
             )
             _install_sqlite_pragmas(engine, read_only)
             return engine
-        connect_args = {"connect_timeout": 10}
+        connect_args: dict[str, int | str] = {"connect_timeout": 10}
         if read_only:
             connect_args["options"] = "-c default_transaction_read_only=on"
         return sa.create_engine(resolved, pool_pre_ping=True, connect_args=connect_args)

@@ -65,6 +65,7 @@ def bulk_insert(
         raise ValueError(f"{table_name} has no column(s) {unknown}")
     column_list = ", ".join(columns)
     raw = connection.connection.driver_connection
+    assert raw is not None, "the connection is closed"  # None only once closed or invalidated
     count = 0
     if connection.dialect.name == "postgresql":
         with (
@@ -151,14 +152,14 @@ def reset_id_sequences(connection: Connection, table_names: Iterable[str]) -> No
 
 def write_dataset_info(connection: Connection, values: dict[str, str]) -> None:
     """Set dataset facts (replacing earlier values of the same keys)."""
-    info = DatasetInfo.__table__
+    info = table(DatasetInfo.__tablename__)
     connection.execute(info.delete().where(info.c.key.in_(list(values))))
     connection.execute(info.insert(), [{"key": k, "value": str(v)} for k, v in values.items()])
 
 
 def read_dataset_info(connection: Connection) -> dict[str, str]:
     """All dataset facts as a dict (empty for a database with no data)."""
-    info = DatasetInfo.__table__
+    info = table(DatasetInfo.__tablename__)
     return {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
 
 
@@ -179,7 +180,7 @@ def record_audit(
 ) -> None:
     """Append one change set to the audit log, in the same transaction as the change."""
     connection.execute(
-        AuditLog.__table__.insert(),
+        table(AuditLog.__tablename__).insert(),
         {
             "occurred_at": utc_now(),
             "actor": actor or current_actor(),

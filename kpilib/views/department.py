@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -47,6 +48,11 @@ def _of(frame: pd.DataFrame, code: str) -> pd.DataFrame:
     return frame[frame["department_code"] == code].reset_index(drop=True)
 
 
+def _row(frame: pd.DataFrame, code: str) -> pd.Series:
+    # One row per department code: .loc of a unique label is a Series.
+    return cast(pd.Series, frame.set_index("department_code").loc[code])
+
+
 def select_department(view: ProvinceView, code: str) -> DepartmentView:
     """The department ``code``'s KPIs from a province view; a clear error for an unknown code."""
     known = list(view.departments["department_code"])
@@ -59,9 +65,9 @@ def select_department(view: ProvinceView, code: str) -> DepartmentView:
         province=view,
         code=code,
         name=str(name),
-        summary=view.department_summary.set_index("department_code").loc[code],
+        summary=_row(view.department_summary, code),
         execution=_of(view.execution, code),
-        execution_total=view.execution_total.set_index("department_code").loc[code],
+        execution_total=_row(view.execution_total, code),
         execution_by_class=_of(view.execution_by_class, code),
         monthly=_of(view.monthly, code),
         pefa=view.pefa_departments[code],

@@ -10,6 +10,7 @@ what only the monitor shows: a PSE's submission history as on time / late / miss
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -137,11 +138,12 @@ def _rupees(value: float) -> str:
 def _latest_alerts(latest: pd.DataFrame) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for r in latest.itertuples(index=False):
-        code, period = r.entity_code, r.period_code
+        code, period = str(r.entity_code), str(r.period_code)
         if r.overall_rating in ("very high", "high"):
-            severity = "critical" if r.overall_rating == "very high" else "warning"
+            rating = cast(str, r.overall_rating)
+            severity = "critical" if rating == "very high" else "warning"
             rows.append((code, severity, "overall_risk", period,
-                         f"Overall risk {r.overall_rating} in {period}"))  # fmt: skip
+                         f"Overall risk {rating} in {period}"))  # fmt: skip
         if r.z2_zone == "distress":
             rows.append((code, "critical", "z2_distress", period,
                          f"Z'' {r.z2:.2f}: distress zone in {period}"))  # fmt: skip
@@ -150,7 +152,7 @@ def _latest_alerts(latest: pd.DataFrame) -> list[tuple[str, str, str, str, str]]
                          f"Liabilities exceed assets: negative equity in {period}"))  # fmt: skip
         if r.loss_maker:
             rows.append((code, "warning", "loss_maker", period,
-                         f"Loss of {_rupees(-r.annual_net_income)} a year "
+                         f"Loss of {_rupees(-cast(float, r.annual_net_income))} a year "
                          f"(four quarters to {period})"))  # fmt: skip
         if r.government_dependence_rating == "very high":
             rows.append((code, "warning", "subsidy_dependence", period,
@@ -160,7 +162,7 @@ def _latest_alerts(latest: pd.DataFrame) -> list[tuple[str, str, str, str, str]]
             severity = "critical" if r.arrears_rating == "very high" else "warning"
             share = f"{r.arrears_ratio:.1%} of a year's expenditure"
             rows.append((code, severity, "arrears", period,
-                         f"Overdue payables {_rupees(r.overdue_payables)}, {share}, "
+                         f"Overdue payables {_rupees(cast(float, r.overdue_payables))}, {share}, "
                          f"in {period}"))  # fmt: skip
     return rows
 
@@ -185,18 +187,20 @@ def _worsened_alerts(history: pd.DataFrame, latest: pd.DataFrame) -> list[tuple]
 def _return_alerts(submissions: pd.DataFrame) -> list[tuple]:
     rows = []
     order = submissions["fiscal_year"] * 4 + submissions["quarter"]
-    recent = submissions[order > order.max() - 4] if not submissions.empty else submissions
+    recent: pd.DataFrame = (
+        submissions[order > order.max() - 4] if not submissions.empty else submissions
+    )
     for r in recent[recent["state"] == "missing"].itertuples(index=False):
         rows.append((r.entity_code, "critical", "missing_return", r.period_code,
                      f"{r.return_title} for {r.period_code} not received, "
-                     f"{int(r.days_overdue)} days overdue"))  # fmt: skip
+                     f"{int(cast(float, r.days_overdue))} days overdue"))  # fmt: skip
     if not submissions.empty:
         order = submissions["fiscal_year"] * 4 + submissions["quarter"]
         last = submissions[order == order.groupby(submissions["entity_code"]).transform("max")]
         for r in last[last["state"] == "late"].itertuples(index=False):
             rows.append((r.entity_code, "warning", "late_return", r.period_code,
                          f"{r.return_title} for {r.period_code} arrived "
-                         f"{int(r.days_late)} days late"))  # fmt: skip
+                         f"{int(cast(float, r.days_late))} days late"))  # fmt: skip
     return rows
 
 

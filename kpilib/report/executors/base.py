@@ -21,7 +21,7 @@ from nbformat import NotebookNode
 
 from kpilib.errors import ReportBatchError
 from kpilib.report.html import ReportPage
-from kpilib.report.manifest import BatchManifest, ReportRecord
+from kpilib.report.manifest import BatchManifest, ReportRecord, ReportStatus
 from kpilib.report.naming import FORMATS
 from kpilib.report.plan import DEFAULT_TIMEOUT, BatchPlan, ReportJob
 
@@ -80,7 +80,9 @@ class BatchRun:
         """The reports to make, the provincial summary (the longest) first."""
         return sorted(self.to_run, key=lambda job: job.name.kind != "summary")
 
-    def record(self, job: ReportJob, status: str, error: str | None = None) -> ReportRecord:
+    def record(
+        self, job: ReportJob, status: ReportStatus, error: str | None = None
+    ) -> ReportRecord:
         """Record that ``job`` ended without running (``failed`` or ``interrupted``) and why."""
         record = ReportRecord(
             **base_record(job, self.plan), status=status, error=error, finished_at=utc_now()

@@ -44,7 +44,7 @@ from kpilib.report.files import partial_path, remove_partials, write_atomic
 from kpilib.report.html import find_external_references, render_report_html
 from kpilib.report.index import write_index
 from kpilib.report.kernels import ReportExecutionError, WarmKernel, new_runtime_dir
-from kpilib.report.manifest import ReportRecord, write_manifest
+from kpilib.report.manifest import ReportRecord, ReportStatus, write_manifest
 from kpilib.report.naming import FORMATS
 from kpilib.report.pdf import PdfPrinter
 from kpilib.report.plan import BatchPlan, ReportJob
@@ -112,7 +112,7 @@ class _Worker(threading.Thread):
         started, clock = utc_now(), time.perf_counter()
         base = {**base_record(job, self.plan), "started_at": started, "worker": self.index}
 
-        def finish(status: str, **values: Any) -> ReportRecord:
+        def finish(status: ReportStatus, **values: Any) -> ReportRecord:
             return ReportRecord(
                 **base, **values, status=status, finished_at=utc_now(),
                 duration_seconds=round(time.perf_counter() - clock, 3),
