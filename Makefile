@@ -77,6 +77,7 @@ lint: install ## ruff (notebooks included), the import contract of kpilib's laye
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 
 format: install ## apply ruff's formatting and safe fixes

@@ -51,7 +51,7 @@ def demo(
         console.print(f"The database already holds data; left as it is ({mask_url(engine.url)}).")
         return
     started = time.perf_counter()
-    summary = _build_with_progress(engine, seed, scale, as_of_date, replace)
+    summary = _build_with_progress(engine, seed, scale, as_of_date or DEFAULT_AS_OF, replace)
     _print_summary(summary, time.perf_counter() - started, engine)
 
 

@@ -266,7 +266,7 @@ def _plan_report_batch(
         load_parameter_set(_folder(parameters_dir, "parameters")),
         notebooks=NotebookPaths.in_folder(_folder(notebooks_dir, "notebooks")),
         output_dir=_folder(output_dir, "outputs"),
-        departments=None if all_departments else [code.upper() for code in department],
+        departments=None if all_departments else [code.upper() for code in department or []],
         fiscal_year=fiscal_year,
         period=period.upper(),
         formats=formats,

@@ -25,6 +25,7 @@ from kpilib.dashboards import html
 from kpilib.dashboards.query import parse_query_string
 from kpilib.errors import DashboardParameterError, KpiError
 from kpilib.fiscal import REPORT_PERIODS
+from kpilib.problems import Problem
 from kpilib.store.database import connect
 from kpilib.views import ProvinceView, load_province_view
 from kpilib.views.selection import (
@@ -253,7 +254,7 @@ class DashboardPage:
         self.period.value = selection.period
 
     # -- shared behaviour -------------------------------------------------------------------
-    def _resolve(self, query: str | None) -> tuple[Selection, list[str]]:
+    def _resolve(self, query: str | None) -> tuple[Selection, list[Problem]]:
         values, problems = parse_query_string(query, self.query_keys)
         selection, more = resolve_selection(values, self.choices, self.defaults)
         return selection, problems + more

@@ -18,7 +18,7 @@ from kpilib.dashboards.html import (
 )
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.present import pse_charts
-from kpilib.present.formatting import ZONE_LABELS
+from kpilib.present.formatting import ZONE_LABELS, format_million, format_share
 from kpilib.present.html import KpiCard, render_cards
 from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
@@ -72,12 +72,12 @@ SUBMISSION_COLUMNS = [
 STATE_STATUS = {"on_time": "green", "late": "amber", "missing": "red"}
 
 
-def _money_m(amount: object) -> str:
-    return "–" if amount is None or pd.isna(amount) else f"{float(amount) / 1e6:,.1f}"
+def _money_m(amount: float | None) -> str:
+    return format_million(amount)
 
 
-def _share(value: object) -> str:
-    return "–" if value is None or pd.isna(value) else f"{float(value) * 100:.0f} %"
+def _share(value: float | None) -> str:
+    return format_share(value)
 
 
 class PseMonitorDashboard(DashboardPage):
@@ -169,8 +169,8 @@ class PseMonitorDashboard(DashboardPage):
             "All PSEs"
         )  # fmt: skip
         return [(f"({whole})", WHOLE_CATEGORY)] + [
-            (f"{r.entity_code} {r.entity_name}", r.entity_code)
-            for r in pses.itertuples(index=False)
+            (f"{code} {name}", str(code))
+            for code, name in zip(pses["entity_code"], pses["entity_name"], strict=True)
         ]
 
     def selectors(self) -> list[widgets.Dropdown]:
@@ -360,7 +360,7 @@ class PseMonitorDashboard(DashboardPage):
     def describe(self, view: ProvinceView, selection: Selection) -> str:
         period = html.describe_period(view.period)
         if selection.pse:
-            name = self.choices.pses.set_index("entity_code").loc[selection.pse, "entity_name"]
+            name = str(self.choices.pses.set_index("entity_code").loc[selection.pse, "entity_name"])
             return f"Showing {selection.pse} {name}: every quarter to {view.as_of:%d %B %Y}."
         return f"Showing {CATEGORY_LABELS[selection.category].lower()}: {period}."
 

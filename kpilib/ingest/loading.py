@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,7 +35,7 @@ from kpilib.store.writes import current_actor, insert_rows, record_audit, table,
 class LoadResult:
     """What a load did: ``loaded`` a new version, or found the same file ``unchanged``."""
 
-    status: str
+    status: Literal["loaded", "unchanged"]
     submission_id: int
     version: int
     supersedes_id: int | None

@@ -8,8 +8,10 @@ each other; with neither column nor option, the error says what is missing.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import pandas as pd
 
@@ -76,7 +78,7 @@ def resolve_code(
                 checked.error(
                     "ingest.scope-mismatch",
                     f"is not {declared}, the {what} this return is sent for ({option_name})",
-                    int(number),  # type: ignore[arg-type]
+                    _row(number),
                     column,
                     value,
                 )
@@ -84,7 +86,7 @@ def resolve_code(
                 checked.error(
                     "ingest.mixed-scope",
                     f"differs from row {first_row} ({chosen}): a return covers one {what}",
-                    int(number),  # type: ignore[arg-type]
+                    _row(number),
                     column,
                     value,
                 )
@@ -113,10 +115,10 @@ def find_code(
                     checked.error(
                         "ingest.unknown-code",
                         f"no {what} has this code",
-                        int(number),
+                        _row(number),
                         column,
                         value,
-                    )  # type: ignore[arg-type]
+                    )
     return found
 
 
@@ -150,8 +152,8 @@ def resolve_quarter(checked: CheckedTable, declared: Declared) -> Period | None:
                 checked.error(
                     "ingest.bad-period",
                     "is not a fiscal quarter, e.g. 2024-25Q1",
-                    int(number),
-                    "period",  # type: ignore[arg-type]
+                    _row(number),
+                    "period",
                     value,
                 )
         return None
@@ -199,7 +201,7 @@ def resolve_fiscal_year(checked: CheckedTable, declared: Declared) -> FiscalYear
             checked.error(
                 "ingest.mixed-fiscal-year",
                 f"is outside fiscal year {year} ({where}): a return covers one fiscal year",
-                int(number),  # type: ignore[arg-type]
+                _row(number),
                 column,
                 value,
             )
@@ -210,3 +212,8 @@ def resolve_fiscal_year(checked: CheckedTable, declared: Declared) -> FiscalYear
         )
         return None
     return year if check_fiscal_year(checked, year, None, None) else None
+
+
+def _row(number: Hashable) -> int:
+    """The sender's row number of a checked frame's index label."""
+    return int(cast(int, number))

@@ -14,6 +14,7 @@ In order, every problem collected (never just the first):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pandas as pd
 import pandera.pandas as pa
@@ -56,7 +57,7 @@ class CheckedTable:
 
 
 def _shown(value: object) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+    if value is None or (not isinstance(value, str) and _is_na(value)):
         return None
     return show(value)
 
@@ -204,7 +205,7 @@ def _check_schema(checked: CheckedTable) -> None:
 
 def _is_na(value: object) -> bool:
     try:
-        return bool(pd.isna(value))  # type: ignore[arg-type]
+        return bool(pd.isna(cast(Any, value)))
     except (TypeError, ValueError):
         return False
 

@@ -8,6 +8,8 @@ and the dashboards. The rules are in :data:`EXCEPTION_RULES` and ``docs/methodol
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pandas as pd
 
 from kpilib.kpis.budget_execution import rate_execution
@@ -120,6 +122,11 @@ def _add_quality_counts(summary: pd.DataFrame, findings: pd.DataFrame) -> None:
         )
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as plain dicts (a value's type is its column's)."""
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
+
+
 def list_exceptions(
     summary: pd.DataFrame,
     execution: pd.DataFrame,
@@ -134,32 +141,31 @@ def list_exceptions(
     """
     names = dict(zip(summary["department_code"], summary["department_name"], strict=True))
     rows: list[tuple[str, str, str, str]] = []
-    for row in execution.itertuples(index=False):
-        if rate_execution(row.burn_vs_plan, green, amber) == "red":
-            rows.append((row.department_code, "budget", f"{row.budget_type} budget",
-                         f"spent {row.burn_vs_plan:.0f} % of the straight-line plan "
-                         f"({row.utilisation:.0f} % of the revised budget)"))  # fmt: skip
-    for row in summary.itertuples(index=False):
-        pi1 = row.pi1
+    for row in _records(execution):
+        if rate_execution(row["burn_vs_plan"], green, amber) == "red":
+            rows.append((row["department_code"], "budget", f"{row['budget_type']} budget",
+                         f"spent {row['burn_vs_plan']:.0f} % of the straight-line plan "
+                         f"({row['utilisation']:.0f} % of the revised budget)"))  # fmt: skip
+    for row in _records(summary):
+        pi1 = row["pi1"]
         if isinstance(pi1, str) and pi1.startswith("D"):
-            rows.append((row.department_code, "pefa", "PI-1 aggregate expenditure outturn",
+            rows.append((row["department_code"], "pefa", "PI-1 aggregate expenditure outturn",
                          f"scored {pi1}: spending far from the original budget"))  # fmt: skip
-        completeness = row.returns_completeness
+        completeness = row["returns_completeness"]
         if pd.notna(completeness) and completeness < amber:
-            rows.append((row.department_code, "returns", "PSE returns",
+            rows.append((row["department_code"], "returns", "PSE returns",
                          f"{completeness:.0f} % of expected returns received "
-                         f"({row.returns_timeliness:.0f} % on time)"))  # fmt: skip
-    for row in indicators[indicators["rag"] == "red"].itertuples(index=False):
-        subject = f"{row.indicator_code} {row.indicator_name}"
-        message = f"achievement {row.achievement:.0f} % of target in {row.period_code}"
-        rows.append((row.department_code, "indicator", subject, message))
-    very_high = pse_latest[pse_latest["overall_rating"] == "very high"]
-    for row in very_high.itertuples(index=False):
-        subject = f"{row.entity_code} {row.entity_name}"
-        message = f"very high overall risk ({row.period_code}; Z'' zone {row.z2_zone})"
-        rows.append((row.department_code, "pse", subject, message))
-    for row in findings[findings["severity"] == "error"].itertuples(index=False):
-        rows.append((row.department_code, "data", str(row.subject_code), str(row.message)))
+                         f"({row['returns_timeliness']:.0f} % on time)"))  # fmt: skip
+    for row in _records(indicators[indicators["rag"] == "red"]):
+        subject = f"{row['indicator_code']} {row['indicator_name']}"
+        message = f"achievement {row['achievement']:.0f} % of target in {row['period_code']}"
+        rows.append((row["department_code"], "indicator", subject, message))
+    for row in _records(pse_latest[pse_latest["overall_rating"] == "very high"]):
+        subject = f"{row['entity_code']} {row['entity_name']}"
+        message = f"very high overall risk ({row['period_code']}; Z'' zone {row['z2_zone']})"
+        rows.append((row["department_code"], "pse", subject, message))
+    for row in _records(findings[findings["severity"] == "error"]):
+        rows.append((row["department_code"], "data", str(row["subject_code"]), str(row["message"])))
     table = pd.DataFrame(rows, columns=["department_code", "area", "subject", "message"])
     table.insert(1, "department_name", table["department_code"].map(names))
     order = {area: i for i, area in enumerate(EXCEPTION_RULES)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -38,7 +39,7 @@ class PefaAssessment:
 def completed_years(rollup: pd.DataFrame) -> list[int]:
     """Fiscal years whose twelve months all carry reported expenditure (oldest first)."""
     reported = rollup.dropna(subset=["expended"]).groupby("fiscal_year")["month"].nunique()
-    return sorted(int(year) for year, months in reported.items() if months == 12)
+    return sorted(int(cast(int, year)) for year, months in reported.items() if months == 12)
 
 
 def assessment_years(rollup: pd.DataFrame, fiscal_year: int) -> tuple[int, ...]:

@@ -306,9 +306,9 @@ def _levels(values: np.ndarray, degenerate: np.ndarray, rule: RatioRule) -> np.n
     return np.where(degenerate, fallback, levels)
 
 
-def _ratings_of_levels(levels: np.ndarray) -> pd.Categorical:
+def _ratings_of_levels(levels: np.ndarray) -> pd.Categorical[str]:
     codes = np.where(np.isnan(levels), -1, np.nan_to_num(levels, nan=1.0) - 1).astype(int)
-    return pd.Categorical.from_codes(codes, categories=list(RATINGS), ordered=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(RATINGS)), ordered=True)
 
 
 def _score_levels(scores: np.ndarray, cuts: tuple[float, float, float]) -> np.ndarray:

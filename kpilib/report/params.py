@@ -95,7 +95,7 @@ RecipientList = Annotated[list[EmailAddress], Field(max_length=200), AfterValida
 Thresholds = dict[ThresholdName, ThresholdValue]
 
 
-def _check_threshold_order(thresholds: Mapping[str, float]) -> None:
+def _check_threshold_order(thresholds: Mapping[ThresholdName, float]) -> None:
     green, amber = thresholds.get("rag_green"), thresholds.get("rag_amber")
     if green is not None and amber is not None and green < amber:
         raise ValueError(f"rag_green ({green}) must not be below rag_amber ({amber})")
