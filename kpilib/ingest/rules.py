@@ -25,7 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpilib.fiscal import FiscalYear, Period
-from kpilib.ingest.lookups import ReferenceLookup
+from kpilib.ingest.lookups import CodeRow, ReferenceLookup
 from kpilib.ingest.scope import (
     Declared,
     find_code,
@@ -327,38 +327,8 @@ def prepare_budget_extract(checked: CheckedTable, lookup: ReferenceLookup, decla
     rows = []
     lines: dict[tuple, list] = {}
     for number, row in records:
-        centre = lookup.cost_centres.get(row["cost_centre_code"] or "")
-        head = lookup.economic_classes.get(row["economic_class_code"] or "")
+        centre, head = _check_budget_codes(checked, lookup, number, row, department_id)
         month = _check_month(checked, number, row["month"], "month")
-        if row["cost_centre_code"] is not None and centre is None:
-            checked.error(
-                "ingest.unknown-code",
-                "no cost centre has this code",
-                number,
-                "cost_centre_code",
-                row["cost_centre_code"],
-            )
-        elif (
-            centre is not None
-            and department_id is not None
-            and (centre.extra["department_id"] != department_id)
-        ):
-            owner = lookup.department_code(int(centre.extra["department_id"]))
-            checked.error(
-                "ingest.foreign-code",
-                f"belongs to department {owner}, not {lookup.department_code(department_id)}",
-                number,
-                "cost_centre_code",
-                row["cost_centre_code"],
-            )
-        if row["economic_class_code"] is not None and head is None:
-            checked.error(
-                "ingest.unknown-code",
-                "no economic classification head has this code",
-                number,
-                "economic_class_code",
-                row["economic_class_code"],
-            )
         if centre is None or head is None or month is None:
             continue
         rows.append({"month": month, "department_id": centre.extra["department_id"],
@@ -381,6 +351,49 @@ def prepare_budget_extract(checked: CheckedTable, lookup: ReferenceLookup, decla
     )
     prepared.rows = [r | {"fiscal_year": year.start_year} for r in rows]
     return prepared
+
+
+def _check_budget_codes(
+    checked: CheckedTable,
+    lookup: ReferenceLookup,
+    number: int,
+    row: dict[str, Any],
+    department_id: int | None,
+) -> tuple[CodeRow | None, CodeRow | None]:
+    """The row's cost centre and economic head; an error for a code the database does not know
+    and for a cost centre of another department."""
+    centre = lookup.cost_centres.get(row["cost_centre_code"] or "")
+    head = lookup.economic_classes.get(row["economic_class_code"] or "")
+    if row["cost_centre_code"] is not None and centre is None:
+        checked.error(
+            "ingest.unknown-code",
+            "no cost centre has this code",
+            number,
+            "cost_centre_code",
+            row["cost_centre_code"],
+        )
+    elif (
+        centre is not None
+        and department_id is not None
+        and (centre.extra["department_id"] != department_id)
+    ):
+        owner = lookup.department_code(int(centre.extra["department_id"]))
+        checked.error(
+            "ingest.foreign-code",
+            f"belongs to department {owner}, not {lookup.department_code(department_id)}",
+            number,
+            "cost_centre_code",
+            row["cost_centre_code"],
+        )
+    if row["economic_class_code"] is not None and head is None:
+        checked.error(
+            "ingest.unknown-code",
+            "no economic classification head has this code",
+            number,
+            "economic_class_code",
+            row["economic_class_code"],
+        )
+    return centre, head
 
 
 def _warn_expended_above_released(checked: CheckedTable, lines: dict[tuple, list]) -> None:
