@@ -105,6 +105,21 @@ def quarter_of_month(fiscal_month: int) -> int:
     return (fiscal_month - 1) // 3 + 1
 
 
+def last_ended_quarter(day: date) -> Period:
+    """The latest fiscal quarter that ended on or before ``day``.
+
+    >>> last_ended_quarter(date(2026, 2, 15)).code
+    '2025-26Q2'
+    """
+    year = FiscalYear.containing(day)
+    quarter = (fiscal_month_of(day) - 1) // 3  # quarters of this year fully ended
+    if day == Period(year, "quarter", quarter + 1).end_date:
+        quarter += 1
+    if quarter == 0:
+        return Period(year.previous(), "quarter", 4)
+    return Period(year, "quarter", quarter)
+
+
 def _check_number(kind: str, number: int, maximum: int) -> None:
     if not 1 <= number <= maximum:
         raise FiscalPeriodError(f"{kind} number {number} is outside 1–{maximum}")

@@ -10,9 +10,9 @@ from kpilib.views.pse import PSE_ALERT_RULES
 from kpilib.views.ranking import RANKING_METRICS
 
 METHODOLOGY = (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").read_text()
-MODULES = ["kpilib.views.pse", "kpilib.views.ranking", "kpilib.views.headline"]
+MODULES = ["kpilib.views.pse", "kpilib.views.ranking", "kpilib.present.headline"]
 DOCUMENTED = ["compute_submission_history", "list_pse_alerts", "rank_departments",
-              "compute_province_headline"]  # fmt: skip
+              "department_headline", "province_headline"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", DOCUMENTED)

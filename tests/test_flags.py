@@ -4,6 +4,7 @@ import pandas as pd
 
 from kpilib.kpis.budget_execution import rate_execution
 from kpilib.kpis.flags import attribute_findings, compute_department_summary, list_exceptions
+from kpilib.views.status import StatusRules
 
 DEPARTMENTS = pd.DataFrame({"department_code": ["A", "B"], "department_name": ["Alpha", "Beta"]})
 
@@ -80,7 +81,11 @@ def test_exceptions_follow_the_rules():
     indicators = pd.DataFrame({"department_code": ["B"], "indicator_code": ["I1"],
                                "indicator_name": ["Vaccination"], "rag": ["red"],
                                "achievement": [60.0], "period_code": ["2024-25Q4"]})  # fmt: skip
-    table = list_exceptions(summary, execution(), indicators, pses, findings)
+    rules = StatusRules()  # the built-in thresholds: green ≥ 95 %, amber ≥ 80 %
+    spent = execution()
+    spent["rag"] = rules.rate_column("budget_execution", spent["burn_vs_plan"], "A")
+    summary["returns_rag"] = rules.rate_column("returns_received", summary["returns_completeness"])
+    table = list_exceptions(summary, spent, indicators, pses, findings)
     flags = set(zip(table["department_code"], table["area"], strict=True))
     assert flags == {
         ("A", "budget"),  # development at 50 % of plan: red

@@ -12,6 +12,7 @@ from papermill.parameterize import parameterize_notebook
 
 from kpilib.errors import FiscalPeriodError, ParameterFileError
 from kpilib.fiscal import resolve_report_period
+from kpilib.kpis.service_delivery import RagThresholds
 from kpilib.report.params import (
     DepartmentReportParams,
     SummaryReportParams,
@@ -24,6 +25,7 @@ from kpilib.report.params import (
     resolve_summary_params,
 )
 from kpilib.views.selection import describe_report_period
+from kpilib.views.status import load_status_rules
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -33,8 +35,6 @@ department:
   sections: [headline, budget, indicators, pses, quality]
   indicators: []
   officer_title: "Secretary, {department_name} Department"
-summary:
-  thresholds: {rag_amber: 70.0}
 """
 DEPARTMENTS = {"HLT": "Health", "FIN": "Finance", "ESE": "Elementary & Secondary Education"}
 INDICATORS = {"HLT-IMM": "HLT", "HLT-IMR": "HLT", "ESE-NER": "ESE"}
@@ -64,7 +64,9 @@ def test_the_repository_parameters_are_valid_and_cover_every_demo_department():
     parameters = load_parameter_set(REPO / "parameters")
     assert len(parameters.files) == 32
     health = resolve_department_params(parameters, "HLT", "Health", "2024-25", "Q2")
-    assert health.thresholds == {"rag_green": 97.0, "rag_amber": 80.0}  # file over defaults
+    rules = load_status_rules(REPO / "parameters")
+    assert rules.rule("budget_execution", "HLT").thresholds == RagThresholds(97.0, 80.0)
+    assert rules.rule("budget_execution", "FIN").thresholds == RagThresholds(95.0, 80.0)
     assert health.officer_title == "Secretary, Health Department"
     assert health.period == "Q2" and health.indicators == []
 
@@ -76,10 +78,9 @@ def test_department_without_file_uses_the_defaults(parameters_dir):
     finance = resolve_department_params(parameters, "FIN", "Finance", "2024-25", "FY")
     assert finance.officer_title == "Secretary, Finance Department"
     assert finance.sections == ["headline", "budget", "indicators", "pses", "quality"]
-    assert finance.thresholds == {"rag_green": 95.0, "rag_amber": 80.0}
 
 
-def test_lists_replace_and_thresholds_merge_key_by_key(parameters_dir):
+def test_lists_replace_and_status_thresholds_merge_key_by_key(parameters_dir):
     write_department(
         parameters_dir, "HLT",
         "sections: [budget, headline]\nindicators: [HLT-IMM]\nthresholds: {rag_green: 99}\n",
@@ -88,18 +89,24 @@ def test_lists_replace_and_thresholds_merge_key_by_key(parameters_dir):
     health = resolve_department_params(parameters, "HLT", "Health", "2024-25", "FY")
     assert health.sections == ["budget", "headline"]
     assert health.indicators == ["HLT-IMM"]
-    assert health.thresholds == {"rag_green": 99.0, "rag_amber": 80.0}
+    rules = load_status_rules(parameters_dir)
+    assert rules.rule("indicator_achievement", "HLT").thresholds == RagThresholds(99.0, 80.0)
+    assert rules.rule("indicator_achievement").thresholds == RagThresholds(95.0, 80.0)
     summary = resolve_summary_params(parameters, "2024-25", "Q1")
-    assert summary == SummaryReportParams(
-        fiscal_year="2024-25", period="Q1", thresholds={"rag_green": 95.0, "rag_amber": 70.0}
-    )
+    assert summary == SummaryReportParams(fiscal_year="2024-25", period="Q1")
+
+
+def test_the_retired_per_report_thresholds_say_where_thresholds_go(parameters_dir):
+    (parameters_dir / "defaults.yaml").write_text(DEFAULTS + "summary:\n  thresholds: {}\n")
+    [problem] = problems_of(parameters_dir)
+    assert "summary: unknown key: status thresholds are no longer per report" in problem
 
 
 def test_unknown_key_is_an_error_naming_file_and_key(parameters_dir):
     path = write_department(parameters_dir, "HLT", "sectionz: [budget]\n")
     [problem] = problems_of(parameters_dir)
     assert str(path) in problem and "sectionz" in problem and "unknown key" in problem
-    assert "allowed: sections, indicators, thresholds, officer_title" in problem
+    assert "allowed: thresholds, kpi_thresholds, sections, indicators, officer_title" in problem
 
 
 def test_a_key_that_is_code_is_refused_before_any_kernel(parameters_dir, tmp_path):
@@ -176,7 +183,7 @@ def test_files_are_checked_against_the_database(parameters_dir):
     assert "XYZ.yaml: unknown department 'XYZ'" in text
     assert "indicators[1]: indicator 'ESE-NER' belongs to department ESE, not HLT" in text
     assert "indicators[2]: unknown indicator 'HLT-ZZZ'" in text
-    assert "rag_green (50.0) must not be below rag_amber (80.0)" in text
+    assert "ESE.yaml: thresholds: merged with the defaults, RAG thresholds need 0 ≤ amber" in text
     assert len(problems) == 4
 
 
@@ -235,14 +242,14 @@ TITLE_TEXT = st.text(
 
 
 @settings(max_examples=60, deadline=None)
-@given(title=TITLE_TEXT, thresholds=st.dictionaries(
-    st.sampled_from(["rag_green", "rag_amber"]), st.floats(0, 1000), max_size=1))  # fmt: skip
-def test_validated_values_reach_the_notebook_as_literals_never_as_code(title, thresholds):
+@given(title=TITLE_TEXT, indicators=st.lists(st.sampled_from(["HLT-IMM", "HLT-IMR"]),
+                                              unique=True))  # fmt: skip
+def test_validated_values_reach_the_notebook_as_literals_never_as_code(title, indicators):
     """Invariant: whatever text passes validation, Papermill's injected cell assigns exactly
     the declared names to literals equal to the values (no other statement is possible)."""
     params = DepartmentReportParams(
         department="HLT", fiscal_year="2024-25", period="FY", sections=["budget"],
-        indicators=[], thresholds=thresholds, officer_title=title,
+        indicators=indicators, officer_title=title,
     ).model_dump(mode="json")  # fmt: skip
     notebook = load_notebook_node(str(NOTEBOOKS / "department_report.ipynb"))
     injected = parameterize_notebook(notebook, params)

@@ -79,7 +79,9 @@ def test_department_cards_show_the_views_numbers(province):
     cards = {card.label: card for card in content.department_cards(health)}
     assert cards["Budget used (all)"].value == format_percent(health.summary["utilisation"])
     pefa = health.pefa.indicator_scores
-    assert cards["PEFA PI-1 / PI-2"].value == f"{pefa['PI-1']} / {pefa['PI-2']}"
+    assert cards["PEFA PI-1 · PI-2 · PI-3"].value == " · ".join(
+        pefa[pi] for pi in ("PI-1", "PI-2", "PI-3")
+    )
     assert cards["Red flags"].value == str(len(health.exceptions))
     assert all(card.rag in (None, "green", "amber", "red", "grey") for card in cards.values())
 

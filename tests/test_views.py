@@ -6,6 +6,7 @@ from kpilib.kpis.budget_execution import compute_execution
 from kpilib.store.database import connect
 from kpilib.store.queries import load_budget_rollup
 from kpilib.views import clear_view_cache, load_province_view
+from kpilib.views.status import StatusParams, StatusRules
 
 
 @pytest.fixture
@@ -43,12 +44,28 @@ def test_current_year_stops_at_the_data(engine):
     assert set(view.execution["months_covered"]) == {7}
 
 
-def test_view_is_memoised_and_thresholds_are_part_of_the_key(engine):
+def test_view_is_memoised_and_the_status_rules_are_part_of_the_key(engine):
     first = load_province_view(engine, "2024-25")
     assert load_province_view(engine, "2024-25") is first
-    strict = load_province_view(engine, "2024-25", thresholds={"rag_green": 99.0})
+    strict_rules = StatusRules(StatusParams(thresholds={"rag_green": 99.0}))
+    strict = load_province_view(engine, "2024-25", rules=strict_rules)
     assert strict is not first
     assert (strict.indicators["rag"] == "green").sum() <= (first.indicators["rag"] == "green").sum()
+
+
+def test_a_departments_thresholds_rate_its_figures_and_no_others(engine):
+    """Health's file sets green at 97 %: its figures are rated with it in the view that every
+    surface reads; Finance's are not."""
+    view = load_province_view(engine, "2024-25")
+    assert view.rules.rule("budget_execution", "HLT").thresholds.green == 97.0
+    summary = view.department_summary.set_index("department_code")
+    health = summary.loc["HLT"]
+    assert health["utilisation_rag"] == view.rules.rate(
+        "budget_execution", health["burn_vs_plan"], "HLT"
+    )
+    assert 95 <= health["burn_vs_plan"] < 97 and health["utilisation_rag"] == "amber"
+    finance = view.rules.rule("budget_execution", "FIN").thresholds
+    assert (finance.green, finance.amber) == (95.0, 80.0)
 
 
 def test_department_slice_is_consistent_with_the_province(engine):
@@ -60,7 +77,7 @@ def test_department_slice_is_consistent_with_the_province(engine):
     assert set(health.execution["budget_type"]) == {"current", "development"}
     assert set(health.pses["category"]) >= {"teaching_hospital"}
     assert (health.pses["department_code"] == "HLT").all()
-    assert health.summary["pses"] == len(health.pses)
+    assert health.summary["pses"] + health.summary["pses_stale"] == len(health.pses)
     assert len(health.compliance) == len(health.pses.index) or len(health.compliance) > 0
     assert set(health.indicators["department_code"]) == {"HLT"}
     assert health.pefa.scope == "HLT"

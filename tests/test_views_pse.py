@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from kpilib.errors import ParameterError
+from kpilib.present.headline import headline_frame, province_headline
 from kpilib.store.database import connect
 from kpilib.views import clear_view_cache, load_province_view
-from kpilib.views.headline import compute_province_headline
 from kpilib.views.pse import (
     PSE_ALERT_RULES,
     UnknownPseError,
@@ -20,6 +20,7 @@ from kpilib.views.pse import (
     select_pse,
 )
 from kpilib.views.ranking import PEFA_POINTS, rank_departments
+from kpilib.views.status import StatusRules
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +193,10 @@ def with_summary(view, rows):
     """The view with a hand-made department summary (and months covered) for ranking tests."""
     summary = pd.DataFrame(rows)
     summary["department_name"] = summary["department_code"]
+    rules = StatusRules()  # rated as the view rates it, with the built-in thresholds
+    for rag, burn in (("utilisation_rag", "burn_vs_plan"),
+                      ("development_rag", "development_burn_vs_plan")):  # fmt: skip
+        summary[rag] = rules.rate_column("budget_execution", summary[burn])
     total = summary[["department_code"]].assign(months_covered=6)
     return replace(view, department_summary=summary, execution_total=total)
 
@@ -240,16 +245,18 @@ def test_service_ranking_leaves_departments_without_data_last(view):
 
 
 def test_province_headline_reads_the_view(view):
-    headline = compute_province_headline(view)
+    figures = headline_frame(province_headline(view, "below")).set_index("key")
     total = view.province_execution.set_index("budget_type").loc["total"]
-    assert headline.revised_budget == total["revised_budget"]
-    assert headline.utilisation == pytest.approx(total["expended"] / total["revised_budget"] * 100)
-    assert headline.indicators == 29
-    assert headline.pses == 183
+    used = figures.loc["budget_used"]
+    assert used["value"] == pytest.approx(total["expended"] / total["revised_budget"] * 100)
+    assert used["status"] == total["rag"]
+    assert figures.loc["indicators_on_track", "text"].endswith(" of 29")
     status = view.return_status
-    assert headline.returns_expected == len(status)
-    assert headline.returns_timeliness == pytest.approx(status["on_time"].mean() * 100)
-    assert headline.pefa_scores == view.pefa_province.indicator_scores
+    received = figures.loc["returns_received"]
+    assert received["value"] == pytest.approx(status["received"].mean() * 100)
+    assert f"of {len(status):,} expected" in received["note"]
+    scores = view.pefa_province.indicator_scores
+    assert figures.loc["pefa", "text"] == " · ".join(scores[pi] for pi in ("PI-1", "PI-2", "PI-3"))
 
 
 def test_a_statement_is_marked_unapproved_until_its_department_approves_it():

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kpilib.cli.app import app, console, reader_url_of, writer_url_of
+from kpilib.parameter_files import find_parameters_dir
 from kpilib.report.plan import default_home
 from kpilib.store.database import connect
+from kpilib.views.status import load_status_rules
 
 if TYPE_CHECKING:
     from kpilib.dashboards.server import ServeParams
@@ -103,6 +105,7 @@ def _resolve_serve_params(
         password_hash=password_hash or None,
         portal_dir=(notebooks / "portal").resolve() if portal else None,
         writer_url=writer,
+        parameters_dir=find_parameters_dir(default_home().resolve()),
     )
 
 
@@ -111,6 +114,7 @@ def _start_server(params: ServeParams) -> None:
     from kpilib.dashboards.server import check_serve_params, describe_server, run_server
 
     check_serve_params(params)
+    load_status_rules(params.parameters_dir)  # the dashboards' statuses: refuse bad files now
     connect(params.database_url, read_only=True).dispose()  # exists, has our schema: fail now
     if params.writer_url is not None:
         connect(params.writer_url).dispose()

@@ -12,10 +12,9 @@ import pandas as pd
 
 from kpilib.dashboards import html
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
-from kpilib.kpis.budget_execution import rate_execution
-from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present import charts
-from kpilib.present.html import KpiCard, render_cards
+from kpilib.present.headline import department_headline
+from kpilib.present.html import render_headline
 from kpilib.present.tables import Column
 from kpilib.views import (
     DepartmentView,
@@ -77,14 +76,6 @@ AREA_LABELS = {
     "returns": "PSE returns",
     "data": "Data quality",
 }
-
-
-def _rupees_m(amount: float) -> str:
-    return "–" if pd.isna(amount) else f"{amount / 1e6:,.0f}"
-
-
-def _pct(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:.1f} %"
 
 
 def _trend(row: pd.Series) -> str:
@@ -163,34 +154,8 @@ class DepartmentDashboard(DashboardPage):
         dept = select_department(view, _department(selection))
         self.department_view = dept
         self.selection = selection
-        s = dept.summary
         self.title_panel.value = f"<h2>{html.escape(dept.name)} Department</h2>"
-        green, amber = view.thresholds.green, view.thresholds.amber
-        rank = s["service_rank"]
-        scored = int(view.service_scores["score"].notna().sum())
-        service = (
-            KpiCard("Service-delivery score", f"{s['service_score']:.1f}",
-                    note=f"rank {int(rank)} of {scored} departments")
-            if pd.notna(s["service_score"])
-            else KpiCard("Service-delivery score", "–", note="no indicator data")
-        )  # fmt: skip
-        self.cards.value = render_cards(
-            [
-                KpiCard("Revised budget, Rs. million", _rupees_m(s["revised_budget"])),
-                KpiCard("Expended to date, Rs. million", _rupees_m(s["expended"])),
-                KpiCard("Budget utilisation", _pct(s["utilisation"]),
-                        rate_execution(s["burn_vs_plan"], green, amber), "of the revised budget"),
-                KpiCard("Development (ADP) utilisation", _pct(s["development_utilisation"]),
-                        rate_execution(s["development_burn_vs_plan"], green, amber)),
-                KpiCard("PEFA PI-1 · PI-2 · PI-3",
-                        " · ".join(str(s[k]) for k in ("pi1", "pi2", "pi3"))),
-                service,
-                KpiCard("PSEs at high or very high risk", f"{s['pses_high_risk']} of {s['pses']}",
-                        note=f"{s['loss_makers']} loss makers"),
-                KpiCard("PSE returns on time", _pct(s["returns_timeliness"]),
-                        note=f"{_pct(s['returns_completeness'])} received"),
-            ]
-        )  # fmt: skip
+        self.cards.value = render_headline(department_headline(view, dept.code, "listed below"))
         self._render_budget(dept, selection)
         self._render_indicators(dept, selection)
         self._render_pses(dept, selection)
@@ -203,7 +168,6 @@ class DepartmentDashboard(DashboardPage):
         )
 
     def _render_budget(self, dept: DepartmentView, selection: Selection) -> None:
-        view = dept.province
         self.curve_chart.update(
             charts.chart_spending_curve(dept.monthly, f"{dept.name}: spending against plan")
             if not dept.monthly.empty
@@ -216,11 +180,8 @@ class DepartmentDashboard(DashboardPage):
             if not dept.execution_by_class.empty
             else None
         )
-        execution = dept.execution.copy()
-        green, amber = view.thresholds.green, view.thresholds.amber
+        execution = dept.execution.copy()  # its statuses are the view's (one set of rules)
         execution["budget_label"] = execution["budget_type"].map(BUDGET_LABELS)
-        execution["rag"] = [rate_execution(b, green, amber) for b in execution["burn_vs_plan"]]
-        execution["rag_label"] = execution["rag"].map(RAG_LABELS)
         self.execution_table.value = html.render_table_with_download(
             execution,
             EXECUTION_COLUMNS,

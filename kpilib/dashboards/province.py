@@ -1,7 +1,7 @@
 """The province dashboard: departments ranked, province totals, exceptions, compliance league.
 
 Every figure comes from the province view (:func:`kpilib.views.load_province_view`) and the
-small view functions of :mod:`kpilib.views.ranking` and :mod:`kpilib.views.headline`.
+small view functions of :mod:`kpilib.views.ranking` and :mod:`kpilib.present.headline`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import pandas as pd
 from kpilib.dashboards import html
 from kpilib.dashboards.department import AREA_LABELS
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
-from kpilib.kpis.service_delivery import RAG_LABELS, rate_rag
+from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present import charts
-from kpilib.present.html import KpiCard, render_cards
+from kpilib.present.headline import province_headline
+from kpilib.present.html import render_headline
 from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
-from kpilib.views.headline import compute_province_headline
 from kpilib.views.ranking import RANKING_METRICS, rank_departments
 from kpilib.views.selection import Selection
 
@@ -65,10 +65,6 @@ LEAGUE_COLUMNS = [
     Column("completeness", "Received (%)", "share", 0),
     Column("completeness_rag", "Received: status", "rag", label_key="completeness_label"),
 ]
-
-
-def _rupees_m(amount: float) -> str:
-    return f"{amount / 1e6:,.0f}"
 
 
 class ProvinceDashboard(DashboardPage):
@@ -144,27 +140,7 @@ class ProvinceDashboard(DashboardPage):
     def render(self, view: ProvinceView, selection: Selection) -> None:
         self.selection = selection
         self.view = view
-        h = compute_province_headline(view)
-        pefa = " · ".join(h.pefa_scores.get(pi, "–") for pi in ("PI-1", "PI-2", "PI-3"))
-        self.cards.value = render_cards(
-            [
-                KpiCard("Revised budget, Rs. million", _rupees_m(h.revised_budget)),
-                KpiCard("Expended to date, Rs. million", _rupees_m(h.expended)),
-                KpiCard("Budget utilisation", f"{h.utilisation:.1f} %", h.utilisation_rag,
-                        "of the revised budget"),
-                KpiCard("Development (ADP) utilisation", f"{h.development_utilisation:.1f} %",
-                        h.development_rag, "of the revised development budget"),
-                KpiCard("PEFA PI-1 · PI-2 · PI-3", pefa,
-                        note="budget reliability, last three complete years"),
-                KpiCard("Indicators on track", f"{h.indicators_on_track} of {h.indicators}",
-                        note=f"{h.indicators_off_track} off track"),
-                KpiCard("PSEs at high or very high risk", f"{h.pses_high_risk} of {h.pses}",
-                        note=f"{h.pses_distress} in Z'' distress"),
-                KpiCard("PSE returns on time", f"{h.returns_timeliness:.0f} %",
-                        note=f"{h.returns_completeness:.0f} % received of "
-                        f"{h.returns_expected:,} expected"),
-            ]
-        )  # fmt: skip
+        self.cards.value = render_headline(province_headline(view, "listed below"))
         self._render_ranking()
         self.curve_chart.update(
             charts.chart_spending_curve(view.province_monthly, "Province: spending against plan")
@@ -216,13 +192,11 @@ class ProvinceDashboard(DashboardPage):
 
     def _render_league(self, view: ProvinceView, selection: Selection) -> None:
         summary = view.department_summary[
-            ["department_code", "department_name", "pses", "compliance_rank"]
+            ["department_code", "department_name", "pses", "compliance_rank", "returns_rag"]
         ]
         league = summary.merge(view.compliance_by_department, on="department_code", how="inner")
         league = league.sort_values(["compliance_rank", "department_name"], na_position="last")
-        league["completeness_rag"] = [
-            rate_rag(c * 100, view.thresholds) for c in league["completeness"]
-        ]
+        league["completeness_rag"] = league["returns_rag"]  # the view's status
         league["completeness_label"] = league["completeness_rag"].map(RAG_LABELS)
         league["link"] = self._link(league)
         self.league_chart.update(

@@ -30,6 +30,7 @@ from traitlets.config import Config
 
 from kpilib.dashboards.page import ENV_CHART_BUNDLE, write_chart_bundle
 from kpilib.errors import ServeError
+from kpilib.parameter_files import ENV_PARAMETERS_DIR
 from kpilib.present.html import STYLES_DIR
 from kpilib.store.database import ENV_WRITER_URL, database_url, mask_url, sqlite_path
 
@@ -69,6 +70,8 @@ class ServeParams:
     #: ``--portal``: the portal pages' folder (``notebooks/portal``) and the writer URL.
     portal_dir: Path | None = None
     writer_url: str | None = field(default=None, repr=False)
+    #: The parameters folder whose status thresholds the dashboards rate with (the reports').
+    parameters_dir: Path | None = None
 
 
 def is_loopback(host: str) -> bool:
@@ -225,6 +228,8 @@ def build_kernel_environment(params: ServeParams, base: dict[str, str]) -> dict[
     if params.portal_dir is not None and params.writer_url:
         env[ENV_PORTAL_WRITER] = params.writer_url
     env[ENV_CHART_BUNDLE] = "1"
+    if params.parameters_dir is not None:
+        env[ENV_PARAMETERS_DIR] = str(params.parameters_dir.resolve())
     paths = [str(JUPYTER_DATA), *filter(None, base.get("JUPYTER_PATH", "").split(os.pathsep))]
     env["JUPYTER_PATH"] = os.pathsep.join(paths)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")

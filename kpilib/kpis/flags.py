@@ -12,16 +12,18 @@ from typing import Any, cast
 
 import pandas as pd
 
-from kpilib.kpis.budget_execution import rate_execution
+from kpilib.kpis.frames import require_columns
 
 #: What raises a red flag (the text is shown in reports and the methodology).
 EXCEPTION_RULES = {
-    "budget": "spending against the straight-line plan rated red (below the amber threshold, or "
-    "above 200 − amber %), per budget type",
+    "budget": "spending against the straight-line plan rated red (below the department's amber "
+    "threshold, or above 200 − amber %), per budget type",
     "pefa": "PEFA PI-1 (aggregate expenditure outturn) scored D or D* for the department",
-    "indicator": "a service-delivery indicator rated red (achievement below the amber threshold)",
+    "indicator": "a service-delivery indicator rated red (achievement below its department's "
+    "amber threshold)",
     "pse": "a PSE rated 'very high' overall risk in its latest statement",
-    "returns": "the department's PSEs sent fewer returns than the amber threshold (% of expected)",
+    "returns": "the department's PSEs' returns received rated red (below the department's amber "
+    "threshold, % of expected)",
     "data": "a data-quality finding of severity 'error'",
 }
 EXCEPTION_COLUMNS = ["department_code", "department_name", "area", "subject", "message"]
@@ -98,16 +100,28 @@ def compute_department_summary(
 
 
 def _add_pse_counts(summary: pd.DataFrame, pse_latest: pd.DataFrame) -> pd.DataFrame:
-    """``summary`` with each department's PSEs counted: all, high or very high risk, in
-    distress, loss makers (0 where it has none)."""
-    pses = pse_latest.groupby("department_code").agg(
-        pses=("entity_code", "nunique"),
-        pses_high_risk=("overall_rating", lambda r: int(r.isin(["high", "very high"]).sum())),
-        pses_distress=("z2_zone", lambda z: int((z == "distress").sum())),
-        loss_makers=("loss_maker", "sum"),
+    """``summary`` with each department's PSEs counted (0 where it has none): ``pses`` with a
+    current statement (``pse_latest['current']``, when given: one for the view's reference
+    quarter), of those the high or very high risk, in distress, loss makers; ``pses_stale``:
+    those whose latest statement is older (counted in none of the others)."""
+    current = (
+        pse_latest["current"].astype(bool)
+        if "current" in pse_latest
+        else pd.Series(True, index=pse_latest.index)
     )
+    pses = (
+        pse_latest[current]
+        .groupby("department_code")
+        .agg(
+            pses=("entity_code", "nunique"),
+            pses_high_risk=("overall_rating", lambda r: int(r.isin(["high", "very high"]).sum())),
+            pses_distress=("z2_zone", lambda z: int((z == "distress").sum())),
+            loss_makers=("loss_maker", "sum"),
+        )
+    )
+    pses["pses_stale"] = pse_latest[~current].groupby("department_code").size()
     summary = summary.join(pses, on="department_code")
-    for column in ("pses", "pses_high_risk", "pses_distress", "loss_makers"):
+    for column in ("pses", "pses_high_risk", "pses_distress", "loss_makers", "pses_stale"):
         summary[column] = summary[column].fillna(0).astype(int)
     return summary
 
@@ -133,16 +147,20 @@ def list_exceptions(
     indicators: pd.DataFrame,
     pse_latest: pd.DataFrame,
     findings: pd.DataFrame,
-    green: float = 95.0,
-    amber: float = 80.0,
 ) -> pd.DataFrame:
     """Every red flag of the province (rules: :data:`EXCEPTION_RULES`), one row each, ordered by
     department and area. Columns: ``department_code, department_name, area, subject, message``.
+
+    The statuses are those already on the frames (``execution['rag']``,
+    ``summary['returns_rag']``, ``indicators['rag']``), rated by the status rules of each
+    department (:mod:`kpilib.views.status`), so a flag never disagrees with a status shown.
     """
+    require_columns(execution, "budget execution", ["rag"])
+    require_columns(summary, "department summary", ["returns_rag"])
     names = dict(zip(summary["department_code"], summary["department_name"], strict=True))
     rows: list[tuple[str, str, str, str]] = []
     for row in _records(execution):
-        if rate_execution(row["burn_vs_plan"], green, amber) == "red":
+        if row["rag"] == "red":
             rows.append((row["department_code"], "budget", f"{row['budget_type']} budget",
                          f"spent {row['burn_vs_plan']:.0f} % of the straight-line plan "
                          f"({row['utilisation']:.0f} % of the revised budget)"))  # fmt: skip
@@ -152,7 +170,7 @@ def list_exceptions(
             rows.append((row["department_code"], "pefa", "PI-1 aggregate expenditure outturn",
                          f"scored {pi1}: spending far from the original budget"))  # fmt: skip
         completeness = row["returns_completeness"]
-        if pd.notna(completeness) and completeness < amber:
+        if row["returns_rag"] == "red":
             rows.append((row["department_code"], "returns", "PSE returns",
                          f"{completeness:.0f} % of expected returns received "
                          f"({row['returns_timeliness']:.0f} % on time)"))  # fmt: skip

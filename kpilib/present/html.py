@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 
 from kpilib.kpis.service_delivery import RAG_LABELS
+from kpilib.present.headline import HeadlineFigure
 
 #: The folder of the base stylesheet: on the template path of the reports and the dashboards,
 #: whose templates include :data:`BASE_STYLESHEET` before their own.
@@ -61,3 +62,37 @@ def render_cards(cards: Iterable[KpiCard]) -> str:
 def render_footnote(text: str) -> str:
     """A source or method note under a table or chart (``.footnote``)."""
     return f'<p class="footnote">{escape(text)}</p>'
+
+
+def render_headline(figures: Iterable[HeadlineFigure], explain_href: str | None = None) -> str:
+    """Headline figures as cards, each opening a short explanation: what it counts and when,
+    the status rule it was rated with, and any stale input (``explain_href``: a page anchor
+    prefix for a fuller explanation, e.g. ``#explain-``)."""
+    items = []
+    for figure in figures:
+        rag = render_rag(figure.status) if figure.status is not None else ""
+        note = f'<div class="footnote">{escape(figure.note)}</div>' if figure.note else ""
+        stale = f'<div class="kpi-stale">{escape(figure.stale)}</div>' if figure.stale else ""
+        items.append(
+            f'<div class="kpi-card" id="card-{escape(figure.key, quote=True)}">'
+            f'<div class="kpi-card-value">{escape(figure.text)}</div>'
+            f'<div class="kpi-card-label">{escape(figure.label)}</div>{rag}{note}{stale}'
+            f"{_render_explain(figure, explain_href)}</div>"
+        )
+    return f'<div class="kpi-cards">{"".join(items)}</div>'
+
+
+def _render_explain(figure: HeadlineFigure, explain_href: str | None) -> str:
+    rows = [("Counts", figure.population)]
+    if figure.rule:
+        rows.append(("Status", figure.rule))
+    body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows if v)
+    more = (
+        f'<a href="{escape(explain_href + figure.key, quote=True)}">Inputs and returns</a>'
+        if explain_href
+        else ""
+    )
+    return (
+        '<details class="kpi-explain"><summary>How is this counted?</summary>'
+        f"<dl>{body}</dl>{more}</details>"
+    )

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kpilib.kpis.budget_execution import rate_execution
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
-from kpilib.kpis.service_delivery import rate_rag
 from kpilib.present.formatting import (
     MISSING,
-    format_million,
     format_number,
     format_percent,
-    pefa_rag,
 )
+from kpilib.present.headline import HeadlineFigure, department_headline, province_headline
 from kpilib.present.html import KpiCard
 from kpilib.present.tables import Column, render_table
 from kpilib.report.naming import department_report_link
@@ -81,14 +78,12 @@ def cover_details(view: ProvinceView, department: DepartmentView | None = None) 
     details = []
     if department is not None:
         details.append(("Department", f"{department.name} ({department.code})"))
+    rule = view.rules.rule("budget_execution", department.code if department else None)
     details += [
         ("Period", period_phrase(view)),
         ("Data as of", view.data_as_of.isoformat() if view.data_as_of else "not recorded"),
         ("PEFA years", ", ".join(_label(y) for y in view.pefa_province.fiscal_years) or "none"),
-        (
-            "RAG thresholds",
-            f"green ≥ {view.thresholds.green:g} %, amber ≥ {view.thresholds.amber:g} %",
-        ),
+        ("Status thresholds", ", ".join(rule.sources)),
     ]
     return details
 
@@ -97,71 +92,29 @@ def _label(start_year: int) -> str:
     return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
-def _execution_card(label: str, row: pd.Series | None, view: ProvinceView) -> KpiCard:
-    if row is None or pd.isna(row.get("utilisation")):
-        return KpiCard(label, "–", "grey", "no budget of this type")
-    rag = rate_execution(row["burn_vs_plan"], view.thresholds.green, view.thresholds.amber)
-    note = (
-        f"Rs {format_million(row['expended'], 0)} m of {format_million(row['revised_budget'], 0)}"
-        f" m revised; {format_percent(row['burn_vs_plan'], 0)} of plan"
+def _card(figure: HeadlineFigure) -> KpiCard:
+    note = figure.note if not figure.stale else f"{figure.note}; {figure.stale}"
+    return KpiCard(figure.label, figure.text, figure.status, note)
+
+
+def department_figures(department: DepartmentView) -> list[HeadlineFigure]:
+    """The department's headline figures (:mod:`kpilib.present.headline`), the same as its
+    dashboard's."""
+    return department_headline(
+        department.province, department.code, "listed at the end of this report"
     )
-    return KpiCard(label, format_percent(row["utilisation"]), rag, note)
 
 
 def department_cards(department: DepartmentView) -> list[KpiCard]:
-    """Headline cards: budget and ADP utilisation, PEFA, service delivery, PSEs, returns, flags."""
-    view, summary = department.province, department.summary
-    by_type = department.execution.set_index("budget_type")
-    # One row per budget type: .loc of a unique label is a Series.
-    development = (
-        cast(pd.Series, by_type.loc["development"]) if "development" in by_type.index else None
-    )
-    pefa = department.pefa.indicator_scores
-    ranked = int(view.service_scores["rank"].notna().sum())
-    if pd.isna(summary["service_score"]):
-        service = KpiCard("Service delivery score", "–", "grey", "no indicator data")
-    else:
-        service = KpiCard(
-            "Service delivery score",
-            f"{summary['service_score']:.0f} / 100",
-            rate_rag(summary["service_score"], view.thresholds),
-            f"rank {summary['service_rank']} of {ranked}; "
-            f"{summary['service_completeness']:.0f} % of indicators reported",
-        )
-    worst = min((pefa["PI-1"], pefa["PI-2"]), key=lambda s: "ABCDN".find(s[0]))
-    cards = [
-        _execution_card("Budget used (all)", department.execution_total, view),
-        _execution_card("Development budget (ADP) used", development, view),
-        KpiCard(
-            "PEFA PI-1 / PI-2",
-            f"{pefa['PI-1']} / {pefa['PI-2']}",
-            pefa_rag(worst),
-            "budget reliability, last three completed years",
-        ),
-        service,
-        KpiCard(
-            "PSEs at high or very high risk",
-            f"{summary['pses_high_risk']} of {summary['pses']}",
-            None,
-            f"{summary['pses_distress']} in Z'' distress; {summary['loss_makers']} loss-makers",
-        ),
-    ]
-    if summary["returns_expected"] and not pd.isna(summary["returns_expected"]):
-        completeness = summary["returns_completeness"]
-        cards.append(
-            KpiCard(
-                "PSE returns received",
-                format_percent(completeness, 0),
-                rate_rag(completeness, view.thresholds),
-                f"{format_percent(summary['returns_timeliness'], 0)} on time",
-            )
-        )
-    cards.append(
-        KpiCard(
-            "Red flags", str(len(department.exceptions)), None, "listed at the end of this report"
-        )
-    )
-    return cards
+    """:func:`department_figures` as plain cards."""
+    return [_card(figure) for figure in department_figures(department)]
+
+
+def status_footnote(view: ProvinceView, department: DepartmentView | None = None) -> str:
+    """How each status of the report was set: the thresholds used and the files that set
+    them (the same rules the dashboards use)."""
+    code = department.code if department is not None else None
+    return "Statuses: " + "; ".join(view.rules.describe_all(code)) + "."
 
 
 EXECUTION_AMOUNTS = (
@@ -183,12 +136,10 @@ EXECUTION_RATES = (
 )
 
 
-def _with_burn(frame: pd.DataFrame, view: ProvinceView) -> pd.DataFrame:
+def _with_burn(frame: pd.DataFrame) -> pd.DataFrame:
+    """The status of spending against plan (rated by the view) with the percent as its words."""
     frame = frame.copy()
-    frame["burn_rag"] = [
-        rate_execution(v, view.thresholds.green, view.thresholds.amber)
-        for v in frame["burn_vs_plan"]
-    ]
+    frame["burn_rag"] = frame["rag"]
     frame["burn_label"] = [format_percent(v, 0) for v in frame["burn_vs_plan"]]
     return frame
 
@@ -197,7 +148,7 @@ def execution_tables(department: DepartmentView) -> tuple[Table, Table]:
     """Budget execution by budget type and in total: amounts (Rs. million), then rates."""
     rows = department.execution.copy()
     total = department.execution_total.to_frame().T.assign(budget_type="total")
-    frame = _with_burn(pd.concat([rows, total], ignore_index=True), department.province)
+    frame = _with_burn(pd.concat([rows, total], ignore_index=True))
     frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
     phrase = period_phrase(department.province)
     return (
@@ -208,7 +159,7 @@ def execution_tables(department: DepartmentView) -> tuple[Table, Table]:
 
 def class_table(department: DepartmentView) -> Table:
     """Budget execution by economic classification (object head) and budget type."""
-    frame = _with_burn(department.execution_by_class, department.province)
+    frame = _with_burn(department.execution_by_class)
     frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
     frame["head"] = frame["economic_class_code"] + " " + frame["economic_class_name"]
     frame = frame.sort_values(["budget_type", "economic_class_code"])
@@ -380,43 +331,14 @@ def _with_rank(text: str, rank: int | NAType) -> str:
     return text if pd.isna(rank) or text == MISSING else f"{text} (#{int(rank)})"
 
 
+def province_figures(view: ProvinceView) -> list[HeadlineFigure]:
+    """The province's headline figures, the same as the province dashboard's."""
+    return province_headline(view, "listed at the end of the summary")
+
+
 def province_cards(view: ProvinceView) -> list[KpiCard]:
-    """The provincial summary's headline cards."""
-    totals = view.province_execution.set_index("budget_type")
-    # One row per budget type: .loc of a unique label is a Series.
-    development = (
-        cast(pd.Series, totals.loc["development"]) if "development" in totals.index else None
-    )
-    pefa = view.pefa_province.indicator_scores
-    latest = view.pse_latest
-    high = int(latest["overall_rating"].isin(["high", "very high"]).sum())
-    status = view.return_status
-    received = status["received"].mean() * 100 if len(status) else float("nan")
-    on_time = status["on_time"].mean() * 100 if len(status) else float("nan")
-    worst = min(pefa.values(), key=lambda s: "ABCDN".find(s[0]))
-    return [
-        _execution_card("Province budget used", cast(pd.Series, totals.loc["total"]), view),
-        _execution_card("Development budget (ADP) used", development, view),
-        KpiCard(
-            "PEFA PI-1 / PI-2 / PI-3",
-            f"{pefa['PI-1']} / {pefa['PI-2']} / {pefa['PI-3']}",
-            pefa_rag(worst),
-            "province, last three completed years",
-        ),
-        KpiCard(
-            "PSEs at high or very high risk",
-            f"{high} of {latest['entity_code'].nunique()}",
-            None,
-            f"{int((latest['z2_zone'] == 'distress').sum())} in Z'' distress",
-        ),
-        KpiCard(
-            "PSE returns received",
-            format_percent(received, 0),
-            rate_rag(received, view.thresholds),
-            f"{format_percent(on_time, 0)} on time",
-        ),
-        KpiCard("Red flags", str(len(view.exceptions)), None, "listed at the end of the summary"),
-    ]
+    """:func:`province_figures` as plain cards."""
+    return [_card(figure) for figure in province_figures(view)]
 
 
 def league_table(view: ProvinceView, link: bool = True) -> Table:
@@ -455,7 +377,7 @@ def league_table(view: ProvinceView, link: bool = True) -> Table:
 
 def province_execution_tables(view: ProvinceView) -> tuple[Table, Table]:
     """Province totals by budget type: amounts (Rs. million), then rates."""
-    frame = _with_burn(view.province_execution, view)
+    frame = _with_burn(view.province_execution)
     frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
     return (
         Table(

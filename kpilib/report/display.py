@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from kpilib.present.html import KpiCard, render_cards, render_footnote, render_rag
+from kpilib.present.html import (
+    KpiCard,
+    render_cards,
+    render_footnote,
+    render_headline,
+    render_rag,
+)
 from kpilib.present.tables import check_relative_link
 
 __all__ = [
@@ -21,6 +27,7 @@ __all__ = [
     "render_cards",
     "render_cover",
     "render_footnote",
+    "render_headline",
     "render_links",
     "render_rag",
     "render_section_heading",

@@ -4,11 +4,12 @@ Two pydantic models describe the parameters of the two report notebooks exactly
 (:class:`DepartmentReportParams`, :class:`SummaryReportParams`); unknown keys are errors, never
 ignored, and every value has a type and bounds. They are filled from YAML files:
 
-* ``parameters/defaults.yaml`` -- ``thresholds:`` shared by both notebooks, ``department:``
-  (sections, indicators, thresholds, officer title used by every department report) and
-  ``summary:`` (thresholds of the provincial summary);
+* ``parameters/defaults.yaml`` -- the province's status thresholds (``thresholds:``,
+  ``kpi_thresholds:``; read by every surface through :mod:`kpilib.views.status`, not passed to
+  the notebooks) and ``department:`` (sections, indicators and officer title used by every
+  department report);
 * ``parameters/departments/<CODE>.yaml`` -- one optional file per department overriding the
-  defaults (lists replace the default list; thresholds are merged key by key).
+  defaults (lists replace the default list) and setting the department's status thresholds.
 
 A department without a file uses the defaults. Parameter files are untrusted input: Papermill
 writes parameter *names* into the notebook unchecked, so only the models' field names (plain
@@ -23,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -36,31 +36,36 @@ from pydantic import (
 
 from kpilib.errors import FiscalPeriodError, ParameterFileError
 from kpilib.fiscal import REPORT_PERIODS
-from kpilib.problems import Problem, Where
-from kpilib.views.selection import DEPARTMENT_CODE_PATTERN, check_fiscal_year_label
+from kpilib.parameter_files import (
+    DEFAULTS_FILE,
+    DEPARTMENT_CODE_PATTERN,
+    describe_validation_error,
+    problem_at,
+    read_yaml_mapping,
+)
+from kpilib.problems import Problem
+from kpilib.views.selection import check_fiscal_year_label
+from kpilib.views.status import (
+    StatusKpi,
+    Thresholds,
+    check_status_thresholds,
+    load_status_rules,
+)
 
 #: Report sections a department report can show, in their default order.
 SECTIONS = ("headline", "budget", "indicators", "pses", "quality")
 #: ``FY`` is the whole fiscal year; ``Q1``..``Q4`` the year to date through that quarter.
 PERIODS = REPORT_PERIODS
-#: KPI thresholds a parameter file may set, and what each means (percentages).
-THRESHOLDS: dict[str, str] = {
-    "rag_green": "rate (% of the target or budget) at or above which a KPI is green",
-    "rag_amber": "rate at or above which a KPI is amber (below it: red)",
-}
 #: Placeholder in the default officer title, replaced by the department's name.
 DEPARTMENT_NAME_PLACEHOLDER = "{department_name}"
 
-DEFAULTS_FILE = "defaults.yaml"
 DEPARTMENTS_DIR = "departments"
 
 Section = Literal["headline", "budget", "indicators", "pses", "quality"]
 ReportPeriodCode = Literal["FY", "Q1", "Q2", "Q3", "Q4"]
-ThresholdName = Literal["rag_green", "rag_amber"]
 DepartmentCode = Annotated[str, StringConstraints(pattern=DEPARTMENT_CODE_PATTERN)]
 INDICATOR_CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,15}(-[A-Z0-9]{1,16}){0,3}$"
 IndicatorCode = Annotated[str, StringConstraints(pattern=INDICATOR_CODE_PATTERN)]
-ThresholdValue = Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)]
 #: An e-mail address in a parameter file (untrusted input: one plain address, no display name,
 #: no header-breaking characters).
 EmailAddress = Annotated[
@@ -92,13 +97,6 @@ def _unique(values: list[str]) -> list[str]:
 SectionList = Annotated[list[Section], AfterValidator(_unique)]
 IndicatorList = Annotated[list[IndicatorCode], AfterValidator(_unique)]
 RecipientList = Annotated[list[EmailAddress], Field(max_length=200), AfterValidator(_unique)]
-Thresholds = dict[ThresholdName, ThresholdValue]
-
-
-def _check_threshold_order(thresholds: Mapping[ThresholdName, float]) -> None:
-    green, amber = thresholds.get("rag_green"), thresholds.get("rag_amber")
-    if green is not None and amber is not None and green < amber:
-        raise ValueError(f"rag_green ({green}) must not be below rag_amber ({amber})")
 
 
 class _StrictModel(BaseModel):
@@ -113,13 +111,7 @@ class DepartmentReportParams(_StrictModel):
     period: ReportPeriodCode
     sections: SectionList
     indicators: IndicatorList
-    thresholds: Thresholds
     officer_title: OfficerTitle
-
-    @model_validator(mode="after")
-    def _thresholds_in_order(self) -> DepartmentReportParams:
-        _check_threshold_order(self.thresholds)
-        return self
 
 
 class SummaryReportParams(_StrictModel):
@@ -127,20 +119,26 @@ class SummaryReportParams(_StrictModel):
 
     fiscal_year: FiscalYearLabel
     period: ReportPeriodCode
-    thresholds: Thresholds
+
+
+class _StatusKeys(_StrictModel):
+    """The status thresholds a file may set, everywhere the status is shown
+    (:mod:`kpilib.views.status`: the same keys, read by every surface)."""
+
+    thresholds: Thresholds = Field(default_factory=dict)
+    kpi_thresholds: dict[StatusKpi, Thresholds] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _thresholds_in_order(self) -> SummaryReportParams:
-        _check_threshold_order(self.thresholds)
+    def _thresholds_in_order(self) -> _StatusKeys:
+        check_status_thresholds(self.thresholds, self.kpi_thresholds)
         return self
 
 
-class DepartmentOptions(_StrictModel):
+class DepartmentOptions(_StatusKeys):
     """``parameters/departments/<CODE>.yaml``: what a department changes from the defaults."""
 
     sections: SectionList | None = None
     indicators: IndicatorList | None = None
-    thresholds: Thresholds = Field(default_factory=dict)
     officer_title: OfficerTitle | None = None
     #: Who ``kpi deliver`` e-mails the department's report to.
     recipients: RecipientList = Field(default_factory=list)
@@ -151,22 +149,14 @@ class DepartmentDefaults(_StrictModel):
 
     sections: SectionList
     indicators: IndicatorList = Field(default_factory=list)
-    thresholds: Thresholds = Field(default_factory=dict)
     officer_title: OfficerTitle
 
 
-class SummaryDefaults(_StrictModel):
-    """``summary:`` in ``defaults.yaml``: the provincial summary's options."""
+class ReportDefaults(_StatusKeys):
+    """The whole of ``parameters/defaults.yaml``: the province's status thresholds, then the
+    department reports' defaults."""
 
-    thresholds: Thresholds = Field(default_factory=dict)
-
-
-class ReportDefaults(_StrictModel):
-    """The whole of ``parameters/defaults.yaml``: shared thresholds, then per notebook."""
-
-    thresholds: Thresholds = Field(default_factory=dict)
     department: DepartmentDefaults
-    summary: SummaryDefaults = Field(default_factory=SummaryDefaults)
     #: The province's list: who ``kpi deliver`` e-mails the provincial summary to.
     recipients: RecipientList = Field(default_factory=list)
 
@@ -182,99 +172,6 @@ class ParameterSet:
 
 
 # --- reading the files -------------------------------------------------------------------------
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys (PyYAML keeps the last one silently)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: dict[Any, int] = {}
-    for key_node, _value in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (first on line {seen[key]})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """Read a YAML file whose top level is a mapping (an empty file is an empty mapping).
-
-    Raises :class:`ParameterFileError` naming the file, line and reason for bad YAML, duplicate
-    keys or a top level that is not a mapping.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterFileError(
-            [_problem("params.unreadable", path, f"cannot be read: {exc}")]
-        ) from exc
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ParameterFileError(
-            [_problem("params.not-yaml", path, f"{where}not valid YAML: {reason}")]
-        ) from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ParameterFileError(
-            [
-                _problem(
-                    "params.not-mapping", path, "the top level must be a mapping of keys to values"
-                )
-            ]
-        )
-    return data
-
-
-def _key_path(location: tuple[Any, ...]) -> str:
-    text = ""
-    for part in location:
-        if part == "[key]":  # pydantic marks a bad dict key this way; the key is already named
-            continue
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-def _problem(code: str, path: Path, message: str, key: str | None = None) -> Problem:
-    return Problem(code, "error", message, Where(file=str(path), key=key))
-
-
-def describe_validation_error(
-    path: Path, error: ValidationError, model: type[BaseModel]
-) -> list[Problem]:
-    """One problem (``file: key: reason``) per problem pydantic found."""
-    problems = []
-    for item in error.errors():
-        key = _key_path(tuple(item["loc"]))
-        if item["type"] == "extra_forbidden":
-            code, reason = "params.unknown-key", "unknown key"
-            if len(item["loc"]) == 1:
-                reason += f" (allowed: {', '.join(model.model_fields)})"
-        elif item["type"] == "missing":
-            code, reason = "params.missing-key", "required key is missing"
-        elif item["type"] in ("literal_error", "enum") and item["loc"][:1] == ("thresholds",):
-            code = "params.unknown-threshold"
-            reason = f"unknown threshold {item['input']!r} (known: {', '.join(THRESHOLDS)})"
-        else:
-            code, reason = "params.invalid-value", item["msg"]
-            if item["type"] not in ("value_error", "assertion_error"):
-                reason += f" (got {item['input']!r})"
-        problems.append(_problem(code, path, reason, key))
-    return problems
 
 
 def _validate(
@@ -299,7 +196,7 @@ def load_parameter_set(directory: Path) -> ParameterSet:
     defaults = None
     if not defaults_path.is_file():
         problems.append(
-            _problem(
+            problem_at(
                 "params.missing-file",
                 defaults_path,
                 "missing (every batch starts from the defaults)",
@@ -322,7 +219,7 @@ def load_parameter_set(directory: Path) -> ParameterSet:
         code = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else None
         if code is None or not re.fullmatch(DEPARTMENT_CODE_PATTERN, code):
             problems.append(
-                _problem(
+                problem_at(
                     "params.bad-file-name",
                     path,
                     "not a department parameter file (expected <CODE>.yaml with the "
@@ -352,9 +249,9 @@ def resolve_department_params(
 ) -> DepartmentReportParams:
     """The department notebook's parameters: the defaults, then the department's file.
 
-    Lists (``sections``, ``indicators``) replace the default list; ``thresholds`` are merged key
-    by key (shared defaults, then ``department:`` defaults, then the file);
-    ``{department_name}`` in the default officer title becomes the department's name.
+    Lists (``sections``, ``indicators``) replace the default list; ``{department_name}`` in the
+    default officer title becomes the department's name. (Status thresholds are not notebook
+    parameters: every surface reads them with :func:`kpilib.views.status.load_status_rules`.)
     """
     base = parameters.defaults.department
     options = parameters.departments.get(department, DepartmentOptions())
@@ -369,7 +266,6 @@ def resolve_department_params(
         "indicators": list(
             options.indicators if options.indicators is not None else base.indicators
         ),
-        "thresholds": {**parameters.defaults.thresholds, **base.thresholds, **options.thresholds},
         "officer_title": title,
     }
     try:
@@ -384,12 +280,8 @@ def resolve_department_params(
 def resolve_summary_params(
     parameters: ParameterSet, fiscal_year: str, period: str
 ) -> SummaryReportParams:
-    """The provincial summary's parameters: shared thresholds, then ``summary:`` thresholds."""
-    values = {
-        "fiscal_year": fiscal_year,
-        "period": period,
-        "thresholds": {**parameters.defaults.thresholds, **parameters.defaults.summary.thresholds},
-    }
+    """The provincial summary's parameters: its fiscal year and period."""
+    values = {"fiscal_year": fiscal_year, "period": period}
     try:
         return SummaryReportParams.model_validate(values)
     except ValidationError as exc:
@@ -416,7 +308,7 @@ def check_parameters_against_data(
     for position, indicator in enumerate(parameters.defaults.department.indicators):
         if indicator not in indicator_departments:
             problems.append(
-                _problem(
+                problem_at(
                     "params.unknown-indicator",
                     defaults_path,
                     f"unknown indicator {indicator!r}",
@@ -432,6 +324,10 @@ def check_parameters_against_data(
         resolve_summary_params(parameters, "2000-01", "FY")
     except ParameterFileError as exc:
         problems += exc.problems
+    try:  # the status thresholds, merged as every surface merges them
+        load_status_rules(parameters.directory)
+    except ParameterFileError as exc:
+        problems += exc.problems
     return problems
 
 
@@ -445,7 +341,7 @@ def _check_department_files(
     for code, path in sorted(parameters.files.items()):
         if code not in departments:
             problems.append(
-                _problem(
+                problem_at(
                     "params.unknown-department",
                     path,
                     f"unknown department {code!r} (not in the database)",
@@ -457,13 +353,13 @@ def _check_department_files(
             key = f"indicators[{position}]"
             if owner is None:
                 problems.append(
-                    _problem(
+                    problem_at(
                         "params.unknown-indicator", path, f"unknown indicator {indicator!r}", key
                     )
                 )
             elif owner != code:
                 problems.append(
-                    _problem(
+                    problem_at(
                         "params.foreign-indicator",
                         path,
                         f"indicator {indicator!r} belongs to department {owner}, not {code}",
@@ -517,12 +413,12 @@ def check_notebook_declares(notebook: Path, model: type[BaseModel]) -> list[Prob
     try:
         declared = set(read_declared_parameters(notebook))
     except (OSError, ValueError) as exc:
-        return [_problem("params.notebook-unreadable", notebook, str(exc))]
+        return [problem_at("params.notebook-unreadable", notebook, str(exc))]
     problems = []
     expected = set(model.model_fields)
     for name in sorted(expected - declared):
         problems.append(
-            _problem(
+            problem_at(
                 "params.notebook-undeclared",
                 notebook,
                 f"the parameters cell does not declare {name!r}",
@@ -530,7 +426,7 @@ def check_notebook_declares(notebook: Path, model: type[BaseModel]) -> list[Prob
         )
     for name in sorted(declared - expected):
         problems.append(
-            _problem(
+            problem_at(
                 "params.notebook-extra",
                 notebook,
                 f"the parameters cell declares {name!r}, which "

@@ -24,6 +24,7 @@ from kpilib.errors import (
     ReportBatchError,
 )
 from kpilib.fiscal import resolve_report_period
+from kpilib.parameter_files import ENV_PARAMETERS_DIR
 from kpilib.report.files import hash_file
 from kpilib.report.naming import FORMATS, ReportName, batch_folder, name_report
 from kpilib.report.params import (
@@ -47,6 +48,7 @@ from kpilib.views.selection import (
     describe_report_period,
     load_selection_choices,
 )
+from kpilib.views.status import load_status_rules
 
 REPORT_TITLE = "Service Delivery Performance Monitoring Report"
 #: Seconds one report may run before it is stopped and recorded as failed.
@@ -99,6 +101,18 @@ class BatchPlan:
     data_as_of: str | None
     database: str
     database_url: str = field(repr=False)
+    #: The parameters folder the kernels read the status thresholds from, and the fingerprint
+    #: of those thresholds (part of every report's input key).
+    parameters_dir: Path = Path("parameters")
+    status_rules: str = ""
+
+    @property
+    def kernel_environment(self) -> dict[str, str]:
+        """What a report kernel needs: the database and the parameters folder (absolute)."""
+        return {
+            "KPI_DATABASE_URL": self.database_url,
+            ENV_PARAMETERS_DIR: str(self.parameters_dir.resolve()),
+        }
 
     @property
     def folder(self) -> Path:
@@ -172,8 +186,9 @@ def plan_batch(
     codes = _check_departments(departments, data.names, include_summary)
     _check_notebooks(notebooks, include_summary)
     code_version = compute_code_version()
+    rules = load_status_rules(parameters.directory).fingerprint
     jobs = _plan_jobs(
-        parameters, notebooks, data, codes, label, period, include_summary, code_version
+        parameters, notebooks, data, codes, label, period, include_summary, code_version, rules
     )
     return BatchPlan(
         fiscal_year=label,
@@ -187,6 +202,8 @@ def plan_batch(
         data_as_of=data.info.get("data_as_of"),
         database=mask_url(engine.url),
         database_url=engine.url.render_as_string(hide_password=False),
+        parameters_dir=parameters.directory,
+        status_rules=rules,
     )
 
 
@@ -255,6 +272,7 @@ def _plan_jobs(
     period: str,
     include_summary: bool,
     code_version: str,
+    status_rules: str,
 ) -> tuple[ReportJob, ...]:
     """One job per report, each with its resolved parameters and input key: the provincial
     summary first (when included), then the departments in ``codes`` order."""
@@ -264,7 +282,9 @@ def _plan_jobs(
 
     def add(name: ReportName, title: str, department: str | None, notebook: Path, values: Any):
         dumped = values.model_dump(mode="json")
-        key = compute_input_key(dumped, hashes[notebook], data.fingerprint, code_version)
+        key = compute_input_key(
+            dumped, hashes[notebook], data.fingerprint, code_version, status_rules
+        )
         jobs.append(ReportJob(name, title, department, notebook, hashes[notebook], dumped, key))
 
     period_label = describe_report_period(resolve_report_period(label, period))

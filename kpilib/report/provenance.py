@@ -30,12 +30,18 @@ def compute_code_version() -> str:
 
 
 def compute_input_key(
-    parameters: dict[str, Any], notebook_hash: str, data_fingerprint: str, code_version: str
+    parameters: dict[str, Any],
+    notebook_hash: str,
+    data_fingerprint: str,
+    code_version: str,
+    status_rules: str = "",
 ) -> str:
     """SHA-256 of everything a report depends on; equal keys mean the report would not change.
 
-    Formula: ``sha256(json({parameters, notebook_hash, data_fingerprint, code_version}))`` with
-    sorted keys. A batch skips a report whose key equals the one recorded in the manifest.
+    Formula: ``sha256(json({parameters, notebook_hash, data_fingerprint, code_version,
+    status_rules}))`` with sorted keys (``status_rules``: the fingerprint of the status
+    thresholds, :attr:`kpilib.views.status.StatusRules.fingerprint`). A batch skips a report
+    whose key equals the one recorded in the manifest.
     """
     payload = json.dumps(
         {
@@ -43,6 +49,7 @@ def compute_input_key(
             "notebook_hash": notebook_hash,
             "data_fingerprint": data_fingerprint,
             "code_version": code_version,
+            "status_rules": status_rules,
         },
         sort_keys=True,
         separators=(",", ":"),

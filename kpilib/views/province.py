@@ -4,7 +4,7 @@ two can never disagree.
 
 :func:`load_province_view` reads the data store (the heavy roll-ups run in SQL), calls the KPI
 modules, and returns a :class:`ProvinceView` of tidy frames. Results are memoised per database,
-data fingerprint, fiscal year, period and thresholds: a warm report kernel or dashboard kernel
+data fingerprint, fiscal year, period and status rules: a warm report kernel or dashboard kernel
 computes the province once and serves every department from memory. What does not depend on
 the period (the frames read, the PEFA assessments of completed years, the PSEs' ratios) is
 memoised per fiscal year, and what no fiscal year changes (reference lists, the return status
@@ -13,7 +13,6 @@ of every PSE) per database, so another period of the same year costs only its ow
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kpilib.fiscal import FiscalYear, Period, resolve_report_period
+from kpilib.fiscal import FiscalYear, Period, last_ended_quarter, resolve_report_period
 from kpilib.kpis.budget_execution import (
     compute_execution,
     compute_monthly_curve,
@@ -41,13 +40,10 @@ from kpilib.kpis.pefa_assessment import PefaAssessment, assess_budget_reliabilit
 from kpilib.kpis.portfolio import summarise_portfolio
 from kpilib.kpis.pse_finance import compute_financial_health
 from kpilib.kpis.quality import run_quality_checks
-from kpilib.kpis.service_delivery import (
-    RagThresholds,
-    compute_department_scores,
-    compute_indicator_performance,
-)
+from kpilib.kpis.service_delivery import compute_department_scores, compute_indicator_performance
 from kpilib.store import queries
 from kpilib.store.writes import read_dataset_info, table
+from kpilib.views.status import StatusRules, load_status_rules, rag_label
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,10 @@ class ProvinceView:
     as_of: date  # the date the report speaks of: period end, or the data's as-of date if earlier
     data_as_of: date | None
     is_demo: bool
-    thresholds: RagThresholds
+    rules: StatusRules  # the thresholds every status of this view was rated with
+    # the quarter whose statements the PSE headlines count: the period's last quarter, or the
+    # last quarter ended by the as-of date if earlier (older statements are marked stale)
+    reference_quarter: Period
     departments: pd.DataFrame
     economic_classes: pd.DataFrame
     execution: pd.DataFrame  # department × budget type
@@ -112,7 +111,7 @@ def load_province_view(
     engine: Engine,
     fiscal_year: str,
     period: str = "FY",
-    thresholds: Mapping[str, float] | None = None,
+    rules: StatusRules | None = None,
 ) -> ProvinceView:
     """Compute (or fetch from the memo) the province view.
 
@@ -124,18 +123,16 @@ def load_province_view(
         ``"2024-25"``.
     period
         ``"FY"`` or ``"Q1"``–``"Q4"`` (year to date through that quarter).
-    thresholds
-        ``{"rag_green": 95.0, "rag_amber": 80.0}`` overrides of the RAG thresholds.
+    rules
+        The status thresholds (:func:`kpilib.views.status.load_status_rules`); by default those
+        of the project's ``parameters/`` folder, the same as every report and dashboard.
     """
     resolved = resolve_report_period(fiscal_year, period)
-    rag = RagThresholds(
-        green=float((thresholds or {}).get("rag_green", RagThresholds.green)),
-        amber=float((thresholds or {}).get("rag_amber", RagThresholds.amber)),
-    )
+    rules = rules if rules is not None else load_status_rules()
     database = engine.url.render_as_string(hide_password=False)
     # KPI_COUNT_RETURNS decides which PSE returns count: part of both memo keys.
     data_key = (database, _data_fingerprint(engine), queries.count_returns_setting())
-    key = (*data_key, resolved.code, rag)
+    key = (*data_key, resolved.code, rules.fingerprint)
     view = _VIEWS.get(key)
     if view is None:
         year_key = (*data_key, resolved.fiscal_year.start_year)
@@ -147,13 +144,13 @@ def load_province_view(
                 _remember(_DATA, data_key, data, MAX_CACHED_DATA)
             inputs = _load_year_inputs(engine, resolved.fiscal_year.start_year, data)
             _remember(_YEARS, year_key, inputs, MAX_CACHED_YEARS)
-        view = _compute_view(inputs, resolved, rag)
+        view = _compute_view(inputs, resolved, rules)
         _remember(_VIEWS, key, view, MAX_CACHED_VIEWS)
     return view
 
 
 #: Memoised views, oldest first. Keyed by database URL, data fingerprint, the KPI_COUNT_RETURNS
-#: setting, period and thresholds (never by engine object: every report opens its own engine
+#: setting, period and status rules (never by engine object: every report opens its own engine
 #: on the same database).
 _VIEWS: dict[tuple, ProvinceView] = {}
 MAX_CACHED_VIEWS = 8
@@ -271,37 +268,37 @@ def _load_year_inputs(engine: Engine, year: int, data: _DataInputs) -> _YearInpu
     )
 
 
-def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> ProvinceView:
+def _compute_view(inputs: _YearInputs, period: Period, rules: StatusRules) -> ProvinceView:
     """The province view of one period, from the inputs of its fiscal year."""
     year, data, status = inputs.year, inputs.data, inputs.data.status
     through_month = min(period.months[-1], last_reported_month(inputs.rollup, year) or 12)
-    execution = _compute_execution_frames(inputs, through_month)
+    execution = _rate_execution_frames(_compute_execution_frames(inputs, through_month), rules)
     as_of = _period_as_of(period, data.data_as_of)
-    performance = compute_indicator_performance(
-        inputs.values, data.indicator_definitions, as_of, rag
-    )
+    performance = _rate_indicators(inputs, as_of, rules)
     service_scores = compute_department_scores(performance)
     last_quarter = year * 4 + (period.months[-1] + 2) // 3
-    health, pse_latest, portfolio = _compute_pse_frames(inputs, last_quarter)
-    in_period = status[
-        (status["fiscal_year"] == year) & (status["quarter"] <= (period.months[-1] + 2) // 3)
-    ]
+    reference = _reference_quarter(period, as_of)
+    health, pse_latest, portfolio = _compute_pse_frames(inputs, last_quarter, reference)
+    in_period = _returns_in_period(status, year, period)
     by_department = compute_reporting_rates(in_period, by=("department_code",))
-    summary = compute_department_summary(
-        data.departments, execution["execution"], execution["execution_total"],
-        inputs.pefa_scores, service_scores, pse_latest, by_department, inputs.findings,
+    summary = _rate_summary(
+        compute_department_summary(
+            data.departments, execution["execution"], execution["execution_total"],
+            inputs.pefa_scores, service_scores, pse_latest, by_department, inputs.findings,
+        ),
+        rules,
     )  # fmt: skip
     exceptions = list_exceptions(
-        summary, execution["execution"], performance, pse_latest, inputs.findings, rag.green,
-        rag.amber,
-    )  # fmt: skip
+        summary, execution["execution"], performance, pse_latest, inputs.findings
+    )
     return ProvinceView(
         fiscal_year=period.fiscal_year,
         period=period,
         as_of=as_of,
         data_as_of=data.data_as_of,
         is_demo=data.info.get("is_demo") == "true",
-        thresholds=rag,
+        rules=rules,
+        reference_quarter=reference,
         departments=data.departments,
         economic_classes=data.classes,
         execution=execution["execution"],
@@ -332,6 +329,47 @@ def _compute_view(inputs: _YearInputs, period: Period, rag: RagThresholds) -> Pr
     )
 
 
+def _rate_execution_frames(
+    frames: dict[str, pd.DataFrame], rules: StatusRules
+) -> dict[str, pd.DataFrame]:
+    """Each execution frame with ``rag`` and ``rag_label``: spending against plan rated with
+    its department's thresholds (the province's for the province rows)."""
+    rated = {}
+    for name, frame in frames.items():
+        departments = frame.get("department_code")
+        rag = rules.rate_column("budget_execution", frame["burn_vs_plan"], departments)
+        rated[name] = frame.assign(rag=rag, rag_label=rag.map(rag_label))
+    return rated
+
+
+def _rate_indicators(inputs: _YearInputs, as_of: date, rules: StatusRules) -> pd.DataFrame:
+    """Each province-level indicator's latest performance by ``as_of``, with its ``rag`` and
+    ``rag_label`` by its department's thresholds."""
+    performance = compute_indicator_performance(
+        inputs.values, inputs.data.indicator_definitions, as_of
+    )
+    rag = rules.rate_column(
+        "indicator_achievement", performance["achievement"], performance["department_code"]
+    )
+    return performance.assign(rag=rag, rag_label=rag.map(rag_label))
+
+
+def _rate_summary(summary: pd.DataFrame, rules: StatusRules) -> pd.DataFrame:
+    """The department summary with the status of each headline KPI, by the department's
+    thresholds: ``utilisation_rag``, ``current_rag``, ``development_rag``, ``service_rag``,
+    ``returns_rag``."""
+    codes = summary["department_code"]
+    return summary.assign(
+        utilisation_rag=rules.rate_column("budget_execution", summary["burn_vs_plan"], codes),
+        current_rag=rules.rate_column("budget_execution", summary["current_burn_vs_plan"], codes),
+        development_rag=rules.rate_column(
+            "budget_execution", summary["development_burn_vs_plan"], codes
+        ),
+        service_rag=rules.rate_column("service_score", summary["service_score"], codes),
+        returns_rag=rules.rate_column("returns_received", summary["returns_completeness"], codes),
+    )
+
+
 def _compute_execution_frames(inputs: _YearInputs, through_month: int) -> dict[str, pd.DataFrame]:
     """Budget execution through ``through_month``: the view's ``execution`` (department ×
     budget type), ``execution_total``, ``execution_by_class`` and ``province_execution``."""
@@ -353,11 +391,26 @@ def _compute_execution_frames(inputs: _YearInputs, through_month: int) -> dict[s
     }
 
 
+def _returns_in_period(status: pd.DataFrame, year: int, period: Period) -> pd.DataFrame:
+    """The returns expected in the period's quarters (the year to date)."""
+    return status[
+        (status["fiscal_year"] == year) & (status["quarter"] <= (period.months[-1] + 2) // 3)
+    ]
+
+
+def _reference_quarter(period: Period, as_of: date) -> Period:
+    """The period's last quarter, or the last quarter ended by ``as_of`` if that is earlier."""
+    last = Period(period.fiscal_year, "quarter", (period.months[-1] + 2) // 3)
+    ended = last_ended_quarter(as_of)
+    return ended if ended.end_date < last.end_date else last
+
+
 def _compute_pse_frames(
-    inputs: _YearInputs, last_quarter: int
+    inputs: _YearInputs, last_quarter: int, reference: Period
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
     """The PSEs' health up to ``last_quarter`` (year × 4 + quarter), each PSE's latest
-    statement, and the portfolio of the latest quarter by department and by category."""
+    statement (``current``: it is for the ``reference`` quarter; else it is stale), and the
+    portfolio of the reference quarter by department and by category."""
     entities = inputs.data.entities
     health = inputs.health
     health = health[health["fiscal_year"] * 4 + health["quarter"] <= last_quarter]
@@ -369,19 +422,12 @@ def _compute_pse_frames(
         # approved / unapproved: the department's review of the statement's return (issue 9)
         .merge(inputs.financials[["entity_code", "period_code", "approval"]], how="left")
     )
-    latest_code = _latest_period_code(health)
+    pse_latest["current"] = pse_latest["period_code"] == reference.code
     portfolio = {
-        by: summarise_portfolio(health[health["period_code"] == latest_code], entities, by=by)
+        by: summarise_portfolio(health[health["period_code"] == reference.code], entities, by=by)
         for by in ("department_code", "category")
     }
     return health, pse_latest, portfolio
-
-
-def _latest_period_code(health: pd.DataFrame) -> str | None:
-    if health.empty:
-        return None
-    latest = health.sort_values(["fiscal_year", "quarter"]).iloc[-1]
-    return str(latest["period_code"])
 
 
 def clear_view_cache() -> None:

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from kpilib.errors import ParameterError
-from kpilib.kpis.budget_execution import rate_execution
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.views.province import ProvinceView
 
@@ -94,8 +93,8 @@ def rank_departments(view: ProvinceView, metric: str = "budget") -> pd.DataFrame
             frame["rank"] = summary["execution_rank"].astype("Int64")
         else:
             frame["rank"] = _rank_smallest((frame["burn_vs_plan"] - 100).abs())
-        green, amber = view.thresholds.green, view.thresholds.amber
-        frame["rag"] = [rate_execution(b, green, amber) for b in frame["burn_vs_plan"]]
+        rated = "utilisation_rag" if metric == "budget" else "development_rag"
+        frame["rag"] = summary[rated]  # the view's status: each department's own thresholds
         frame["rag_label"] = frame["rag"].map(RAG_LABELS)
         frame["value"] = frame["utilisation"]
     elif metric == "pefa":

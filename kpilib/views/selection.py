@@ -4,7 +4,7 @@ PSE) a report or a dashboard shows, and checking a selection against what the da
 Report parameter files (:mod:`kpilib.report.params`), ``kpi report`` (:mod:`kpilib.report.plan`)
 and the dashboards' URLs and widgets (:mod:`kpilib.dashboards`) all check their values here:
 
-* :func:`check_fiscal_year_label`, :func:`check_period_code`, :data:`DEPARTMENT_CODE_PATTERN`:
+* :func:`check_fiscal_year_label`, :func:`check_period_code`:
   the form of each value, before any data is read;
 * :class:`SelectionChoices` (:func:`load_selection_choices`): the fiscal years, departments,
   categories and PSEs that exist in the database;
@@ -31,8 +31,6 @@ from kpilib.views.pse import ALL_CATEGORIES, CATEGORY_LABELS
 
 #: Longest selection value accepted (from a URL or a widget); longer ones are refused, not cut.
 MAX_VALUE_LENGTH = 64
-#: A department's code: capitals and digits, 2 to 16 characters (``HLT``).
-DEPARTMENT_CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,15}$"
 SELECTION_KEYS = ("fiscal_year", "period", "department", "category", "pse")
 #: The problem code of a value of each key that the data do not hold.
 VALUE_CODES = {

@@ -27,7 +27,7 @@ from typing import Any
 
 import nbformat
 
-from kpilib.errors import ReportBatchError
+from kpilib.errors import KpiError, ReportBatchError
 from kpilib.report.executors.base import (
     BatchEvent,
     BatchOptions,
@@ -65,11 +65,11 @@ class TaskOutcome:
 class _Runner:
     """One warm kernel (and a Chromium if PDFs are asked for) inside a Dask worker process."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, environment: dict[str, str]) -> None:
         from kpilib.report.kernels import WarmKernel, new_runtime_dir
 
         self.runtime_dir = new_runtime_dir()
-        self.kernel = WarmKernel({"KPI_DATABASE_URL": database_url}, self.runtime_dir, "dask")
+        self.kernel = WarmKernel(environment, self.runtime_dir, "dask")
         self.kernel.start()
         self.printer: Any = None
 
@@ -84,26 +84,27 @@ class _Runner:
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
 
-# Per worker process: the idle runners of each database, handed out one task at a time.
-_IDLE: dict[str, list[_Runner]] = {}
+# Per worker process: the idle runners of each kernel environment (database and parameters
+# folder), handed out one task at a time.
+_IDLE: dict[tuple[tuple[str, str], ...], list[_Runner]] = {}
 _ALL: list[_Runner] = []
 _LOCK = threading.Lock()
 
 
-def _take_runner(database_url: str) -> _Runner:
+def _take_runner(environment: dict[str, str]) -> _Runner:
     with _LOCK:
-        idle = _IDLE.setdefault(database_url, [])
+        idle = _IDLE.setdefault(tuple(sorted(environment.items())), [])
         if idle:
             return idle.pop()
-    runner = _Runner(database_url)
+    runner = _Runner(environment)
     with _LOCK:
         _ALL.append(runner)
     return runner
 
 
-def _give_back(database_url: str, runner: _Runner) -> None:
+def _give_back(environment: dict[str, str], runner: _Runner) -> None:
     with _LOCK:
-        _IDLE.setdefault(database_url, []).append(runner)
+        _IDLE.setdefault(tuple(sorted(environment.items())), []).append(runner)
 
 
 def shutdown_runners() -> int:
@@ -159,7 +160,10 @@ def _run_report(
             f"{compute_code_version()}, the batch needs {plan.code_version}): install the "
             "same version on every worker",
         )
-    runner = _take_runner(plan.database_url)
+    problem = _check_worker_parameters(plan)
+    if problem:
+        return outcome("failed", error=f"worker {worker}: {problem}")
+    runner = _take_runner(plan.kernel_environment)
     try:
         notebook = nbformat.reads(notebook_text, as_version=4)
         try:
@@ -184,7 +188,24 @@ def _run_report(
             runner.kernel.restart()
         return outcome("failed", error=f"{type(exc).__name__}: {exc}")
     finally:
-        _give_back(plan.database_url, runner)
+        _give_back(plan.kernel_environment, runner)
+
+
+def _check_worker_parameters(plan: BatchPlan) -> str | None:
+    """Why this worker cannot rate the statuses as the batch does (None: it can): its copy of
+    the parameters folder must hold the same status thresholds."""
+    from kpilib.views.status import load_status_rules
+
+    try:
+        found = load_status_rules(plan.parameters_dir).fingerprint
+    except KpiError as exc:
+        return f"its parameters folder {plan.parameters_dir} cannot be read: {exc}"
+    if found != plan.status_rules:
+        return (
+            f"its parameters folder {plan.parameters_dir} holds other status thresholds than "
+            "the batch's: copy the same parameters/ to every worker"
+        )
+    return None
 
 
 def _render_files(

@@ -75,9 +75,7 @@ class _Worker(threading.Thread):
         self.jobs = jobs
         self.events = events
         self.stop = stop
-        self.kernel = WarmKernel(
-            {"KPI_DATABASE_URL": plan.database_url}, runtime_dir, name=f"worker{index}"
-        )
+        self.kernel = WarmKernel(plan.kernel_environment, runtime_dir, name=f"worker{index}")
         self.printer: PdfPrinter | None = None
         self._notebooks: dict[Path, NotebookNode] = {}
 

@@ -1,0 +1,245 @@
+"""The headline figures of the province and of each department: one list, every surface.
+
+The report's cards, the dashboards' cards, the analysts' API (:func:`headline_frame`), the
+exports and the e-mail all show these figures, so a number, its status and its words never
+differ between them. Each figure names its population and date (``43 of 131 PSEs with a
+2024-25Q4 statement``), marks stale inputs, and carries the status rule it was rated with
+(:class:`kpilib.views.status.StatusRules`). Definitions: ``docs/methodology.md`` ("Headline
+figures").
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import cast
+
+import pandas as pd
+
+from kpilib.kpis.compliance import compute_reporting_rates
+from kpilib.present.formatting import format_million, format_percent, pefa_rag
+from kpilib.views.province import ProvinceView
+from kpilib.views.selection import describe_report_period
+
+#: Every headline figure: its key, and the label the cards show.
+HEADLINE_FIGURES = {
+    "budget_used": "Budget used (all)",
+    "development_used": "Development budget (ADP) used",
+    "pefa": "PEFA PI-1 · PI-2 · PI-3",
+    "service_score": "Service delivery score",
+    "indicators_on_track": "Indicators on track",
+    "pses_high_risk": "PSEs at high or very high risk",
+    "returns_received": "PSE returns received",
+    "red_flags": "Red flags",
+}
+
+
+@dataclass(frozen=True)
+class HeadlineFigure:
+    """One headline figure: its number and how every surface writes it.
+
+    ``value`` is the number (percent, count or ``None``); ``text`` the figure as shown;
+    ``status`` green/amber/red/grey or ``None`` (no status); ``note`` the line under it;
+    ``population`` who and when it counts; ``rule`` the status rule used; ``stale`` a warning
+    when an input is older than the view's period.
+    """
+
+    key: str
+    label: str
+    value: float | None
+    text: str
+    status: str | None
+    note: str
+    population: str
+    rule: str | None = None
+    stale: str | None = None
+
+
+def _number(value: object) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    number = float(cast(float, value))
+    return None if pd.isna(number) else number
+
+
+def _budget_figure(
+    view: ProvinceView, key: str, row: pd.Series | None, status: object, department: str | None
+) -> HeadlineFigure:
+    label = HEADLINE_FIGURES[key]
+    scope = "development budget" if key == "development_used" else "budget"
+    if row is None or pd.isna(row.get("utilisation")):
+        return HeadlineFigure(key, label, None, "–", "grey", f"no {scope} of this type", "")
+    note = (
+        f"Rs {format_million(row['expended'], 0)} m of {format_million(row['revised_budget'], 0)}"
+        f" m revised; {format_percent(row['burn_vs_plan'], 0)} of plan"
+    )
+    return HeadlineFigure(
+        key, label, _number(row["utilisation"]), format_percent(row["utilisation"]),
+        str(status), note, f"spent of the revised {scope}, {_period(view)}",
+        view.rules.describe("budget_execution", department),
+    )  # fmt: skip
+
+
+def _period(view: ProvinceView) -> str:
+    return describe_report_period(view.period) + f" (data to {view.as_of:%d %B %Y})"
+
+
+def _pefa_figure(scores: dict[str, str], years: list[int], scope: str) -> HeadlineFigure:
+    shown = [scores.get(pi, "NR") for pi in ("PI-1", "PI-2", "PI-3")]
+    worst = min(shown[:2], key=lambda s: "ABCDN".find(s[0]))
+    labels = ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in years) or "no completed year"
+    return HeadlineFigure(
+        "pefa", HEADLINE_FIGURES["pefa"], None, " · ".join(shown), pefa_rag(worst),
+        "budget reliability, last three completed years",
+        f"{scope}, fiscal years {labels}",
+        "colour of the weaker of PI-1 and PI-2: A/B green, C amber, D red",
+    )  # fmt: skip
+
+
+def _pse_figure(
+    view: ProvinceView, pses: pd.DataFrame, entities: int, scope: str
+) -> HeadlineFigure:
+    """``43 of 131 PSEs with a 2024-25Q4 statement``: only current statements count."""
+    current = pses[pses["current"].astype(bool)]
+    stale = int((~pses["current"].astype(bool)).sum())
+    high = int(current["overall_rating"].isin(["high", "very high"]).sum())
+    quarter = view.reference_quarter.code
+    distress = int((current["z2_zone"] == "distress").sum())
+    losses = int(current["loss_maker"].fillna(False).astype(bool).sum())
+    return HeadlineFigure(
+        "pses_high_risk", HEADLINE_FIGURES["pses_high_risk"], float(high),
+        f"{high} of {len(current)}",
+        "grey" if current.empty else None,
+        f"{distress} in Z'' distress; {losses} loss-makers",
+        f"{scope}: PSEs with a {quarter} statement ({len(current)} of {entities} PSEs)",
+        None,
+        f"{stale} PSE(s) whose latest statement is older than {quarter} are not counted"
+        if stale else None,
+    )  # fmt: skip
+
+
+def _returns_figure(
+    view: ProvinceView, status: pd.DataFrame, rag: object, department: str | None, scope: str
+) -> HeadlineFigure:
+    rates = compute_reporting_rates(status, by=())
+    expected = int(rates["expected"].iloc[0]) if len(rates) else 0
+    if not expected:
+        return HeadlineFigure(
+            "returns_received", HEADLINE_FIGURES["returns_received"], None, "–", "grey",
+            "no return expected yet", f"{scope}: no PSE return was due in the period",
+        )  # fmt: skip
+    completeness = float(rates["completeness"].iloc[0]) * 100
+    timeliness = float(rates["timeliness"].iloc[0]) * 100
+    return HeadlineFigure(
+        "returns_received", HEADLINE_FIGURES["returns_received"], completeness,
+        format_percent(completeness, 0), str(rag),
+        f"{format_percent(timeliness, 0)} on time, of {expected:,} expected",
+        f"{scope}: quarterly returns due in {describe_report_period(view.period)}, as of "
+        f"{view.compliance_as_of:%d %B %Y}",
+        view.rules.describe("returns_received", department),
+    )  # fmt: skip
+
+
+def _flags_figure(count: int, where: str, scope: str) -> HeadlineFigure:
+    return HeadlineFigure(
+        "red_flags", HEADLINE_FIGURES["red_flags"], float(count), str(count), None, where,
+        f"{scope}: every red flag of the period (rules in the methodology)",
+    )  # fmt: skip
+
+
+def department_headline(view: ProvinceView, code: str, flags_where: str) -> list[HeadlineFigure]:
+    """The headline figures of department ``code`` (``flags_where``: where the red flags are
+    listed, e.g. "listed at the end of this report")."""
+    summary = cast(pd.Series, view.department_summary.set_index("department_code").loc[code])
+    name = f"{summary['department_name']} Department"
+    by_type = view.execution[view.execution["department_code"] == code].set_index("budget_type")
+    development = (
+        cast(pd.Series, by_type.loc["development"]) if "development" in by_type.index else None
+    )
+    total = cast(pd.Series, view.execution_total.set_index("department_code").loc[code])
+    entities = int((view.entities["department_code"] == code).sum())
+    pses = view.pse_latest[view.pse_latest["department_code"] == code]
+    status = view.return_status[view.return_status["department_code"] == code]
+    exceptions = view.exceptions[view.exceptions["department_code"] == code]
+    return [
+        _budget_figure(view, "budget_used", total, summary["utilisation_rag"], code),
+        _budget_figure(view, "development_used", development, summary["development_rag"], code),
+        _pefa_figure(
+            dict(view.pefa_departments[code].indicator_scores),
+            list(view.pefa_departments[code].fiscal_years), name,
+        ),
+        _service_figure(view, summary, code),
+        _pse_figure(view, pses, entities, name),
+        _returns_figure(view, status, summary["returns_rag"], code, name),
+        _flags_figure(len(exceptions), flags_where, name),
+    ]  # fmt: skip
+
+
+def _service_figure(view: ProvinceView, summary: pd.Series, code: str) -> HeadlineFigure:
+    label, scope = HEADLINE_FIGURES["service_score"], f"{summary['department_name']} Department"
+    ranked = int(view.service_scores["rank"].notna().sum())
+    if pd.isna(summary["service_score"]):
+        return HeadlineFigure(
+            "service_score", label, None, "–", "grey", "no indicator data",
+            f"{scope}: no indicator reported by {view.as_of:%d %B %Y}",
+        )  # fmt: skip
+    return HeadlineFigure(
+        "service_score", label, _number(summary["service_score"]),
+        f"{summary['service_score']:.0f} / 100", str(summary["service_rag"]),
+        f"rank {summary['service_rank']} of {ranked}; "
+        f"{summary['service_completeness']:.0f} % of indicators reported",
+        f"{scope}: its indicators' latest values by {view.as_of:%d %B %Y}",
+        view.rules.describe("service_score", code),
+    )  # fmt: skip
+
+
+def province_headline(view: ProvinceView, flags_where: str) -> list[HeadlineFigure]:
+    """The province's headline figures (``flags_where``: where the red flags are listed)."""
+    totals = view.province_execution.set_index("budget_type")
+    development = (
+        cast(pd.Series, totals.loc["development"]) if "development" in totals.index else None
+    )
+    total = cast(pd.Series, totals.loc["total"]) if "total" in totals.index else None
+    scope = "Province"
+    return [
+        _budget_figure(view, "budget_used", total, _status_of(total), None),
+        _budget_figure(view, "development_used", development, _status_of(development), None),
+        _pefa_figure(
+            dict(view.pefa_province.indicator_scores),
+            list(view.pefa_province.fiscal_years), scope,
+        ),
+        _indicators_figure(view),
+        _pse_figure(view, view.pse_latest, len(view.entities), scope),
+        _returns_figure(
+            view, view.return_status,
+            view.rules.rate("returns_received", _completeness(view)), None, scope,
+        ),
+        _flags_figure(len(view.exceptions), flags_where, scope),
+    ]  # fmt: skip
+
+
+def _status_of(row: pd.Series | None) -> str:
+    return "grey" if row is None else str(row["rag"])
+
+
+def _completeness(view: ProvinceView) -> float | None:
+    rates = compute_reporting_rates(view.return_status, by=())
+    if not len(rates) or not rates["expected"].iloc[0]:
+        return None
+    return float(rates["completeness"].iloc[0]) * 100
+
+
+def _indicators_figure(view: ProvinceView) -> HeadlineFigure:
+    indicators = view.indicators
+    on_track = int((indicators["rag"] == "green").sum())
+    off_track = int((indicators["rag"] == "red").sum())
+    return HeadlineFigure(
+        "indicators_on_track", HEADLINE_FIGURES["indicators_on_track"], float(on_track),
+        f"{on_track} of {len(indicators)}", None, f"{off_track} off track",
+        f"Province: province-level indicators, latest value by {view.as_of:%d %B %Y}",
+        "each indicator by its department's thresholds (see the department reports)",
+    )  # fmt: skip
+
+
+def headline_frame(figures: list[HeadlineFigure]) -> pd.DataFrame:
+    """The figures as a table (the analysts' API and the consistency checks)."""
+    return pd.DataFrame([asdict(figure) for figure in figures])
