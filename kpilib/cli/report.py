@@ -25,6 +25,7 @@ from kpilib.report.params import (
 )
 from kpilib.report.plan import DEFAULT_TIMEOUT, BatchPlan, NotebookPaths, default_home, plan_batch
 from kpilib.store.database import connect
+from kpilib.views.status import StatusRules, load_status_rules
 
 #: A Dask scheduler address: tcp:// or tls:// then a host name or address and a port.
 _SCHEDULER = re.compile(
@@ -125,6 +126,7 @@ def params_check(
 
 def _print_plan(plan: BatchPlan, force: bool) -> None:
     previous = read_manifest(plan.folder)
+    rules = load_status_rules(plan.parameters_dir)
     table = Table(
         Column("Report", no_wrap=True), "Sections", "Indicators", "Thresholds", "Officer", "Will",
         title=(
@@ -141,12 +143,18 @@ def _print_plan(plan: BatchPlan, force: bool) -> None:
             job.report_id,
             ", ".join(values.get("sections", [])) or "-",
             ", ".join(values.get("indicators", [])) or ("all" if job.department else "-"),
-            ", ".join(f"{k}={v:g}" for k, v in values["thresholds"].items()) or "-",
+            _thresholds(rules, job.department),
             values.get("officer_title", "-"),
             will,
         )
     console.print(table)
     console.print(f"Data fingerprint {plan.data_fingerprint[:16]}, code {plan.code_version}")
+
+
+def _thresholds(rules: StatusRules, department: str | None) -> str:
+    """A report's status thresholds (spending against plan), as every surface uses them."""
+    thresholds = rules.rule("budget_execution", department).thresholds
+    return f"green {thresholds.green:g}, amber {thresholds.amber:g}"
 
 
 class _ProgressView:
