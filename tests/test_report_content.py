@@ -32,6 +32,16 @@ def test_number_formats():
     ]  # fmt: skip
 
 
+def test_pefa_cards_take_the_weakest_scored_indicator():
+    """NA and NR indicators do not colour a card: a D beside an unrated indicator is red."""
+    assert content.weakest_pefa(["D", "NR"]) == "D"
+    assert content.weakest_pefa(["B+", "NA", "B"]) == "B"
+    assert content.weakest_pefa(["C+", "A", "D+"]) == "D+"
+    assert content.weakest_pefa(["NA", "NR"]) is None
+    assert pefa_rag(content.weakest_pefa(["A", "NR"])) == "green"
+    assert pefa_rag(content.weakest_pefa(["NA", "NR"])) == "grey"
+
+
 def test_tables_escape_data_and_label_every_colour():
     frame = pd.DataFrame(
         {

@@ -8,7 +8,7 @@ from the views, which come from the KPI modules; this module only selects, order
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -108,6 +108,15 @@ def _execution_card(label: str, row: pd.Series | None, view: ProvinceView) -> Kp
     return KpiCard(label, format_percent(row["utilisation"]), rag, note)
 
 
+def weakest_pefa(scores: Iterable[str]) -> str | None:
+    """The weakest of the PEFA indicator scores that carry a grade (``D`` < ``D+`` < … < ``A``),
+    for a card's colour; None when none is scored (every one ``NA`` or ``NR``)."""
+    graded = [s for s in scores if s and s[0] in "ABCD"]
+    if not graded:
+        return None
+    return min(graded, key=lambda s: ("DCBA".index(s[0]), s.endswith("+")))
+
+
 def department_cards(department: DepartmentView) -> list[KpiCard]:
     """Headline cards: budget and ADP utilisation, PEFA, service delivery, PSEs, returns, flags."""
     view, summary = department.province, department.summary
@@ -128,7 +137,7 @@ def department_cards(department: DepartmentView) -> list[KpiCard]:
             f"rank {summary['service_rank']} of {ranked}; "
             f"{summary['service_completeness']:.0f} % of indicators reported",
         )
-    worst = min((pefa["PI-1"], pefa["PI-2"]), key=lambda s: "ABCDN".find(s[0]))
+    worst = weakest_pefa((pefa["PI-1"], pefa["PI-2"]))
     cards = [
         _execution_card("Budget used (all)", department.execution_total, view),
         _execution_card("Development budget (ADP) used", development, view),
@@ -393,7 +402,7 @@ def province_cards(view: ProvinceView) -> list[KpiCard]:
     status = view.return_status
     received = status["received"].mean() * 100 if len(status) else float("nan")
     on_time = status["on_time"].mean() * 100 if len(status) else float("nan")
-    worst = min(pefa.values(), key=lambda s: "ABCDN".find(s[0]))
+    worst = weakest_pefa(pefa.values())
     return [
         _execution_card("Province budget used", cast(pd.Series, totals.loc["total"]), view),
         _execution_card("Development budget (ADP) used", development, view),
