@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ingest_helpers import one_return_received_at
 
 from kpilib.errors import InputFrameError, ParameterError
 from kpilib.fiscal import FiscalYear, Period
@@ -253,3 +254,62 @@ def test_demo_compliance(demo_url):
     outstanding = list_outstanding_returns(status)
     assert len(outstanding) == (~status["received"]).sum() > 0
     assert (outstanding["days_overdue"] >= 16).all()  # the latest due date is 30 January 2026
+
+
+# ------------------------------------------------- one "on time" rule: Pakistan time everywhere
+
+
+def _three_views(engine, as_of):
+    """The Q2 financial return of UNI-001 as ``kpi submissions``, the compliance KPIs and the
+    portal's list of returns due see it on ``as_of``."""
+    from kpilib.ingest.status import load_received
+    from kpilib.portal.due import returns_due
+
+    key = ("UNI-001", "pse_financial", "2024-25Q2")
+    with engine.connect() as connection:
+        received = load_received(connection, as_of)
+        status = load_return_status(connection, as_of)
+        due = returns_due(connection, "UNI-001", as_of)
+    received = received.set_index(["sender", "return_type", "period_code"])
+    status = status.set_index(["entity_code", "return_type", "period_code"])
+    portal = due.set_index(["return_type", "period_code"]).loc[key[1:]]
+    return received.loc[[key]] if key in received.index else None, status.loc[key], portal
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "utc_minute", "on_time", "local_date", "portal_status"),
+    [
+        # 21:00 UTC on 30 January is 02:00 on 31 January in Pakistan: one day late.
+        (21, 0, False, date(2025, 1, 31), "late"),
+        # 18:59 UTC is 23:59 on 30 January in Pakistan: on its due date, on time.
+        (18, 59, True, date(2025, 1, 30), "received"),
+    ],
+)
+def test_on_time_is_judged_in_pakistan_time_everywhere(
+    tmp_path, sqlite_url, utc_hour, utc_minute, on_time, local_date, portal_status
+):
+    received_at = datetime(2025, 1, 30, utc_hour, utc_minute, tzinfo=UTC)
+    engine = one_return_received_at(sqlite_url, tmp_path, received_at)
+    received, status, portal = _three_views(engine, AS_OF)
+    assert received is not None and received["on_time"].tolist() == [on_time]
+    assert received["received_date"].tolist() == [local_date]
+    assert received["due_date"].tolist() == [date(2025, 1, 30)]
+    assert status["received"] and status["on_time"] == on_time
+    assert status["received_date"] == local_date and status["days_late"] == (0 if on_time else 1)
+    assert portal["status"] == portal_status
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "in_by_the_due_date"),
+    [(21, False), (18, True)],  # 02:00 31 Jan / 23:00 30 Jan
+)
+def test_received_by_the_end_of_as_of_means_the_end_of_the_day_in_pakistan(
+    tmp_path, sqlite_url, utc_hour, in_by_the_due_date
+):
+    received_at = datetime(2025, 1, 30, utc_hour, 0, tzinfo=UTC)
+    engine = one_return_received_at(sqlite_url, tmp_path, received_at)
+    received, status, portal = _three_views(engine, date(2025, 1, 30))
+    assert (received is not None) == in_by_the_due_date
+    assert status["received"] == in_by_the_due_date
+    assert pd.isna(status["days_overdue"]) if in_by_the_due_date else status["days_overdue"] == 0
+    assert portal["status"] == ("received" if in_by_the_due_date else "due")
