@@ -11,6 +11,10 @@ Rules
 * A return is *received* when a submission for the same entity, return type and period arrived
   on or before ``as_of``. Its receipt time is that of the **earliest** version: a correction
   sent after the due date does not make an on-time return late.
+* A file ingestion rejects is never a submission (not received); there is no "withdrawn"
+  state. A return the reviewer returned for correction still counts as received by its first
+  arrival, whatever ``KPI_COUNT_RETURNS`` says (that setting filters the financial statements
+  only): timeliness measures the PSE's sending, not the review.
 * Receipt dates are calendar dates in Pakistan time (UTC+5, no daylight saving), the time zone
   in which due dates are set (:data:`kpilib.fiscal.PAKISTAN_TIME`); a return received on its due
   date is on time. ``kpi submissions``, the portal and the reminders
