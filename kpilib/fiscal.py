@@ -5,6 +5,10 @@ Periods have codes that sort and read naturally:
 * ``2024-25``      the whole fiscal year;
 * ``2024-25Q1``    a fiscal quarter (Q1 = July–September);
 * ``2024-25M01``   a fiscal month (M01 = July, M12 = June).
+
+Dates are Pakistan's: a moment (a return's receipt, "now") becomes a calendar date in Pakistan
+Standard Time (UTC+5, no daylight saving), the time zone in which due dates are set
+(:data:`PAKISTAN_TIME`, :func:`pakistan_date`, :func:`pakistan_today`, :func:`end_of_day`).
 """
 
 from __future__ import annotations
@@ -12,12 +16,17 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Literal
 
 from kpilib.errors import FiscalPeriodError
 
 PeriodKind = Literal["year", "quarter", "month"]
+
+#: Pakistan Standard Time, hours east of UTC (no daylight saving): the one time zone in which due
+#: dates are set, receipt times become receipt dates and "today" and "the end of a day" are told.
+PAKISTAN_UTC_OFFSET_HOURS = 5.0
+PAKISTAN_TIME = timezone(timedelta(hours=PAKISTAN_UTC_OFFSET_HOURS), "PKT")
 
 _YEAR_RE = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{2})$")
 _PERIOD_RE = re.compile(r"^(?P<year>\d{4}-\d{2})(?:(?P<kind>[QM])(?P<number>\d{1,2}))?$")
@@ -118,6 +127,32 @@ def last_ended_quarter(day: date) -> Period:
     if quarter == 0:
         return Period(year.previous(), "quarter", 4)
     return Period(year, "quarter", quarter)
+
+
+def pakistan_date(moment: datetime, tz: timezone = PAKISTAN_TIME) -> date:
+    """The calendar date of ``moment`` in Pakistan (``tz``); a naive moment is taken as UTC, as
+    the database stores it.
+
+    >>> pakistan_date(datetime(2025, 1, 30, 21, 0, tzinfo=UTC))
+    datetime.date(2025, 1, 31)
+    """
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(tz).date()
+
+
+def pakistan_today(tz: timezone = PAKISTAN_TIME) -> date:
+    """Today's date in Pakistan (not the server's), e.g. the default as-of date."""
+    return datetime.now(UTC).astimezone(tz).date()
+
+
+def end_of_day(day: date, tz: timezone = PAKISTAN_TIME) -> datetime:
+    """The last moment of ``day`` in Pakistan (``tz``), as an aware time: what arrived by then
+    was received "by the end of ``day``".
+
+    >>> end_of_day(date(2025, 1, 30)).astimezone(UTC).isoformat()
+    '2025-01-30T18:59:59.999999+00:00'
+    """
+    return datetime.combine(day, time.max, tzinfo=tz)
 
 
 def _check_number(kind: str, number: int, maximum: int) -> None:

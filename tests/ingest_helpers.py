@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -11,7 +12,7 @@ from kpilib.ingest import IngestOptions, ingest_file
 from kpilib.ingest.loading import ensure_fiscal_year
 from kpilib.ingest.report import describe_issue
 from kpilib.store.database import connect
-from kpilib.store.writes import content_hash, insert_rows
+from kpilib.store.writes import content_hash, insert_rows, table
 
 FINANCIAL_HEADER = (
     "entity_code,period,revenue,grants_subsidies,operating_expenses,ebit,interest_expense,"
@@ -90,6 +91,16 @@ def budget_file(folder: Path, name: str = "budget.csv", rows: list[str] | None =
 
 def ingest(engine: Engine, path: Path, **options) -> object:
     return ingest_file(engine, path, IngestOptions(**options))
+
+
+def one_return_received_at(url: str, folder: Path, received_at: datetime) -> Engine:
+    """The reference province, whose UNI-001 sent its 2024-25 Q2 financial return (due 30
+    January 2025) once, at ``received_at`` (an aware time)."""
+    engine = build_reference(url)
+    ingest(engine, financial_file(folder, period="2024-25Q2"))
+    with engine.begin() as connection:
+        connection.execute(table("submissions").update().values(received_at=received_at))
+    return engine
 
 
 def data_hash(engine: Engine) -> str:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ingest_helpers import one_return_received_at
 
 from kpilib.errors import InputFrameError, ParameterError
 from kpilib.fiscal import FiscalYear, Period
@@ -253,3 +254,127 @@ def test_demo_compliance(demo_url):
     outstanding = list_outstanding_returns(status)
     assert len(outstanding) == (~status["received"]).sum() > 0
     assert (outstanding["days_overdue"] >= 16).all()  # the latest due date is 30 January 2026
+
+
+# ------------------------------------------------- one "on time" rule: Pakistan time everywhere
+
+
+def _three_views(engine, as_of):
+    """The Q2 financial return of UNI-001 as ``kpi submissions``, the compliance KPIs and the
+    portal's list of returns due see it on ``as_of``."""
+    from kpilib.ingest.status import load_received
+    from kpilib.portal.due import returns_due
+
+    key = ("UNI-001", "pse_financial", "2024-25Q2")
+    with engine.connect() as connection:
+        received = load_received(connection, as_of)
+        status = load_return_status(connection, as_of)
+        due = returns_due(connection, "UNI-001", as_of)
+    received = received.set_index(["sender", "return_type", "period_code"])
+    status = status.set_index(["entity_code", "return_type", "period_code"])
+    portal = due.set_index(["return_type", "period_code"]).loc[key[1:]]
+    return received.loc[[key]] if key in received.index else None, status.loc[key], portal
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "utc_minute", "on_time", "local_date", "portal_status"),
+    [
+        # 21:00 UTC on 30 January is 02:00 on 31 January in Pakistan: one day late.
+        (21, 0, False, date(2025, 1, 31), "late"),
+        # 18:59 UTC is 23:59 on 30 January in Pakistan: on its due date, on time.
+        (18, 59, True, date(2025, 1, 30), "received"),
+    ],
+)
+def test_on_time_is_judged_in_pakistan_time_everywhere(
+    tmp_path, sqlite_url, utc_hour, utc_minute, on_time, local_date, portal_status
+):
+    received_at = datetime(2025, 1, 30, utc_hour, utc_minute, tzinfo=UTC)
+    engine = one_return_received_at(sqlite_url, tmp_path, received_at)
+    received, status, portal = _three_views(engine, AS_OF)
+    assert received is not None and received["on_time"].tolist() == [on_time]
+    assert received["received_date"].tolist() == [local_date]
+    assert received["due_date"].tolist() == [date(2025, 1, 30)]
+    assert status["received"] and status["on_time"] == on_time
+    assert status["received_date"] == local_date and status["days_late"] == (0 if on_time else 1)
+    assert portal["status"] == portal_status
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "in_by_the_due_date"),
+    [(21, False), (18, True)],  # 02:00 31 Jan / 23:00 30 Jan
+)
+def test_received_by_the_end_of_as_of_means_the_end_of_the_day_in_pakistan(
+    tmp_path, sqlite_url, utc_hour, in_by_the_due_date
+):
+    received_at = datetime(2025, 1, 30, utc_hour, 0, tzinfo=UTC)
+    engine = one_return_received_at(sqlite_url, tmp_path, received_at)
+    received, status, portal = _three_views(engine, date(2025, 1, 30))
+    assert (received is not None) == in_by_the_due_date
+    assert status["received"] == in_by_the_due_date
+    assert pd.isna(status["days_overdue"]) if in_by_the_due_date else status["days_overdue"] == 0
+    assert portal["status"] == ("received" if in_by_the_due_date else "due")
+
+
+# ------------------------------------- returned, corrected, rejected: what counts as received
+
+
+def test_a_return_returned_for_correction_still_counts_from_its_first_arrival(
+    tmp_path, sqlite_url, monkeypatch
+):
+    """UNI-001's Q2 financial return (due 30 January 2025) arrives on 20 January, the reviewer
+    returns it for correction, the corrected version arrives on 10 February. Its Q1 return was
+    rejected by ingestion (unbalanced). There is no "withdrawn" state."""
+    from ingest_helpers import FINANCIAL_VALUES, financial_file, ingest
+
+    from kpilib.ingest.status import load_received
+    from kpilib.portal.due import returns_due
+    from kpilib.store.models import REVIEW_DECISIONS, SUBMISSION_STATUSES
+    from kpilib.store.writes import insert_rows, table
+
+    assert SUBMISSION_STATUSES == ("accepted", "superseded")  # no withdrawn state
+    assert REVIEW_DECISIONS == ("approved", "returned")
+    engine = one_return_received_at(sqlite_url, tmp_path, datetime(2025, 1, 20, 5, tzinfo=UTC))
+    unbalanced = FINANCIAL_VALUES.replace("5000000000,2000000000", "5000000000,2500000000")
+    rejected = ingest(engine, financial_file(tmp_path, "q1.csv", period="2024-25Q1",
+                                             values=unbalanced))  # fmt: skip
+    assert rejected.status == "rejected" and rejected.submission_id is None
+    with engine.begin() as connection:
+        insert_rows(connection, "reviews", [{
+            "submission_id": 1, "decision": "returned", "comment": "equity does not match",
+            "reviewer": "portal:HED:Reviewer", "reviewed_at": datetime(2025, 1, 25, tzinfo=UTC),
+        }])  # fmt: skip
+    key = ("UNI-001", "pse_financial", "2024-25Q2")
+
+    def views():
+        with engine.connect() as connection:
+            status = load_return_status(connection, AS_OF)
+            received = load_received(connection, AS_OF, sender="UNI-001")
+            due = returns_due(connection, "UNI-001", AS_OF)
+        status = status.set_index(["entity_code", "return_type", "period_code"])
+        received = received.set_index(["return_type", "period_code"]).loc[key[1:]]
+        return status, received, due.set_index(["return_type", "period_code"])
+
+    status, received, due = views()
+    # Returned for correction, not corrected yet: received, on time (20 January).
+    assert status.loc[key, "received"] and status.loc[key, "on_time"]
+    assert received["on_time"] and received["version"] == 1
+    assert due.loc[key[1:], "status"] == "returned for correction"  # the PSE must act
+    # Rejected: nothing was loaded, so the Q1 return (due 30 October 2024) is outstanding.
+    q1 = status.loc[("UNI-001", "pse_financial", "2024-25Q1")]
+    assert not q1["received"] and q1["days_overdue"] == (AS_OF - date(2024, 10, 30)).days
+
+    corrected = FINANCIAL_VALUES.replace("100000000,", "100000001,", 1)
+    assert ingest(engine, financial_file(tmp_path, "q2b.csv", period="2024-25Q2",
+                                         values=corrected)).version == 2  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(table("submissions").update().where(table("submissions").c.id == 2)
+                           .values(received_at=datetime(2025, 2, 10, 5, tzinfo=UTC)))  # fmt: skip
+    for setting in ("accepted", "approved"):  # KPI_COUNT_RETURNS does not change compliance
+        monkeypatch.setenv("KPI_COUNT_RETURNS", setting)
+        status, received, due = views()
+        row = status.loc[key]
+        assert row["received"] and row["on_time"] and row["versions"] == 2
+        assert row["received_date"] == date(2025, 1, 20) and row["days_late"] == 0
+        assert received["on_time"] and received["version"] == 2
+        assert received["received_date"] == date(2025, 1, 20)
+        assert due.loc[key[1:], "status"] == "received"  # the correction clears the return

@@ -175,6 +175,31 @@ def test_remind_mails_due_and_late_returns_once(smtp, tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("utc_hour", "reminded"),
+    [(21, True), (18, False)],  # 02:00 on 31 January in Pakistan / 23:00 on 30 January
+)
+def test_reminders_count_a_return_received_by_the_end_of_the_day_in_pakistan(
+    tmp_path, utc_hour, reminded
+):
+    """On its due date (30 January 2025) a return that arrives after midnight in Pakistan is not
+    in yet: it is reminded as due, though its UTC date is still the 30th."""
+    from datetime import UTC, date, datetime
+
+    from ingest_helpers import one_return_received_at
+
+    from kpilib.delivery.reminders import plan_reminders
+
+    url = f"sqlite:///{tmp_path / 'kpi.sqlite'}"
+    engine = one_return_received_at(url, tmp_path, datetime(2025, 1, 30, utc_hour, tzinfo=UTC))
+    with engine.begin() as connection:
+        grant(connection, "UNI-001", "Ayesha Khan", email="ayesha@uni001.example.org")
+    mails = plan_reminders(engine, date(2025, 1, 30), days=0)
+    q2 = [(m.kind, m.due_date) for m in mails
+          if (m.return_type, m.period_code) == ("pse_financial", "2024-25Q2")]  # fmt: skip
+    assert q2 == ([("due", date(2025, 1, 30))] if reminded else [])
+
+
+@pytest.mark.parametrize(
     ("env", "message"),
     [
         ({}, "KPI_SMTP_HOST is not set"),

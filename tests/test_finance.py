@@ -580,3 +580,84 @@ def test_no_statements_give_empty_views():
     assert health.empty and "overall_rating" in health.columns
     assert summarise_portfolio(health, ENTITIES).empty
     assert tabulate_ratios(health).empty
+
+
+# --------------------------------------------- what equity, which balances, which interest
+
+
+def test_equity_is_the_equity_line_and_an_accumulated_deficit_is_never_an_asset():
+    # A PSE with capital 500 and accumulated losses of 700: its assets are 1000, its
+    # liabilities 1200. The return carries the deficit in equity (negative), never as an asset:
+    # total assets 1000, equity = 1000 − 1200 = −200, retained earnings −700.
+    row = one({"total_assets": 1000, "total_liabilities": 1200, "equity": -200,
+               "retained_earnings": -700})  # fmt: skip
+    assert row["roa"] == pytest.approx(320 / 1000)  # on the assets as reported
+    assert math.isnan(row["roe"]) and row["roe_rating"] == "very high"  # equity ≤ 0
+    assert math.isnan(row["debt_to_equity"]) and row["debt_to_equity_rating"] == "very high"
+    assert row["debt_to_assets"] == pytest.approx(1.2) and row["debt_to_assets_rating"] == (
+        "very high"
+    )
+    assert row["negative_equity"]
+    # Z'': X1 = 300/1000, X2 = −700/1000, X3 = 400/1000, X4 = −200/1200:
+    # 1.968 − 2.282 + 2.688 − 0.175 = 2.199
+    assert row["z2"] == pytest.approx(1.968 - 2.282 + 2.688 - 0.175)
+    # The equity line is used as reported (not recomputed from assets and liabilities): one
+    # rupee short of 2000 − 800, within what ingestion accepts.
+    reported = one({"equity": 1199})
+    assert reported["roe"] == pytest.approx(320 / 1199)
+    assert reported["debt_to_equity"] == pytest.approx(800 / 1199)
+
+
+def test_a_deficit_added_to_assets_does_not_balance_against_negative_equity(sqlite_url, tmp_path):
+    from ingest_helpers import FINANCIAL_VALUES, build_reference, financial_file, ingest
+
+    engine = build_reference(sqlite_url)
+    # Assets 5,000,000,000 plus a deficit of 700,000,000 shown as an asset, liabilities
+    # 2,000,000,000, equity 3,000,000,000 − 700,000,000: off by the deficit, refused.
+    values = FINANCIAL_VALUES.replace("5000000000,2000000000,3000000000",
+                                      "5700000000,2000000000,2300000000")  # fmt: skip
+    outcome = ingest(engine, financial_file(tmp_path, values=values))
+    assert outcome.status == "rejected"
+    assert [e.code for e in outcome.errors] == ["ingest.unbalanced"]
+
+
+def test_roa_and_roe_use_the_closing_balance_sheet_not_an_average():
+    health = compute_financial_health(
+        statements(
+            ("PSE-A", "2024-25Q1", {}),  # assets 2000, equity 1200
+            ("PSE-A", "2024-25Q2", {"total_assets": 4000, "equity": 3200}),
+        )
+    ).set_index("period_code")
+    row = health.loc["2024-25Q2"]
+    # Annual net income (80 + 80) × 4 ÷ 2 = 320, over the 2024-25Q2 closing balances only
+    # (averages of opening and closing would give 320 / 3000 and 320 / 2200).
+    assert row["annual_net_income"] == 320
+    assert row["roa"] == pytest.approx(320 / 4000)  # 0.08
+    assert row["roe"] == pytest.approx(320 / 3200)  # 0.10
+
+
+def test_interest_cover_uses_the_gross_interest_expense(sqlite_url, tmp_path):
+    # EBIT 100 (before interest and tax), gross interest expense 40: 100 / 40 = 2.5.
+    row = one({"interest_expense": 40, "net_income": 60})
+    assert row["interest_cover"] == 2.5 and row["interest_cover_rating"] == "low"
+    assert row["arrears_ratio"] == pytest.approx(10 / (4 * (900 + 40)))
+    # The return has no interest income line and refuses a negative interest expense, so
+    # nothing nets interest income against the expense.
+    from ingest_helpers import FINANCIAL_VALUES, build_reference, financial_file, ingest
+
+    engine = build_reference(sqlite_url)
+    values = FINANCIAL_VALUES.replace(",5000000,", ",-5000000,", 1)
+    outcome = ingest(engine, financial_file(tmp_path, values=values))
+    assert outcome.status == "rejected"
+    assert [e.where.column for e in outcome.errors] == ["interest_expense"]
+
+
+def test_the_return_template_tells_pses_these_definitions():
+    from kpilib.ingest.schemas import spec_for
+
+    meaning = {c.name: c.description for c in spec_for("pse_financial").columns}
+    assert "accumulated deficit is never an asset" in meaning["total_assets"]
+    assert "equity = total assets − total liabilities" in meaning["equity"]
+    assert "deficit negative" in meaning["retained_earnings"]
+    assert "gross (not net of interest income)" in meaning["interest_expense"]
+    assert "interest income stays in" in meaning["ebit"]

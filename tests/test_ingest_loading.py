@@ -15,6 +15,7 @@ from ingest_helpers import (
     ingest,
 )
 
+from kpilib.fiscal import pakistan_today
 from kpilib.ingest.status import load_history, load_outstanding, load_received
 from kpilib.store.writes import as_utc, table
 
@@ -105,7 +106,7 @@ def test_received_and_outstanding_lists(sqlite_url, tmp_path):
     engine = build_reference(sqlite_url)
     ingest(engine, financial_file(tmp_path))  # UNI-001 2024-25Q1, received today (late)
     with engine.connect() as connection:
-        received = load_received(connection, date.today())
+        received = load_received(connection, pakistan_today())
         outstanding = load_outstanding(connection, date(2024, 11, 30))
         before_load = load_received(connection, date(2024, 11, 30))
     assert list(received["sender"]) == ["UNI-001"] and received["on_time"].tolist() == [False]

@@ -143,11 +143,39 @@ def test_bad_dimension_or_too_many_years_is_an_error():
         (["D*", "D", "D"], "D"),
         (["A", "NA", "B"], "B+"),
         (["NA", "NA"], "NA"),
-        (["A", "NR"], "NR"),
+        (["A", "NR"], "A"),
     ],
 )
 def test_m1_weakest_link(scores, expected):
     assert combine("M1", scores) == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "scores", "expected"),
+    [
+        # A dimension not rated (NR) or not applicable (NA) is left out of the aggregation.
+        ("M1", ["B", "NR", "C"], "C+"),  # M1 over B and C: lowest C, the other higher
+        ("M1", ["NR", "B", "B"], "B"),
+        ("M1", ["D*", "B"], "D+"),  # D* counts as D
+        ("M1", ["D*", "NR", "D"], "D"),
+        ("M1", ["NR", "A", "NA"], "A"),  # one rated dimension: its own grade
+        # M2 uses the conversion table of the number of dimensions rated.
+        ("M2", ["NR", "A", "C"], "B"),  # two dimensions, 3 + 1 = 4 points
+        ("M2", ["A", "NR"], "A"),  # one dimension: its grade
+        ("M2", ["D*", "NR", "B"], "C"),  # two dimensions, 0 + 2 = 2 points
+        ("M2", ["C", "C", "A", "NR"], "B"),  # three dimensions, 1 + 1 + 3 = 5 (four: C+)
+        # With no dimension rated the indicator stays unscored.
+        ("M1", ["NR", "NR"], "NR"),
+        ("M2", ["NR", "NR"], "NR"),
+        ("M1", ["NA", "NR"], "NR"),
+        ("M2", ["NA", "NR"], "NR"),
+        ("M1", ["NA", "NA"], "NA"),
+        ("M2", ["NA", "NA"], "NA"),
+        ("M1", [], "NR"),
+    ],
+)
+def test_indicator_is_scored_on_the_rated_dimensions(method, scores, expected):
+    assert combine(method, scores) == expected
 
 
 @pytest.mark.parametrize(

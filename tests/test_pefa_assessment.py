@@ -15,11 +15,11 @@ LINES = [
 ]
 
 
-def province_rollup(years=(2022, 2023, 2024), last_year_months=12):
+def province_rollup(years=(2022, 2023, 2024), last_year_months=12, lines=LINES):
     rows = []
     for year in years:
         months = last_year_months if year == max(years) else 12
-        for department, head, kind, original, expended in LINES:
+        for department, head, kind, original, expended in lines:
             for month in range(1, 13):
                 june = month == 12
                 reported = month <= months
@@ -86,9 +86,29 @@ def test_department_assessment_uses_its_cost_centres():
 
 
 def test_department_without_cost_centres_is_not_rated_on_pi21():
+    # B: one regular head, no contingency: PI-2.2 and PI-2.3 are NA, PI-2.1 NR: nothing rated.
     result = assess_budget_reliability(province_rollup(), revenue(), 2024, "B")
     assert result.dimension_scores["2.1"] == "NR"
     assert result.indicator_scores["PI-2"] == "NR"
+
+
+def test_pi2_is_scored_on_the_dimensions_rated():
+    """PI-2.1 not rated (no cost centres): PI-2 is M1 over PI-2.2 and PI-2.3 (PEFA: an NR
+    dimension is left out of the aggregation, not propagated to the indicator)."""
+    lines = [
+        ("C", "A01", "regular", 600, 570),
+        ("C", "A03", "regular", 300, 330),
+        ("C", "A99", "contingency", 50, 20),
+    ]
+    result = assess_budget_reliability(province_rollup(lines=lines), revenue(), 2024, "C")
+    last = result.yearly.set_index("fiscal_year").loc[2024]
+    assert last["1"] == pytest.approx(920 / 950 * 100)  # 96.8 %: A
+    assert last["2.2"] == pytest.approx(60 / 900 * 100)  # |570-600| + |330-300| = 60: B
+    assert last["2.3"] == pytest.approx(20 / 950 * 100)  # 2.1 % every year: A
+    scores = result.dimension_scores
+    assert (scores["2.1"], scores["2.2"], scores["2.3"]) == ("NR", "B", "A")
+    # M1 over the two rated dimensions: the lowest (B), "+" because the other is higher.
+    assert result.indicator_scores == {"PI-1": "A", "PI-2": "B+", "PI-3": "NA"}
 
 
 def test_an_incomplete_year_is_not_assessed():

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from kpilib.demo import build_demo
+from kpilib.fiscal import pakistan_today
 from kpilib.portal.access import (
     AccessError,
     check_token,
@@ -164,6 +165,17 @@ def test_upload_loads_for_the_links_entity_and_refuses_another(engine):
     assert tuple(row) == ("UNI-004", "portal:UNI-004:Officer")
 
 
+def test_portal_shows_receipt_times_in_pakistan_time():
+    from datetime import UTC, datetime
+
+    from kpilib.portal.pages import _when
+
+    # The time beside a status judged in Pakistan time is Pakistan time too.
+    assert _when(datetime(2025, 1, 30, 21, 0, tzinfo=UTC)) == "31 Jan 2025 02:00 PKT"
+    assert _when(datetime(2025, 1, 30, 18, 59)) == "30 Jan 2025 23:59 PKT"  # naive: UTC
+    assert _when(None) == ""
+
+
 def test_returns_due_lists_status_and_deadlines(engine):
     with engine.connect() as connection:
         due = returns_due(connection, "UNI-001", AS_OF)
@@ -198,7 +210,7 @@ def test_review_approve_and_return_with_a_comment_the_pse_sees(engine):
     with engine.begin() as connection:
         decide(connection, reviewer, sid, "returned", "Equity <b>does not</b> match the audit")
     with engine.connect() as connection:
-        due = returns_due(connection, "UNI-006", date.today())
+        due = returns_due(connection, "UNI-006", pakistan_today())
     row = due[(due["period_code"] == "2025-26Q1") & (due["return_type"] == "pse_financial")]
     assert row["status"].tolist() == ["returned for correction"]
     assert row["comment"].tolist() == ["Equity <b>does not</b> match the audit"]
@@ -212,7 +224,7 @@ def test_review_approve_and_return_with_a_comment_the_pse_sees(engine):
             decide(connection, reviewer, sid, "approved")
         decide(connection, reviewer, corrected.submission_id, "approved")
     with engine.connect() as connection:
-        due = returns_due(connection, "UNI-006", date.today())
+        due = returns_due(connection, "UNI-006", pakistan_today())
         listed = department_returns(connection, reviewer.department_id)
     row = due[(due["period_code"] == "2025-26Q1") & (due["return_type"] == "pse_financial")]
     assert row["status"].tolist() == ["received"]  # on time: its first version was

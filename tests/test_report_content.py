@@ -11,6 +11,7 @@ from kpilib.present.formatting import (
     format_times,
     pefa_rag,
 )
+from kpilib.present.headline import weakest_pefa
 from kpilib.present.tables import Column, render_table
 from kpilib.report import content
 from kpilib.store.database import connect
@@ -30,6 +31,16 @@ def test_number_formats():
     assert [pefa_rag(s) for s in ("A", "B+", "C", "D*", "NA", None)] == [
         "green", "green", "amber", "red", "grey", "grey",
     ]  # fmt: skip
+
+
+def test_pefa_cards_take_the_weakest_scored_indicator():
+    """NA and NR indicators do not colour a card: a D beside an unrated indicator is red."""
+    assert weakest_pefa(["D", "NR"]) == "D"
+    assert weakest_pefa(["B+", "NA", "B"]) == "B"
+    assert weakest_pefa(["C+", "A", "D+"]) == "D+"
+    assert weakest_pefa(["NA", "NR"]) is None
+    assert pefa_rag(weakest_pefa(["A", "NR"])) == "green"
+    assert pefa_rag(weakest_pefa(["NA", "NR"])) == "grey"
 
 
 def test_tables_escape_data_and_label_every_colour():

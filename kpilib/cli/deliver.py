@@ -4,7 +4,6 @@ environment)."""
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kpilib.cli.app import app, console, parse_date_option, writer_url_of
+from kpilib.fiscal import pakistan_today
 from kpilib.report.params import load_parameter_set
 from kpilib.report.plan import default_home
 from kpilib.store.database import connect
@@ -104,7 +104,7 @@ def remind_command(
     is sent once."""
     from kpilib.delivery.reminders import plan_reminders, send_reminders
 
-    day = parse_date_option(as_of, "--as-of") or date.today()
+    day = parse_date_option(as_of, "--as-of") or pakistan_today()
     engine = connect(writer_url_of(ctx))
     mails = plan_reminders(engine, day, days)
     settings = _smtp(dry_run)

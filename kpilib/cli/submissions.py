@@ -84,7 +84,7 @@ def submissions(
         else:
             frame = load_received(connection, day, types, sender, period)
             late = int((frame["on_time"] == False).sum())  # noqa: E712 - None stays out
-            shown = frame.assign(received=frame["first_received_at"].dt.date)[
+            shown = frame.rename(columns={"received_date": "received"})[
                 ["submission_id", "return_type", "sender", "period_code", "received",
                  "due_date", "on_time", "version"]
             ]  # fmt: skip

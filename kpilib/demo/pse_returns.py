@@ -17,7 +17,7 @@ from kpilib.demo.entities import DemoEntity
 from kpilib.demo.financials import JUMP_ANOMALIES, inject_revenue_jump, simulate_entity
 from kpilib.demo.indicators import actual_for, round_value
 from kpilib.demo.reference import IndicatorProfile
-from kpilib.fiscal import Period
+from kpilib.fiscal import PAKISTAN_TIME, Period, pakistan_date
 from kpilib.kpis.returns import RETURN_SCHEDULES
 
 #: Probability that a return for a quarter of that fiscal year is received at all.
@@ -25,7 +25,6 @@ REPORTING_RATE = {2021: 0.6, 2022: 0.68, 2023: 0.75, 2024: 0.87, 2025: 0.93}
 #: Probability that a received return arrived by its due date.
 ON_TIME_RATE = {2021: 0.45, 2022: 0.52, 2023: 0.6, 2024: 0.72, 2025: 0.8}
 CHRONIC_NON_FILERS = 8
-PAKISTAN_OFFSET = timedelta(hours=5)
 
 
 @dataclass
@@ -40,8 +39,8 @@ def _received_at(rng: np.random.Generator, due: date, on_time: bool) -> datetime
         day = due - timedelta(days=int(rng.integers(0, 26)))
     else:
         day = due + timedelta(days=int(np.ceil(rng.lognormal(np.log(18), 0.8))))
-    local = datetime.combine(day, time(9)) + timedelta(minutes=int(rng.integers(0, 8 * 60)))
-    return (local - PAKISTAN_OFFSET).replace(tzinfo=UTC)
+    local = datetime.combine(day, time(9), tzinfo=PAKISTAN_TIME)
+    return (local + timedelta(minutes=int(rng.integers(0, 8 * 60)))).astimezone(UTC)
 
 
 def generate_pse_returns(
@@ -119,7 +118,7 @@ def _draw_receipt(
         return None
     on_time = rng.random() < ON_TIME_RATE[year] * (0.6 + 0.4 * diligence)
     received_at = _received_at(rng, due, on_time)
-    if received_at.date() > as_of:
+    if pakistan_date(received_at) > as_of:
         return None
     return received_at
 

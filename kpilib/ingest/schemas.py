@@ -93,9 +93,14 @@ class PseFinancialSchema(pa.DataFrameModel):
     grants_subsidies: Series[pd.Int64Dtype] = _money("government grants and subsidies", "98000000")
     operating_expenses: Series[pd.Int64Dtype] = _money("operating expenses", "231000000")
     ebit: Series[pd.Int64Dtype] = _money(
-        "earnings before interest and tax", "19000000", signed=True
+        "earnings before interest and tax: net income + interest expense + tax (interest income "
+        "stays in)",
+        "19000000",
+        signed=True,
     )
-    interest_expense: Series[pd.Int64Dtype] = _money("interest expense", "4000000")
+    interest_expense: Series[pd.Int64Dtype] = _money(
+        "interest expense, gross (not net of interest income)", "4000000"
+    )
     net_income: Series[pd.Int64Dtype] = _money(
         "net income (loss negative)", "15000000", signed=True
     )
@@ -103,13 +108,19 @@ class PseFinancialSchema(pa.DataFrameModel):
     inventories: Series[pd.Int64Dtype] = _money("inventories", "12000000")
     current_assets: Series[pd.Int64Dtype] = _money("current assets", "640000000")
     current_liabilities: Series[pd.Int64Dtype] = _money("current liabilities", "420000000")
-    total_assets: Series[pd.Int64Dtype] = _money("total assets", "5200000000")
+    total_assets: Series[pd.Int64Dtype] = _money(
+        "total assets; an accumulated deficit is never an asset (leave it out, it lowers equity)",
+        "5200000000",
+    )
     total_liabilities: Series[pd.Int64Dtype] = _money("total liabilities", "2100000000")
     equity: Series[pd.Int64Dtype] = _money(
-        "equity = total assets − total liabilities", "3100000000", signed=True
+        "equity = total assets − total liabilities (negative when accumulated losses exceed "
+        "capital)",
+        "3100000000",
+        signed=True,
     )
     retained_earnings: Series[pd.Int64Dtype] = _money(
-        "retained earnings", "-250000000", signed=True
+        "retained earnings (an accumulated deficit negative)", "-250000000", signed=True
     )
     borrowings: Series[pd.Int64Dtype] = _money("borrowings (loans, bonds)", "300000000")
     overdue_payables: Series[pd.Int64Dtype] = _money("payables past their due date", "45000000")

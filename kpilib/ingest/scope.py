@@ -16,7 +16,7 @@ from typing import cast
 import pandas as pd
 
 from kpilib.errors import FiscalPeriodError
-from kpilib.fiscal import FiscalYear, Period
+from kpilib.fiscal import FiscalYear, Period, pakistan_today
 from kpilib.ingest.lookups import CodeRow
 from kpilib.ingest.validation import CheckedTable
 
@@ -35,7 +35,7 @@ class Declared:
 
 def latest_fiscal_year(today: date | None = None) -> FiscalYear:
     """Returns may cover up to the fiscal year after the current one (budget estimates)."""
-    return FiscalYear.containing(today or date.today()).previous(-1)
+    return FiscalYear.containing(today or pakistan_today()).previous(-1)
 
 
 def check_fiscal_year(checked: CheckedTable, year: FiscalYear, row: int | None,
@@ -159,7 +159,7 @@ def resolve_quarter(checked: CheckedTable, declared: Declared) -> Period | None:
         return None
     if not check_fiscal_year(checked, period.fiscal_year, None, None):
         return None
-    if period.end_date >= date.today():
+    if period.end_date >= pakistan_today():
         checked.error(
             "ingest.quarter-not-ended",
             f"quarter {period.code} has not ended yet: its return cannot be sent",

@@ -11,28 +11,26 @@ submissions``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kpilib.fiscal import Period
+from kpilib.fiscal import Period, pakistan_today
+from kpilib.kpis.compliance import ComplianceParams
 from kpilib.kpis.returns import RETURN_SCHEDULES, expected_returns
 from kpilib.store.queries import load_entities, load_submissions, read_frame
 from kpilib.store.writes import read_dataset_info, table
 
 
 def resolve_as_of(connection: Connection, as_of: date | None) -> date:
-    """``as_of``, else the dataset's ``data_as_of`` (the demo's "today"), else today."""
+    """``as_of``, else the dataset's ``data_as_of`` (the demo's "today"), else today in
+    Pakistan."""
     if as_of is not None:
         return as_of
     stored = read_dataset_info(connection).get("data_as_of")
-    return date.fromisoformat(stored) if stored else date.today()
-
-
-def _end_of(day: date) -> pd.Timestamp:
-    return pd.Timestamp(datetime.combine(day, time.max, tzinfo=UTC))
+    return date.fromisoformat(stored) if stored else pakistan_today()
 
 
 def load_received(
@@ -41,23 +39,29 @@ def load_received(
     return_types: Sequence[str] | None = None,
     sender: str | None = None,
     period: str | None = None,
+    params: ComplianceParams | None = None,
 ) -> pd.DataFrame:
-    """Current returns received by the end of ``as_of`` (UTC), one row per return key.
+    """Current returns received by the end of ``as_of`` in Pakistan time, one row per return key.
 
     Columns: ``submission_id, return_type, sender, period_code, first_received_at,
-    received_at, due_date, on_time, version, submitted_by, row_count``. ``on_time`` compares
-    the first arrival with the due date (None where the return has no due date).
+    received_date, received_at, due_date, on_time, version, submitted_by, row_count``.
+    ``received_date`` is the date of the first arrival in Pakistan time and ``on_time`` compares
+    it with the due date (None where the return has no due date): the rule of the compliance
+    KPIs, with their time zone (``params``, default
+    :class:`~kpilib.kpis.compliance.ComplianceParams`: UTC+5).
     """
+    params = params or ComplianceParams()
     frame = load_submissions(connection, return_types, include_superseded=True)
-    frame = frame[frame["received_at"] <= _end_of(as_of)].copy()
+    frame = frame[frame["received_at"] <= params.end_of(as_of)].copy()
     frame["sender"] = frame["entity_code"].fillna(frame["department_code"])
     key = ["return_type", "sender", "period_code"]
     first = frame.groupby(key, dropna=False)["received_at"].min().rename("first_received_at")
     current = frame.sort_values(["version", "submission_id"]).groupby(key, dropna=False).tail(1)
     current = current.join(first, on=key)
+    current["received_date"] = params.local_dates(current["first_received_at"])
     current["on_time"] = [
-        None if due is None or pd.isna(due) else first.date() <= due
-        for first, due in zip(current["first_received_at"], current["due_date"], strict=True)
+        None if due is None or pd.isna(due) else got <= due
+        for got, due in zip(current["received_date"], current["due_date"], strict=True)
     ]
     if sender:
         current = current[current["sender"].str.upper() == sender.strip().upper()]
@@ -69,6 +73,7 @@ def load_received(
         "sender",
         "period_code",
         "first_received_at",
+        "received_date",
         "received_at",
         "due_date",
         "on_time",

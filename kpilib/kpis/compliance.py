@@ -11,8 +11,14 @@ Rules
 * A return is *received* when a submission for the same entity, return type and period arrived
   on or before ``as_of``. Its receipt time is that of the **earliest** version: a correction
   sent after the due date does not make an on-time return late.
+* A file ingestion rejects is never a submission (not received); there is no "withdrawn"
+  state. A return the reviewer returned for correction still counts as received by its first
+  arrival, whatever ``KPI_COUNT_RETURNS`` says (that setting filters the financial statements
+  only): timeliness measures the PSE's sending, not the review.
 * Receipt dates are calendar dates in Pakistan time (UTC+5, no daylight saving), the time zone
-  in which due dates are set; a return received on its due date is on time.
+  in which due dates are set (:data:`kpilib.fiscal.PAKISTAN_TIME`); a return received on its due
+  date is on time. ``kpi submissions``, the portal and the reminders
+  (:func:`kpilib.ingest.status.load_received`) use the same :class:`ComplianceParams`.
 * A return whose due date is after ``as_of`` is *not yet expected*: it is neither in the rates
   nor outstanding, even if it has already arrived. Submissions received after ``as_of`` are
   ignored, so a past ``as_of`` reproduces what was known on that day.
@@ -29,7 +35,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from kpilib.errors import ParameterError
-from kpilib.fiscal import FiscalYear, Period
+from kpilib.fiscal import PAKISTAN_TIME, PAKISTAN_UTC_OFFSET_HOURS, FiscalYear, Period, end_of_day
 from kpilib.kpis.frames import require_columns, require_values
 from kpilib.kpis.returns import RETURN_SCHEDULES, expected_returns
 from kpilib.store.queries import load_entities, load_fiscal_years, load_submissions
@@ -50,9 +56,12 @@ RATE_GROUPINGS = (
 @dataclass(frozen=True)
 class ComplianceParams:
     """Settings of the compliance KPIs: the time zone (hours east of UTC) in which due dates
-    are set and receipt times become receipt dates (Pakistan Standard Time, UTC+5)."""
+    are set and receipt times become receipt dates (Pakistan Standard Time, UTC+5: the one
+    constant :data:`kpilib.fiscal.PAKISTAN_UTC_OFFSET_HOURS`). The compliance KPIs and
+    :func:`kpilib.ingest.status.load_received` (``kpi submissions``, the portal, the reminders)
+    all tell dates with it."""
 
-    utc_offset_hours: float = 5.0
+    utc_offset_hours: float = PAKISTAN_UTC_OFFSET_HOURS
 
     def __post_init__(self) -> None:
         if not -14 <= self.utc_offset_hours <= 14:
@@ -62,7 +71,17 @@ class ComplianceParams:
 
     @property
     def tz(self) -> timezone:
+        if self.utc_offset_hours == PAKISTAN_UTC_OFFSET_HOURS:
+            return PAKISTAN_TIME
         return timezone(timedelta(hours=self.utc_offset_hours))
+
+    def local_dates(self, moments: pd.Series) -> pd.Series:
+        """The calendar dates (in :attr:`tz`) of moments stored in UTC."""
+        return pd.to_datetime(moments, utc=True).dt.tz_convert(self.tz).dt.date
+
+    def end_of(self, day: date) -> pd.Timestamp:
+        """The last moment of ``day`` in :attr:`tz`: received by then = received by ``day``."""
+        return pd.Timestamp(end_of_day(day, self.tz))
 
 
 def _check_as_of(as_of: object) -> date:
@@ -84,7 +103,7 @@ def _first_receipts(
         ["entity_code", "return_type", "period_code"],
     )
     received_at = pd.to_datetime(pse["received_at"], utc=True)
-    local_date = received_at.dt.tz_convert(params.tz).dt.date
+    local_date = params.local_dates(received_at)
     data = pse.assign(received_at=received_at, received_date=local_date)
     data = data.loc[data["received_date"] <= as_of].sort_values("received_at", kind="stable")
     data["versions"] = data.groupby(list(RETURN_KEYS))["received_at"].transform("size")

@@ -8,7 +8,8 @@ last three completed fiscal years.
 
 Scores are strings: ``"A"``, ``"B"``, ``"C"``, ``"D"``; ``"D*"`` when the information is
 insufficient to establish a score (PEFA's asterisk); ``"NA"`` when the dimension does not apply
-(e.g. no contingency vote); ``"NR"`` when it was not rated. Indicator scores add ``"+"``.
+(e.g. no contingency vote); ``"NR"`` when it was not rated. Indicator scores add ``"+"``; an
+indicator is scored on its rated dimensions (:func:`combine`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 GRADES = ("D", "C", "B", "A")  # zero-based points: D = 0 … A = 3
+#: Dimension scores that are not grades: left out when dimensions are combined.
+UNSCORED = ("NA", "NR")
 YEARS_ASSESSED = 3
 MAX_COMPOSITION_HEADS = 20
 COMPOSITION_BUDGET_SHARE = 0.75
@@ -212,24 +215,29 @@ def combine(method: str, scores: Sequence[str]) -> str:
     """Indicator score from its dimension scores by PEFA's M1 or M2 method.
 
     M1 (weakest link): the lowest dimension score, with ``"+"`` when any other dimension scores
-    higher. M2 (averaging): PEFA's conversion table for two, three or four dimensions. ``"D*"``
-    counts as ``"D"`` (PEFA: the asterisk stays at dimension level). ``"NA"`` dimensions are left
-    out (all ``"NA"`` gives ``"NA"``); if any remaining dimension is ``"NR"``, or there are no
-    scores at all, the indicator is ``"NR"``.
+    higher. M2 (averaging): PEFA's conversion table for two, three or four dimensions.
+
+    The indicator is scored on the dimensions that were **rated**: a dimension ``"NR"`` (not
+    rated) or ``"NA"`` (not applicable) is left out of the aggregation, and M2 uses the table of
+    the number of dimensions rated (one rated dimension gives its own grade). Only an indicator
+    with no rated dimension stays unscored: ``"NA"`` when every dimension is ``"NA"``, otherwise
+    ``"NR"`` (also for no scores at all). ``"D*"`` counts as ``"D"``: the asterisk stays at
+    dimension level. Source: PEFA 2016 Framework, section 2.1 (D*, NA and NR) and section 2.2
+    (M1, M2), as applied in the PEFA Field Guide and published assessments.
 
     >>> combine("M1", ["C", "A", "B"])
     'C+'
     >>> combine("M2", ["C", "A"])
     'B'
+    >>> combine("M1", ["B", "NR", "C"])
+    'C+'
     """
     method = method.upper()
     if method not in ("M1", "M2"):
         raise ValueError(f"PEFA scoring method must be 'M1' or 'M2', not {method!r}")
-    rated = [s for s in scores if s != "NA"]
-    if scores and not rated:
-        return "NA"
-    if not rated or "NR" in rated:
-        return "NR"
+    rated = [s for s in scores if s not in UNSCORED]
+    if not rated:
+        return "NA" if scores and all(s == "NA" for s in scores) else "NR"
     points = [_points(s) for s in rated]
     if len(points) == 1:
         return GRADES[points[0]]

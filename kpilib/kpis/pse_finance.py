@@ -12,7 +12,13 @@ Conventions
 * Income-statement lines are the quarter's flows and are annualised over the trailing four
   quarters (the quarter and the three before it). When only ``n < 4`` of those quarters were
   reported, the flow is the sum of the ``n`` present quarters × 4 ÷ ``n`` (column
-  ``flow_quarters`` says ``n``). Balance-sheet lines are the quarter-end position.
+  ``flow_quarters`` says ``n``). Balance-sheet lines are the quarter-end position: ROA and ROE
+  divide by the quarter's **closing** total assets and equity, never an average of opening and
+  closing balances (one statement a quarter; comparable from a PSE's first return).
+* Equity is the return's ``equity`` line as reported (= total assets − total liabilities, which
+  ingestion checks); an accumulated deficit is never an asset, it is negative equity. Interest is
+  the **gross** ``interest_expense`` (nothing nets interest income against it); EBIT is the
+  reported ``ebit``, before that interest and tax.
 * A ratio whose denominator is zero or negative is NaN (never ``inf``) and gets the documented
   *degenerate* rating of its rule (e.g. negative equity rates ROE and debt to equity "very
   high"; no current liabilities rates the liquidity ratios "low"); ``notes`` says why.

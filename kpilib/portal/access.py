@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
+from kpilib.fiscal import pakistan_today
 from kpilib.store.queries import read_frame
 from kpilib.store.writes import current_actor, record_audit, table, utc_now
 
@@ -106,7 +107,7 @@ def grant(
     if not name or len(name) > 200:
         raise AccessError("give the person's name (1 to 200 characters) with --name")
     email = check_email(email)
-    if expires_on is not None and expires_on < utc_now().date():
+    if expires_on is not None and expires_on < pakistan_today():
         raise AccessError(f"the expiry date {expires_on} is in the past")
     code = scope_code.strip().upper()
     source = table("entities") if kind == "pse" else table("departments")
@@ -163,7 +164,7 @@ def list_tokens(connection: Connection, today: date | None = None) -> pd.DataFra
         .order_by(t.c.id)
     )  # fmt: skip
     frame = read_frame(connection, query)
-    today = today or utc_now().date()
+    today = today or pakistan_today()
     frame["state"] = [
         "revoked" if revoked is not None and not pd.isna(revoked)
         else "expired" if expires is not None and not pd.isna(expires) and expires < today
@@ -198,7 +199,7 @@ def check_token(
     ).first()  # fmt: skip
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
-    today = today or utc_now().date()
+    today = today or pakistan_today()
     if row.kind != kind or row.revoked_at is not None:
         return None
     if row.expires_on is not None and row.expires_on < today:

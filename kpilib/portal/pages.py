@@ -29,6 +29,7 @@ from kpilib.dashboards.html import (
     render_table_with_download,
 )
 from kpilib.errors import KpiError
+from kpilib.fiscal import PAKISTAN_TIME, pakistan_today
 from kpilib.ingest.report import FileOutcome
 from kpilib.ingest.schemas import spec_for
 from kpilib.ingest.status import resolve_as_of
@@ -39,7 +40,7 @@ from kpilib.portal.review import decide, department_returns
 from kpilib.portal.submit import data_uri, error_table, submit_upload, template_bytes
 from kpilib.present.tables import Column
 from kpilib.store.database import connect, writer_url
-from kpilib.store.writes import is_demo, read_dataset_info, utc_now
+from kpilib.store.writes import is_demo, read_dataset_info
 
 NO_ACCESS_TITLE = "No access"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,13 +118,16 @@ def _authorise(engine: Engine, query_string: str | None, kind: str) -> Access | 
 def _when(value: Any) -> str:
     if value is None or pd.isna(value):
         return ""
-    return pd.Timestamp(value).strftime("%d %b %Y %H:%M UTC")
+    moment = pd.Timestamp(value)
+    moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment
+    # Pakistan time, the time zone of the due dates the statuses beside it are judged by.
+    return moment.tz_convert(PAKISTAN_TIME).strftime("%d %b %Y %H:%M PKT")
 
 
 def portal_as_of(connection: Connection) -> date:
-    """The portal's "today": the real date, or the data's as-of date when that is later
-    (returns arrive now, so a demo's earlier as-of date would hide them)."""
-    return max(resolve_as_of(connection, None), utc_now().date())
+    """The portal's "today": the real date in Pakistan, or the data's as-of date when that is
+    later (returns arrive now, so a demo's earlier as-of date would hide them)."""
+    return max(resolve_as_of(connection, None), pakistan_today())
 
 
 def _banner(engine: Engine) -> tuple[str, date]:

@@ -10,6 +10,7 @@ figures").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import cast
 
@@ -83,15 +84,24 @@ def _period(view: ProvinceView) -> str:
     return describe_report_period(view.period) + f" (data to {view.as_of:%d %B %Y})"
 
 
+def weakest_pefa(scores: Iterable[str]) -> str | None:
+    """The weakest of the PEFA indicator scores that carry a grade (``D`` < ``D+`` < … < ``A``),
+    for a card's colour; None when none is scored (every one ``NA`` or ``NR``)."""
+    graded = [s for s in scores if s and s[0] in "ABCD"]
+    if not graded:
+        return None
+    return min(graded, key=lambda s: ("DCBA".index(s[0]), s.endswith("+")))
+
+
 def _pefa_figure(scores: dict[str, str], years: list[int], scope: str) -> HeadlineFigure:
     shown = [scores.get(pi, "NR") for pi in ("PI-1", "PI-2", "PI-3")]
-    worst = min(shown[:2], key=lambda s: "ABCDN".find(s[0]))
+    worst = weakest_pefa(shown[:2])
     labels = ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in years) or "no completed year"
     return HeadlineFigure(
         "pefa", HEADLINE_FIGURES["pefa"], None, " · ".join(shown), pefa_rag(worst),
         "budget reliability, last three completed years",
         f"{scope}, fiscal years {labels}",
-        "colour of the weaker of PI-1 and PI-2: A/B green, C amber, D red",
+        "colour of the weaker graded of PI-1 and PI-2: A/B green, C amber, D red",
     )  # fmt: skip
 
 

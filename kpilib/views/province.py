@@ -20,7 +20,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kpilib.fiscal import FiscalYear, Period, last_ended_quarter, resolve_report_period
+from kpilib.fiscal import (
+    FiscalYear,
+    Period,
+    last_ended_quarter,
+    pakistan_today,
+    resolve_report_period,
+)
 from kpilib.kpis.budget_execution import (
     compute_execution,
     compute_monthly_curve,
@@ -211,7 +217,7 @@ def _load_data_inputs(engine: Engine) -> _DataInputs:
     with engine.connect() as connection:
         info = read_dataset_info(connection)
         data_as_of = date.fromisoformat(info["data_as_of"]) if "data_as_of" in info else None
-        compliance_as_of = data_as_of or date.today()
+        compliance_as_of = data_as_of or pakistan_today()
         return _DataInputs(
             info=info,
             data_as_of=data_as_of,
