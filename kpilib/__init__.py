@@ -15,7 +15,10 @@ connect(url=None, read_only=False)
     An engine on the database (``KPI_DATABASE_URL`` or the default SQLite file), schema checked.
 load_province_view(engine, fiscal_year, period="FY"), select_department(view, code)
     Every KPI of the province (or one department) for a fiscal year, as the reports and
-    dashboards show them (:mod:`kpilib.views`).
+    dashboards show them (:mod:`kpilib.views`), every status rated by one set of rules.
+headline(view, department=None), explain(kpi, department=None, fiscal_year=None)
+    The headline figures as the reports' and dashboards' cards show them (a frame), and one
+    figure's formula, inputs and the returns behind it.
 tables
     Table loaders: ``load_departments``, ``load_entities``, ``load_budget_rollup``,
     ``load_indicator_values``, ``load_pse_financials``, ``load_submissions`` ... taking an engine.
@@ -72,6 +75,8 @@ LAZY_MODULES = tuple(PUBLIC_MODULES)
 LAZY_FUNCTIONS = {
     "load_province_view": "kpilib.views",
     "select_department": "kpilib.views",
+    "headline": "kpilib.present.headline",
+    "explain": "kpilib.present.explain",
 }
 
 __all__ = ["__version__", "connect", *LAZY_MODULES, *LAZY_FUNCTIONS]

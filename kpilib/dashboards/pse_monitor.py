@@ -19,6 +19,7 @@ from kpilib.dashboards.html import (
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.present import pse_charts
 from kpilib.present.formatting import ZONE_LABELS, format_million, format_share
+from kpilib.present.headline import pse_risk_figure
 from kpilib.present.html import KpiCard, render_cards
 from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
@@ -70,6 +71,23 @@ SUBMISSION_COLUMNS = [
     Column("days_overdue", "Days overdue", "count"),
 ]
 STATE_STATUS = {"on_time": "green", "late": "amber", "missing": "red"}
+
+
+def _statement_note(latest: pd.Series, reference: str) -> str | None:
+    """Why the latest statement needs care: older than the view's quarter, or unapproved."""
+    notes = []
+    if not bool(latest.get("current", True)):
+        notes.append(f"stale: the ratings below are from before {reference}")
+    if latest.get("approval") == "unapproved":
+        notes.append(UNAPPROVED_NOTE)
+    return "; ".join(notes) or None
+
+
+def _risk_card(group: CategoryView) -> KpiCard:
+    """The headline figure's count, on the same population (current statements only)."""
+    figure = pse_risk_figure(group.province, group.pses, len(group.pses), group.label)
+    note = figure.population.split(": ", 1)[-1]
+    return KpiCard(figure.label, figure.text, figure.status, note)
 
 
 def _money_m(amount: float | None) -> str:
@@ -240,7 +258,7 @@ class PseMonitorDashboard(DashboardPage):
                     KpiCard("Loss makers", f"{last['loss_makers']}",
                             note=f"{last['loss_maker_share']:.0%} of those reporting"),
                     KpiCard("Negative equity", f"{last['negative_equity']}"),
-                    KpiCard("High or very high risk", f"{last['high_risk']}"),
+                    _risk_card(group),
                     KpiCard("Z'' distress", f"{last['distress']}"),
                     KpiCard("Grants and subsidies, Rs. million", _money_m(last["subsidies_total"]),
                             note=f"received in {last['period_code']}"),
@@ -291,8 +309,7 @@ class PseMonitorDashboard(DashboardPage):
         self.cards.value = render_cards(
             [
                 KpiCard("Latest statement", str(latest["period_code"]),
-                        note=UNAPPROVED_NOTE if latest.get("approval") == "unapproved"
-                        else None),
+                        note=_statement_note(latest, pse.province.reference_quarter.code)),
                 KpiCard("Overall risk", rating or "not rated",
                         note="IMF SOE Health Check rating"),
                 KpiCard("Altman Z''", "–" if pd.isna(latest["z2"]) else f"{latest['z2']:.2f}",

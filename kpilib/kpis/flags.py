@@ -119,8 +119,9 @@ def _add_pse_counts(summary: pd.DataFrame, pse_latest: pd.DataFrame) -> pd.DataF
             loss_makers=("loss_maker", "sum"),
         )
     )
-    pses["pses_stale"] = pse_latest[~current].groupby("department_code").size()
     summary = summary.join(pses, on="department_code")
+    stale = pse_latest[~current].groupby("department_code").size()
+    summary["pses_stale"] = summary["department_code"].map(stale)
     for column in ("pses", "pses_high_risk", "pses_distress", "loss_makers", "pses_stale"):
         summary[column] = summary[column].fillna(0).astype(int)
     return summary

@@ -105,12 +105,15 @@ def _pefa_figure(scores: dict[str, str], years: list[int], scope: str) -> Headli
     )  # fmt: skip
 
 
-def _pse_figure(
+def pse_risk_figure(
     view: ProvinceView, pses: pd.DataFrame, entities: int, scope: str
 ) -> HeadlineFigure:
-    """``43 of 131 PSEs with a 2024-25Q4 statement``: only current statements count."""
-    current = pses[pses["current"].astype(bool)]
-    stale = int((~pses["current"].astype(bool)).sum())
+    """``43 of 131``: PSEs at high or very high risk of those with a statement for the view's
+    reference quarter (``pses``: latest statements with their ``current`` flag; ``entities``:
+    how many PSEs there are); older statements are named as stale and not counted."""
+    is_current = pses["current"].astype("boolean").fillna(False).astype(bool)
+    current = pses[is_current]
+    stale = int((pses["period_code"].notna() & ~is_current).sum())
     high = int(current["overall_rating"].isin(["high", "very high"]).sum())
     quarter = view.reference_quarter.code
     distress = int((current["z2_zone"] == "distress").sum())
@@ -178,7 +181,7 @@ def department_headline(view: ProvinceView, code: str, flags_where: str) -> list
             list(view.pefa_departments[code].fiscal_years), name,
         ),
         _service_figure(view, summary, code),
-        _pse_figure(view, pses, entities, name),
+        pse_risk_figure(view, pses, entities, name),
         _returns_figure(view, status, summary["returns_rag"], code, name),
         _flags_figure(len(exceptions), flags_where, name),
     ]  # fmt: skip
@@ -218,7 +221,7 @@ def province_headline(view: ProvinceView, flags_where: str) -> list[HeadlineFigu
             list(view.pefa_province.fiscal_years), scope,
         ),
         _indicators_figure(view),
-        _pse_figure(view, view.pse_latest, len(view.entities), scope),
+        pse_risk_figure(view, view.pse_latest, len(view.entities), scope),
         _returns_figure(
             view, view.return_status,
             view.rules.rate("returns_received", _completeness(view)), None, scope,
@@ -253,3 +256,11 @@ def _indicators_figure(view: ProvinceView) -> HeadlineFigure:
 def headline_frame(figures: list[HeadlineFigure]) -> pd.DataFrame:
     """The figures as a table (the analysts' API and the consistency checks)."""
     return pd.DataFrame([asdict(figure) for figure in figures])
+
+
+def headline(view: ProvinceView, department: str | None = None) -> pd.DataFrame:
+    """The headline figures of the province (or of ``department``) as a table: the numbers,
+    statuses and words the reports' and dashboards' cards show (the analysts' API)."""
+    if department is None:
+        return headline_frame(province_headline(view, "listed in the exceptions"))
+    return headline_frame(department_headline(view, department, "listed in the exceptions"))

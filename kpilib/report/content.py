@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from sqlalchemy.engine import Engine
 
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
+from kpilib.present.explain import Explanation, explain_figures
 from kpilib.present.formatting import (
     MISSING,
     format_number,
@@ -103,6 +105,16 @@ def department_figures(department: DepartmentView) -> list[HeadlineFigure]:
     return department_headline(
         department.province, department.code, "listed at the end of this report"
     )
+
+
+def department_explanations(engine: Engine, department: DepartmentView) -> list[Explanation]:
+    """Each headline figure's formula, inputs and returns (the report's appendix)."""
+    return explain_figures(engine, department.province, department.code)
+
+
+def province_explanations(engine: Engine, view: ProvinceView) -> list[Explanation]:
+    """Each of the province's headline figures explained (the summary's appendix)."""
+    return explain_figures(engine, view)
 
 
 def department_cards(department: DepartmentView) -> list[KpiCard]:

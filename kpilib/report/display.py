@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from kpilib.present.explain import render_explanations
 from kpilib.present.html import (
     KpiCard,
     render_cards,
@@ -26,6 +27,7 @@ __all__ = [
     "render_block",
     "render_cards",
     "render_cover",
+    "render_explanations",
     "render_footnote",
     "render_headline",
     "render_links",

@@ -479,3 +479,59 @@ def load_latest_complete_fiscal_year(connection: Connection) -> int | None:
         if connection.execute(probe).scalar():
             return year
     return None
+
+
+def load_return_provenance(
+    connection: Connection,
+    return_types: Sequence[str],
+    *,
+    fiscal_year: int | None = None,
+    period_codes: Sequence[str] | None = None,
+    entity_codes: Sequence[str] | None = None,
+    department_code: str | None = None,
+) -> pd.DataFrame:
+    """The current returns behind a figure: ``submission_id, return_type, sender, period_code,
+    version, received_at`` (UTC), ``review`` (the department's latest decision: approved,
+    returned, …, or ``awaiting review``; ``not reviewed`` for a department's own return),
+    ``content_hash`` (SHA-256 of the rows loaded) and ``file_name``.
+
+    Filters: a fiscal year, period codes, the returns of some PSEs, or those *sent by* a
+    department (its own returns, e.g. the budget extract)."""
+    s, e, d, p, r = (table(n) for n in ("submissions", "entities", "departments", "periods",
+                                         "reviews"))  # fmt: skip
+    latest = (
+        sa.select(r.c.submission_id, sa.func.max(r.c.id).label("review_id"))
+        .group_by(r.c.submission_id)
+        .subquery("latest_review")
+    )
+    review = r.alias("review")
+    query = (
+        sa.select(
+            s.c.id.label("submission_id"), s.c.return_type,
+            sa.func.coalesce(e.c.code, d.c.code).label("sender"), p.c.code.label("period_code"),
+            s.c.version, s.c.received_at, review.c.decision.label("review"),
+            s.c.entity_id, s.c.content_hash, s.c.file_name,
+        )
+        .outerjoin(e, e.c.id == s.c.entity_id)
+        .outerjoin(d, d.c.id == s.c.department_id)
+        .join(p, p.c.id == s.c.period_id)
+        .outerjoin(latest, latest.c.submission_id == s.c.id)
+        .outerjoin(review, review.c.id == latest.c.review_id)
+        .where(s.c.return_type.in_(list(return_types)), s.c.status != "superseded")
+        .order_by(p.c.start_date, s.c.id)
+    )  # fmt: skip
+    if fiscal_year is not None:
+        query = query.where(p.c.fiscal_year == fiscal_year)
+    if period_codes is not None:
+        query = query.where(p.c.code.in_(list(period_codes)))
+    if entity_codes is not None:
+        query = query.where(e.c.code.in_(list(entity_codes)))
+    if department_code is not None:
+        query = query.where(d.c.code == department_code)
+    frame = read_frame(connection, query)
+    frame["received_at"] = pd.to_datetime([as_utc(v) for v in frame["received_at"]], utc=True)
+    pse_return = frame["entity_id"].notna()
+    frame["review"] = frame["review"].where(
+        frame["review"].notna(), pse_return.map({True: "awaiting review", False: "not reviewed"})
+    )
+    return frame.drop(columns="entity_id")

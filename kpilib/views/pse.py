@@ -268,21 +268,27 @@ def _ratings_of(latest: pd.Series | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def describe_statement(period_code: object, approval: object) -> str | None:
-    """A PSE's statement as tables show it: ``2024-25Q4``, or ``2024-25Q4, unapproved`` while
-    its department has not approved the return that carried it (with ``KPI_COUNT_RETURNS``
-    at its default, ``accepted``, such a statement counts all the same; see the portal).
-    None when there is no statement."""
+def describe_statement(period_code: object, approval: object, current: object = True) -> str | None:
+    """A PSE's statement as tables show it: ``2024-25Q4``; ``2024-25Q4, unapproved`` while its
+    department has not approved the return that carried it (with ``KPI_COUNT_RETURNS`` at its
+    default, ``accepted``, such a statement counts all the same; see the portal); ``from
+    2023-24Q4, stale`` when it is older than the view's reference quarter (``current`` false:
+    its ratings describe an earlier quarter). None when there is no statement."""
     if period_code is None or (isinstance(period_code, float) and np.isnan(period_code)):
         return None
-    return f"{period_code}, unapproved" if approval == "unapproved" else str(period_code)
+    label = str(period_code) if current is not False else f"from {period_code}, stale"
+    return f"{label}, unapproved" if approval == "unapproved" else label
 
 
 def statement_labels(frame: pd.DataFrame) -> list[str | None]:
     """:func:`describe_statement` for each row of ``frame`` (``period_code`` and, when the
-    frame has it, ``approval``)."""
+    frame has them, ``approval`` and ``current``)."""
     approvals = frame["approval"] if "approval" in frame else [None] * len(frame)
-    return [describe_statement(p, a) for p, a in zip(frame["period_code"], approvals, strict=True)]
+    current = frame["current"].astype(bool) if "current" in frame else [True] * len(frame)
+    return [
+        describe_statement(p, a, c)
+        for p, a, c in zip(frame["period_code"], approvals, current, strict=True)
+    ]
 
 
 def select_pse(view: ProvinceView, code: str) -> PseView:
