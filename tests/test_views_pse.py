@@ -271,3 +271,21 @@ def test_a_statement_is_marked_unapproved_until_its_department_approves_it():
                           "approval": ["unapproved", "approved", None]})  # fmt: skip
     assert statement_labels(frame) == ["2024-25Q3, unapproved", "2024-25Q4", None]
     assert statement_labels(frame[["period_code"]]) == ["2024-25Q3", "2024-25Q4", None]
+
+
+def test_a_stale_statement_is_marked_and_not_counted(view):
+    """A PSE whose latest statement is older than the view's reference quarter keeps its
+    ratings on show, marked "from …, stale", and the risk headline does not count it."""
+    from kpilib.present.headline import pse_risk_figure
+    from kpilib.views.pse import describe_statement
+
+    assert describe_statement("2023-24Q4", None, current=False) == "from 2023-24Q4, stale"
+    assert describe_statement("2023-24Q4", "unapproved", current=False) == (
+        "from 2023-24Q4, stale, unapproved"
+    )
+    latest = view.pse_latest
+    stale = latest[~latest["current"].astype(bool)]
+    assert not stale.empty and (stale["period_code"] != view.reference_quarter.code).all()
+    figure = pse_risk_figure(view, latest, len(view.entities), "Province")
+    assert figure.text.endswith(f"of {len(latest) - len(stale)}")
+    assert figure.stale.startswith(f"{len(stale)} PSE(s) whose latest statement is older")

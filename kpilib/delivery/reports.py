@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from kpilib.delivery.smtp import SmtpSettings, send_mail
 from kpilib.errors import KpiError
 from kpilib.fiscal import resolve_report_period
+from kpilib.present.headline import describe_headline
 from kpilib.report.manifest import read_manifest
 from kpilib.report.naming import batch_folder
 from kpilib.report.params import ParameterSet
@@ -53,6 +54,8 @@ class ReportMail:
     files: tuple[Path, ...]
     sha256: str
     recipients: tuple[str, ...]
+    #: The report's headline figures, as it published them (the manifest's record).
+    headline: tuple[str, ...] = ()
 
 
 @dataclass
@@ -106,7 +109,8 @@ def plan_mails(
             subject = f"{'[DEMO DATA] ' if manifest.batch.is_demo else ''}{record.title}"
             mails.append(
                 ReportMail(record.report_id, record.title, subject, record.department, files,
-                           files_sha256(files), tuple(recipients))
+                           files_sha256(files), tuple(recipients),
+                           tuple(describe_headline(record.headline)))
             )  # fmt: skip
     return mails
 
@@ -119,8 +123,10 @@ def build_message(mail: ReportMail, sender: str, recipient: str) -> EmailMessage
     message["To"] = recipient
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     names = ", ".join(p.name for p in mail.files)
+    figures = "".join(f"  - {line}\n" for line in mail.headline)
+    headline = f"At a glance (as in the report):\n{figures}\n" if figures else ""
     message.set_content(
-        f"Please find attached: {mail.title}.\n\n"
+        f"Please find attached: {mail.title}.\n\n{headline}"
         f"Files: {names}. The HTML file opens in any browser, without a network connection.\n\n"
         "Sent by kpi-suite for the Finance Department. Report fingerprint (SHA-256): "
         f"{mail.sha256}\n"

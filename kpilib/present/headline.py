@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 
 from kpilib.kpis.compliance import compute_reporting_rates
+from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.formatting import format_million, format_percent, pefa_rag
 from kpilib.views.province import ProvinceView
 from kpilib.views.selection import describe_report_period
@@ -264,3 +265,37 @@ def headline(view: ProvinceView, department: str | None = None) -> pd.DataFrame:
     if department is None:
         return headline_frame(province_headline(view, "listed in the exceptions"))
     return headline_frame(department_headline(view, department, "listed in the exceptions"))
+
+
+#: The media type under which a report notebook publishes its headline figures: kept in the
+#: executed notebook (never in the HTML, which shows only static outputs) and read back by the
+#: batch into the manifest, from which the e-mail writes them.
+HEADLINE_MEDIA_TYPE = "application/vnd.kpi-suite.headline+json"
+
+
+def publish_headline(figures: list[HeadlineFigure]) -> None:
+    """Put the figures in the notebook's outputs (see :data:`HEADLINE_MEDIA_TYPE`)."""
+    from IPython.display import display
+
+    display({HEADLINE_MEDIA_TYPE: [asdict(figure) for figure in figures]}, raw=True)
+
+
+def read_published_headline(notebook: Any) -> list[dict[str, Any]]:
+    """The figures an executed report notebook published (empty when it published none)."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if HEADLINE_MEDIA_TYPE in data:
+                return list(data[HEADLINE_MEDIA_TYPE])
+    return []
+
+
+def describe_headline(figures: list[dict[str, Any]]) -> list[str]:
+    """One plain line per figure, as the e-mail writes them: ``Budget used (all): 95.6 % —
+    At risk (Rs 233,389 m of 244,151 m revised; 96 % of plan)``."""
+    lines = []
+    for figure in figures:
+        status = f" — {RAG_LABELS.get(figure['status'], '')}" if figure.get("status") else ""
+        note = f" ({figure['note']})" if figure.get("note") else ""
+        lines.append(f"{figure['label']}: {figure['text']}{status}{note}")
+    return lines

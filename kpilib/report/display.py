@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from kpilib.present.explain import render_explanations
+from kpilib.present.headline import publish_headline
 from kpilib.present.html import (
     KpiCard,
     render_cards,
@@ -24,6 +25,7 @@ from kpilib.present.tables import check_relative_link
 
 __all__ = [
     "KpiCard",
+    "publish_headline",
     "render_block",
     "render_cards",
     "render_cover",

@@ -50,6 +50,8 @@ class ReportRecord(BaseModel):
     finished_at: datetime | None = None
     duration_seconds: float | None = None
     worker: int | None = None
+    #: The headline figures the report published (what its e-mail writes).
+    headline: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 import nbformat
 
 from kpilib.errors import KpiError, ReportBatchError
+from kpilib.present.headline import read_published_headline
 from kpilib.report.executors.base import (
     BatchEvent,
     BatchOptions,
@@ -58,6 +59,7 @@ class TaskOutcome:
     duration_seconds: float
     worker: str
     files: dict[str, bytes] = field(default_factory=dict)
+    headline: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     failed_notebook: str | None = None
 
@@ -182,7 +184,7 @@ def _run_report(
                 error=f"conversion failed: {type(exc).__name__}: {exc}",
                 failed_notebook=nbformat.writes(executed),
             )
-        return outcome("built", files=files)
+        return outcome("built", files=files, headline=read_published_headline(executed))
     except Exception as exc:  # the kernel itself failed: replace it for the next report
         with contextlib.suppress(Exception):
             runner.kernel.restart()
@@ -425,4 +427,4 @@ def _commit(
         outputs[fmt] = job.name.file_name(fmt)
     remove_outputs(job, plan, tuple(f for f in FORMATS if f not in plan.formats))
     failed_copy.unlink(missing_ok=True)
-    return ReportRecord(**base, status="built", outputs=outputs)
+    return ReportRecord(**base, status="built", outputs=outputs, headline=result.headline)

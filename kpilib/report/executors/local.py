@@ -29,6 +29,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from kpilib.present.headline import read_published_headline
 from kpilib.report.executors.base import (
     BatchEvent,
     BatchOptions,
@@ -139,7 +140,7 @@ class _Worker(threading.Thread):
             self._keep_failed_notebook(job, executed)
             return finish("failed", error=f"conversion failed: {type(exc).__name__}: {exc}")
         failed_notebook_path(job, self.plan).unlink(missing_ok=True)
-        return finish("built", outputs=outputs)
+        return finish("built", outputs=outputs, headline=read_published_headline(executed))
 
     def _recover_kernel(self, force_restart: bool) -> None:
         if force_restart or not self.kernel.is_alive():
