@@ -49,6 +49,10 @@ class FiscalPeriodError(KpiError, ValueError):
     """A fiscal year or period label is malformed or out of range."""
 
 
+class AuditChainError(KpiError):
+    """The audit log's hash chain cannot be extended (its head row is missing)."""
+
+
 class SubmissionError(KpiError):
     """A submission (a return file) cannot be handled as asked: unknown return type, bad option."""
 
