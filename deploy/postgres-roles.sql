@@ -2,7 +2,8 @@
 --
 --   kpi_owner   owns the database and its schema: runs `kpi db upgrade` (migrations) and `kpi demo`
 --   kpi_writer  ingestion and the portal: SELECT, INSERT, UPDATE, DELETE on the data tables;
---               no DDL, never UPDATE or DELETE on the audit log, nothing on alembic_version
+--               no DDL, never UPDATE or DELETE on the audit log, only SELECT and UPDATE on
+--               its chain head (audit_chain_head), nothing on alembic_version
 --   kpi_reader  dashboards (`kpi serve`) and the report batch: SELECT only
 --
 -- Run it as a superuser, connected to the kpi-suite database (create that first), e.g.
@@ -53,12 +54,16 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO kpi_write
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO kpi_writer;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO kpi_reader;
 
--- The audit log is append-only (triggers refuse UPDATE and DELETE too) and the schema version
+-- The audit log is append-only (triggers refuse UPDATE and DELETE too); its chain head has one
+-- row, which every append updates (and so locks) but nobody adds or removes; the schema version
 -- is the owner's.
 DO $tables$
 BEGIN
     IF to_regclass('public.audit_log') IS NOT NULL THEN
         REVOKE UPDATE, DELETE ON public.audit_log FROM kpi_writer;
+    END IF;
+    IF to_regclass('public.audit_chain_head') IS NOT NULL THEN
+        REVOKE INSERT, DELETE ON public.audit_chain_head FROM kpi_writer;
     END IF;
     IF to_regclass('public.alembic_version') IS NOT NULL THEN
         REVOKE INSERT, UPDATE, DELETE ON public.alembic_version FROM kpi_writer;

@@ -49,8 +49,24 @@ class FiscalPeriodError(KpiError, ValueError):
     """A fiscal year or period label is malformed or out of range."""
 
 
+class AuditChainError(KpiError):
+    """The audit log's hash chain cannot be extended (its head row is missing)."""
+
+
 class SubmissionError(KpiError):
     """A submission (a return file) cannot be handled as asked: unknown return type, bad option."""
+
+
+class ApprovedReturnLockedError(SubmissionError):
+    """A new version of a return whose current version its department has approved: refused
+    until the department's reviewer reopens it. The message speaks to the PSE's officer."""
+
+    def __init__(self, submission_id: int, department: str, approved_on: str) -> None:
+        self.submission_id = submission_id
+        super().__init__(
+            f"this return (no. {submission_id}) was approved by the {department} on "
+            f"{approved_on}: ask your reviewer to reopen it before you send a correction"
+        )
 
 
 class ReturnTypeError(SubmissionError, ValueError):

@@ -12,6 +12,7 @@ import textwrap
 import sqlalchemy as sa
 from ingest_helpers import budget_file, build_reference, data_hash, financial_file
 
+from kpilib.store.audit import verify_audit_chain
 from kpilib.store.database import connect
 
 TIMEOUT = 120
@@ -40,6 +41,7 @@ def test_concurrent_ingests_all_complete(database_url, tmp_path):
         ).all()
         assert connection.execute(sa.text("SELECT COUNT(*) FROM budget_lines")).scalar() == 3
         assert connection.execute(sa.text("SELECT COUNT(*) FROM pse_financials")).scalar() == 1
+        assert verify_audit_chain(connection).intact  # the appends queued on the chain's head
     # the financial file sent twice at once: loaded once, recognised the second time
     assert submissions == [("budget_extract", 1), ("pse_financial", 1)]
     outputs = " ".join(out for _, out, _ in results)
@@ -95,3 +97,4 @@ def test_a_killed_load_leaves_the_database_as_before(database_url, tmp_path):
     assert kpi(database_url, "ingest", str(corrected)).wait(TIMEOUT) == 0
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT MAX(version) FROM submissions")).scalar() == 2
+        assert verify_audit_chain(connection).intact

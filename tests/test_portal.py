@@ -21,7 +21,7 @@ from kpilib.portal.access import (
     token_from_query,
 )
 from kpilib.portal.due import returns_due
-from kpilib.portal.review import ReviewError, decide, department_returns
+from kpilib.portal.review import ReviewError, decide, department_returns, reopen
 from kpilib.portal.submit import submit_upload, template_bytes
 from kpilib.store.database import connect
 from kpilib.store.writes import content_hash
@@ -154,8 +154,9 @@ def test_upload_loads_for_the_links_entity_and_refuses_another(engine):
     assert budget.status == "rejected" and "not a return a PSE submits" in budget.errors[0].message
     with engine.connect() as connection:
         assert content_hash(connection) == before
-    loaded = submit_upload(engine, access, "../../q1.csv", _financial_csv("UNI-004", "2025-26Q1"),
-                           "pse_financial", "2025-26Q1")  # fmt: skip
+    # 2025-26Q2: the demo's department approved UNI-004's Q1 return, which locks it.
+    loaded = submit_upload(engine, access, "../../q1.csv", _financial_csv("UNI-004", "2025-26Q2"),
+                           "pse_financial", "2025-26Q2")  # fmt: skip
     assert loaded.status == "loaded" and loaded.file == "q1.csv"
     with engine.connect() as connection:
         row = connection.execute(
@@ -193,9 +194,19 @@ def test_review_approve_and_return_with_a_comment_the_pse_sees(engine):
     pse = _check(engine, pse_token)
     reviewer = _check(engine, reviewer_token, "reviewer")
     outsider = _check(engine, health_token, "reviewer")
+    # The demo's department approved UNI-006's Q1 return: a new version waits for a reopening.
+    locked = submit_upload(engine, pse, "q1.csv", _financial_csv("UNI-006", "2025-26Q1"),
+                           "pse_financial", "2025-26Q1")  # fmt: skip
+    assert [i.code for i in locked.errors] == ["ingest.approved-locked"]
+    with engine.begin() as connection:
+        listed = department_returns(connection, reviewer.department_id)
+        q1 = listed.query("entity_code == 'UNI-006' and period_code == '2025-26Q1'")
+        demo_sid = int(q1.loc[q1["return_type"] == "pse_financial", "submission_id"].item())
+        reopen(connection, reviewer, demo_sid, "Restate revenue as audited")
     loaded = submit_upload(engine, pse, "q1.csv", _financial_csv("UNI-006", "2025-26Q1"),
                            "pse_financial", "2025-26Q1")  # fmt: skip
     sid = loaded.submission_id
+    assert loaded.supersedes_id == demo_sid
     with engine.connect() as connection:
         listed = department_returns(connection, reviewer.department_id)
     assert listed.loc[listed["submission_id"] == sid, "state"].tolist() == ["awaiting review"]

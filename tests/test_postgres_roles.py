@@ -88,6 +88,8 @@ def test_owner_migrates_writer_ingests_reader_reads(roles, tmp_path):
         rows = connection.execute(sa.text("SELECT count(*) FROM pse_financials")).scalar()
         audit = connection.execute(sa.text("SELECT count(*) FROM audit_log")).scalar()
     assert rows == 1 and audit >= 1
+    result = CliRunner().invoke(app, ["--database-url", roles.url("reader"), "audit", "verify"])
+    assert result.exit_code == 0 and "Audit log intact" in result.output, result.output
 
     # The writer runs no DDL and cannot rewrite history or the schema version.
     writer = roles.url("writer")
@@ -97,6 +99,9 @@ def test_owner_migrates_writer_ingests_reader_reads(roles, tmp_path):
         "ALTER TABLE entities ADD COLUMN note text",
         "TRUNCATE pse_financials",
         "DELETE FROM audit_log",
+        "UPDATE audit_log SET details = '{}'",
+        "DELETE FROM audit_chain_head",
+        "INSERT INTO audit_chain_head (id, last_hash) VALUES (2, 'x')",
         "UPDATE alembic_version SET version_num = 'x'",
     ):
         assert "permission denied" in _refused(writer, statement) or "must be owner" in _refused(

@@ -6,6 +6,10 @@ department × return type × fiscal year):
 * the key is locked first (PostgreSQL: a transaction-level advisory lock; SQLite: the
   ``BEGIN IMMEDIATE`` write lock the engine already takes), so two loads of one key queue;
 * if the key's current (accepted) submission has the same content hash, nothing happens;
+* if its department's latest review approved it, the new version is refused
+  (:class:`~kpilib.errors.ApprovedReturnLockedError`) until the reviewer reopens it
+  (:func:`kpilib.portal.review.reopen`); the current submission's row is locked while this is
+  read, so a review recorded at the same moment waits for the load or the other way round;
 * otherwise a new submission is written (``version`` one more than the last, ``supersedes_id``
   the earlier one, which becomes ``superseded`` and is kept with its file), the key's rows in
   the data table are replaced by the file's rows, the file's bytes are kept in
@@ -25,10 +29,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from kpilib.errors import ApprovedReturnLockedError
 from kpilib.fiscal import FiscalYear, periods_of_year
 from kpilib.ingest.reading import RawTable
 from kpilib.ingest.rules import PreparedReturn
-from kpilib.store.writes import current_actor, insert_rows, record_audit, table, utc_now
+from kpilib.store.writes import as_utc, current_actor, insert_rows, record_audit, table, utc_now
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,10 @@ def load_return(
     period_ids = _period_ids(connection, prepared.period.fiscal_year)
     period_id = period_ids[prepared.period.code]
     digest = file_hash(raw.content)
-    previous = _load_current_submission(connection, prepared, period_id)
+    previous = _load_current_submission(connection, prepared, period_id, lock=True)
+    locked = _approval_lock(connection, previous, digest)
+    if locked is not None:
+        raise locked
     if previous is not None and previous.content_hash == digest:
         return LoadResult(
             "unchanged",
@@ -147,16 +155,64 @@ def load_return(
 
 
 def _load_current_submission(
-    connection: Connection, prepared: PreparedReturn, period_id: int
+    connection: Connection, prepared: PreparedReturn, period_id: int, *, lock: bool = False
 ) -> sa.Row | None:
-    """The key's latest submission (highest version), if any."""
+    """The key's latest submission (highest version), if any; ``lock``: with its row locked
+    until the transaction ends (PostgreSQL; SQLite's writers hold the database's lock)."""
     s = table("submissions")
-    return connection.execute(
+    query = (
         sa.select(s.c.id, s.c.version, s.c.content_hash, s.c.received_at, s.c.submitted_by)
         .where(*_key_conditions(s, prepared, period_id))
         .order_by(s.c.version.desc(), s.c.id.desc())
         .limit(1)
+    )
+    return connection.execute(query.with_for_update() if lock else query).first()
+
+
+def department_label(name: str) -> str:
+    """``Health`` → ``Health Department`` (a name that says Department already stays)."""
+    return name if name.lower().endswith("department") else f"{name} Department"
+
+
+def _approval_lock(
+    connection: Connection, current: sa.Row | None, digest: str
+) -> ApprovedReturnLockedError | None:
+    """The refusal of a new version (content ``digest``) of a return whose ``current`` version
+    its department has approved (its latest review, as the portal shows it); None when the
+    file may load: no current version, the same file again, or not approved."""
+    if current is None or current.content_hash == digest:
+        return None
+    r, s, e, d = (table(n) for n in ("reviews", "submissions", "entities", "departments"))
+    latest = connection.execute(
+        sa.select(r.c.decision, r.c.reviewed_at, d.c.name)
+        .join(s, s.c.id == r.c.submission_id)
+        .join(e, e.c.id == s.c.entity_id)
+        .join(d, d.c.id == e.c.department_id)
+        .where(r.c.submission_id == current.id)
+        .order_by(r.c.reviewed_at.desc(), r.c.id.desc())
+        .limit(1)
     ).first()
+    if latest is None or latest.decision != "approved":
+        return None
+    day = as_utc(latest.reviewed_at)
+    return ApprovedReturnLockedError(
+        current.id, department_label(latest.name), f"{day.day} {day:%B %Y}"
+    )
+
+
+def check_approval_lock(
+    connection: Connection, prepared: PreparedReturn, raw: RawTable
+) -> ApprovedReturnLockedError | None:
+    """What :func:`load_return` would refuse ``raw`` for, read without locking or writing
+    (a dry run): None when it may load."""
+    p = table("periods")
+    period_id = connection.execute(
+        sa.select(p.c.id).where(p.c.code == prepared.period.code)
+    ).scalar()
+    if period_id is None:
+        return None
+    current = _load_current_submission(connection, prepared, period_id)
+    return _approval_lock(connection, current, file_hash(raw.content))
 
 
 def _insert_submission(

@@ -1,7 +1,9 @@
 """Ingest one file: read, check, apply the database rules, then load it in one transaction.
 
 A file with any error loads nothing and every error is reported at once; warnings never stop a
-load. ``dry_run`` runs every check (the database rules included) and writes nothing.
+load. ``dry_run`` runs every check (the database rules included) and writes nothing; that a load
+would be refused because the department has approved the return is a warning there (the file
+itself is fine), an error when loading.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kpilib.ingest.loading import LoadResult, load_return
+from kpilib.errors import ApprovedReturnLockedError
+from kpilib.ingest.loading import LoadResult, check_approval_lock, load_return
 from kpilib.ingest.lookups import ReferenceLookup
 from kpilib.ingest.reading import FileReadError, RawTable, max_file_bytes, read_file
 from kpilib.ingest.report import FileOutcome, ingest_problem
@@ -21,6 +24,7 @@ from kpilib.ingest.rules import PREPARERS
 from kpilib.ingest.schemas import RETURN_SPECS, ReturnSpec, spec_for
 from kpilib.ingest.scope import Declared
 from kpilib.ingest.validation import CheckedTable, check_table, detect_return_type
+from kpilib.problems import Problem, Severity
 
 KNOWN_COLUMNS = frozenset(c for spec in RETURN_SPECS.values() for c in spec.column_names)
 
@@ -116,11 +120,17 @@ def _prepare_and_load(
                     )
                 return None
             if options.dry_run:
+                locked = check_approval_lock(connection, prepared, raw)
+                if locked is not None:
+                    outcome.issues.append(_locked_problem(locked, "warning"))
                 transaction.rollback()
                 outcome.status = "valid"
                 outcome.detail = f"{len(prepared.rows):,} rows would be loaded"
                 return None
             return load_return(connection, prepared, raw, actor=options.actor)
+    except ApprovedReturnLockedError as locked:
+        outcome.issues.append(_locked_problem(locked, "error"))
+        return None
     except sa.exc.IntegrityError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         outcome.issues.append(
@@ -129,6 +139,12 @@ def _prepare_and_load(
             )
         )
         return None
+
+
+def _locked_problem(locked: ApprovedReturnLockedError, severity: Severity) -> Problem:
+    """The approval lock as the sender reads it: refused (a load) or would be (a dry run)."""
+    prefix = "" if severity == "error" else "a load would be refused: "
+    return ingest_problem("ingest.approved-locked", severity, prefix + str(locked))
 
 
 def _record_load(outcome: FileOutcome, result: LoadResult) -> None:

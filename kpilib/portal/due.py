@@ -11,7 +11,9 @@ Status of a return:
 * ``missing`` — the due date has passed and nothing arrived;
 * ``due`` — the quarter has ended and the due date is still ahead;
 * ``returned for correction`` — the department returned the current version with a comment
-  (a corrected file clears it).
+  (a corrected file clears it);
+* ``reopened for correction`` — the department reopened its approval of the current version,
+  with a reason, so that a corrected file can be sent (which clears it).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ STATUS_COLOURS = {
     "late": "amber",
     "missing": "red",
     "returned for correction": "red",
+    "reopened for correction": "red",
 }
 COLUMNS = [
     "return_type", "title", "period_code", "due_date", "status", "days_overdue",
@@ -92,8 +95,8 @@ def returns_due(
         due_date = cast(date, row.due_date)
         got = not pd.isna(submission_id)
         decision = None if pd.isna(reviewed) else cast(str, reviewed)
-        if got and decision == "returned":
-            status = "returned for correction"
+        if got and decision in ("returned", "reopened"):
+            status = REVIEW_STATES[decision]
         elif got:
             status = "received" if row.on_time in (True, None) else "late"
         else:

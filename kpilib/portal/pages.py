@@ -36,7 +36,7 @@ from kpilib.ingest.status import resolve_as_of
 from kpilib.kpis.returns import RETURN_SCHEDULES, ReturnSchedule
 from kpilib.portal.access import Access, check_token, token_from_query
 from kpilib.portal.due import STATUS_COLOURS, ended_quarters, returns_due
-from kpilib.portal.review import decide, department_returns
+from kpilib.portal.review import decide, department_returns, reopen
 from kpilib.portal.submit import data_uri, error_table, submit_upload, template_bytes
 from kpilib.present.tables import Column
 from kpilib.store.database import connect, writer_url
@@ -269,17 +269,20 @@ def outcome_html(outcome: FileOutcome) -> str:
 
 
 class ReviewPage:
-    """A department reviewer's page: the PSEs' returns received, approve or return each."""
+    """A department reviewer's page: the PSEs' returns received, approve or return each, or
+    reopen an approved one (with a reason) so that its PSE can send a correction."""
 
     def __init__(self, engine: Engine, access: Access) -> None:
         self.engine, self.access = engine, access
+        self.decisions: dict[int, str | None] = {}
         banner, _ = _banner(engine)
         self.header = _html(
             "portal-header",
             render_header(
                 f"PSE returns: {access.department_name}",
                 f"{access.department_code} · reviewer {access.name}. Approve a return, or return "
-                "it for correction with a comment the PSE will see on its page.",
+                "it for correction with a comment the PSE will see on its page. An approved "
+                "return is locked: reopen it, with a reason, if the PSE must correct it.",
             )
             + banner,
         )
@@ -297,11 +300,34 @@ class ReviewPage:
         self.give_back.add_class("kpi-return")
         self.approve.on_click(lambda _b: self._decide("approved"))
         self.give_back.on_click(lambda _b: self._decide("returned"))
+        self.deciding = widgets.HBox([self.comment, self.approve, self.give_back])
+        self.reopening = self._reopen_controls()
         self.result = _html("portal-result")
-        controls = widgets.HBox([self.choice, self.comment, self.approve, self.give_back])
+        controls = widgets.HBox([self.choice, self.deciding, self.reopening])
         controls.add_class("kpi-dash-controls")
+        self.choice.observe(lambda _change: self._show_actions(), names="value")
         self.widget = _page([self.header, self.table, controls, self.result], "review")
         self.refresh()
+
+    def _reopen_controls(self) -> widgets.HBox:
+        """The reason (required) and the Reopen button, shown for an approved return only."""
+        self.reason = widgets.Textarea(
+            placeholder="Why the approved return must be corrected (required to reopen)"
+        )
+        self.reason.add_class("kpi-reopen-reason")
+        self.reopen_button = widgets.Button(description="Reopen", button_style="danger")
+        self.reopen_button.add_class("kpi-reopen")
+        self.reopen_button.on_click(lambda _b: self._reopen())
+        box = widgets.HBox([self.reason, self.reopen_button])
+        box.add_class("kpi-reopen-controls")
+        box.layout.display = "none"
+        return box
+
+    def _show_actions(self) -> None:
+        """Approve/return for a return awaiting review or sent back; Reopen for an approved one."""
+        approved = self.decisions.get(cast(int, self.choice.value)) == "approved"
+        self.deciding.layout.display = "none" if approved else None
+        self.reopening.layout.display = None if approved else "none"
 
     def refresh(self) -> None:
         """Reload the department's returns and their review state."""
@@ -311,18 +337,23 @@ class ReviewPage:
         frame["entity"] = frame["entity_code"] + " " + frame["entity_name"]
         frame["return_title"] = [titles.get(t) or spec_for(t).title for t in frame["return_type"]]
         frame["received"] = [_when(v) for v in frame["received_at"]]
-        colours = {"approved": "green", "returned": "red", None: "grey"}
+        colours = {"approved": "green", "returned": "red", "reopened": "red", None: "grey"}
         frame["colour"] = [colours[d] for d in frame["decision"]]
         frame["return_no"] = frame["submission_id"].astype(str)
         self.table.value = render_table_with_download(
             frame, REVIEW_COLUMNS, f"returns_{self.access.department_code}",
             empty="No return has been received yet.",
         )  # fmt: skip
+        self.decisions = {
+            int(cast(SupportsInt, r.submission_id)): cast("str | None", r.decision)
+            for r in frame.itertuples(index=False)
+        }
         self.choice.options = [
             (f"{r.submission_id} · {r.entity_code} · {r.return_type} {r.period_code}",
              int(cast(SupportsInt, r.submission_id)))
             for r in frame.itertuples(index=False)
         ]  # fmt: skip
+        self._show_actions()
 
     def _decide(self, decision: str) -> None:
         if self.choice.value is None:
@@ -340,6 +371,23 @@ class ReviewPage:
             f"{escape(word)}.</p></div>"
         )
         self.comment.value = ""
+        self.refresh()
+
+    def _reopen(self) -> None:
+        if self.choice.value is None:
+            self.result.value = render_messages(["Choose a return first."], "Nothing was done:")
+            return
+        try:
+            with self.engine.begin() as connection:
+                reopen(connection, self.access, self.choice.value, self.reason.value)
+        except KpiError as error:
+            self.result.value = render_messages([str(error)], "Nothing was recorded:")
+            return
+        self.result.value = (
+            f'<div class="kpi-accepted" role="status"><p>Return {self.choice.value} reopened '
+            "for correction: its PSE can now send a corrected file.</p></div>"
+        )
+        self.reason.value = ""
         self.refresh()
 
 

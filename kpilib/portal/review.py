@@ -1,13 +1,18 @@
-"""A department's review of its PSEs' returns: approve, or return for correction with a comment.
+"""A department's review of its PSEs' returns: approve, return for correction with a comment, or
+reopen an approved return with a reason.
 
 Only the *current* version of a return can be reviewed; a corrected resubmission is a new version
-that awaits review again. Every decision is a row of ``reviews`` and an entry of the audit log,
-in one transaction.
+that awaits review again. An approved return is locked: no new version of it loads
+(``ingest.approved-locked``) until the department's reviewer reopens it (:func:`reopen`), and it
+cannot be returned for correction either, only reopened. Every decision is a row of ``reviews``
+and an entry of the audit log, in one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -19,10 +24,12 @@ from kpilib.store.queries import read_frame
 from kpilib.store.writes import as_utc, record_audit, table, utc_now
 
 MAX_COMMENT = 2000
+MAX_REASON = 1000
 #: What a return's review state is called on the pages and in reports.
 REVIEW_STATES = {
     "approved": "approved",
     "returned": "returned for correction",
+    "reopened": "reopened for correction",
     None: "awaiting review",
 }
 
@@ -74,29 +81,26 @@ def department_returns(connection: Connection, department_id: int) -> pd.DataFra
     return frame
 
 
-def decide(
-    connection: Connection,
-    access: Access,
-    submission_id: int,
-    decision: str,
-    comment: str | None = None,
-) -> int:
-    """Record ``decision`` (``approved`` or ``returned``) on a return of the reviewer's
-    department; a return for correction needs a comment. Returns the review's id."""
+@dataclass(frozen=True)
+class _Current:
+    """The current version of a return under review: its PSE and latest decision (or None)."""
+
+    entity_code: str
+    decision: str | None
+
+
+def _current_return(connection: Connection, access: Access, submission_id: int) -> _Current:
+    """The return ``submission_id``, its row locked until the transaction ends (a load of a new
+    version waits, see :mod:`kpilib.ingest.loading`). Refused unless it is the current version
+    of a return of the reviewer's department."""
     if access.kind != "reviewer":
-        raise ReviewError("only a department's reviewer can approve or return a return")
-    if decision not in ("approved", "returned"):
-        raise ReviewError(f"decision {decision!r}: use approved or returned")
-    comment = (comment or "").strip() or None
-    if decision == "returned" and comment is None:
-        raise ReviewError("say what must be corrected: a return for correction needs a comment")
-    if comment is not None and len(comment) > MAX_COMMENT:
-        raise ReviewError(f"the comment is longer than {MAX_COMMENT} characters")
+        raise ReviewError("only a department's reviewer can approve, return or reopen a return")
     s, e = table("submissions"), table("entities")
     row = connection.execute(
         sa.select(s.c.status, e.c.department_id, e.c.code)
         .join(e, e.c.id == s.c.entity_id)
         .where(s.c.id == int(submission_id))
+        .with_for_update(of=s)
     ).first()
     if row is None or row.department_id != access.department_id:
         raise ReviewError(f"return {submission_id} is not one of your department's returns")
@@ -104,6 +108,15 @@ def decide(
         raise ReviewError(
             f"return {submission_id} has been superseded by a newer version: review that one"
         )
+    latest = latest_reviews(connection, [int(submission_id)])
+    return _Current(row.code, latest["decision"].iloc[0] if len(latest) else None)
+
+
+def _record_review(
+    connection: Connection, access: Access, submission_id: int, decision: str,
+    comment: str | None, details: dict[str, Any],
+) -> int:  # fmt: skip
+    """Write the review row and its audit entry (``review_<decision>``); the review's id."""
     reviews = table("reviews")
     review_id = connection.execute(
         reviews.insert().returning(reviews.c.id),
@@ -114,7 +127,57 @@ def decide(
     ).scalar_one()  # fmt: skip
     record_audit(
         connection, f"review_{decision}", table_name="reviews", submission_id=int(submission_id),
-        row_count=1, actor=access.actor,
-        details={"review_id": review_id, "entity": row.code, "comment": comment},
+        row_count=1, actor=access.actor, details={"review_id": review_id, **details},
     )  # fmt: skip
     return review_id
+
+
+def decide(
+    connection: Connection,
+    access: Access,
+    submission_id: int,
+    decision: str,
+    comment: str | None = None,
+) -> int:
+    """Record ``decision`` (``approved`` or ``returned``) on a return of the reviewer's
+    department; a return for correction needs a comment, and an approved return can only be
+    reopened (:func:`reopen`), not returned. Returns the review's id."""
+    if access.kind != "reviewer":
+        raise ReviewError("only a department's reviewer can approve or return a return")
+    if decision not in ("approved", "returned"):
+        raise ReviewError(f"decision {decision!r}: use approved or returned")
+    comment = (comment or "").strip() or None
+    if decision == "returned" and comment is None:
+        raise ReviewError("say what must be corrected: a return for correction needs a comment")
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise ReviewError(f"the comment is longer than {MAX_COMMENT} characters")
+    current = _current_return(connection, access, submission_id)
+    if decision == "returned" and current.decision == "approved":
+        raise ReviewError(
+            f"return {submission_id} is approved: reopen it with a reason to have it corrected"
+        )
+    return _record_review(connection, access, submission_id, decision, comment,
+                          {"entity": current.entity_code, "comment": comment})  # fmt: skip
+
+
+def reopen(connection: Connection, access: Access, submission_id: int, reason: str) -> int:
+    """Reopen an approved return of the reviewer's department so that its PSE can send a
+    correction: a review ``reopened`` with ``reason`` (required, at most
+    :data:`MAX_REASON` characters) as its comment, which the PSE sees, and an audit entry
+    ``review_reopened``. The corrected file then loads as a new version that awaits review.
+    Returns the review's id."""
+    if access.kind != "reviewer":
+        raise ReviewError("only a department's reviewer can reopen a return")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewError("say why: reopening an approved return needs a reason")
+    if len(reason) > MAX_REASON:
+        raise ReviewError(f"the reason is longer than {MAX_REASON} characters")
+    current = _current_return(connection, access, submission_id)
+    if current.decision != "approved":
+        raise ReviewError(
+            f"return {submission_id} is {REVIEW_STATES[current.decision]}, not approved: "
+            "only an approved return is reopened"
+        )
+    return _record_review(connection, access, submission_id, "reopened", reason,
+                          {"entity": current.entity_code, "reason": reason})  # fmt: skip

@@ -5,7 +5,8 @@ convert to Rs. million only for display. Indicator targets and actuals are measu
 counts, kilometres), not money, and are stored as double precision.
 
 Data tables hold the *current* values; every load is recorded in ``submissions`` and in the
-append-only ``audit_log`` (the migration adds triggers that refuse UPDATE and DELETE on it).
+append-only ``audit_log`` (the migration adds triggers that refuse UPDATE and DELETE on it),
+whose entries form a hash chain ending at the one row of ``audit_chain_head``.
 """
 
 from __future__ import annotations
@@ -432,6 +433,10 @@ class AuditLog(Base):
     """Append-only record of every change to the data, one row per change set (a load, a build).
 
     ``details`` is JSON text (counts, keys, content hash). Triggers refuse UPDATE and DELETE.
+    The entries form a hash chain (``kpilib.store.writes.record_audit``): ``prev_hash`` is the
+    ``entry_hash`` of the entry before (64 zeros for the first) and ``entry_hash`` the SHA-256 of
+    ``prev_hash`` and the entry's fields, so an edited, inserted or deleted entry shows
+    (``kpi audit verify``).
     """
 
     __tablename__ = "audit_log"
@@ -443,10 +448,25 @@ class AuditLog(Base):
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
     row_count: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[str] = mapped_column(Text, server_default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The newest entry of the audit log's hash chain: one row (``id`` 1), updated by every
+    append in the same transaction, so appends queue on its row lock (PostgreSQL) or on the
+    database's write lock (SQLite). ``last_id`` is NULL and ``last_hash`` 64 zeros while the
+    log is empty."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    last_id: Mapped[int | None] = mapped_column(BigId)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 TOKEN_KINDS = ("pse", "reviewer")
-REVIEW_DECISIONS = ("approved", "returned")
+REVIEW_DECISIONS = ("approved", "returned", "reopened")
 SEND_RESULTS = ("sent", "failed")
 REMINDER_KINDS = ("due", "late")
 
@@ -481,7 +501,8 @@ class AccessToken(Base):
 
 
 class Review(Base):
-    """A reviewer's decision on a received return: approved, or returned for correction."""
+    """A reviewer's decision on a received return: approved, returned for correction, or
+    reopened (an approved return opened again for a correction, with the reason as comment)."""
 
     __tablename__ = "reviews"
     __table_args__ = (CheckConstraint(_in("decision", REVIEW_DECISIONS), name="decision"),)

@@ -14,12 +14,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kpilib.store.models import DATA_TABLES, AuditLog, Base, DatasetInfo
+from kpilib.errors import AuditChainError
+from kpilib.store.models import DATA_TABLES, AuditChainHead, AuditLog, Base, DatasetInfo
 
 #: dataset_info keys that change on every build and so stay out of the content hash.
 VOLATILE_INFO_KEYS = frozenset({"built_at", "kpilib_version"})
 #: Tables whose content describes a change, not the data; left out of the content hash.
 UNHASHED_TABLES = frozenset({"audit_log"})
+#: The ``prev_hash`` of the audit log's first entry (and the head's hash while it is empty).
+GENESIS_HASH = "0" * 64
+#: The audit log's fields that its hash chain covers, in the order they are written.
+AUDIT_CHAIN_FIELDS = (
+    "id", "occurred_at", "actor", "action", "table_name", "submission_id", "row_count", "details",
+)  # fmt: skip
 
 
 def table(name: str) -> sa.Table:
@@ -168,6 +175,37 @@ def is_demo(connection: Connection) -> bool:
     return read_dataset_info(connection).get("is_demo") == "true"
 
 
+def audit_entry_text(entry: Any) -> str:
+    """The canonical text of an audit entry that its hash covers: a compact JSON array of
+    :data:`AUDIT_CHAIN_FIELDS` (``occurred_at`` as UTC ISO 8601, naive values from SQLite
+    read as UTC), ASCII only. ``entry`` is a row or a mapping holding (at least) those fields."""
+    values = entry._mapping if isinstance(entry, sa.Row) else entry
+    occurred_at = values["occurred_at"]
+    if isinstance(occurred_at, str):  # a raw SQLite value
+        occurred_at = datetime.fromisoformat(occurred_at)
+    fields = [values[name] for name in AUDIT_CHAIN_FIELDS]
+    fields[1] = as_utc(occurred_at).isoformat()
+    fields[0], fields[5], fields[6] = (
+        None if v is None else int(v) for v in (fields[0], fields[5], fields[6])
+    )
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=True)
+
+
+def audit_entry_hash(prev_hash: str, entry: Any) -> str:
+    """``sha256(prev_hash + canonical text of the entry)`` as 64 hex digits."""
+    return hashlib.sha256((prev_hash + audit_entry_text(entry)).encode("utf-8")).hexdigest()
+
+
+def _next_audit_id(connection: Connection) -> int:
+    """The id of the entry about to be appended (called while holding the head's lock)."""
+    if connection.dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(AuditLog.__tablename__, "id")
+        return int(connection.execute(sa.select(sa.func.nextval(sequence))).scalar_one())
+    log = table(AuditLog.__tablename__)
+    return int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(log.c.id), 0) + 1))
+               .scalar_one())  # fmt: skip
+
+
 def record_audit(
     connection: Connection,
     action: str,
@@ -177,20 +215,48 @@ def record_audit(
     row_count: int | None = None,
     details: dict[str, Any] | None = None,
     actor: str | None = None,
-) -> None:
-    """Append one change set to the audit log, in the same transaction as the change."""
+) -> int:
+    """Append one change set to the audit log, in the same transaction as the change; its id.
+
+    The entry is chained: ``prev_hash`` is the head's hash (the entry before), ``entry_hash``
+    is :func:`audit_entry_hash`, and the head (``audit_chain_head``) moves to the new entry.
+    Appends are serialised by the head: its row is updated first (``UPDATE … RETURNING``), which
+    takes the row's lock on PostgreSQL until the transaction ends (other appenders wait, then
+    read the head their predecessor left) and the database's write lock on SQLite (which
+    ``BEGIN IMMEDIATE`` usually holds already). Only then is the id taken -- the next value of
+    the id sequence on PostgreSQL, one past the largest id on SQLite -- so ids rise in chain
+    order; the id is part of the hash, so the entry is inserted once, complete, and the
+    append-only triggers are never crossed. A rolled-back append leaves at most a gap in the
+    ids (PostgreSQL), never a break in the chain.
+    """
+    head = table(AuditChainHead.__tablename__)
+    locked = connection.execute(
+        head.update().where(head.c.id == 1).values(last_id=head.c.last_id)
+        .returning(head.c.last_hash)
+    ).first()  # fmt: skip
+    if locked is None:
+        raise AuditChainError(
+            "The audit log's chain head (table audit_chain_head) has no row, so no change can be "
+            "recorded: restore it from a backup (`kpi audit verify` shows the last entry)."
+        )
+    entry: dict[str, Any] = {
+        "id": _next_audit_id(connection),
+        "occurred_at": utc_now(),
+        "actor": actor or current_actor(),
+        "action": action,
+        "table_name": table_name,
+        "submission_id": submission_id,
+        "row_count": row_count,
+        "details": json.dumps(details or {}, sort_keys=True, default=str),
+    }
+    entry["prev_hash"] = locked.last_hash
+    entry["entry_hash"] = audit_entry_hash(locked.last_hash, entry)
+    connection.execute(table(AuditLog.__tablename__).insert(), entry)
     connection.execute(
-        table(AuditLog.__tablename__).insert(),
-        {
-            "occurred_at": utc_now(),
-            "actor": actor or current_actor(),
-            "action": action,
-            "table_name": table_name,
-            "submission_id": submission_id,
-            "row_count": row_count,
-            "details": json.dumps(details or {}, sort_keys=True, default=str),
-        },
-    )
+        head.update().where(head.c.id == 1)
+        .values(last_id=entry["id"], last_hash=entry["entry_hash"])
+    )  # fmt: skip
+    return entry["id"]
 
 
 def count_rows(connection: Connection) -> dict[str, int]:
