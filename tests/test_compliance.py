@@ -332,7 +332,7 @@ def test_a_return_returned_for_correction_still_counts_from_its_first_arrival(
     from kpilib.store.writes import insert_rows, table
 
     assert SUBMISSION_STATUSES == ("accepted", "superseded")  # no withdrawn state
-    assert REVIEW_DECISIONS == ("approved", "returned")
+    assert REVIEW_DECISIONS == ("approved", "returned", "reopened")  # reopening is no withdrawal
     engine = one_return_received_at(sqlite_url, tmp_path, datetime(2025, 1, 20, 5, tzinfo=UTC))
     unbalanced = FINANCIAL_VALUES.replace("5000000000,2000000000", "5000000000,2500000000")
     rejected = ingest(engine, financial_file(tmp_path, "q1.csv", period="2024-25Q1",
