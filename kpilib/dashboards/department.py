@@ -13,6 +13,7 @@ import pandas as pd
 from kpilib.dashboards import html
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.present import charts
+from kpilib.present.explain import explain_figures
 from kpilib.present.headline import department_headline
 from kpilib.present.html import render_headline
 from kpilib.present.tables import Column
@@ -155,7 +156,11 @@ class DepartmentDashboard(DashboardPage):
         self.department_view = dept
         self.selection = selection
         self.title_panel.value = f"<h2>{html.escape(dept.name)} Department</h2>"
-        self.cards.value = render_headline(department_headline(view, dept.code, "listed below"))
+        explained = explain_figures(self.context.engine, view, dept.code)
+        self.cards.value = render_headline(
+            department_headline(view, dept.code, "listed below"),
+            explanations={item.figure.key: item for item in explained},
+        )
         self._render_budget(dept, selection)
         self._render_indicators(dept, selection)
         self._render_pses(dept, selection)

@@ -14,6 +14,7 @@ from kpilib.dashboards.department import AREA_LABELS
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present import charts
+from kpilib.present.explain import explain_figures
 from kpilib.present.headline import province_headline
 from kpilib.present.html import render_headline
 from kpilib.present.tables import Column
@@ -140,7 +141,11 @@ class ProvinceDashboard(DashboardPage):
     def render(self, view: ProvinceView, selection: Selection) -> None:
         self.selection = selection
         self.view = view
-        self.cards.value = render_headline(province_headline(view, "listed below"))
+        explained = explain_figures(self.context.engine, view)
+        self.cards.value = render_headline(
+            province_headline(view, "listed below"),
+            explanations={item.figure.key: item for item in explained},
+        )
         self._render_ranking()
         self.curve_chart.update(
             charts.chart_spending_curve(view.province_monthly, "Province: spending against plan")

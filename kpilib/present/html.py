@@ -7,13 +7,14 @@ The classes are documented in ``styles/kpi-base.css``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from html import escape
 from pathlib import Path
 
 from kpilib.kpis.service_delivery import RAG_LABELS
+from kpilib.present.explain import Explanation
 from kpilib.present.headline import HeadlineFigure
 
 #: The folder of the base stylesheet: on the template path of the reports and the dashboards,
@@ -64,29 +65,47 @@ def render_footnote(text: str) -> str:
     return f'<p class="footnote">{escape(text)}</p>'
 
 
-def render_headline(figures: Iterable[HeadlineFigure], explain_href: str | None = None) -> str:
+def render_headline(
+    figures: Iterable[HeadlineFigure],
+    explain_href: str | None = None,
+    explanations: Mapping[str, Explanation] | None = None,
+) -> str:
     """Headline figures as cards, each opening a short explanation: what it counts and when,
-    the status rule it was rated with, and any stale input (``explain_href``: a page anchor
-    prefix for a fuller explanation, e.g. ``#explain-``)."""
+    the status rule it was rated with, any stale input, and (``explanations`` by figure key)
+    the formula, the inputs with their values and the returns behind it. ``explain_href``: a
+    page anchor prefix for the fuller explanation, e.g. ``#explain-`` in a report."""
     items = []
     for figure in figures:
         rag = render_rag(figure.status) if figure.status is not None else ""
         note = f'<div class="footnote">{escape(figure.note)}</div>' if figure.note else ""
         stale = f'<div class="kpi-stale">{escape(figure.stale)}</div>' if figure.stale else ""
+        explanation = (explanations or {}).get(figure.key)
         items.append(
             f'<div class="kpi-card" id="card-{escape(figure.key, quote=True)}">'
             f'<div class="kpi-card-value">{escape(figure.text)}</div>'
             f'<div class="kpi-card-label">{escape(figure.label)}</div>{rag}{note}{stale}'
-            f"{_render_explain(figure, explain_href)}</div>"
+            f"{_render_explain(figure, explain_href, explanation)}</div>"
         )
     return f'<div class="kpi-cards">{"".join(items)}</div>'
 
 
-def _render_explain(figure: HeadlineFigure, explain_href: str | None) -> str:
-    rows = [("Counts", figure.population)]
+#: Returns an explanation names on a card before saying how many more there are.
+CARD_RETURNS_SHOWN = 5
+
+
+def _render_explain(
+    figure: HeadlineFigure, explain_href: str | None, explanation: Explanation | None
+) -> str:
+    rows = [("Formula", explanation.formula if explanation else ""), ("Counts", figure.population)]
     if figure.rule:
         rows.append(("Status", figure.rule))
-    body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows if v)
+    if explanation is not None:
+        rows += _explained_inputs(explanation)
+    body = "".join(
+        f'<p class="kpi-explain-line"><strong>{escape(k)}:</strong> {escape(v)}</p>'
+        for k, v in rows
+        if v
+    )
     more = (
         f'<a href="{escape(explain_href + figure.key, quote=True)}">Inputs and returns</a>'
         if explain_href
@@ -94,5 +113,25 @@ def _render_explain(figure: HeadlineFigure, explain_href: str | None) -> str:
     )
     return (
         '<details class="kpi-explain"><summary>How is this counted?</summary>'
-        f"<dl>{body}</dl>{more}</details>"
+        f"{body}{more}</details>"
     )
+
+
+def _explained_inputs(explanation: Explanation) -> list[tuple[str, str]]:
+    inputs = "; ".join(
+        f"{r['item']}: {r['value']:,}"
+        if isinstance(r["value"], int)
+        else f"{r['item']}: {r['value']}"
+        for r in explanation.inputs.to_dict("records")
+    )
+    returns = explanation.returns
+    if returns.empty:
+        return [("Inputs", inputs)]
+    listed = ", ".join(
+        f"no. {r['submission_id']} ({r['sender']} {r['period_code']} v{r['version']}, "
+        f"{r['review']}, SHA-256 {str(r['content_hash'])[:12]}…)"
+        for r in returns.head(CARD_RETURNS_SHOWN).to_dict("records")
+    )
+    extra = len(returns) - CARD_RETURNS_SHOWN
+    listed += f" and {extra:,} more" if extra > 0 else ""
+    return [("Inputs", inputs), (f"Returns behind it ({len(returns):,})", listed)]
