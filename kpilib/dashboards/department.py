@@ -15,7 +15,7 @@ from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, 
 from kpilib.present import charts
 from kpilib.present.explain import explain_figures
 from kpilib.present.headline import department_headline
-from kpilib.present.html import render_headline
+from kpilib.present.html import render_footnote, render_headline
 from kpilib.present.tables import Column
 from kpilib.views import (
     DepartmentView,
@@ -192,7 +192,7 @@ class DepartmentDashboard(DashboardPage):
             EXECUTION_COLUMNS,
             html.file_stem("budget", dept.code, selection.fiscal_year, selection.period),
             empty="No budget lines for this department in this year.",
-        )
+        ) + render_footnote(dept.province.rules.describe("budget_execution", dept.code))
 
     def _render_indicators(self, dept: DepartmentView, selection: Selection) -> None:
         indicators = dept.indicators.copy()
@@ -204,7 +204,7 @@ class DepartmentDashboard(DashboardPage):
             INDICATOR_COLUMNS,
             html.file_stem("indicators", dept.code, selection.fiscal_year, selection.period),
             empty="This department reports no province-level service-delivery indicator.",
-        )
+        ) + render_footnote(dept.province.rules.describe("indicator_achievement", dept.code))
         options = [
             (f"{r.indicator_code} {r.indicator_name}", r.indicator_code)
             for r in indicators.itertuples(index=False)
