@@ -129,23 +129,21 @@ def test_after_reopening_the_correction_loads_as_a_new_version(approved, tmp_pat
         assert decisions.scalars().all() == ["approved", "returned"]
 
 
-def test_the_review_page_offers_reopen_for_approved_returns_only(approved, tmp_path):
-    from kpilib.portal.pages import ReviewPage
+def test_the_workbench_offers_reopen_for_approved_returns_only(approved, tmp_path):
+    from kpilib.portal.workbench import open_return
 
     engine, sid = approved["engine"], approved["sid"]
     other = ingest(engine, financial_file(tmp_path, "mti.csv", entity="MTI-001"))
-    page = ReviewPage(engine, approved["reviewer"])
-    assert page.reopening.layout.display == "none"  # nothing chosen yet
-    page.choice.value = sid  # approved: Reopen instead of Approve / Return for correction
-    assert page.reopening.layout.display is None and page.deciding.layout.display == "none"
-    page.reason.value = " "
-    page._reopen()
-    assert "needs a reason" in page.result.value
-    page.reason.value = "Revenue <b>restated</b>"
-    page._reopen()
-    assert f"Return {sid} reopened for correction" in page.result.value
-    assert "reopened for correction" in page.table.value
-    assert page.reopening.layout.display == "none" and page.deciding.layout.display is None
-    health = ReviewPage(engine, approved["outsider"])
-    health.choice.value = other.submission_id  # awaiting review: approve or return
-    assert health.reopening.layout.display == "none" and health.deciding.layout.display is None
+    with engine.begin() as connection:
+        view = open_return(connection, approved["reviewer"], sid)
+        assert view is not None and view.actions == ("reopen",)
+        with pytest.raises(ReviewError, match="needs a reason"):
+            reopen(connection, approved["reviewer"], sid, " ")
+        reopen(connection, approved["reviewer"], sid, "Revenue <b>restated</b>")
+        view = open_return(connection, approved["reviewer"], sid)
+        assert view.actions == ("approve",) and view.state == "reopened for correction"
+        assert view.comment == "Revenue <b>restated</b>"
+        waiting = open_return(connection, approved["outsider"], other.submission_id)
+        assert waiting.actions == ("approve", "return")
+        # Another department's return does not open.
+        assert open_return(connection, approved["outsider"], sid) is None

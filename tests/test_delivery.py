@@ -221,3 +221,30 @@ def test_smtp_settings_never_show_the_password():
     })  # fmt: skip
     assert settings.port == 587 and settings.starttls
     assert "s3cret" not in settings.describe() and "s3cret" not in repr(settings)
+
+
+def test_remind_reviewers_whose_queue_has_old_returns_once_a_day(smtp, tmp_path):
+    from datetime import UTC, datetime
+
+    from ingest_helpers import one_return_received_at
+
+    url = f"sqlite:///{tmp_path / 'kpi.sqlite'}"
+    engine = one_return_received_at(url, tmp_path, datetime(2025, 4, 10, 9, tzinfo=UTC))
+    with engine.begin() as connection:
+        grant(connection, "HED", "Bilal Shah", kind="reviewer", email="bilal@hed.example.org")
+        grant(connection, "HLT", "Nida Ali", kind="reviewer", email="nida@hlt.example.org")
+    early = runner.invoke(app, ["--database-url", url, "remind", "--reviewers",
+                                "--as-of", "2025-04-15"])  # fmt: skip
+    assert early.exit_code == 0 and smtp.messages == []  # 5 days old: not yet
+    late = runner.invoke(app, ["--database-url", url, "remind", "--reviewers",
+                               "--as-of", "2025-04-20"])  # fmt: skip
+    assert late.exit_code == 0, late.output
+    [(recipients, message)] = smtp.messages  # HED's reviewer only: HLT's queue is empty
+    assert recipients == ["bilal@hed.example.org"]
+    assert message["Subject"] == (
+        "1 PSE return(s) of HED have waited more than 7 days for your review"
+    )
+    assert "the oldest 10 days" in message.get_content()
+    again = runner.invoke(app, ["--database-url", url, "remind", "--reviewers",
+                                "--as-of", "2025-04-20"])  # fmt: skip
+    assert "already sent" in again.output and len(smtp.messages) == 1

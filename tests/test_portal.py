@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from portal_helpers import error_codes, financial_csv, send
 
 from kpilib.demo import build_demo
 from kpilib.fiscal import pakistan_today
@@ -18,11 +19,10 @@ from kpilib.portal.access import (
     hash_token,
     list_tokens,
     revoke,
-    token_from_query,
 )
 from kpilib.portal.due import returns_due
+from kpilib.portal.officer import check_upload
 from kpilib.portal.review import ReviewError, decide, department_returns, reopen
-from kpilib.portal.submit import submit_upload, template_bytes
 from kpilib.store.database import connect
 from kpilib.store.writes import content_hash
 
@@ -62,14 +62,11 @@ def _check(engine, token, kind="pse", today=None):
         return check_token(connection, token, kind, today)
 
 
-def _financial_csv(entity: str, quarter: str, revenue: str = "152000000") -> bytes:
-    text = template_bytes("pse_financial", "csv").decode("utf-8-sig")
-    return (
-        text.replace("UNI-001", entity)
-        .replace("2024-25Q1", quarter)
-        .replace("152000000", revenue)
-        .encode()
-    )
+def _supersedes(engine, submission_id):
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.text("SELECT supersedes_id FROM submissions WHERE id = :i"), {"i": submission_id}
+        ).scalar_one()
 
 
 def _audit(engine, action):
@@ -135,29 +132,24 @@ def test_bad_grants_are_refused(engine, code, kwargs, message):
         _grant(engine, code, **kwargs)
 
 
-def test_query_string_gives_the_token_only():
-    assert token_from_query("token=abc&entity=UNI-002") == "abc"
-    assert token_from_query("token=a&token=b") is None
-    assert token_from_query("") is None and token_from_query(None) is None
-
-
-def test_upload_loads_for_the_links_entity_and_refuses_another(engine):
+def test_upload_loads_for_the_links_entity_and_refuses_another(engine, tmp_path):
     _, token = _grant(engine, "UNI-004")
     access = _check(engine, token)
     with engine.connect() as connection:
         before = content_hash(connection)
-    other = submit_upload(engine, access, "q.csv", _financial_csv("UNI-005", "2025-26Q1"),
-                          "pse_financial", "2025-26Q1")  # fmt: skip
-    assert other.status == "rejected"
-    assert any(i.where.column == "entity_code" and i.value == "UNI-005" for i in other.errors)
-    budget = submit_upload(engine, access, "b.csv", b"x", "budget_extract", "2025-26")
-    assert budget.status == "rejected" and "not a return a PSE submits" in budget.errors[0].message
+    other = send(engine, access, "q.csv", financial_csv(tmp_path, "UNI-005", "2025-26Q1"),
+                 "pse_financial", "2025-26Q1")  # fmt: skip
+    assert other.state == "rejected"
+    assert any(p["column"] == "entity_code" and p["value"] == "UNI-005"
+               for p in other.outcome["problems"])  # fmt: skip
     with engine.connect() as connection:
+        refused = check_upload(connection, access, AS_OF, "budget_extract", "2025-26Q2", "b.csv", 1)
         assert content_hash(connection) == before
+    assert refused == ["Choose one of the returns listed: this one is not sent by your PSE."]
     # 2025-26Q2: the demo's department approved UNI-004's Q1 return, which locks it.
-    loaded = submit_upload(engine, access, "../../q1.csv", _financial_csv("UNI-004", "2025-26Q2"),
-                           "pse_financial", "2025-26Q2")  # fmt: skip
-    assert loaded.status == "loaded" and loaded.file == "q1.csv"
+    loaded = send(engine, access, "q1.csv", financial_csv(tmp_path, "UNI-004", "2025-26Q2"),
+                  "pse_financial", "2025-26Q2")  # fmt: skip
+    assert loaded.state == "accepted" and loaded.file_name == "q1.csv"
     with engine.connect() as connection:
         row = connection.execute(
             sa.text("SELECT e.code, s.submitted_by FROM submissions s JOIN entities e "
@@ -169,12 +161,11 @@ def test_upload_loads_for_the_links_entity_and_refuses_another(engine):
 def test_portal_shows_receipt_times_in_pakistan_time():
     from datetime import UTC, datetime
 
-    from kpilib.portal.pages import _when
+    from kpilib.portal.web.base import pakistan_time
 
     # The time beside a status judged in Pakistan time is Pakistan time too.
-    assert _when(datetime(2025, 1, 30, 21, 0, tzinfo=UTC)) == "31 Jan 2025 02:00 PKT"
-    assert _when(datetime(2025, 1, 30, 18, 59)) == "30 Jan 2025 23:59 PKT"  # naive: UTC
-    assert _when(None) == ""
+    assert pakistan_time(datetime(2025, 1, 30, 21, 0, tzinfo=UTC)) == "31 Jan 2025, 02:00 PKT"
+    assert pakistan_time(None) == "–"
 
 
 def test_returns_due_lists_status_and_deadlines(engine):
@@ -187,7 +178,7 @@ def test_returns_due_lists_status_and_deadlines(engine):
     assert due["period_code"].iloc[0] == "2025-26Q2"  # newest first
 
 
-def test_review_approve_and_return_with_a_comment_the_pse_sees(engine):
+def test_review_approve_and_return_with_a_comment_the_pse_sees(engine, tmp_path):
     _, pse_token = _grant(engine, "UNI-006", "Pse Officer")
     _, reviewer_token = _grant(engine, "HED", "Hina Reviewer", kind="reviewer")
     _, health_token = _grant(engine, "HLT", "Other Reviewer", kind="reviewer")
@@ -195,18 +186,18 @@ def test_review_approve_and_return_with_a_comment_the_pse_sees(engine):
     reviewer = _check(engine, reviewer_token, "reviewer")
     outsider = _check(engine, health_token, "reviewer")
     # The demo's department approved UNI-006's Q1 return: a new version waits for a reopening.
-    locked = submit_upload(engine, pse, "q1.csv", _financial_csv("UNI-006", "2025-26Q1"),
-                           "pse_financial", "2025-26Q1")  # fmt: skip
-    assert [i.code for i in locked.errors] == ["ingest.approved-locked"]
+    locked = send(engine, pse, "q1.csv", financial_csv(tmp_path, "UNI-006", "2025-26Q1"),
+                  "pse_financial", "2025-26Q1")  # fmt: skip
+    assert error_codes(locked) == ["ingest.approved-locked"]
     with engine.begin() as connection:
         listed = department_returns(connection, reviewer.department_id)
         q1 = listed.query("entity_code == 'UNI-006' and period_code == '2025-26Q1'")
         demo_sid = int(q1.loc[q1["return_type"] == "pse_financial", "submission_id"].item())
         reopen(connection, reviewer, demo_sid, "Restate revenue as audited")
-    loaded = submit_upload(engine, pse, "q1.csv", _financial_csv("UNI-006", "2025-26Q1"),
-                           "pse_financial", "2025-26Q1")  # fmt: skip
+    loaded = send(engine, pse, "q1.csv", financial_csv(tmp_path, "UNI-006", "2025-26Q1"),
+                  "pse_financial", "2025-26Q1")  # fmt: skip
     sid = loaded.submission_id
-    assert loaded.supersedes_id == demo_sid
+    assert _supersedes(engine, sid) == demo_sid
     with engine.connect() as connection:
         listed = department_returns(connection, reviewer.department_id)
     assert listed.loc[listed["submission_id"] == sid, "state"].tolist() == ["awaiting review"]
@@ -226,10 +217,10 @@ def test_review_approve_and_return_with_a_comment_the_pse_sees(engine):
     assert row["status"].tolist() == ["returned for correction"]
     assert row["comment"].tolist() == ["Equity <b>does not</b> match the audit"]
 
-    corrected = submit_upload(engine, pse, "q1-fixed.csv",
-                              _financial_csv("UNI-006", "2025-26Q1", "152000001"),
-                              "pse_financial", "2025-26Q1")  # fmt: skip
-    assert corrected.supersedes_id == sid
+    corrected = send(engine, pse, "q1-fixed.csv",
+                     financial_csv(tmp_path, "UNI-006", "2025-26Q1", "152000001"),
+                     "pse_financial", "2025-26Q1")  # fmt: skip
+    assert _supersedes(engine, corrected.submission_id) == sid
     with engine.begin() as connection:
         with pytest.raises(ReviewError, match="superseded"):
             decide(connection, reviewer, sid, "approved")

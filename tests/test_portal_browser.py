@@ -1,59 +1,85 @@
-"""The portal's submission page in a real browser: ``kpi serve --portal`` on a fresh demo
-database, Debian's Chromium driven by Playwright with every request that is not to the local
-server blocked and recorded.
+"""The portal in a real browser at 1280 and 390 px: ``kpi serve --portal`` with the dashboards
+protected by a token, on a fresh demo database; Debian's Chromium driven by Playwright, every
+request that is not to the local server blocked and recorded.
 
-A granted link opens the PSE's page; a valid file is accepted and counted by ``kpi
-submissions``; a broken file shows the row-level error table (and its download) while the
-database stays unchanged; a bad, revoked or another page's link shows "no access" with no data
-and no upload control. Screenshots go to ``outputs/screenshots/portal-*.png``.
+An officer's link opens their page (no kernel); a file is chosen, its name shown, sent, and the
+receipt comes back at once, then its preview beside last quarter, then "Accepted" once
+confirmed. A broken file shows its error table and a formula-safe download. A reviewer works from
+the queue: opens a return, approves with a confirmation step, approves several at once, returns
+one for correction, which its PSE then sees. Bad, revoked and expired links see nothing; a link
+revoked while its page is open can no longer submit or approve. Screenshots:
+``outputs/screenshots/portal-*-{1280,390}.png``.
 """
 
 from __future__ import annotations
 
-import base64
-import subprocess
-import sys
-from pathlib import Path
+import secrets
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from conftest import REPO, start_kpi_serve
+from portal_helpers import financial_csv
 
 from kpilib.demo import build_demo
-from kpilib.portal.access import grant, revoke
+from kpilib.fiscal import pakistan_today
+from kpilib.portal.access import grant, portal_link, revoke
+from kpilib.portal.due import returns_due
 from kpilib.store.database import connect
 from kpilib.store.writes import content_hash
 
 pytestmark = pytest.mark.slow
 SCREENSHOTS = REPO / "outputs" / "screenshots"
-ENTITY = "UNI-001"  # its 2025-26Q1 financial return is missing in the demo
 QUARTER = "2025-26Q1"
+WIDTHS = [1280, 390]
+
+
+def _missing_q1(engine) -> list[tuple[str, str]]:
+    """The PSEs (and their department) whose QUARTER financial return is missing in the
+    demo."""
+    with engine.connect() as connection:
+        codes = connection.execute(
+            sa.text("SELECT e.code, d.code FROM entities e JOIN departments d "
+                    "ON d.id = e.department_id ORDER BY e.code")
+        ).all()  # fmt: skip
+        missing = []
+        for code, department in codes:
+            due = returns_due(connection, code, pakistan_today())
+            row = due[(due["period_code"] == QUARTER) & (due["return_type"] == "pse_financial")]
+            if row["status"].tolist() == ["missing"]:
+                missing.append((code, department))
+    assert len(missing) >= 5
+    return missing
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
-    """A demo database of its own (the test writes to it), links, and ``kpi serve --portal``."""
+    """A demo database of its own and ``kpi serve --portal --token …``."""
     folder = tmp_path_factory.mktemp("portal")
     url = f"sqlite:///{folder / 'kpi.sqlite'}"
     engine = connect(url)
     build_demo(engine)
-    with engine.begin() as connection:
-        _, token = grant(connection, ENTITY, "Ayesha Khan", email="ayesha@example.org")
-        _, reviewer = grant(connection, "HED", "Bilal Shah", kind="reviewer")
-        revoked_id, revoked = grant(connection, ENTITY, "Former Officer")
-        revoke(connection, revoked_id)
-    served = start_kpi_serve(url, folder / "serve.log", "--portal")
-    yield {"url": url, "engine": engine, "server": served, "token": token,
-           "reviewer": reviewer, "revoked": revoked, "folder": folder}  # fmt: skip
+    dashboards_token = secrets.token_hex(16)
+    served = start_kpi_serve(url, folder / "serve.log", "--portal", "--token", dashboards_token)
+    yield {"url": url, "engine": engine, "server": served, "folder": folder,
+           "missing": _missing_q1(engine), "dashboards_token": dashboards_token}  # fmt: skip
     served.stop()
     engine.dispose()
 
 
-class PortalPage:
-    """A page of the portal with what it tried to reach off the server."""
+def _link(portal, code: str, kind: str = "pse", name: str = "Ayesha Khan") -> tuple[int, str]:
+    with portal["engine"].begin() as connection:
+        token_id, token = grant(connection, code, name, kind=kind)
+    return token_id, portal_link(portal["server"].url, kind, token)
 
-    def __init__(self, browser, server, path: str) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+
+class PortalPage:
+    """A browser tab on the portal at one width, with what it tried to reach off the server."""
+
+    def __init__(self, browser, server, url: str, width: int) -> None:
+        self.width = width
+        self.page = browser.new_page(viewport={"width": width, "height": 900},
+                                     accept_downloads=True)  # fmt: skip
         self.blocked: list[str] = []
         self.errors: list[str] = []
         origin = server.url.rstrip("/")
@@ -68,19 +94,26 @@ class PortalPage:
                 route.abort()
 
         self.page.route("**/*", guard)
-        self.page.goto(server.url + path, wait_until="domcontentloaded", timeout=120_000)
+        self.page.goto(url, wait_until="domcontentloaded", timeout=60_000)
 
-    def wait_for(self, css: str, timeout: float = 120_000) -> None:
-        self.page.locator(css).first.wait_for(timeout=timeout)
+    def text(self, css: str = "main") -> str:
+        return self.page.inner_text(css)
+
+    def wait_text(self, text: str, timeout: float = 60_000) -> None:
+        self.page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+
+    def fits(self) -> None:
+        """Nothing wider than the screen (tables scroll inside their own box)."""
+        overflow = self.page.evaluate(
+            "() => document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 1, f"the page is {overflow} px wider than {self.width} px"
 
     def screenshot(self, name: str) -> None:
-        height = self.page.evaluate(
-            "() => Math.ceil(document.querySelector('.kpi-dash').getBoundingClientRect().height)"
-        )
-        self.page.set_viewport_size({"width": 1280, "height": max(height + 120, 600)})
-        self.page.wait_for_timeout(500)
+        self.fits()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"portal-{name}.png"), full_page=True)
+        path = SCREENSHOTS / f"portal-{name}-{self.width}.png"
+        self.page.screenshot(path=str(path), full_page=True)
 
     def close(self) -> None:
         assert self.blocked == [], f"requests left the server: {self.blocked}"
@@ -88,175 +121,189 @@ class PortalPage:
         self.page.close()
 
 
-#: True when the row of the returns table for (quarter, return) shows ``status``.
-ROW_STATUS = """([quarter, title, status]) => [...document.querySelectorAll('.kpi-portal-due tr')]
-    .some(tr => tr.textContent.includes(quarter) && tr.textContent.includes(title)
-                && tr.querySelector('.rag') && tr.querySelector('.rag').textContent === status)"""
+def _send(page: PortalPage, file) -> None:
+    page.page.locator("select[name=return_type]").select_option("pse_financial")
+    page.page.locator("select[name=period]").select_option(QUARTER)
+    page.page.locator("input[type=file]").set_input_files(str(file))
+    assert f"Chosen: {file.name}" in page.text("#chosen-file")  # shown before sending
+    page.page.get_by_role("button", name="Send the file").click()
+    page.wait_text("Receipt number")
 
 
-def _submit_page(browser, portal, token: str) -> PortalPage:
-    return PortalPage(browser, portal["server"], f"voila/render/portal/submit.ipynb?token={token}")
-
-
-def _return_file(tmp_path, name: str, **changes: str) -> str:
-    """The pse_financial template filled for ENTITY and QUARTER, with ``changes`` applied."""
-    path = tmp_path / "template.csv"
-    subprocess.run(
-        [sys.executable, "-m", "kpilib.cli", "template", "pse_financial", "--format", "csv",
-         "--out", str(path)], check=True, cwd=REPO, capture_output=True,
-    )  # fmt: skip
-    text = path.read_text(encoding="utf-8-sig").replace("2024-25Q1", QUARTER)
-    for old, new in changes.items():
-        text = text.replace(old, new)
-    target = tmp_path / name
-    target.write_text(text, encoding="utf-8")
-    return str(target)
-
-
-def _upload(page: PortalPage, file: str) -> None:
-    page.page.locator(".kpi-select-return select").select_option(label="Quarterly financial return")
-    page.page.locator(".kpi-select-quarter select").select_option(label=QUARTER)
-    with page.page.expect_file_chooser() as chooser:
-        page.page.locator(".kpi-upload").click()
-    chooser.value.set_files(file)
-    page.page.wait_for_function(
-        "() => document.querySelector('.kpi-upload').textContent.includes('(1)')"
-    )
-    page.page.locator(".kpi-submit").click()
-
-
-def _submissions(url: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "kpilib.cli", "--database-url", url, "submissions",
-         "--sender", ENTITY, "--period", QUARTER, "--as-of", "2030-01-01"],
-        check=True, cwd=REPO, capture_output=True, text=True, env={**_env(),
-                                                                  "COLUMNS": "200"},
-    )  # fmt: skip
-    return result.stdout
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if not k.startswith("KPI_")}
-
-
-def test_valid_upload_is_accepted_and_counted(browser, portal, tmp_path):
-    page = _submit_page(browser, portal, portal["token"])
-    page.wait_for(".kpi-portal-due table")
-    text = page.page.inner_text(".kpi-portal-submit")
-    assert "Returns of Demo" in text and ENTITY in text and "Ayesha Khan" in text
-    due = page.page.inner_text(".kpi-portal-due")
-    assert "missing" in due and "received" in due and "30 Oct 2025" in due
-    page.page.wait_for_function(ROW_STATUS, arg=[QUARTER, "Quarterly financial return", "missing"])
-    assert page.page.locator(".kpi-template").count() >= 2  # the templates to download
-    page.screenshot("submit")
-    assert "pse_financial" not in _submissions(portal["url"])
-
-    _upload(page, _return_file(tmp_path, "q1.csv"))
-    page.wait_for(".kpi-accepted")
-    assert "Accepted: 1 row of q1.csv" in page.page.inner_text(".kpi-accepted")
-    page.page.wait_for_function(ROW_STATUS, arg=[QUARTER, "Quarterly financial return", "late"])
-    page.screenshot("accepted")
-    listed = _submissions(portal["url"])
-    assert "pse_financial" in listed and ENTITY in listed
+@pytest.mark.parametrize("width", WIDTHS)
+def test_officer_sends_a_return_sees_the_preview_confirms_and_keeps_a_receipt(
+    browser, portal, tmp_path, width
+):
+    code = portal["missing"][WIDTHS.index(width)][0]
+    _, link = _link(portal, code)
+    page = PortalPage(browser, portal["server"], link, width)
+    page.wait_text("Send a return")
+    assert "key=" not in page.page.url  # the key left the address bar
+    assert code in page.text() and "Returns due" in page.text()
+    page.screenshot("officer")
+    file = tmp_path / "q1.csv"
+    file.write_bytes(financial_csv(tmp_path, code, QUARTER))
+    _send(page, file)
+    assert "R-0" in page.text(".portal-receipt") and "SHA-256" in page.text(".portal-receipt")
+    page.wait_text("Checked: please confirm")  # the page refreshes itself meanwhile
+    assert "Check the figures" in page.text() and "2024-25Q4" in page.text()
+    page.screenshot("preview")
+    page.page.get_by_role("button", name="Confirm and submit").click()
+    page.wait_text("Accepted")
+    page.screenshot("receipt")
     with portal["engine"].connect() as connection:
         actor = connection.execute(
-            sa.text("SELECT submitted_by FROM submissions ORDER BY id DESC LIMIT 1")
-        ).scalar()
-    assert actor == f"portal:{ENTITY}:Ayesha Khan"
+            sa.text("SELECT s.submitted_by FROM submissions s JOIN entities e "
+                    "ON e.id = s.entity_id WHERE e.code = :c ORDER BY s.id DESC LIMIT 1"),
+            {"c": code},
+        ).scalar()  # fmt: skip
+    assert actor == f"portal:{code}:Ayesha Khan"
     page.close()
 
 
-def test_broken_upload_shows_the_errors_and_changes_nothing(browser, portal, tmp_path):
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_broken_file_shows_its_error_table_and_changes_nothing(browser, portal, tmp_path, width):
+    code = portal["missing"][2][0]
+    _, link = _link(portal, code)
     with portal["engine"].connect() as connection:
         before = content_hash(connection)
-        rows = connection.execute(sa.text("SELECT count(*) FROM submissions")).scalar()
-    page = _submit_page(browser, portal, portal["token"])
-    page.wait_for(".kpi-portal-due table")
-    broken = _return_file(
-        tmp_path, "broken.csv", **{"152000000": "=HYPERLINK(1)", "UNI-001,": "UNI-002,"}
-    )
-    _upload(page, broken)
-    page.wait_for(".kpi-rejected table")
-    table = page.page.inner_text(".kpi-rejected")
-    assert "nothing was loaded" in table
-    assert "entity_code" in table and "UNI-002" in table  # another PSE's return is refused
-    assert "revenue" in table and "=HYPERLINK(1)" in table
-    link = page.page.locator(".kpi-rejected a.kpi-download")
-    href = link.get_attribute("href")
-    assert href.startswith("data:text/csv")
-    csv_text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
-    assert "'=HYPERLINK(1)" in csv_text  # formula-safe
-    assert csv_text.splitlines()[0] == "row,column,value,severity,reason"
+    file = tmp_path / "broken.csv"
+    text = financial_csv(tmp_path, "UNI-999", QUARTER, "=HYPERLINK(1)").decode()
+    file.write_text(text)
+    page = PortalPage(browser, portal["server"], link, width)
+    page.wait_text("Send a return")
+    _send(page, file)
+    page.wait_text("What must be corrected")
+    table = page.text()
+    assert "Nothing of this file was loaded" in table and "=HYPERLINK(1)" in table
+    assert "UNI-999" in table
     page.screenshot("rejected")
+    with page.page.expect_download() as download:
+        page.page.get_by_text("Download this table (CSV)").click()
+    csv_text = download.value.path().read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines()[0] == "row,column,value,severity,reason"
+    assert "'=HYPERLINK(1)" in csv_text  # formula-safe
     with portal["engine"].connect() as connection:
         assert content_hash(connection) == before
-        assert connection.execute(sa.text("SELECT count(*) FROM submissions")).scalar() == rows
     page.close()
 
 
-@pytest.mark.parametrize(
-    "query", ["", "?token=", "?token=not-a-token", "?token=REVOKED", "?token=REVIEWER"]
-)
-def test_bad_link_shows_no_data_and_no_upload(browser, portal, query):
-    query = query.replace("REVOKED", portal["revoked"]).replace("REVIEWER", portal["reviewer"])
-    page = PortalPage(browser, portal["server"], f"voila/render/portal/submit.ipynb{query}")
-    page.wait_for(".kpi-portal-denied")
-    page.page.wait_for_timeout(500)
-    text = page.page.inner_text("body")
-    assert "No access" in text
-    assert ENTITY not in text and "Demo" not in text
-    assert page.page.locator("input[type=file], .kpi-upload, button").count() == 0
-    assert page.page.locator("table").count() == 0
-    if query == "?token=not-a-token":
+@pytest.mark.parametrize("width", WIDTHS)
+def test_reviewer_approves_with_confirmation_and_in_bulk(browser, portal, width):
+    _, link = _link(portal, "HED", "reviewer", "Bilal Shah")
+    page = PortalPage(browser, portal["server"], link, width)
+    page.wait_text("Returns awaiting your review")
+    page.screenshot("queue")
+    first = page.page.locator("table.kpi-table tbody tr td a").first
+    number = first.inner_text()
+    first.click()
+    page.wait_text("Figures beside")
+    assert "Data-quality warnings" in page.text()
+    page.screenshot("return")
+    page.page.get_by_role("button", name="Approve…").click()
+    page.wait_text("Approve this return?")
+    page.screenshot("confirm")
+    page.page.get_by_role("button", name="Yes, approve it").click()
+    page.wait_text(f"Return {number} approved.")
+    page.page.get_by_text("Back to the queue").click()
+    page.wait_text("Returns awaiting your review")
+    boxes = page.page.locator("input[name=select]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.page.get_by_role("button", name="Approve the ticked returns…").click()
+    page.wait_text("Approve these 2 return(s)?")
+    page.page.get_by_role("button", name="Yes, approve 2").click()
+    page.wait_text("2 return(s) approved.")
+    page.close()
+
+
+def test_a_return_sent_back_for_correction_is_seen_by_its_pse(browser, portal, tmp_path):
+    code, department = portal["missing"][3]
+    _, officer = _link(portal, code)
+    page = PortalPage(browser, portal["server"], officer, 1280)
+    page.wait_text("Send a return")
+    file = tmp_path / "q1.csv"
+    file.write_bytes(financial_csv(tmp_path, code, QUARTER))
+    _send(page, file)
+    page.page.get_by_role("button", name="Confirm and submit").click()
+    page.wait_text("Return number")
+    sid = page.page.locator("th:text('Return number') + td").inner_text().split()[0]
+    _, reviewer_link = _link(portal, department, "reviewer", "Bilal Shah")
+    review = PortalPage(browser, portal["server"], reviewer_link, 390)
+    review.page.goto(f"{portal['server'].url}portal/return?id={sid}")
+    review.page.locator("textarea[name=comment]").first.fill("Equity <b>does not</b> match")
+    review.page.get_by_role("button", name="Return for correction…").click()
+    review.wait_text("Send this return back for correction?")
+    review.page.get_by_role("button", name="Yes, send it back").click()
+    review.wait_text(f"Return {sid} returned for correction.")
+    review.close()
+    page.page.goto(f"{portal['server'].url}portal/")
+    page.wait_text("returned for correction")
+    assert "Equity <b>does not</b> match" in page.text()  # shown as text, not markup
+    page.screenshot("returned")
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("kind", ["wrong", "revoked", "expired", "empty"])
+def test_bad_revoked_and_expired_links_see_nothing(browser, portal, kind, width):
+    token_id, link = _link(portal, portal["missing"][0][0], name="Former Officer")
+    with portal["engine"].begin() as connection:
+        if kind == "revoked":
+            revoke(connection, token_id)
+        if kind == "expired":
+            connection.execute(
+                sa.text("UPDATE access_tokens SET expires_on = :d WHERE id = :i"),
+                {"d": pakistan_today() - timedelta(days=1), "i": token_id},
+            )
+    if kind == "wrong":
+        link = link[:-4] + "AAAA"
+    if kind == "empty":
+        link = link.split("?")[0]
+    page = PortalPage(browser, portal["server"], link, width)
+    page.wait_text("does not give access")
+    text = page.text("body")
+    assert "Demo" not in text and "Send a return" not in text
+    assert page.page.locator("input[type=file], table").count() == 0
+    if kind == "wrong":
         page.screenshot("no-access")
     page.close()
 
 
-def test_reviewer_returns_a_return_and_the_pse_sees_the_comment(browser, portal, tmp_path):
-    from kpilib.portal.access import check_token
-    from kpilib.portal.submit import submit_upload
-
-    engine = portal["engine"]
-    with engine.connect() as connection:
-        access = check_token(connection, portal["token"], "pse")
-    corrected = _return_file(tmp_path, "q1-v2.csv", **{"152000000": "152000002"})
-    content = Path(corrected).read_bytes()
-    outcome = submit_upload(engine, access, "q1-v2.csv", content, "pse_financial", QUARTER)
-    assert outcome.status == "loaded"
-    sid = outcome.submission_id
-    review = PortalPage(
-        browser, portal["server"], f"voila/render/portal/review.ipynb?token={portal['reviewer']}"
-    )
-    review.wait_for(".kpi-portal-review-table table")
-    assert f"{ENTITY} " in review.page.inner_text(".kpi-portal-review-table")
-    review.page.locator(".kpi-select-submission select").select_option(
-        label=f"{sid} · {ENTITY} · pse_financial {QUARTER}"
-    )
-    review.page.locator(".kpi-comment textarea").fill("Equity does not match the audited <b>")
-    review.page.locator(".kpi-return").click()
-    review.wait_for(".kpi-portal-result .kpi-accepted")
-    assert "returned for correction" in review.page.inner_text(".kpi-portal-result")
-    review.page.wait_for_function(
-        "() => document.querySelector('.kpi-portal-review-table').textContent"
-        ".includes('returned for correction')"
-    )
-    review.screenshot("review")
-    review.close()
-    page = _submit_page(browser, portal, portal["token"])
-    page.wait_for(".kpi-portal-due table")
-    page.page.wait_for_function(
-        ROW_STATUS, arg=[QUARTER, "Quarterly financial return", "returned for correction"]
-    )
-    assert "Equity does not match the audited <b>" in page.page.inner_text(".kpi-portal-due")
+def test_a_link_revoked_while_its_page_is_open_can_no_longer_submit_or_approve(
+    browser, portal, tmp_path
+):
+    code = portal["missing"][4][0]
+    officer_id, officer = _link(portal, code)
+    reviewer_id, reviewer = _link(portal, "HED", "reviewer", "Bilal Shah")
+    page = PortalPage(browser, portal["server"], officer, 390)
+    page.wait_text("Send a return")
+    review = PortalPage(browser, portal["server"], reviewer, 1280)
+    review.page.locator("table.kpi-table tbody tr td a").first.click()
+    review.wait_text("Figures beside")
+    with portal["engine"].begin() as connection:
+        revoke(connection, officer_id)
+        revoke(connection, reviewer_id)
+    file = tmp_path / "q1.csv"
+    file.write_bytes(financial_csv(tmp_path, code, QUARTER))
+    page.page.locator("input[type=file]").set_input_files(str(file))
+    page.page.get_by_role("button", name="Send the file").click()
+    page.wait_text("does not give access")
+    review.page.get_by_role("button", name="Approve…").click()
+    review.wait_text("does not give access")
+    with portal["engine"].connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM inbox WHERE entity_id = "
+                                          "(SELECT id FROM entities WHERE code = :c)"),
+                                  {"c": code}).scalar() == 0  # fmt: skip
     page.close()
-    with engine.connect() as connection:
-        actors = (
-            connection.execute(
-                sa.text("SELECT actor FROM audit_log WHERE action = 'review_returned'")
-            )
-            .scalars()
-            .all()
-        )
-    assert actors == ["portal:HED:Bilal Shah"]
+    review.close()
+
+
+def test_the_dashboards_stay_protected_by_their_own_token(portal):
+    import httpx
+
+    base = portal["server"].url
+    refused = httpx.get(f"{base}voila/render/province.ipynb", timeout=60)
+    assert refused.status_code in (302, 401, 403), refused.status_code
+    allowed = httpx.get(f"{base}?token={portal['dashboards_token']}", timeout=60)
+    assert allowed.status_code == 200

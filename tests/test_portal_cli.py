@@ -1,4 +1,4 @@
-"""``kpi access``, the writer URL and which kernels of ``kpi serve --portal`` may write."""
+"""``kpi access``, the writer URL, and that no kernel of ``kpi serve --portal`` can write."""
 
 from __future__ import annotations
 
@@ -8,12 +8,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from kpilib.cli import app
-from kpilib.dashboards.server import (
-    ENV_PORTAL_WRITER,
-    ServeParams,
-    build_kernel_environment,
-    kernel_env_for,
-)
+from kpilib.dashboards.server import ServeParams, build_kernel_environment
 from kpilib.store.database import ENV_WRITER_URL, connect, writer_url
 from kpilib.store.models import Base
 
@@ -44,8 +39,9 @@ def test_access_grant_list_revoke(sqlite_url, monkeypatch):
     )  # fmt: skip
     assert granted.exit_code == 0, granted.output
     link = re.search(r"https://\S+", granted.output.replace("\n", "")).group(0)
-    assert link.startswith("https://portal.example.org/kpi/voila/render/portal/submit.ipynb?token=")
-    token = link.split("token=", 1)[1]
+    # The key is not called "token": that name is the dashboards' server's own login.
+    assert link.startswith("https://portal.example.org/kpi/portal/start?key=")
+    token = link.split("key=", 1)[1]
     listed = runner.invoke(app, ["--database-url", sqlite_url, "access", "list"])
     assert "Ayesha Khan" in listed.output and "active" in listed.output
     assert token not in listed.output
@@ -57,7 +53,7 @@ def test_access_grant_list_revoke(sqlite_url, monkeypatch):
     assert "revoked" in listed.output
     reviewer = runner.invoke(app, ["--database-url", sqlite_url, "access", "grant", "HED",
                                    "--reviewer", "--name", "Bilal Shah"])  # fmt: skip
-    assert "/voila/render/portal/review.ipynb?token=" in reviewer.output.replace("\n", "")
+    assert "/portal/start?key=" in reviewer.output.replace("\n", "")
     bad = runner.invoke(app, ["--database-url", sqlite_url, "access", "grant", "UNI-001",
                               "--name", "X", "--expires", "next year"])  # fmt: skip
     assert bad.exit_code == 2 and "not a date" in bad.output
@@ -88,25 +84,11 @@ def test_writer_url_precedence(tmp_path, monkeypatch):
         assert connection.execute(sa.text("SELECT count(*) FROM access_tokens")).scalar() == 1
 
 
-def test_only_portal_kernels_get_the_writer_url(tmp_path):
-    params = ServeParams(
-        dashboards_dir=tmp_path, database_url="postgresql://kpi_reader@db/kpi",
-        portal_dir=tmp_path, writer_url="postgresql://kpi_writer:pw@db/kpi",
-    )  # fmt: skip
+def test_no_kernel_gets_the_writer_url(tmp_path):
+    """The portal writes from the server's own process; every kernel (dashboards) reads."""
+    params = ServeParams(dashboards_dir=tmp_path, database_url="postgresql://kpi_reader@db/kpi")
     server_env = build_kernel_environment(
         params, {ENV_WRITER_URL: "postgresql://kpi_writer:pw@db/kpi", "PATH": "/usr/bin"}
     )
-    assert ENV_WRITER_URL not in server_env
+    assert ENV_WRITER_URL not in server_env and "kpi_writer" not in str(server_env)
     assert server_env["KPI_DATABASE_URL"] == "postgresql://kpi_reader@db/kpi"
-    dashboard = kernel_env_for(server_env, "")
-    assert ENV_WRITER_URL not in dashboard and ENV_PORTAL_WRITER not in dashboard
-    assert "kpi_writer" not in str(dashboard)
-    portal = kernel_env_for(server_env, "portal")
-    assert portal[ENV_WRITER_URL] == "postgresql://kpi_writer:pw@db/kpi"
-    assert ENV_PORTAL_WRITER not in portal
-    assert kernel_env_for(server_env, str(tmp_path / "pages" / "portal"))[ENV_WRITER_URL]
-    no_portal = build_kernel_environment(
-        ServeParams(dashboards_dir=tmp_path, database_url="sqlite:///x"),
-        {ENV_WRITER_URL: "postgresql://kpi_writer:pw@db/kpi"},
-    )
-    assert "kpi_writer" not in str(no_portal)

@@ -95,22 +95,35 @@ def remind_command(
         "--days",
         min=0,
         max=90,
-        help=f"Remind returns due within this many days (default 7, or {ENV_REMIND_DAYS}).",
+        help=f"Remind returns due within this many days, or with --reviewers returns waiting "
+        f"longer for review (default 7, or {ENV_REMIND_DAYS}).",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the reminders; send nothing."),
+    reviewers: bool = typer.Option(
+        False,
+        "--reviewers",
+        help="Remind department reviewers instead: those whose queue holds returns waiting "
+        "more than --days days (once a day at most).",
+    ),
 ) -> None:
     """E-mail each PSE whose return is due within --days days, late, or returned for
     correction, at the addresses of its access links (kpi access grant --email). Each reminder
-    is sent once."""
-    from kpilib.delivery.reminders import plan_reminders, send_reminders
+    is sent once. With --reviewers, e-mail the reviewers whose review queue has returns older
+    than --days days."""
+    from kpilib.delivery import reminders
 
     day = parse_date_option(as_of, "--as-of") or pakistan_today()
     engine = connect(writer_url_of(ctx))
-    mails = plan_reminders(engine, day, days)
     settings = _smtp(dry_run)
-    rows = send_reminders(engine, mails, settings, day, dry_run=dry_run)
+    if reviewers:
+        planned = reminders.plan_reviewer_reminders(engine, day, days)
+        rows = reminders.send_reviewer_reminders(engine, planned, settings, day, dry_run=dry_run)
+        columns = ["department", "waiting", "overdue", "oldest", "recipient", "result", "error"]
+    else:
+        mails = reminders.plan_reminders(engine, day, days)
+        rows = reminders.send_reminders(engine, mails, settings, day, dry_run=dry_run)
+        columns = ["entity", "return", "period", "kind", "recipient", "result", "error"]
     title = "Dry run: nothing was sent" if dry_run else f"Reminders as of {day}"
-    columns = ["entity", "return", "period", "kind", "recipient", "result", "error"]
     console.print(_results_table(title, columns, rows))
     counts = {k: sum(r["result"] == k for r in rows) for k in ("sent", "already sent", "failed")}
     console.print(

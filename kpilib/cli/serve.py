@@ -10,11 +10,12 @@ import typer
 from kpilib.cli.app import app, console, reader_url_of, writer_url_of
 from kpilib.parameter_files import find_parameters_dir
 from kpilib.report.plan import default_home
-from kpilib.store.database import connect
+from kpilib.store.database import connect, mask_url
 from kpilib.views.status import load_status_rules
 
 if TYPE_CHECKING:
     from kpilib.dashboards.server import ServeParams
+    from kpilib.portal.server import PortalSettings
 
 # kpilib.dashboards.server imports Voilà only when the server starts.
 
@@ -53,8 +54,22 @@ def serve(
     portal: bool = typer.Option(
         False,
         "--portal",
-        help="Also serve the portal pages (PSE submission, department review) under "
-        "/voila/render/portal/; only their kernels get the writer URL (KPI_WRITER_DATABASE_URL).",
+        help="Also serve the portal (PSE returns, department review) under /portal/, writing "
+        "through the writer URL (KPI_WRITER_DATABASE_URL); no dashboard kernel gets it.",
+    ),
+    portal_workers: int = typer.Option(
+        2,
+        "--portal-workers",
+        min=1,
+        max=8,
+        help="Uploads checked and loaded at once; the others wait in the inbox, in order.",
+    ),
+    portal_max_mb: float = typer.Option(
+        10.0,
+        "--portal-max-mb",
+        min=0.1,
+        max=200,
+        help="Largest upload the portal accepts, in megabytes.",
     ),
     dashboards_dir: Annotated[
         Path | None,
@@ -71,9 +86,17 @@ def serve(
     needs --token or --password-hash. Stop with Ctrl-C.
     """  # fmt: skip
     params = _resolve_serve_params(
-        ctx, host, port, token, password_hash, base_url, pool_size, portal, dashboards_dir
+        ctx, host, port, token, password_hash, base_url, pool_size, dashboards_dir
     )
-    _start_server(params)
+    portal_settings = None
+    if portal:
+        from kpilib.portal.server import PortalSettings
+
+        portal_settings = PortalSettings(
+            writer_url=absolute_database_url(writer_url_of(ctx)), base_url=base_url,
+            workers=portal_workers, max_mb=portal_max_mb,
+        )  # fmt: skip
+    _start_server(params, portal_settings)
 
 
 def _resolve_serve_params(
@@ -84,15 +107,13 @@ def _resolve_serve_params(
     password_hash: str | None,
     base_url: str,
     pool_size: int,
-    portal: bool,
     dashboards_dir: Path | None,
 ) -> ServeParams:
     """The server's parameters from the options: absolute database URLs and folders."""
-    from kpilib.dashboards.server import ServeParams, absolute_database_url
+    from kpilib.dashboards.server import ServeParams
 
     # KPI_READER_DATABASE_URL, when set, is the (read-only) role the dashboards log in as.
     url = absolute_database_url(reader_url_of(ctx))
-    writer = absolute_database_url(writer_url_of(ctx)) if portal else None
     notebooks = default_home() / "notebooks"
     return ServeParams(
         dashboards_dir=(dashboards_dir or notebooks / "dashboards").resolve(),
@@ -103,20 +124,38 @@ def _resolve_serve_params(
         pool_size=pool_size,
         token=token or None,
         password_hash=password_hash or None,
-        portal_dir=(notebooks / "portal").resolve() if portal else None,
-        writer_url=writer,
         parameters_dir=find_parameters_dir(default_home().resolve()),
     )
 
 
-def _start_server(params: ServeParams) -> None:
-    """Check the parameters and the databases, say where the dashboards are, and serve them."""
-    from kpilib.dashboards.server import check_serve_params, describe_server, run_server
+def absolute_database_url(url: str) -> str:
+    from kpilib.dashboards.server import absolute_database_url as absolute
+
+    return absolute(url)
+
+
+def _start_server(params: ServeParams, portal: PortalSettings | None = None) -> None:
+    """Check the parameters and the databases, say where the dashboards (and the portal) are,
+    and serve them."""
+    from kpilib.dashboards.server import (
+        check_serve_params,
+        describe_server,
+        run_server,
+        server_address,
+    )
 
     check_serve_params(params)
     load_status_rules(params.parameters_dir)  # the dashboards' statuses: refuse bad files now
     connect(params.database_url, read_only=True).dispose()  # exists, has our schema: fail now
-    if params.writer_url is not None:
-        connect(params.writer_url).dispose()
     console.print(describe_server(params), highlight=False)
-    run_server(params)
+    hooks = {}
+    if portal is not None:
+        from kpilib.portal.server import open_portal, server_hooks
+
+        hooks = server_hooks(open_portal(portal))
+        console.print(
+            f"Portal at {server_address(params)}portal/ (personal links: kpi access grant); "
+            f"writes to {mask_url(portal.writer_url)} with {portal.workers} worker(s).",
+            highlight=False,
+        )
+    run_server(params, **hooks)

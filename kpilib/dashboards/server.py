@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets.config import Config
 
 from kpilib.dashboards.page import ENV_CHART_BUNDLE, write_chart_bundle
@@ -33,9 +32,6 @@ from kpilib.errors import ServeError
 from kpilib.parameter_files import ENV_PARAMETERS_DIR
 from kpilib.present.html import STYLES_DIR
 from kpilib.store.database import ENV_WRITER_URL, database_url, mask_url, sqlite_path
-
-if TYPE_CHECKING:
-    from jupyter_server.utils import ApiPath
 
 TEMPLATE = "kpi_dashboard"
 #: The Jupyter data folder that holds ``voila/templates/kpi_dashboard``.
@@ -47,12 +43,6 @@ ENV_PASSWORD_HASH = "KPI_SERVE_PASSWORD_HASH"  # noqa: S105 (the name of a varia
 #: Seconds a kernel with no browser attached may live, and how often that is checked.
 CULL_IDLE_SECONDS = 900
 CULL_INTERVAL_SECONDS = 60
-#: Where ``kpi serve --portal`` keeps the writer URL for the portal's kernels: in the server's
-#: own environment only; :class:`PortalKernelManager` removes it from every kernel's and hands it
-#: to the portal kernels as ``KPI_WRITER_DATABASE_URL``.
-ENV_PORTAL_WRITER = "_KPI_PORTAL_WRITER_URL"
-#: The folder (under the served root) of the portal pages.
-PORTAL_FOLDER = "portal"
 
 
 @dataclass(frozen=True)
@@ -67,9 +57,6 @@ class ServeParams:
     pool_size: int = 1
     token: str | None = field(default=None, repr=False)
     password_hash: str | None = field(default=None, repr=False)
-    #: ``--portal``: the portal pages' folder (``notebooks/portal``) and the writer URL.
-    portal_dir: Path | None = None
-    writer_url: str | None = field(default=None, repr=False)
     #: The parameters folder whose status thresholds the dashboards rate with (the reports').
     parameters_dir: Path | None = None
 
@@ -125,15 +112,10 @@ def _check_address(params: ServeParams) -> None:
 
 
 def _check_folders(params: ServeParams) -> None:
-    """The dashboards' notebooks (and the portal's pages and writer URL when asked for)."""
+    """The dashboards' notebooks."""
     folder = params.dashboards_dir
     if not folder.is_dir() or not any(folder.glob("*.ipynb")):
         raise ServeError(f"no dashboard notebooks in {folder} (expected notebooks/dashboards)")
-    if params.portal_dir is not None:
-        if not (params.portal_dir / "submit.ipynb").is_file():
-            raise ServeError(f"no portal pages in {params.portal_dir} (expected notebooks/portal)")
-        if not params.writer_url:
-            raise ServeError("--portal needs a writer database URL (KPI_WRITER_DATABASE_URL)")
 
 
 def absolute_database_url(url: str | None) -> str:
@@ -146,55 +128,10 @@ def absolute_database_url(url: str | None) -> str:
     return resolved.render_as_string(hide_password=False)
 
 
-class PortalKernelManager(AsyncMappingKernelManager):
-    """Kernels get the writer URL only when they run a portal page.
-
-    Every kernel's environment loses ``KPI_WRITER_DATABASE_URL`` and the server's private copy
-    (:data:`ENV_PORTAL_WRITER`); a kernel started in the ``portal`` folder (Voilà starts a
-    kernel in its notebook's folder, pooled or not) gets it back as ``KPI_WRITER_DATABASE_URL``.
-    Dashboard kernels therefore cannot even name the writer.
-    """
-
-    # The override error is jupyter_server's own: its start_kernel is async over jupyter_client's
-    # synchronous one (jupyter_server ignores the same error).
-    async def start_kernel(  # type: ignore[override]
-        self, *, kernel_id: str | None = None, path: ApiPath | None = None, **kwargs: Any
-    ) -> str:
-        kwargs["env"] = kernel_env_for(dict(kwargs.get("env") or os.environ), path)
-        return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
-
-
-def kernel_env_for(env: dict[str, str], path: str | os.PathLike[str] | None) -> dict[str, str]:
-    """The environment of a kernel started in ``path``: the writer URL only for a portal page
-    (see :class:`PortalKernelManager`)."""
-    env = dict(env)
-    writer = env.pop(ENV_PORTAL_WRITER, None)
-    env.pop(ENV_WRITER_URL, None)
-    if writer and path is not None and Path(str(path)).name == PORTAL_FOLDER:
-        env[ENV_WRITER_URL] = writer
-    return env
-
-
-def build_serve_root(params: ServeParams, folder: Path) -> Path:
-    """The folder Voilà serves: the dashboards folder itself, or with ``--portal`` a copy of
-    the dashboards with the portal pages in ``portal/`` beside them (so the dashboards keep
-    their addresses and the portal's are ``/voila/render/portal/submit.ipynb``)."""
-    if params.portal_dir is None:
-        return params.dashboards_dir
-    root = folder / "pages"
-    root.mkdir()
-    for notebook in sorted(params.dashboards_dir.glob("*.ipynb")):
-        shutil.copy2(notebook, root / notebook.name)
-    (root / PORTAL_FOLDER).mkdir()
-    for notebook in sorted(params.portal_dir.glob("*.ipynb")):
-        shutil.copy2(notebook, root / PORTAL_FOLDER / notebook.name)
-    return root
-
-
-def build_voila_argv(params: ServeParams, root: Path | None = None) -> list[str]:
+def build_voila_argv(params: ServeParams) -> list[str]:
     """Voilà's command-line arguments for ``params`` (no secret is among them)."""
     return [
-        str(root or params.dashboards_dir),
+        str(params.dashboards_dir),
         "--no-browser",
         f"--Voila.ip={params.host}",
         f"--Voila.port={params.port}",
@@ -211,8 +148,6 @@ def build_voila_argv(params: ServeParams, root: Path | None = None) -> list[str]
         "--VoilaConfiguration.allow_theme_override=NO",
         "--VoilaConfiguration.kernel_spec_manager_class="
         "kpilib.report.kernels.ProjectKernelSpecManager",
-        "--VoilaConfiguration.multi_kernel_manager_class="
-        "kpilib.dashboards.server.PortalKernelManager",
         "--KernelManager.transport=ipc",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
@@ -222,11 +157,9 @@ def build_voila_argv(params: ServeParams, root: Path | None = None) -> list[str]
 def build_kernel_environment(params: ServeParams, base: dict[str, str]) -> dict[str, str]:
     """The environment Voilà (and so every dashboard kernel) runs with: the database URL, the
     template folder first on ``JUPYTER_PATH``; the serve secrets removed."""
-    hidden = (ENV_TOKEN, ENV_PASSWORD_HASH, ENV_WRITER_URL, ENV_PORTAL_WRITER)
+    hidden = (ENV_TOKEN, ENV_PASSWORD_HASH, ENV_WRITER_URL)
     env = {k: v for k, v in base.items() if k not in hidden}
     env["KPI_DATABASE_URL"] = params.database_url
-    if params.portal_dir is not None and params.writer_url:
-        env[ENV_PORTAL_WRITER] = params.writer_url
     env[ENV_CHART_BUNDLE] = "1"
     if params.parameters_dir is not None:
         env[ENV_PARAMETERS_DIR] = str(params.parameters_dir.resolve())
@@ -236,37 +169,47 @@ def build_kernel_environment(params: ServeParams, base: dict[str, str]) -> dict[
     return env
 
 
+def server_address(params: ServeParams) -> str:
+    """``http://127.0.0.1:8866/``: where the server answers."""
+    host = f"[{params.host}]" if ":" in params.host else params.host
+    return f"http://{host}:{params.port}{params.base_url}"
+
+
 def describe_server(params: ServeParams) -> str:
     """One line for the console: where the dashboards are and on which database."""
-    host = f"[{params.host}]" if ":" in params.host else params.host
     protection = (
         "token required" if params.token else "password required" if params.password_hash
         else "no login (local only)"
     )  # fmt: skip
-    portal = ""
-    if params.portal_dir is not None:
-        portal = (
-            f"; portal pages at {params.base_url}voila/render/{PORTAL_FOLDER}/submit.ipynb and "
-            f"review.ipynb (personal links, writer {mask_url(params.writer_url or '')})"
-        )
     return (
-        f"Dashboards at http://{host}:{params.port}{params.base_url} ({protection}); "
-        f"database {mask_url(params.database_url)}; read-only kernels{portal}; Ctrl-C stops."
+        f"Dashboards at {server_address(params)} ({protection}); "
+        f"database {mask_url(params.database_url)}; read-only kernels; Ctrl-C stops."
     )
 
 
-def run_server(params: ServeParams) -> None:
-    """Run Voilà in this process until it is stopped (Ctrl-C or SIGTERM)."""
+def run_server(
+    params: ServeParams,
+    extra_handlers: Sequence[tuple[str, Any, dict[str, Any]]] = (),
+    on_stop: Callable[[], Any] | None = None,
+) -> None:
+    """Run Voilà in this process until it is stopped (Ctrl-C or SIGTERM).
+
+    ``extra_handlers`` are Tornado routes served before Voilà's own by the same server (the
+    portal's, from ``kpi serve --portal``: the dashboards do not know what they are);
+    ``on_stop`` runs when the server stops."""
     check_serve_params(params)
     environment = build_kernel_environment(params, dict(os.environ))
     os.environ.clear()
     os.environ.update(environment)
     from voila.app import Voila
 
+    class KpiVoila(Voila):
+        def init_handlers(self) -> list:
+            return [*extra_handlers, *super().init_handlers()]
+
     with tempfile.TemporaryDirectory(prefix="kpi-serve-") as folder:
-        root = build_serve_root(params, Path(folder))
-        app = Voila(config=build_voila_config())
-        app.initialize(build_voila_argv(params, root))
+        app = KpiVoila(config=build_voila_config())
+        app.initialize(build_voila_argv(params))
         if params.token:
             app.token = params.token
         if params.password_hash:
@@ -277,7 +220,11 @@ def run_server(params: ServeParams) -> None:
         write_chart_bundle(static)
         app.static_paths.append(str(static))
         app.template_paths.append(str(STYLES_DIR))  # the base stylesheet the template includes
-        app.start()
+        try:
+            app.start()
+        finally:
+            if on_stop is not None:
+                on_stop()
 
 
 #: Front-end extensions installed beside Voilà that no dashboard page needs, so the browser

@@ -10,6 +10,11 @@ PSE's active access links (``kpi access grant --email``).
 
 Each reminder (return × kind × address) is sent once: a rerun sends nothing new; a failed one is
 tried again on the next run.
+
+``kpi remind --reviewers`` e-mails instead each department reviewer (the e-mails of the active
+reviewer links) whose queue (:func:`kpilib.portal.workbench.review_queue`) holds returns waiting
+more than N days: how many, and the age of the oldest. At most one such e-mail per address and
+day.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from sqlalchemy.engine import Engine
 
 from kpilib.delivery.smtp import SmtpSettings, send_mail
 from kpilib.portal.due import returns_due
+from kpilib.portal.review import department_returns
+from kpilib.portal.workbench import age_in_days
 from kpilib.store.writes import record_audit, table, utc_now
 
 if TYPE_CHECKING:
@@ -202,4 +209,147 @@ def _record(engine: Engine, mail: ReminderMail, as_of: date, outcome: str,
             details={"entity": mail.entity_code, "return_type": mail.return_type,
                      "period": mail.period_code, "kind": mail.kind,
                      "recipient": mail.recipient},
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- reviewers
+
+
+@dataclass(frozen=True)
+class ReviewerMail:
+    """One reminder to a department's reviewer about its queue."""
+
+    department_id: int
+    department_code: str
+    department_name: str
+    recipient: str
+    #: Returns waiting more than the reminder's days, all returns waiting, the oldest's age.
+    overdue: int
+    waiting: int
+    oldest_days: int
+    days: int
+
+    @property
+    def subject(self) -> str:
+        return (
+            f"{self.overdue} PSE return(s) of {self.department_code} have waited more than "
+            f"{self.days} days for your review"
+        )
+
+
+def _reviewer_addresses(engine: Engine, as_of: date) -> pd.DataFrame:
+    t, d = table("access_tokens"), table("departments")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(d.c.id, d.c.code, d.c.name, t.c.email)
+            .join(d, d.c.id == t.c.department_id)
+            .where(
+                t.c.kind == "reviewer", t.c.email.is_not(None), t.c.revoked_at.is_(None),
+                sa.or_(t.c.expires_on.is_(None), t.c.expires_on >= as_of),
+            )
+            .order_by(d.c.code, t.c.email)
+        ).fetchall()  # fmt: skip
+    return pd.DataFrame(rows, columns=["department_id", "code", "name", "email"]).drop_duplicates()
+
+
+def plan_reviewer_reminders(
+    engine: Engine, as_of: date, days: int = DEFAULT_DAYS
+) -> list[ReviewerMail]:
+    """A reminder to every reviewer address of each department whose queue holds returns
+    waiting more than ``days`` days on ``as_of``."""
+    if days < 0:
+        raise ValueError("days must be zero or more")
+    mails = []
+    addresses = _reviewer_addresses(engine, as_of)
+    for keys, group in addresses.groupby(["department_id", "code", "name"]):
+        department_id, code, name = cast("tuple[int, str, str]", keys)
+        with engine.connect() as connection:
+            returns = department_returns(connection, int(department_id))
+        waiting = returns[returns["decision"].isna()]
+        ages = [age_in_days(v, as_of) for v in waiting["received_at"]]
+        overdue = sum(1 for age in ages if age > days)
+        if not overdue:
+            continue
+        for email in group["email"]:
+            mails.append(ReviewerMail(int(department_id), code, name, str(email), overdue,
+                                      len(ages), max(ages), days))  # fmt: skip
+    return mails
+
+
+def build_reviewer_reminder(mail: ReviewerMail, sender: str) -> EmailMessage:
+    """The reminder e-mail to a reviewer."""
+    message = EmailMessage()
+    message["Subject"] = mail.subject
+    message["From"] = sender
+    message["To"] = mail.recipient
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    message.set_content(
+        f"{mail.waiting} return(s) of the {mail.department_name} Department's PSEs await your "
+        f"review; {mail.overdue} of them have waited more than {mail.days} days, the oldest "
+        f"{mail.oldest_days} days.\n\nPlease open your personal portal link: the queue lists "
+        "them oldest first (kpi-suite, Finance Department).\n"
+    )
+    return message
+
+
+def _reviewer_already_sent(engine: Engine, mail: ReviewerMail, as_of: date) -> bool:
+    r = table("review_reminders")
+    with engine.connect() as connection:
+        count = connection.execute(
+            sa.select(sa.func.count()).where(
+                r.c.department_id == mail.department_id, r.c.recipient == mail.recipient,
+                r.c.as_of == as_of, r.c.result == "sent",
+            )
+        ).scalar_one()  # fmt: skip
+    return count > 0
+
+
+def send_reviewer_reminders(
+    engine: Engine,
+    mails: list[ReviewerMail],
+    settings: SmtpSettings | None,
+    as_of: date,
+    *,
+    dry_run: bool = False,
+    send: Callable[[SmtpSettings, EmailMessage], None] = send_mail,
+) -> list[dict[str, str]]:
+    """Send each reviewer reminder not sent on ``as_of`` yet; record every attempt. One row per
+    reminder (``department, waiting, overdue, oldest, recipient, result, error``)."""
+    rows = []
+    for mail in mails:
+        row = {"department": mail.department_code, "waiting": str(mail.waiting),
+               "overdue": str(mail.overdue), "oldest": f"{mail.oldest_days} days",
+               "recipient": mail.recipient, "error": ""}  # fmt: skip
+        if _reviewer_already_sent(engine, mail, as_of):
+            rows.append({**row, "result": "already sent"})
+            continue
+        if dry_run or settings is None:
+            rows.append({**row, "result": "would send"})
+            continue
+        try:
+            send(settings, build_reviewer_reminder(mail, settings.sender))
+            outcome, error = "sent", None
+        except (OSError, ValueError) as exc:
+            outcome, error = "failed", (str(exc).strip() or type(exc).__name__)[:2000]
+        _record_reviewer(engine, mail, as_of, outcome, error)
+        rows.append({**row, "result": outcome, "error": error or ""})
+    return rows
+
+
+def _record_reviewer(engine: Engine, mail: ReviewerMail, as_of: date, outcome: str,
+                     error: str | None) -> None:  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(
+            table("review_reminders").insert(),
+            {
+                "department_id": mail.department_id, "recipient": mail.recipient,
+                "as_of": as_of, "waiting": mail.overdue, "oldest_days": mail.oldest_days,
+                "attempted_at": utc_now(), "result": outcome, "error": error,
+            },
+        )  # fmt: skip
+        record_audit(
+            connection, f"remind_reviewer_{outcome}", table_name="review_reminders",
+            row_count=1,
+            details={"department": mail.department_code, "recipient": mail.recipient,
+                     "overdue": mail.overdue, "oldest_days": mail.oldest_days},
         )  # fmt: skip

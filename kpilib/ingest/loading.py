@@ -104,9 +104,15 @@ def _period_ids(connection: Connection, year: FiscalYear) -> dict[str, int]:
 
 
 def load_return(
-    connection: Connection, prepared: PreparedReturn, raw: RawTable, *, actor: str | None = None
+    connection: Connection,
+    prepared: PreparedReturn,
+    raw: RawTable,
+    *,
+    actor: str | None = None,
+    received_at: datetime | None = None,
 ) -> LoadResult:
-    """Load ``prepared`` (read from ``raw``) in ``connection``'s transaction."""
+    """Load ``prepared`` (read from ``raw``) in ``connection``'s transaction. ``received_at``:
+    when the file arrived, if earlier than now (the portal's receipt time); default now."""
     lock_key(connection, prepared)
     ensure_fiscal_year(connection, prepared.period.fiscal_year)
     period_ids = _period_ids(connection, prepared.period.fiscal_year)
@@ -126,7 +132,7 @@ def load_return(
             submitted_by=previous.submitted_by,
         )
     actor = actor or current_actor()
-    received_at = utc_now()
+    received_at = received_at or utc_now()
     submission_id = _insert_submission(
         connection, prepared, raw, period_id, previous, digest, received_at, actor
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,6 +27,8 @@ from kpilib.ingest.scope import Declared
 from kpilib.ingest.validation import CheckedTable, check_table, detect_return_type
 from kpilib.problems import Problem, Severity
 
+#: Rows a dry run keeps in its outcome, for a preview.
+PREVIEW_ROWS = 200
 KNOWN_COLUMNS = frozenset(c for spec in RETURN_SPECS.values() for c in spec.column_names)
 
 
@@ -41,6 +44,9 @@ class IngestOptions:
     encoding: str | None = None
     max_mb: float | None = None
     dry_run: bool = False
+    #: When the file arrived, if before the load (the portal's receipt time): what timeliness
+    #: counts. Default: the time of the load.
+    received_at: datetime | None = None
     actor: str | None = None
 
 
@@ -126,8 +132,11 @@ def _prepare_and_load(
                 transaction.rollback()
                 outcome.status = "valid"
                 outcome.detail = f"{len(prepared.rows):,} rows would be loaded"
+                outcome.preview = prepared.rows[:PREVIEW_ROWS]
                 return None
-            return load_return(connection, prepared, raw, actor=options.actor)
+            return load_return(
+                connection, prepared, raw, actor=options.actor, received_at=options.received_at
+            )
     except ApprovedReturnLockedError as locked:
         outcome.issues.append(_locked_problem(locked, "error"))
         return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -57,6 +57,8 @@ class FileOutcome:
     version: int | None = None
     supersedes_id: int | None = None
     detail: str = ""
+    #: A dry run's rows as they would be loaded (up to a few hundred), for a preview.
+    preview: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:

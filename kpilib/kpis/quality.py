@@ -590,6 +590,52 @@ def _find_negative_budget_lines(
 # --------------------------------------------------------------------------- all checks
 
 
+def _combine(pieces: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The findings of several checks as one table: errors first, then by rule, subject and
+    period."""
+    found = [p for p in pieces if not p.empty]
+    findings = pd.concat(found, ignore_index=True) if found else _empty_findings()
+    order = findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    return (
+        findings.assign(_order=order)
+        .sort_values(["_order", "rule", "subject_code", "period_code", "item"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+
+
+def check_pse_returns(
+    connection: Connection,
+    entity_codes: Sequence[str],
+    params: QualityParams | None = None,
+) -> pd.DataFrame:
+    """The checks that concern PSEs' own returns, on the PSEs ``entity_codes`` (every year):
+    balance sheets, revenue jumps and outliers of their statements, plausible achievement and
+    outliers of their indicator values. Each check looks at one PSE's series only, so the
+    findings are those :func:`run_quality_checks` gives for these PSEs. What a reviewer reads
+    beside a return before approving it (:mod:`kpilib.portal.workbench`)."""
+    params = params or QualityParams()
+    codes = set(entity_codes)
+    financials = load_pse_financials(connection)
+    financials = financials[financials["entity_code"].isin(codes)]
+    values = load_indicator_values(connection, None, "entity")
+    values = values[values["entity_code"].isin(codes)]
+    pieces = []
+    if not financials.empty:
+        pieces += [
+            check_balance_sheets(financials, params),
+            check_revenue_jumps(financials, params),
+            find_pse_outliers(financials, params),
+        ]
+    if not values.empty:
+        indicators = load_indicators(connection)
+        pieces += [
+            check_achievement(values, indicators, params),
+            find_indicator_outliers(values, params),
+        ]
+    return _combine(pieces)
+
+
 def run_quality_checks(
     connection: Connection,
     params: QualityParams | None = None,
@@ -621,18 +667,7 @@ def run_quality_checks(
         check_achievement(values, indicators, params),
         find_indicator_outliers(values, params),
     ]
-    findings = (
-        pd.concat([p for p in pieces if not p.empty], ignore_index=True)
-        if any(not p.empty for p in pieces)
-        else _empty_findings()
-    )
-    order = findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-    return (
-        findings.assign(_order=order)
-        .sort_values(["_order", "rule", "subject_code", "period_code", "item"], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
+    return _combine(pieces)
 
 
 def describe_findings(findings: pd.DataFrame) -> list[Problem]:

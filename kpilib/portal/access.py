@@ -14,7 +14,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import parse_qs, urlencode
+from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import sqlalchemy as sa
@@ -29,7 +30,8 @@ TOKEN_BYTES = 32
 #: What a token looks like (``token_urlsafe(32)`` gives 43 characters of this alphabet).
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"']+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-PAGES = {"pse": "portal/submit.ipynb", "reviewer": "portal/review.ipynb"}
+#: Who a link is for: a PSE's officer or a department's reviewer.
+KINDS = ("pse", "reviewer")
 
 
 class AccessError(KpiError):
@@ -67,15 +69,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def token_from_query(query_string: str | None) -> str | None:
-    """The ``token`` parameter of a URL query string, or None when absent or repeated."""
-    values = parse_qs(query_string or "", keep_blank_values=True).get("token", [])
-    return values[0] if len(values) == 1 else None
+#: The query parameter of a personal link: not ``token``, which the dashboards' server keeps for
+#: its own login (a PSE's link works when the dashboards are protected with a token).
+LINK_PARAMETER = "key"
 
 
 def portal_link(base_url: str, kind: str, token: str) -> str:
-    """The personal link: ``BASE/voila/render/portal/submit.ipynb?token=…``."""
-    return f"{base_url.rstrip('/')}/voila/render/{PAGES[kind]}?{urlencode({'token': token})}"
+    """The personal link: ``BASE/portal/start?key=…``. The portal exchanges the key for a
+    session on first use and takes it out of the address at once."""
+    return f"{base_url.rstrip('/')}/portal/start?{urlencode({LINK_PARAMETER: token})}"
 
 
 def check_email(email: str | None) -> str | None:
@@ -101,7 +103,7 @@ def grant(
     """Create a token for a PSE (``kind="pse"``, ``scope_code`` an entity code) or a department's
     reviewer (``kind="reviewer"``, a department code). Returns ``(token_id, token)``: the token
     itself is not stored and cannot be shown again."""
-    if kind not in PAGES:
+    if kind not in KINDS:
         raise AccessError(f"kind {kind!r}: use pse or reviewer")
     name = " ".join(name.split())
     if not name or len(name) > 200:
@@ -174,35 +176,24 @@ def list_tokens(connection: Connection, today: date | None = None) -> pd.DataFra
     return frame.astype(object).where(frame.notna(), None)
 
 
-def check_token(
-    connection: Connection, token: str | None, kind: str, today: date | None = None
-) -> Access | None:
-    """The :class:`Access` of a valid, active token of ``kind``; None for anything else.
-
-    The token's hash is looked up, then compared again with :func:`hmac.compare_digest`; a token
-    that does not look like one is refused before any query.
-    """
-    if not token or not TOKEN_PATTERN.match(token):
-        return None
-    digest = hash_token(token)
+def _access_query() -> sa.Select:
     t, e, d = table("access_tokens"), table("entities"), table("departments")
-    row = connection.execute(
-        sa.select(
-            t.c.id, t.c.token_hash, t.c.kind, t.c.name, t.c.expires_on, t.c.revoked_at,
-            t.c.entity_id, e.c.code.label("entity_code"), e.c.name.label("entity_name"),
-            d.c.id.label("department_id"), d.c.code.label("department_code"),
-            d.c.name.label("department_name"),
-        )
-        .outerjoin(e, e.c.id == t.c.entity_id)
-        .join(d, d.c.id == sa.func.coalesce(t.c.department_id, e.c.department_id))
-        .where(t.c.token_hash == digest)
-    ).first()  # fmt: skip
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
+    return sa.select(
+        t.c.id, t.c.token_hash, t.c.kind, t.c.name, t.c.expires_on, t.c.revoked_at,
+        t.c.entity_id, e.c.code.label("entity_code"), e.c.name.label("entity_name"),
+        d.c.id.label("department_id"), d.c.code.label("department_code"),
+        d.c.name.label("department_name"),
+    ).outerjoin(e, e.c.id == t.c.entity_id).join(
+        d, d.c.id == sa.func.coalesce(t.c.department_id, e.c.department_id)
+    )  # fmt: skip
+
+
+def _active(row: Any, kind: str | None, today: date | None) -> Access | None:
+    """The :class:`Access` of a token row that is of ``kind`` (any when None), not revoked and
+    not expired (in Pakistan time); None otherwise."""
+    if row is None or (kind is not None and row.kind != kind) or row.revoked_at is not None:
         return None
-    today = today or pakistan_today()
-    if row.kind != kind or row.revoked_at is not None:
-        return None
-    if row.expires_on is not None and row.expires_on < today:
+    if row.expires_on is not None and row.expires_on < (today or pakistan_today()):
         return None
     return Access(
         token_id=row.id, kind=row.kind, name=row.name, entity_id=row.entity_id,
@@ -210,3 +201,30 @@ def check_token(
         department_id=row.department_id, department_code=row.department_code,
         department_name=row.department_name,
     )  # fmt: skip
+
+
+def check_token(
+    connection: Connection, token: str | None, kind: str | None = None, today: date | None = None
+) -> Access | None:
+    """The :class:`Access` of a valid, active token (of ``kind``, when given); None for
+    anything else.
+
+    The token's hash is looked up, then compared again with :func:`hmac.compare_digest`; a token
+    that does not look like one is refused before any query.
+    """
+    if not token or not TOKEN_PATTERN.match(token):
+        return None
+    digest = hash_token(token)
+    t = table("access_tokens")
+    row = connection.execute(_access_query().where(t.c.token_hash == digest)).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    return _active(row, kind, today)
+
+
+def load_access(connection: Connection, token_id: int, today: date | None = None) -> Access | None:
+    """The :class:`Access` of token ``token_id`` if it is still active (a session's check at
+    every request: a revoked or expired link ends its sessions at once)."""
+    t = table("access_tokens")
+    row = connection.execute(_access_query().where(t.c.id == token_id)).first()
+    return _active(row, None, today)

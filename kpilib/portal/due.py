@@ -64,19 +64,29 @@ def ended_quarters(
 
 
 def returns_due(
-    connection: Connection, entity_code: str, as_of: date, count: int = QUARTERS_SHOWN
+    connection: Connection,
+    entity_code: str,
+    as_of: date,
+    count: int = QUARTERS_SHOWN,
+    received_by: date | None = None,
 ) -> pd.DataFrame:
-    """The PSE's scheduled returns of the last ``count`` ended quarters, with due date, status,
-    days overdue, the current version received and the department's latest review (its comment
-    included). Columns: :data:`COLUMNS`; newest quarter first."""
+    """The PSE's scheduled returns of the last ``count`` quarters ended by ``as_of``, with due
+    date, status (judged on ``as_of``: the one as-of date of reports and dashboards, see
+    :func:`kpilib.ingest.status.resolve_as_of`), days overdue, the current version received and
+    the department's latest review (its comment included). Returns count as received when
+    they arrived by the end of ``received_by`` (default ``as_of``; the portal's page counts
+    everything received so far, even after the data's as-of date). Columns: :data:`COLUMNS`;
+    newest quarter first."""
     entities = load_entities(connection)
     entities = entities[entities["entity_code"] == entity_code]
     quarters = ended_quarters(connection, as_of, count)
     # Every quarter that has ended, whether or not its return is due yet.
     expected = expected_returns(entities, quarters, date.max)
+    # Whether a return was on time compares its own arrival with its due date.
     received = load_received(
-        connection, as_of, [s.return_type for s in RETURN_SCHEDULES], sender=entity_code
-    )
+        connection, received_by or as_of, [s.return_type for s in RETURN_SCHEDULES],
+        sender=entity_code,
+    )  # fmt: skip
     frame = expected.merge(
         received[["return_type", "period_code", "submission_id", "version",
                   "first_received_at", "received_at", "on_time"]],

@@ -34,7 +34,7 @@ from kpilib.present.html import render_rag
 
 ColumnKind = Literal[
     "text", "money", "percent", "share", "number", "times", "count",
-    "rag", "rating", "zone", "pefa", "link",
+    "rag", "rating", "zone", "pefa", "link", "checkbox",
 ]  # fmt: skip
 #: Kinds shown right-aligned in tabular figures.
 NUMERIC_KINDS = frozenset({"money", "percent", "share", "number", "times", "count"})
@@ -49,7 +49,8 @@ class Column:
     numbers); ``rag`` (a status green/amber/red/grey; ``label_key`` names the column with its
     text, default the standard label); ``rating`` (low … very high); ``zone`` (Z'' zone);
     ``pefa`` (a PEFA score); ``link`` (text whose ``href_key`` column holds a relative link to
-    a page of the same folder).
+    a page of the same folder); ``checkbox`` (a form's tick box named ``key`` whose value is the
+    cell's, e.g. a return's number; an empty cell has none).
     """
 
     key: str
@@ -90,8 +91,19 @@ def check_relative_link(href: str) -> str:
     return href
 
 
-def render_cell(row: Mapping[str, object], column: Column) -> str:
-    """One ``<td>``: the value formatted and escaped, statuses as labelled badges."""
+def render_cell(row: Mapping[str, object], column: Column, stacked: bool = False) -> str:
+    """One ``<td>``: the value formatted and escaped, statuses as labelled badges (with
+    ``stacked``, the column's heading as ``data-label`` for the phone layout)."""
+    return _with_label(_render_cell(row, column), column, stacked)
+
+
+def _with_label(cell: str, column: Column, stacked: bool) -> str:
+    if not stacked:
+        return cell
+    return f'<td data-label="{escape(column.label, quote=True)}"' + cell[3:]
+
+
+def _render_cell(row: Mapping[str, object], column: Column) -> str:
     value = row.get(column.key)
     if column.kind == "rag":
         label = row.get(column.label_key) if column.label_key else None
@@ -107,6 +119,14 @@ def render_cell(row: Mapping[str, object], column: Column) -> str:
         return f"<td>{render_rag(ZONE_RAG.get(text, 'grey'), ZONE_LABELS.get(text, text))}</td>"
     if column.kind == "pefa":
         return f"<td>{render_rag(pefa_rag(value), column.format(value))}</td>"
+    if column.kind == "checkbox":
+        if is_missing(value):
+            return "<td></td>"
+        name, ticked = escape(column.key, quote=True), escape(str(value), quote=True)
+        return (
+            f'<td><input type="checkbox" name="{name}" value="{ticked}" '
+            f'aria-label="{escape(column.label, quote=True)} {ticked}"></td>'
+        )
     href = row.get(column.href_key) if column.href_key else None
     if column.kind == "link" and not is_missing(href):
         link = escape(check_relative_link(str(href)), quote=True)
@@ -128,12 +148,14 @@ def render_table(
     max_rows: int | None = None,
     empty: str | None = None,
     scroll: bool = False,
+    stacked: bool = False,
 ) -> str:
     """A ``.kpi-table`` of ``columns`` of ``frame``. Every value is escaped.
 
     ``max_rows``: show only the first rows, with a note of how many more the download has;
     ``empty``: the sentence shown instead of an empty table; ``scroll``: inside a scrolling box
-    (``.kpi-table-wrap``, for pages with long tables).
+    (``.kpi-table-wrap``, for pages with long tables); ``stacked``: on a phone each row shows
+    as a card of "heading: value" lines (``.kpi-stacked``) instead of a table to scroll.
     """
     if frame.empty and empty is not None:
         return f'<p class="kpi-empty">{escape(empty)}</p>'
@@ -142,12 +164,12 @@ def render_table(
     # The columns are named by strings (Column.key).
     records = cast("list[dict[str, object]]", rows.to_dict("records"))
     body = "".join(
-        "<tr>" + "".join(render_cell(row, c) for c in columns) + "</tr>" for row in records
+        "<tr>" + "".join(render_cell(row, c, stacked) for c in columns) + "</tr>" for row in records
     )
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    table = (
-        f'<table class="kpi-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-    )
+    css = "kpi-table kpi-stacked" if stacked else "kpi-table"
+    table = f'<table class="{css}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
     if scroll:
         table = f'<div class="kpi-table-wrap">{table}</div>'
     if max_rows is not None and len(frame) > max_rows:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -558,9 +559,89 @@ class Reminder(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-#: Tables of the portal (issue 9): access, reviews, deliveries and reminders. Not part of the
-#: dataset (left out of its content hash); the portal's writer role writes them.
-PORTAL_TABLES = ("access_tokens", "reviews", "deliveries", "reminders")
+class ReviewReminder(Base):
+    """One e-mail to a department's reviewer whose queue holds returns waiting longer than N
+    days (``kpi remind --reviewers``): sent at most once per reviewer address and day."""
+
+    __tablename__ = "review_reminders"
+    __table_args__ = (
+        CheckConstraint(_in("result", SEND_RESULTS), name="result"),
+        Index("ix_review_reminders_lookup", "department_id", "recipient", "as_of"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    as_of: Mapped[date] = mapped_column(Date)
+    waiting: Mapped[int] = mapped_column(Integer)
+    oldest_days: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+#: What becomes of an upload in the portal's inbox (``kpilib.portal.inbox``): checked, then
+#: waiting for the officer to confirm, then loaded; or refused, or cancelled.
+INBOX_STATES = (
+    "received", "checking", "checked", "queued", "loading", "accepted", "unchanged", "rejected",
+    "cancelled",
+)  # fmt: skip
+
+
+class InboxItem(Base):
+    """An upload to the portal, kept durably before anything else is done with it: its receipt
+    number is the id. A bounded worker pool checks it (a dry run whose preview the officer sees),
+    then, once confirmed, loads it with the same code as ``kpi ingest``; a server killed half-way
+    takes it up again (the lease expires) and the load, being idempotent, happens once."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        CheckConstraint(_in("state", INBOX_STATES), name="state"),
+        Index("ix_inbox_work", "state", "id"),
+        Index("ix_inbox_entity", "entity_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    token_id: Mapped[int] = mapped_column(ForeignKey("access_tokens.id"))
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    submitted_by: Mapped[str] = mapped_column(String(200))
+    return_type: Mapped[str] = mapped_column(String(32))
+    period_code: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(String(500))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    confirmed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The worker holding the lease: ``host:pid`` (a restarted server frees its dead one's).
+    leased_by: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    outcome: Mapped[str | None] = mapped_column(Text)  # JSON: problems, preview, detail
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PortalSession(Base):
+    """A signed-in portal visitor: the link's token exchanged on first use for a session whose
+    cookie holds a random key (only its SHA-256 is kept). Every request checks the token behind
+    it again, so revoking the link ends the session at the next click."""
+
+    __tablename__ = "portal_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("access_tokens.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+#: Tables of the portal (issue 9): access, reviews, deliveries and reminders, the inbox of
+#: uploads and the sessions (issue 19). Not part of the dataset (left out of its content hash);
+#: the portal's writer role writes them.
+PORTAL_TABLES = (
+    "access_tokens", "reviews", "deliveries", "reminders", "review_reminders", "inbox",
+    "portal_sessions",
+)  # fmt: skip
 
 
 #: Tables that hold the dataset, in load order (parents first).

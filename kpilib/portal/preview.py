@@ -1,0 +1,145 @@
+"""What an officer checks before confirming an upload, and what a reviewer checks before
+approving a return: its key figures beside the previous quarter's, with the changes that are
+large enough to look at twice.
+
+A change is **flagged** when a figure moved by more than :data:`CHANGE_THRESHOLD` of its previous
+value (50 %: the same materiality floor as the data-quality outliers, see
+``docs/methodology.md``), or changed sign, or appeared or vanished. It is a prompt to check, not
+an error: the return is accepted either way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kpilib.fiscal import Period
+from kpilib.store.models import PSE_FINANCIAL_LINES
+from kpilib.store.writes import table
+
+#: A move larger than this share of the previous value is flagged (0.5: more than 50 %).
+CHANGE_THRESHOLD = 0.5
+#: The figures of a financial statement the preview shows, in order.
+KEY_LINES = (
+    "revenue", "grants_subsidies", "operating_expenses", "net_income", "cash",
+    "current_assets", "current_liabilities", "total_assets", "total_liabilities", "equity",
+    "overdue_payables",
+)  # fmt: skip
+LINE_LABELS = {line: line.replace("_", " ").capitalize() for line in PSE_FINANCIAL_LINES}
+
+
+def previous_quarter(period_code: str) -> str:
+    """``2025-26Q1`` → ``2024-25Q4``."""
+    period = Period.parse(period_code)
+    if period.number == 1:
+        return Period(period.fiscal_year.previous(), "quarter", 4).code
+    return Period(period.fiscal_year, "quarter", period.number - 1).code
+
+
+def compare(previous: float | None, current: float | None) -> tuple[float | None, bool]:
+    """The relative change (None when it cannot be computed) and whether it is flagged."""
+    if previous is None and current is None:
+        return None, False
+    if previous is None or current is None:
+        return None, True  # appeared or vanished
+    if previous == 0:
+        return None, current != 0
+    change = (current - previous) / abs(previous)
+    sign_changed = (previous > 0) != (current > 0) and current != 0
+    flagged = abs(change) > CHANGE_THRESHOLD or sign_changed
+    return change, flagged
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def statement_rows(
+    current: Mapping[str, Any], previous: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """A financial statement beside the previous one: ``item, current, previous, change,
+    flagged`` for each key line."""
+    rows = []
+    for line in KEY_LINES:
+        now = _number(current.get(line))
+        before = _number(previous.get(line)) if previous is not None else None
+        change, flagged = compare(before, now) if previous is not None else (None, False)
+        rows.append({"item": LINE_LABELS.get(line, line), "current": now, "previous": before,
+                     "change": change, "flagged": flagged})  # fmt: skip
+    return rows
+
+
+def load_statement(
+    connection: Connection, entity_code: str, period_code: str
+) -> dict[str, Any] | None:
+    """A PSE's loaded statement for a quarter (None: none loaded)."""
+    f, e, p = table("pse_financials"), table("entities"), table("periods")
+    row = connection.execute(
+        sa.select(*(f.c[line] for line in PSE_FINANCIAL_LINES))
+        .join(e, e.c.id == f.c.entity_id)
+        .join(p, p.c.id == f.c.period_id)
+        .where(e.c.code == entity_code, p.c.code == period_code)
+    ).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def load_indicator_actuals(
+    connection: Connection, entity_code: str, period_code: str
+) -> dict[str, float | None]:
+    """A PSE's reported indicator actuals for a quarter, by indicator code."""
+    v, i, e, p = (table(n) for n in ("indicator_values", "indicators", "entities", "periods"))
+    query = (
+        sa.select(i.c.code, v.c.actual)
+        .join(i, i.c.id == v.c.indicator_id)
+        .join(e, e.c.id == v.c.entity_id)
+        .join(p, p.c.id == v.c.period_id)
+        .where(e.c.code == entity_code, p.c.code == period_code)
+    )
+    return {code: _number(actual) for code, actual in connection.execute(query)}
+
+
+def indicator_names(connection: Connection) -> dict[str, str]:
+    """Every indicator's name, by code."""
+    i = table("indicators")
+    return {code: name for code, name in connection.execute(sa.select(i.c.code, i.c.name))}
+
+
+def build_preview(
+    connection: Connection,
+    return_type: str,
+    entity_code: str,
+    period_code: str,
+    rows: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The preview of a checked upload: its rows' key figures beside the previous quarter's
+    (``rows`` are the dry run's, as they would be loaded)."""
+    before = previous_quarter(period_code)
+    if return_type == "pse_financial" and rows:
+        previous = load_statement(connection, entity_code, before)
+        figures = statement_rows(rows[0], previous)
+    else:
+        actuals = load_indicator_actuals(connection, entity_code, before)
+        names = indicator_names(connection)
+        figures = []
+        for row in rows:
+            code = str(row.get("indicator_code"))
+            change, flagged = compare(actuals.get(code), _number(row.get("actual")))
+            item = f"{code} {names[code]}" if code in names else code
+            figures.append({"item": item, "current": _number(row.get("actual")),
+                            "previous": actuals.get(code), "change": change,
+                            "flagged": flagged})  # fmt: skip
+    return {
+        "previous_period": before,
+        "figures": figures,
+        "flagged": sum(1 for f in figures if f["flagged"]),
+    }

@@ -1,0 +1,196 @@
+"""The base of every portal handler: the session, the security headers, CSRF, database work off
+the event loop, and pages instead of tracebacks.
+
+* **Who.** The ``kpi_portal`` cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS) names a
+  session (:mod:`kpilib.portal.sessions`); every request looks it up and checks its link again,
+  so a revoked link can do nothing more from a page already open. No cookie, an expired one or
+  a revoked link: the "No access" page, with nothing else on it.
+* **Headers.** ``Referrer-Policy: no-referrer`` (a link's key never leaves in a Referer), a
+  Content-Security-Policy that allows only this server's own script and inline styles, no
+  framing, no sniffing, no caching of pages.
+* **Forms.** Every POST carries the session's CSRF secret; one without it changes nothing.
+* **Errors.** An officer never sees a traceback: a plain page says what happened.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import tornado.web
+from tornado.ioloop import IOLoop
+
+from kpilib.fiscal import PAKISTAN_TIME
+from kpilib.portal.sessions import Session, find_session
+from kpilib.portal.web.state import PortalState
+from kpilib.store.writes import read_dataset_info
+
+COOKIE = "kpi_portal"
+T = TypeVar("T")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def pakistan_time(moment: datetime | None) -> str:
+    """``06 Dec 2026, 17:23 PKT``."""
+    if moment is None:
+        return "–"
+    return moment.astimezone(PAKISTAN_TIME).strftime("%d %b %Y, %H:%M PKT")
+
+
+class PortalHandler(tornado.web.RequestHandler):
+    """A portal page: ``self.session`` is set by :meth:`prepare` (None without a valid one)."""
+
+    state: PortalState
+    session: Session | None = None
+
+    def initialize(self, state: PortalState) -> None:
+        self.state = state
+
+    def set_default_headers(self) -> None:
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Content-Security-Policy", CSP)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Cache-Control", "no-store")
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(connection, *args)`` in one transaction of the writer database, on a
+        worker thread (the event loop keeps serving other officers meanwhile)."""
+
+        def in_transaction() -> T:
+            with self.state.engine.begin() as connection:
+                return function(connection, *args)
+
+        return await IOLoop.current().run_in_executor(self.state.executor, in_transaction)
+
+    async def prepare(self) -> None:
+        key = self.get_cookie(COOKIE)
+        self.session = await self.run(find_session, key) if key else None
+
+    @property
+    def base(self) -> str:
+        return self.state.base_url
+
+    def client_address(self) -> str:
+        """The visitor's address: behind a proxy on this machine (nginx), the one the proxy
+        saw (the last entry it added to ``X-Forwarded-For``); otherwise the peer's."""
+        peer = self.request.remote_ip or "unknown"
+        forwarded = self.request.headers.get("X-Forwarded-For", "")
+        if forwarded and _is_loopback(peer):
+            return forwarded.split(",")[-1].strip()[:64] or peer
+        return peer
+
+    def secure(self) -> bool:
+        forwarded = self.request.headers.get("X-Forwarded-Proto", "")
+        return self.request.protocol == "https" or forwarded.lower() == "https"
+
+    def set_session_cookie(self, key: str) -> None:
+        self.set_cookie(
+            COOKIE, key, path=f"{self.base}portal/", httponly=True, samesite="Lax",
+            secure=self.secure(),
+        )  # fmt: skip
+
+    def render_page(self, template: str, status: int = 200, **values: Any) -> None:
+        """A page from ``templates/`` with the frame's values filled in."""
+        session = self.session
+        context = {
+            "base": self.base, "csrf": session.csrf if session else "", "signed_in": bool(session),
+            "who": _who(session), "messages": [], "notices": [], "refresh": None,
+            "as_of": None, "data_today": False, "is_demo": False, **values,
+        }  # fmt: skip
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(self.state.templates.get_template(template).render(**context))
+
+    def no_access(self) -> None:
+        """The whole page for a missing, wrong, revoked or expired link or session."""
+        self.clear_cookie(COOKIE, path=f"{self.base}portal/")
+        self.render_page("no_access.html.j2", 403, title="No access", who=None, signed_in=False)
+
+    def check_csrf(self) -> bool:
+        """Whether this POST carries the session's CSRF secret."""
+        return self.session is not None and self.session.check_csrf(
+            self.get_body_argument("_csrf", None)
+        )
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        reason = {
+            413: "The file is larger than the portal accepts.",
+            404: "There is no such page.",
+            429: "Too many attempts with wrong links from this address: wait a minute.",
+        }.get(status_code, "Something went wrong on the portal; nothing was changed. "
+                           "Try again in a minute.")  # fmt: skip
+        self.render_page("message.html.j2", status_code, title="Portal", text=reason)
+
+    def _request_summary(self) -> str:
+        # The access log never shows a query string: a link's key travels in one.
+        return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _who(session: Session | None) -> str | None:
+    if session is None:
+        return None
+    access = session.access
+    scope = (
+        f"{access.entity_code} {access.entity_name}"
+        if access.kind == "pse"
+        else f"{access.department_name} Department, reviewer"
+    )
+    return f"{access.name} · {scope}"
+
+
+def signed_in(kind: str | None = None) -> Callable:
+    """Only for a live session (of a ``pse`` or ``reviewer`` link when ``kind`` is given)."""
+
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        async def wrapper(self: PortalHandler, *args: Any, **kwargs: Any) -> Any:
+            session = self.session
+            if session is None or (kind is not None and session.access.kind != kind):
+                self.no_access()
+                return None
+            return await method(self, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def posted(method: Callable) -> Callable:
+    """A form POST: refused (nothing changed) without the session's CSRF secret."""
+
+    @functools.wraps(method)
+    async def wrapper(self: PortalHandler, *args: Any, **kwargs: Any) -> Any:
+        if not self.check_csrf():
+            self.render_page(
+                "message.html.j2", 403, title="Portal",
+                text="This form has expired (or came from another site): nothing was changed. "
+                "Open the page again and repeat.",
+            )  # fmt: skip
+            return None
+        return await method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def read_as_of(connection: Any) -> tuple[str, bool]:
+    """The one as-of rule: the data's as-of date (``dataset_info``), else today in Pakistan.
+    Returns the date as shown and whether it is today."""
+    from kpilib.ingest.status import resolve_as_of
+
+    stored = read_dataset_info(connection).get("data_as_of")
+    day = resolve_as_of(connection, None)
+    return day.strftime("%d %B %Y"), not stored

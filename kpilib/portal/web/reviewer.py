@@ -1,0 +1,224 @@
+"""The department reviewer's workbench: the queue, one return with its figures, warnings and
+file, the decision with a confirmation step, and bulk approval (:mod:`kpilib.portal.workbench`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from kpilib.errors import KpiError
+from kpilib.ingest.schemas import spec_for
+from kpilib.ingest.status import resolve_as_of
+from kpilib.kpis.returns import RETURN_SCHEDULES
+from kpilib.portal.review import MAX_COMMENT, decide, reopen
+from kpilib.portal.web.base import PortalHandler, pakistan_time, posted, read_as_of, signed_in
+from kpilib.portal.web.tables import (
+    REVIEW_COLOURS,
+    preview_table,
+    queue_table,
+    threshold_percent,
+    warnings_table,
+)
+from kpilib.portal.workbench import (
+    BulkResult,
+    ReturnView,
+    age_in_days,
+    bulk_approve,
+    open_return,
+    original_file,
+    review_queue,
+)
+from kpilib.present.export import safe_file_name
+from kpilib.present.html import render_rag
+
+TITLES = {s.return_type: s.title for s in RETURN_SCHEDULES}
+#: Each decision: the question of its confirmation step, its button, and what is done.
+DECISIONS = {
+    "approve": ("Approve this return?", "Yes, approve it", "approved"),
+    "return": (
+        "Send this return back for correction?",
+        "Yes, send it back",
+        "returned for correction",
+    ),
+    "reopen": ("Reopen this approved return?", "Yes, reopen it", "reopened for correction"),
+}
+#: Most returns one bulk approval takes.
+MAX_BULK = 500
+
+
+def _title(return_type: str) -> str:
+    return TITLES.get(return_type) or spec_for(return_type).title
+
+
+async def render_reviewer_home(handler: PortalHandler, show_all: bool) -> None:
+    """The queue of returns awaiting review (oldest first), or every return."""
+    session = handler.session
+    assert session is not None
+    access = session.access
+
+    def read(connection: Connection) -> dict[str, Any]:
+        as_of, today = read_as_of(connection)
+        frame = review_queue(connection, access, resolve_as_of(connection, None), show_all)
+        return {"as_of": as_of, "data_today": today, "frame": frame}
+
+    data = await handler.run(read)
+    frame = data["frame"]
+    waiting = int(frame["decision"].isna().sum())
+    handler.render_page(
+        "queue.html.j2", title=f"PSE returns: {access.department_name}",
+        as_of=data["as_of"], data_today=data["data_today"], show_all=show_all,
+        bulk=not show_all and waiting > 0, waiting=waiting,
+        queue_table=queue_table(frame, TITLES, bulk=not show_all),
+    )  # fmt: skip
+
+
+def _submission_id(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) <= 12 else None
+
+
+class ReturnHandler(PortalHandler):
+    """``GET /portal/return?id=…``: one return of the department, beside the previous quarter,
+    with its data-quality warnings, its original file and the decisions open to the reviewer."""
+
+    @signed_in("reviewer")
+    async def get(self) -> None:
+        session = self.session
+        assert session is not None
+        submission_id = _submission_id(self.get_query_argument("id", None))
+
+        def read(connection: Connection) -> tuple[ReturnView | None, date]:
+            day = resolve_as_of(connection, None)
+            return open_return(connection, session.access, submission_id or 0), day
+
+        view, day = await self.run(read)
+        if view is None:
+            self.send_error(404)
+            return
+        done = self.get_query_argument("done", "")
+        notices = (
+            [f"Return {view.submission_id} {DECISIONS[done][2]}."] if done in DECISIONS else []
+        )
+        self.render_page(
+            "return.html.j2", title=f"Return {view.submission_id}", notices=notices,
+            entity=f"{view.entity_code} {view.entity_name}", return_title=_title(view.return_type),
+            period_code=view.period_code, submission_id=view.submission_id,
+            version=view.version, received=pakistan_time(view.received_at),
+            age=age_in_days(view.received_at, day),
+            submitted_by=view.submitted_by, file_name=view.file_name,
+            state=render_rag(REVIEW_COLOURS[view.decision], view.state), comment=view.comment,
+            preview=view.preview, preview_table=preview_table(view.preview, view.return_type),
+            threshold=threshold_percent(), warnings_table=warnings_table(view.warnings),
+            warnings=len(view.warnings), actions=view.actions, max_comment=MAX_COMMENT,
+        )  # fmt: skip
+
+
+class DecideHandler(PortalHandler):
+    """``POST /portal/decide`` (``id``, ``action``, ``comment``): first a confirmation page
+    that says what will happen; its "Yes" records the decision."""
+
+    @signed_in("reviewer")
+    @posted
+    async def post(self) -> None:
+        session = self.session
+        assert session is not None
+        submission_id = _submission_id(self.get_body_argument("id", None))
+        action = self.get_body_argument("action", "")
+        comment = self.get_body_argument("comment", "").strip()
+        if submission_id is None or action not in DECISIONS:
+            self.send_error(404)
+            return
+        back = f"{self.base}portal/return?id={submission_id}"
+        question, yes, done = DECISIONS[action]
+        if self.get_body_argument("confirmed", "") != "yes":
+            view = await self.run(open_return, session.access, submission_id)
+            if view is None:
+                self.send_error(404)
+                return
+            lines = [
+                f"{view.entity_code} {view.entity_name}: {_title(view.return_type)}, "
+                f"{view.period_code}, version {view.version}.",
+                f"It will be {done}; the PSE sees this on its page.",
+            ]
+            if action == "approve" and len(view.warnings):
+                lines.append(f"It has {len(view.warnings)} data-quality warning(s).")
+            self.render_page(
+                "confirm.html.j2", title="Confirm your decision", question=question, yes=yes,
+                lines=lines, comment=comment or None, action=f"{self.base}portal/decide",
+                fields=[("id", submission_id), ("action", action), ("comment", comment)],
+                back=back,
+            )  # fmt: skip
+            return
+
+        def record(connection: Connection) -> None:
+            if action == "reopen":
+                reopen(connection, session.access, submission_id, comment)
+            else:
+                decision = "approved" if action == "approve" else "returned"
+                decide(connection, session.access, submission_id, decision, comment)
+
+        try:
+            await self.run(record)
+        except KpiError as error:
+            self.render_page("message.html.j2", 409, title="Nothing was recorded",
+                             text=f"Nothing was recorded: {error}.")  # fmt: skip
+            return
+        self.redirect(f"{back}&done={action}", status=303)
+
+
+class BulkApproveHandler(PortalHandler):
+    """``POST /portal/bulk-approve`` (``select`` for each ticked return): a confirmation page
+    listing them, then their approval in one transaction."""
+
+    @signed_in("reviewer")
+    @posted
+    async def post(self) -> None:
+        session = self.session
+        assert session is not None
+        ids = [i for i in map(_submission_id, self.get_body_arguments("select")) if i is not None]
+        ids = list(dict.fromkeys(ids))[:MAX_BULK]
+        if not ids:
+            self.render_page("message.html.j2", 400, title="Nothing was approved",
+                             text="Tick the returns to approve first.")  # fmt: skip
+            return
+        if self.get_body_argument("confirmed", "") != "yes":
+            self.render_page(
+                "confirm.html.j2", title="Confirm the approvals",
+                question=f"Approve these {len(ids)} return(s)?", yes=f"Yes, approve {len(ids)}",
+                lines=[f"Return {i}" for i in ids], comment=None,
+                action=f"{self.base}portal/bulk-approve",
+                fields=[("select", i) for i in ids], back=f"{self.base}portal/",
+            )  # fmt: skip
+            return
+
+        def approve(connection: Connection) -> BulkResult:
+            return bulk_approve(connection, session.access, ids, resolve_as_of(connection, None))
+
+        result = await self.run(approve)
+        lines = [f"{len(result.approved)} return(s) approved."] + [
+            f"Return {i} was not approved: {why}." for i, why in result.skipped.items()
+        ]
+        self.render_page("message.html.j2", title="Approvals", text=" ".join(lines))
+
+
+class FileHandler(PortalHandler):
+    """``GET /portal/file?id=…``: the original file of a return of the department."""
+
+    @signed_in("reviewer")
+    async def get(self) -> None:
+        session = self.session
+        assert session is not None
+        submission_id = _submission_id(self.get_query_argument("id", None))
+        found = (
+            await self.run(original_file, session.access, submission_id) if submission_id else None
+        )
+        if found is None:
+            self.send_error(404)
+            return
+        name, content = found
+        self.set_header("Content-Type", "application/octet-stream")
+        self.set_header(
+            "Content-Disposition", f'attachment; filename="{safe_file_name(name, "return")}"'
+        )
+        self.finish(content)
