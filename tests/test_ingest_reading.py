@@ -58,8 +58,9 @@ def test_unreadable_files_say_why(tmp_path, data, message):
 
 
 def test_size_limit(tmp_path):
-    with pytest.raises(FileReadError, match="over the"):
+    with pytest.raises(FileReadError, match="files over 100 bytes are not accepted") as error:
         read_file(write(tmp_path, "f.csv", b"a,b\n" * 100), max_bytes=100)
+    assert error.value.code == "ingest.too-large"
 
 
 def test_rows_keep_the_senders_numbering_and_delimiters(tmp_path):

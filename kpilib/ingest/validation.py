@@ -23,7 +23,7 @@ from kpilib.ingest.cells import READERS, is_blank, show
 from kpilib.ingest.reading import RawTable
 from kpilib.ingest.report import ingest_problem
 from kpilib.ingest.schemas import RETURN_SPECS, ReturnSpec
-from kpilib.problems import Problem
+from kpilib.problems import Problem, name_some
 
 
 @dataclass
@@ -91,6 +91,13 @@ def detect_return_type(columns: list[str]) -> tuple[ReturnSpec | None, str]:
 def check_table(raw: RawTable, spec: ReturnSpec) -> CheckedTable:
     """Header, cells, schema and duplicate-key checks of a read file (no database needed)."""
     checked = CheckedTable(spec, pd.DataFrame())
+    if len(raw.rows) > spec.limits.rows:  # read before the return type was told from the header
+        checked.error(
+            "ingest.too-large",
+            f"the file has {len(raw.rows):,} data rows, more than a {spec.title} may hold "
+            f"({spec.limits.rows:,})",
+        )
+        return checked
     positions = _check_header(raw, spec, checked)
     checked.present = frozenset(positions)
     if checked.has_errors:
@@ -157,7 +164,7 @@ def _check_header(raw: RawTable, spec: ReturnSpec, checked: CheckedTable) -> dic
     if unknown:
         checked.warn(
             "ingest.unknown-column",
-            f"column(s) not part of a {spec.return_type} return were ignored: {', '.join(unknown)}",
+            f"column(s) not part of a {spec.return_type} return were ignored: {name_some(unknown)}",
             raw.header_row,
         )
     return positions
