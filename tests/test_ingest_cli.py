@@ -7,13 +7,21 @@ import csv
 from pathlib import Path
 
 import pytest
-from ingest_helpers import budget_file, build_reference, financial_file, write
+from ingest_helpers import (
+    FINANCIAL_HEADER,
+    FINANCIAL_VALUES,
+    budget_file,
+    build_reference,
+    financial_file,
+    write,
+)
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from kpilib.cli import app
-from kpilib.ingest import RETURN_SPECS
+from kpilib.ingest import RETURN_SPECS, IngestOptions, ingest_file
 from kpilib.ingest.schemas import render_schema_markdown
+from kpilib.ingest.templates import instructions_frame
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -64,6 +72,29 @@ def test_ingest_reports_and_exit_codes(tmp_path, sqlite_url):
     refused = CliRunner().invoke(app, ["--database-url", sqlite_url, "ingest", str(bad),
                                        "--report", str(tmp_path / "x.txt")])  # fmt: skip
     assert "name it *.csv" in str(refused.exception)
+
+
+def test_messages_name_no_option_and_the_cli_adds_one_hint_line(tmp_path, sqlite_url):
+    engine = build_reference(sqlite_url)
+    header = FINANCIAL_HEADER.replace("entity_code,period,", "")
+    path = write(tmp_path, "f.csv", f"{header}\n{FINANCIAL_VALUES}\n")
+    outcome = ingest_file(engine, path, IngestOptions())
+    assert {"ingest.missing-scope", "ingest.missing-period"} <= {i.code for i in outcome.errors}
+    assert all("--" not in i.message for i in outcome.issues)  # the officer typed no option
+    result = invoke(sqlite_url, "ingest", str(path))
+    assert result.exit_code == 1
+    (hint,) = [line for line in result.output.splitlines() if line.startswith("Options:")]
+    assert "ingest.missing-scope: set the PSE with --entity" in hint
+    assert "ingest.missing-period: set the quarter with --period" in hint
+    assert invoke(sqlite_url, "ingest", str(path), "--entity", "UNI-001", "--period",
+                  "2024-25Q1").exit_code == 0  # fmt: skip
+
+
+def test_the_instructions_sheet_explains_how_to_fill_not_how_to_run_a_command():
+    for spec in RETURN_SPECS.values():
+        text = " ".join(str(v) for v in instructions_frame(spec).to_numpy().ravel())
+        assert "kpi " not in text and "--" not in text
+        assert ("entity_code" if spec.sender == "entity" else "department_code") in text
 
 
 def test_report_cannot_overwrite_an_input(tmp_path, sqlite_url):

@@ -24,6 +24,23 @@ from kpilib.problems import Problem
 from kpilib.store.database import connect
 
 ISSUES_SHOWN_PER_FILE = 20
+#: The option of ``kpi ingest`` that sets what a problem found missing or wrong: ingestion's own
+#: messages speak of "the PSE this return is sent for" (the portal's officers type no option),
+#: and the command adds one line mapping the codes it saw to its options.
+OPTION_HINTS = {
+    "ingest.missing-scope": "set the PSE with --entity, the department with --department",
+    "ingest.scope-mismatch": "set the PSE with --entity, the department with --department, the "
+    "period with --period",
+    "ingest.option-mismatch": "--entity is for PSE returns, --department for department returns",
+    "ingest.missing-period": "set the quarter with --period (e.g. 2024-25Q1)",
+    "ingest.missing-fiscal-year": "set the fiscal year with --period (e.g. 2024-25)",
+    "ingest.bad-period": "--period takes a quarter (2024-25Q1) for a PSE return, a fiscal year "
+    "(2024-25) for a department return",
+    "ingest.mixed-fiscal-year": "set the fiscal year with --period",
+    "ingest.unknown-return-type": "set the return type with --return-type",
+    "ingest.too-large": "--max-mb raises the size limit of a file (not a return type's limits)",
+    "ingest.file-note": "choose the sheet with --sheet, the CSV encoding with --encoding",
+}
 RETURN_TYPE_HELP = "Return type: " + ", ".join(RETURN_SPECS) + "."
 
 
@@ -124,6 +141,9 @@ def _print_outcomes(outcomes: list[FileOutcome], dry_run: bool) -> None:
     """Each file's issues, the summary table, each file's detail and the counts."""
     for outcome in outcomes:
         _print_issues(outcome)
+    hint = option_hint(outcomes)
+    if hint:
+        console.print(Text(hint, style="dim"))
     console.print(_summary_table(outcomes, dry_run))
     for outcome in outcomes:
         if outcome.detail:
@@ -133,6 +153,12 @@ def _print_outcomes(outcomes: list[FileOutcome], dry_run: bool) -> None:
         f"{len(outcomes)} file(s): {counts['loaded']} loaded, {counts['unchanged']} unchanged, "
         f"{counts['valid']} valid (dry run), {counts['rejected']} rejected"
     )
+
+
+def option_hint(outcomes: list[FileOutcome]) -> str:
+    """One line naming, for each problem code seen that an option settles, that option."""
+    seen = dict.fromkeys(i.code for o in outcomes for i in o.issues if i.code in OPTION_HINTS)
+    return "Options: " + "; ".join(f"{code}: {OPTION_HINTS[code]}" for code in seen) if seen else ""
 
 
 def _print_issues(outcome: FileOutcome) -> None:

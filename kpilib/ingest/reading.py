@@ -202,7 +202,7 @@ def read_file(
     if content.startswith(_XLSX_MAGIC):
         return _read_xlsx(path.name, content, sheet, known_columns, bounds)
     if sheet is not None:
-        raise FileReadError(f"is a CSV file, which has no sheets (--sheet {sheet!r} was given)")
+        raise FileReadError(f"is a CSV file, which has no sheets (sheet {sheet!r} was asked for)")
     return _read_csv(path.name, content, encoding, bounds)
 
 
@@ -522,7 +522,7 @@ def _read_sheet(name: str, content: bytes, workbook: Any, wanted: str | None,
             raise FileReadError("has only blank sheets")
         table = first_non_empty
     if len(names) > 1:
-        how = "as asked" if wanted else "the first sheet with a known column; use --sheet to choose"
+        how = "as asked" if wanted else "the first sheet with a known column"
         table.notes.append(
             f"the workbook has {len(names)} sheets ({name_some(names)}); "
             f"sheet {table.sheet!r} was read ({how})"

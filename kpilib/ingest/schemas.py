@@ -51,7 +51,7 @@ def _field(
 def _entity(example: str = "UNI-001") -> Any:
     return _field(
         "code",
-        "PSE code; blank or absent: the --entity given to `kpi ingest`",
+        "PSE code; blank or absent: the PSE the return is sent for",
         example,
         header="optional",
         nullable=True,
@@ -61,8 +61,8 @@ def _entity(example: str = "UNI-001") -> Any:
 def _department(example: str) -> Any:
     return _field(
         "code",
-        "department code; blank or absent: the --department given, or the department of the "
-        "codes in the file",
+        "department code; blank or absent: the department the return is sent for, or the "
+        "department of the codes in the file",
         example,
         header="optional",
         nullable=True,
@@ -72,7 +72,7 @@ def _department(example: str) -> Any:
 def _quarter() -> Any:
     return _field(
         "period",
-        "fiscal quarter, e.g. 2024-25Q1; blank or absent: the --period given",
+        "fiscal quarter, e.g. 2024-25Q1; blank or absent: the quarter the return is sent for",
         "2024-25Q1",
         header="optional",
         nullable=True,

@@ -20,16 +20,24 @@ def template_frame(spec: ReturnSpec) -> pd.DataFrame:
     return pd.DataFrame([row], columns=list(spec.column_names))
 
 
+#: How to say who the return is for and which period it covers, per sender.
+_WHO_AND_WHEN = {
+    "entity": "Write your PSE's code (e.g. UNI-001) in entity_code and the quarter the return "
+    "covers (e.g. 2024-25Q1) in period; where your portal page already says which PSE and quarter "
+    "you send it for, they may be left blank.",
+    "department": "Write your department's code (e.g. HLT) in department_code, and each row's "
+    "month (e.g. 2024-25M01 for July) or period; one file covers one fiscal year.",
+}
+
+
 def instructions_frame(spec: ReturnSpec) -> pd.DataFrame:
-    """The instructions sheet: what the return is, how to send it, and each column's rules."""
+    """The instructions sheet: what the return is, how to fill it, and each column's rules."""
     sender = "PSE" if spec.sender == "entity" else "department"
-    option = "--entity" if spec.sender == "entity" else "--department"
     lines = [
         (spec.title, "", "", "", ""),
         (f"One file covers one {sender} and one fiscal {spec.period_kind}. Replace the example "
          f"row with your data; keep the header row as it is.", "", "", "", ""),
-        (f"Send it with: kpi ingest FILE {option} CODE --period "
-         f"{'2024-25Q1' if spec.period_kind == 'quarter' else '2024-25'}", "", "", "", ""),
+        (_WHO_AND_WHEN[spec.sender], "", "", "", ""),
         ("Amounts are whole rupees (no decimals); a blank released/expended/receipts/actual cell "
          "means not yet reported (never write 0 for that).", "", "", "", ""),
         ("", "", "", "", ""),

@@ -74,17 +74,20 @@ def detect_return_type(columns: list[str]) -> tuple[ReturnSpec | None, str]:
         return complete[0], ""
     if len(complete) > 1:
         names = ", ".join(s.return_type for s in complete)
-        return None, f"the header fits several return types ({names}): give --return-type"
+        return None, (
+            f"the header fits several return types ({names}): say which return it is when "
+            "sending it"
+        )
     best = max(RETURN_SPECS.values(), key=lambda s: len(set(s.required_columns) & header))
     if not set(best.required_columns) & header:
         return None, (
             "the header names no known column, so the return type cannot be told: check the "
-            "header row (use `kpi template` for the expected columns) or give --return-type"
+            "header row against the return's template, or say which return it is when sending it"
         )
     missing = [c for c in best.required_columns if c not in header]
     return None, (
         f"the return type cannot be told: the header is closest to {best.return_type} but lacks "
-        f"{', '.join(missing)}; give --return-type or fix the header"
+        f"{', '.join(missing)}: fix the header (the template has every column)"
     )
 
 
