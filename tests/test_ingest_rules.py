@@ -49,6 +49,23 @@ def test_missing_required_columns_are_named(engine, tmp_path):
     assert error.where.file == "f.csv" and error.where.row == 1
 
 
+def test_a_return_filled_in_the_xlsx_template_loads_without_a_warning(engine, tmp_path):
+    from openpyxl import load_workbook
+
+    from kpilib.ingest.templates import write_template
+
+    path = write_template("pse_financial", "xlsx", tmp_path / "pse_financial.xlsx")
+    workbook = load_workbook(path)
+    sheet = workbook["pse_financial"]
+    values = ["UNI-001", "2024-25Q1", *(int(v) for v in FINANCIAL_VALUES.split(","))]
+    for column, value in enumerate(values, start=1):
+        sheet.cell(row=2, column=column, value=value)
+    workbook.save(path)
+    outcome = ingest(engine, path)
+    assert outcome.status == "loaded", messages(outcome)
+    assert outcome.issues == [] and outcome.sheet == "pse_financial"
+
+
 def test_extra_columns_are_a_warning_and_ignored(engine, tmp_path):
     path = write(tmp_path, "f.csv", f"{FINANCIAL_HEADER},remarks\nUNI-001,2024-25Q1,"
                                     f"{FINANCIAL_VALUES},=HYPERLINK(\"http://x\")\n")  # fmt: skip

@@ -9,8 +9,9 @@ limits allow.
   sender is told. ``encoding=`` declares it instead. The delimiter is a comma, or a semicolon or
   tab when the header has no comma.
 * XLSX: formulas are read as their text (``=SUM(A1:A3)``), never computed. With several sheets,
-  the named sheet is read, else the first sheet whose header names a known column; the choice is
-  reported as a warning.
+  the named sheet is read, else the data sheet: the first whose header names a known column;
+  sheets that name none (the template's "Instructions", a cover note) are passed over silently,
+  and only two sheets that both look like data draw a warning.
 * Row numbers are those the sender sees: in a CSV the header is row 1, in a sheet the sheet's
   own row numbers; blank rows are skipped but keep the numbering.
 * Limits (:class:`~kpilib.ingest.schemas.ReturnLimits`, per return type): a file past one is
@@ -44,6 +45,8 @@ DEFAULT_MAX_MB = 50.0
 ENV_MAX_MB = "KPI_INGEST_MAX_MB"
 #: A line of a CSV return is at most this many characters per column allowed.
 MAX_CELL_CHARS = 1_000
+#: The name of the template's instructions sheet (never a return's data).
+INSTRUCTIONS_SHEET = "Instructions"
 #: What a worksheet can hold (Excel's own limits): a row past these is a damaged workbook.
 SHEET_MAX_ROWS = 1_048_576
 SHEET_MAX_COLUMNS = 16_384
@@ -496,35 +499,59 @@ def _fill_from_sheet(table: RawTable, worksheet: Any, bounds: _Limits) -> None:
 
 def _read_sheet(name: str, content: bytes, workbook: Any, wanted: str | None,
                 known: frozenset[str], bounds: _Limits) -> RawTable:  # fmt: skip
+    """Read the sheet asked for, else the data sheet: the first whose header names a known
+    column. Other sheets that name none (the template's instructions, a cover note) are passed
+    over silently; two sheets that both look like data draw a warning."""
     names = list(workbook.sheetnames)
     if not names:
         raise FileReadError("has no sheets")
+    if wanted is not None and wanted not in names:
+        raise FileReadError(f"has no sheet named {wanted!r} (its sheets: {name_some(names)})")
     if wanted is not None:
-        if wanted not in names:
-            raise FileReadError(f"has no sheet {wanted!r} (its sheets: {name_some(names)})")
-        candidates = [wanted]
+        chosen, note = wanted, None
     else:
-        candidates = names
-    first_non_empty: RawTable | None = None
-    for sheet_name in candidates:
-        table = RawTable(name, "xlsx", content, sheet=sheet_name)
-        try:
-            _fill_from_sheet(table, workbook[sheet_name], bounds)
-        except _BlankTableError:
-            continue
-        if wanted is not None or set(table.columns) & known:
-            break
-        first_non_empty = first_non_empty or table
-    else:
-        if wanted is not None:
-            raise FileReadError(f"sheet {wanted!r} is blank")
-        if first_non_empty is None:
-            raise FileReadError("has only blank sheets")
-        table = first_non_empty
-    if len(names) > 1:
-        how = "as asked" if wanted else "the first sheet with a known column"
-        table.notes.append(
-            f"the workbook has {len(names)} sheets ({name_some(names)}); "
-            f"sheet {table.sheet!r} was read ({how})"
-        )
+        chosen, note = _choose_sheet(workbook, names, known, bounds)
+    table = RawTable(name, "xlsx", content, sheet=chosen)
+    try:
+        _fill_from_sheet(table, workbook[chosen], bounds)
+    except _BlankTableError:
+        raise FileReadError(f"has a blank sheet named {chosen!r}") from None
+    if note:
+        table.notes.append(note)
     return table
+
+
+def _choose_sheet(workbook: Any, names: list[str], known: frozenset[str], bounds: _Limits
+                  ) -> tuple[str, str | None]:  # fmt: skip
+    """The data sheet of a workbook and, when the choice is worth a warning, why it was made."""
+    headers = {n: _header_of(workbook[n], bounds) for n in names}
+    data = [n for n in names if set(headers[n] or ()) & known]
+    if len(data) > 1:
+        return data[0], (
+            f"the workbook has {len(data)} sheets that look like returns ({name_some(data)}); "
+            f"the sheet named {data[0]!r} was read: send one return per workbook"
+        )
+    if data:
+        return data[0], None
+    filled = [n for n in names if headers[n] is not None]
+    others = [n for n in filled if n != INSTRUCTIONS_SHEET] or filled
+    if not others:
+        raise FileReadError("has only blank sheets")
+    note = None
+    if len(filled) > 1:
+        note = (
+            f"no sheet of the workbook names a column of a return; the sheet named {others[0]!r}, "
+            "the first that is not blank, was read"
+        )
+    return others[0], note
+
+
+def _header_of(worksheet: Any, bounds: _Limits) -> list[str] | None:
+    """The first row of a sheet that is not blank (names normalised), or None for a blank
+    sheet; a row past the column limit is cut there (the full read refuses it)."""
+    worksheet.reset_dimensions()
+    for cells in worksheet.iter_rows(values_only=True):
+        width = _width(cells)
+        if width:
+            return [normalise_header(c) for c in cells[: min(width, bounds.limits.columns)]]
+    return None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpilib.ingest.reading import INSTRUCTIONS_SHEET
 from kpilib.ingest.schemas import ReturnSpec, render_schema_markdown, spec_for
 from kpilib.present.export import write_csv, write_xlsx
 
@@ -77,7 +78,7 @@ def _append_instructions(path: Path, frame: pd.DataFrame) -> None:
     from kpilib.present.export import neutralise_cell
 
     workbook = load_workbook(path)
-    sheet = workbook.create_sheet("Instructions")
+    sheet = workbook.create_sheet(INSTRUCTIONS_SHEET)
     for row in frame.itertuples(index=False):
         sheet.append([neutralise_cell(v) if v else None for v in row])
     sheet.column_dimensions["A"].width = 24
