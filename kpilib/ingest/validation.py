@@ -223,6 +223,8 @@ def _is_na(value: object) -> bool:
 def _plain(spec: ReturnSpec, column: str, check: str) -> str:
     """pandera's check name in words the sender understands."""
     if check.startswith("not_nullable"):
+        if spec.column(column).kind == "money":
+            return "is empty: this amount is required (whole rupees; 0 if there is none)"
         return "is blank; a value is required"
     if check.startswith("greater_than_or_equal_to"):
         return "is negative; this amount cannot be below zero"
