@@ -10,6 +10,7 @@ two in step), so a new kind of problem cannot appear without a line in that tabl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,7 +21,8 @@ Severity = Literal["error", "warning"]
 #: dashboard is asked to show), ``url`` (a dashboard link), ``quality`` (data-quality rules).
 PROBLEM_CODES: dict[str, str] = {
     # a submitted return (kpi ingest, the portal): the file, its sheet, row and column
-    "ingest.unreadable": "the file cannot be read (missing, too large, not CSV/XLSX, bad encoding)",
+    "ingest.unreadable": "the file cannot be read (missing, damaged, not CSV/XLSX, bad encoding)",
+    "ingest.too-large": "the file is larger than a return of its type can be (size, rows, columns)",
     "ingest.file-note": "something about the file worth knowing (another sheet, an encoding guess)",
     "ingest.refused-upload": "the portal refused the upload itself (file type, return, link)",
     "ingest.unknown-return-type": "the header matches no return type",
@@ -165,3 +167,11 @@ class Problem:
 
     def __str__(self) -> str:
         return self.describe()
+
+
+def name_some(names: Sequence[str], shown: int = 5) -> str:
+    """``a, b, c`` or, for a long list, its first ``shown`` and a count: ``a, b, c, d, e and
+    999,995 more``, so a message about a file's names stays one short line."""
+    if len(names) <= shown + 1:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown:,} more"

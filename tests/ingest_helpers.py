@@ -110,3 +110,50 @@ def data_hash(engine: Engine) -> str:
 
 def messages(outcome) -> str:
     return "\n".join(describe_issue(i) for i in outcome.issues)
+
+
+def write_xlsx_bomb(path: Path, unpacked_bytes: int, *, header: str = FINANCIAL_HEADER,
+                    values: str = FINANCIAL_VALUES, entity: str = "UNI-001",
+                    period: str = "2024-25Q1") -> Path:  # fmt: skip
+    """An XLSX whose data sheet repeats one return row until its XML is ``unpacked_bytes`` long
+    (a zip bomb: ~950 MB of sheet packs into a few MB). The sheet XML is written in chunks, so
+    building a large one costs little memory; the zip declares the sizes honestly."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "pse_financial"
+    workbook.active.append(["placeholder"])
+    base = io.BytesIO()
+    workbook.save(base)
+    sheet_part = "xl/worksheets/sheet1.xml"
+
+    def cells(row: int, items: list[str]) -> str:
+        out = []
+        for item in items:
+            if item.lstrip("-").isdigit():
+                out.append(f"<c><v>{item}</v></c>")
+            else:
+                out.append(f'<c t="inlineStr"><is><t>{item}</t></is></c>')
+        return f'<row r="{row}">' + "".join(out) + "</row>"
+
+    head = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats'
+            '.org/spreadsheetml/2006/main"><sheetData>' + cells(1, header.split(",")))  # fmt: skip
+    tail = "</sheetData></worksheet>"
+    data = [entity, period, *values.split(",")]
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            if info.filename != sheet_part:
+                out.writestr(info, source.read(info))
+        with out.open(sheet_part, "w", force_zip64=True) as sheet:
+            written = sheet.write(head.encode())
+            row = 2
+            while written < unpacked_bytes - len(tail):
+                count = 1000 if unpacked_bytes - written > 1_000_000 else 1
+                block = "".join(cells(r, data) for r in range(row, row + count))
+                written += sheet.write(block.encode())
+                row += count
+            sheet.write(tail.encode())
+    return path

@@ -7,13 +7,21 @@ import csv
 from pathlib import Path
 
 import pytest
-from ingest_helpers import budget_file, build_reference, financial_file, write
+from ingest_helpers import (
+    FINANCIAL_HEADER,
+    FINANCIAL_VALUES,
+    budget_file,
+    build_reference,
+    financial_file,
+    write,
+)
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from kpilib.cli import app
-from kpilib.ingest import RETURN_SPECS
+from kpilib.ingest import RETURN_SPECS, IngestOptions, ingest_file
 from kpilib.ingest.schemas import render_schema_markdown
+from kpilib.ingest.templates import instructions_frame
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -44,6 +52,73 @@ def test_template_formats(tmp_path, sqlite_url):
     assert bad.exit_code == 1 and "Unknown return type" in str(bad.exception)
 
 
+def test_the_blank_templates_example_row_is_marked_as_one(tmp_path, sqlite_url):
+    path = tmp_path / "k.xlsx"
+    assert invoke(sqlite_url, "template", "pse_kpi", "--out", str(path)).exit_code == 0
+    workbook = load_workbook(path)
+    example = workbook["pse_kpi"]["A2"]
+    assert (
+        example.value == "MTI-001"
+        and example.font.italic
+        and "Example row" in (example.comment.text)
+    )
+    assert "is an EXAMPLE" in workbook["Instructions"]["A2"].value
+
+
+AMOUNTS = [c.name for c in RETURN_SPECS["pse_financial"].columns if c.kind == "money"]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_prefilled_template_loads_once_its_amounts_are_filled_in(
+    tmp_path, sqlite_url, file_format
+):
+    engine = build_reference(sqlite_url)
+    path = tmp_path / f"UNI-001_2025-26Q2.{file_format}"
+    result = invoke(sqlite_url, "template", "pse_financial", "--entity", "uni-001", "--period",
+                    "2025-26Q2", "--format", file_format, "--out", str(path))  # fmt: skip
+    assert result.exit_code == 0 and "for UNI-001 2025-26Q2, amounts empty" in result.output
+    sent_for = IngestOptions(entity="UNI-001", period="2025-26Q2")  # as the portal sends it
+    empty = ingest_file(engine, path, sent_for)
+    assert empty.status == "rejected"
+    assert {i.where.column for i in empty.errors} == set(AMOUNTS)  # every amount, named
+    assert all("is empty: this amount is required" in i.message for i in empty.errors)
+    if file_format == "csv":
+        text = path.read_text(encoding="utf-8-sig")
+        assert text.splitlines()[1] == "UNI-001,2025-26Q2" + "," * len(AMOUNTS)
+        path.write_text(text.replace("," * len(AMOUNTS), "," + FINANCIAL_VALUES))
+    else:
+        workbook = load_workbook(path)
+        sheet = workbook["pse_financial"]
+        assert [c.value for c in sheet[2]] == ["UNI-001", "2025-26Q2"] + [None] * len(AMOUNTS)
+        for column, value in enumerate(FINANCIAL_VALUES.split(","), start=3):
+            sheet.cell(row=2, column=column, value=int(value))
+        workbook.save(path)
+    outcome = ingest_file(engine, path, sent_for)
+    assert outcome.status == "loaded", [i.message for i in outcome.issues]
+    assert outcome.scope == "UNI-001 2025-26Q2" and outcome.issues == []
+
+
+def test_department_templates_are_prefilled_for_the_year_and_options_are_checked(
+    tmp_path, sqlite_url
+):
+    path = tmp_path / "b.csv"
+    result = invoke(sqlite_url, "template", "budget_extract", "--department", "HLT", "--period",
+                    "2025-26", "--format", "csv", "--out", str(path))  # fmt: skip
+    assert result.exit_code == 0
+    row = path.read_text(encoding="utf-8-sig").splitlines()[1]
+    assert row == "HLT,HLT00001,current,A01,2025-26M01,,,,"  # the example's month, in that year
+    wrong = [
+        ("budget_extract", "--entity", "UNI-001"), ("pse_financial", "--department", "HLT"),
+        ("pse_financial", "--period", "2025-26"), ("budget_extract", "--period", "2025-26Q2"),
+        ("pse_financial", "--period", "someday"),
+    ]  # fmt: skip
+    for return_type, option, value in wrong:
+        result = invoke(sqlite_url, "template", return_type, option, value, "--out",
+                        str(tmp_path / "x.csv"))  # fmt: skip
+        assert result.exit_code == 2, (option, value, result.output)
+    assert not (tmp_path / "x.csv").exists()
+
+
 def test_ingest_reports_and_exit_codes(tmp_path, sqlite_url):
     build_reference(sqlite_url)
     good = financial_file(tmp_path)
@@ -64,6 +139,29 @@ def test_ingest_reports_and_exit_codes(tmp_path, sqlite_url):
     refused = CliRunner().invoke(app, ["--database-url", sqlite_url, "ingest", str(bad),
                                        "--report", str(tmp_path / "x.txt")])  # fmt: skip
     assert "name it *.csv" in str(refused.exception)
+
+
+def test_messages_name_no_option_and_the_cli_adds_one_hint_line(tmp_path, sqlite_url):
+    engine = build_reference(sqlite_url)
+    header = FINANCIAL_HEADER.replace("entity_code,period,", "")
+    path = write(tmp_path, "f.csv", f"{header}\n{FINANCIAL_VALUES}\n")
+    outcome = ingest_file(engine, path, IngestOptions())
+    assert {"ingest.missing-scope", "ingest.missing-period"} <= {i.code for i in outcome.errors}
+    assert all("--" not in i.message for i in outcome.issues)  # the officer typed no option
+    result = invoke(sqlite_url, "ingest", str(path))
+    assert result.exit_code == 1
+    (hint,) = [line for line in result.output.splitlines() if line.startswith("Options:")]
+    assert "ingest.missing-scope: set the PSE with --entity" in hint
+    assert "ingest.missing-period: set the quarter with --period" in hint
+    assert invoke(sqlite_url, "ingest", str(path), "--entity", "UNI-001", "--period",
+                  "2024-25Q1").exit_code == 0  # fmt: skip
+
+
+def test_the_instructions_sheet_explains_how_to_fill_not_how_to_run_a_command():
+    for spec in RETURN_SPECS.values():
+        text = " ".join(str(v) for v in instructions_frame(spec).to_numpy().ravel())
+        assert "kpi ingest" not in text and "--" not in text
+        assert ("entity_code" if spec.sender == "entity" else "department_code") in text
 
 
 def test_report_cannot_overwrite_an_input(tmp_path, sqlite_url):

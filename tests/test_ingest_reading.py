@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
-from kpilib.ingest.reading import FileReadError, read_file
+from kpilib.ingest.pipeline import KNOWN_COLUMNS
+from kpilib.ingest.reading import INSTRUCTIONS_SHEET, FileReadError, read_file
+from kpilib.ingest.schemas import RETURN_SPECS
+from kpilib.ingest.templates import write_template
 
 LIMIT = 10_000_000
 
@@ -58,8 +61,9 @@ def test_unreadable_files_say_why(tmp_path, data, message):
 
 
 def test_size_limit(tmp_path):
-    with pytest.raises(FileReadError, match="over the"):
+    with pytest.raises(FileReadError, match="files over 100 bytes are not accepted") as error:
         read_file(write(tmp_path, "f.csv", b"a,b\n" * 100), max_bytes=100)
+    assert error.value.code == "ingest.too-large"
 
 
 def test_rows_keep_the_senders_numbering_and_delimiters(tmp_path):
@@ -69,7 +73,7 @@ def test_rows_keep_the_senders_numbering_and_delimiters(tmp_path):
     assert [number for number, _ in raw.rows] == [4, 6]
 
 
-def test_xlsx_sheet_choice_is_reported_and_formulas_stay_text(tmp_path):
+def test_xlsx_data_sheet_is_chosen_silently_and_formulas_stay_text(tmp_path):
     workbook = Workbook()
     notes = workbook.active
     notes.title = "Cover"
@@ -81,9 +85,50 @@ def test_xlsx_sheet_choice_is_reported_and_formulas_stay_text(tmp_path):
     path = tmp_path / "f.xlsx"
     workbook.save(path)
     raw = read_file(path, max_bytes=LIMIT, known_columns=frozenset({"indicator_code"}))
-    assert raw.sheet == "Data" and "sheet 'Data' was read" in raw.notes[0]
+    assert raw.sheet == "Data" and raw.notes == []  # a cover note is no second return
     assert raw.rows == [(3, ["MTI-BOR", "=SUM(A1:A2)"])]
     cover = read_file(path, max_bytes=LIMIT, sheet="Cover")
-    assert cover.sheet == "Cover" and "as asked" in cover.notes[0]
-    with pytest.raises(FileReadError, match=r"no sheet 'Nope'.*Cover, Data"):
+    assert cover.sheet == "Cover" and cover.notes == []  # as asked
+    with pytest.raises(FileReadError, match=r"no sheet named 'Nope'.*Cover, Data"):
         read_file(path, max_bytes=LIMIT, sheet="Nope")
+
+
+@pytest.mark.parametrize("return_type", sorted(RETURN_SPECS))
+def test_a_workbook_made_from_the_template_is_read_without_a_warning(tmp_path, return_type):
+    path = write_template(return_type, "xlsx", tmp_path / f"{return_type}.xlsx")
+    assert load_workbook(path).sheetnames == [return_type, INSTRUCTIONS_SHEET]
+    raw = read_file(path, max_bytes=LIMIT, known_columns=KNOWN_COLUMNS)
+    assert raw.sheet == return_type and raw.notes == []
+    assert raw.columns == list(RETURN_SPECS[return_type].column_names)
+
+
+def test_two_sheets_that_look_like_returns_draw_a_warning(tmp_path):
+    workbook = Workbook()
+    workbook.active.title = "Q1"
+    workbook.active.append(["indicator_code", "target"])
+    workbook.active.append(["MTI-BOR", 1])
+    second = workbook.create_sheet("Q2")
+    second.append(["indicator_code", "actual"])
+    second.append(["MTI-BOR", 2])
+    workbook.create_sheet(INSTRUCTIONS_SHEET).append(["How to fill it"])
+    path = tmp_path / "two.xlsx"
+    workbook.save(path)
+    raw = read_file(path, max_bytes=LIMIT, known_columns=KNOWN_COLUMNS)
+    assert raw.sheet == "Q1"
+    assert raw.notes == [
+        "the workbook has 2 sheets that look like returns (Q1, Q2); the sheet named 'Q1' was "
+        "read: send one return per workbook"
+    ]
+
+
+def test_without_a_known_column_the_first_sheet_but_the_instructions_is_read(tmp_path):
+    workbook = Workbook()
+    workbook.active.title = INSTRUCTIONS_SHEET
+    workbook.active.append(["How to fill it"])
+    workbook.create_sheet("Blank")
+    workbook.create_sheet("Mine").append(["code", "amount"])
+    path = tmp_path / "odd.xlsx"
+    workbook.save(path)
+    raw = read_file(path, max_bytes=LIMIT, known_columns=KNOWN_COLUMNS)
+    assert raw.sheet == "Mine" and raw.columns == ["code", "amount"]
+    assert "no sheet of the workbook names a column of a return" in raw.notes[0]

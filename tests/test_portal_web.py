@@ -238,3 +238,23 @@ def test_failures_are_counted_per_visitor_behind_the_proxy(portal):
     other = client.get("start", params={"key": portal["links"]["pse"][1]},
                        headers={"X-Forwarded-For": "198.51.100.7"})  # fmt: skip
     assert other.status_code == 303
+
+
+def test_the_template_is_filled_in_for_the_officer_s_pse_and_quarter(portal):
+    client = _sign_in(portal, "pse")
+    home = client.get("").text
+    assert "template?type=pse_financial&amp;period=" in home
+    csv = client.get("template", params={"type": "pse_financial", "period": "2024-25Q2",
+                                         "format": "csv"})  # fmt: skip
+    assert csv.status_code == 200 and "UNI-001_pse_financial_2024-25Q2.csv" in (
+        csv.headers["content-disposition"]
+    )
+    row = csv.content.decode("utf-8-sig").splitlines()[1].split(",")
+    assert row[:2] == ["UNI-001", "2024-25Q2"] and set(row[2:]) == {""}  # amounts left empty
+    xlsx = client.get("template", params={"type": "pse_financial", "period": "2024-25Q2",
+                                          "format": "xlsx"})  # fmt: skip
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    for wrong in ({"type": "budget_extract", "period": "2024-25Q2"},
+                  {"type": "pse_financial", "period": "2031-32Q1"},
+                  {"type": "pse_financial", "period": "2024-25Q2", "format": "exe"}):  # fmt: skip
+        assert client.get("template", params=wrong).status_code == 404

@@ -81,6 +81,36 @@ def test_html_reports_are_offline_with_no_code_and_a_demo_banner(demo_report_bat
         assert "engine = kpilib.connect" not in html and "import altair" not in html
 
 
+def test_an_indicator_named_like_markup_is_shown_escaped_and_the_report_builds(
+    demo_sqlite_url, tmp_path
+):
+    import sqlalchemy as sa
+
+    from kpilib.store.database import connect, sqlite_path
+
+    source = sqlite_path(sa.engine.make_url(demo_sqlite_url))
+    if source is None:
+        pytest.skip("copies the SQLite demo database")
+    copy = tmp_path / "demo.sqlite"
+    shutil.copyfile(source, copy)
+    url = f"sqlite:///{copy}"
+    name = "<img src=x onerror=alert(1)>"
+    with connect(url).begin() as connection:
+        code = connection.execute(sa.text(
+            "SELECT i.code FROM indicators i JOIN departments d ON d.id = i.department_id "
+            "WHERE d.code = 'HED' AND i.level = 'province' ORDER BY i.code LIMIT 1"
+        )).scalar_one()  # fmt: skip
+        connection.execute(sa.text("UPDATE indicators SET name = :n WHERE code = :c"),
+                           {"n": name, "c": code})  # fmt: skip
+    plan = plan_demo_batch(url, tmp_path / "out", ["HED"], formats="html", include_summary=False)
+    result = run_batch(plan, BatchOptions(workers=1, timeout=300))
+    record = result.manifest.record("2024-25/FY/HED")
+    assert record.status == "built", record.error
+    html = (plan.folder / "HED.html").read_text()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
+    assert find_external_references(html) == []
+
+
 def test_manifest_is_complete(demo_report_batch):
     plan, _result = demo_report_batch
     manifest = json.loads((plan.folder / "manifest.json").read_text())

@@ -7,7 +7,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from kpilib.present.tables import Column, render_table
 from kpilib.report import display
-from kpilib.report.html import ReportPage, find_external_references, render_report_html
+from kpilib.report.html import (
+    ReportPage,
+    find_active_svg,
+    find_external_references,
+    render_report_html,
+)
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" class="marks" width="10" height="10"><rect width="10" height="10"/></svg>'  # noqa: E501
 
@@ -143,3 +148,56 @@ def test_svg_holding_script_is_refused(executed):
     )
     with pytest.raises(ValueError, match="script or event handlers"):
         render_report_html(executed, page())
+
+
+MARKUP_AS_DATA = (
+    "<img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "<script>alert(2)</script>",
+)
+
+
+def test_data_that_reads_like_markup_is_text_in_a_chart_and_the_report_builds(executed):
+    from kpilib.present import charts
+
+    series = pd.DataFrame({"period_code": [*MARKUP_AS_DATA[1:], "2024-25Q3"],
+                           "target": [1.0, 2.0, 3.0], "actual": [1.0, None, 2.0]})  # fmt: skip
+    chart = charts.chart_indicator_trend(series, title=MARKUP_AS_DATA[0], unit=MARKUP_AS_DATA[1])
+    charts.enable_notebook_charts()
+    svg = chart._repr_mimebundle_()["image/svg+xml"]  # drawn by vl-convert, as in a report
+    assert "onerror=alert(1)" in svg and "javascript:alert(1)" in svg  # as text
+    assert find_active_svg(svg) == []
+    executed.cells[2].outputs[0].data["image/svg+xml"] = svg
+    html = render_report_html(executed, page())
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;script&gt;alert(2)" in html
+    assert "<img src=x" not in html and "<script>alert" not in html
+
+
+@pytest.mark.parametrize(
+    ("svg", "found"),
+    [
+        ("<svg><script>alert(1)</script></svg>", "<script>"),
+        ('<svg><rect onload="alert(1)"/></svg>', "<rect onload>"),
+        ('<svg onLoad="alert(1)"></svg>', "<svg onload>"),
+        ("<svg><foreignObject><p>x</p></foreignObject></svg>", "<foreignobject>"),
+        ('<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>', "<a xlink:href="),
+        ('<svg><a href=" JaVa\tScript:alert(1)">x</a></svg>', "<a href="),
+        ('<svg><a><set attributeName="href" to="javascript:alert(1)"/>x</a></svg>', "<set to="),
+        ('<svg><title><img src=x onerror="alert(1)"></title></svg>', "<img onerror>"),
+    ],
+)
+def test_an_svg_with_a_real_script_element_or_handler_is_refused(executed, svg, found):
+    assert any(item.startswith(found) for item in find_active_svg(svg)), find_active_svg(svg)
+    executed.cells[2].outputs[0].data["image/svg+xml"] = svg
+    with pytest.raises(ValueError, match="script or event handlers"):
+        render_report_html(executed, page())
+
+
+def test_text_and_harmless_attributes_are_not_active():
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><title>onload=alert(1) javascript:x</title>'
+        '<g aria-label="javascript:alert(1); &lt;script&gt;" class="online"><text>'
+        "&lt;img src=x onerror=alert(1)&gt;</text><![CDATA[<script>alert(1)</script>]]>"
+        '<a href="#top"><text>javascript</text></a></g></svg>'
+    )
+    assert find_active_svg(svg) == []

@@ -13,17 +13,34 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from kpilib.cli.app import app, console, database_url_of, writer_url_of
-from kpilib.errors import ReportPathError
+from kpilib.errors import FiscalPeriodError, ReportPathError
 from kpilib.ingest import IngestOptions, ingest_file, spec_for
 from kpilib.ingest.reading import DEFAULT_MAX_MB
 from kpilib.ingest.report import FileOutcome, describe_issue, write_issue_report
-from kpilib.ingest.schemas import RETURN_SPECS
-from kpilib.ingest.templates import TEMPLATE_FORMATS, write_template
+from kpilib.ingest.schemas import RETURN_SPECS, ReturnSpec
+from kpilib.ingest.templates import TEMPLATE_FORMATS, TemplateFor, write_template
 from kpilib.present.export import safe_output_path
 from kpilib.problems import Problem
 from kpilib.store.database import connect
 
 ISSUES_SHOWN_PER_FILE = 20
+#: The option of ``kpi ingest`` that sets what a problem found missing or wrong: ingestion's own
+#: messages speak of "the PSE this return is sent for" (the portal's officers type no option),
+#: and the command adds one line mapping the codes it saw to its options.
+OPTION_HINTS = {
+    "ingest.missing-scope": "set the PSE with --entity, the department with --department",
+    "ingest.scope-mismatch": "set the PSE with --entity, the department with --department, the "
+    "period with --period",
+    "ingest.option-mismatch": "--entity is for PSE returns, --department for department returns",
+    "ingest.missing-period": "set the quarter with --period (e.g. 2024-25Q1)",
+    "ingest.missing-fiscal-year": "set the fiscal year with --period (e.g. 2024-25)",
+    "ingest.bad-period": "--period takes a quarter (2024-25Q1) for a PSE return, a fiscal year "
+    "(2024-25) for a department return",
+    "ingest.mixed-fiscal-year": "set the fiscal year with --period",
+    "ingest.unknown-return-type": "set the return type with --return-type",
+    "ingest.too-large": "--max-mb raises the size limit of a file (not a return type's limits)",
+    "ingest.file-note": "choose the sheet with --sheet, the CSV encoding with --encoding",
+}
 RETURN_TYPE_HELP = "Return type: " + ", ".join(RETURN_SPECS) + "."
 
 
@@ -36,18 +53,54 @@ def template(
     out: str | None = typer.Option(
         None, "--out", help="File to write (default: RETURN_TYPE.FORMAT in the working folder)."
     ),
+    entity: str | None = typer.Option(
+        None, "--entity", help="Pre-fill for this PSE (a PSE return): its code in entity_code."
+    ),
+    department: str | None = typer.Option(
+        None, "--department", help="Pre-fill for this department (a department return)."
+    ),
+    period: str | None = typer.Option(
+        None,
+        "--period",
+        help="Pre-fill for this quarter (2025-26Q2, a PSE return) or fiscal year (2025-26).",
+    ),
 ) -> None:
-    """Write a blank return template: the header row and one example row to replace."""
+    """Write a return template: blank, with one example row to replace, or pre-filled for a PSE
+    or department and a period (--entity/--department, --period), its amounts left empty."""
     spec = spec_for(return_type)
     if file_format not in TEMPLATE_FORMATS:
         raise typer.BadParameter(
             f"{file_format!r}: use one of {', '.join(TEMPLATE_FORMATS)}", param_hint="--format"
         )
-    target = Path(out) if out else Path(f"{spec.return_type}.{file_format}")
-    if not target.parent.is_dir():
-        raise ReportPathError(target, f"the folder {target.parent} does not exist")
-    write_template(spec.return_type, file_format, target)
-    console.print(f"Template for {spec.title} ({spec.return_type}): {escape(str(target))}")
+    target = _template_target(spec, entity, department, period)
+    if target is not None and file_format == "md":
+        raise typer.BadParameter("the md table has no rows to fill", param_hint="--format")
+    path = Path(out) if out else Path(f"{spec.return_type}.{file_format}")
+    if not path.parent.is_dir():
+        raise ReportPathError(path, f"the folder {path.parent} does not exist")
+    write_template(spec.return_type, file_format, path, target)
+    if target is None:
+        what = "blank, its example row to replace"
+    else:
+        what = f"for {' '.join(v for v in (target.sender, target.period) if v)}, amounts empty"
+    console.print(f"Template for {spec.title} ({spec.return_type}, {what}): {escape(str(path))}")
+
+
+def _template_target(spec: ReturnSpec, entity: str | None, department: str | None,
+                     period: str | None) -> TemplateFor | None:  # fmt: skip
+    """Whom ``kpi template``'s options pre-fill for (None: the blank template)."""
+    if entity and spec.sender != "entity":
+        raise typer.BadParameter(f"a {spec.title} is sent by a department: use --department",
+                                 param_hint="--entity")  # fmt: skip
+    if department and spec.sender != "department":
+        raise typer.BadParameter(f"a {spec.title} is sent by a PSE: use --entity",
+                                 param_hint="--department")  # fmt: skip
+    if not (entity or department or period):
+        return None
+    try:
+        return TemplateFor(entity or department, period).checked(spec)
+    except FiscalPeriodError as error:
+        raise typer.BadParameter(str(error), param_hint="--period") from None
 
 
 @app.command("ingest")
@@ -124,6 +177,9 @@ def _print_outcomes(outcomes: list[FileOutcome], dry_run: bool) -> None:
     """Each file's issues, the summary table, each file's detail and the counts."""
     for outcome in outcomes:
         _print_issues(outcome)
+    hint = option_hint(outcomes)
+    if hint:
+        console.print(Text(hint, style="dim"))
     console.print(_summary_table(outcomes, dry_run))
     for outcome in outcomes:
         if outcome.detail:
@@ -133,6 +189,12 @@ def _print_outcomes(outcomes: list[FileOutcome], dry_run: bool) -> None:
         f"{len(outcomes)} file(s): {counts['loaded']} loaded, {counts['unchanged']} unchanged, "
         f"{counts['valid']} valid (dry run), {counts['rejected']} rejected"
     )
+
+
+def option_hint(outcomes: list[FileOutcome]) -> str:
+    """One line naming, for each problem code seen that an option settles, that option."""
+    seen = dict.fromkeys(i.code for o in outcomes for i in o.issues if i.code in OPTION_HINTS)
+    return "Options: " + "; ".join(f"{code}: {OPTION_HINTS[code]}" for code in seen) if seen else ""
 
 
 def _print_issues(outcome: FileOutcome) -> None:

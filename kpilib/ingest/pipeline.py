@@ -9,6 +9,7 @@ itself is fine), an error when loading.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,13 +23,20 @@ from kpilib.ingest.lookups import ReferenceLookup
 from kpilib.ingest.reading import FileReadError, RawTable, max_file_bytes, read_file
 from kpilib.ingest.report import FileOutcome, ingest_problem
 from kpilib.ingest.rules import PREPARERS
-from kpilib.ingest.schemas import RETURN_SPECS, ReturnSpec, spec_for
+from kpilib.ingest.schemas import (
+    ANY_RETURN_LIMITS,
+    RETURN_SPECS,
+    ReturnLimits,
+    ReturnSpec,
+    spec_for,
+)
 from kpilib.ingest.scope import Declared
 from kpilib.ingest.validation import CheckedTable, check_table, detect_return_type
 from kpilib.problems import Problem, Severity
 
 #: Rows a dry run keeps in its outcome, for a preview.
 PREVIEW_ROWS = 200
+_log = logging.getLogger(__name__)
 KNOWN_COLUMNS = frozenset(c for spec in RETURN_SPECS.values() for c in spec.column_names)
 
 
@@ -77,9 +85,20 @@ def _read_and_check(
         raw = read_file(
             path, max_bytes=max_file_bytes(options.max_mb), encoding=options.encoding,
             sheet=options.sheet, known_columns=KNOWN_COLUMNS,
+            limits=spec.limits if spec else ANY_RETURN_LIMITS,
+            what=f"a {spec.title}" if spec else "any return", limits_of_header=_limits_of_header,
         )  # fmt: skip
     except FileReadError as error:
-        outcome.issues.append(ingest_problem("ingest.unreadable", "error", f"the file {error}"))
+        outcome.sheet = error.sheet
+        outcome.issues.append(ingest_problem(error.code, "error", f"the file {error}", error.row))
+        return None
+    except Exception as error:  # a reader's failure on input it did not foresee: still a message
+        _log.exception("reading %s failed", path.name)
+        outcome.issues.append(ingest_problem(
+            "ingest.unreadable", "error",
+            f"the file cannot be read ({type(error).__name__}): save it again as CSV (UTF-8) or "
+            "XLSX from the template and send it again",
+        ))  # fmt: skip
         return None
     outcome.sheet = raw.sheet
     outcome.rows = len(raw.rows)
@@ -97,6 +116,12 @@ def _read_and_check(
         outcome.issues.extend(checked.issues)
         return None
     return raw, spec, checked
+
+
+def _limits_of_header(columns: list[str]) -> tuple[ReturnLimits, str]:
+    """The limits of the return type a header tells (the widest when it tells none)."""
+    spec, _ = detect_return_type(columns)
+    return (spec.limits, f"a {spec.title}") if spec else (ANY_RETURN_LIMITS, "any return")
 
 
 def _prepare_and_load(

@@ -92,18 +92,18 @@ def _pse_scope(checked: CheckedTable, lookup: ReferenceLookup, declared: Declare
     if declared.department:
         checked.error(
             "ingest.option-mismatch",
-            "--department applies to department returns; a PSE return takes --entity",
+            "a department was given as the sender of this return, but a PSE return is sent for "
+            "a PSE (its code in entity_code)",
         )
-    code, source = resolve_code(checked, "entity_code", declared.entity, "--entity", "PSE")
+    code, source = resolve_code(checked, "entity_code", declared.entity, "PSE")
     if code is None:
         checked.error(
             "ingest.missing-scope",
-            "the file names no PSE: add an entity_code column or give --entity CODE",
+            "the file does not say which PSE it is sent for: write the PSE's code (e.g. "
+            "UNI-001) in an entity_code column",
         )
     entity = (
-        find_code(checked, lookup.entities, code, source, "entity_code", "--entity", "PSE")
-        if code
-        else None
+        find_code(checked, lookup.entities, code, source, "entity_code", "PSE") if code else None
     )
     period = resolve_quarter(checked, declared)
     if entity is None or period is None:
@@ -270,28 +270,29 @@ def _department_scope(
     if declared.entity:
         checked.error(
             "ingest.option-mismatch",
-            "--entity applies to PSE returns; a department return takes --department",
+            "a PSE was given as the sender of this return, but a department return is sent for "
+            "a department (its code in department_code)",
         )
-    code, source = resolve_code(
-        checked, "department_code", declared.department, "--department", "department"
-    )
+    code, source = resolve_code(checked, "department_code", declared.department, "department")
     department_id = None
     if code is not None:
-        found = find_code(checked, lookup.departments, code, source, "department_code",
-                          "--department", "department")  # fmt: skip
+        found = find_code(
+            checked, lookup.departments, code, source, "department_code", "department"
+        )
         department_id = found.id if found else None
     elif derived_from is not None:
         department_id = derived_from()
         if department_id is None:
             checked.error(
                 "ingest.missing-scope",
-                "the file names no department: add a department_code column or give "
-                "--department CODE",
+                "the file does not say which department it is sent for: write the department's "
+                "code (e.g. HLT) in a department_code column",
             )
     else:
         checked.error(
             "ingest.missing-scope",
-            "the file names no department: add a department_code column or give --department",
+            "the file does not say which department it is sent for: write the department's code "
+            "(e.g. HLT) in a department_code column",
         )
     year = resolve_fiscal_year(checked, declared)
     if department_id is None or year is None:

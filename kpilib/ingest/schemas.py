@@ -17,6 +17,7 @@ test keeps them equal.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -50,7 +51,7 @@ def _field(
 def _entity(example: str = "UNI-001") -> Any:
     return _field(
         "code",
-        "PSE code; blank or absent: the --entity given to `kpi ingest`",
+        "PSE code; blank or absent: the PSE the return is sent for",
         example,
         header="optional",
         nullable=True,
@@ -60,8 +61,8 @@ def _entity(example: str = "UNI-001") -> Any:
 def _department(example: str) -> Any:
     return _field(
         "code",
-        "department code; blank or absent: the --department given, or the department of the "
-        "codes in the file",
+        "department code; blank or absent: the department the return is sent for, or the "
+        "department of the codes in the file",
         example,
         header="optional",
         nullable=True,
@@ -71,7 +72,7 @@ def _department(example: str) -> Any:
 def _quarter() -> Any:
     return _field(
         "period",
-        "fiscal quarter, e.g. 2024-25Q1; blank or absent: the --period given",
+        "fiscal quarter, e.g. 2024-25Q1; blank or absent: the quarter the return is sent for",
         "2024-25Q1",
         header="optional",
         nullable=True,
@@ -243,8 +244,32 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class ReturnLimits:
+    """How large one file of a return type may be, checked while the file is read (a file past
+    a limit is refused as soon as the reader gets there, before the rest is read).
+
+    ``rows``: data rows (the header and blank rows are not counted); ``columns``: the header's
+    columns and the cells of a row; ``unpacked_mb``: a CSV's size, or what an XLSX workbook's
+    parts unpack to (the zip's declared sizes, checked before anything is unpacked).
+    """
+
+    rows: int
+    unpacked_mb: float
+    columns: int = 64
+
+    @property
+    def unpacked_bytes(self) -> int:
+        return int(self.unpacked_mb * 1_000_000)
+
+    def widest(self, other: ReturnLimits) -> ReturnLimits:
+        """The larger of each limit (what a file of a return type not yet known may hold)."""
+        return ReturnLimits(max(self.rows, other.rows), max(self.unpacked_mb, other.unpacked_mb),
+                            max(self.columns, other.columns))  # fmt: skip
+
+
+@dataclass(frozen=True)
 class ReturnSpec:
-    """A return type: sender, period covered by one file, schema and row key."""
+    """A return type: sender, period covered by one file, schema, row key and size limits."""
 
     return_type: str
     title: str
@@ -253,6 +278,7 @@ class ReturnSpec:
     model: type[pa.DataFrameModel]
     key: tuple[str, ...]
     period_column: str
+    limits: ReturnLimits
 
     @property
     def columns(self) -> tuple[ColumnSpec, ...]:
@@ -297,23 +323,41 @@ def _columns_of(model: type[pa.DataFrameModel]) -> tuple[ColumnSpec, ...]:
     return tuple(specs)
 
 
+#: The size limits of each return type, with headroom over what a real return holds: a financial
+#: return is one statement row; a PSE reports tens of indicators; a department's IFMIS extract
+#: holds tens of thousands of lines (cost centre × budget type × head × month); revenue heads ×
+#: months run to hundreds; indicator targets × periods × districts to thousands. A workbook's
+#: own parts (styles, theme, an instructions sheet) take well under 1 MB.
+RETURN_LIMITS: dict[str, ReturnLimits] = {
+    "pse_financial": ReturnLimits(rows=20, unpacked_mb=5),
+    "pse_kpi": ReturnLimits(rows=2_000, unpacked_mb=10),
+    "budget_extract": ReturnLimits(rows=200_000, unpacked_mb=150),
+    "revenue": ReturnLimits(rows=20_000, unpacked_mb=20),
+    "indicator_targets": ReturnLimits(rows=100_000, unpacked_mb=80),
+}
+
 RETURN_SPECS: dict[str, ReturnSpec] = {
     spec.return_type: spec
     for spec in (
         ReturnSpec("pse_financial", "PSE quarterly financial return", "entity", "quarter",
-                   PseFinancialSchema, (), "period"),
+                   PseFinancialSchema, (), "period", RETURN_LIMITS["pse_financial"]),
         ReturnSpec("pse_kpi", "PSE operational KPI return", "entity", "quarter", PseKpiSchema,
-                   ("indicator_code",), "period"),
+                   ("indicator_code",), "period", RETURN_LIMITS["pse_kpi"]),
         ReturnSpec("budget_extract", "Department budget and expenditure extract (IFMIS)",
                    "department", "year", BudgetExtractSchema,
-                   ("cost_centre_code", "budget_type", "economic_class_code", "month"), "month"),
+                   ("cost_centre_code", "budget_type", "economic_class_code", "month"), "month",
+                   RETURN_LIMITS["budget_extract"]),
         ReturnSpec("revenue", "Revenue estimates and receipts", "department", "year",
-                   RevenueSchema, ("revenue_head_code", "month"), "month"),
+                   RevenueSchema, ("revenue_head_code", "month"), "month",
+                   RETURN_LIMITS["revenue"]),
         ReturnSpec("indicator_targets", "Indicator definitions and targets", "department",
                    "year", IndicatorTargetsSchema, ("indicator_code", "period", "district_code"),
-                   "period"),
+                   "period", RETURN_LIMITS["indicator_targets"]),
     )
 }  # fmt: skip
+
+#: What a file may hold before its return type is known (told from its header).
+ANY_RETURN_LIMITS = functools.reduce(ReturnLimits.widest, RETURN_LIMITS.values())
 
 
 def spec_for(return_type: str) -> ReturnSpec:
@@ -354,3 +398,18 @@ def _first_sentence(spec: ReturnSpec) -> str:
     doc = " ".join((spec.model.__doc__ or "").split())
     sentence = doc.split(": ", 1)[1] if ": " in doc else doc
     return sentence[:1].upper() + sentence[1:]
+
+
+def render_limits_markdown() -> str:
+    """The README table of each return type's size limits (:data:`RETURN_LIMITS`)."""
+    lines = [
+        "| Return type | Data rows | Columns | Size (CSV) or unpacked size (XLSX) |",
+        "|---|---|---|---|",
+    ]
+    for spec in RETURN_SPECS.values():
+        limits = spec.limits
+        lines.append(
+            f"| `{spec.return_type}` | {limits.rows:,} | {limits.columns} | "
+            f"{limits.unpacked_mb:g} MB |"
+        )
+    return "\n".join(lines)

@@ -1,9 +1,12 @@
-"""Who sent a return and which period it covers: from the file's columns and the options.
+"""Who sent a return and which period it covers: from the file's columns and what was declared
+with it (the PSE and quarter of the portal page, or ``kpi ingest``'s options).
 
 A PSE return covers one PSE and one fiscal quarter; a department return one department and one
 fiscal year. Where the file has an ``entity_code``/``department_code`` or period column, every
-row must agree with the option given (``--entity``, ``--department``, ``--period``) and with
-each other; with neither column nor option, the error says what is missing.
+row must agree with what was declared and with each other; with neither, the error says what is
+missing. Messages speak of "the PSE this return is sent for", "the quarter given with the file",
+never of a command-line option: the portal's officers never type one (``kpi ingest`` adds a hint
+line naming its options).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ FIRST_FISCAL_YEAR = 2000
 
 @dataclass(frozen=True)
 class Declared:
-    """What the sender declared on the command line (each may be None)."""
+    """What was declared with the file: on the portal page or with ``kpi ingest``'s options
+    (each may be None)."""
 
     entity: str | None = None
     department: str | None = None
@@ -58,7 +62,6 @@ def resolve_code(
     checked: CheckedTable,
     column: str,
     option: str | None,
-    option_name: str,
     what: str,
 ) -> tuple[str | None, str | None]:
     """The one code a file is about: from ``column`` and/or the option; errors on rows that
@@ -77,7 +80,7 @@ def resolve_code(
             if declared is not None:
                 checked.error(
                     "ingest.scope-mismatch",
-                    f"is not {declared}, the {what} this return is sent for ({option_name})",
+                    f"is not {declared}, the {what} this return is sent for",
                     _row(number),
                     column,
                     value,
@@ -101,14 +104,16 @@ def find_code(
     code: str,
     source: str | None,
     column: str,
-    option_name: str,
     what: str,
 ) -> CodeRow | None:
     """The reference row of a resolved code; an error naming where it came from if unknown."""
     found = rows.get(code)
     if found is None:
         if source == "option":
-            checked.error("ingest.unknown-code", f"{option_name} {code}: no {what} has this code")
+            checked.error(
+                "ingest.unknown-code", f"no {what} has the code {code}, given as the {what} this "
+                "return is sent for",
+            )  # fmt: skip
         else:
             for number, value in checked.frame[column].items():
                 if value == code:
@@ -123,26 +128,28 @@ def find_code(
 
 
 def resolve_quarter(checked: CheckedTable, declared: Declared) -> Period | None:
-    """The fiscal quarter of a PSE return (``period`` column and/or ``--period``)."""
+    """The fiscal quarter of a PSE return (``period`` column and/or the quarter declared)."""
     option = declared.period
     if option is not None:
         try:
             period = Period.parse(option)
         except FiscalPeriodError as error:
-            checked.error("ingest.bad-period", f"--period {option}: {error}")
+            checked.error("ingest.bad-period", f"the quarter given with the file: {error}")
             return None
         if period.kind != "quarter":
             checked.error(
                 "ingest.bad-period",
-                f"--period {option}: a PSE return covers a fiscal quarter, e.g. 2024-25Q1",
+                f"the period given with the file ({option}) is not a quarter: a PSE return "
+                "covers a fiscal quarter, e.g. 2024-25Q1",
             )
             return None
         option = period.code
-    code, _ = resolve_code(checked, "period", option, "--period", "fiscal quarter")
+    code, _ = resolve_code(checked, "period", option, "fiscal quarter")
     if code is None:
         checked.error(
             "ingest.missing-period",
-            "the file names no period: add a period column (e.g. 2024-25Q1) or give --period",
+            "the file does not say which quarter it covers: write the quarter (e.g. 2024-25Q1) "
+            "in a period column, or choose it when sending the file",
         )
         return None
     period = Period.parse(code)
@@ -169,7 +176,8 @@ def resolve_quarter(checked: CheckedTable, declared: Declared) -> Period | None:
 
 
 def resolve_fiscal_year(checked: CheckedTable, declared: Declared) -> FiscalYear | None:
-    """The fiscal year of a department return: ``--period 2024-25`` or the rows' periods.
+    """The fiscal year of a department return: the year declared (``2024-25``) or the rows'
+    periods.
 
     Every row's period must fall in that year (errors name the rows outside it).
     """
@@ -179,13 +187,13 @@ def resolve_fiscal_year(checked: CheckedTable, declared: Declared) -> FiscalYear
         try:
             period = Period.parse(declared.period)
         except FiscalPeriodError as error:
-            checked.error("ingest.bad-period", f"--period {declared.period}: {error}")
+            checked.error("ingest.bad-period", f"the fiscal year given with the file: {error}")
             return None
         if period.kind != "year":
             checked.error(
                 "ingest.bad-period",
-                f"--period {declared.period}: a department return covers a fiscal year, "
-                f"e.g. --period {period.fiscal_year}",
+                f"the period given with the file ({declared.period}) is not a fiscal year: a "
+                f"department return covers a fiscal year, e.g. {period.fiscal_year}",
             )
             return None
         year = period.fiscal_year
@@ -197,7 +205,10 @@ def resolve_fiscal_year(checked: CheckedTable, declared: Declared) -> FiscalYear
         if year is None:
             year, first_row = row_year, number
         elif row_year != year:
-            where = f"--period {year}" if first_row is None else f"row {first_row} ({year})"
+            where = (
+                "the fiscal year given with the file" if first_row is None
+                else f"row {first_row} ({year})"
+            )  # fmt: skip
             checked.error(
                 "ingest.mixed-fiscal-year",
                 f"is outside fiscal year {year} ({where}): a return covers one fiscal year",
@@ -208,7 +219,8 @@ def resolve_fiscal_year(checked: CheckedTable, declared: Declared) -> FiscalYear
     if year is None:
         checked.error(
             "ingest.missing-fiscal-year",
-            "the file names no fiscal year: fill the periods or give --period",
+            "the file does not say which fiscal year it covers: fill its month (or period) "
+            "column, or give the fiscal year when sending the file",
         )
         return None
     return year if check_fiscal_year(checked, year, None, None) else None

@@ -23,7 +23,7 @@ from kpilib.ingest.cells import READERS, is_blank, show
 from kpilib.ingest.reading import RawTable
 from kpilib.ingest.report import ingest_problem
 from kpilib.ingest.schemas import RETURN_SPECS, ReturnSpec
-from kpilib.problems import Problem
+from kpilib.problems import Problem, name_some
 
 
 @dataclass
@@ -74,23 +74,33 @@ def detect_return_type(columns: list[str]) -> tuple[ReturnSpec | None, str]:
         return complete[0], ""
     if len(complete) > 1:
         names = ", ".join(s.return_type for s in complete)
-        return None, f"the header fits several return types ({names}): give --return-type"
+        return None, (
+            f"the header fits several return types ({names}): say which return it is when "
+            "sending it"
+        )
     best = max(RETURN_SPECS.values(), key=lambda s: len(set(s.required_columns) & header))
     if not set(best.required_columns) & header:
         return None, (
             "the header names no known column, so the return type cannot be told: check the "
-            "header row (use `kpi template` for the expected columns) or give --return-type"
+            "header row against the return's template, or say which return it is when sending it"
         )
     missing = [c for c in best.required_columns if c not in header]
     return None, (
         f"the return type cannot be told: the header is closest to {best.return_type} but lacks "
-        f"{', '.join(missing)}; give --return-type or fix the header"
+        f"{', '.join(missing)}: fix the header (the template has every column)"
     )
 
 
 def check_table(raw: RawTable, spec: ReturnSpec) -> CheckedTable:
     """Header, cells, schema and duplicate-key checks of a read file (no database needed)."""
     checked = CheckedTable(spec, pd.DataFrame())
+    if len(raw.rows) > spec.limits.rows:  # read before the return type was told from the header
+        checked.error(
+            "ingest.too-large",
+            f"the file has {len(raw.rows):,} data rows, more than a {spec.title} may hold "
+            f"({spec.limits.rows:,})",
+        )
+        return checked
     positions = _check_header(raw, spec, checked)
     checked.present = frozenset(positions)
     if checked.has_errors:
@@ -157,7 +167,7 @@ def _check_header(raw: RawTable, spec: ReturnSpec, checked: CheckedTable) -> dic
     if unknown:
         checked.warn(
             "ingest.unknown-column",
-            f"column(s) not part of a {spec.return_type} return were ignored: {', '.join(unknown)}",
+            f"column(s) not part of a {spec.return_type} return were ignored: {name_some(unknown)}",
             raw.header_row,
         )
     return positions
@@ -213,6 +223,8 @@ def _is_na(value: object) -> bool:
 def _plain(spec: ReturnSpec, column: str, check: str) -> str:
     """pandera's check name in words the sender understands."""
     if check.startswith("not_nullable"):
+        if spec.column(column).kind == "money":
+            return "is empty: this amount is required (whole rupees; 0 if there is none)"
         return "is blank; a value is required"
     if check.startswith("greater_than_or_equal_to"):
         return "is negative; this amount cannot be below zero"

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import pakistan_today
-from kpilib.ingest.templates import write_template
+from kpilib.ingest.templates import TemplateFor, write_template
 from kpilib.kpis.returns import RETURN_SCHEDULES, ReturnSchedule, schedule_for
 from kpilib.portal.access import Access
 from kpilib.portal.due import ended_quarters, returns_due
@@ -117,7 +117,7 @@ def template_file(access: Access, return_type: str, period: str, file_format: st
         raise ValueError(f"format {file_format!r}")
     with tempfile.TemporaryDirectory(prefix="kpi-template-") as folder:
         path = Path(folder) / f"{return_type}.{file_format}"
-        write_template(return_type, file_format, path, entity=access.entity_code, period=period)
+        write_template(return_type, file_format, path, TemplateFor(access.entity_code, period))
         return path.read_bytes()
 
 

@@ -31,7 +31,6 @@ STATIC_MIME_TYPES = (
     "text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain",
 )  # fmt: skip
 _local = threading.local()
-_ACTIVE_SVG = re.compile(r"<script|<foreignobject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,69 @@ def strip_to_static_outputs(notebook: NotebookNode) -> NotebookNode:
                 data = {k: v for k, v in output.data.items() if k in STATIC_MIME_TYPES}
                 if not data:
                     continue
-                if _ACTIVE_SVG.search(str(data.get("image/svg+xml", ""))):
-                    raise ValueError("an SVG output holds script or event handlers; not embedded")
+                active = find_active_svg(str(data.get("image/svg+xml", "")))
+                if active:
+                    raise ValueError(
+                        f"an SVG output holds script or event handlers ({active[0]}); not embedded"
+                    )
                 output.data = data
             kept.append(output)
         cell.outputs = kept
     return result
+
+
+# --- active SVG ---------------------------------------------------------------------------------
+
+#: Elements that run script or embed another document: never in an inline SVG of a report.
+_ACTIVE_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler"}
+#: Attributes holding a URL a click or an animation could follow.
+_LINK_ATTRIBUTES = {"href", "xlink:href", "src", "action", "formaction"}
+#: SVG animation elements, and the attributes with which they set another attribute's value.
+_ANIMATIONS = {"set", "animate", "animatemotion", "animatetransform"}
+_ANIMATION_VALUES = {"to", "from", "values", "by"}
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:")
+
+
+class _ActiveSvgFinder(HTMLParser):
+    """Walks the elements and attributes of an SVG as a browser's HTML parser tokenises it (text,
+    escaped or in CDATA, stays text) and notes every element or attribute that could run script."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ACTIVE_ELEMENTS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}>")
+            elif (
+                value is not None
+                and _is_script_url(value)
+                and (name in _LINK_ATTRIBUTES or (tag in _ANIMATIONS and name in _ANIMATION_VALUES))
+            ):
+                self.found.append(f"<{tag} {name}=javascript:…>")
+
+    handle_startendtag = handle_starttag
+
+
+def _is_script_url(value: str) -> bool:
+    """``javascript:`` as a browser reads it: case, spaces and control characters ignored."""
+    text = "".join(ch for ch in value if ch > " " and ch != "\x7f").lower()
+    return text.startswith(_SCRIPT_SCHEMES)
+
+
+def find_active_svg(svg: str) -> list[str]:
+    """Every element or attribute of ``svg`` that could run script when the SVG is placed
+    inline in a page: ``<script>``, ``<foreignObject>`` (and embedded documents), an ``on*``
+    event attribute, a ``javascript:`` URL in a link or set by an animation. Text is never
+    looked at: a chart title or data label reading ``<img src=x onerror=…>`` is escaped text
+    and harmless. An empty list means the SVG is static."""
+    finder = _ActiveSvgFinder()
+    finder.feed(svg)
+    finder.close()
+    return finder.found
 
 
 def render_report_html(notebook: NotebookNode, page: ReportPage) -> str:
