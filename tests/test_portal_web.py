@@ -134,7 +134,7 @@ def test_an_upload_gets_a_receipt_a_preview_and_loads_once_confirmed(portal):
     confirm = client.post("confirm", data={"_csrf": _csrf(receipt), "n": "1"})
     assert confirm.status_code == 303
     accepted = _wait(client, confirm.headers["location"], "Accepted")
-    assert "Return number" in accepted
+    assert "Return number" in accepted and "The figures you sent" in accepted
     home = client.get("").text
     assert "Your latest uploads" in home and "R-000001" in home
     again = client.post("confirm", data={"_csrf": _csrf(receipt), "n": "1"})

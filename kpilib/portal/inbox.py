@@ -103,6 +103,8 @@ class Claim:
     content: bytes
     submitted_by: str
     attempts: int
+    #: What an earlier stage found (the check's preview, kept on the final receipt).
+    earlier: dict[str, Any]
 
 
 def format_receipt(number: int) -> str:
@@ -248,6 +250,7 @@ def claim_next(connection: Connection, now: datetime | None = None) -> Claim | N
                 entity_code=item.entity_code, return_type=item.return_type,
                 period_code=item.period_code, file_name=item.file_name, content=item.content,
                 submitted_by=item.submitted_by, attempts=item.attempts,
+                earlier=json.loads(item.outcome) if item.outcome else {},
             )  # fmt: skip
     return None
 

@@ -122,6 +122,8 @@ def _result(engine: Engine, claim: inbox.Claim, outcome: FileOutcome) -> tuple[s
                 outcome.preview,
             )  # fmt: skip
         return "checked", details
+    if "preview" in claim.earlier:  # the figures the officer confirmed stay on the receipt
+        details["preview"] = claim.earlier["preview"]
     return ("unchanged" if outcome.status == "unchanged" else "accepted"), details
 
 

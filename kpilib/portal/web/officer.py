@@ -215,8 +215,8 @@ class ReceiptHandler(PortalHandler):
             return
         outcome = receipt.outcome
         problems = problems_frame(outcome.get("problems", []))
-        preview = outcome.get("preview") if receipt.state in ("checked", "queued", "loading",
-                                                               "accepted") else None  # fmt: skip
+        shown = ("checked", "queued", "loading", "accepted", "unchanged")
+        preview = outcome.get("preview") if receipt.state in shown else None
         self.render_page(
             "receipt.html.j2", title=f"Receipt {receipt.label}", receipt=receipt,
             received=pakistan_time(receipt.received_at),
