@@ -233,7 +233,7 @@ def wait_final(url: str, numbers: list[int], started: float) -> tuple[float, dic
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def send_all(officers: list[Officer], files: dict[str, bytes]):

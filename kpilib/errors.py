@@ -33,6 +33,20 @@ class DatabaseUnreachableError(KpiError):
         super().__init__(f"Cannot connect to the database at {url}: {reason}")
 
 
+class DatabaseBusyError(DatabaseUnreachableError):
+    """The database stayed busy (locked, or out of connection slots) through every retry."""
+
+    #: sysexits.h EX_TEMPFAIL: the same command may succeed later.
+    exit_code = 75
+
+    def __init__(self, url: str, waited_seconds: float) -> None:
+        KpiError.__init__(
+            self,
+            f"The database at {url} stayed busy for {waited_seconds:g} s (other loads hold it); "
+            "nothing was changed: run the same command again in a few minutes.",
+        )
+
+
 class SchemaVersionError(KpiError):
     """The database carries a schema version this kpilib does not know, or an older one."""
 

@@ -58,6 +58,7 @@ PROBLEM_CODES: dict[str, str] = {
     "ingest.unattributed": "the return could not be attributed to a PSE or department",
     "ingest.database-refused": "the database refused the rows (a constraint)",
     "ingest.approved-locked": "a new version of a return its department approved (reopen it first)",
+    "ingest.database-busy": "the database stayed busy through every retry (nothing loaded)",
     # report parameter files (parameters/) and report notebooks
     "params.unreadable": "a parameter file cannot be read (missing permission, not UTF-8)",
     "params.missing-file": "parameters/defaults.yaml is missing",

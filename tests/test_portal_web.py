@@ -246,8 +246,9 @@ def test_the_template_is_filled_in_for_the_officer_s_pse_and_quarter(portal):
     assert "template?type=pse_financial&amp;period=" in home
     csv = client.get("template", params={"type": "pse_financial", "period": "2024-25Q2",
                                          "format": "csv"})  # fmt: skip
-    assert csv.status_code == 200 and "UNI-001_pse_financial_2024-25Q2.csv" in (
-        csv.headers["content-disposition"]
+    assert (
+        csv.status_code == 200
+        and "UNI-001_pse_financial_2024-25Q2.csv" in (csv.headers["content-disposition"])
     )
     row = csv.content.decode("utf-8-sig").splitlines()[1].split(",")
     assert row[:2] == ["UNI-001", "2024-25Q2"] and set(row[2:]) == {""}  # amounts left empty

@@ -92,9 +92,10 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def run() -> None:
-    """Entry point: turn kpi-suite's own errors into a message and exit code 1."""
+    """Entry point: turn kpi-suite's own errors into a message and exit code 1 (75, "try again
+    later", for a database that stayed busy)."""
     try:
         app()
     except KpiError as error:
         error_console.print(f"[bold red]Error:[/] {error}", highlight=False)
-        sys.exit(1)
+        sys.exit(getattr(error, "exit_code", 1))

@@ -140,7 +140,9 @@ def ingest(
     ),
 ) -> None:
     """Validate return files and load each one in one transaction (a file with any error loads
-    nothing). Exit code 1 when any file was rejected."""
+    nothing). When the database is busy a load waits and tries again (with jitter) for up to
+    three minutes. Exit code 1 when any file was rejected; 75 (try again later) when the only
+    refusals were a database that stayed busy, so a script can send those files again."""
     if return_type is not None:
         spec_for(return_type)  # an unknown type is a usage error before any file is read
     options = IngestOptions(
@@ -157,7 +159,15 @@ def ingest(
     if rejected:
         for written in _write_reports(rejected, report_path):
             console.print(f"Error report: {escape(str(written))}")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_TRY_AGAIN if all(_only_busy(o) for _, o in rejected) else 1)
+
+
+#: sysexits.h EX_TEMPFAIL: the failure is temporary, the same command may succeed later.
+EXIT_TRY_AGAIN = 75
+
+
+def _only_busy(outcome: FileOutcome) -> bool:
+    return all(p.code == "ingest.database-busy" for p in outcome.errors)
 
 
 def _ingest_files(engine: Engine, paths: list[Path], options: IngestOptions) -> list[FileOutcome]:

@@ -33,6 +33,7 @@ from kpilib.ingest.schemas import (
 from kpilib.ingest.scope import Declared
 from kpilib.ingest.validation import CheckedTable, check_table, detect_return_type
 from kpilib.problems import Problem, Severity
+from kpilib.store.retry import call_with_retry, is_transient
 
 #: Rows a dry run keeps in its outcome, for a preview.
 PREVIEW_ROWS = 200
@@ -135,44 +136,75 @@ def _prepare_and_load(
     """Apply the database rules and, unless they found errors or this is a dry run, load the
     rows in one transaction; None when nothing was loaded (the reasons are in ``outcome``)."""
     declared = Declared(options.entity, options.department, options.period)
+    kept = len(outcome.issues), len(checked.issues)
+
+    def attempt() -> LoadResult | None:
+        del outcome.issues[kept[0] :], checked.issues[kept[1] :]  # a retry starts afresh
+        return _load_in_transaction(engine, raw, spec, checked, declared, options, outcome)
+
     try:
-        with engine.connect() as connection, connection.begin() as transaction:
-            prepared = PREPARERS[spec.return_type](checked, ReferenceLookup(connection), declared)
-            outcome.issues.extend(checked.issues)
-            if prepared is not None:
-                outcome.scope = prepared.scope_label
-            if checked.has_errors or prepared is None:
-                transaction.rollback()
-                if not checked.has_errors:  # pragma: no cover - every None comes with an error
-                    outcome.issues.append(
-                        ingest_problem(
-                            "ingest.unattributed", "error", "the return could not be attributed"
-                        )
-                    )
-                return None
-            if options.dry_run:
-                locked = check_approval_lock(connection, prepared, raw)
-                if locked is not None:
-                    outcome.issues.append(_locked_problem(locked, "warning"))
-                transaction.rollback()
-                outcome.status = "valid"
-                outcome.detail = f"{len(prepared.rows):,} rows would be loaded"
-                outcome.preview = prepared.rows[:PREVIEW_ROWS]
-                return None
-            return load_return(
-                connection, prepared, raw, actor=options.actor, received_at=options.received_at
-            )
+        return call_with_retry(attempt, what=f"loading {outcome.file}")
     except ApprovedReturnLockedError as locked:
         outcome.issues.append(_locked_problem(locked, "error"))
-        return None
     except sa.exc.IntegrityError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        outcome.issues.append(
-            ingest_problem(
-                "ingest.database-refused", "error", f"the database refused the rows ({reason})"
-            )
+        reason = f"the database refused the rows ({_first_line(error)})"
+        outcome.issues.append(ingest_problem("ingest.database-refused", "error", reason))
+    except (sa.exc.OperationalError, sa.exc.InternalError) as error:
+        if not is_transient(error):
+            raise
+        _log.warning("loading %s: the database stayed busy (%s)", outcome.file, _first_line(error))
+        outcome.issues.append(ingest_problem("ingest.database-busy", "error", BUSY_MESSAGE))
+    return None
+
+
+#: What the sender reads when the database stayed busy through every retry.
+BUSY_MESSAGE = (
+    "the database was too busy to take the return just now; nothing was loaded and the file is "
+    "kept: send it again in a few minutes"
+)
+
+
+def _first_line(error: sa.exc.DBAPIError) -> str:
+    return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+
+
+def _load_in_transaction(
+    engine: Engine,
+    raw: RawTable,
+    spec: ReturnSpec,
+    checked: CheckedTable,
+    declared: Declared,
+    options: IngestOptions,
+    outcome: FileOutcome,
+) -> LoadResult | None:
+    """One try: the database rules and, unless they found errors or this is a dry run, the load,
+    all in one transaction."""
+    with engine.connect() as connection, connection.begin() as transaction:
+        prepared = PREPARERS[spec.return_type](checked, ReferenceLookup(connection), declared)
+        outcome.issues.extend(checked.issues)
+        if prepared is not None:
+            outcome.scope = prepared.scope_label
+        if checked.has_errors or prepared is None:
+            transaction.rollback()
+            if not checked.has_errors:  # pragma: no cover - every None comes with an error
+                outcome.issues.append(
+                    ingest_problem(
+                        "ingest.unattributed", "error", "the return could not be attributed"
+                    )
+                )
+            return None
+        if options.dry_run:
+            locked = check_approval_lock(connection, prepared, raw)
+            if locked is not None:
+                outcome.issues.append(_locked_problem(locked, "warning"))
+            transaction.rollback()
+            outcome.status = "valid"
+            outcome.detail = f"{len(prepared.rows):,} rows would be loaded"
+            outcome.preview = prepared.rows[:PREVIEW_ROWS]
+            return None
+        return load_return(
+            connection, prepared, raw, actor=options.actor, received_at=options.received_at
         )
-        return None
 
 
 def _locked_problem(locked: ApprovedReturnLockedError, severity: Severity) -> Problem:

@@ -38,7 +38,7 @@ class PortalSettings:
 def open_portal(settings: PortalSettings) -> PortalState:
     """The portal's state, its worker pool started. Uploads left in the inbox by a server that
     stopped are taken up again at once (those its dead workers held are freed first)."""
-    engine = connect(settings.writer_url)
+    engine = connect(settings.writer_url, pool=settings.workers + 2)  # workers + pages
     state = PortalState(
         engine=engine, base_url=settings.base_url, max_bytes=int(settings.max_mb * 1e6),
         workers=settings.workers,

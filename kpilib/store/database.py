@@ -21,11 +21,13 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from kpilib.errors import (
+    DatabaseBusyError,
     DatabaseUnreachableError,
     DatabaseUrlError,
     SchemaVersionError,
 )
 from kpilib.store.models import DATA_TABLES
+from kpilib.store.retry import busy_seconds, call_with_retry, connect_with_retry, is_transient
 
 if TYPE_CHECKING:
     import sqlite3
@@ -37,7 +39,34 @@ ENV_URL = "KPI_DATABASE_URL"
 ENV_WRITER_URL = "KPI_WRITER_DATABASE_URL"
 ENV_READER_URL = "KPI_READER_DATABASE_URL"
 ENV_HOME = "KPI_HOME"
+ENV_POOL_SIZE = "KPI_DB_POOL_SIZE"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Connections one process keeps open to PostgreSQL (plus as many again at a peak): small, so
+#: that many processes fit under ``max_connections`` (100 by default). A server with a worker
+#: pool sizes it from its workers; ``KPI_DB_POOL_SIZE`` overrides both.
+DEFAULT_POOL_SIZE = 2
+
+
+def sqlite_busy_timeout_ms() -> int:
+    """How long one SQLite statement waits for another writer: 30 s, or less when the process
+    may wait less in all (``KPI_DB_BUSY_SECONDS``); the retries wait again above it."""
+    return int(min(SQLITE_BUSY_TIMEOUT_MS, busy_seconds() * 1000))
+
+
+def pool_size(wanted: int | None = None) -> int:
+    """The PostgreSQL pool size of this process: ``KPI_DB_POOL_SIZE``, else ``wanted``, else 2."""
+    raw = os.environ.get(ENV_POOL_SIZE)
+    if raw:
+        try:
+            size = int(raw)
+        except ValueError:
+            raise DatabaseUrlError(
+                f"{ENV_POOL_SIZE}={raw!r}", "the pool size must be a whole number"
+            ) from None
+        if size < 1:
+            raise DatabaseUrlError(f"{ENV_POOL_SIZE}={raw!r}", "the pool size must be at least 1")
+        return size
+    return wanted or DEFAULT_POOL_SIZE
 
 
 def default_sqlite_path() -> Path:
@@ -120,7 +149,7 @@ def _install_sqlite_pragmas(engine: Engine, read_only: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {sqlite_busy_timeout_ms()}")
         if read_only:
             cursor.execute("PRAGMA query_only = ON")
         else:
@@ -134,11 +163,25 @@ def _install_sqlite_pragmas(engine: Engine, read_only: bool) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def create_engine(url: str | URL | None = None, *, read_only: bool = False) -> Engine:
+def _install_connect_retry(engine: Engine) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _on_do_connect(
+        dialect: sa.Dialect, _record: ConnectionPoolEntry, cargs: tuple, cparams: dict
+    ) -> object:
+        # "too many clients": wait with jitter for a slot instead of failing the caller.
+        return connect_with_retry(lambda: dialect.connect(*cargs, **cparams))
+
+
+def create_engine(
+    url: str | URL | None = None, *, read_only: bool = False, pool: int | None = None
+) -> Engine:
     """An engine for the configured database.
 
     ``read_only=True`` opens SQLite with ``mode=ro`` (plus ``query_only``) and PostgreSQL sessions
     with ``default_transaction_read_only``, so no statement through it can change data.
+    PostgreSQL gets a pool of :func:`pool_size` connections (``pool`` is what the caller needs,
+    e.g. one per worker) and waits for a free server slot instead of failing; SQLite runs in WAL
+    with a busy timeout (see :mod:`kpilib.store.retry` for the retries above both).
     """
     resolved = database_url(url)
     try:
@@ -153,24 +196,37 @@ def create_engine(url: str | URL | None = None, *, read_only: bool = False) -> E
             elif path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
             engine = sa.create_engine(
-                resolved, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+                resolved, connect_args={"timeout": sqlite_busy_timeout_ms() / 1000}
             )
             _install_sqlite_pragmas(engine, read_only)
             return engine
         connect_args: dict[str, int | str] = {"connect_timeout": 10}
         if read_only:
             connect_args["options"] = "-c default_transaction_read_only=on"
-        return sa.create_engine(resolved, pool_pre_ping=True, connect_args=connect_args)
+        size = pool_size(pool)
+        engine = sa.create_engine(
+            resolved, pool_pre_ping=True, connect_args=connect_args,
+            pool_size=size, max_overflow=size, pool_timeout=120,
+        )  # fmt: skip
+        _install_connect_retry(engine)
+        return engine
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DatabaseUrlError(mask_url(resolved), str(exc).splitlines()[0]) from exc
 
 
 def check_reachable(engine: Engine) -> None:
-    """Open one connection, turning driver errors into :class:`DatabaseUnreachableError`."""
-    try:
+    """Open one connection (waiting while the database is busy), turning driver errors into
+    :class:`DatabaseUnreachableError` (:class:`DatabaseBusyError` when it stayed busy)."""
+
+    def select_one() -> None:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
+
+    try:
+        call_with_retry(select_one, what="connecting")
     except OperationalError as exc:
+        if is_transient(exc):
+            raise DatabaseBusyError(mask_url(engine.url), busy_seconds()) from exc
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnreachableError(mask_url(engine.url), reason) from exc
 
@@ -198,14 +254,18 @@ def read_schema_state(engine: Engine) -> SchemaState:
     from kpilib.store import migrate
 
     check_reachable(engine)
-    with engine.connect() as connection:
-        inspector = sa.inspect(connection)
-        tables = set(inspector.get_table_names())
-        current = None
-        if "alembic_version" in tables:
-            current = connection.execute(
-                sa.text("SELECT version_num FROM alembic_version")
-            ).scalar()
+
+    def read() -> tuple[set[str], str | None]:
+        with engine.connect() as connection:
+            tables = set(sa.inspect(connection).get_table_names())
+            current = None
+            if "alembic_version" in tables:
+                current = connection.execute(
+                    sa.text("SELECT version_num FROM alembic_version")
+                ).scalar()
+            return tables, current
+
+    tables, current = call_with_retry(read, what="reading the schema version")
     revisions = migrate.known_revisions()
     return SchemaState(
         current=current,
@@ -251,7 +311,9 @@ def schema_refusal(state: SchemaState, where: str) -> SchemaVersionError:
     )
 
 
-def connect(url: str | URL | None = None, *, read_only: bool = False) -> Engine:
+def connect(
+    url: str | URL | None = None, *, read_only: bool = False, pool: int | None = None
+) -> Engine:
     """An engine on the configured database whose schema has been checked (and created if empty).
 
     Examples
@@ -259,7 +321,7 @@ def connect(url: str | URL | None = None, *, read_only: bool = False) -> Engine:
     >>> engine = kpilib.connect()                       # doctest: +SKIP
     >>> engine = kpilib.connect("postgresql://kpi@db/kpi", read_only=True)  # doctest: +SKIP
     """
-    engine = create_engine(url, read_only=read_only)
+    engine = create_engine(url, read_only=read_only, pool=pool)
     if read_only:
         ensure_schema(engine, upgrade_empty=False)
     else:

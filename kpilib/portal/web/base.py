@@ -26,6 +26,7 @@ from tornado.ioloop import IOLoop
 from kpilib.fiscal import PAKISTAN_TIME
 from kpilib.portal.sessions import Session, find_session
 from kpilib.portal.web.state import PortalState
+from kpilib.store.retry import call_with_retry
 from kpilib.store.writes import read_dataset_info
 
 COOKIE = "kpi_portal"
@@ -61,11 +62,15 @@ class PortalHandler(tornado.web.RequestHandler):
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(connection, *args)`` in one transaction of the writer database, on a
-        worker thread (the event loop keeps serving other officers meanwhile)."""
+        worker thread (the event loop keeps serving other officers meanwhile); the whole
+        transaction is tried again while the database answers that it is busy."""
 
-        def in_transaction() -> T:
+        def once() -> T:
             with self.state.engine.begin() as connection:
                 return function(connection, *args)
+
+        def in_transaction() -> T:
+            return call_with_retry(once, what=f"portal {self.request.method} {self.request.path}")
 
         return await IOLoop.current().run_in_executor(self.state.executor, in_transaction)
 
