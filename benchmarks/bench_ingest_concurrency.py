@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,9 +69,15 @@ def send_all(url: str, files: list[Path], busy_seconds: str | None) -> dict:
         "unchanged": sum(1 for _, out, *_ in results if "unchanged" in out),
         "p50": percentile(times, 0.5), "p95": percentile(times, 0.95), "max": max(times),
         "wall": wall,
-        "sample": next((err.strip().splitlines()[-1] for code, _, err, _ in results
-                        if code != 0 and err.strip()), ""),
+        "reasons": Counter(_reason(out, err) for code, out, err, _ in results if code != 0),
     }  # fmt: skip
+
+
+def _reason(out: str, err: str) -> str:
+    """The first line of an error a refused process printed (its exception, or its message)."""
+    lines = [line.strip() for line in (err + out).splitlines() if line.strip()]
+    error = [line for line in lines if line.startswith(("Error:", "psycopg", "sqlalchemy"))]
+    return (error or lines or ["(nothing printed)"])[-1][:140]
 
 
 def counts(url: str, quarter: str) -> dict[str, int | bool]:
@@ -124,8 +131,9 @@ def show(backend: str, n: int, ours: dict, found: dict, again: dict, naive: dict
     print(f"  naive (no waiting for a busy database): refused {naive['refused']} of {n}, "
           f"tracebacks {naive['tracebacks']}, {naive_found['returns']} loaded, all done in "
           f"{naive['wall']:.1f} s")  # fmt: skip
-    if naive["sample"]:
-        print(f"    e.g. {naive['sample'][:160]}")
+    for label, run in (("ours", ours), ("again", again), ("naive", naive)):
+        for reason, count in run["reasons"].most_common(3):
+            print(f"    {label}: {count} × {reason}")
     ratio = naive["refused"] / max(ours["refused"], 1)
     print(f"  refusals, naive over ours: {naive['refused']} / {ours['refused']} (≥ {ratio:.0f}×)")
 

@@ -39,10 +39,11 @@ class DatabaseBusyError(DatabaseUnreachableError):
     #: sysexits.h EX_TEMPFAIL: the same command may succeed later.
     exit_code = 75
 
-    def __init__(self, url: str, waited_seconds: float) -> None:
+    def __init__(self, url: str | None, waited_seconds: float) -> None:
+        where = f" at {url}" if url else ""
         KpiError.__init__(
             self,
-            f"The database at {url} stayed busy for {waited_seconds:g} s (other loads hold it); "
+            f"The database{where} stayed busy for {waited_seconds:g} s (other loads hold it); "
             "nothing was changed: run the same command again in a few minutes.",
         )
 

@@ -7,8 +7,10 @@ from datetime import date
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
-from kpilib.errors import KpiError
+from kpilib.errors import DatabaseBusyError, KpiError
+from kpilib.store.retry import busy_seconds, is_transient
 
 app = typer.Typer(
     name="kpi",
@@ -99,3 +101,9 @@ def run() -> None:
     except KpiError as error:
         error_console.print(f"[bold red]Error:[/] {error}", highlight=False)
         sys.exit(getattr(error, "exit_code", 1))
+    except OperationalError as error:  # busy past every retry, wherever it was met
+        if not is_transient(error):
+            raise
+        busy = DatabaseBusyError(None, busy_seconds())
+        error_console.print(f"[bold red]Error:[/] {busy}", highlight=False)
+        sys.exit(busy.exit_code)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -163,6 +163,15 @@ def _install_sqlite_pragmas(engine: Engine, read_only: bool) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+def _install_read_only_sessions(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # A SET once connected, not a startup option: it passes through PgBouncer as well.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_connection.commit()
+
+
 def _install_connect_retry(engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
     def _on_do_connect(
@@ -201,14 +210,14 @@ def create_engine(
             _install_sqlite_pragmas(engine, read_only)
             return engine
         connect_args: dict[str, int | str] = {"connect_timeout": 10}
-        if read_only:
-            connect_args["options"] = "-c default_transaction_read_only=on"
         size = pool_size(pool)
         engine = sa.create_engine(
             resolved, pool_pre_ping=True, connect_args=connect_args,
             pool_size=size, max_overflow=size, pool_timeout=120,
         )  # fmt: skip
         _install_connect_retry(engine)
+        if read_only:
+            _install_read_only_sessions(engine)
         return engine
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DatabaseUrlError(mask_url(resolved), str(exc).splitlines()[0]) from exc
@@ -322,10 +331,12 @@ def connect(
     >>> engine = kpilib.connect("postgresql://kpi@db/kpi", read_only=True)  # doctest: +SKIP
     """
     engine = create_engine(url, read_only=read_only, pool=pool)
-    if read_only:
-        ensure_schema(engine, upgrade_empty=False)
-    else:
-        ensure_schema(engine)
+    try:
+        ensure_schema(engine, upgrade_empty=not read_only)
+    except OperationalError as exc:
+        if is_transient(exc):
+            raise DatabaseBusyError(mask_url(engine.url), busy_seconds()) from exc
+        raise
     return engine
 
 
