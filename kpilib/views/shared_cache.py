@@ -100,11 +100,11 @@ def _read(path: Path) -> object | None:
 
 def _write(path: Path, value: object) -> None:
     """Write atomically: a reader sees the whole file or none."""
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
-        with handle:
+        with os.fdopen(descriptor, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, path)
+        os.replace(name, path)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        Path(name).unlink(missing_ok=True)
         raise
