@@ -48,8 +48,13 @@ def serve(
         "--base-url",
         help="URL prefix when a reverse proxy serves the dashboards under a path.",
     ),
-    pool_size: int = typer.Option(
-        1, "--pool-size", min=1, max=8, help="Preheated kernels kept ready per dashboard."
+    pool_size: int | None = typer.Option(
+        None,
+        "--pool-size",
+        min=1,
+        max=32,
+        help="Preheated kernels of the province page (default: as many as the memory "
+        "available allows; the other pages keep 1-2).",
     ),
     portal: bool = typer.Option(
         False,
@@ -106,7 +111,7 @@ def _resolve_serve_params(
     token: str | None,
     password_hash: str | None,
     base_url: str,
-    pool_size: int,
+    pool_size: int | None,
     dashboards_dir: Path | None,
 ) -> ServeParams:
     """The server's parameters from the options: absolute database URLs and folders."""

@@ -70,7 +70,7 @@ def load_shared(kind: str, key: tuple, compute: Callable[[], T]) -> T:
     with _locked(folder / f"{name}.lock"):
         value = _read(path)
         if value is not None:
-            return value  # type: ignore[no-any-return]
+            return value  # type: ignore[return-value]
         value = compute()
         _write(path, value)
     return value
