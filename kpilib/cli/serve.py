@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from kpilib.portal.server import PortalSettings
 
 # kpilib.dashboards.server imports Voilà only when the server starts.
+POOL_HELP = "Preheated kernels of the province page (default: what the memory allows)."
 
 
 @app.command("serve")
@@ -48,14 +49,7 @@ def serve(
         "--base-url",
         help="URL prefix when a reverse proxy serves the dashboards under a path.",
     ),
-    pool_size: int | None = typer.Option(
-        None,
-        "--pool-size",
-        min=1,
-        max=32,
-        help="Preheated kernels of the province page (default: as many as the memory "
-        "available allows; the other pages keep 1-2).",
-    ),
+    pool_size: int | None = typer.Option(None, "--pool-size", min=1, max=32, help=POOL_HELP),
     portal: bool = typer.Option(
         False,
         "--portal",
