@@ -13,6 +13,11 @@ the refilling of Voilà's kernel pool. Prints medians and the ratio naive / ours
     .venv/bin/python benchmarks/bench_dashboards.py            # 3 visits per dashboard and route
     .venv/bin/python benchmarks/bench_dashboards.py --loads 5
     .venv/bin/python benchmarks/bench_dashboards.py --busy 1   # one core kept busy throughout
+    .venv/bin/python benchmarks/bench_dashboards.py --viewers 5,10,25   # crowds arriving together
+
+``--viewers`` measures crowds instead (``dashboard_crowd.py`` beside this script says how): the
+first chart of N viewers arriving together, failed pages, peak memory and memory one minute
+after they left, CPU per viewer, RSS per kernel, and the first viewer after a start.
 """
 
 from __future__ import annotations
@@ -206,9 +211,72 @@ def main() -> None:
         default=0,
         help="processes that keep a core busy for the whole run (a server doing other work)",
     )
+    parser.add_argument(
+        "--viewers", default="", help="crowd sizes, e.g. 5,10,25: viewers arriving together"
+    )
+    parser.add_argument("--routes", default="naive,ours", help="with --viewers: which routes")
     args = parser.parse_args()
     with keep_cores_busy(args.busy):
-        run(args)
+        if args.viewers:
+            run_crowds(args, [int(n) for n in args.viewers.split(",")])
+        else:
+            run(args)
+
+
+def build_demo() -> dict[str, str]:
+    """A fresh demo database; the servers' environment pointing at it."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-dash-"))
+    url = f"sqlite:///{folder / 'demo.sqlite'}"
+    subprocess.run([BIN / "kpi", "--database-url", url, "demo"], check=True, capture_output=True)
+    env = {**os.environ, "KPI_DATABASE_URL": url, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    env.pop("KPI_SERVE_TOKEN", None)
+    return env
+
+
+def run_crowds(args: argparse.Namespace, crowds: list[int]) -> None:
+    from dashboard_crowd import (
+        first_viewer_after_start,
+        kernel_rss_mb,
+        measure_crowd,
+        print_crowd_table,
+    )
+
+    env = build_demo()
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores, shared)", flush=True)
+    results: dict[str, dict] = {"naive": {}, "ours": {}}
+    for route in args.routes.split(","):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}/"
+        command = (
+            [str(BIN / "voila"), "notebooks/dashboards", "--no-browser", "--port", str(port),
+             "--Voila.port_retries=0"] if route == "naive"
+            else [str(BIN / "kpi"), "serve", "--port", str(port)]
+        )  # fmt: skip
+        process, first, answered = first_viewer_after_start(
+            command, env, REPO, base, args.chromium, CHROMIUM_ARGS
+        )
+        first_text = f"{first:.2f} s" if first is not None else "failed"
+        print(f"{route}: first viewer after a start: department first chart {first_text} "
+              f"(the server answered {answered:.1f} s after its start)", flush=True)  # fmt: skip
+        try:
+            wait_idle(process.pid)
+            rss, uss = kernel_rss_mb(process.pid)
+            print(f"{route}: warm kernel RSS {rss:.0f} MB (own memory, USS, {uss:.0f} MB)",
+                  flush=True)  # fmt: skip
+            for n in crowds:
+                result = measure_crowd(process.pid, base, n, args.chromium, CHROMIUM_ARGS,
+                                       wait_idle)  # fmt: skip
+                results[route][n] = result
+                print(f"  {route} {n:3} viewers: p50 {result.quantile(0.5):.1f} s, "
+                      f"p95 {result.quantile(0.95):.1f} s, failed {result.failed}, "
+                      f"peak {result.peak_mb:.0f} MB, idle {result.idle_mb:.0f} MB, "
+                      f"1 min after {result.after_mb:.0f} MB, "
+                      f"CPU/viewer {result.cpu_per_viewer:.2f} s", flush=True)  # fmt: skip
+        finally:
+            stop_server(process)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print()
+    print_crowd_table(results["naive"], results["ours"])
 
 
 @contextlib.contextmanager

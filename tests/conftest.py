@@ -283,6 +283,8 @@ def start_kpi_serve(database_url: str, log: Path, *args: str, env: dict | None =
 @pytest.fixture(scope="session")
 def dashboard_server(demo_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory):
     """``kpi serve`` on the session's demo SQLite database (read only), for the whole session."""
-    served = start_kpi_serve(demo_sqlite_url, tmp_path_factory.mktemp("serve") / "serve.log")
+    # A small province pool: the tests open a few pages, and the port opens once pools are warm.
+    served = start_kpi_serve(demo_sqlite_url, tmp_path_factory.mktemp("serve") / "serve.log",
+                             "--pool-size", "1", ready_timeout=300)  # fmt: skip
     yield served
     served.stop()

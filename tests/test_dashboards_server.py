@@ -168,3 +168,61 @@ def test_a_token_protects_every_page(demo_sqlite_url, tmp_path):
         served.stop()
     assert served.process.returncode is not None
     assert sys.executable  # kernels ran this interpreter (see ProjectKernelSpecManager)
+
+
+# --- many viewers at once (issue 20) -----------------------------------------------------------
+
+NOTEBOOKS = ["department.ipynb", "province.ipynb", "pse_monitor.ipynb"]
+
+
+def test_pools_are_planned_from_the_memory_available():
+    from kpilib.dashboards.pool import HEADROOM_MB, KERNEL_MB, MAX_POOL, plan_pools
+
+    plenty = plan_pools(NOTEBOOKS, 64 * 1024)
+    assert plenty == {"department.ipynb": 2, "pse_monitor.ipynb": 2, "province.ipynb": MAX_POOL}
+    ten_kernels = plan_pools(NOTEBOOKS, HEADROOM_MB + 10 * KERNEL_MB)
+    assert ten_kernels == {"department.ipynb": 1, "pse_monitor.ipynb": 1, "province.ipynb": 8}
+    assert sum(ten_kernels.values()) * KERNEL_MB <= 10 * KERNEL_MB  # the headroom is kept
+    starved = plan_pools(NOTEBOOKS, 512)
+    assert starved == {"department.ipynb": 1, "pse_monitor.ipynb": 1, "province.ipynb": 1}
+    assert plan_pools(NOTEBOOKS, 64 * 1024, main_pool=5)["province.ipynb"] == 5
+    assert plan_pools(["tiny.ipynb"], 64 * 1024) == {"tiny.ipynb": 2}
+
+
+def test_closed_pages_kernels_are_culled_within_a_minute_and_pools_sized_per_notebook():
+    from kpilib.dashboards.server import (
+        CULL_IDLE_SECONDS,
+        CULL_INTERVAL_SECONDS,
+        build_voila_config,
+    )
+
+    assert CULL_IDLE_SECONDS + CULL_INTERVAL_SECONDS <= 60
+    argv = build_voila_argv(params())
+    assert f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}" in argv
+    assert "--MappingKernelManager.cull_connected=False" in argv  # an open page keeps its kernel
+    assert "--MappingKernelManager.cull_busy=False" in argv
+    config = build_voila_config({"province.ipynb": 25, "department.ipynb": 2})
+    pools = config.VoilaKernelManager.kernel_pools_config
+    assert pools["province.ipynb"] == {"pool_size": 25} and pools["default"] == {"pool_size": 1}
+    with pytest.raises(ServeError, match="--pool-size"):
+        check_serve_params(params(pool_size=0))
+
+
+def test_the_public_port_refuses_connections_until_it_is_opened():
+    import socket
+
+    from conftest import free_port
+
+    from kpilib.dashboards.voila_app import reserve_port
+
+    port = free_port()
+    reserved = reserve_port("127.0.0.1", port)
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5)
+        reserved.listen(8)
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        with pytest.raises(ServeError, match="already in use"):  # a server listens there
+            reserve_port("127.0.0.1", port)
+    finally:
+        reserved.close()

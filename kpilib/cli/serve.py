@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from kpilib.portal.server import PortalSettings
 
 # kpilib.dashboards.server imports Voilà only when the server starts.
+POOL_HELP = "Preheated kernels of the province page (default: what the memory allows)."
 
 
 @app.command("serve")
@@ -48,9 +49,7 @@ def serve(
         "--base-url",
         help="URL prefix when a reverse proxy serves the dashboards under a path.",
     ),
-    pool_size: int = typer.Option(
-        1, "--pool-size", min=1, max=8, help="Preheated kernels kept ready per dashboard."
-    ),
+    pool_size: int | None = typer.Option(None, "--pool-size", min=1, max=32, help=POOL_HELP),
     portal: bool = typer.Option(
         False,
         "--portal",
@@ -106,7 +105,7 @@ def _resolve_serve_params(
     token: str | None,
     password_hash: str | None,
     base_url: str,
-    pool_size: int,
+    pool_size: int | None,
     dashboards_dir: Path | None,
 ) -> ServeParams:
     """The server's parameters from the options: absolute database URLs and folders."""

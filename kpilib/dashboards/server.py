@@ -8,8 +8,13 @@ What it guarantees:
   links no CDN; the template and theme cannot be switched from the URL.
 * **Read-only, same code.** Kernels run this very interpreter (the project's environment) and
   get the database URL in ``KPI_DATABASE_URL`` made absolute; the notebooks open it read-only.
-* **Sources stripped, kernels preheated** (a pool per notebook, the imports and the default
-  view already computed), idle kernels culled.
+* **Sources stripped, kernels preheated** (a pool per notebook sized from the memory
+  available, the imports and the default view already computed, warm before the port opens:
+  :mod:`kpilib.dashboards.pool`); the province view computed once for all kernels (a private
+  shared folder, :mod:`kpilib.views.shared_cache`).
+* **Memory that comes back.** A kernel whose page has closed is shut down within a minute
+  (:data:`CULL_IDLE_SECONDS` idle and no browser connected, checked every
+  :data:`CULL_INTERVAL_SECONDS`).
 
 Secrets (the token, the password hash) never appear on a command line: Voilà runs in this
 process and they are set on its configuration objects.
@@ -28,10 +33,12 @@ from typing import Any
 from traitlets.config import Config
 
 from kpilib.dashboards.page import ENV_CHART_BUNDLE, write_chart_bundle
+from kpilib.dashboards.pool import KERNEL_MB, MAX_POOL, available_mb, plan_pools
 from kpilib.errors import ServeError
 from kpilib.parameter_files import ENV_PARAMETERS_DIR
 from kpilib.present.html import STYLES_DIR
 from kpilib.store.database import ENV_WRITER_URL, database_url, mask_url, sqlite_path
+from kpilib.views.shared_cache import ENV_VIEW_CACHE
 
 TEMPLATE = "kpi_dashboard"
 #: The Jupyter data folder that holds ``voila/templates/kpi_dashboard``.
@@ -40,9 +47,14 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 ENV_TOKEN = "KPI_SERVE_TOKEN"  # noqa: S105 (the name of a variable, no secret)
 ENV_PASSWORD_HASH = "KPI_SERVE_PASSWORD_HASH"  # noqa: S105 (the name of a variable, no secret)
-#: Seconds a kernel with no browser attached may live, and how often that is checked.
-CULL_IDLE_SECONDS = 900
-CULL_INTERVAL_SECONDS = 60
+#: Seconds a kernel with no browser attached may stay idle, and how often that is checked:
+#: a closed page's kernel is gone within a minute. Pool kernels are never culled (Voilà), nor
+#: a kernel with a browser attached (``cull_connected`` False) or running code (``cull_busy``).
+CULL_IDLE_SECONDS = 45
+CULL_INTERVAL_SECONDS = 10
+#: Seconds Voilà waits after a viewer takes a pool kernel before asking for its replacement
+#: (the replacement then also waits for a quiet moment: :mod:`kpilib.dashboards.pool`).
+FILL_DELAY_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,8 @@ class ServeParams:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     base_url: str = "/"
-    pool_size: int = 1
+    #: Preheated kernels of the province page; None: planned from the memory available.
+    pool_size: int | None = None
     token: str | None = field(default=None, repr=False)
     password_hash: str | None = field(default=None, repr=False)
     #: The parameters folder whose status thresholds the dashboards rate with (the reports').
@@ -107,8 +120,8 @@ def _check_address(params: ServeParams) -> None:
         raise ServeError(
             f"--base-url must start and end with '/', e.g. /dashboards/ (not {params.base_url!r})"
         )
-    if not 1 <= params.pool_size <= 8:
-        raise ServeError("--pool-size must be between 1 and 8")
+    if params.pool_size is not None and not 1 <= params.pool_size <= MAX_POOL:
+        raise ServeError(f"--pool-size must be between 1 and {MAX_POOL}")
 
 
 def _check_folders(params: ServeParams) -> None:
@@ -142,7 +155,7 @@ def build_voila_argv(params: ServeParams) -> list[str]:
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--preheat_kernel=True",
-        f"--pool_size={params.pool_size}",
+        "--pool_size=1",  # notebooks the plan does not name; see build_voila_config
         "--VoilaConfiguration.classic_tree=True",
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
@@ -151,6 +164,8 @@ def build_voila_argv(params: ServeParams) -> list[str]:
         "--KernelManager.transport=ipc",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+        "--MappingKernelManager.cull_connected=False",
+        "--MappingKernelManager.cull_busy=False",
     ]
 
 
@@ -201,14 +216,17 @@ def run_server(
     environment = build_kernel_environment(params, dict(os.environ))
     os.environ.clear()
     os.environ.update(environment)
-    from voila.app import Voila
+    from kpilib.dashboards.voila_app import build_voila_class
 
-    class KpiVoila(Voila):
-        def init_handlers(self) -> list:
-            return [*extra_handlers, *super().init_handlers()]
-
+    pools = plan_pools(dashboard_notebooks(params.dashboards_dir), available_mb(),
+                       params.pool_size)  # fmt: skip
+    print(describe_pools(pools), flush=True)
+    voila_class = build_voila_class(extra_handlers, on_ready=announce_ready)
     with tempfile.TemporaryDirectory(prefix="kpi-serve-") as folder:
-        app = KpiVoila(config=build_voila_config())
+        views = Path(folder) / "views"  # private (mode 700): kernels share computed views
+        views.mkdir(mode=0o700)
+        os.environ[ENV_VIEW_CACHE] = str(views)
+        app = voila_class(config=build_voila_config(pools))
         app.initialize(build_voila_argv(params))
         if params.token:
             app.token = params.token
@@ -227,16 +245,41 @@ def run_server(
                 on_stop()
 
 
+def dashboard_notebooks(folder: Path) -> list[str]:
+    """The dashboards' notebook names (what Voilà keeps a pool for)."""
+    return sorted(path.name for path in folder.glob("*.ipynb"))
+
+
+def describe_pools(pools: dict[str, int]) -> str:
+    """One console line: how many kernels each dashboard keeps warm, and why that many."""
+    sizes = ", ".join(f"{name.removesuffix('.ipynb')} {size}" for name, size in pools.items())
+    return (
+        f"Warming kernels: {sizes} (from {available_mb() / 1024:.1f} GB available, "
+        f"~{KERNEL_MB} MB each); the port opens once they are ready."
+    )
+
+
+def announce_ready(warm: dict[str, int]) -> None:
+    """The console line that says the server takes viewers."""
+    sizes = ", ".join(f"{name.removesuffix('.ipynb')} {size}" for name, size in warm.items())
+    print(f"Ready: kernels warm ({sizes}).", flush=True)
+
+
 #: Front-end extensions installed beside Voilà that no dashboard page needs, so the browser
 #: is not made to fetch and run them: pygments' code highlighting (sources are stripped).
 UNUSED_FRONTEND_EXTENSIONS = ["jupyterlab_pygments"]
 
 
-def build_voila_config() -> Config:
+def build_voila_config(pools: dict[str, int] | None = None) -> Config:
     """Settings that the command line cannot express: no file of the dashboards folder is
-    served (the notebooks' folder holds nothing a page needs), and the front-end extensions
-    the pages do not use are not loaded."""
+    served (the notebooks' folder holds nothing a page needs), the front-end extensions the
+    pages do not use are not loaded, and each notebook's pool has its planned size."""
     config = Config()
     config.VoilaConfiguration.file_allowlist = []
     config.VoilaConfiguration.extension_denylist = UNUSED_FRONTEND_EXTENSIONS
+    config.VoilaKernelManager.kernel_pools_config = {
+        "default": {"pool_size": 1},
+        **{name: {"pool_size": size} for name, size in (pools or {}).items()},
+    }
+    config.VoilaKernelManager.fill_delay = FILL_DELAY_SECONDS
     return config

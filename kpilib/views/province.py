@@ -9,6 +9,8 @@ computes the province once and serves every department from memory. What does no
 the period (the frames read, the PEFA assessments of completed years, the PSEs' ratios) is
 memoised per fiscal year, and what no fiscal year changes (reference lists, the return status
 of every PSE) per database, so another period of the same year costs only its own arithmetic.
+Views and year inputs are also shared between processes through :mod:`kpilib.views.shared_cache`
+when ``KPI_VIEW_CACHE_DIR`` is set: ``kpi serve``'s kernels compute each once, not once each.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from kpilib.kpis.quality import run_quality_checks
 from kpilib.kpis.service_delivery import compute_department_scores, compute_indicator_performance
 from kpilib.store import queries
 from kpilib.store.writes import read_dataset_info, table
+from kpilib.views.shared_cache import load_shared
 from kpilib.views.status import StatusRules, load_status_rules, rag_label
 
 
@@ -142,17 +145,31 @@ def load_province_view(
     view = _VIEWS.get(key)
     if view is None:
         year_key = (*data_key, resolved.fiscal_year.start_year)
-        inputs = _YEARS.get(year_key)
-        if inputs is None:
+
+        def compute() -> ProvinceView:
+            return _compute_view(_year_inputs(engine, data_key, year_key), resolved, rules)
+
+        # Shared between processes when KPI_VIEW_CACHE_DIR is set (kpi serve's kernels).
+        view = load_shared("province-view", key, compute)
+        _remember(_VIEWS, key, view, MAX_CACHED_VIEWS)
+    return view
+
+
+def _year_inputs(engine: Engine, data_key: tuple, year_key: tuple) -> _YearInputs:
+    """The memoised (or shared, or newly read) inputs of a fiscal year."""
+    inputs = _YEARS.get(year_key)
+    if inputs is None:
+
+        def read() -> _YearInputs:
             data = _DATA.get(data_key)
             if data is None:
                 data = _load_data_inputs(engine)
                 _remember(_DATA, data_key, data, MAX_CACHED_DATA)
-            inputs = _load_year_inputs(engine, resolved.fiscal_year.start_year, data)
-            _remember(_YEARS, year_key, inputs, MAX_CACHED_YEARS)
-        view = _compute_view(inputs, resolved, rules)
-        _remember(_VIEWS, key, view, MAX_CACHED_VIEWS)
-    return view
+            return _load_year_inputs(engine, year_key[-1], data)
+
+        inputs = load_shared("province-year", year_key, read)
+        _remember(_YEARS, year_key, inputs, MAX_CACHED_YEARS)
+    return inputs
 
 
 #: Memoised views, oldest first. Keyed by database URL, data fingerprint, the KPI_COUNT_RETURNS

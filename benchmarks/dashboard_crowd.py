@@ -1,0 +1,202 @@
+"""Viewers arriving together (``bench_dashboards.py --viewers 5,10,25``, issue 20).
+
+For each route (naive: plain ``voila``, a kernel started per visit; ours: ``kpi serve``) and each
+crowd size N: N fresh browser contexts open the province dashboard at the same moment; each
+viewer's time from request to first chart drawn is recorded (no chart within 180 s, or an
+error, is a failed page). Meanwhile the memory of the server and its kernels (RSS summed) is
+sampled every half second. Then every viewer leaves (its context closed, as when a laptop lid
+shuts: no unload handler runs), and the memory is read again one minute later. CPU per viewer
+is the CPU time of the server and all its kernels, exited ones included, from the moment the
+crowd arrives until one minute after it left, divided by N: it includes refilling the pool.
+
+Also timed: the first viewer after a start (the department dashboard opened the moment the
+server first answers), and the RSS of one warm kernel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+import psutil
+
+TIMEOUT_MS = 180_000
+AFTER_LEAVING_SECONDS = 60.0
+
+
+@dataclass
+class CrowdResult:
+    viewers: int
+    first_chart: list[float] = field(default_factory=list)
+    failed: int = 0
+    idle_mb: float = 0.0
+    peak_mb: float = 0.0
+    after_mb: float = 0.0
+    cpu_per_viewer: float = 0.0
+
+    def quantile(self, q: float) -> float:
+        times = sorted(self.first_chart)
+        if not times:
+            return float("nan")
+        return times[min(len(times) - 1, round(q * (len(times) - 1)))]
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and its descendants, in MB."""
+    root = psutil.Process(pid)
+    total = 0
+    for process in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += process.memory_info().rss
+    return total / 2**20
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process, its live descendants and the children it has reaped."""
+    root = psutil.Process(pid)
+    times = root.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for process in root.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child = process.cpu_times()
+            total += child.user + child.system
+    return total
+
+
+def kernel_rss_mb(pid: int) -> tuple[float, float]:
+    """Median RSS and USS (memory of its own) of the server's kernels, in MB."""
+    kernels = [p for p in psutil.Process(pid).children(recursive=True) if "ipykernel" in
+               " ".join(p.cmdline())]  # fmt: skip
+    if not kernels:
+        return float("nan"), float("nan")
+    rss = statistics.median(p.memory_info().rss for p in kernels) / 2**20
+    uss = statistics.median(p.memory_full_info().uss for p in kernels) / 2**20
+    return rss, uss
+
+
+class PeakSampler:
+    """The largest RSS of a process tree, sampled every half second in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(psutil.Error):
+                self.peak = max(self.peak, tree_rss_mb(self.pid))
+            self._stop.wait(0.5)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def _open_viewer(browser, base: str, path: str, chart: str) -> tuple[float | None, object]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+
+    async def guard(route):
+        if route.request.url.startswith((base, "data:", "blob:", "about:")):
+            await route.continue_()
+        else:
+            await route.abort()
+
+    await page.route("**/*", guard)
+    started = time.perf_counter()
+    try:
+        await page.goto(base + path, wait_until="commit", timeout=TIMEOUT_MS)
+        await page.locator(f".kpi-chart-{chart} .vega-embed svg").first.wait_for(timeout=TIMEOUT_MS)
+    except Exception as error:  # a failed page: counted, not raised
+        print(f"    failed page: {type(error).__name__}: {str(error)[:120]}", flush=True)
+        return None, context
+    return time.perf_counter() - started, context
+
+
+async def _crowd(chromium: str, args: list[str], base: str, viewers: int, path: str,
+                 chart: str, on_arrived) -> list[float | None]:  # fmt: skip
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=args)
+        on_arrived()
+        opened = await asyncio.gather(
+            *(_open_viewer(browser, base, path, chart) for _ in range(viewers))
+        )
+        for _time, context in opened:
+            await context.close()  # every viewer leaves
+        await browser.close()
+    return [t for t, _context in opened]
+
+
+def measure_crowd(pid: int, base: str, viewers: int, chromium: str, args: list[str],
+                  wait_idle) -> CrowdResult:  # fmt: skip
+    """One crowd of ``viewers`` on the province dashboard; see the module's text."""
+    result = CrowdResult(viewers=viewers, idle_mb=tree_rss_mb(pid))
+    cpu_before: list[float] = []
+    with PeakSampler(pid) as sampler:
+        times = asyncio.run(
+            _crowd(chromium, args, base, viewers, "voila/render/province.ipynb", "ranking",
+                   lambda: cpu_before.append(tree_cpu_seconds(pid)))
+        )  # fmt: skip
+        left = time.monotonic()
+        time.sleep(max(0.0, left + AFTER_LEAVING_SECONDS - time.monotonic()))
+    result.after_mb = tree_rss_mb(pid)
+    result.peak_mb = sampler.peak
+    result.cpu_per_viewer = (tree_cpu_seconds(pid) - cpu_before[0]) / viewers
+    result.first_chart = [t for t in times if t is not None]
+    result.failed = sum(t is None for t in times)
+    wait_idle(pid)
+    return result
+
+
+def first_viewer_after_start(
+    command: list[str], env: dict, cwd, base: str, chromium: str, args: list[str]
+) -> tuple[subprocess.Popen, float | None, float]:
+    """Start the server, open the department dashboard the moment it first answers; the
+    server (left running), seconds to the first chart, and seconds until it answered."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    started = time.monotonic()
+    while time.monotonic() - started < 600:
+        try:
+            with urllib.request.urlopen(base, timeout=5):
+                break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            time.sleep(0.2)
+    answered = time.monotonic() - started
+    times = asyncio.run(_crowd(chromium, args, base, 1, "voila/render/department.ipynb",
+                               "curve", lambda: None))  # fmt: skip
+    return process, times[0], answered
+
+
+def print_crowd_table(naive: dict[int, CrowdResult], ours: dict[int, CrowdResult]) -> None:
+    print("| Viewers together | route | first chart p50 | p95 | failed | peak memory "
+          "| idle before | 1 min after leaving | CPU per viewer |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n in ours:
+        for route, results in (("naive", naive), ("kpi serve", ours)):
+            r = results.get(n)
+            if r is None:
+                continue
+            print(f"| {n} | {route} | {r.quantile(0.5):.1f} s | {r.quantile(0.95):.1f} s "
+                  f"| {r.failed} | {r.peak_mb / 1024:.2f} GB | {r.idle_mb / 1024:.2f} GB "
+                  f"| {r.after_mb / 1024:.2f} GB ({r.after_mb - r.idle_mb:+.0f} MB) "
+                  f"| {r.cpu_per_viewer:.2f} s |")  # fmt: skip
+        if n in naive:
+            ratio = naive[n].quantile(0.95) / ours[n].quantile(0.95)
+            print(f"|  | naive / ours, p95 | {ratio:.1f}× | | | | | | "
+                  f"{naive[n].cpu_per_viewer / ours[n].cpu_per_viewer:.1f}× |")  # fmt: skip

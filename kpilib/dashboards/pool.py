@@ -1,0 +1,174 @@
+"""Kernel pools that fit the machine, warm before the first viewer, refilled without starving
+the viewers already there (issue 20: twenty-five officials open the dashboards at once).
+
+Voilà keeps a pool of preheated kernels per notebook; a viewer takes one and the page is drawn
+already. Voilà's own pool has four habits that hurt when many viewers arrive together, and
+:func:`pooled_kernel_manager` changes each:
+
+* **Size.** One size for every notebook, chosen by hand. Here the pools are planned from the
+  memory available (:func:`plan_pools`): the province page, where officials land, gets what the
+  memory allows (up to :data:`MAX_POOL`), the other pages a couple each.
+* **Warming all at once.** Voilà starts every pool kernel at the same moment (29 kernels on two
+  cores). Here at most one kernel per core warms at a time, so each is ready sooner.
+* **Handing out a cold kernel.** Voilà gives a viewer the oldest pool entry even while it is
+  still starting, and refills one second after each take, so refills compete with the viewers'
+  own pages. Here a viewer gets a kernel that is ready, or (none ready) a fresh one as if there
+  were no pool; refills start once no viewer has taken a kernel for a few seconds, one at a
+  time, and only while the memory allows another kernel.
+* **No sign of readiness.** :meth:`wait_until_warm` says when every pool is warm; ``kpi serve``
+  opens its port only then (:mod:`kpilib.dashboards.server`), so no viewer meets a cold pool.
+
+A kernel counts as warm once its notebook has run up to ``get_query_string()``: it has then
+imported everything, computed its view and drawn the page, and waits for a request. It learns
+its request through a WebSocket to the server's ``/voila/query`` route; :attr:`query_port` is a
+loopback port the server listens on from the start, so that kernels can warm before the public
+port is open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import psutil
+
+#: RSS of a warm dashboard kernel (measured: README, "Many viewers at once"), with a margin.
+KERNEL_MB = 230
+#: Memory left to the server, the database and everything else on the machine.
+HEADROOM_MB = 1024
+#: Largest pool of one notebook: past this a second machine helps more (docs/deployment.md).
+MAX_POOL = 32
+#: The notebook officials open first, which gets the large pool.
+MAIN_NOTEBOOK = "province.ipynb"
+#: Seconds without a viewer taking a kernel before refills start (they would slow the pages
+#: of a crowd still arriving), and the longest a kernel may take to warm.
+REFILL_QUIET_SECONDS = 5.0
+WARM_TIMEOUT_SECONDS = 240.0
+POLL_SECONDS = 0.25
+
+
+def available_mb() -> int:
+    """Memory the system can give without swapping, in MB."""
+    return int(psutil.virtual_memory().available / 2**20)
+
+
+def plan_pools(
+    notebooks: Sequence[str], free_mb: int, main_pool: int | None = None
+) -> dict[str, int]:
+    """Pool size per notebook: kernels of :data:`KERNEL_MB` in ``free_mb`` minus
+    :data:`HEADROOM_MB`; two each for the side pages (one when memory is short), the rest for
+    :data:`MAIN_NOTEBOOK`, between 1 and :data:`MAX_POOL`. ``main_pool`` sets the main pool
+    instead (``kpi serve --pool-size``)."""
+    budget = max(len(notebooks), (free_mb - HEADROOM_MB) // KERNEL_MB)
+    side = 2 if budget >= 12 else 1
+    others = [name for name in notebooks if name != MAIN_NOTEBOOK]
+    main = main_pool or min(MAX_POOL, max(1, budget - side * len(others)))
+    sizes = {name: side for name in others}
+    if MAIN_NOTEBOOK in notebooks:
+        sizes[MAIN_NOTEBOOK] = main
+    return sizes
+
+
+def memory_allows_kernel() -> bool:
+    """True while another kernel leaves :data:`HEADROOM_MB` free."""
+    return available_mb() >= HEADROOM_MB + KERNEL_MB
+
+
+def _is_ready(task: asyncio.Future) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is None
+
+
+def pooled_kernel_manager(voila_class: type) -> type:
+    """Voilà's pooling kernel manager class with the changes above (see the module's text)."""
+    return type("KpiKernelManager", (PacedPoolMixin, voila_class), {})
+
+
+class PacedPoolMixin:
+    """What :func:`pooled_kernel_manager` puts in front of Voilà's ``VoilaKernelManager``."""
+
+    #: Loopback port kernels ask for their request on (set before the loop runs).
+    query_port: int | None = None
+    _pools: dict[str, list[asyncio.Future]]
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._warming = asyncio.Semaphore(max(1, os.cpu_count() or 1))
+        self._refilling = asyncio.Lock()
+        self._ready = False
+        self._stopping = False
+        self._last_take = 0.0
+        super().__init__(**kwargs)
+
+    def get_pool_size(self, notebook_name: str) -> int:
+        """Warm kernels only: with none, Voilà starts a fresh kernel for the viewer."""
+        return sum(_is_ready(task) for task in self._pools.get(notebook_name, ()))
+
+    async def get_rendered_notebook(self, notebook_name: str, *args: Any, **kwargs: Any) -> Any:
+        pool = self._pools.get(notebook_name, [])
+        pool.sort(key=lambda task: not _is_ready(task))  # warm first, in age order
+        self._last_take = time.monotonic()
+        return await super().get_rendered_notebook(  # type: ignore[misc]
+            notebook_name, *args, **kwargs
+        )
+
+    async def _initialize(self, notebook_path: str, kernel_id: str | None = None,
+                          **kwargs: Any) -> dict:  # fmt: skip
+        if kernel_id is not None:  # a restart: nothing to pace
+            return await super()._initialize(  # type: ignore[misc]
+                notebook_path, kernel_id, **kwargs
+            )
+        if self._ready:  # a refill: after the crowd, one at a time
+            async with self._refilling:
+                await self._wait_for_quiet_and_memory()
+                return await self._start_warm(notebook_path, **kwargs)
+        return await self._start_warm(notebook_path, **kwargs)
+
+    async def _wait_for_quiet_and_memory(self) -> None:
+        while not self._stopping and (
+            time.monotonic() - self._last_take < REFILL_QUIET_SECONDS or not memory_allows_kernel()
+        ):
+            await asyncio.sleep(1.0)
+
+    async def _start_warm(self, notebook_path: str, **kwargs: Any) -> dict:
+        from voila.utils import ENV_VARIABLE
+
+        async with self._warming:
+            if self._stopping:
+                raise RuntimeError("the server is stopping")
+            env = dict(kwargs.get("env") or {})
+            if self.query_port is not None:
+                env[ENV_VARIABLE.VOILA_APP_PORT] = str(self.query_port)
+                env[ENV_VARIABLE.VOILA_APP_IP] = "127.0.0.1"
+            kwargs["env"] = env
+            content: dict = await super()._initialize(  # type: ignore[misc]
+                notebook_path, None, **kwargs
+            )
+            await _until_warm(content)
+            return content
+
+    async def wait_until_warm(self) -> None:
+        """Until every pool started at launch is warm (or failed); refills pace from then."""
+        tasks = [task for pool in self._pools.values() for task in pool]
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._ready = True
+
+    def pool_sizes(self) -> dict[str, int]:
+        """Warm kernels per notebook, now."""
+        return {name: self.get_pool_size(name) for name in self._pools}
+
+    async def shutdown_all(self, *args: Any, **kwargs: Any) -> None:
+        self._stopping = True
+        await super().shutdown_all(*args, **kwargs)  # type: ignore[misc]
+
+
+async def _until_warm(content: dict) -> None:
+    """Until the kernel waits for its request (or its notebook stopped, or too long)."""
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    deadline = time.monotonic() + WARM_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and not content["task"].done():
+        if content["kernel_id"] in RequestInfoSocketHandler._waiters:
+            return
+        await asyncio.sleep(POLL_SECONDS)

@@ -1,0 +1,103 @@
+"""The Voilà application of ``kpi serve``: Voilà's own, with the portal's routes in front, the
+pacing kernel pools of :mod:`kpilib.dashboards.pool`, and a public port that opens only once
+those pools are warm.
+
+Why the port waits: a viewer who arrives while twenty kernels are still importing pandas waits
+for them all (6.2 s for the first department page after a start, against about 2 s once warm).
+The port is bound at once (a port already taken fails the start, as before) but accepts
+connections only when every pool is warm; until then a connection is refused, which a
+balancer in front (nginx, ``deploy/nginx/``) takes as "try the other instance". The kernels
+reach the server meanwhile on a loopback port of their own (:attr:`KpiKernelManager.query_port`).
+
+Imported only when the server starts (it imports Voilà).
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import voila.app as voila_app
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.netutil import bind_sockets
+
+from kpilib.dashboards.pool import pooled_kernel_manager
+from kpilib.errors import ServeError
+
+#: Connections the public port queues once it listens.
+BACKLOG = 128
+
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` but not listening: the port is ours (refused to others,
+    and a port already in use fails now), while connections to it are still refused."""
+    family, kind, proto, _name, address = socket.getaddrinfo(
+        host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    reserved = socket.socket(family, kind, proto)
+    reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        reserved.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    try:
+        reserved.bind(address)
+    except OSError as error:
+        reserved.close()
+        if error.errno == errno.EADDRINUSE:
+            raise ServeError(f"port {port} on {host} is already in use: choose another with "
+                             "--port, or stop the server that holds it") from error  # fmt: skip
+        raise
+    reserved.setblocking(False)
+    return reserved
+
+
+def build_voila_class(
+    extra_handlers: Sequence[tuple[str, Any, dict[str, Any]]] = (),
+    on_ready: Callable[[dict[str, int]], Any] | None = None,
+) -> type:
+    """Voilà's application class for ``kpi serve``; ``on_ready`` gets the warm pool sizes when
+    the public port opens."""
+
+    class KpiVoila(voila_app.Voila):
+        def init_handlers(self) -> list:
+            return [*extra_handlers, *super().init_handlers()]
+
+        def init_settings(self) -> dict:
+            # Voilà builds its kernel manager class with a factory: wrap what it makes.
+            factory = voila_app.voila_kernel_manager_factory
+
+            def pooled(base: type, preheat: bool, *args: Any, **kwargs: Any) -> type:
+                made = factory(base, preheat, *args, **kwargs)
+                return pooled_kernel_manager(made) if preheat else made
+
+            voila_app.voila_kernel_manager_factory = pooled
+            try:
+                return super().init_settings()
+            finally:
+                voila_app.voila_kernel_manager_factory = factory
+
+        def listen(self) -> None:
+            public = reserve_port(self.ip, self.port)
+            self.ioloop = IOLoop.current()
+            internal = bind_sockets(0, "127.0.0.1")
+            HTTPServer(self.app).add_sockets(internal)
+            manager = self.kernel_manager
+            if hasattr(manager, "query_port"):
+                manager.query_port = internal[0].getsockname()[1]
+            try:
+                if hasattr(manager, "wait_until_warm"):
+                    self.ioloop.run_sync(manager.wait_until_warm)
+                public.listen(BACKLOG)
+                HTTPServer(self.app).add_sockets([public])
+                self.log.info("Voilà is running at:\n%s", self.display_url)
+                if on_ready is not None:
+                    on_ready(manager.pool_sizes() if hasattr(manager, "pool_sizes") else {})
+                self.ioloop.start()
+            except (KeyboardInterrupt, TimeoutError):  # Ctrl-C, or SIGTERM while warming
+                self.log.info("Stopping...")
+            finally:
+                self.stop()
+
+    return KpiVoila
