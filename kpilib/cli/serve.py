@@ -21,62 +21,45 @@ if TYPE_CHECKING:
 POOL_HELP = "Preheated kernels of the province page (default: what the memory allows)."
 
 
+# fmt: off
+Host = Annotated[str, typer.Option(
+    "--host", help="Address to listen on; beyond localhost a token or password is required.")]
+Port = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
+Token = Annotated[str | None, typer.Option(
+    "--token", envvar="KPI_SERVE_TOKEN", show_envvar=True,
+    help="Access token visitors must give (?token=… once; prefer the variable).")]
+PasswordHash = Annotated[str | None, typer.Option(
+    "--password-hash", envvar="KPI_SERVE_PASSWORD_HASH", show_envvar=True,
+    help="Password hash from jupyter_server.auth.passwd(); visitors log in with the password.")]
+BaseUrl = Annotated[str, typer.Option(
+    "--base-url", help="URL prefix when a reverse proxy serves the dashboards under a path.")]
+PoolSize = Annotated[int | None, typer.Option("--pool-size", min=1, max=32, help=POOL_HELP)]
+Portal = Annotated[bool, typer.Option(
+    "--portal", help="Also serve the portal (PSE returns, department review) under /portal/, "
+    "writing through the writer URL (KPI_WRITER_DATABASE_URL); no dashboard kernel gets it.")]
+PortalWorkers = Annotated[int, typer.Option(
+    "--portal-workers", min=1, max=8,
+    help="Uploads checked and loaded at once; the others wait in the inbox, in order.")]
+PortalMaxMb = Annotated[float, typer.Option(
+    "--portal-max-mb", min=0.1, max=200, help="Largest upload the portal accepts, in megabytes.")]
+DashboardsDir = Annotated[Path | None, typer.Option(
+    "--dashboards-dir", help="Folder of the dashboard notebooks (default: notebooks/dashboards).")]
+# fmt: on
+
+
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    host: str = typer.Option(
-        "127.0.0.1",
-        "--host",
-        help="Address to listen on; beyond localhost a token or password is required.",
-    ),
-    port: int = typer.Option(8866, "--port", min=1, max=65535, help="Port to listen on."),
-    token: str | None = typer.Option(
-        None,
-        "--token",
-        envvar="KPI_SERVE_TOKEN",
-        show_envvar=True,
-        help="Access token visitors must give (?token=… once; prefer the variable).",
-    ),
-    password_hash: str | None = typer.Option(
-        None,
-        "--password-hash",
-        envvar="KPI_SERVE_PASSWORD_HASH",
-        show_envvar=True,
-        help="Password hash from jupyter_server.auth.passwd(); visitors log in with the password.",
-    ),
-    base_url: str = typer.Option(
-        "/",
-        "--base-url",
-        help="URL prefix when a reverse proxy serves the dashboards under a path.",
-    ),
-    pool_size: int | None = typer.Option(None, "--pool-size", min=1, max=32, help=POOL_HELP),
-    portal: bool = typer.Option(
-        False,
-        "--portal",
-        help="Also serve the portal (PSE returns, department review) under /portal/, writing "
-        "through the writer URL (KPI_WRITER_DATABASE_URL); no dashboard kernel gets it.",
-    ),
-    portal_workers: int = typer.Option(
-        2,
-        "--portal-workers",
-        min=1,
-        max=8,
-        help="Uploads checked and loaded at once; the others wait in the inbox, in order.",
-    ),
-    portal_max_mb: float = typer.Option(
-        10.0,
-        "--portal-max-mb",
-        min=0.1,
-        max=200,
-        help="Largest upload the portal accepts, in megabytes.",
-    ),
-    dashboards_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--dashboards-dir",
-            help="Folder of the dashboard notebooks (default: notebooks/dashboards).",
-        ),
-    ] = None,
+    host: Host = "127.0.0.1",
+    port: Port = 8866,
+    token: Token = None,
+    password_hash: PasswordHash = None,
+    base_url: BaseUrl = "/",
+    pool_size: PoolSize = None,
+    portal: Portal = False,
+    portal_workers: PortalWorkers = 2,
+    portal_max_mb: PortalMaxMb = 10.0,
+    dashboards_dir: DashboardsDir = None,
 ) -> None:
     """Serve the dashboards (province, department, PSE monitor) with Voilà.
 
