@@ -88,7 +88,8 @@ def test_an_indicator_named_like_markup_is_shown_escaped_and_the_report_builds(
 
     from kpilib.store.database import connect, sqlite_path
 
-    source = sqlite_path(sa.engine.make_url(demo_sqlite_url))
+    demo = sa.engine.make_url(demo_sqlite_url)
+    source = sqlite_path(demo) if demo.get_backend_name() == "sqlite" else None
     if source is None:
         pytest.skip("copies the SQLite demo database")
     copy = tmp_path / "demo.sqlite"
