@@ -490,11 +490,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> None:
         if not args.skip_crash:
             print(f"[{backend}] crash and restart …", flush=True)
             crash = phase_crash(server, officers, url)
-        keys = phase_random_keys(server)
         bomb = None
-        if args.bomb_mb > 0:
+        if args.bomb_mb > 0:  # before the random keys: those get this visitor rate-limited
             print(f"[{backend}] zip bomb of {args.bomb_mb:g} MB …", flush=True)
             bomb = phase_bomb(server, Officer(*links[0]), url, folder, args.bomb_mb)
+        keys = phase_random_keys(server)
         naive = naive_waits(url, [o.code for o in officers], folder)
         show(backend, deadline, resend, crash, keys, bomb, naive)
     finally:

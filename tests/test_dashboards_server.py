@@ -176,10 +176,14 @@ NOTEBOOKS = ["department.ipynb", "province.ipynb", "pse_monitor.ipynb"]
 
 
 def test_pools_are_planned_from_the_memory_available():
-    from kpilib.dashboards.pool import HEADROOM_MB, KERNEL_MB, MAX_POOL, plan_pools
+    from kpilib.dashboards.pool import DEFAULT_POOL_CAP, HEADROOM_MB, KERNEL_MB, plan_pools
 
     plenty = plan_pools(NOTEBOOKS, 64 * 1024)
-    assert plenty == {"department.ipynb": 2, "pse_monitor.ipynb": 2, "province.ipynb": MAX_POOL}
+    assert plenty == {
+        "department.ipynb": 2,
+        "pse_monitor.ipynb": 2,
+        "province.ipynb": DEFAULT_POOL_CAP,
+    }
     ten_kernels = plan_pools(NOTEBOOKS, HEADROOM_MB + 10 * KERNEL_MB)
     assert ten_kernels == {"department.ipynb": 1, "pse_monitor.ipynb": 1, "province.ipynb": 8}
     assert sum(ten_kernels.values()) * KERNEL_MB <= 10 * KERNEL_MB  # the headroom is kept

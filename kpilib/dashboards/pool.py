@@ -7,7 +7,8 @@ already. Voilà's own pool has four habits that hurt when many viewers arrive to
 
 * **Size.** One size for every notebook, chosen by hand. Here the pools are planned from the
   memory available (:func:`plan_pools`): the province page, where officials land, gets what the
-  memory allows (up to :data:`MAX_POOL`), the other pages a couple each.
+  memory allows (up to :data:`DEFAULT_POOL_CAP`, or ``--pool-size`` up to :data:`MAX_POOL`),
+  the other pages a couple each.
 * **Warming all at once.** Voilà starts every pool kernel at the same moment (29 kernels on two
   cores). Here at most one kernel per core warms at a time, so each is ready sooner.
 * **Handing out a cold kernel.** Voilà gives a viewer the oldest pool entry even while it is
@@ -41,6 +42,10 @@ KERNEL_MB = 230
 HEADROOM_MB = 1024
 #: Largest pool of one notebook: past this a second machine helps more (docs/deployment.md).
 MAX_POOL = 32
+#: The province pool when nobody sets it: past a dozen warm kernels a crowd is not served faster
+#: on two cores (the README's crowd figures), while each kernel holds ~200 MB and adds to the
+#: start (the port opens once the pools are warm) and to a restart on deadline day.
+DEFAULT_POOL_CAP = 12
 #: The notebook officials open first, which gets the large pool.
 MAIN_NOTEBOOK = "province.ipynb"
 #: Seconds without a viewer taking a kernel before refills start (they would slow the pages
@@ -60,12 +65,12 @@ def plan_pools(
 ) -> dict[str, int]:
     """Pool size per notebook: kernels of :data:`KERNEL_MB` in ``free_mb`` minus
     :data:`HEADROOM_MB`; two each for the side pages (one when memory is short), the rest for
-    :data:`MAIN_NOTEBOOK`, between 1 and :data:`MAX_POOL`. ``main_pool`` sets the main pool
-    instead (``kpi serve --pool-size``)."""
+    :data:`MAIN_NOTEBOOK`, between 1 and :data:`DEFAULT_POOL_CAP`. ``main_pool`` sets the main
+    pool instead (``kpi serve --pool-size``, up to :data:`MAX_POOL`)."""
     budget = max(len(notebooks), (free_mb - HEADROOM_MB) // KERNEL_MB)
     side = 2 if budget >= 12 else 1
     others = [name for name in notebooks if name != MAIN_NOTEBOOK]
-    main = main_pool or min(MAX_POOL, max(1, budget - side * len(others)))
+    main = main_pool or min(DEFAULT_POOL_CAP, max(1, budget - side * len(others)))
     sizes = {name: side for name in others}
     if MAIN_NOTEBOOK in notebooks:
         sizes[MAIN_NOTEBOOK] = main
