@@ -7,6 +7,7 @@ from datetime import date
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy.exc import OperationalError
 
 from kpilib.errors import DatabaseBusyError, KpiError
@@ -89,8 +90,13 @@ def command_line_url(ctx: typer.Context) -> str | None:
 
 def fail(message: str, code: int = 1) -> None:
     """Print an error without a traceback and exit."""
-    error_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    print_error(message)
     raise typer.Exit(code)
+
+
+def print_error(message: str) -> None:
+    """An error on stderr, on one line however narrow the terminal (no markup read in it)."""
+    error_console.print(Text.assemble(("Error:", "bold red"), " ", message), soft_wrap=True)
 
 
 def run() -> None:
@@ -99,11 +105,11 @@ def run() -> None:
     try:
         app()
     except KpiError as error:
-        error_console.print(f"[bold red]Error:[/] {error}", highlight=False)
+        print_error(str(error))
         sys.exit(getattr(error, "exit_code", 1))
     except OperationalError as error:  # busy past every retry, wherever it was met
         if not is_transient(error):
             raise
         busy = DatabaseBusyError(None, busy_seconds())
-        error_console.print(f"[bold red]Error:[/] {busy}", highlight=False)
+        print_error(str(busy))
         sys.exit(busy.exit_code)
