@@ -91,6 +91,16 @@ class ReturnTypeError(SubmissionError, ValueError):
         super().__init__(f"Unknown return type {name!r}: use one of {', '.join(known)}.")
 
 
+class UnknownSenderError(SubmissionError):
+    """A PSE or department code (``--sender``) that is in neither list of the database."""
+
+    def __init__(self, code: str, close: Sequence[str] = ()) -> None:
+        hint = " (PSE codes look like UNI-001, department codes like HLT)"
+        if close:
+            hint = f"; did you mean {' or '.join(close)}?"
+        super().__init__(f"No PSE or department has the code {code!r}{hint}")
+
+
 class ReportPathError(SubmissionError):
     """An error report or template cannot be written where it was asked to go."""
 

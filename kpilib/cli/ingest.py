@@ -195,10 +195,11 @@ def _print_outcomes(outcomes: list[FileOutcome], dry_run: bool) -> None:
         if outcome.detail:
             console.print(Text(f"{outcome.file}: {outcome.detail}"))
     counts = {s: sum(o.status == s for o in outcomes) for s in _STATUS}
-    console.print(
-        f"{len(outcomes)} file(s): {counts['loaded']} loaded, {counts['unchanged']} unchanged, "
-        f"{counts['valid']} valid (dry run), {counts['rejected']} rejected"
-    )
+    if dry_run:
+        done = f"{counts['valid']} valid (dry run)"
+    else:
+        done = f"{counts['loaded']} loaded, {counts['unchanged']} unchanged"
+    console.print(f"{len(outcomes)} file(s): {done}, {counts['rejected']} rejected")
 
 
 def option_hint(outcomes: list[FileOutcome]) -> str:

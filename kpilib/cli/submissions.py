@@ -12,7 +12,13 @@ from rich.text import Text
 from kpilib.cli.app import app, console, database_url_of, parse_date_option
 from kpilib.errors import ReportPathError
 from kpilib.ingest import spec_for
-from kpilib.ingest.status import load_history, load_outstanding, load_received, resolve_as_of
+from kpilib.ingest.status import (
+    check_sender,
+    load_history,
+    load_outstanding,
+    load_received,
+    resolve_as_of,
+)
 from kpilib.present.export import write_csv, write_xlsx
 from kpilib.store.database import connect
 
@@ -70,6 +76,7 @@ def submissions(
     day = parse_date_option(as_of, "--as-of")
     types = [spec_for(return_type).return_type] if return_type else None
     with connect(database_url_of(ctx), read_only=True).connect() as connection:
+        sender = check_sender(connection, sender) if sender else None
         day = resolve_as_of(connection, day)
         if outstanding:
             frame = load_outstanding(connection, day)
@@ -104,6 +111,7 @@ def history(
     """Every version of the matching returns, superseded ones included, oldest first."""
     kind = spec_for(return_type).return_type if return_type else None
     with connect(database_url_of(ctx), read_only=True).connect() as connection:
+        sender = check_sender(connection, sender) if sender else None
         frame = load_history(connection, kind, sender, period)
     shown = frame.assign(received=[str(v)[:16] for v in frame["received_at"]])[
         ["submission_id", "return_type", "sender", "period_code", "version", "status",
