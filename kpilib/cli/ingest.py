@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.engine import Engine
 
-from kpilib.cli.app import app, console, database_url_of, writer_url_of
+from kpilib.cli.app import DatabaseUrl, app, console, database_url_of, writer_url_of
+from kpilib.cli.output import print_table
 from kpilib.errors import FiscalPeriodError, ReportPathError
 from kpilib.ingest import IngestOptions, ingest_file, spec_for
 from kpilib.ingest.reading import DEFAULT_MAX_MB
@@ -138,6 +139,7 @@ def ingest(
         "--report",
         help="Write all errors to this CSV (default: FILE.errors.csv beside each rejected file).",
     ),
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Validate return files and load each one in one transaction (a file with any error loads
     nothing). When the database is busy a load waits and tries again (with jitter) for up to
@@ -190,7 +192,7 @@ def _print_outcomes(outcomes: list[FileOutcome], dry_run: bool) -> None:
     hint = option_hint(outcomes)
     if hint:
         console.print(Text(hint, style="dim"))
-    console.print(_summary_table(outcomes, dry_run))
+    print_table(_summary_table(outcomes, dry_run))
     for outcome in outcomes:
         if outcome.detail:
             console.print(Text(f"{outcome.file}: {outcome.detail}"))
