@@ -239,3 +239,27 @@ def test_outstanding_returns_come_most_recent_first(demo_sqlite_url):
                    "--limit", "400")  # fmt: skip
     dues = [line.split("│")[5].strip() for line in shown.output.splitlines() if "│" in line]
     assert dues == sorted(dues, reverse=True) and dues[0] == str(frame["due_date"].iloc[0])
+
+
+def test_the_out_files_extension_picks_the_template_format(tmp_path, capsys, monkeypatch):
+    csv_path, md_path = tmp_path / "x.csv", tmp_path / "x.md"
+    written = run_kpi(capsys, monkeypatch, "template", "pse_financial", "--out", str(csv_path))
+    assert written.code == 0 and written.err == ""
+    header = csv_path.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(",") == list(RETURN_SPECS["pse_financial"].column_names)
+    assert run_kpi(capsys, monkeypatch, "template", "pse_kpi", "--out", str(md_path)).code == 0
+    assert md_path.read_text().startswith("**`pse_kpi`**")
+    agreeing = ("--out", str(tmp_path / "y.XLSX"), "--format", "xlsx")
+    assert run_kpi(capsys, monkeypatch, "template", "pse_kpi", *agreeing).code == 0
+    assert load_workbook(tmp_path / "y.XLSX").sheetnames == ["pse_kpi", "Instructions"]
+    clash = run_kpi(capsys, monkeypatch, "template", "pse_financial", "--format", "xlsx",
+                    "--out", str(tmp_path / "z.csv"))  # fmt: skip
+    assert clash.code == 1 and clash.err.splitlines() == [
+        f"Error: Cannot write {tmp_path / 'z.csv'}: --format xlsx does not match its extension "
+        ".csv (drop --format, or name the file z.xlsx)."
+    ]
+    unknown = run_kpi(capsys, monkeypatch, "template", "pse_financial", "--out",
+                      str(tmp_path / "z.txt"))  # fmt: skip
+    assert unknown.code == 1 and len(unknown.err.splitlines()) == 1
+    assert "name it *.csv, *.xlsx or *.md" in unknown.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv", "x.md", "y.XLSX"]
