@@ -186,5 +186,31 @@ class DashboardParameterError(KpiError, ValueError):
         super().__init__("; ".join(str(problem) for problem in self.problems))
 
 
+# --- Views: the KPIs as shown (issue 21) -------------------------------------------------------
+
+
+class FiscalYearNotFoundError(KpiError, LookupError):
+    """A fiscal year that the database holds no data for."""
+
+    def __init__(self, fiscal_year: str, known: Sequence[str]) -> None:
+        self.fiscal_year = fiscal_year
+        held = ", ".join(known) if known else "none"
+        super().__init__(
+            f"The database has no fiscal year {fiscal_year}; the fiscal years it holds: {held}."
+        )
+
+
+class UnknownDepartmentError(KpiError, LookupError):
+    """A department code that is not in the database (or has no data in a view's year)."""
+
+    def __init__(self, code: str, known: Sequence[str], fiscal_year: str | None = None) -> None:
+        self.code = code
+        if fiscal_year is None:
+            what = f"No department has the code {code!r}"
+        else:
+            what = f"Department {code!r} has no figures for fiscal year {fiscal_year}"
+        super().__init__(f"{what}; known codes: {', '.join(sorted(known))}")
+
+
 class ServeError(KpiError):
     """``kpi serve`` cannot start as asked (unsafe address without a token, bad folder, port)."""
