@@ -103,9 +103,7 @@ def template_path(return_type: str, out: str | None, file_format: str | None) ->
     path = Path(out)
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in TEMPLATE_FORMATS:
-        raise ReportPathError(
-            path, "name the file *.csv, *.xlsx or *.md (its extension is its format)"
-        )
+        raise ReportPathError(path, "name it *.csv, *.xlsx or *.md (its extension is its format)")
     if given is not None and given != suffix:
         raise ReportPathError(
             path, f"--format {given} does not match its extension .{suffix} (drop --format, or "
