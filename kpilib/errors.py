@@ -91,6 +91,16 @@ class ReturnTypeError(SubmissionError, ValueError):
         super().__init__(f"Unknown return type {name!r}: use one of {', '.join(known)}.")
 
 
+class UnknownSenderError(SubmissionError):
+    """A PSE or department code (``--sender``) that is in neither list of the database."""
+
+    def __init__(self, code: str, close: Sequence[str] = ()) -> None:
+        hint = " (PSE codes look like UNI-001, department codes like HLT)"
+        if close:
+            hint = f"; did you mean {' or '.join(close)}?"
+        super().__init__(f"No PSE or department has the code {code!r}{hint}")
+
+
 class ReportPathError(SubmissionError):
     """An error report or template cannot be written where it was asked to go."""
 
@@ -174,6 +184,32 @@ class DashboardParameterError(KpiError, ValueError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("; ".join(str(problem) for problem in self.problems))
+
+
+# --- Views: the KPIs as shown (issue 21) -------------------------------------------------------
+
+
+class FiscalYearNotFoundError(KpiError, LookupError):
+    """A fiscal year that the database holds no data for."""
+
+    def __init__(self, fiscal_year: str, known: Sequence[str]) -> None:
+        self.fiscal_year = fiscal_year
+        held = ", ".join(known) if known else "none"
+        super().__init__(
+            f"The database has no fiscal year {fiscal_year}; the fiscal years it holds: {held}."
+        )
+
+
+class UnknownDepartmentError(KpiError, LookupError):
+    """A department code that is not in the database (or has no data in a view's year)."""
+
+    def __init__(self, code: str, known: Sequence[str], fiscal_year: str | None = None) -> None:
+        self.code = code
+        if fiscal_year is None:
+            what = f"No department has the code {code!r}"
+        else:
+            what = f"Department {code!r} has no figures for fiscal year {fiscal_year}"
+        super().__init__(f"{what}; known codes: {', '.join(sorted(known))}")
 
 
 class ServeError(KpiError):

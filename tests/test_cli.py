@@ -1,6 +1,9 @@
 """The ``kpi`` command through typer's runner: help, output and exit codes, friendly errors."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +16,14 @@ runner = CliRunner()
 def invoke(*args: str, url: str | None = None):
     prefix = ["--database-url", url] if url else []
     return runner.invoke(app, [*prefix, *args], catch_exceptions=False)
+
+
+def run_kpi(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``kpi`` in its own process, as a user runs it (stdout and stderr piped)."""
+    return subprocess.run(
+        [sys.executable, "-c", "from kpilib.cli import main; main()", *args],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})},
+    )  # fmt: skip
 
 
 def all_commands(group=None, prefix=()):
@@ -72,14 +83,7 @@ def test_db_upgrade_creates_then_reports_nothing_to_do(sqlite_url):
     ],
 )
 def test_bad_database_gets_a_message_not_a_traceback(url, message):
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-c", "from kpilib.cli import main; main()", "--database-url", url,
-         "db", "upgrade"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    result = run_kpi("--database-url", url, "db", "upgrade")
     assert result.returncode == 1
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
@@ -90,3 +94,18 @@ def test_bad_option_value_is_a_usage_error(sqlite_url):
     result = runner.invoke(app, ["--database-url", sqlite_url, "demo", "--as-of", "15/02/2026"])
     assert result.exit_code == 2
     assert "not a date" in result.output
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("db", "info"), ("submissions",),
+                                     ("demo",)], ids=" ".join)  # fmt: skip
+def test_a_text_file_as_the_database_is_one_line_and_exit_code_1(tmp_path, command):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Minutes of the budget meeting\n" * 20)
+    result = run_kpi("--database-url", f"sqlite:///{notes}", *command)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: Cannot connect to the database at sqlite:///{notes}"
+        + (" (read-only)" if command in (("db", "info"), ("submissions",)) else "")
+        + ": the file is not an SQLite database (check the path)"
+    ]
+    assert notes.read_text() == "Minutes of the budget meeting\n" * 20

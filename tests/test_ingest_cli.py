@@ -4,9 +4,11 @@ README's return tables kept equal to the pandera schemas."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_kpi
 from ingest_helpers import (
     FINANCIAL_HEADER,
     FINANCIAL_VALUES,
@@ -194,3 +196,70 @@ def test_a_missing_file_is_rejected_without_writing_anywhere(tmp_path, sqlite_ur
     result = invoke(sqlite_url, "ingest", str(missing))
     assert result.exit_code == 1 and "cannot be opened" in result.output
     assert list(tmp_path.rglob("*.errors.csv")) == []
+
+
+def test_the_summary_speaks_of_a_dry_run_only_in_one(tmp_path, sqlite_url):
+    build_reference(sqlite_url)
+    loaded = invoke(sqlite_url, "ingest", str(financial_file(tmp_path)))
+    assert loaded.exit_code == 0
+    assert "1 file(s): 1 loaded, 0 unchanged, 0 rejected" in loaded.output
+    assert "dry run" not in loaded.output.lower()
+    dry = invoke(sqlite_url, "ingest", str(financial_file(tmp_path)), "--dry-run")
+    assert "1 file(s): 1 valid (dry run), 0 rejected" in dry.output
+    assert "loaded" not in dry.output.splitlines()[-1]
+
+
+@pytest.mark.parametrize("args", [("submissions",), ("submissions", "--outstanding"),
+                                  ("submissions", "history")], ids=" ".join)  # fmt: skip
+def test_an_unknown_sender_is_one_line_and_exit_code_1(demo_sqlite_url, capsys, monkeypatch,
+                                                       args):  # fmt: skip
+    result = run_kpi(capsys, monkeypatch, "--database-url", demo_sqlite_url, *args,
+                     "--sender", "NOPE")  # fmt: skip
+    assert result.code == 1 and result.out == ""
+    assert result.err.splitlines() == [
+        "Error: No PSE or department has the code 'NOPE' "
+        "(PSE codes look like UNI-001, department codes like HLT)"
+    ]
+    near = run_kpi(capsys, monkeypatch, "--database-url", demo_sqlite_url, *args,
+                   "--sender", "HLTT")  # fmt: skip
+    assert near.code == 1 and "did you mean HLT?" in near.err
+    known = run_kpi(capsys, monkeypatch, "--database-url", demo_sqlite_url, *args,
+                    "--sender", "uni-001")  # fmt: skip
+    assert known.code == 0 and "UNI-001" in known.out
+
+
+def test_outstanding_returns_come_most_recent_first(demo_sqlite_url):
+    from kpilib.ingest.status import load_outstanding
+    from kpilib.store.database import connect
+
+    with connect(demo_sqlite_url, read_only=True).connect() as connection:
+        frame = load_outstanding(connection, date(2026, 2, 15))
+    assert frame["due_date"].is_monotonic_decreasing and frame["due_date"].nunique() > 4
+    shown = invoke(demo_sqlite_url, "submissions", "--outstanding", "--as-of", "2026-02-15",
+                   "--limit", "400")  # fmt: skip
+    dues = [line.split("│")[5].strip() for line in shown.output.splitlines() if "│" in line]
+    assert dues == sorted(dues, reverse=True) and dues[0] == str(frame["due_date"].iloc[0])
+
+
+def test_the_out_files_extension_picks_the_template_format(tmp_path, capsys, monkeypatch):
+    csv_path, md_path = tmp_path / "x.csv", tmp_path / "x.md"
+    written = run_kpi(capsys, monkeypatch, "template", "pse_financial", "--out", str(csv_path))
+    assert written.code == 0 and written.err == ""
+    header = csv_path.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(",") == list(RETURN_SPECS["pse_financial"].column_names)
+    assert run_kpi(capsys, monkeypatch, "template", "pse_kpi", "--out", str(md_path)).code == 0
+    assert md_path.read_text().startswith("**`pse_kpi`**")
+    agreeing = ("--out", str(tmp_path / "y.XLSX"), "--format", "xlsx")
+    assert run_kpi(capsys, monkeypatch, "template", "pse_kpi", *agreeing).code == 0
+    assert load_workbook(tmp_path / "y.XLSX").sheetnames == ["pse_kpi", "Instructions"]
+    clash = run_kpi(capsys, monkeypatch, "template", "pse_financial", "--format", "xlsx",
+                    "--out", str(tmp_path / "z.csv"))  # fmt: skip
+    assert clash.code == 1 and clash.err.splitlines() == [
+        f"Error: Cannot write {tmp_path / 'z.csv'}: --format xlsx does not match its extension "
+        ".csv (drop --format, or name the file z.xlsx)."
+    ]
+    unknown = run_kpi(capsys, monkeypatch, "template", "pse_financial", "--out",
+                      str(tmp_path / "z.txt"))  # fmt: skip
+    assert unknown.code == 1 and len(unknown.err.splitlines()) == 1
+    assert "name it *.csv, *.xlsx or *.md" in unknown.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv", "x.md", "y.XLSX"]

@@ -158,3 +158,35 @@ def test_periods_and_years_share_their_inputs_without_changing_them(demo_sqlite_
     shared_earlier = load_province_view(engine, "2023-24", "FY")
     assert reads[2:] == ["load_budget_rollup"]  # another year: its budget, not the returns
     assert_same_view(shared_earlier, fresh_earlier)
+
+
+def test_a_fiscal_year_not_in_the_database_is_a_clear_error(engine):
+    from kpilib.errors import FiscalYearNotFoundError, KpiError
+
+    with pytest.raises(FiscalYearNotFoundError) as caught:
+        load_province_view(engine, "2030-31")
+    assert isinstance(caught.value, KpiError)
+    assert str(caught.value) == (
+        "The database has no fiscal year 2030-31; the fiscal years it holds: 2021-22, 2022-23, "
+        "2023-24, 2024-25, 2025-26."
+    )
+
+
+def test_a_department_without_figures_in_the_view_is_a_clear_error(engine):
+    """A department of the database that the view's year has no figures for (here: its rows
+    taken out of a real view) is named with the year and the departments that have figures."""
+    from dataclasses import replace
+
+    from kpilib.errors import KpiError
+    from kpilib.views import UnknownDepartmentError, select_department
+
+    view = load_province_view(engine, "2024-25")
+    summary = view.department_summary
+    without = replace(view, department_summary=summary[summary["department_code"] != "HLT"])
+    with pytest.raises(UnknownDepartmentError) as caught:
+        select_department(without, "HLT")
+    message = str(caught.value)
+    assert isinstance(caught.value, KpiError) and isinstance(caught.value, LookupError)
+    assert message.startswith("Department 'HLT' has no figures for fiscal year 2024-25; known "
+                              "codes: AGR, AUQ,")  # fmt: skip
+    assert "HLT" not in message.split("known codes:")[1] and "FIN" in message

@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kpilib.cli.app import app, console, parse_date_option, writer_url_of
+from kpilib.cli.app import DatabaseUrl, app, console, parse_date_option, writer_url_of
+from kpilib.cli.output import JsonOutput, print_records, print_table
 from kpilib.portal.access import grant, list_tokens, portal_link, revoke
 from kpilib.store.database import connect
 
@@ -44,6 +45,7 @@ def grant_command(
         show_envvar=True,
         help=f"The portal's public address (default {DEFAULT_PORTAL_URL}).",
     ),
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Create a personal link and print it. Only the token's hash is stored: the link is shown
     once and cannot be shown again (grant a new one and revoke the old one if it is lost)."""
@@ -63,6 +65,8 @@ def grant_command(
 def list_command(
     ctx: typer.Context,
     all_tokens: bool = typer.Option(False, "--all", help="Include revoked and expired links."),
+    as_json: JsonOutput = False,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """List the access links (never the tokens): id, kind, PSE or department, name, state."""
     engine = connect(writer_url_of(ctx), read_only=True)
@@ -70,6 +74,9 @@ def list_command(
         frame = list_tokens(connection)
     if not all_tokens:
         frame = frame[frame["state"] == "active"]
+    if as_json:
+        print_records(frame)
+        return
     table = Table("Id", "Kind", "For", "Name", "E-mail", "Expires", "State",
                   title="Portal access links")  # fmt: skip
     for row in frame.itertuples(index=False):
@@ -77,13 +84,14 @@ def list_command(
         email = cast("str | None", row.email)
         table.add_row(str(row.id), str(row.kind), Text(str(row.scope)), Text(str(row.name)),
                       Text(email or ""), expires, str(row.state))  # fmt: skip
-    console.print(table)
+    print_table(table)
 
 
 @access_app.command("revoke")
 def revoke_command(
     ctx: typer.Context,
     token_id: int = typer.Argument(..., help="The link's id (see kpi access list)."),
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Revoke a link at once: its page shows "no access" from the next visit on."""
     engine = connect(writer_url_of(ctx))

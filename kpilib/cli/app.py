@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy.exc import OperationalError
 
 from kpilib.errors import DatabaseBusyError, KpiError
@@ -29,19 +31,40 @@ console = Console()
 error_console = Console(stderr=True)
 
 
+DATABASE_URL_HELP = "Database URL: sqlite:///path/to/file.sqlite or postgresql://user@host:port/db."
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
     database_url: str | None = typer.Option(
-        None,
-        "--database-url",
-        envvar="KPI_DATABASE_URL",
-        help="Database URL: sqlite:///path/to/file.sqlite or postgresql://user@host:port/db.",
+        None, "--database-url", envvar="KPI_DATABASE_URL", help=DATABASE_URL_HELP,
         show_envvar=True,
     ),
-) -> None:
+) -> None:  # fmt: skip
     """Options shared by every command."""
-    ctx.obj = {"database_url": database_url}
+    # typer may bring its own copy of click: compare the source by name, not by enum identity.
+    typed = getattr(ctx.get_parameter_source("database_url"), "name", None) == "COMMANDLINE"
+    ctx.obj = {"database_url": database_url, "typed": typed}
+
+
+def _remember_database_url(ctx: typer.Context, value: str | None) -> None:
+    """``--database-url`` typed after a command: it wins over the one before it and over every
+    environment variable, as if it had been typed before the command."""
+    if value is not None:
+        obj = ctx.ensure_object(dict)
+        obj.update(database_url=value, typed=True)
+
+
+#: ``--database-url`` after the command's name (``kpi submissions --database-url URL``): every
+#: command that opens the database declares it with this one definition, as
+#: ``database_url: DatabaseUrl = None``; its value reaches :func:`database_url_of`,
+#: :func:`reader_url_of` and :func:`writer_url_of` through the context, not the parameter.
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help=DATABASE_URL_HELP + " Also accepted before the command.",
+                 callback=_remember_database_url, expose_value=False, show_default=False),
+]  # fmt: skip
 
 
 def parse_date_option(value: str | None, option: str) -> date | None:
@@ -57,7 +80,8 @@ def parse_date_option(value: str | None, option: str) -> date | None:
 
 
 def database_url_of(ctx: typer.Context) -> str | None:
-    """The --database-url given to ``kpi`` (None: use the default)."""
+    """The --database-url given to ``kpi`` before or after the command, else
+    ``KPI_DATABASE_URL`` (None: use the default)."""
     return (ctx.obj or {}).get("database_url")
 
 
@@ -80,17 +104,21 @@ def reader_url_of(ctx: typer.Context) -> str:
 
 
 def command_line_url(ctx: typer.Context) -> str | None:
-    """``--database-url`` when typed on the command line; None when it came from
-    ``KPI_DATABASE_URL`` or was not given (a role's own variable then comes first)."""
-    # typer may bring its own copy of click: compare the source by name, not by enum identity.
-    source = ctx.find_root().get_parameter_source("database_url")
-    return database_url_of(ctx) if getattr(source, "name", None) == "COMMANDLINE" else None
+    """``--database-url`` when typed on the command line (before or after the command); None
+    when it came from ``KPI_DATABASE_URL`` or was not given (a role's own variable then comes
+    first)."""
+    return database_url_of(ctx) if (ctx.obj or {}).get("typed") else None
 
 
 def fail(message: str, code: int = 1) -> None:
     """Print an error without a traceback and exit."""
-    error_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    print_error(message)
     raise typer.Exit(code)
+
+
+def print_error(message: str) -> None:
+    """An error on stderr, on one line however narrow the terminal (no markup read in it)."""
+    error_console.print(Text.assemble(("Error:", "bold red"), " ", message), soft_wrap=True)
 
 
 def run() -> None:
@@ -99,11 +127,11 @@ def run() -> None:
     try:
         app()
     except KpiError as error:
-        error_console.print(f"[bold red]Error:[/] {error}", highlight=False)
+        print_error(str(error))
         sys.exit(getattr(error, "exit_code", 1))
     except OperationalError as error:  # busy past every retry, wherever it was met
         if not is_transient(error):
             raise
         busy = DatabaseBusyError(None, busy_seconds())
-        error_console.print(f"[bold red]Error:[/] {busy}", highlight=False)
+        print_error(str(busy))
         sys.exit(busy.exit_code)

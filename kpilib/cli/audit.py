@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from kpilib.cli.app import app, console, reader_url_of
+from kpilib.cli.app import DatabaseUrl, app, console, reader_url_of
 from kpilib.store.audit import verify_audit_chain
 from kpilib.store.database import connect
 
@@ -24,6 +24,7 @@ def verify(
         typer.Option("--anchor", help="A head hash written down earlier (repeat for several)."),
     ] = None,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Check the audit log's hash chain: every entry, in order, and the chain head.
 

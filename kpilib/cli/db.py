@@ -7,7 +7,8 @@ import json
 import typer
 from rich.table import Table
 
-from kpilib.cli.app import app, console, database_url_of
+from kpilib.cli.app import DatabaseUrl, app, console, database_url_of
+from kpilib.cli.output import print_table
 from kpilib.store import migrate
 from kpilib.store.database import (
     create_engine,
@@ -23,7 +24,7 @@ app.add_typer(db_app, name="db")
 
 
 @db_app.command("upgrade")
-def upgrade(ctx: typer.Context) -> None:
+def upgrade(ctx: typer.Context, database_url: DatabaseUrl = None) -> None:
     """Apply the schema migrations the database lacks (creates the schema in an empty one)."""
     engine = create_engine(database_url_of(ctx))
     before = read_schema_state(engine)
@@ -43,6 +44,7 @@ def upgrade(ctx: typer.Context) -> None:
 def info(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print the description as JSON."),
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Show the database URL (password masked), schema version, demo flag and row counts."""
     engine = create_engine(database_url_of(ctx), read_only=True)
@@ -62,14 +64,14 @@ def info(
     for key in ("data_as_of", "demo_seed", "demo_scale", "built_at"):
         if key in description["dataset"]:
             summary.add_row(key.replace("_", " ").capitalize(), description["dataset"][key])
-    console.print(summary)
+    print_table(summary)
     counts = Table("Table", "Rows", title="Row counts")
     for name, count in description["row_counts"].items():
         counts.add_row(name, f"{count:,}")
-    console.print(counts)
+    print_table(counts)
     if description["entities_by_category"]:
         categories = Table("PSE category", "PSEs", title="Public sector entities")
         for name, count in description["entities_by_category"].items():
             categories.add_row(name.replace("_", " "), str(count))
         categories.add_row("[bold]total[/]", f"[bold]{description['row_counts']['entities']}[/]")
-        console.print(categories)
+        print_table(categories)

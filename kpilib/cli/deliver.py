@@ -8,10 +8,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kpilib.cli.app import app, console, parse_date_option, writer_url_of
+from kpilib.cli.app import (
+    DatabaseUrl,
+    app,
+    console,
+    error_console,
+    parse_date_option,
+    writer_url_of,
+)
+from kpilib.cli.output import JsonOutput, print_records, print_table
 from kpilib.fiscal import pakistan_today
 from kpilib.report.params import load_parameter_set
 from kpilib.report.plan import default_home
@@ -33,14 +42,23 @@ def _results_table(title: str, columns: list[str], rows: list[dict[str, str]]) -
     return table
 
 
-def _smtp(dry_run: bool) -> SmtpSettings | None:
+def _smtp(dry_run: bool, say: Console) -> SmtpSettings | None:
     from kpilib.delivery.smtp import SmtpSettings
 
     if dry_run:
         return None
     settings = SmtpSettings.from_env()
-    console.print(f"Sending through {settings.describe()} as {settings.sender}.", highlight=False)
+    say.print(f"Sending through {settings.describe()} as {settings.sender}.", highlight=False)
     return settings
+
+
+def _print_results(title: str, columns: list[str], rows: list[dict[str, str]],
+                   as_json: bool) -> None:  # fmt: skip
+    """The results as a table, or with --json as records (the columns' keys, in order)."""
+    if as_json:
+        print_records([{c: row.get(c) for c in columns} for row in rows])
+    else:
+        print_table(_results_table(title, columns, rows))
 
 
 @app.command("deliver")
@@ -59,6 +77,8 @@ def deliver_command(
             "--parameters-dir", help="Folder of the parameter files (default: parameters)."
         ),
     ] = None,
+    as_json: JsonOutput = False,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """E-mail each department's report to the recipients of its parameter file and the provincial
     summary to the province's list (parameters/defaults.yaml), PDF and HTML attached.
@@ -71,11 +91,12 @@ def deliver_command(
     parameters = load_parameter_set(parameters_dir or default_home() / "parameters")
     mails = plan_mails(output_dir or default_home() / "outputs", parameters, fiscal_year, period)
     engine = connect(writer_url_of(ctx))
-    settings = _smtp(dry_run)
+    say = error_console if as_json else console  # with --json, stdout holds the JSON alone
+    settings = _smtp(dry_run, say)
     result = deliver(engine, mails, settings, fiscal_year, period, dry_run=dry_run, force=force)
     title = "Dry run: nothing was sent" if dry_run else f"Delivery of {fiscal_year} {period}"
-    console.print(_results_table(title, ["report", "recipient", "result", "error"], result.rows))
-    console.print(
+    _print_results(title, ["report", "recipient", "result", "error"], result.rows, as_json)
+    say.print(
         f"{len(mails)} report(s) with recipients: {result.count('sent')} sent, "
         f"{result.count('already sent')} already sent, {result.count('failed')} failed"
         + (f", {result.count('would send')} would be sent" if dry_run else "")
@@ -105,6 +126,8 @@ def remind_command(
         help="Remind department reviewers instead: those whose queue holds returns waiting "
         "more than --days days (once a day at most).",
     ),
+    as_json: JsonOutput = False,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """E-mail each PSE whose return is due within --days days, late, or returned for
     correction, at the addresses of its access links (kpi access grant --email). Each reminder
@@ -114,7 +137,8 @@ def remind_command(
 
     day = parse_date_option(as_of, "--as-of") or pakistan_today()
     engine = connect(writer_url_of(ctx))
-    settings = _smtp(dry_run)
+    say = error_console if as_json else console  # with --json, stdout holds the JSON alone
+    settings = _smtp(dry_run, say)
     if reviewers:
         planned = reminders.plan_reviewer_reminders(engine, day, days)
         rows = reminders.send_reviewer_reminders(engine, planned, settings, day, dry_run=dry_run)
@@ -124,9 +148,9 @@ def remind_command(
         rows = reminders.send_reminders(engine, mails, settings, day, dry_run=dry_run)
         columns = ["entity", "return", "period", "kind", "recipient", "result", "error"]
     title = "Dry run: nothing was sent" if dry_run else f"Reminders as of {day}"
-    console.print(_results_table(title, columns, rows))
+    _print_results(title, columns, rows, as_json)
     counts = {k: sum(r["result"] == k for r in rows) for k in ("sent", "already sent", "failed")}
-    console.print(
+    say.print(
         f"{len(rows)} reminder(s): {counts['sent']} sent, {counts['already sent']} already sent, "
         f"{counts['failed']} failed"
     )

@@ -10,7 +10,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
-from kpilib.cli.app import app, console, database_url_of, parse_date_option
+from kpilib.cli.app import DatabaseUrl, app, console, database_url_of, parse_date_option
+from kpilib.cli.output import print_table
 from kpilib.demo import DEFAULT_AS_OF, DEFAULT_SEED, build_demo
 from kpilib.demo.build import MAX_SCALE, DemoSummary
 from kpilib.store.database import create_engine, ensure_schema, mask_url
@@ -38,6 +39,7 @@ def demo(
     if_empty: bool = typer.Option(
         False, "--if-empty", help="Do nothing when the database already holds data."
     ),
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Build a deterministic synthetic province (DEMO DATA) so everything works without real data.
 
@@ -89,7 +91,7 @@ def _print_summary(summary: DemoSummary, elapsed: float, engine: Engine) -> None
     table = Table("Table", "Rows", title=f"Demo province built in {elapsed:,.1f} s")
     for name, count in summary.row_counts.items():
         table.add_row(name, f"{count:,}")
-    console.print(table)
+    print_table(table)
     console.print(
         f"DEMO DATA: seed {summary.seed}, scale {summary.scale}, as of {summary.as_of} "
         f"in {mask_url(engine.url)}"

@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.engine import Engine
 
-from kpilib.cli.app import app, console, database_url_of, writer_url_of
+from kpilib.cli.app import DatabaseUrl, app, console, database_url_of, writer_url_of
+from kpilib.cli.output import print_table
 from kpilib.errors import FiscalPeriodError, ReportPathError
 from kpilib.ingest import IngestOptions, ingest_file, spec_for
 from kpilib.ingest.reading import DEFAULT_MAX_MB
@@ -47,11 +48,17 @@ RETURN_TYPE_HELP = "Return type: " + ", ".join(RETURN_SPECS) + "."
 @app.command("template")
 def template(
     return_type: str = typer.Argument(..., help=RETURN_TYPE_HELP),
-    file_format: str = typer.Option(
-        "xlsx", "--format", help="csv, xlsx (with an Instructions sheet) or md (README table)."
+    file_format: str | None = typer.Option(
+        None,
+        "--format",
+        help="csv, xlsx (with an Instructions sheet) or md (README table); default: told by "
+        "--out's extension, else xlsx.",
     ),
     out: str | None = typer.Option(
-        None, "--out", help="File to write (default: RETURN_TYPE.FORMAT in the working folder)."
+        None,
+        "--out",
+        help="File to write, named *.csv, *.xlsx or *.md (default: RETURN_TYPE.FORMAT in the "
+        "working folder).",
     ),
     entity: str | None = typer.Option(
         None, "--entity", help="Pre-fill for this PSE (a PSE return): its code in entity_code."
@@ -68,14 +75,10 @@ def template(
     """Write a return template: blank, with one example row to replace, or pre-filled for a PSE
     or department and a period (--entity/--department, --period), its amounts left empty."""
     spec = spec_for(return_type)
-    if file_format not in TEMPLATE_FORMATS:
-        raise typer.BadParameter(
-            f"{file_format!r}: use one of {', '.join(TEMPLATE_FORMATS)}", param_hint="--format"
-        )
+    path, file_format = template_path(spec.return_type, out, file_format)
     target = _template_target(spec, entity, department, period)
     if target is not None and file_format == "md":
         raise typer.BadParameter("the md table has no rows to fill", param_hint="--format")
-    path = Path(out) if out else Path(f"{spec.return_type}.{file_format}")
     if not path.parent.is_dir():
         raise ReportPathError(path, f"the folder {path.parent} does not exist")
     write_template(spec.return_type, file_format, path, target)
@@ -83,7 +86,30 @@ def template(
         what = "blank, its example row to replace"
     else:
         what = f"for {' '.join(v for v in (target.sender, target.period) if v)}, amounts empty"
-    console.print(f"Template for {spec.title} ({spec.return_type}, {what}): {escape(str(path))}")
+    console.print(f"Template for {spec.title} ({spec.return_type}, {what}): {escape(str(path))}",
+                  soft_wrap=True)  # fmt: skip
+
+
+def template_path(return_type: str, out: str | None, file_format: str | None) -> tuple[Path, str]:
+    """Where ``kpi template`` writes and in which format: ``--out``'s extension decides the
+    format; ``--format`` alone names the file ``RETURN_TYPE.FORMAT``; the two must agree."""
+    if file_format is not None and file_format.lower() not in TEMPLATE_FORMATS:
+        raise typer.BadParameter(
+            f"{file_format!r}: use one of {', '.join(TEMPLATE_FORMATS)}", param_hint="--format"
+        )
+    given = file_format.lower() if file_format else None
+    if out is None:
+        return Path(f"{return_type}.{given or 'xlsx'}"), given or "xlsx"
+    path = Path(out)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in TEMPLATE_FORMATS:
+        raise ReportPathError(path, "name it *.csv, *.xlsx or *.md (its extension is its format)")
+    if given is not None and given != suffix:
+        raise ReportPathError(
+            path, f"--format {given} does not match its extension .{suffix} (drop --format, or "
+            f"name the file {path.with_suffix('.' + given).name})"
+        )  # fmt: skip
+    return path, suffix
 
 
 def _template_target(spec: ReturnSpec, entity: str | None, department: str | None,
@@ -138,6 +164,7 @@ def ingest(
         "--report",
         help="Write all errors to this CSV (default: FILE.errors.csv beside each rejected file).",
     ),
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Validate return files and load each one in one transaction (a file with any error loads
     nothing). When the database is busy a load waits and tries again (with jitter) for up to
@@ -190,15 +217,16 @@ def _print_outcomes(outcomes: list[FileOutcome], dry_run: bool) -> None:
     hint = option_hint(outcomes)
     if hint:
         console.print(Text(hint, style="dim"))
-    console.print(_summary_table(outcomes, dry_run))
+    print_table(_summary_table(outcomes, dry_run))
     for outcome in outcomes:
         if outcome.detail:
             console.print(Text(f"{outcome.file}: {outcome.detail}"))
     counts = {s: sum(o.status == s for o in outcomes) for s in _STATUS}
-    console.print(
-        f"{len(outcomes)} file(s): {counts['loaded']} loaded, {counts['unchanged']} unchanged, "
-        f"{counts['valid']} valid (dry run), {counts['rejected']} rejected"
-    )
+    if dry_run:
+        done = f"{counts['valid']} valid (dry run)"
+    else:
+        done = f"{counts['loaded']} loaded, {counts['unchanged']} unchanged"
+    console.print(f"{len(outcomes)} file(s): {done}, {counts['rejected']} rejected")
 
 
 def option_hint(outcomes: list[FileOutcome]) -> str:

@@ -11,7 +11,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from kpilib.cli.app import app, console, error_console, reader_url_of
+from kpilib.cli.app import DatabaseUrl, app, console, error_console, reader_url_of
+from kpilib.cli.output import print_table
 from kpilib.errors import ParameterFileError
 from kpilib.problems import Problem
 from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
@@ -84,6 +85,7 @@ def params_check(
     ctx: typer.Context,
     parameters_dir: Path | None = PARAMETERS_DIR_OPTION,
     notebooks_dir: Path | None = NOTEBOOKS_DIR_OPTION,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Validate parameters/defaults.yaml and every departments/<CODE>.yaml before a batch.
 
@@ -147,7 +149,7 @@ def _print_plan(plan: BatchPlan, force: bool) -> None:
             values.get("officer_title", "-"),
             will,
         )
-    console.print(table)
+    print_table(table)
     console.print(f"Data fingerprint {plan.data_fingerprint[:16]}, code {plan.code_version}")
 
 
@@ -221,6 +223,7 @@ def report(
     ] = None,
     parameters_dir: Path | None = PARAMETERS_DIR_OPTION,
     notebooks_dir: Path | None = NOTEBOOKS_DIR_OPTION,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Make the Service Delivery Performance Monitoring Reports.
 

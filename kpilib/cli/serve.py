@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpilib.cli.app import app, console, reader_url_of, writer_url_of
+from kpilib.cli.app import DatabaseUrl, app, console, reader_url_of, writer_url_of
 from kpilib.parameter_files import find_parameters_dir
 from kpilib.report.plan import default_home
 from kpilib.store.database import connect, mask_url
@@ -60,6 +60,7 @@ def serve(
     portal_workers: PortalWorkers = 2,
     portal_max_mb: PortalMaxMb = 10.0,
     dashboards_dir: DashboardsDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Serve the dashboards (province, department, PSE monitor) with Voilà.
 

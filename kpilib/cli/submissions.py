@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.engine import Connection
 
-from kpilib.cli.app import app, console, database_url_of, parse_date_option
+from kpilib.cli.app import (
+    DatabaseUrl,
+    app,
+    console,
+    database_url_of,
+    error_console,
+    parse_date_option,
+)
+from kpilib.cli.output import JsonOutput, print_records, print_table
 from kpilib.errors import ReportPathError
 from kpilib.ingest import spec_for
-from kpilib.ingest.status import load_history, load_outstanding, load_received, resolve_as_of
+from kpilib.ingest.status import (
+    check_sender,
+    load_history,
+    load_outstanding,
+    load_received,
+    resolve_as_of,
+)
 from kpilib.present.export import write_csv, write_xlsx
 from kpilib.store.database import connect
 
@@ -27,12 +43,15 @@ def _show(frame: pd.DataFrame, title: str, limit: int) -> None:
     table = Table(*frame.columns, title=title)
     for row in frame.head(limit).itertuples(index=False):
         table.add_row(*(Text("" if v is None or v is pd.NA or v != v else str(v)) for v in row))
-    console.print(table)
+    print_table(table)
     if len(frame) > limit:
         console.print(f"… {len(frame) - limit:,} more rows (raise --limit, or --out FILE)")
 
 
-def _export(frame: pd.DataFrame, target: str | None) -> None:
+def _export(frame: pd.DataFrame, target: str | None, as_json: bool) -> None:
+    """Write ``frame`` to ``--out`` (when given); print it as JSON with ``--json``."""
+    if as_json:
+        print_records(frame)
     if target is None:
         return
     out = Path(target)
@@ -44,7 +63,20 @@ def _export(frame: pd.DataFrame, target: str | None) -> None:
         write_csv(frame, out)
     else:
         raise ReportPathError(out, "name the file *.csv or *.xlsx")
-    console.print(f"Written to {out}")
+    (error_console if as_json else console).print(f"Written to {out}")  # stdout: JSON only
+
+
+def _outstanding(connection: Connection, day: date, types: list[str] | None, sender: str | None,
+                 period: str | None) -> pd.DataFrame:  # fmt: skip
+    """The returns outstanding on ``day`` that match the filters."""
+    frame = load_outstanding(connection, day)
+    if types:
+        frame = frame[frame["return_type"].isin(types)]
+    if sender:
+        frame = frame[frame["entity_code"].str.upper() == sender]
+    if period:
+        frame = frame[frame["period_code"] == period.strip().upper()]
+    return frame
 
 
 @submissions_app.callback()
@@ -63,24 +95,23 @@ def submissions(
     period: str | None = typer.Option(None, "--period", help="Only this period, e.g. 2024-25Q1."),
     limit: int = typer.Option(50, "--limit", min=1, help="Rows to show on screen."),
     out: str | None = typer.Option(None, "--out", help="Also write the list to a .csv/.xlsx."),
+    as_json: JsonOutput = False,
+    database_url: DatabaseUrl = None,
 ) -> None:
-    """List the returns received (current versions), or with --outstanding the missing ones."""
+    """List the returns received (current versions), or with --outstanding the missing ones
+    (most recently due first)."""
     if ctx.invoked_subcommand is not None:
         return
     day = parse_date_option(as_of, "--as-of")
     types = [spec_for(return_type).return_type] if return_type else None
     with connect(database_url_of(ctx), read_only=True).connect() as connection:
+        sender = check_sender(connection, sender) if sender else None
         day = resolve_as_of(connection, day)
         if outstanding:
-            frame = load_outstanding(connection, day)
-            if types:
-                frame = frame[frame["return_type"].isin(types)]
-            if sender:
-                frame = frame[frame["entity_code"].str.upper() == sender.strip().upper()]
-            if period:
-                frame = frame[frame["period_code"] == period.strip().upper()]
-            _show(frame.drop(columns=["category"]),
-                  f"{len(frame):,} returns outstanding as of {day}", limit)  # fmt: skip
+            frame = _outstanding(connection, day, types, sender, period)
+            if not as_json:
+                title = f"{len(frame):,} returns outstanding as of {day}"
+                _show(frame.drop(columns=["category"]), title, limit)
         else:
             frame = load_received(connection, day, types, sender, period)
             late = int((frame["on_time"] == False).sum())  # noqa: E712 - None stays out
@@ -88,8 +119,9 @@ def submissions(
                 ["submission_id", "return_type", "sender", "period_code", "received",
                  "due_date", "on_time", "version"]
             ]  # fmt: skip
-            _show(shown, f"{len(frame):,} returns received by {day} ({late:,} late)", limit)
-    _export(frame.reset_index(drop=True), out)
+            if not as_json:
+                _show(shown, f"{len(frame):,} returns received by {day} ({late:,} late)", limit)
+    _export(frame.reset_index(drop=True), out, as_json)
 
 
 @submissions_app.command("history")
@@ -100,14 +132,18 @@ def history(
     period: str | None = typer.Option(None, "--period", help="Only this period, e.g. 2024-25Q1."),
     limit: int = typer.Option(50, "--limit", min=1, help="Rows to show on screen."),
     out: str | None = typer.Option(None, "--out", help="Also write the list to a .csv/.xlsx."),
+    as_json: JsonOutput = False,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Every version of the matching returns, superseded ones included, oldest first."""
     kind = spec_for(return_type).return_type if return_type else None
     with connect(database_url_of(ctx), read_only=True).connect() as connection:
+        sender = check_sender(connection, sender) if sender else None
         frame = load_history(connection, kind, sender, period)
     shown = frame.assign(received=[str(v)[:16] for v in frame["received_at"]])[
         ["submission_id", "return_type", "sender", "period_code", "version", "status",
          "supersedes_id", "received", "submitted_by", "file_name"]
     ]  # fmt: skip
-    _show(shown, f"{len(frame):,} submissions (all versions)", limit)
-    _export(frame, out)
+    if not as_json:
+        _show(shown, f"{len(frame):,} submissions (all versions)", limit)
+    _export(frame, out, as_json)

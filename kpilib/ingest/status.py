@@ -10,6 +10,7 @@ submissions``).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from datetime import date
 
@@ -17,10 +18,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kpilib.errors import UnknownSenderError
 from kpilib.fiscal import Period, pakistan_today
 from kpilib.kpis.compliance import ComplianceParams
 from kpilib.kpis.returns import RETURN_SCHEDULES, expected_returns
-from kpilib.store.queries import load_entities, load_submissions, read_frame
+from kpilib.store.queries import load_departments, load_entities, load_submissions, read_frame
 from kpilib.store.writes import read_dataset_info, table
 
 
@@ -31,6 +33,20 @@ def resolve_as_of(connection: Connection, as_of: date | None) -> date:
         return as_of
     stored = read_dataset_info(connection).get("data_as_of")
     return date.fromisoformat(stored) if stored else pakistan_today()
+
+
+def check_sender(connection: Connection, sender: str) -> str:
+    """``sender`` as the code of a PSE or department of the database (upper case); an
+    :class:`~kpilib.errors.UnknownSenderError` naming the closest codes otherwise."""
+    code = sender.strip().upper()
+    known = [
+        *load_entities(connection)["entity_code"],
+        *load_departments(connection)["department_code"],
+    ]
+    if code in {str(k).upper() for k in known}:
+        return code
+    close = difflib.get_close_matches(code, [str(k).upper() for k in known], n=3, cutoff=0.75)
+    raise UnknownSenderError(sender, close)
 
 
 def load_received(
@@ -86,7 +102,8 @@ def load_received(
 
 def load_outstanding(connection: Connection, as_of: date) -> pd.DataFrame:
     """Returns due by ``as_of`` and not received by then: ``entity_code, category,
-    department_code, return_type, period_code, due_date, days_overdue``."""
+    department_code, return_type, period_code, due_date, days_overdue``, the most recently due
+    first (then by PSE and return type)."""
     p = table("periods")
     quarters = [
         Period.parse(code)
@@ -106,9 +123,9 @@ def load_outstanding(connection: Connection, as_of: date) -> pd.DataFrame:
     missing["days_overdue"] = [(as_of - due).days for due in missing["due_date"]]
     columns = ["entity_code", "category", "department_code", "return_type", "period_code",
                "due_date", "days_overdue"]  # fmt: skip
-    return missing.sort_values(["due_date", "entity_code", "return_type"])[columns].reset_index(
-        drop=True
-    )
+    order = missing.sort_values(["due_date", "entity_code", "return_type"],
+                                ascending=[False, True, True])  # fmt: skip
+    return order[columns].reset_index(drop=True)
 
 
 def load_history(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from kpilib.errors import (
     DatabaseBusyError,
@@ -233,11 +233,18 @@ def check_reachable(engine: Engine) -> None:
 
     try:
         call_with_retry(select_one, what="connecting")
-    except OperationalError as exc:
-        if is_transient(exc):
+    except DatabaseError as exc:  # OperationalError, or SQLite's "file is not a database"
+        if isinstance(exc, OperationalError) and is_transient(exc):
             raise DatabaseBusyError(mask_url(engine.url), busy_seconds()) from exc
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseUnreachableError(mask_url(engine.url), reason) from exc
+        raise unreachable_error(engine, exc) from exc
+
+
+def unreachable_error(engine: Engine, exc: DatabaseError) -> DatabaseUnreachableError:
+    """The one-line error for a driver error met while opening the database."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    if engine.dialect.name == "sqlite" and "not a database" in reason:
+        reason = "the file is not an SQLite database (check the path)"
+    return DatabaseUnreachableError(mask_url(engine.url), reason)
 
 
 @dataclass(frozen=True)
@@ -274,7 +281,12 @@ def read_schema_state(engine: Engine) -> SchemaState:
                 ).scalar()
             return tables, current
 
-    tables, current = call_with_retry(read, what="reading the schema version")
+    try:
+        tables, current = call_with_retry(read, what="reading the schema version")
+    except DatabaseError as exc:  # e.g. SQLite: "file is not a database"
+        if isinstance(exc, OperationalError) and is_transient(exc):
+            raise
+        raise unreachable_error(engine, exc) from exc
     revisions = migrate.known_revisions()
     return SchemaState(
         current=current,

@@ -7,18 +7,11 @@ from typing import cast
 
 import pandas as pd
 
-from kpilib.errors import KpiError
+from kpilib.errors import UnknownDepartmentError
 from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.views.province import ProvinceView
 
-
-class UnknownDepartmentError(KpiError):
-    """A department code that is not in the database."""
-
-    def __init__(self, code: str, known: list[str]) -> None:
-        super().__init__(
-            f"No department has the code {code!r}; known codes: {', '.join(sorted(known))}"
-        )
+__all__ = ["DepartmentView", "UnknownDepartmentError", "select_department"]
 
 
 @dataclass(frozen=True)
@@ -54,10 +47,14 @@ def _row(frame: pd.DataFrame, code: str) -> pd.Series:
 
 
 def select_department(view: ProvinceView, code: str) -> DepartmentView:
-    """The department ``code``'s KPIs from a province view; a clear error for an unknown code."""
+    """The department ``code``'s KPIs from a province view; an :class:`UnknownDepartmentError`
+    naming the known codes for a code not in the database or without figures in the view."""
     known = list(view.departments["department_code"])
     if code not in known:
         raise UnknownDepartmentError(code, known)
+    with_figures = set(view.department_summary["department_code"]) & set(view.pefa_departments)
+    if code not in with_figures or code not in set(view.execution_total["department_code"]):
+        raise UnknownDepartmentError(code, sorted(with_figures), view.fiscal_year.label)
     name = view.departments.set_index("department_code").loc[code, "department_name"]
     entity_codes = set(view.entities.loc[view.entities["department_code"] == code, "entity_code"])
     indicator_codes = set(_of(view.indicators, code)["indicator_code"])

@@ -22,6 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kpilib.errors import FiscalYearNotFoundError
 from kpilib.fiscal import (
     FiscalYear,
     Period,
@@ -122,7 +123,8 @@ def load_province_view(
     period: str = "FY",
     rules: StatusRules | None = None,
 ) -> ProvinceView:
-    """Compute (or fetch from the memo) the province view.
+    """Compute (or fetch from the memo) the province view; a
+    :class:`~kpilib.errors.FiscalYearNotFoundError` for a fiscal year the database does not hold.
 
     Parameters
     ----------
@@ -144,6 +146,7 @@ def load_province_view(
     key = (*data_key, resolved.code, rules.fingerprint)
     view = _VIEWS.get(key)
     if view is None:
+        check_fiscal_year(engine, resolved.fiscal_year)
         year_key = (*data_key, resolved.fiscal_year.start_year)
 
         def compute() -> ProvinceView:
@@ -153,6 +156,15 @@ def load_province_view(
         view = load_shared("province-view", key, compute)
         _remember(_VIEWS, key, view, MAX_CACHED_VIEWS)
     return view
+
+
+def check_fiscal_year(engine: Engine, fiscal_year: FiscalYear) -> None:
+    """A :class:`~kpilib.errors.FiscalYearNotFoundError` naming the fiscal years held when the
+    database has none of ``fiscal_year`` (rather than a view of empty frames)."""
+    with engine.connect() as connection:
+        years = queries.load_fiscal_years(connection)
+    if fiscal_year.start_year not in years:
+        raise FiscalYearNotFoundError(fiscal_year.label, [FiscalYear(y).label for y in years])
 
 
 def _year_inputs(engine: Engine, data_key: tuple, year_key: tuple) -> _YearInputs:
