@@ -243,12 +243,13 @@ async def send_all(officers: list[Officer], files: dict[str, bytes]):
 # --------------------------------------------------------------------------- checks
 
 
-def database_counts(url: str) -> dict[str, int]:
+def database_counts(url: str, quarter: str = QUARTER) -> dict[str, int]:
+    """Returns, versions, PSEs, ingest audit entries of ``quarter``; inbox items tried again."""
     from kpilib.store.database import connect
 
     engine = connect(url)
     with engine.connect() as connection:
-        q = lambda sql: connection.execute(sa.text(sql), {"p": QUARTER}).scalar_one()  # noqa: E731
+        q = lambda sql: connection.execute(sa.text(sql), {"p": quarter}).scalar_one()  # noqa: E731
         counts = {
             "returns": q("SELECT count(*) FROM submissions s JOIN periods p ON p.id = s.period_id "
                          "WHERE p.code = :p AND s.status = 'accepted'"),

@@ -34,7 +34,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_deadline import POSTGRES, QUARTER, make_database, percentile, return_file
+from bench_deadline import (
+    POSTGRES,
+    QUARTER,
+    database_counts,
+    make_database,
+    percentile,
+    return_file,
+)
 
 #: Seconds one process may take at most (a bound, not a goal).
 PROCESS_TIMEOUT = 900
@@ -81,24 +88,15 @@ def _reason(out: str, err: str) -> str:
 
 
 def counts(url: str, quarter: str) -> dict[str, int | bool]:
+    """What ``bench_deadline`` counts for ``quarter``, and whether the audit chain is intact."""
     from kpilib.store.audit import verify_audit_chain
     from kpilib.store.database import connect
 
     engine = connect(url)
     with engine.connect() as connection:
-        q = lambda sql: connection.execute(sa.text(sql), {"p": quarter}).scalar_one()  # noqa: E731
-        found = {
-            "returns": q("SELECT count(*) FROM submissions s JOIN periods p ON p.id = s.period_id "
-                         "WHERE p.code = :p AND s.status = 'accepted'"),
-            "versions": q("SELECT count(*) FROM submissions s JOIN periods p "
-                          "ON p.id = s.period_id WHERE p.code = :p"),
-            "audited": q("SELECT count(*) FROM audit_log a JOIN submissions s "
-                         "ON s.id = a.submission_id JOIN periods p ON p.id = s.period_id "
-                         "WHERE p.code = :p AND a.action = 'ingest'"),
-            "chain intact": verify_audit_chain(connection).intact,
-        }  # fmt: skip
+        intact = verify_audit_chain(connection).intact
     engine.dispose()
-    return found
+    return {**database_counts(url, quarter), "chain intact": intact}
 
 
 def write_files(url: str, folder: Path, quarter: str, limit: int) -> list[Path]:
