@@ -108,5 +108,5 @@ def test_export_keeps_numbers_and_shows_status_texts():
             Column("zone", "Zone", "zone"),
         ],
     )
-    assert list(exported.columns) == ["Budget (Rs. million)", "Share", "Status", "Zone"]
+    assert list(exported.columns) == ["Budget (Rs m)", "Share", "Status", "Zone"]
     assert exported.iloc[0].tolist() == [2.5, 25.0, "Off track", "Grey zone"]

@@ -28,10 +28,10 @@ from kpilib.views.selection import Selection
 
 EXECUTION_COLUMNS = [
     Column("budget_label", "Budget"),
-    Column("original_budget", "Original budget, Rs. million", "money"),
-    Column("revised_budget", "Revised budget, Rs. million", "money"),
-    Column("released", "Released, Rs. million", "money"),
-    Column("expended", "Expended, Rs. million", "money"),
+    Column("original_budget", "Original budget", "money"),
+    Column("revised_budget", "Revised budget", "money"),
+    Column("released", "Released", "money"),
+    Column("expended", "Expended", "money"),
     Column("release_rate", "Released (% of revised)", "percent"),
     Column("utilisation", "Utilisation (% of revised)", "percent"),
     Column("utilisation_of_releases", "Spent of releases (%)", "percent"),

@@ -20,6 +20,7 @@ import pandas as pd
 from kpilib.fiscal import Period
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.export import encode_csv, safe_file_name
+from kpilib.present.formatting import format_date
 from kpilib.present.tables import Column, export_table, render_table
 from kpilib.problems import Problem
 
@@ -104,10 +105,10 @@ def render_as_of(period_label: str, as_of: date, data_as_of: date | None, is_dem
     """The DEMO DATA banner (demo data only) and the line saying which dates the figures and
     the data speak of."""
     banner = f'<div class="demo-banner">{escape(DEMO_TEXT)}</div>' if is_demo else ""
-    data = f"data as of {data_as_of:%d %B %Y}" if data_as_of else "data as of: not recorded"
+    data = f"data as of {format_date(data_as_of)}" if data_as_of else "data as of: not recorded"
     return (
         f'{banner}<p class="kpi-dash-asof"><strong>{escape(period_label)}</strong> · figures to '
-        f"{as_of:%d %B %Y} · {escape(data)}</p>"
+        f"{format_date(as_of)} · {escape(data)}</p>"
     )
 
 

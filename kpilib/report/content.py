@@ -20,8 +20,10 @@ from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.present.explain import Explanation, explain_figures
 from kpilib.present.formatting import (
     MISSING,
+    format_date,
     format_number,
     format_percent,
+    money_unit_label,
 )
 from kpilib.present.headline import HeadlineFigure, department_headline, province_headline
 from kpilib.present.html import KpiCard
@@ -83,7 +85,7 @@ def cover_details(view: ProvinceView, department: DepartmentView | None = None) 
     rule = view.rules.rule("budget_execution", department.code if department else None)
     details += [
         ("Period", period_phrase(view)),
-        ("Data as of", view.data_as_of.isoformat() if view.data_as_of else "not recorded"),
+        ("Data as of", format_date(view.data_as_of) if view.data_as_of else "not recorded"),
         ("PEFA years", ", ".join(_label(y) for y in view.pefa_province.fiscal_years) or "none"),
         ("Status thresholds", ", ".join(rule.sources)),
     ]
@@ -157,14 +159,14 @@ def _with_burn(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def execution_tables(department: DepartmentView) -> tuple[Table, Table]:
-    """Budget execution by budget type and in total: amounts (Rs. million), then rates."""
+    """Budget execution by budget type and in total: amounts (in the money unit), then rates."""
     rows = department.execution.copy()
     total = department.execution_total.to_frame().T.assign(budget_type="total")
     frame = _with_burn(pd.concat([rows, total], ignore_index=True))
     frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
     phrase = period_phrase(department.province)
     return (
-        Table(frame, EXECUTION_AMOUNTS, f"Budget and spending, Rs. million, {phrase}"),
+        Table(frame, EXECUTION_AMOUNTS, f"Budget and spending, {money_unit_label()}, {phrase}"),
         Table(frame, EXECUTION_RATES, "Execution rates"),
     )
 
@@ -178,8 +180,8 @@ def class_table(department: DepartmentView) -> Table:
     columns = (
         Column("budget_label", "Budget"),
         Column("head", "Economic head"),
-        Column("revised_budget", "Revised (Rs m)", "money", 0),
-        Column("expended", "Spent (Rs m)", "money", 0),
+        Column("revised_budget", "Revised", "money", 0),
+        Column("expended", "Spent", "money", 0),
         Column("utilisation", "Spent % of revised", "percent"),
         Column("burn_rag", "Against plan", "rag", label_key="burn_label"),
     )
@@ -388,14 +390,14 @@ def league_table(view: ProvinceView, link: bool = True) -> Table:
 
 
 def province_execution_tables(view: ProvinceView) -> tuple[Table, Table]:
-    """Province totals by budget type: amounts (Rs. million), then rates."""
+    """Province totals by budget type: amounts (in the money unit), then rates."""
     frame = _with_burn(view.province_execution)
     frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
     return (
         Table(
             frame,
             EXECUTION_AMOUNTS,
-            f"Province budget and spending, Rs. million, {period_phrase(view)}",
+            f"Province budget and spending, {money_unit_label()}, {period_phrase(view)}",
         ),
         Table(frame, EXECUTION_RATES, "Province execution rates"),
     )
@@ -412,8 +414,8 @@ def portfolio_table(view: ProvinceView) -> Table:
         Column("reporting", "Reporting", "count"),
         Column("loss_makers", "Loss-makers", "count"),
         Column("loss_maker_share", "Share of reporting", "share"),
-        Column("subsidies_total", "Grants & subsidies in the quarter (Rs m)", "money", 0),
-        Column("arrears_total", "Overdue payables (Rs m)", "money", 0),
+        Column("subsidies_total", "Grants & subsidies in the quarter", "money", 0),
+        Column("arrears_total", "Overdue payables", "money", 0),
         Column("high_risk", "High or very high risk", "count"),
         Column("distress", "Z'' distress", "count"),
     )
@@ -453,5 +455,5 @@ def compliance_league(view: ProvinceView) -> Table:
         Column("outstanding", "Outstanding", "count"),
         Column("mean_days_late", "Mean days late", "number", 0),
     )
-    caption = f"Compliance league table (returns as of {view.compliance_as_of.isoformat()})"
+    caption = f"Compliance league table (returns as of {format_date(view.compliance_as_of)})"
     return Table(frame, columns, caption)
