@@ -165,7 +165,7 @@ class DepartmentDashboard(DashboardPage):
         self._render_indicators(dept, selection)
         self._render_pses(dept, selection)
         exceptions = dept.exceptions.assign(area_label=dept.exceptions["area"].map(AREA_LABELS))
-        self.exceptions_table.value = html.render_table_with_download(
+        self.exceptions_table.value = self.table_with_download(
             exceptions,
             EXCEPTION_COLUMNS,
             html.file_stem("exceptions", dept.code, selection.fiscal_year, selection.period),
@@ -187,7 +187,7 @@ class DepartmentDashboard(DashboardPage):
         )
         execution = dept.execution.copy()  # its statuses are the view's (one set of rules)
         execution["budget_label"] = execution["budget_type"].map(BUDGET_LABELS)
-        self.execution_table.value = html.render_table_with_download(
+        self.execution_table.value = self.table_with_download(
             execution,
             EXECUTION_COLUMNS,
             html.file_stem("budget", dept.code, selection.fiscal_year, selection.period),
@@ -199,7 +199,7 @@ class DepartmentDashboard(DashboardPage):
         indicators["trend"] = (
             indicators.apply(_trend, axis=1) if not indicators.empty else pd.Series(dtype=str)
         )
-        self.indicator_table.value = html.render_table_with_download(
+        self.indicator_table.value = self.table_with_download(
             indicators,
             INDICATOR_COLUMNS,
             html.file_stem("indicators", dept.code, selection.fiscal_year, selection.period),
@@ -256,7 +256,7 @@ class DepartmentDashboard(DashboardPage):
             )
             for code in pses["entity_code"]
         ]
-        self.pse_table.value = html.render_table_with_download(
+        self.pse_table.value = self.table_with_download(
             pses.sort_values("entity_code"),
             PSE_COLUMNS,
             html.file_stem("pses", dept.code, selection.fiscal_year, selection.period),

@@ -224,7 +224,7 @@ class PseMonitorDashboard(DashboardPage):
         alerts["severity_status"] = alerts["severity"].map(SEVERITY_STATUS)
         alerts["link"] = self._link(alerts["entity_code"])
         s = self.selection
-        self.alerts_table.value = html.render_table_with_download(
+        self.alerts_table.value = self.table_with_download(
             alerts,
             ALERT_COLUMNS,
             html.file_stem("alerts", stem, s.fiscal_year, s.period),
@@ -279,7 +279,7 @@ class PseMonitorDashboard(DashboardPage):
             "No PSE of this category has a Z''-score yet.",
         )
         s = self.selection
-        self.category_table.value = html.render_table_with_download(
+        self.category_table.value = self.table_with_download(
             pses,
             CATEGORY_PSE_COLUMNS,
             html.file_stem("pses", group.category, s.fiscal_year, s.period),
@@ -367,7 +367,7 @@ class PseMonitorDashboard(DashboardPage):
             else None,
             "No return was due yet.",
         )
-        self.submission_table.value = html.render_table_with_download(
+        self.submission_table.value = self.table_with_download(
             submissions.sort_values(["fiscal_year", "quarter"], ascending=False),
             SUBMISSION_COLUMNS,
             html.file_stem("returns", pse.code, s.fiscal_year, s.period),
