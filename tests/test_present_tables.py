@@ -37,7 +37,7 @@ def test_cells_captions_links_and_status_texts_are_escaped():
         ("number", 1, "B+ (rank 3)", "B+ (rank 3)"),
         ("times", 2, 1.234, "1.23×"),
         ("count", 1, 1234, "1,234"),
-        ("text", 1, date(2025, 1, 30), "2025-01-30"),
+        ("text", 1, date(2025, 1, 30), "30 Jan 2025"),
     ],
 )
 def test_values_read_the_same_on_every_surface(kind, digits, value, text):

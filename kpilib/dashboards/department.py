@@ -28,10 +28,10 @@ from kpilib.views.selection import Selection
 
 EXECUTION_COLUMNS = [
     Column("budget_label", "Budget"),
-    Column("original_budget", "Original budget", "money"),
-    Column("revised_budget", "Revised budget", "money"),
-    Column("released", "Released", "money"),
-    Column("expended", "Expended", "money"),
+    Column("original_budget", "Original budget", "money", 0),
+    Column("revised_budget", "Revised budget", "money", 0),
+    Column("released", "Released", "money", 0),
+    Column("expended", "Expended", "money", 0),
     Column("release_rate", "Released (% of revised)", "percent"),
     Column("utilisation", "Utilisation (% of revised)", "percent"),
     Column("utilisation_of_releases", "Spent of releases (%)", "percent"),
@@ -67,7 +67,7 @@ EXCEPTION_COLUMNS = [
     Column("subject", "Subject"),
     Column("message", "What is wrong"),
 ]
-BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)"}
+BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)", "total": "Total"}
 #: Names of the exception areas (:data:`kpilib.kpis.flags.EXCEPTION_RULES`) shown on the pages.
 AREA_LABELS = {
     "budget": "Budget execution",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Literal, cast
 
@@ -22,6 +23,7 @@ from kpilib.present.formatting import (
     ZONE_LABELS,
     ZONE_RAG,
     format_count,
+    format_date,
     format_money_value,
     format_number,
     format_percent,
@@ -89,6 +91,8 @@ class Column:
             return format_times(value, self.digits)
         if self.kind == "count":
             return format_count(value)
+        if isinstance(value, date) and not is_missing(value):
+            return format_date(value)  # a date reads as everywhere else: 15 Feb 2026
         return MISSING if is_missing(value) else str(value)
 
 

@@ -16,6 +16,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ DEMO_TEXT = "DEMO DATA — a synthetic province, not official statistics"
 #: The row of the headings; the rows above hold the title, the as-of line and the banner.
 HEADER_ROW = 5
 INDEX_SHEET = "Index"
+#: Dates read as everywhere else: 15 Feb 2026.
+DATE_FORMAT = "d mmm yyyy"
 #: Column widths in characters: never narrower or wider than these.
 MIN_WIDTH, MAX_WIDTH = 8, 60
 _BOLD = Font(bold=True)
@@ -115,6 +118,8 @@ def _write_table(sheet: Worksheet, table: SheetTable) -> None:
             cell = sheet.cell(HEADER_ROW + offset, position, value)
             if formats[position - 1] and isinstance(value, int | float):
                 cell.number_format = formats[position - 1]
+            elif isinstance(value, date):
+                cell.number_format = DATE_FORMAT
             widths[position - 1] = max(widths[position - 1], len(str(value or "")) + 2)
     for position, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = min(
@@ -176,16 +181,22 @@ def build_workbook(
 
 
 def write_workbook(
-    tables: Sequence[SheetTable], context: WorkbookContext, path: str | Path
+    tables: Sequence[SheetTable],
+    context: WorkbookContext,
+    path: str | Path,
+    *,
+    index: bool | None = None,
 ) -> Path:
     """Write :func:`build_workbook` to ``path``."""
     path = Path(path)
-    build_workbook(tables, context).save(path)
+    build_workbook(tables, context, index=index).save(path)
     return path
 
 
-def encode_workbook(tables: Sequence[SheetTable], context: WorkbookContext) -> bytes:
+def encode_workbook(
+    tables: Sequence[SheetTable], context: WorkbookContext, *, index: bool | None = None
+) -> bytes:
     """:func:`build_workbook` as bytes, for downloads that never touch the disk."""
     buffer = io.BytesIO()
-    build_workbook(tables, context).save(buffer)
+    build_workbook(tables, context, index=index).save(buffer)
     return buffer.getvalue()

@@ -457,3 +457,52 @@ def compliance_league(view: ProvinceView) -> Table:
     )
     caption = f"Compliance league table (returns as of {format_date(view.compliance_as_of)})"
     return Table(frame, columns, caption)
+
+
+# ---------------------------------------------------------------------------- the workbooks
+
+
+def _section_tables(department: DepartmentView, section: str, codes: Sequence[str]) -> list[Table]:
+    if section == "budget":
+        return [*execution_tables(department), class_table(department), pefa_table(department.pefa)]
+    if section == "indicators" and not shown_indicators(department, codes).empty:
+        return [indicator_table(department, codes)]
+    tables: list[Table] = []
+    if section == "pses" and not department.pses.empty:
+        tables.append(pse_table(department))
+        if not department.outstanding_returns.empty:
+            tables.append(outstanding_table(department.outstanding_returns))
+    if section == "quality":
+        if not department.findings.empty:
+            tables.append(findings_table(department.findings))
+        if not department.exceptions.empty:
+            tables.append(exceptions_table(department.exceptions))
+    return tables
+
+
+def department_tables(
+    department: DepartmentView, sections: Sequence[str], codes: Sequence[str] = ()
+) -> list[Table]:
+    """Every table the department report shows, in the order of its ``sections`` (its Excel
+    workbook, ``<CODE>.xlsx``)."""
+    return [table for s in sections for table in _section_tables(department, s, codes)]
+
+
+def province_tables(view: ProvinceView) -> list[Table]:
+    """Every table the provincial summary shows, in order (its Excel workbook)."""
+    return [
+        league_table(view),
+        *province_execution_tables(view),
+        pefa_table(view.pefa_province),
+        portfolio_table(view),
+        highest_risk_table(view),
+        compliance_league(view),
+        exceptions_table(view.exceptions, link=True),
+    ]
+
+
+def workbook_as_of(view: ProvinceView) -> str:
+    """The as-of line of a report's workbook: ``fiscal year 2024-25 · figures to 30 Jun 2025 ·
+    data as of 15 Feb 2026``."""
+    data = format_date(view.data_as_of) if view.data_as_of else "not recorded"
+    return f"{period_phrase(view)} · figures to {format_date(view.as_of)} · data as of {data}"

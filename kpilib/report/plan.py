@@ -26,7 +26,13 @@ from kpilib.errors import (
 from kpilib.fiscal import resolve_report_period
 from kpilib.parameter_files import ENV_PARAMETERS_DIR
 from kpilib.report.files import hash_file
-from kpilib.report.naming import FORMATS, ReportName, batch_folder, name_report
+from kpilib.report.naming import (
+    ALWAYS_FORMATS,
+    FORMATS,
+    ReportName,
+    batch_folder,
+    name_report,
+)
 from kpilib.report.params import (
     DepartmentReportParams,
     ParameterSet,
@@ -121,7 +127,9 @@ class BatchPlan:
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
-    """``"html,pdf"`` -> ``("html", "pdf")`` in canonical order; unknown or empty is an error."""
+    """``"html,pdf"`` -> ``("html", "pdf", "xlsx")`` in canonical order (the workbook of the
+    report's tables is always written: :data:`~kpilib.report.naming.ALWAYS_FORMATS`); unknown or
+    empty is an error."""
     items = text.split(",") if isinstance(text, str) else list(text)
     wanted = {item.strip().lower() for item in items if item.strip()}
     unknown = sorted(wanted - set(FORMATS))
@@ -130,7 +138,7 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
             f"--format takes a comma-separated list of {', '.join(FORMATS)}"
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
         )
-    return tuple(fmt for fmt in FORMATS if fmt in wanted)
+    return tuple(fmt for fmt in FORMATS if fmt in wanted or fmt in ALWAYS_FORMATS)
 
 
 def _default_fiscal_year(choices: SelectionChoices) -> str:

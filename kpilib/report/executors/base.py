@@ -141,6 +141,7 @@ def report_page(job: ReportJob, plan: BatchPlan) -> ReportPage:
         data_as_of=format_iso_date(plan.data_as_of),
         data_fingerprint=plan.data_fingerprint[:16],
         code_version=plan.code_version,
+        workbook=job.name.file_name("xlsx") if "xlsx" in plan.formats else "",
     )
 
 
