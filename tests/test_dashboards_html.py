@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from kpilib.dashboards import html
 from kpilib.fiscal import resolve_report_period
@@ -73,3 +74,14 @@ def test_as_of_line_and_demo_banner():
     assert "demo-banner" not in html.render_as_of("x", date(2025, 6, 30), None, False)
     assert html.render_messages([]) == ""
     assert "&lt;i&gt;" in html.render_messages(["<i>bad</i>"])
+
+
+def test_printing_a_dashboard_hides_the_controls_and_keeps_tables_whole():
+    folder = REPO / "kpilib/dashboards/jupyter/voila/templates/kpi_dashboard"
+    template = (folder / "index.html.j2").read_text()
+    assert '{% include "static/kpi-dashboard-print.css" %}' in template
+    css = (folder / "static/kpi-dashboard-print.css").read_text()
+    assert css.count("{") == css.count("}") and "@media print" in css
+    for rule in (".kpi-dash-controls", ".kpi-download", "max-height: none", "break-inside: avoid",
+                 "table-header-group", ".kpi-chart svg"):  # fmt: skip
+        assert rule in css
