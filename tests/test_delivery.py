@@ -118,6 +118,9 @@ def test_deliver_sends_each_report_once_to_its_recipients(
     attachments = {part.get_filename(): part for part in health.iter_attachments()}
     assert set(attachments) >= {"HLT.html"}
     assert attachments["HLT.html"].get_content_type() == "text/html"
+    assert attachments["HLT.xlsx"].get_content_type() == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     if "pdf" in plan.formats:
         assert attachments["HLT.pdf"].get_content_type() == "application/pdf"
         assert attachments["HLT.pdf"].get_content().startswith(b"%PDF")
