@@ -105,3 +105,35 @@ def test_a_money_column_shows_its_unit_in_html_and_in_the_download():
     exported = export_table(frame, columns)
     assert list(exported.columns) == ["Revised budget (Rs m)"]
     assert exported.iloc[0, 0] == pytest.approx(1234.56789)
+
+
+def test_a_dashboard_and_its_excel_download_follow_the_setting(
+    tmp_path, monkeypatch, demo_sqlite_url
+):
+    """With ``units: {money: billion}`` the department page's budget table and its Excel
+    download both speak of Rs bn, and the same figure reads the same in both."""
+    import base64
+    import re
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from kpilib.dashboards.department import build_department_dashboard
+    from kpilib.dashboards.page import start_dashboard
+    from kpilib.parameter_files import ENV_PARAMETERS_DIR
+    from kpilib.present.xlsx import HEADER_ROW
+
+    monkeypatch.setenv(ENV_PARAMETERS_DIR, str(_parameters(tmp_path, "units:\n  money: billion\n")))
+    page = build_department_dashboard(start_dashboard(url=demo_sqlite_url), department="HLT")
+    page.select(department="HLT", fiscal_year="2024-25", period="FY")
+    html = page.execution_table.value
+    assert "Revised budget (Rs bn)" in html and "(Rs m)" not in html
+    payload = re.search(r'href="data:[^;]+sheet;base64,([^"]+)"', html).group(1)
+    sheet = load_workbook(BytesIO(base64.b64decode(payload))).active
+    headings = [cell.value for cell in sheet[HEADER_ROW]]
+    column = headings.index("Revised budget (Rs bn)")
+    current = next(r for r in sheet.iter_rows(min_row=HEADER_ROW + 1) if r[0].value == "Current")
+    row = re.search(r"<tr><td>Current</td>(.*?)</tr>", html).group(1)
+    shown = re.findall(r"<td[^>]*>(.*?)</td>", row)[column - 1]
+    assert f"{current[column].value:,.0f}" == shown
+    assert "money in Rs bn" in sheet["A2"].value
