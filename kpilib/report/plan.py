@@ -135,7 +135,8 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     unknown = sorted(wanted - set(FORMATS))
     if unknown or not wanted:
         raise ReportBatchError(
-            f"--format takes a comma-separated list of {', '.join(FORMATS)}"
+            "--format takes a comma-separated list of "
+            + ", ".join(f for f in FORMATS if f not in ALWAYS_FORMATS)
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
         )
     return tuple(fmt for fmt in FORMATS if fmt in wanted or fmt in ALWAYS_FORMATS)
