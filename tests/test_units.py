@@ -137,3 +137,26 @@ def test_a_dashboard_and_its_excel_download_follow_the_setting(
     shown = re.findall(r"<td[^>]*>(.*?)</td>", row)[column - 1]
     assert f"{current[column].value:,.0f}" == shown
     assert "money in Rs bn" in sheet["A2"].value
+
+
+def test_changing_the_unit_rebuilds_the_reports(tmp_path, demo_sqlite_url):
+    """The unit is part of each report's input key (a batch does not keep a report in the old
+    unit), not of the status thresholds' fingerprint."""
+    from conftest import plan_demo_batch
+
+    million = plan_demo_batch(
+        demo_sqlite_url,
+        tmp_path / "a",
+        ["HLT"],
+        formats="html",
+        parameters=_parameters(tmp_path / "m", "units:\n  money: million\n"),
+    )
+    billion = plan_demo_batch(
+        demo_sqlite_url,
+        tmp_path / "b",
+        ["HLT"],
+        formats="html",
+        parameters=_parameters(tmp_path / "b", "units:\n  money: billion\n"),
+    )
+    assert million.status_rules == billion.status_rules
+    assert [j.input_key for j in million.jobs] != [j.input_key for j in billion.jobs]

@@ -196,8 +196,10 @@ def plan_batch(
     _check_notebooks(notebooks, include_summary)
     code_version = compute_code_version()
     rules = load_status_rules(parameters.directory).fingerprint
+    # The money unit changes every report's text, so it is part of each report's input key.
+    shown_with = f"{rules};money={parameters.defaults.units.money}"
     jobs = _plan_jobs(
-        parameters, notebooks, data, codes, label, period, include_summary, code_version, rules
+        parameters, notebooks, data, codes, label, period, include_summary, code_version, shown_with
     )
     return BatchPlan(
         fiscal_year=label,
