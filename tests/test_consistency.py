@@ -170,3 +170,94 @@ def test_the_pse_headline_names_its_population_on_every_surface(all_reports, vie
     monitor.select(fiscal_year="2024-25", period="FY")
     assert f"{high} of {current}" in monitor.cards.value
     assert f"PSEs with a {quarter} statement" in monitor.cards.value
+
+
+class _Tables(HTMLParser):
+    """Every ``<table>``: its headings and the text of each row's cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict] = []
+        self.cell: list[str] | None = None
+        self.row: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append({"headings": [], "rows": []})
+        elif tag == "tr" and self.tables:
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self.cell is not None and self.row is not None:
+            self.row.append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            table = self.tables[-1]
+            key = "rows" if table["headings"] else "headings"
+            table[key].append(self.row) if key == "rows" else table.update(headings=self.row)
+            self.row = None
+
+
+def html_figure(html: str, heading: str, first_cell: str) -> str:
+    """The text of the ``heading`` column in the row that starts with ``first_cell``."""
+    parser = _Tables()
+    parser.feed(html)
+    for table in parser.tables:
+        if heading in table["headings"]:
+            column = table["headings"].index(heading)
+            for row in table["rows"]:
+                if row and row[0] == first_cell:
+                    return row[column]
+    raise AssertionError(f"no {heading!r} for {first_cell!r}")
+
+
+def xlsx_figure(path, heading: str, first_cell: str) -> str:
+    """The same figure in the report's workbook, as Excel shows it with its number format."""
+    from openpyxl import load_workbook
+
+    from kpilib.present.xlsx import HEADER_ROW
+
+    for sheet in load_workbook(path).worksheets:
+        headings = [cell.value for cell in sheet[HEADER_ROW]]
+        if heading not in headings:
+            continue
+        for row in sheet.iter_rows(min_row=HEADER_ROW + 1):
+            if row[0].value == first_cell:
+                cell = row[headings.index(heading)]
+                fmt = cell.number_format
+                digits = fmt.split(".")[1].count("0") if "." in fmt else 0
+                if fmt.endswith("%"):
+                    return f"{cell.value * 100:,.{digits}f} %"
+                return f"{cell.value:,.{digits}f}"
+    raise AssertionError(f"no {heading!r} for {first_cell!r} in {path}")
+
+
+def test_the_same_figure_reads_the_same_in_the_report_the_dashboard_and_excel(
+    all_reports, view, demo_sqlite_url
+):
+    """A department's revised budget and spending rate: report HTML, dashboard, workbook."""
+    codes = list(view.departments["department_code"])
+    page = build_department_dashboard(start_dashboard(url=demo_sqlite_url), department=codes[0])
+    differences = []
+    for code in codes:
+        report = (all_reports.folder / f"{code}.html").read_text()
+        page.select(department=code, fiscal_year="2024-25", period="FY")
+        workbook = all_reports.folder / f"{code}.xlsx"
+        for report_heading, page_heading in (
+            ("Revised budget (Rs m)", "Revised budget (Rs m)"),
+            ("Spent % of revised", "Utilisation (% of revised)"),
+        ):
+            shown = (
+                html_figure(report, report_heading, "Current"),
+                html_figure(page.execution_table.value, page_heading, "Current"),
+                xlsx_figure(workbook, report_heading, "Current"),
+            )
+            if len(set(shown)) != 1:
+                differences.append((code, report_heading, shown))
+    assert differences == []

@@ -70,7 +70,7 @@ def test_rating_history_letters_every_cell():
 
 
 def test_support_arrears_and_submissions_render():
-    assert "Rs. million" in render(pse_charts.chart_support_and_arrears(history(), "x"))
+    assert "Rs m" in render(pse_charts.chart_support_and_arrears(history(), "x"))
     submissions = pd.DataFrame(
         {
             "period_code": ["2024-25Q1", "2024-25Q2", "2024-25Q3"],

@@ -139,7 +139,7 @@ def test_dashboard_loads_offline_and_draws_its_charts(opened, dashboard):
         assert charts.nth(i).locator("path, rect, text").count() > 5  # marks were drawn
     banner = page.page.locator(".kpi-dash .demo-banner")
     assert banner.is_visible() and "DEMO DATA" in banner.inner_text()
-    assert "data as of 15 February 2026" in page.page.inner_text(".kpi-asof")
+    assert "data as of 15 Feb 2026" in page.page.inner_text(".kpi-asof")
     assert dashboard.title in page.page.inner_text(".kpi-header")
     assert page.page.locator(".jp-InputArea:visible").count() == 0  # sources stripped
     assert page.page.locator(".rag:visible").count() >= 1  # RAG with its text label

@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from kpilib.dashboards import html
 from kpilib.fiscal import resolve_report_period
@@ -41,7 +42,7 @@ def test_download_is_formula_safe_csv_with_the_shown_columns(tmp_path):
     assert 'download="kpi_test_2024-25.csv"' in link
     body = decode_download(link)
     exported = export_table(frame, columns)
-    assert list(exported.columns) == ["Code", "Amount (Rs. million)"]
+    assert list(exported.columns) == ["Code", "Amount (Rs m)"]
     assert body == encode_csv(exported)
     text = body.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and "-1.5" in text
@@ -68,8 +69,19 @@ def test_period_is_described_as_year_to_date():
 
 def test_as_of_line_and_demo_banner():
     line = html.render_as_of("Fiscal year 2024-25", date(2025, 6, 30), date(2026, 2, 15), True)
-    assert "DEMO DATA" in line and "figures to 30 June 2025" in line
-    assert "data as of 15 February 2026" in line
+    assert "DEMO DATA" in line and "figures to 30 Jun 2025" in line
+    assert "data as of 15 Feb 2026" in line
     assert "demo-banner" not in html.render_as_of("x", date(2025, 6, 30), None, False)
     assert html.render_messages([]) == ""
     assert "&lt;i&gt;" in html.render_messages(["<i>bad</i>"])
+
+
+def test_printing_a_dashboard_hides_the_controls_and_keeps_tables_whole():
+    folder = REPO / "kpilib/dashboards/jupyter/voila/templates/kpi_dashboard"
+    template = (folder / "index.html.j2").read_text()
+    assert '{% include "static/kpi-dashboard-print.css" %}' in template
+    css = (folder / "static/kpi-dashboard-print.css").read_text()
+    assert css.count("{") == css.count("}") and "@media print" in css
+    for rule in (".kpi-dash-controls", ".kpi-download", "max-height: none", "break-inside: avoid",
+                 "table-header-group", ".kpi-chart svg"):  # fmt: skip
+        assert rule in css

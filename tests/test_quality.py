@@ -101,7 +101,7 @@ def test_balance_sheet_tolerance_edges():
         "balance_sheet_balances"
     }
     assert (
-        "Rs. 0.0 million" in findings["message"].iloc[0]
+        "Rs 0.0 m" in findings["message"].iloc[0]
         and "PSE-A 2024-25Q2" in findings["message"].iloc[0]
     )
 

@@ -245,7 +245,7 @@ def test_an_interrupted_batch_leaves_no_half_written_report(demo_sqlite_url, tmp
     assert manifest.record("2024-25/FY/HLT").status == "built"
     assert manifest.record("2024-25/FY/FIN").status == "interrupted"
     names = sorted(p.name for p in batch.rglob("*") if p.is_file())
-    assert names == ["HLT.html", "HLT.ipynb", "index.html", "manifest.json"], names
+    assert names == ["HLT.html", "HLT.ipynb", "HLT.xlsx", "index.html", "manifest.json"], names
     assert not [p for p in batch.rglob(".*partial*")]
     assert not list(Path("/tmp").glob("kpi-kernels-*/worker0-*.json")) or True  # best effort
     # the next run makes only what is missing

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from kpilib.present.formatting import (
-    format_million,
+    format_money_value,
     format_number,
     format_percent,
     format_share,
@@ -19,15 +19,15 @@ from kpilib.views import clear_view_cache, load_province_view, select_department
 
 
 def test_number_formats():
-    assert format_million(1_234_567_890) == "1,234.6"
-    assert format_million(1_234_567_890, 0) == "1,235"
+    assert format_money_value(1_234_567_890, unit="million") == "1,234.6"
+    assert format_money_value(1_234_567_890, 0, "million") == "1,235"
     assert format_percent(87.44) == "87.4 %"
     assert format_share(0.753) == "75 %"
     assert format_number(10850.0) == "10,850"
     assert format_number(2.345, 2) == "2.35"
     assert format_times(1.234) == "1.23×"
     for missing in (None, float("nan"), pd.NA):
-        assert format_million(missing) == format_percent(missing) == "–"
+        assert format_money_value(missing) == format_percent(missing) == "–"
     assert [pefa_rag(s) for s in ("A", "B+", "C", "D*", "NA", None)] == [
         "green", "green", "amber", "red", "grey", "grey",
     ]  # fmt: skip

@@ -142,7 +142,7 @@ def test_each_alert_rule_fires_on_its_own_condition():
     assert set(by_rule) == set(PSE_ALERT_RULES)
     assert list(alerts["severity"]) == ["critical"] * 5 + ["warning"] * 5  # critical first
     messages = dict(zip(alerts["rule"], alerts["message"], strict=True))
-    assert messages["loss_maker"] == "Loss of Rs. 2.5 million a year (four quarters to 2024-25Q4)"
+    assert messages["loss_maker"] == "Loss of Rs 2.5 m a year (four quarters to 2024-25Q4)"
     assert messages["subsidy_dependence"] == "Grants and subsidies 75% of income in 2024-25Q4"
     assert "2024-25Q3 not received, 200 days overdue" in messages["missing_return"]
     assert messages["late_return"].endswith("arrived 12 days late")

@@ -28,10 +28,10 @@ from kpilib.views.selection import Selection
 
 EXECUTION_COLUMNS = [
     Column("budget_label", "Budget"),
-    Column("original_budget", "Original budget, Rs. million", "money"),
-    Column("revised_budget", "Revised budget, Rs. million", "money"),
-    Column("released", "Released, Rs. million", "money"),
-    Column("expended", "Expended, Rs. million", "money"),
+    Column("original_budget", "Original budget", "money", 0),
+    Column("revised_budget", "Revised budget", "money", 0),
+    Column("released", "Released", "money", 0),
+    Column("expended", "Expended", "money", 0),
     Column("release_rate", "Released (% of revised)", "percent"),
     Column("utilisation", "Utilisation (% of revised)", "percent"),
     Column("utilisation_of_releases", "Spent of releases (%)", "percent"),
@@ -67,7 +67,7 @@ EXCEPTION_COLUMNS = [
     Column("subject", "Subject"),
     Column("message", "What is wrong"),
 ]
-BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)"}
+BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)", "total": "Total"}
 #: Names of the exception areas (:data:`kpilib.kpis.flags.EXCEPTION_RULES`) shown on the pages.
 AREA_LABELS = {
     "budget": "Budget execution",
@@ -165,7 +165,7 @@ class DepartmentDashboard(DashboardPage):
         self._render_indicators(dept, selection)
         self._render_pses(dept, selection)
         exceptions = dept.exceptions.assign(area_label=dept.exceptions["area"].map(AREA_LABELS))
-        self.exceptions_table.value = html.render_table_with_download(
+        self.exceptions_table.value = self.table_with_download(
             exceptions,
             EXCEPTION_COLUMNS,
             html.file_stem("exceptions", dept.code, selection.fiscal_year, selection.period),
@@ -187,7 +187,7 @@ class DepartmentDashboard(DashboardPage):
         )
         execution = dept.execution.copy()  # its statuses are the view's (one set of rules)
         execution["budget_label"] = execution["budget_type"].map(BUDGET_LABELS)
-        self.execution_table.value = html.render_table_with_download(
+        self.execution_table.value = self.table_with_download(
             execution,
             EXECUTION_COLUMNS,
             html.file_stem("budget", dept.code, selection.fiscal_year, selection.period),
@@ -199,7 +199,7 @@ class DepartmentDashboard(DashboardPage):
         indicators["trend"] = (
             indicators.apply(_trend, axis=1) if not indicators.empty else pd.Series(dtype=str)
         )
-        self.indicator_table.value = html.render_table_with_download(
+        self.indicator_table.value = self.table_with_download(
             indicators,
             INDICATOR_COLUMNS,
             html.file_stem("indicators", dept.code, selection.fiscal_year, selection.period),
@@ -256,7 +256,7 @@ class DepartmentDashboard(DashboardPage):
             )
             for code in pses["entity_code"]
         ]
-        self.pse_table.value = html.render_table_with_download(
+        self.pse_table.value = self.table_with_download(
             pses.sort_values("entity_code"),
             PSE_COLUMNS,
             html.file_stem("pses", dept.code, selection.fiscal_year, selection.period),

@@ -1,9 +1,11 @@
-"""HTML pieces of the dashboards: header, DEMO DATA banner, CSV downloads, messages.
+"""HTML pieces of the dashboards: header, DEMO DATA banner, CSV and Excel downloads, messages.
 
 Every value that comes from data is escaped here (``html.escape``), links are built from
 parameters with ``urllib.parse.urlencode`` and point only at the dashboards of the same server,
 and a CSV download is a ``data:`` link written by :func:`kpilib.present.export.encode_csv`, which
-neutralises formula injection. Tables, cards and RAG labels are the reports' own
+neutralises formula injection; the Excel download beside it is a formatted workbook of the same
+table (:mod:`kpilib.present.xlsx`: number formats from the column kinds, the as-of line and the
+DEMO DATA banner in the sheet). Tables, cards and RAG labels are the reports' own
 (:mod:`kpilib.present`), so every surface shows a figure and its status alike.
 """
 
@@ -20,10 +22,12 @@ import pandas as pd
 from kpilib.fiscal import Period
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.export import encode_csv, safe_file_name
+from kpilib.present.formatting import format_date
 from kpilib.present.tables import Column, export_table, render_table
+from kpilib.present.xlsx import SheetTable, WorkbookContext, encode_workbook
 from kpilib.problems import Problem
 
-#: Rows shown in a table on the page; the CSV download always has them all.
+#: Rows shown in a table on the page; the CSV and Excel downloads always have them all.
 MAX_TABLE_ROWS = 200
 DASHBOARD_FILES = ("province.ipynb", "department.ipynb", "pse_monitor.ipynb")
 DEMO_TEXT = "DEMO DATA — a synthetic province, not official statistics"
@@ -40,6 +44,35 @@ def render_download(frame: pd.DataFrame, file_name: str, label: str = "Download 
         f'<a class="kpi-download" download="{escape(name, quote=True)}" '
         f'href="data:text/csv;charset=utf-8;base64,{payload}">{escape(label)}</a>'
     )
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def render_xlsx_download(
+    table: SheetTable, context: WorkbookContext, file_name: str, label: str = "Download Excel"
+) -> str:
+    """A link that downloads ``table`` as a formatted Excel workbook (no server call)."""
+    payload = base64.b64encode(encode_workbook([table], context)).decode("ascii")
+    stem = file_name.removesuffix(".csv").removesuffix(".xlsx")
+    name = safe_file_name(f"{stem}.xlsx")
+    return (
+        f'<a class="kpi-download" download="{escape(name, quote=True)}" '
+        f'href="data:{XLSX_TYPE};base64,{payload}">{escape(label)}</a>'
+    )
+
+
+def workbook_context(
+    period_label: str, as_of: date, data_as_of: date | None, is_demo: bool, title: str = ""
+) -> WorkbookContext:
+    """What a downloaded workbook says about its figures: the as-of line of the page."""
+    return WorkbookContext(as_of_line(period_label, as_of, data_as_of), is_demo, title)
+
+
+def as_of_line(period_label: str, as_of: date, data_as_of: date | None) -> str:
+    """``Fiscal year 2024-25 · figures to 30 Jun 2025 · data as of 15 Feb 2026``."""
+    data = f"data as of {format_date(data_as_of)}" if data_as_of else "data as of: not recorded"
+    return f"{period_label} · figures to {format_date(as_of)} · {data}"
 
 
 def render_page_table(
@@ -59,13 +92,18 @@ def render_table_with_download(
     file_name: str,
     caption: str | None = None,
     empty: str = "Nothing to show.",
+    workbook: WorkbookContext | None = None,
 ) -> str:
-    """:func:`render_page_table` followed by its CSV download with every row (none for an
-    empty table)."""
+    """:func:`render_page_table` followed by its CSV download with every row and, given the
+    page's ``workbook`` context, its Excel download (none for an empty table)."""
     html = render_page_table(frame, columns, caption, empty)
     if frame.empty:
         return html
-    return html + render_download(export_table(frame, columns), file_name)
+    html += render_download(export_table(frame, columns), file_name)
+    if workbook is not None:
+        sheet = SheetTable(caption or workbook.title or file_name, frame, columns)
+        html += " " + render_xlsx_download(sheet, workbook, file_name)
+    return html
 
 
 def dashboard_link(page: str, **values: str | None) -> str:
@@ -104,10 +142,10 @@ def render_as_of(period_label: str, as_of: date, data_as_of: date | None, is_dem
     """The DEMO DATA banner (demo data only) and the line saying which dates the figures and
     the data speak of."""
     banner = f'<div class="demo-banner">{escape(DEMO_TEXT)}</div>' if is_demo else ""
-    data = f"data as of {data_as_of:%d %B %Y}" if data_as_of else "data as of: not recorded"
+    rest = as_of_line("", as_of, data_as_of)
     return (
-        f'{banner}<p class="kpi-dash-asof"><strong>{escape(period_label)}</strong> · figures to '
-        f"{as_of:%d %B %Y} · {escape(data)}</p>"
+        f'{banner}<p class="kpi-dash-asof"><strong>{escape(period_label)}</strong>'
+        f"{escape(rest)}</p>"
     )
 
 

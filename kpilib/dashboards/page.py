@@ -19,12 +19,15 @@ from typing import Any
 
 import altair as alt
 import ipywidgets as widgets
+import pandas as pd
 from sqlalchemy.engine import Engine
 
 from kpilib.dashboards import html
 from kpilib.dashboards.query import parse_query_string
 from kpilib.errors import DashboardParameterError, KpiError
 from kpilib.fiscal import REPORT_PERIODS
+from kpilib.present.tables import Column
+from kpilib.present.xlsx import WorkbookContext
 from kpilib.problems import Problem
 from kpilib.store.database import connect
 from kpilib.views import ProvinceView, load_province_view
@@ -195,6 +198,8 @@ class DashboardPage:
         selection, problems = self._resolve(query)
         self.selection = selection
         self.view: ProvinceView | None = None
+        #: The as-of line and demo flag of the Excel downloads (set with each view shown).
+        self.workbook: WorkbookContext | None = None
         self._quiet = False
         self.header = html_panel("header")
         self.header.value = html.render_header(self.title, self.lead)
@@ -254,6 +259,20 @@ class DashboardPage:
         self.period.value = selection.period
 
     # -- shared behaviour -------------------------------------------------------------------
+    def table_with_download(
+        self,
+        frame: pd.DataFrame,
+        columns: Sequence[Column],
+        file_name: str,
+        caption: str | None = None,
+        empty: str = "Nothing to show.",
+    ) -> str:
+        """A page table with its CSV and Excel downloads (the view's as-of and demo flag in
+        the workbook): :func:`kpilib.dashboards.html.render_table_with_download`."""
+        return html.render_table_with_download(
+            frame, columns, file_name, caption, empty, workbook=self.workbook
+        )
+
     def _resolve(self, query: str | None) -> tuple[Selection, list[Problem]]:
         values, problems = parse_query_string(query, self.query_keys)
         selection, more = resolve_selection(values, self.choices, self.defaults)
@@ -292,8 +311,12 @@ class DashboardPage:
             self._quiet = False
         try:
             view = load_province_view(self.context.engine, selection.fiscal_year, selection.period)
+            period_label = html.describe_period(view.period)
             self.as_of.value = html.render_as_of(
-                html.describe_period(view.period), view.as_of, view.data_as_of, view.is_demo
+                period_label, view.as_of, view.data_as_of, view.is_demo
+            )
+            self.workbook = html.workbook_context(
+                period_label, view.as_of, view.data_as_of, view.is_demo, self.title
             )
             self.render(view, selection)
         except KpiError as exc:

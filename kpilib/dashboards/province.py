@@ -172,7 +172,7 @@ class ProvinceDashboard(DashboardPage):
         else:
             chart = charts.chart_department_ranking(ranking, "Score (0–100)", title)
         self.ranking_chart.update(chart)
-        self.ranking_table.value = html.render_table_with_download(
+        self.ranking_table.value = self.table_with_download(
             ranking,
             METRIC_COLUMNS[metric.key],
             html.file_stem("ranking", metric.key, selection.fiscal_year, selection.period),
@@ -187,7 +187,7 @@ class ProvinceDashboard(DashboardPage):
             exceptions = exceptions[exceptions["area"] == self.exception_area.value]
         exceptions["area_label"] = exceptions["area"].map(EXCEPTION_AREAS)
         exceptions["link"] = self._link(exceptions)
-        self.exceptions_table.value = html.render_table_with_download(
+        self.exceptions_table.value = self.table_with_download(
             exceptions,
             EXCEPTION_COLUMNS,
             html.file_stem("exceptions", selection.fiscal_year, selection.period),
@@ -209,7 +209,7 @@ class ProvinceDashboard(DashboardPage):
                 league, f"PSE returns by department, {view.fiscal_year.label} {selection.period}"
             )
         )
-        self.league_table.value = html.render_table_with_download(
+        self.league_table.value = self.table_with_download(
             league,
             LEAGUE_COLUMNS,
             html.file_stem("compliance_league", selection.fiscal_year, selection.period),

@@ -18,7 +18,7 @@ from kpilib.dashboards.html import (
 )
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.present import pse_charts
-from kpilib.present.formatting import ZONE_LABELS, format_million, format_share
+from kpilib.present.formatting import ZONE_LABELS, format_date, format_money, format_share
 from kpilib.present.headline import pse_risk_figure
 from kpilib.present.html import KpiCard, render_cards
 from kpilib.present.tables import Column
@@ -91,7 +91,7 @@ def _risk_card(group: CategoryView) -> KpiCard:
 
 
 def _money_m(amount: float | None) -> str:
-    return format_million(amount)
+    return format_money(amount)
 
 
 def _share(value: float | None) -> str:
@@ -224,7 +224,7 @@ class PseMonitorDashboard(DashboardPage):
         alerts["severity_status"] = alerts["severity"].map(SEVERITY_STATUS)
         alerts["link"] = self._link(alerts["entity_code"])
         s = self.selection
-        self.alerts_table.value = html.render_table_with_download(
+        self.alerts_table.value = self.table_with_download(
             alerts,
             ALERT_COLUMNS,
             html.file_stem("alerts", stem, s.fiscal_year, s.period),
@@ -260,9 +260,9 @@ class PseMonitorDashboard(DashboardPage):
                     KpiCard("Negative equity", f"{last['negative_equity']}"),
                     _risk_card(group),
                     KpiCard("Z'' distress", f"{last['distress']}"),
-                    KpiCard("Grants and subsidies, Rs. million", _money_m(last["subsidies_total"]),
+                    KpiCard("Grants and subsidies", _money_m(last["subsidies_total"]),
                             note=f"received in {last['period_code']}"),
-                    KpiCard("Overdue payables, Rs. million", _money_m(last["arrears_total"]),
+                    KpiCard("Overdue payables", _money_m(last["arrears_total"]),
                             note=f"at the end of {last['period_code']}"),
                 ]
             )  # fmt: skip
@@ -279,7 +279,7 @@ class PseMonitorDashboard(DashboardPage):
             "No PSE of this category has a Z''-score yet.",
         )
         s = self.selection
-        self.category_table.value = html.render_table_with_download(
+        self.category_table.value = self.table_with_download(
             pses,
             CATEGORY_PSE_COLUMNS,
             html.file_stem("pses", group.category, s.fiscal_year, s.period),
@@ -316,11 +316,11 @@ class PseMonitorDashboard(DashboardPage):
                         note=ZONE_LABELS.get(zone, zone)),
                 KpiCard("Government dependence", _share(latest["government_dependence"]),
                         note="grants and subsidies ÷ income"),
-                KpiCard("Grants and subsidies a year, Rs. million",
+                KpiCard("Grants and subsidies a year",
                         _money_m(latest["annual_grants_subsidies"])),
-                KpiCard("Overdue payables, Rs. million", _money_m(latest["overdue_payables"]),
+                KpiCard("Overdue payables", _money_m(latest["overdue_payables"]),
                         note=f"{_share(latest['arrears_ratio'])} of a year's spending"),
-                KpiCard("Net income a year, Rs. million",
+                KpiCard("Net income a year",
                         _money_m(latest["annual_net_income"])),
             ]
         )  # fmt: skip
@@ -367,7 +367,7 @@ class PseMonitorDashboard(DashboardPage):
             else None,
             "No return was due yet.",
         )
-        self.submission_table.value = html.render_table_with_download(
+        self.submission_table.value = self.table_with_download(
             submissions.sort_values(["fiscal_year", "quarter"], ascending=False),
             SUBMISSION_COLUMNS,
             html.file_stem("returns", pse.code, s.fiscal_year, s.period),
@@ -378,7 +378,7 @@ class PseMonitorDashboard(DashboardPage):
         period = html.describe_period(view.period)
         if selection.pse:
             name = str(self.choices.pses.set_index("entity_code").loc[selection.pse, "entity_name"])
-            return f"Showing {selection.pse} {name}: every quarter to {view.as_of:%d %B %Y}."
+            return f"Showing {selection.pse} {name}: every quarter to {format_date(view.as_of)}."
         return f"Showing {CATEGORY_LABELS[selection.category].lower()}: {period}."
 
 

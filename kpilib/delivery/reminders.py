@@ -34,6 +34,7 @@ from kpilib.delivery.smtp import SmtpSettings, send_mail
 from kpilib.portal.due import returns_due
 from kpilib.portal.review import department_returns
 from kpilib.portal.workbench import age_in_days
+from kpilib.present.formatting import format_date
 from kpilib.store.writes import record_audit, table, utc_now
 
 if TYPE_CHECKING:
@@ -61,8 +62,8 @@ class ReminderMail:
     def subject(self) -> str:
         what = f"{self.title} {self.period_code} of {self.entity_code}"
         if self.kind == "due":
-            return f"Reminder: {what} is due on {self.due_date:%d %B %Y}"
-        return f"Overdue: {what} was due on {self.due_date:%d %B %Y}"
+            return f"Reminder: {what} is due on {format_date(self.due_date)}"
+        return f"Overdue: {what} was due on {format_date(self.due_date)}"
 
 
 def _addresses(engine: Engine, as_of: date) -> pd.DataFrame:
@@ -128,12 +129,12 @@ def build_reminder(mail: ReminderMail, sender: str) -> EmailMessage:
     elif mail.kind == "due":
         body = (
             f"{mail.title} {mail.period_code} of {mail.entity_name} is due on "
-            f"{mail.due_date:%d %B %Y}. Please upload it"
+            f"{format_date(mail.due_date)}. Please upload it"
         )
     else:
         body = (
             f"{mail.title} {mail.period_code} of {mail.entity_name} was due on "
-            f"{mail.due_date:%d %B %Y} and has not been received. Please upload it"
+            f"{format_date(mail.due_date)} and has not been received. Please upload it"
         )
     message.set_content(
         body + " through your personal portal link (kpi-suite, Finance Department).\n"

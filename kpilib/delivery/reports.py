@@ -34,9 +34,13 @@ from kpilib.report.naming import batch_folder
 from kpilib.report.params import ParameterSet
 from kpilib.store.writes import current_actor, record_audit, table, utc_now
 
-#: Attached formats, in order (the PDF first: what most readers open).
-ATTACHED_FORMATS = ("pdf", "html")
-MEDIA_TYPES = {"pdf": ("application", "pdf"), "html": ("text", "html")}
+#: Attached formats, in order (the PDF first: what most readers open; the tables in Excel last).
+ATTACHED_FORMATS = ("pdf", "html", "xlsx")
+MEDIA_TYPES = {
+    "pdf": ("application", "pdf"),
+    "html": ("text", "html"),
+    "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 
 
 class DeliveryError(KpiError):
@@ -123,11 +127,13 @@ def build_message(mail: ReportMail, sender: str, recipient: str) -> EmailMessage
     message["To"] = recipient
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     names = ", ".join(p.name for p in mail.files)
+    excel = any(p.suffix == ".xlsx" for p in mail.files)
     figures = "".join(f"  - {line}\n" for line in mail.headline)
     headline = f"At a glance (as in the report):\n{figures}\n" if figures else ""
     message.set_content(
         f"Please find attached: {mail.title}.\n\n{headline}"
-        f"Files: {names}. The HTML file opens in any browser, without a network connection.\n\n"
+        f"Files: {names}. The HTML file opens in any browser, without a network connection"
+        f"{'; the Excel file holds every table of the report' if excel else ''}.\n\n"
         "Sent by kpi-suite for the Finance Department. Report fingerprint (SHA-256): "
         f"{mail.sha256}\n"
     )

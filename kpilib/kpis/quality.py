@@ -32,6 +32,7 @@ from kpilib.store.queries import (
     load_indicators,
     load_pse_financials,
 )
+from kpilib.units import format_money
 
 FINDING_COLUMNS = (
     "rule",
@@ -125,7 +126,7 @@ def _empty_findings() -> pd.DataFrame:
 
 
 def _rupees(value: float) -> str:
-    return f"Rs. {value / 1e6:,.1f} million"
+    return format_money(value)
 
 
 # --------------------------------------------------------------------------- PSE statements

@@ -15,6 +15,7 @@ from typing import cast
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
+from kpilib.present.formatting import format_datetime
 from kpilib.present.headline import (
     HeadlineFigure,
     department_headline,
@@ -77,7 +78,7 @@ class Explanation:
         rows += [
             (
                 "return", f"return no. {r['submission_id']}", f"{r['sender']} {r['period_code']}",
-                f"{r['return_type']} v{r['version']}, received {r['received_at']:%Y-%m-%d %H:%M} "
+                f"{r['return_type']} v{r['version']}, received {format_datetime(r['received_at'])} "
                 f"UTC, {r['review']}, sha256 {r['content_hash']}",
             )
             for r in self.returns.to_dict("records")
@@ -261,7 +262,7 @@ def _render_returns(returns: pd.DataFrame) -> str:
     items = "".join(
         f"<li>No. {r['submission_id']} · {escape(str(r['sender']))} {escape(str(r['period_code']))}"
         f" · {escape(str(r['return_type']))} v{r['version']} · received "
-        f"{r['received_at']:%Y-%m-%d %H:%M} UTC · {escape(str(r['review']))} · SHA-256 "
+        f"{format_datetime(r['received_at'])} UTC · {escape(str(r['review']))} · SHA-256 "
         f"<code>{escape(str(r['content_hash'])[:16])}…</code></li>"
         for r in shown.to_dict("records")
     )

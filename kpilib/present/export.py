@@ -82,7 +82,7 @@ def write_xlsx(
         sheet = workbook.create_sheet(_sheet_title(name))
         sheet.append([str(neutralise_cell(str(c))) for c in frame.columns])
         for row in neutralise_frame(frame).itertuples(index=False):
-            sheet.append([_xlsx_value(v) for v in row])
+            sheet.append([xlsx_value(v) for v in row])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
     path = Path(path)
@@ -90,7 +90,9 @@ def write_xlsx(
     return path
 
 
-def _xlsx_value(value: Any) -> Any:
+def xlsx_value(value: Any) -> Any:
+    """A value as openpyxl writes it: None for missing, numpy numbers as Python numbers, UTC
+    times without a zone, anything else that is not a date as text."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, bool | str):

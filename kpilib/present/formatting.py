@@ -1,14 +1,68 @@
-"""How numbers read on every surface (reports, dashboards, portal): Rs. million, percent,
-ratios, counts; a missing value is "–" (:func:`is_missing` is the one rule for what is missing).
+"""How numbers and dates read on every surface (reports, dashboards, portal, exports, e-mail):
+money, percent, ratios, counts, dates; a missing value is "–" (:func:`is_missing` is the one rule
+for what is missing).
 
-Formatting only: no arithmetic beyond unit conversion (rupees → Rs. million, share → percent).
+Money has one format everywhere, in the unit set by ``units: {money: …}`` in
+``parameters/defaults.yaml`` (:func:`money_unit`): ``million`` (``Rs 1,234.6 m``), ``billion``
+(``Rs 1.2 bn``) or ``lakh_crore`` (``Rs 1,23,456.7 crore``, ``Rs 45.0 lakh`` under a crore,
+Indian digit grouping). A date a person reads is ``15 Feb 2026`` (:func:`format_date`).
+
+Money, dates and the missing-value rule are implemented in :mod:`kpilib.units` (below the data
+store, so the KPI families' messages can use them too) and re-exported here.
+
+Formatting only: no arithmetic beyond unit conversion (rupees → the money unit, share → percent).
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from kpilib.units import (
+    DEFAULT_MONEY_UNIT,
+    MISSING,
+    MONEY_UNITS,
+    MoneyUnit,
+    check_money_unit,
+    format_date,
+    format_datetime,
+    format_iso_date,
+    format_money,
+    format_money_value,
+    is_missing,
+    money_divisor,
+    money_heading,
+    money_in_unit,
+    money_unit,
+    money_unit_label,
+)
 
-MISSING = "–"
+__all__ = [
+    "DEFAULT_MONEY_UNIT",
+    "MISSING",
+    "MONEY_UNITS",
+    "PEFA_RAG",
+    "RATING_RAG",
+    "ZONE_LABELS",
+    "ZONE_RAG",
+    "MoneyUnit",
+    "check_money_unit",
+    "format_count",
+    "format_date",
+    "format_datetime",
+    "format_iso_date",
+    "format_money",
+    "format_money_value",
+    "format_number",
+    "format_percent",
+    "format_share",
+    "format_times",
+    "is_missing",
+    "money_divisor",
+    "money_heading",
+    "money_in_unit",
+    "money_unit",
+    "money_unit_label",
+    "pefa_rag",
+]
+
 #: Risk ratings and Z'' zones shown as RAG labels (text first; colour only supports it).
 RATING_RAG = {"low": "green", "moderate": "amber", "high": "red", "very high": "red"}
 ZONE_RAG = {"safe": "green", "grey": "amber", "distress": "red"}
@@ -21,31 +75,11 @@ ZONE_LABELS = {
 PEFA_RAG = {"A": "green", "B": "green", "C": "amber", "D": "red"}
 
 
-def is_missing(value: object) -> bool:
-    """``None``, ``pd.NA``, ``NaT``, NaN, an empty string, or the text pandas writes for one of
-    them (``"<NA>"``, ``"nan"``, ``"NaT"``)."""
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, str):
-        return value in ("", "<NA>", "nan", "NaT")
-    try:
-        return bool(value != value)  # NaN and NaT are not equal to themselves
-    except (TypeError, ValueError):  # not a scalar
-        return False
-
-
 def format_count(value: object) -> str:
     """A whole number with thousands separators: ``1234`` → ``"1,234"``."""
     if is_missing(value):
         return MISSING
     return f"{int(float(value)):,}"  # type: ignore[arg-type]
-
-
-def format_million(rupees: object, digits: int = 1) -> str:
-    """Rupees as Rs. million with thousands separators: ``1234567890`` → ``"1,234.6"``."""
-    if is_missing(rupees):
-        return MISSING
-    return f"{float(rupees) / 1e6:,.{digits}f}"  # type: ignore[arg-type]
 
 
 def format_percent(value: object, digits: int = 1) -> str:

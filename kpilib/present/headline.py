@@ -18,7 +18,7 @@ import pandas as pd
 
 from kpilib.kpis.compliance import compute_reporting_rates
 from kpilib.kpis.service_delivery import RAG_LABELS
-from kpilib.present.formatting import format_million, format_percent, pefa_rag
+from kpilib.present.formatting import format_date, format_money, format_percent, pefa_rag
 from kpilib.views.province import ProvinceView
 from kpilib.views.selection import describe_report_period
 
@@ -71,8 +71,8 @@ def _budget_figure(
     if row is None or pd.isna(row.get("utilisation")):
         return HeadlineFigure(key, label, None, "–", "grey", f"no {scope} of this type", "")
     note = (
-        f"Rs {format_million(row['expended'], 0)} m of {format_million(row['revised_budget'], 0)}"
-        f" m revised; {format_percent(row['burn_vs_plan'], 0)} of plan"
+        f"{format_money(row['expended'], 0)} of {format_money(row['revised_budget'], 0)}"
+        f" revised; {format_percent(row['burn_vs_plan'], 0)} of plan"
     )
     return HeadlineFigure(
         key, label, _number(row["utilisation"]), format_percent(row["utilisation"]),
@@ -82,7 +82,7 @@ def _budget_figure(
 
 
 def _period(view: ProvinceView) -> str:
-    return describe_report_period(view.period) + f" (data to {view.as_of:%d %B %Y})"
+    return describe_report_period(view.period) + f" (data to {format_date(view.as_of)})"
 
 
 def weakest_pefa(scores: Iterable[str]) -> str | None:
@@ -148,7 +148,7 @@ def _returns_figure(
         format_percent(completeness, 0), str(rag),
         f"{format_percent(timeliness, 0)} on time, of {expected:,} expected",
         f"{scope}: quarterly returns due in {describe_report_period(view.period)}, as of "
-        f"{view.compliance_as_of:%d %B %Y}",
+        + format_date(view.compliance_as_of),
         view.rules.describe("returns_received", department),
     )  # fmt: skip
 
@@ -194,14 +194,14 @@ def _service_figure(view: ProvinceView, summary: pd.Series, code: str) -> Headli
     if pd.isna(summary["service_score"]):
         return HeadlineFigure(
             "service_score", label, None, "–", "grey", "no indicator data",
-            f"{scope}: no indicator reported by {view.as_of:%d %B %Y}",
+            f"{scope}: no indicator reported by {format_date(view.as_of)}",
         )  # fmt: skip
     return HeadlineFigure(
         "service_score", label, _number(summary["service_score"]),
         f"{summary['service_score']:.0f} / 100", str(summary["service_rag"]),
         f"rank {summary['service_rank']} of {ranked}; "
         f"{summary['service_completeness']:.0f} % of indicators reported",
-        f"{scope}: its indicators' latest values by {view.as_of:%d %B %Y}",
+        f"{scope}: its indicators' latest values by {format_date(view.as_of)}",
         view.rules.describe("service_score", code),
     )  # fmt: skip
 
@@ -249,7 +249,7 @@ def _indicators_figure(view: ProvinceView) -> HeadlineFigure:
     return HeadlineFigure(
         "indicators_on_track", HEADLINE_FIGURES["indicators_on_track"], float(on_track),
         f"{on_track} of {len(indicators)}", None, f"{off_track} off track",
-        f"Province: province-level indicators, latest value by {view.as_of:%d %B %Y}",
+        f"Province: province-level indicators, latest value by {format_date(view.as_of)}",
         "each indicator by its department's thresholds (see the department reports)",
     )  # fmt: skip
 
@@ -292,7 +292,7 @@ def read_published_headline(notebook: Any) -> list[dict[str, Any]]:
 
 def describe_headline(figures: list[dict[str, Any]]) -> list[str]:
     """One plain line per figure, as the e-mail writes them: ``Budget used (all): 95.6 % —
-    At risk (Rs 233,389 m of 244,151 m revised; 96 % of plan)``."""
+    At risk (Rs 233,389 m of Rs 244,151 m revised; 96 % of plan)``."""
     lines = []
     for figure in figures:
         status = f" — {RAG_LABELS.get(figure['status'], '')}" if figure.get("status") else ""

@@ -15,6 +15,7 @@ import pandas as pd
 
 from kpilib.kpis.pse_finance import RATINGS, Z2_DISTRESS_BELOW, Z2_SAFE_ABOVE
 from kpilib.present.charts import PALETTE, RAG_COLOURS, SUBMISSION_COLOURS, WIDTH
+from kpilib.present.formatting import money_divisor, money_unit_label
 
 HEIGHT_TALL = 240
 #: Zone bands of Altman's Z'' (light tints of the RAG colours; the band's name is printed).
@@ -259,7 +260,8 @@ def chart_rating_history(history: pd.DataFrame, title: str = "") -> alt.LayerCha
 
 def chart_support_and_arrears(history: pd.DataFrame, title: str = "") -> alt.Chart:
     """Government grants and subsidies received in each quarter and overdue payables at each
-    quarter's end, Rs. million (``grants_subsidies`` and ``overdue_payables`` of the history)."""
+    quarter's end, in the money unit (``grants_subsidies`` and ``overdue_payables`` of the
+    history)."""
     frame = pd.DataFrame(
         {
             "period_code": list(history["period_code"]) * 2,
@@ -271,7 +273,7 @@ def chart_support_and_arrears(history: pd.DataFrame, title: str = "") -> alt.Cha
                     history["overdue_payables"].astype("float64").to_numpy(),
                 ]
             )
-            / 1e6,
+            / money_divisor(),
         }
     )
     order = list(dict.fromkeys(history["period_code"]))
@@ -280,7 +282,7 @@ def chart_support_and_arrears(history: pd.DataFrame, title: str = "") -> alt.Cha
         .mark_line(point=True, strokeWidth=2)
         .encode(
             x=alt.X("period_code:N", sort=order, title=None, axis=alt.Axis(labelAngle=-40)),
-            y=alt.Y("amount:Q", title="Rs. million"),
+            y=alt.Y("amount:Q", title=money_unit_label()),
             color=alt.Color(
                 "series:N",
                 title=None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Literal, cast
 
@@ -22,12 +23,15 @@ from kpilib.present.formatting import (
     ZONE_LABELS,
     ZONE_RAG,
     format_count,
-    format_million,
+    format_date,
+    format_money_value,
     format_number,
     format_percent,
     format_share,
     format_times,
     is_missing,
+    money_heading,
+    money_in_unit,
     pefa_rag,
 )
 from kpilib.present.html import render_rag
@@ -44,7 +48,9 @@ NUMERIC_KINDS = frozenset({"money", "percent", "share", "number", "times", "coun
 class Column:
     """A column of a table: the frame's ``key``, its heading and how to show it.
 
-    ``kind``: ``text``; ``money`` (rupees shown in Rs. million); ``percent`` (already × 100);
+    ``kind``: ``text``; ``money`` (rupees shown in the money unit of
+    :func:`~kpilib.present.formatting.money_unit`, which the heading names); ``percent``
+    (already × 100);
     ``share`` (0–1 shown as %); ``number``; ``times`` (a ratio, ``1.23×``); ``count`` (whole
     numbers); ``rag`` (a status green/amber/red/grey; ``label_key`` names the column with its
     text, default the standard label); ``rating`` (low … very high); ``zone`` (Z'' zone);
@@ -64,10 +70,15 @@ class Column:
     def numeric(self) -> bool:
         return self.kind in NUMERIC_KINDS
 
+    @property
+    def heading(self) -> str:
+        """The heading shown: the label, and for money its unit (``Revised budget (Rs m)``)."""
+        return money_heading(self.label) if self.kind == "money" else self.label
+
     def format(self, value: object) -> str:
         """``value`` as text (``–`` when missing)."""
         if self.kind == "money":
-            return format_million(value, self.digits)
+            return format_money_value(value, self.digits)
         if self.kind == "percent":
             return format_percent(value, self.digits)
         if self.kind == "share":
@@ -80,6 +91,8 @@ class Column:
             return format_times(value, self.digits)
         if self.kind == "count":
             return format_count(value)
+        if isinstance(value, date) and not is_missing(value):
+            return format_date(value)  # a date reads as everywhere else: 15 Feb 2026
         return MISSING if is_missing(value) else str(value)
 
 
@@ -100,7 +113,7 @@ def render_cell(row: Mapping[str, object], column: Column, stacked: bool = False
 def _with_label(cell: str, column: Column, stacked: bool) -> str:
     if not stacked:
         return cell
-    return f'<td data-label="{escape(column.label, quote=True)}"' + cell[3:]
+    return f'<td data-label="{escape(column.heading, quote=True)}"' + cell[3:]
 
 
 def _render_cell(row: Mapping[str, object], column: Column) -> str:
@@ -137,7 +150,7 @@ def _render_cell(row: Mapping[str, object], column: Column) -> str:
 
 def _render_heading(column: Column) -> str:
     css = ' class="num"' if column.numeric else ""
-    return f'<th{css} scope="col">{escape(column.label)}</th>'
+    return f'<th{css} scope="col">{escape(column.heading)}</th>'
 
 
 def render_table(
@@ -182,14 +195,14 @@ def render_table(
 
 def export_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
     """The table as it is downloaded: the same columns and headings, values unformatted
-    (numbers stay numbers; money in Rs. million; shares as percentages; a status as its text)."""
+    (numbers stay numbers; money in the money unit its heading names; shares as percentages; a
+    status as its text)."""
     data = {}
     for column in columns:
         values = frame[column.key]
-        label = column.label
+        label = column.heading
         if column.kind == "money":
-            values = values.astype("float64") / 1e6
-            label = f"{label} (Rs. million)" if "Rs" not in label else label
+            values = values.map(money_in_unit).astype("float64")
         elif column.kind == "share":
             values = values.astype("float64") * 100
         elif column.kind == "rag" and column.label_key:

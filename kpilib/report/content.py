@@ -20,8 +20,10 @@ from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.present.explain import Explanation, explain_figures
 from kpilib.present.formatting import (
     MISSING,
+    format_date,
     format_number,
     format_percent,
+    money_unit_label,
 )
 from kpilib.present.headline import HeadlineFigure, department_headline, province_headline
 from kpilib.present.html import KpiCard
@@ -83,7 +85,7 @@ def cover_details(view: ProvinceView, department: DepartmentView | None = None) 
     rule = view.rules.rule("budget_execution", department.code if department else None)
     details += [
         ("Period", period_phrase(view)),
-        ("Data as of", view.data_as_of.isoformat() if view.data_as_of else "not recorded"),
+        ("Data as of", format_date(view.data_as_of) if view.data_as_of else "not recorded"),
         ("PEFA years", ", ".join(_label(y) for y in view.pefa_province.fiscal_years) or "none"),
         ("Status thresholds", ", ".join(rule.sources)),
     ]
@@ -157,14 +159,14 @@ def _with_burn(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def execution_tables(department: DepartmentView) -> tuple[Table, Table]:
-    """Budget execution by budget type and in total: amounts (Rs. million), then rates."""
+    """Budget execution by budget type and in total: amounts (in the money unit), then rates."""
     rows = department.execution.copy()
     total = department.execution_total.to_frame().T.assign(budget_type="total")
     frame = _with_burn(pd.concat([rows, total], ignore_index=True))
     frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
     phrase = period_phrase(department.province)
     return (
-        Table(frame, EXECUTION_AMOUNTS, f"Budget and spending, Rs. million, {phrase}"),
+        Table(frame, EXECUTION_AMOUNTS, f"Budget and spending, {money_unit_label()}, {phrase}"),
         Table(frame, EXECUTION_RATES, "Execution rates"),
     )
 
@@ -178,8 +180,8 @@ def class_table(department: DepartmentView) -> Table:
     columns = (
         Column("budget_label", "Budget"),
         Column("head", "Economic head"),
-        Column("revised_budget", "Revised (Rs m)", "money", 0),
-        Column("expended", "Spent (Rs m)", "money", 0),
+        Column("revised_budget", "Revised", "money", 0),
+        Column("expended", "Spent", "money", 0),
         Column("utilisation", "Spent % of revised", "percent"),
         Column("burn_rag", "Against plan", "rag", label_key="burn_label"),
     )
@@ -388,14 +390,14 @@ def league_table(view: ProvinceView, link: bool = True) -> Table:
 
 
 def province_execution_tables(view: ProvinceView) -> tuple[Table, Table]:
-    """Province totals by budget type: amounts (Rs. million), then rates."""
+    """Province totals by budget type: amounts (in the money unit), then rates."""
     frame = _with_burn(view.province_execution)
     frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
     return (
         Table(
             frame,
             EXECUTION_AMOUNTS,
-            f"Province budget and spending, Rs. million, {period_phrase(view)}",
+            f"Province budget and spending, {money_unit_label()}, {period_phrase(view)}",
         ),
         Table(frame, EXECUTION_RATES, "Province execution rates"),
     )
@@ -412,8 +414,8 @@ def portfolio_table(view: ProvinceView) -> Table:
         Column("reporting", "Reporting", "count"),
         Column("loss_makers", "Loss-makers", "count"),
         Column("loss_maker_share", "Share of reporting", "share"),
-        Column("subsidies_total", "Grants & subsidies in the quarter (Rs m)", "money", 0),
-        Column("arrears_total", "Overdue payables (Rs m)", "money", 0),
+        Column("subsidies_total", "Grants & subsidies in the quarter", "money", 0),
+        Column("arrears_total", "Overdue payables", "money", 0),
         Column("high_risk", "High or very high risk", "count"),
         Column("distress", "Z'' distress", "count"),
     )
@@ -453,5 +455,54 @@ def compliance_league(view: ProvinceView) -> Table:
         Column("outstanding", "Outstanding", "count"),
         Column("mean_days_late", "Mean days late", "number", 0),
     )
-    caption = f"Compliance league table (returns as of {view.compliance_as_of.isoformat()})"
+    caption = f"Compliance league table (returns as of {format_date(view.compliance_as_of)})"
     return Table(frame, columns, caption)
+
+
+# ---------------------------------------------------------------------------- the workbooks
+
+
+def _section_tables(department: DepartmentView, section: str, codes: Sequence[str]) -> list[Table]:
+    if section == "budget":
+        return [*execution_tables(department), class_table(department), pefa_table(department.pefa)]
+    if section == "indicators" and not shown_indicators(department, codes).empty:
+        return [indicator_table(department, codes)]
+    tables: list[Table] = []
+    if section == "pses" and not department.pses.empty:
+        tables.append(pse_table(department))
+        if not department.outstanding_returns.empty:
+            tables.append(outstanding_table(department.outstanding_returns))
+    if section == "quality":
+        if not department.findings.empty:
+            tables.append(findings_table(department.findings))
+        if not department.exceptions.empty:
+            tables.append(exceptions_table(department.exceptions))
+    return tables
+
+
+def department_tables(
+    department: DepartmentView, sections: Sequence[str], codes: Sequence[str] = ()
+) -> list[Table]:
+    """Every table the department report shows, in the order of its ``sections`` (its Excel
+    workbook, ``<CODE>.xlsx``)."""
+    return [table for s in sections for table in _section_tables(department, s, codes)]
+
+
+def province_tables(view: ProvinceView) -> list[Table]:
+    """Every table the provincial summary shows, in order (its Excel workbook)."""
+    return [
+        league_table(view),
+        *province_execution_tables(view),
+        pefa_table(view.pefa_province),
+        portfolio_table(view),
+        highest_risk_table(view),
+        compliance_league(view),
+        exceptions_table(view.exceptions, link=True),
+    ]
+
+
+def workbook_as_of(view: ProvinceView) -> str:
+    """The as-of line of a report's workbook: ``fiscal year 2024-25 · figures to 30 Jun 2025 ·
+    data as of 15 Feb 2026``."""
+    data = format_date(view.data_as_of) if view.data_as_of else "not recorded"
+    return f"{period_phrase(view)} · figures to {format_date(view.as_of)} · data as of {data}"

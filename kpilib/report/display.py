@@ -22,10 +22,12 @@ from kpilib.present.html import (
     render_rag,
 )
 from kpilib.present.tables import check_relative_link
+from kpilib.report.workbook import publish_tables
 
 __all__ = [
     "KpiCard",
     "publish_headline",
+    "publish_tables",
     "render_block",
     "render_cards",
     "render_cover",

@@ -44,6 +44,8 @@ class ReportPage:
     data_as_of: str
     data_fingerprint: str
     code_version: str
+    #: The report's tables in Excel, a file beside it (``HLT.xlsx``); empty when none.
+    workbook: str = ""
 
 
 def _exporter() -> HTMLExporter:

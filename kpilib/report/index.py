@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from kpilib.present.formatting import format_datetime, format_iso_date
 from kpilib.present.html import read_base_stylesheet
 from kpilib.report.files import write_atomic
 from kpilib.report.html import TEMPLATE_DIR, TEMPLATE_NAME
@@ -23,6 +24,8 @@ _ENVIRONMENT = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+_ENVIRONMENT.filters["date"] = format_iso_date
+_ENVIRONMENT.filters["time"] = format_datetime
 
 
 def render_index_html(manifest: BatchManifest) -> str:

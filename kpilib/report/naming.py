@@ -18,7 +18,9 @@ from kpilib.fiscal import FiscalYear
 
 ReportKind = Literal["department", "summary"]
 #: Output formats a batch can write, in the order they are produced.
-FORMATS = ("ipynb", "html", "pdf")
+FORMATS = ("ipynb", "html", "pdf", "xlsx")
+#: Formats every batch writes whatever ``--format`` says: the report's tables in Excel.
+ALWAYS_FORMATS = ("xlsx",)
 SUMMARY_STEM = "provincial_summary"
 _DEPARTMENT = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 _PERIOD = re.compile(r"FY|Q[1-4]")

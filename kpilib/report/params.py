@@ -43,6 +43,7 @@ from kpilib.parameter_files import (
     problem_at,
     read_yaml_mapping,
 )
+from kpilib.present.formatting import DEFAULT_MONEY_UNIT, MoneyUnit
 from kpilib.problems import Problem
 from kpilib.views.selection import check_fiscal_year_label
 from kpilib.views.status import (
@@ -152,11 +153,19 @@ class DepartmentDefaults(_StrictModel):
     officer_title: OfficerTitle
 
 
+class UnitOptions(_StrictModel):
+    """``units:`` in ``defaults.yaml``: how money reads on every surface
+    (:func:`kpilib.present.formatting.money_unit`)."""
+
+    money: MoneyUnit = DEFAULT_MONEY_UNIT
+
+
 class ReportDefaults(_StatusKeys):
     """The whole of ``parameters/defaults.yaml``: the province's status thresholds, then the
-    department reports' defaults."""
+    department reports' defaults and the units of every surface."""
 
     department: DepartmentDefaults
+    units: UnitOptions = Field(default_factory=UnitOptions)
     #: The province's list: who ``kpi deliver`` e-mails the provincial summary to.
     recipients: RecipientList = Field(default_factory=list)
 

@@ -26,7 +26,13 @@ from kpilib.errors import (
 from kpilib.fiscal import resolve_report_period
 from kpilib.parameter_files import ENV_PARAMETERS_DIR
 from kpilib.report.files import hash_file
-from kpilib.report.naming import FORMATS, ReportName, batch_folder, name_report
+from kpilib.report.naming import (
+    ALWAYS_FORMATS,
+    FORMATS,
+    ReportName,
+    batch_folder,
+    name_report,
+)
 from kpilib.report.params import (
     DepartmentReportParams,
     ParameterSet,
@@ -121,16 +127,19 @@ class BatchPlan:
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
-    """``"html,pdf"`` -> ``("html", "pdf")`` in canonical order; unknown or empty is an error."""
+    """``"html,pdf"`` -> ``("html", "pdf", "xlsx")`` in canonical order (the workbook of the
+    report's tables is always written: :data:`~kpilib.report.naming.ALWAYS_FORMATS`); unknown or
+    empty is an error."""
     items = text.split(",") if isinstance(text, str) else list(text)
     wanted = {item.strip().lower() for item in items if item.strip()}
     unknown = sorted(wanted - set(FORMATS))
     if unknown or not wanted:
         raise ReportBatchError(
-            f"--format takes a comma-separated list of {', '.join(FORMATS)}"
+            "--format takes a comma-separated list of "
+            + ", ".join(f for f in FORMATS if f not in ALWAYS_FORMATS)
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
         )
-    return tuple(fmt for fmt in FORMATS if fmt in wanted)
+    return tuple(fmt for fmt in FORMATS if fmt in wanted or fmt in ALWAYS_FORMATS)
 
 
 def _default_fiscal_year(choices: SelectionChoices) -> str:
@@ -187,8 +196,10 @@ def plan_batch(
     _check_notebooks(notebooks, include_summary)
     code_version = compute_code_version()
     rules = load_status_rules(parameters.directory).fingerprint
+    # The money unit changes every report's text, so it is part of each report's input key.
+    shown_with = f"{rules};money={parameters.defaults.units.money}"
     jobs = _plan_jobs(
-        parameters, notebooks, data, codes, label, period, include_summary, code_version, rules
+        parameters, notebooks, data, codes, label, period, include_summary, code_version, shown_with
     )
     return BatchPlan(
         fiscal_year=label,

@@ -21,6 +21,7 @@ from kpilib.kpis.portfolio import summarise_portfolio
 from kpilib.kpis.pse_finance import DIMENSIONS, Z2_ZONES
 from kpilib.kpis.returns import RETURN_SCHEDULES
 from kpilib.store.models import ENTITY_CATEGORIES
+from kpilib.units import format_money
 from kpilib.views.province import ProvinceView
 
 #: The category selection that means every PSE of the province.
@@ -132,7 +133,7 @@ def compute_submission_history(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rupees(value: float) -> str:
-    return f"Rs. {value / 1e6:,.1f} million"
+    return format_money(value)
 
 
 def _latest_alerts(latest: pd.DataFrame) -> list[tuple[str, str, str, str, str]]:

@@ -26,6 +26,7 @@ from tornado.ioloop import IOLoop
 from kpilib.fiscal import PAKISTAN_TIME
 from kpilib.portal.sessions import Session, find_session
 from kpilib.portal.web.state import PortalState
+from kpilib.present.formatting import format_date, format_datetime
 from kpilib.store.retry import call_with_retry
 from kpilib.store.writes import read_dataset_info
 
@@ -41,7 +42,7 @@ def pakistan_time(moment: datetime | None) -> str:
     """``06 Dec 2026, 17:23 PKT``."""
     if moment is None:
         return "–"
-    return moment.astimezone(PAKISTAN_TIME).strftime("%d %b %Y, %H:%M PKT")
+    return format_datetime(moment.astimezone(PAKISTAN_TIME)) + " PKT"
 
 
 class PortalHandler(tornado.web.RequestHandler):
@@ -198,4 +199,4 @@ def read_as_of(connection: Any) -> tuple[str, bool]:
 
     stored = read_dataset_info(connection).get("data_as_of")
     day = resolve_as_of(connection, None)
-    return day.strftime("%d %B %Y"), not stored
+    return format_date(day), not stored

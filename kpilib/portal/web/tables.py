@@ -12,6 +12,7 @@ from kpilib.portal.due import STATUS_COLOURS
 from kpilib.portal.inbox import STATE_COLOURS, STATE_LABELS, Receipt
 from kpilib.portal.preview import CHANGE_THRESHOLD
 from kpilib.portal.web.base import pakistan_time
+from kpilib.present.formatting import format_date
 from kpilib.present.tables import Column, ColumnKind, render_table
 
 DUE_COLUMNS = [
@@ -65,7 +66,7 @@ def due_table(frame: pd.DataFrame) -> str:
     frame = frame.assign(
         colour=frame["status"].map(STATUS_COLOURS),
         received=[pakistan_time(v) if not pd.isna(v) else "" for v in frame["received_at"]],
-        due=[d.strftime("%d %b %Y") for d in frame["due_date"]],
+        due=[format_date(d) for d in frame["due_date"]],
     )
     return render_table(
         frame, DUE_COLUMNS, empty="No return is due yet.", scroll=True, stacked=True

@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 from nbformat import NotebookNode
 
 from kpilib.errors import ReportBatchError
+from kpilib.present.formatting import format_datetime, format_iso_date
 from kpilib.report.html import ReportPage
 from kpilib.report.manifest import BatchManifest, ReportRecord, ReportStatus
 from kpilib.report.naming import FORMATS
@@ -136,10 +137,11 @@ def report_page(job: ReportJob, plan: BatchPlan) -> ReportPage:
         title=job.title,
         report_id=job.report_id,
         is_demo=plan.is_demo,
-        generated_at=utc_now().strftime("%Y-%m-%d %H:%M"),
-        data_as_of=plan.data_as_of or "",
+        generated_at=format_datetime(utc_now()),
+        data_as_of=format_iso_date(plan.data_as_of),
         data_fingerprint=plan.data_fingerprint[:16],
         code_version=plan.code_version,
+        workbook=job.name.file_name("xlsx") if "xlsx" in plan.formats else "",
     )
 
 

@@ -215,6 +215,7 @@ def _render_files(
 ) -> dict[str, bytes]:
     """The report's files in the batch's formats, as bytes (the HTML offline-checked)."""
     from kpilib.report.html import find_external_references, render_report_html
+    from kpilib.report.workbook import render_report_workbook
 
     files: dict[str, bytes] = {}
     if "ipynb" in plan.formats:
@@ -225,6 +226,8 @@ def _render_files(
         raise RuntimeError(f"the HTML refers to network resources: {external[:5]}")
     if "html" in plan.formats:
         files["html"] = html.encode("utf-8")
+    if "xlsx" in plan.formats:
+        files["xlsx"] = render_report_workbook(executed, job.title, plan.is_demo)
     if "pdf" in plan.formats:
         files["pdf"] = _print_pdf(runner, options, job, plan, html)
     return files

@@ -49,6 +49,7 @@ from kpilib.report.manifest import ReportRecord, ReportStatus, write_manifest
 from kpilib.report.naming import FORMATS
 from kpilib.report.pdf import PdfPrinter
 from kpilib.report.plan import BatchPlan, ReportJob
+from kpilib.report.workbook import render_report_workbook
 
 #: Seconds a stopped batch waits for each worker thread once its kernel is killed.
 INTERRUPT_GRACE = 5.0
@@ -166,6 +167,11 @@ class _Worker(threading.Thread):
                 raise RuntimeError(f"the HTML refers to network resources: {external[:5]}")
             partials["html"] = partial_path(job.name.path(plan.output_dir, "html"))
             partials["html"].write_text(html, encoding="utf-8")
+            if "xlsx" in plan.formats:
+                partials["xlsx"] = partial_path(job.name.path(plan.output_dir, "xlsx"))
+                partials["xlsx"].write_bytes(
+                    render_report_workbook(executed, job.title, plan.is_demo)
+                )
             if "pdf" in plan.formats:
                 if self.printer is None:
                     self.printer = PdfPrinter(self.options.chromium)
