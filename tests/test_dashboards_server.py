@@ -230,3 +230,41 @@ def test_the_public_port_refuses_connections_until_it_is_opened():
             reserve_port("127.0.0.1", port)
     finally:
         reserved.close()
+
+
+def test_a_kernel_whose_browser_has_not_connected_yet_is_not_culled():
+    """A crowd can starve a browser for over a minute before it opens its WebSocket: its kernel
+    waits for it (within the grace); a kernel whose browser came and left is culled as usual."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from kpilib.dashboards.pool import FIRST_CONNECT_GRACE_SECONDS, PacedPoolMixin
+
+    class Server:  # what the mixin sits on: the server's own cull, recorded
+        def __init__(self, **_: object) -> None:
+            self._kernels: dict = {}
+            self.culled: list[str] = []
+
+        def notify_connect(self, kernel_id: str) -> None:
+            pass
+
+        async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+            self.culled.append(kernel_id)
+            self._kernels.pop(kernel_id)
+
+    async def scenario() -> list[str]:
+        manager = type("Manager", (PacedPoolMixin, Server), {})()
+        now = datetime.now(UTC)
+        for name, idle in (("waiting", 90), ("came-and-left", 90),
+                           ("abandoned", FIRST_CONNECT_GRACE_SECONDS + 1)):  # fmt: skip
+            manager._kernels[name] = SimpleNamespace(
+                last_activity=now - timedelta(seconds=idle), execution_state="idle"
+            )
+        manager.notify_connect("came-and-left")
+        for name in list(manager._kernels):
+            await manager.cull_kernel_if_idle(name)
+        assert manager._ever_connected == set()  # forgotten once culled
+        return manager.culled
+
+    assert asyncio.run(scenario()) == ["came-and-left", "abandoned"]

@@ -32,6 +32,7 @@ import asyncio
 import os
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import psutil
@@ -52,6 +53,11 @@ MAIN_NOTEBOOK = "province.ipynb"
 #: of a crowd still arriving), and the longest a kernel may take to warm.
 REFILL_QUIET_SECONDS = 5.0
 WARM_TIMEOUT_SECONDS = 240.0
+#: How long a viewer's kernel waits for its browser's first connection before the idle cull may
+#: take it: a browser starved of CPU by a crowd can take over a minute to open its WebSocket,
+#: and culling its kernel then leaves a page that never draws. Once a browser has connected and
+#: left, the server's short idle cull applies (:mod:`kpilib.dashboards.server`).
+FIRST_CONNECT_GRACE_SECONDS = 300.0
 POLL_SECONDS = 0.25
 
 
@@ -97,6 +103,7 @@ class PacedPoolMixin:
     #: Loopback port kernels ask for their request on (set before the loop runs).
     query_port: int | None = None
     _pools: dict[str, list[asyncio.Future]]
+    _kernels: dict[str, Any]
 
     def __init__(self, **kwargs: Any) -> None:
         self._warming = asyncio.Semaphore(max(1, os.cpu_count() or 1))
@@ -104,7 +111,29 @@ class PacedPoolMixin:
         self._ready = False
         self._stopping = False
         self._last_take = 0.0
+        self._ever_connected: set[str] = set()
         super().__init__(**kwargs)
+
+    def notify_connect(self, kernel_id: str) -> None:
+        self._ever_connected.add(kernel_id)
+        super().notify_connect(kernel_id)  # type: ignore[misc]
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """The server's idle cull, except for a kernel whose browser has not connected yet
+        (within :data:`FIRST_CONNECT_GRACE_SECONDS` of its last activity)."""
+        kernel = self._kernels.get(kernel_id)
+        last = getattr(kernel, "last_activity", None)
+        waiting = (
+            kernel_id not in self._ever_connected
+            and last is not None
+            and getattr(kernel, "execution_state", None) != "dead"
+            and (datetime.now(UTC) - last).total_seconds() < FIRST_CONNECT_GRACE_SECONDS
+        )
+        if waiting:
+            return
+        await super().cull_kernel_if_idle(kernel_id)  # type: ignore[misc]
+        if kernel_id not in self._kernels:
+            self._ever_connected.discard(kernel_id)
 
     def get_pool_size(self, notebook_name: str) -> int:
         """Warm kernels only: with none, Voilà starts a fresh kernel for the viewer."""
