@@ -234,7 +234,7 @@ def test_csv_download_holds_the_table(opened):
     page.wait_for_charts()
     page.wait_for_text(".kpi-department-title", "Finance Department")
     with page.page.expect_download() as caught:
-        page.page.locator(".kpi-pse-table a.kpi-download").click()
+        page.page.locator(".kpi-pse-table a.kpi-download[download$='.csv']").click()
     download = caught.value
     assert download.suggested_filename == "kpi_pses_FIN_2024-25_FY.csv"
     content = download.path().read_bytes().decode("utf-8-sig")
