@@ -100,6 +100,8 @@ def test_department_cards_show_the_views_numbers(province):
 def test_tables_from_the_views(province):
     league = content.league_table(province)
     assert len(league.frame) == 32
+    ranks = league.frame["execution_rank"].dropna().tolist()
+    assert ranks == sorted(ranks) and league.frame["execution_rank"].iloc[0] == 1  # not A–Z
     assert set(league.frame["href"]) == {f"{c}.html" for c in province.departments.department_code}
     html = league.render()
     assert 'href="HLT.html"' in html and "Health" in html

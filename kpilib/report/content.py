@@ -356,14 +356,17 @@ def province_cards(view: ProvinceView) -> list[KpiCard]:
 
 
 def league_table(view: ProvinceView, link: bool = True) -> Table:
-    """Every department on the same KPIs, with its ranks (linking to its report)."""
+    """Every department on the same KPIs, with its ranks (linking to its report), in order of
+    budget-execution rank (ties by service rank, then name; unranked last)."""
     frame = view.department_summary.copy()
     flags = view.exceptions.groupby("department_code").size()
     frame["red_flags"] = frame["department_code"].map(flags).fillna(0).astype(int)
     frame["department"] = frame["department_name"]
     if link:
         frame["href"] = [department_report_link(code) for code in frame["department_code"]]
-    frame = frame.sort_values("department_name")
+    frame = frame.sort_values(
+        ["execution_rank", "service_rank", "department_name"], na_position="last", kind="stable"
+    )
     frame["budget_text"] = [
         _with_rank(format_percent(u, 0), r)
         for u, r in zip(frame["utilisation"], frame["execution_rank"], strict=True)
@@ -386,7 +389,7 @@ def league_table(view: ProvinceView, link: bool = True) -> Table:
         Column("returns_text", "Returns on time (rank)", "number"),
         Column("red_flags", "Red flags", "count"),
     )
-    return Table(frame, columns, "Departments on the same KPIs (rank 1 = best)")
+    return Table(frame, columns, "Departments on the same KPIs, best budget execution first")
 
 
 def province_execution_tables(view: ProvinceView) -> tuple[Table, Table]:
