@@ -19,12 +19,12 @@ day.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -36,6 +36,8 @@ from kpilib.portal.review import department_returns
 from kpilib.portal.workbench import age_in_days
 from kpilib.present.formatting import format_date
 from kpilib.store.writes import record_audit, table, utc_now
+
+M = TypeVar("M")
 
 if TYPE_CHECKING:
     from pandas.api.typing import NAType
@@ -168,23 +170,47 @@ def send_reminders(
 ) -> list[dict[str, str]]:
     """Send each reminder not sent before; record every attempt. Returns one row per reminder
     (``entity, return, period, kind, recipient, result, error``)."""
+
+    def row(mail: ReminderMail) -> dict[str, str]:
+        return {"entity": mail.entity_code, "return": mail.return_type,
+                "period": mail.period_code, "kind": mail.kind,
+                "recipient": mail.recipient}  # fmt: skip
+
+    return _send_each(
+        mails, row, lambda mail: _already_sent(engine, mail), build_reminder,
+        lambda mail, outcome, error: _record(engine, mail, as_of, outcome, error),
+        settings, dry_run=dry_run, send=send,
+    )  # fmt: skip
+
+
+def _send_each(
+    mails: Sequence[M],
+    row_of: Callable[[M], dict[str, str]],
+    already_sent: Callable[[M], bool],
+    build: Callable[[M, str], EmailMessage],
+    record: Callable[[M, str, str | None], None],
+    settings: SmtpSettings | None,
+    *,
+    dry_run: bool,
+    send: Callable[[SmtpSettings, EmailMessage], None],
+) -> list[dict[str, str]]:
+    """The one sending loop of both kinds of reminder: skip what was sent, send (unless a dry
+    run or no mail server), record every attempt; one row per mail with its result and error."""
     rows = []
     for mail in mails:
-        row = {"entity": mail.entity_code, "return": mail.return_type,
-               "period": mail.period_code, "kind": mail.kind, "recipient": mail.recipient,
-               "error": ""}  # fmt: skip
-        if _already_sent(engine, mail):
+        row = {**row_of(mail), "error": ""}
+        if already_sent(mail):
             rows.append({**row, "result": "already sent"})
             continue
         if dry_run or settings is None:
             rows.append({**row, "result": "would send"})
             continue
         try:
-            send(settings, build_reminder(mail, settings.sender))
+            send(settings, build(mail, settings.sender))
             outcome, error = "sent", None
         except (OSError, ValueError) as exc:
             outcome, error = "failed", (str(exc).strip() or type(exc).__name__)[:2000]
-        _record(engine, mail, as_of, outcome, error)
+        record(mail, outcome, error)
         rows.append({**row, "result": outcome, "error": error or ""})
     return rows
 
@@ -316,25 +342,18 @@ def send_reviewer_reminders(
 ) -> list[dict[str, str]]:
     """Send each reviewer reminder not sent on ``as_of`` yet; record every attempt. One row per
     reminder (``department, waiting, overdue, oldest, recipient, result, error``)."""
-    rows = []
-    for mail in mails:
-        row = {"department": mail.department_code, "waiting": str(mail.waiting),
-               "overdue": str(mail.overdue), "oldest": f"{mail.oldest_days} days",
-               "recipient": mail.recipient, "error": ""}  # fmt: skip
-        if _reviewer_already_sent(engine, mail, as_of):
-            rows.append({**row, "result": "already sent"})
-            continue
-        if dry_run or settings is None:
-            rows.append({**row, "result": "would send"})
-            continue
-        try:
-            send(settings, build_reviewer_reminder(mail, settings.sender))
-            outcome, error = "sent", None
-        except (OSError, ValueError) as exc:
-            outcome, error = "failed", (str(exc).strip() or type(exc).__name__)[:2000]
-        _record_reviewer(engine, mail, as_of, outcome, error)
-        rows.append({**row, "result": outcome, "error": error or ""})
-    return rows
+
+    def row(mail: ReviewerMail) -> dict[str, str]:
+        return {"department": mail.department_code, "waiting": str(mail.waiting),
+                "overdue": str(mail.overdue), "oldest": f"{mail.oldest_days} days",
+                "recipient": mail.recipient}  # fmt: skip
+
+    return _send_each(
+        mails, row, lambda mail: _reviewer_already_sent(engine, mail, as_of),
+        build_reviewer_reminder,
+        lambda mail, outcome, error: _record_reviewer(engine, mail, as_of, outcome, error),
+        settings, dry_run=dry_run, send=send,
+    )  # fmt: skip
 
 
 def _record_reviewer(engine: Engine, mail: ReviewerMail, as_of: date, outcome: str,

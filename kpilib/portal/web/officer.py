@@ -189,6 +189,16 @@ class UploadHandler(PortalHandler):
         self.redirect(f"{self.base}portal/receipt?n={number}", status=303)
 
 
+async def _own_receipt(handler: PortalHandler) -> inbox.Receipt | None:
+    """The receipt named by ``?n=`` if it belongs to the signed-in officer's PSE, else None."""
+    session = handler.session
+    assert session is not None
+    number = _receipt_number(handler)
+    if number is None:
+        return None
+    return await handler.run(inbox.read_receipt, number, session.access.entity_id)
+
+
 def _receipt_number(handler: PortalHandler, source: str = "query") -> int | None:
     text = (
         handler.get_query_argument("n", "")
@@ -204,12 +214,7 @@ class ReceiptHandler(PortalHandler):
 
     @signed_in("pse")
     async def get(self) -> None:
-        session = self.session
-        assert session is not None
-        number = _receipt_number(self)
-        receipt = (
-            await self.run(inbox.read_receipt, number, session.access.entity_id) if number else None
-        )
+        receipt = await _own_receipt(self)
         if receipt is None:
             self.send_error(404)
             return
@@ -238,12 +243,7 @@ class ErrorsCsvHandler(PortalHandler):
 
     @signed_in("pse")
     async def get(self) -> None:
-        session = self.session
-        assert session is not None
-        number = _receipt_number(self)
-        receipt = (
-            await self.run(inbox.read_receipt, number, session.access.entity_id) if number else None
-        )
+        receipt = await _own_receipt(self)
         if receipt is None:
             self.send_error(404)
             return
