@@ -22,6 +22,8 @@ ENV_CHROMIUM = "KPI_CHROMIUM"
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage")  # fmt: skip
 LOCAL_URL_PREFIXES = ("file:", "data:", "about:", "blob:")
+#: The page margins; the running header (DEMO DATA) and footer (title, page N of M) sit in them.
+MARGIN_MM = {"top": 16, "bottom": 16, "left": 14, "right": 14}
 _SMALL = "font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; width: 100%;"
 
 
@@ -93,9 +95,13 @@ class PdfPrinter:
             self._blocked.append(url)
             route.abort()
 
-    def print_pdf(self, html: Path, pdf: Path, *, title: str, is_demo: bool) -> None:
+    def print_pdf(
+        self, html: Path, pdf: Path, *, title: str, is_demo: bool, tagged: bool = False
+    ) -> None:
         """Print ``html`` (a local file) to ``pdf`` on A4 with page numbers.
 
+        ``tagged`` adds the PDF structure tree (headings, tables, rows and the pages they are
+        on; the same layout, a file about three times larger): the page tests read it.
         Raises ``RuntimeError`` naming the requests it blocked if the page asked for any
         non-local resource. One page is reused from report to report (a new one costs ~0.3 s).
         """
@@ -109,7 +115,8 @@ class PdfPrinter:
             display_header_footer=True,
             header_template=_header(is_demo),
             footer_template=_footer(title),
-            margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+            margin={side: f"{mm}mm" for side, mm in MARGIN_MM.items()},
+            tagged=tagged,
         )
         if self._blocked:
             raise RuntimeError(
