@@ -24,6 +24,14 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL_URL_PREFIXES = ("file:", "data:", "about:", "blob:")
 #: The page margins; the running header (DEMO DATA) and footer (title, page N of M) sit in them.
 MARGIN_MM = {"top": 16, "bottom": 16, "left": 14, "right": 14}
+#: Before printing: the provenance footer moves into the report's last output, beside the last
+#: note or block, so that its ``break-before: avoid`` (kpi.css) holds and it never fills the last
+#: page alone (Chromium does not keep it with content nested a few levels inside the last cell).
+_KEEP_PROVENANCE_WITH_THE_END = """() => {
+  const footer = document.querySelector('.report-provenance');
+  const outputs = document.querySelectorAll('.jp-OutputArea-output');
+  if (footer && outputs.length) outputs[outputs.length - 1].appendChild(footer);
+}"""
 _SMALL = "font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; width: 100%;"
 
 
@@ -108,6 +116,7 @@ class PdfPrinter:
         page = self._ensure_page()
         self._blocked = []
         page.goto(Path(html).resolve().as_uri(), wait_until="load")
+        page.evaluate(_KEEP_PROVENANCE_WITH_THE_END)
         page.pdf(
             path=str(pdf),
             format="A4",
