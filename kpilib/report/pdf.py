@@ -24,13 +24,23 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL_URL_PREFIXES = ("file:", "data:", "about:", "blob:")
 #: The page margins; the running header (DEMO DATA) and footer (title, page N of M) sit in them.
 MARGIN_MM = {"top": 16, "bottom": 16, "left": 14, "right": 14}
-#: Before printing: the provenance footer moves into the report's last output, beside the last
-#: note or block, so that its ``break-before: avoid`` (kpi.css) holds and it never fills the last
-#: page alone (Chromium does not keep it with content nested a few levels inside the last cell).
+#: Before printing: the provenance footer and the report's last piece (its last note, or the
+#: last block of the last output) go into one box that is not split (``.kpi-print-end``), so the
+#: last page never holds the provenance alone. ``break-before: avoid`` on the footer is not
+#: enough: Chromium does not look for an earlier break inside the last cell's nested blocks.
 _KEEP_PROVENANCE_WITH_THE_END = """() => {
   const footer = document.querySelector('.report-provenance');
   const outputs = document.querySelectorAll('.jp-OutputArea-output');
-  if (footer && outputs.length) outputs[outputs.length - 1].appendChild(footer);
+  if (!footer || !outputs.length) return;
+  let last = outputs[outputs.length - 1].lastElementChild;
+  while (last && last.classList.contains('report-block') && last.lastElementChild
+         && !last.classList.contains('kpi-explanation')) last = last.lastElementChild;
+  if (!last) return;
+  const end = document.createElement('div');
+  end.className = 'kpi-print-end';
+  end.style.breakInside = 'avoid';
+  last.before(end);
+  end.append(last, footer);
 }"""
 _SMALL = "font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; width: 100%;"
 
