@@ -24,23 +24,30 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL_URL_PREFIXES = ("file:", "data:", "about:", "blob:")
 #: The page margins; the running header (DEMO DATA) and footer (title, page N of M) sit in them.
 MARGIN_MM = {"top": 16, "bottom": 16, "left": 14, "right": 14}
-#: Before printing: the provenance footer and the report's last piece (its last note, or the
-#: last block of the last output) go into one box that is not split (``.kpi-print-end``), so the
-#: last page never holds the provenance alone. ``break-before: avoid`` on the footer is not
-#: enough: Chromium does not look for an earlier break inside the last cell's nested blocks.
+#: Before printing: the report's last block (its last explanation, else the last output's last
+#: element), everything after it (the sources note) and the provenance footer go into one box
+#: that is not split (``.kpi-print-end``), so the last page holds that much at least, never the
+#: provenance alone. ``break-before: avoid`` on the footer is not enough: Chromium 156 does not
+#: look for an earlier break inside the last cell's nested blocks. The HTML file is not changed.
 _KEEP_PROVENANCE_WITH_THE_END = """() => {
   const footer = document.querySelector('.report-provenance');
+  const blocks = document.querySelectorAll('.kpi-explanation');
   const outputs = document.querySelectorAll('.jp-OutputArea-output');
   if (!footer || !outputs.length) return;
-  let last = outputs[outputs.length - 1].lastElementChild;
-  while (last && last.classList.contains('report-block') && last.lastElementChild
-         && !last.classList.contains('kpi-explanation')) last = last.lastElementChild;
+  const last = blocks.length
+    ? blocks[blocks.length - 1] : outputs[outputs.length - 1].lastElementChild;
   if (!last) return;
+  const after = (node) => {
+    while (node && !node.nextElementSibling) node = node.parentElement;
+    return node ? node.nextElementSibling : null;
+  };
+  const tail = [];
+  for (let node = after(last); node && node !== footer; node = after(node)) tail.push(node);
   const end = document.createElement('div');
   end.className = 'kpi-print-end';
   end.style.breakInside = 'avoid';
   last.before(end);
-  end.append(last, footer);
+  end.append(last, ...tail, footer);
 }"""
 _SMALL = "font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; width: 100%;"
 
