@@ -64,8 +64,11 @@ def test_the_last_page_holds_more_than_the_provenance(printed, stem):
     lines = body_lines(shipped, len(measure_pages(shipped)) - 1)
     # The provenance footer starts with the report's title (the page footer, which repeats it,
     # is outside the body); some of the report itself must come before it.
-    start = next(i for i, line in enumerate(lines) if len(line) > 20 and title.startswith(line))
-    assert start > 0, (stem, lines[:6])
+    start = next(
+        (i for i, line in enumerate(lines) if len(line) > 20 and title.startswith(line)), None
+    )
+    assert start is not None, (stem, "no provenance on the last page", lines)
+    assert start > 0, (stem, "the last page holds the provenance alone", lines[:6])
 
 
 @pytest.mark.parametrize("stem", STEMS)
