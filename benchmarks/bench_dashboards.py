@@ -280,6 +280,9 @@ def run_crowds(args: argparse.Namespace, crowds: list[int]) -> None:
                 result = measure_crowd(process.pid, base, n, args.chromium, CHROMIUM_ARGS,
                                        wait_idle, browsers, assets)  # fmt: skip
                 results[route][n] = result
+                print(
+                    "    first charts: " + " ".join(f"{t:.1f}" for t in sorted(result.first_chart))
+                )
                 print(f"  {route} {n:3} viewers: p50 {result.quantile(0.5):.1f} s, "
                       f"p95 {result.quantile(0.95):.1f} s, failed {result.failed}, "
                       f"peak {result.peak_mb:.0f} MB, idle {result.idle_mb:.0f} MB, "
