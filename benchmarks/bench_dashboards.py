@@ -241,7 +241,7 @@ def build_demo() -> dict[str, str]:
 
 def run_crowds(args: argparse.Namespace, crowds: list[int]) -> None:
     from dashboard_crowd import (
-        REFILL_SETTLE_SECONDS,
+        AFTER_LEAVING_SECONDS,
         first_viewer_after_start,
         kernel_rss_mb,
         measure_crowd,
@@ -271,7 +271,7 @@ def run_crowds(args: argparse.Namespace, crowds: list[int]) -> None:
         try:
             in_chromium = browsers is None
             assets = [] if in_chromium else record_assets(args.chromium, CHROMIUM_ARGS, base)
-            time.sleep(REFILL_SETTLE_SECONDS)
+            time.sleep(AFTER_LEAVING_SECONDS)  # the start-up visits' kernels culled: a true idle
             wait_idle(process.pid)
             rss, uss = kernel_rss_mb(process.pid)
             print(f"{route}: warm kernel RSS {rss:.0f} MB (own memory, USS, {uss:.0f} MB)",
