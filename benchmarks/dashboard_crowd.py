@@ -1,11 +1,15 @@
 """Viewers arriving together (``bench_dashboards.py --viewers 5,10,25``, issue 20).
 
 For each route (naive: plain ``voila``, a kernel started per visit; ours: ``kpi serve``) and each
-crowd size N: N fresh browser contexts open the province dashboard at the same moment; each
-viewer's time from request to first chart drawn is recorded (no chart within 180 s, or an
-error, is a failed page). Meanwhile the memory of the server and its kernels (RSS summed) is
-sampled every half second. Then every viewer leaves (its context closed, as when a laptop lid
-shuts: no unload handler runs), and the memory is read again one minute later. CPU per viewer
+crowd size N: N viewers open the province dashboard at the same moment; each viewer's time
+from request to first chart is recorded (no chart within 180 s, or an error, is a failed page).
+``--browsers K`` (default 2) of them are fresh Chromium contexts (first chart: the chart's SVG
+drawn); the others are protocol clients (``crowd_client.py``: the requests a browser makes, in
+its order; first chart: the kernel's answer to the chart's first message), because N Chromium
+pages on the server's own two cores would measure Chromium rather than the server.
+``--browsers all`` puts every viewer in Chromium. Meanwhile the memory of the server and its kernels (RSS summed) is
+sampled every half second. Then every viewer leaves (its context or WebSocket closed, as when a
+laptop lid shuts: no unload handler runs), and the memory is read again one minute later. CPU per viewer
 is the CPU time of the server and all its kernels, exited ones included, from the moment the
 crowd arrives until one minute after it left, divided by N: it includes refilling the pool.
 
