@@ -7,9 +7,10 @@ from request to first chart is recorded (no chart within 180 s, or an error, is 
 drawn); the others are protocol clients (``crowd_client.py``: the requests a browser makes, in
 its order; first chart: the kernel's answer to the chart's first message), because N Chromium
 pages on the server's own two cores would measure Chromium rather than the server.
-``--browsers all`` puts every viewer in Chromium. Meanwhile the memory of the server and its kernels (RSS summed) is
-sampled every half second. Then every viewer leaves (its context or WebSocket closed, as when a
-laptop lid shuts: no unload handler runs), and the memory is read again one minute later. CPU per viewer
+``--browsers all`` puts every viewer in Chromium. Meanwhile the memory of the server and its
+kernels (RSS summed) is sampled every half second. Then every viewer leaves (its context or
+WebSocket closed, as when a laptop lid shuts: no unload handler runs), and the memory is read
+again one minute later. CPU per viewer
 is the CPU time of the server and all its kernels, exited ones included, from the moment the
 crowd arrives until one minute after it left, divided by N: it includes refilling the pool.
 
