@@ -10,9 +10,9 @@ pages on the server's own two cores would measure Chromium rather than the serve
 ``--browsers all`` puts every viewer in Chromium. Meanwhile the memory of the server and its
 kernels (RSS summed) is sampled every half second. Then every viewer leaves (its context or
 WebSocket closed, as when a laptop lid shuts: no unload handler runs), and the memory is read
-again one minute later. CPU per viewer
-is the CPU time of the server and all its kernels, exited ones included, from the moment the
-crowd arrives until one minute after it left, divided by N: it includes refilling the pool.
+again one minute later. CPU per viewer is the CPU time of the server and all its kernels,
+exited ones included, from the moment the crowd arrives until one minute after it left, divided
+by N: it includes refilling the pool.
 
 Also timed: the first viewer after a start (the department dashboard opened the moment the
 server first answers), and the RSS of one warm kernel.
