@@ -49,7 +49,7 @@ HEADROOM_MB = 1024
 MAX_POOL = 32
 #: The province pool when nobody sets it (memory allowing): a crowd of 25 arriving together
 #: each takes a warm kernel, and no viewer waits for a kernel to start (README, "Many viewers at
-#: once": a viewer on a warm kernel costs the server about 0.3 s of CPU, a kernel start about
+#: once": a viewer on a warm kernel costs the server 0.1-0.3 s of CPU, a kernel start about
 #: 2.3 s). Each kernel holds ~210 MB and adds ~1.2 s to the start on two cores (the port opens
 #: once the pools are warm).
 DEFAULT_POOL_CAP = 32
