@@ -207,8 +207,12 @@ class Note:
     line_of_action: str | None = None
 
 
-def statement_of_compliance(facts: Facts, rules: Sequence[GovernanceRule], year: FiscalYear,
-                            notes: Mapping[str, Note] | None = None) -> list[dict[str, Any]]:
+def statement_of_compliance(
+    facts: Facts,
+    rules: Sequence[GovernanceRule],
+    year: FiscalYear,
+    notes: Mapping[str, Note] | None = None,
+) -> list[dict[str, Any]]:
     """One PSE's statement: a row per rule of its category (``rule_id``, ``family``,
     ``title``, ``verdict``, ``detail``, ``threshold``, ``weight``, ``source``, ``assumption``,
     ``reason``, ``line_of_action``)."""  # fmt: skip
@@ -246,8 +250,9 @@ def compute_statements(governance: pd.DataFrame, notes: pd.DataFrame, rulebook: 
         scope["fiscal_year"] = year.label
         rules = rulebook.rules_for(str(facts["category"]))
         clean = {k: (None if _missing(v) else v) for k, v in facts.items()}
-        for row in statement_of_compliance(clean, rules, year,
-                                           said.get((facts["entity_code"], year.start_year))):
+        for row in statement_of_compliance(
+            clean, rules, year, said.get((facts["entity_code"], year.start_year))
+        ):
             rows.append(scope | row)  # fmt: skip
     return pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
 
@@ -333,8 +338,9 @@ class GovernanceView:
     entities: pd.DataFrame
 
 
-def load_governance(connection: Connection, fiscal_year: int | str,
-                    rulebook: Rulebook | None = None) -> GovernanceView:
+def load_governance(
+    connection: Connection, fiscal_year: int | str, rulebook: Rulebook | None = None
+) -> GovernanceView:
     """Statements and scores of every PSE's current governance return for ``fiscal_year``
     (``2024`` or ``"2024-25"``), judged by ``rulebook`` (default: the parameters folder's)."""
     year = fiscal_year if isinstance(fiscal_year, int) else FiscalYear.parse(fiscal_year).start_year

@@ -16,8 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from pydantic import model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from kpilib.errors import ParameterFileError
 from kpilib.parameter_files import (
@@ -84,7 +90,9 @@ class GovernanceRule(BaseModel):
         if (self.accepted_opinions is not None) != (self.check == "audit_opinion"):
             raise ValueError("accepted_opinions goes with check audit_opinion, and only with it")
         if (self.assumption or not self.applies) and self.note is None:
-            raise ValueError("an assumption, or a rule that does not apply, needs a note saying why")
+            raise ValueError(
+                "an assumption, or a rule that does not apply, needs a note saying why"
+            )
         return self
 
 

@@ -38,8 +38,9 @@ def _set_return_types(old: tuple[str, ...], new: tuple[str, ...]) -> None:
         # NOT VALID: a downgrade keeps the submissions already received (the rows stay as
         # they are; only new ones are checked), as SQLite's edited text does.
         op.drop_constraint(_CHECK, "submissions", type_="check")
-        op.execute(f"ALTER TABLE submissions ADD CONSTRAINT {_CHECK} CHECK ({_check_text(new)}) "
-                   "NOT VALID")
+        op.execute(
+            f"ALTER TABLE submissions ADD CONSTRAINT {_CHECK} CHECK ({_check_text(new)}) NOT VALID"
+        )
         return
     version = bind.execute(sa.text("PRAGMA schema_version")).scalar_one()
     bind.execute(sa.text("PRAGMA writable_schema = ON"))
