@@ -182,14 +182,20 @@ def test_score_statement_breaches_and_rollups():
     assert scores.loc["UNI-001", "score"] == pytest.approx(100 * 15 / 16)
     assert scores.loc["PCO-001", "score"] == 100
     assert list_breaches(statement)["rule_id"].tolist() == ["BOARD-VACANCIES"]
-    entities = pd.DataFrame({"entity_code": ["UNI-001", "PCO-001", "UNI-002"],
-                             "category": ["university", "public_company", "university"]})
+    entities = pd.DataFrame(
+        {
+            "entity_code": ["UNI-001", "PCO-001", "UNI-002"],
+            "category": ["university", "public_company", "university"],
+        }
+    )
     by_category = compute_rollup(scores.reset_index(), entities).set_index("category")
     assert by_category.loc["university", ["pses", "reporting", "pses_with_breaches",
                                           "breaches"]].tolist() == [2, 1, 1, 1]  # fmt: skip
     province = compute_rollup(scores.reset_index(), entities, by=())
     assert province.loc[0, "mean_score"] == pytest.approx((100 * 15 / 16 + 100) / 2)
-    assert province.loc[0, "complied_share"] == pytest.approx((15 + 18) / (16 + 18))  # the company: 18 of 18
+    assert province.loc[0, "complied_share"] == pytest.approx(
+        (15 + 18) / (16 + 18)
+    )  # the company: 18 of 18
     per_rule = breaches_by_rule(statement).set_index("rule_id")
     assert per_rule.loc["BOARD-VACANCIES", ["applies", "breaches"]].tolist() == [2, 1]
 

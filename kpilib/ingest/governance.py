@@ -18,7 +18,7 @@ from kpilib.errors import ParameterFileError
 from kpilib.fiscal import FiscalYear, Period, pakistan_today
 from kpilib.ingest.lookups import ReferenceLookup
 from kpilib.ingest.rules import PreparedReturn, _records
-from kpilib.ingest.scope import Declared, find_code, resolve_code, resolve_fiscal_year
+from kpilib.ingest.scope import Declared, _row, find_code, resolve_code, resolve_fiscal_year
 from kpilib.ingest.validation import CheckedTable
 from kpilib.kpis.governance_rules import load_rulebook
 from kpilib.kpis.returns import yearly_schedule_for
@@ -59,10 +59,10 @@ def _year_scope(checked: CheckedTable, lookup: ReferenceLookup, declared: Declar
             checked.error(
                 "ingest.bad-period",
                 "is not a fiscal year, e.g. 2024-25: a governance return covers a fiscal year",
-                int(number),
+                _row(number),
                 "period",
                 value,
-            )  # type: ignore[arg-type]
+            )
             return None
     year = resolve_fiscal_year(checked, declared)
     if year is not None and year.start_date > pakistan_today():

@@ -239,9 +239,10 @@ def compute_statements(governance: pd.DataFrame, notes: pd.DataFrame, rulebook: 
     :func:`~kpilib.store.governance.load_pse_governance_notes`'s frames (or the same columns).
     """
     said: dict[tuple[str, int], dict[str, Note]] = {}
-    for n in notes.itertuples(index=False):
-        key = (str(n.entity_code), int(n.fiscal_year))
-        said.setdefault(key, {})[str(n.rule_id)] = Note(str(n.reason), n.line_of_action)
+    for n in notes.to_dict("records"):
+        key = (str(n["entity_code"]), int(n["fiscal_year"]))
+        action = None if _missing(n["line_of_action"]) else str(n["line_of_action"])
+        said.setdefault(key, {})[str(n["rule_id"])] = Note(str(n["reason"]), action)
     rows = []
     for facts in governance.to_dict("records"):
         year = FiscalYear(int(facts["fiscal_year"]))
@@ -249,7 +250,7 @@ def compute_statements(governance: pd.DataFrame, notes: pd.DataFrame, rulebook: 
                                         "department_code")}  # fmt: skip
         scope["fiscal_year"] = year.label
         rules = rulebook.rules_for(str(facts["category"]))
-        clean = {k: (None if _missing(v) else v) for k, v in facts.items()}
+        clean = {str(k): (None if _missing(v) else v) for k, v in facts.items()}
         for row in statement_of_compliance(
             clean, rules, year, said.get((facts["entity_code"], year.start_year))
         ):

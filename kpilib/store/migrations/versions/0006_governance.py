@@ -37,7 +37,7 @@ def _set_return_types(old: tuple[str, ...], new: tuple[str, ...]) -> None:
     if bind.dialect.name != "sqlite":
         # NOT VALID: a downgrade keeps the submissions already received (the rows stay as
         # they are; only new ones are checked), as SQLite's edited text does.
-        op.drop_constraint(_CHECK, "submissions", type_="check")
+        op.drop_constraint(op.f(_CHECK), "submissions", type_="check")
         op.execute(
             f"ALTER TABLE submissions ADD CONSTRAINT {_CHECK} CHECK ({_check_text(new)}) NOT VALID"
         )
