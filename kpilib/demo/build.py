@@ -322,7 +322,9 @@ def _insert_returns(
     )
     department_of_entity = {ref.entity_ids[e.code]: e.department for e in ref.entities}
     counts["reviews"] = insert_rows(
-        connection, "reviews", demo_reviews(pse.submissions, department_of_entity, as_of)
+        connection,
+        "reviews",
+        demo_reviews(pse.submissions + governance.submissions, department_of_entity, as_of),
     )
     return pse
 
