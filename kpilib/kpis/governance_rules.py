@@ -150,7 +150,7 @@ def load_rulebook(folder: Path | None = None) -> Rulebook:
             )])  # fmt: skip
         folder = parameters / GOVERNANCE_DIR
     files = {p.stem: p for p in sorted(folder.glob("*.yaml"))}
-    problems = [problem_at("params.missing-key", folder / f"{c}.yaml",
+    problems = [problem_at("params.missing-file", folder / f"{c}.yaml",
                            f"no rulebook file for PSE category {c}")
                 for c in ENTITY_CATEGORIES if c not in files]  # fmt: skip
     if problems:
