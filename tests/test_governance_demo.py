@@ -24,8 +24,15 @@ def test_demo_governance_returns_show_the_province_s_problems(demo_url):
     assert 120 < len(scores) < 183  # most PSEs sent one, not all
     assert scores["score"].between(0, 100).all()
     details = " ".join(list_breaches(statement)["detail"])
-    for sign in ("seats vacant", "acting CEO", "in arrears", "qualified opinion",
-                 "adverse opinion", "disclaimer opinion", "no audit committee"):
+    for sign in (
+        "seats vacant",
+        "acting CEO",
+        "in arrears",
+        "qualified opinion",
+        "adverse opinion",
+        "disclaimer opinion",
+        "no audit committee",
+    ):
         assert sign in details, sign
     assert notes > 0 and statement["reason"].notna().any()
     province = compute_rollup(scores, view.entities, by=())

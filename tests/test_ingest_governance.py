@@ -125,3 +125,28 @@ def test_submissions_take_the_new_return_types_only(database_url):
         connection.execute(sa.text(insert), {"t": "pse_governance_notes"})
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
         connection.execute(sa.text(insert), {"t": "bogus"})
+
+
+def test_an_xlsx_with_excel_dates_loads(sqlite_url, tmp_path):
+    from datetime import date, datetime
+
+    from openpyxl import Workbook
+
+    engine = build_reference(sqlite_url)
+    example = template_frame(SPEC).iloc[0].to_dict() | {
+        "entity_code": "UNI-001",
+        "period": "2024-25",
+        "agm_date": None,
+    }
+    example |= {"as_at": datetime(2025, 6, 30), "ceo_since": date(2023, 2, 1)}
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "pse_governance"
+    sheet.append(list(example))
+    sheet.append(list(example.values()))
+    workbook.save(tmp_path / "gov.xlsx")
+    outcome = ingest(engine, tmp_path / "gov.xlsx")
+    assert outcome.status == "loaded", messages(outcome)
+    with engine.connect() as connection:
+        row = connection.execute(sa.text("SELECT as_at, ceo_since FROM pse_governance")).one()
+    assert [str(v)[:10] for v in row] == ["2025-06-30", "2023-02-01"]

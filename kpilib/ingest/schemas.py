@@ -351,7 +351,9 @@ class PseGovernanceNotesSchema(pa.DataFrameModel):
 
     entity_code: Series[str] = _entity("PCO-001")
     period: Series[str] = _year()
-    rule_id: Series[str] = _field("code", "the rule's id in the rulebook", "BOARD-INDEPENDENCE")
+    rule_id: Series[str] = _field(
+        "code", "the rule's id in the rulebook", "BOARD-INDEPENDENCE", prefill=False
+    )
     reason: Series[str] = _field(
         "text", "why the rule is not complied with", "two independent seats vacant since March",
         prefill=False,
