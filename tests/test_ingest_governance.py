@@ -150,3 +150,28 @@ def test_an_xlsx_with_excel_dates_loads(sqlite_url, tmp_path):
     with engine.connect() as connection:
         row = connection.execute(sa.text("SELECT as_at, ceo_since FROM pse_governance")).one()
     assert [str(v)[:10] for v in row] == ["2025-06-30", "2023-02-01"]
+
+
+def test_migration_0006_up_and_down_keeps_the_returns(database_url, tmp_path):
+    from ingest_helpers import financial_file
+
+    from kpilib.store import migrate
+
+    engine = build_reference(database_url)
+    assert ingest(engine, financial_file(tmp_path)).status == "loaded"
+    assert ingest(engine, governance_file(tmp_path)).status == "loaded"
+    migrate.downgrade(engine, "0005")  # the governance submission stays, its table goes
+    assert "pse_governance" not in sa.inspect(engine).get_table_names()
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        types = connection.execute(sa.text("SELECT return_type FROM submissions")).scalars()
+        assert sorted(types) == ["pse_financial", "pse_governance"]
+    assert (
+        ingest(
+            engine, governance_file(tmp_path, "again.csv", vacancies="1", non_executive_members="2")
+        ).status
+        == "loaded"
+    )
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
