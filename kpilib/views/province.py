@@ -324,8 +324,9 @@ def _compute_view(inputs: _YearInputs, period: Period, rules: StatusRules) -> Pr
         rules,
     )  # fmt: skip
     exceptions = list_exceptions(
-        summary, execution["execution"], performance, pse_latest, inputs.findings
-    )
+        summary, execution["execution"], performance, pse_latest, inputs.findings,
+        rules.severity, _subject_names(data),
+    )  # fmt: skip
     return ProvinceView(
         fiscal_year=period.fiscal_year,
         period=period,
@@ -362,6 +363,20 @@ def _compute_view(inputs: _YearInputs, period: Period, rules: StatusRules) -> Pr
         exceptions=exceptions,
         return_history=status[status["fiscal_year"] * 4 + status["quarter"] <= last_quarter],
     )
+
+
+def _subject_names(data: _DataInputs) -> dict[str, str]:
+    """The name of every PSE, cost centre and economic head by code (for the red flags)."""
+    pairs = [
+        (data.entities, "entity_code", "entity_name"),
+        (data.cost_centre_list, "cost_centre_code", "cost_centre_name"),
+        (data.classes, "economic_class_code", "economic_class_name"),
+    ]
+    return {
+        str(code): str(name)
+        for frame, code_column, name_column in pairs
+        for code, name in zip(frame[code_column], frame[name_column], strict=True)
+    }
 
 
 def _rate_execution_frames(
