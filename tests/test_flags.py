@@ -60,6 +60,7 @@ def summary_and_inputs():
             "overall_rating": ["very high", "low", "high"],
             "z2_zone": ["distress", "safe", "grey"],
             "loss_maker": [True, False, True],
+            "negative_equity": [True, False, False],
         }
     )
     compliance = pd.DataFrame({"department_code": ["A", "B"], "expected": [8, 4],
@@ -127,7 +128,7 @@ def test_severity_follows_the_bands_at_their_edges():
     assert flag_severity("returns", float("nan"), False, rules) == "medium"  # no gap measured
     assert flag_severity("pefa", None, False, rules) == "medium"
     assert flag_severity("pse", None, False, rules) == "medium"
-    assert flag_severity("pse", None, True, rules) == "high"  # very high risk and Z'' distress
+    assert flag_severity("pse", None, True, rules) == "high"  # very high risk, negative equity
     assert flag_severity("data", None, False, rules) == "low"
     tighter = SeverityRules(budget=SeverityBand(high=30, medium=25, why="test"))
     assert flag_severity("budget", 31.0, False, tighter) == "high"
@@ -151,8 +152,8 @@ def test_exceptions_are_ranked_by_severity_with_their_gaps():
     summary["returns_rag"] = rules.rate_column("returns_received", summary["returns_completeness"])
     names = {"P3": "Three Company"}
     table = list_exceptions(summary, spent, indicators, pses, findings, names=names)
-    # By hand: budget A development 50 % of plan -> gap 50 -> high; P1 very high risk in
-    # distress -> high; returns A 50 % received -> gap 50 -> high; PI-1 D -> medium;
+    # By hand: budget A development 50 % of plan -> gap 50 -> high; P1 very high risk with
+    # negative equity -> high; returns A 50 % received -> gap 50 -> high; PI-1 D -> medium;
     # indicator 60 % -> gap 40 -> medium; data error -> low.
     ranked = list(zip(table["area"], table["severity"], table["gap"].fillna(-1), strict=True))
     assert ranked == [

@@ -188,13 +188,15 @@ def list_exceptions(
         *_pse_flags(pse_latest),
         *_data_flags(findings, names),
     ]
-    columns = ["department_code", "area", "subject", "entity", "message", "gap", "distress"]
+    columns = ["department_code", "area", "subject", "entity", "message", "gap", "insolvent"]
     table = pd.DataFrame(rows, columns=columns)
     table["gap"] = table["gap"].astype(float)
     rules = severity or SeverityRules()
     table["severity"] = [
-        flag_severity(area, gap, bool(distress), rules)
-        for area, gap, distress in zip(table["area"], table["gap"], table["distress"], strict=True)
+        flag_severity(area, gap, bool(insolvent), rules)
+        for area, gap, insolvent in zip(
+            table["area"], table["gap"], table["insolvent"], strict=True
+        )
     ]
     departments = dict(zip(summary["department_code"], summary["department_name"], strict=True))
     table["department_name"] = table["department_code"].map(departments)
@@ -244,10 +246,15 @@ def _pse_flags(pse_latest: pd.DataFrame) -> list[_Flag]:
     return [
         (row["department_code"], "pse", f"{row['entity_name']} ({row['entity_code']})",
          f"{row['entity_name']} ({row['entity_code']})",
-         f"very high overall risk ({row['period_code']}; Z'' zone {row['z2_zone']})",
-         float("nan"), row["z2_zone"] == "distress")
+         f"very high overall risk ({row['period_code']}; Z'' zone {row['z2_zone']}"
+         f"{'; negative equity' if _is_true(row.get('negative_equity')) else ''})",
+         float("nan"), _is_true(row.get("negative_equity")))
         for row in _records(pse_latest[pse_latest["overall_rating"] == "very high"])
     ]  # fmt: skip
+
+
+def _is_true(value: object) -> bool:
+    return value is not None and value is not pd.NA and bool(value)
 
 
 def _data_flags(findings: pd.DataFrame, names: Mapping[str, str]) -> list[_Flag]:
@@ -256,8 +263,8 @@ def _data_flags(findings: pd.DataFrame, names: Mapping[str, str]) -> list[_Flag]
         code = str(row["subject_code"])
         subject, entity = describe_subject(code, names)
         message = str(row["message"])
-        if subject != code:
-            message = message.replace(code, subject)
+        if subject != code and message.startswith(code):
+            message = message[len(code) :].lstrip(" :")
         rows.append((row["department_code"], "data", subject, entity, message, float("nan"), False))
     return rows
 
@@ -284,7 +291,7 @@ def describe_subject(code: str, names: Mapping[str, str]) -> tuple[str, str]:
 class SeverityBand(BaseModel):
     """How one area's red flags are graded: by their ``gap`` (``high`` and ``medium``: the gap,
     in percentage points, at or above which a flag is high or medium; below: low), or at a
-    fixed ``level``; for PSEs, ``distress``: the level when the PSE's Z'' is in distress too.
+    fixed ``level``; for PSEs, ``negative_equity``: the level when the PSE owes more than it owns.
     ``why``: the rationale, printed in the reports' methodology."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -292,7 +299,7 @@ class SeverityBand(BaseModel):
     high: float | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
     medium: float | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
     level: Severity | None = None
-    distress: Severity | None = None
+    negative_equity: Severity | None = None
     why: str = Field(default="", max_length=1000)
 
     @model_validator(mode="after")
@@ -309,7 +316,8 @@ class SeverityBand(BaseModel):
         """``high from a gap of 50 points, medium from 35, else low`` or ``always medium``."""
         if self.level is not None:
             text = f"always {self.level}"
-            return text + (f" ({self.distress} when in Z'' distress)" if self.distress else "")
+            escalated = self.negative_equity
+            return text + (f" ({escalated} with negative equity)" if escalated else "")
         return f"high from a gap of {self.high:g} points, medium from {self.medium:g}, else low"
 
 
@@ -326,7 +334,7 @@ class SeverityRules(BaseModel):
     budget: SeverityBand = _gaps(50, 35, "half the plan unspent (or half again spent) by now")
     pefa: SeverityBand = SeverityBand(level="medium", why="structural, over three years")
     indicator: SeverityBand = _gaps(50, 35, "half the target or less achieved")
-    pse: SeverityBand = SeverityBand(level="medium", distress="high", why="solvency at stake")
+    pse: SeverityBand = SeverityBand(level="medium", negative_equity="high", why="insolvent")
     returns: SeverityBand = _gaps(50, 35, "half the expected returns or more missing")
     data: SeverityBand = SeverityBand(level="low", why="a figure is unreliable until corrected")
 
@@ -335,14 +343,16 @@ class SeverityRules(BaseModel):
         return {area: getattr(self, area).describe() for area in EXCEPTION_RULES}
 
 
-def flag_severity(area: str, gap: float | None, distress: bool, rules: SeverityRules) -> Severity:
+def flag_severity(
+    area: str, gap: float | None, negative_equity: bool, rules: SeverityRules
+) -> Severity:
     """A red flag's severity (high / medium / low) by its area's band of ``rules``: a fixed
     level, or the ``gap`` (percentage points, :data:`GAP_MEASURES`) against the band's ``high``
-    and ``medium`` (at or above: that level); a missing gap is ``medium``. A PSE flag whose Z''
-    is in distress takes the band's ``distress`` level when it has one."""
+    and ``medium`` (at or above: that level); a missing gap is ``medium``. A PSE flag whose
+    equity is negative takes the band's ``negative_equity`` level when it has one."""
     band: SeverityBand = getattr(rules, area)
-    if distress and band.distress is not None:
-        return band.distress
+    if negative_equity and band.negative_equity is not None:
+        return band.negative_equity
     if band.level is not None:
         return band.level
     if gap is None or pd.isna(gap):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -27,9 +27,17 @@ from kpilib.present.formatting import (
 )
 from kpilib.present.headline import HeadlineFigure, department_headline, province_headline
 from kpilib.present.html import KpiCard
+from kpilib.present.messages import (
+    FigureChange,
+    KeyMessage,
+    compare_headline,
+    key_messages,
+    plan_gaps,
+)
 from kpilib.present.tables import Column, render_table
 from kpilib.report.naming import department_report_link
 from kpilib.views import DepartmentView, ProvinceView
+from kpilib.views.province import load_previous_year
 from kpilib.views.pse import statement_labels
 
 if TYPE_CHECKING:
@@ -129,6 +137,78 @@ def status_footnote(view: ProvinceView, department: DepartmentView | None = None
     them (the same rules the dashboards use)."""
     code = department.code if department is not None else None
     return "Statuses: " + "; ".join(view.rules.describe_all(code)) + "."
+
+
+# ---------------------------------------------------------------------------- executive summary
+
+
+@dataclass(frozen=True)
+class ExecutiveSummary:
+    """What opens a report: the key messages, the headline figures and each one's change on
+    the same period of last year (``compared_with``: ``FY 2023-24``)."""
+
+    messages: list[KeyMessage]
+    figures: list[HeadlineFigure]
+    changes: dict[str, FigureChange]
+    compared_with: str
+
+
+def previous_label(view: ProvinceView) -> str:
+    """The same period of the previous fiscal year, short: ``FY 2023-24``, ``Q2 2023-24``."""
+    year = _label(view.fiscal_year.start_year - 1)
+    return f"FY {year}" if view.period.kind == "year" else f"Q{view.period.number} {year}"
+
+
+def _worst_indicator(indicators: pd.DataFrame) -> pd.Series | None:
+    measured = indicators[indicators["achievement"].notna()]
+    if measured.empty:
+        return None
+    return cast(pd.Series, measured.sort_values(["achievement", "indicator_code"]).iloc[0])
+
+
+def _previous_department(engine: Engine, department: DepartmentView) -> list[HeadlineFigure]:
+    previous = load_previous_year(engine, department.province)
+    if previous is None or department.code not in set(previous.execution_total["department_code"]):
+        return []
+    return department_headline(previous, department.code, "")
+
+
+def department_summary(engine: Engine, department: DepartmentView) -> ExecutiveSummary:
+    """The department report's executive summary (:mod:`kpilib.present.messages`): its
+    headline figures, each against the same period of last year, and its key messages; the
+    largest gaps are its economic heads by budget type."""
+    figures = department_figures(department)
+    label = previous_label(department.province)
+    changes = compare_headline(figures, _previous_department(engine, department) or None, label)
+    lines = department.execution_by_class
+    subjects = [
+        f"{code} {name} ({budget_type})"
+        for code, name, budget_type in zip(
+            lines["economic_class_code"], lines["economic_class_name"], lines["budget_type"],
+            strict=True,
+        )
+    ]  # fmt: skip
+    messages = key_messages(
+        figures, changes, plan_gaps(lines, subjects), department.exceptions,
+        _worst_indicator(department.indicators), f"The {department.name} Department",
+    )  # fmt: skip
+    return ExecutiveSummary(messages, figures, changes, label)
+
+
+def province_summary(engine: Engine, view: ProvinceView) -> ExecutiveSummary:
+    """The provincial summary's executive summary: the province's headline figures against
+    the same period of last year, and its key messages; the largest gaps are departments."""
+    figures = province_figures(view)
+    label = previous_label(view)
+    previous = load_previous_year(engine, view)
+    earlier = province_headline(previous, "") if previous is not None else None
+    changes = compare_headline(figures, earlier, label)
+    totals = view.execution_total
+    messages = key_messages(
+        figures, changes, plan_gaps(totals, list(totals["department_name"])), view.exceptions,
+        _worst_indicator(view.indicators), "The province",
+    )  # fmt: skip
+    return ExecutiveSummary(messages, figures, changes, label)
 
 
 EXECUTION_AMOUNTS = (
