@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from kpilib.kpis.flags import SEVERITY_LABELS
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.present.explain import Explanation, explain_figures
@@ -34,6 +35,7 @@ from kpilib.present.messages import (
     key_messages,
     plan_gaps,
 )
+from kpilib.present.methodology import Term, methodology_blocks
 from kpilib.present.tables import Column, render_table
 from kpilib.report.naming import department_report_link
 from kpilib.views import DepartmentView, ProvinceView
@@ -209,6 +211,42 @@ def province_summary(engine: Engine, view: ProvinceView) -> ExecutiveSummary:
         _worst_indicator(view.indicators), "The province",
     )  # fmt: skip
     return ExecutiveSummary(messages, figures, changes, label)
+
+
+def department_methodology(
+    department: DepartmentView, sections: Sequence[str]
+) -> list[tuple[str, list[Term]]]:
+    """The department report's methodology appendix: the summary's rules, its statuses, the
+    red flags and severity rule applied, and the KPIs of the ``sections`` shown."""
+    view = department.province
+    return methodology_blocks(view, previous_label(view), sections, department.code)
+
+
+def province_methodology(view: ProvinceView) -> list[tuple[str, list[Term]]]:
+    """The provincial summary's methodology appendix (every section, and the rankings)."""
+    return methodology_blocks(view, previous_label(view), ["budget", "indicators", "pses"])
+
+
+#: The severities the provincial summary lists in full (the others: in the departments' reports).
+SUMMARY_SEVERITIES = ("high",)
+
+
+def summary_flags(flags: pd.DataFrame) -> pd.DataFrame:
+    """The red flags the provincial summary lists: those of :data:`SUMMARY_SEVERITIES`."""
+    return flags[flags["severity"].isin(SUMMARY_SEVERITIES)]
+
+
+def summary_flags_note(flags: pd.DataFrame) -> str:
+    """Where the flags not listed in the summary are: ``12 medium and 40 low …``."""
+    counts = flags["severity"].value_counts()
+    rest = [f"{int(counts.get(s, 0))} {s}" for s in ("medium", "low") if counts.get(s, 0)]
+    if not rest:
+        return "Every red flag of the province is listed above."
+    return (
+        f"Listed above: the {int(counts.get('high', 0))} red flags of high severity. The other "
+        f"{' and '.join(rest)}-severity flags are in each department's report (ranked the same "
+        "way) and in this summary's Excel workbook."
+    )
 
 
 EXECUTION_AMOUNTS = (
@@ -399,23 +437,46 @@ def findings_table(frame: pd.DataFrame, caption: str = "Data-quality findings") 
     return Table(frame, columns, caption)
 
 
+#: Each area of a red flag in words (the flags tables).
+AREA_LABELS = {
+    "budget": "Budget execution",
+    "pefa": "PEFA",
+    "indicator": "Service delivery",
+    "pse": "PSE risk",
+    "returns": "PSE returns",
+    "data": "Data quality",
+}
+#: A flag's severity as a status colour (with its word: High, Medium, Low).
+SEVERITY_RAG = {"high": "red", "medium": "amber", "low": "grey"}
+
+
 def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
-    """Red flags; with ``link`` each department links to its report of the same batch."""
-    frame = frame.copy()
+    """Red flags, most severe first (their ``rank``), each with its severity and owner (the
+    PSE or cost centre, else the department); with ``link`` each department links to its
+    report of the same batch."""
+    frame = frame.sort_values("rank").copy() if "rank" in frame else frame.copy()
     frame["department"] = frame["department_name"]
-    columns: tuple[Column, ...]
+    frame["severity_rag"] = frame["severity"].map(SEVERITY_RAG)
+    frame["severity_label"] = frame["severity"].map(SEVERITY_LABELS)
+    frame["owner"] = [
+        entity if isinstance(entity, str) and entity else f"{name} Department"
+        for entity, name in zip(frame["entity"], frame["department_name"], strict=True)
+    ]
+    frame["area_label"] = frame["area"].map(AREA_LABELS).fillna(frame["area"])
+    department: tuple[Column, ...] = ()
     if link:
         frame["href"] = [department_report_link(code) for code in frame["department_code"]]
-        department_column = Column("department", "Department", "link", href_key="href")
-    else:
-        department_column = Column("department", "Department")
+        department = (Column("department", "Department", "link", href_key="href"),)
     columns = (
-        department_column,
-        Column("area", "Area"),
+        Column("rank", "Rank", "count"),
+        Column("severity_rag", "Severity", "rag", label_key="severity_label"),
+        *department,
+        Column("owner", "Owner"),
+        Column("area_label", "Area"),
         Column("subject", "Subject"),
         Column("message", "Why it is flagged"),
     )
-    return Table(frame, columns, "Red flags")
+    return Table(frame, columns, "Red flags, most severe first")
 
 
 # ---------------------------------------------------------------------------- the province
