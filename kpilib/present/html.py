@@ -93,16 +93,19 @@ def render_headline(
     return f'<div class="kpi-cards">{"".join(items)}</div>'
 
 
-#: The symbol and word of a change's trend (never colour alone).
-TREND_SIGNS = {"better": ("▲", "better"), "worse": ("▼", "worse"), "same": ("=", "")}
+#: The symbol of the way a figure moved, and the word of its trend (never colour alone).
+DIRECTION_SIGNS = {"up": "▲", "down": "▼"}
+TREND_WORDS = {"better": "better", "worse": "worse"}
 
 
 def render_change(change: FigureChange | None) -> str:
     """A card's change on last year (``.kpi-card-change``, ``.kpi-change-better`` / ``-worse``):
-    ``▲ +2 on FY 2023-24, better``; nothing when there is no change to show."""
+    ``▼ -2 on FY 2023-24, better`` (the arrow: which way the number moved; the word: whether
+    that is good); nothing when there is no change to show."""
     if change is None:
         return ""
-    sign, word = TREND_SIGNS.get(change.trend, ("", ""))
+    sign = DIRECTION_SIGNS.get(change.direction, "=" if change.trend == "same" else "")
+    word = TREND_WORDS.get(change.trend, "")
     text = f"{sign} {change.text}".strip() + (f", {word}" if word else "")
     return (
         f'<div class="kpi-card-change kpi-change-{escape(change.trend, quote=True)}">'

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.formatting import format_money, format_percent
 from kpilib.present.headline import HeadlineFigure
 
@@ -36,8 +35,9 @@ PERCENT_FIGURES = ("budget_used", "development_used", "returns_received")
 MESSAGE_RULES = {
     "Budget": "always: the share of the revised budget spent, against the straight-line plan, "
     "and its change on the same period of last year",
-    "Largest gaps": "always: the (up to) three budget lines furthest from the straight-line "
-    "plan in rupees (department report: economic heads; provincial summary: departments)",
+    "Largest gaps": "always: of the budget lines rated amber or red against the straight-line "
+    "plan, the (up to) three furthest from it in rupees (department report: economic heads by "
+    "budget type; provincial summary: departments)",
     "Service delivery": "when indicators are monitored: the score or the indicators on track, "
     "the change on last year, and the indicator furthest below its target",
     "Public sector entities": "when the department (or province) has PSEs: PSEs at high or "
@@ -57,6 +57,7 @@ class FigureChange:
     text: str
     trend: str
     previous: str
+    direction: str = ""  # up / down: which way the number moved ("" when it did not)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,13 @@ def compare_figure(
     shown = f"{delta:+,.1f}" if unit else f"{delta:+,.0f}"
     direction = DIRECTIONS[current.key] * (1 if delta > 0 else -1)
     trend = {1: "better", -1: "worse"}.get(direction, "none")
-    return FigureChange(current.key, f"{shown}{unit} on {label}", trend, previous.text)
+    return FigureChange(
+        current.key,
+        f"{shown}{unit} on {label}",
+        trend,
+        previous.text,
+        "up" if delta > 0 else "down",
+    )
 
 
 def compare_headline(
@@ -112,9 +119,8 @@ def budget_message(
     At risk; +2.1 points on FY 2023-24.``"""
     if figure.value is None:
         return KeyMessage("Budget", f"{scope} has no budget figures for the period.", "grey")
-    status = RAG_LABELS.get(figure.status or "grey", "")
     text = (
-        f"{scope} spent {figure.text} of the revised budget ({figure.note}): {status}"
+        f"{scope} spent {figure.text} of the revised budget ({figure.note})"
         f"{_change(changes, figure.key)}."
     )
     return KeyMessage("Budget", text, figure.status)
@@ -122,15 +128,20 @@ def budget_message(
 
 def gaps_message(gaps: pd.DataFrame) -> KeyMessage:
     """The largest gaps to plan: ``gaps`` has ``subject``, ``gap`` (rupees: plan − spent, below
-    plan positive), ``burn_vs_plan`` and ``rag``; the :data:`GAPS_NAMED` largest in absolute
-    value are named, the colour is the worst of their statuses."""
+    plan positive), ``burn_vs_plan`` and ``rag``; of the lines rated amber or red, the
+    :data:`GAPS_NAMED` largest in absolute value are named, coloured by the worst status."""
     if gaps.empty:
         return KeyMessage("Largest gaps", "No budget line has a plan to compare with.", "grey")
-    top = gaps.assign(_size=gaps["gap"].abs()).nlargest(GAPS_NAMED, "_size")
+    off = gaps[gaps["rag"].isin(["amber", "red"])]
+    if off.empty:
+        return KeyMessage("Largest gaps", "Every budget line is on track against plan.", "green")
+    top = off.assign(_size=off["gap"].abs()).nlargest(GAPS_NAMED, "_size")
     parts = [
-        f"{row.subject} {format_money(abs(row.gap), 0)} {'below' if row.gap > 0 else 'above'} "
-        f"plan ({format_percent(row.burn_vs_plan, 0)} of plan)"
-        for row in top.itertuples()
+        f"{subject} {format_money(abs(gap), 0)} {'below' if gap > 0 else 'above'} "
+        f"plan ({format_percent(burn, 0)} of plan)"
+        for subject, gap, burn in zip(
+            top["subject"], top["gap"].astype(float), top["burn_vs_plan"], strict=True
+        )
     ]
     worst = next((s for s in ("red", "amber", "green") if s in set(top["rag"])), "grey")
     return KeyMessage("Largest gaps", "Furthest from plan: " + "; ".join(parts) + ".", worst)
@@ -175,11 +186,12 @@ def flags_message(flags: pd.DataFrame, changes: Mapping[str, FigureChange]) -> K
     if flags.empty:
         return KeyMessage("Red flags", "No red flag" + _change(changes, "red_flags") + ".", "green")
     high = int((flags["severity"] == "high").sum())
+    count = f"{len(flags)} red flag{'s' if len(flags) > 1 else ''}"
     first = flags.iloc[0]
     several = "department_name" in flags and flags["department_code"].nunique() > 1
     where = f"{first['department_name']}: " if several else ""
     text = (
-        f"{len(flags)} red flag(s), {high} of high severity{_change(changes, 'red_flags')}. "
+        f"{count}, {high or 'none'} of high severity{_change(changes, 'red_flags')}. "
         f"Most severe: {where}{first['subject']}, {first['message']}."
     )
     return KeyMessage("Red flags", text, "red" if high else "amber")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -165,7 +165,7 @@ def _worst_indicator(indicators: pd.DataFrame) -> pd.Series | None:
     measured = indicators[indicators["achievement"].notna()]
     if measured.empty:
         return None
-    return cast(pd.Series, measured.sort_values(["achievement", "indicator_code"]).iloc[0])
+    return measured.sort_values(["achievement", "indicator_code"]).iloc[0]
 
 
 def _previous_department(engine: Engine, department: DepartmentView) -> list[HeadlineFigure]:
