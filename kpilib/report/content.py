@@ -458,11 +458,16 @@ def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
     frame["department"] = frame["department_name"]
     frame["severity_rag"] = frame["severity"].map(SEVERITY_RAG)
     frame["severity_label"] = frame["severity"].map(SEVERITY_LABELS)
+    entities = [e if isinstance(e, str) else "" for e in frame["entity"]]
     frame["owner"] = [
-        entity if isinstance(entity, str) and entity else f"{name} Department"
-        for entity, name in zip(frame["entity"], frame["department_name"], strict=True)
+        entity or ("Department" if link else f"{name} Department")
+        for entity, name in zip(entities, frame["department_name"], strict=True)
     ]
-    frame["area_label"] = frame["area"].map(AREA_LABELS).fillna(frame["area"])
+    areas = frame["area"].map(AREA_LABELS).fillna(frame["area"])
+    frame["issue"] = [
+        area if subject == entity else f"{area}: {subject}"
+        for area, subject, entity in zip(areas, frame["subject"], entities, strict=True)
+    ]
     department: tuple[Column, ...] = ()
     if link:
         frame["href"] = [department_report_link(code) for code in frame["department_code"]]
@@ -472,8 +477,7 @@ def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
         Column("severity_rag", "Severity", "rag", label_key="severity_label"),
         *department,
         Column("owner", "Owner"),
-        Column("area_label", "Area"),
-        Column("subject", "Subject"),
+        Column("issue", "Flag"),
         Column("message", "Why it is flagged"),
     )
     return Table(frame, columns, "Red flags, most severe first")

@@ -45,6 +45,8 @@ INDEX_FIGURES = {
     "red_flags": "Red flags",
 }
 STATUSES = ("green", "amber", "red", "grey")
+#: The other files of a report the index links beside its name.
+FILE_LABELS = {"pdf": "PDF", "xlsx": "Excel"}
 #: Where the dashboards are (``kpi serve``): this variable, else the portal's address (served
 #: by the same server), else the local default.
 ENV_DASHBOARDS_URL = "KPI_DASHBOARDS_URL"
@@ -60,6 +62,7 @@ class IndexRow:
     href: str | None
     dashboard: str | None
     figures: dict[str, tuple[str, str | None]]
+    files: dict[str, str]  # label (PDF, Excel) -> file
 
 
 def dashboards_url() -> str | None:
@@ -93,7 +96,12 @@ def _row(report: ReportRecord, batch: BatchRecord, base: str | None) -> IndexRow
         for f in report.headline
         if f.get("key")
     }
-    return IndexRow(name, href, _dashboard_link(base, report, batch), figures)
+    files = {
+        label: report.outputs[fmt]
+        for fmt, label in FILE_LABELS.items()
+        if report.ok and fmt in report.outputs
+    }
+    return IndexRow(name, href, _dashboard_link(base, report, batch), figures, files)
 
 
 def render_index_html(manifest: BatchManifest) -> str:
