@@ -48,9 +48,9 @@ STATUSES = ("green", "amber", "red", "grey")
 #: The other files of a report the index links beside its name.
 FILE_LABELS = {"pdf": "PDF", "xlsx": "Excel"}
 #: Where the dashboards are (``kpi serve``): this variable, else the portal's address (served
-#: by the same server), else the local default.
+#: by the same server); with neither, the index links no dashboard (a page e-mailed with a link
+#: to a local address would lead nowhere, and the index stays a page that works offline).
 ENV_DASHBOARDS_URL = "KPI_DASHBOARDS_URL"
-DEFAULT_DASHBOARDS_URL = "http://127.0.0.1:8866/"
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,9 @@ class IndexRow:
 
 
 def dashboards_url() -> str | None:
-    """The dashboards' base address (``KPI_DASHBOARDS_URL``, else ``KPI_PORTAL_URL``, else
-    :data:`DEFAULT_DASHBOARDS_URL`); None when it is not an http(s) address."""
-    url = (
-        os.environ.get(ENV_DASHBOARDS_URL)
-        or os.environ.get("KPI_PORTAL_URL")
-        or DEFAULT_DASHBOARDS_URL
-    )
+    """The dashboards' base address (``KPI_DASHBOARDS_URL``, else ``KPI_PORTAL_URL``); None
+    when neither is set or it is not an http(s) address."""
+    url = os.environ.get(ENV_DASHBOARDS_URL) or os.environ.get("KPI_PORTAL_URL") or ""
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         return None
     return url if url.endswith("/") else url + "/"
