@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kpilib.kpis.flags import SEVERITY_LABELS
 from kpilib.present.formatting import format_money, format_percent
 from kpilib.present.headline import HeadlineFigure
 
@@ -44,6 +45,18 @@ MESSAGE_RULES = {
     "very high risk and returns received, with their change on last year",
     "Red flags": "always: how many, how many of high severity, and the most severe",
 }
+#: A red flag's severity as a status colour, shown with its word (High, Medium, Low).
+SEVERITY_RAG = {"high": "red", "medium": "amber", "low": "grey"}
+
+
+def label_severity(flags: pd.DataFrame) -> pd.DataFrame:
+    """``flags`` with ``severity_rag`` and ``severity_label`` for a table's status column."""
+    return flags.assign(
+        severity_rag=flags["severity"].map(SEVERITY_RAG),
+        severity_label=flags["severity"].map(SEVERITY_LABELS),
+    )
+
+
 #: How many gaps the "Largest gaps" message names.
 GAPS_NAMED = 3
 

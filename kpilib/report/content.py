@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from kpilib.kpis.flags import SEVERITY_LABELS
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.present.explain import Explanation, explain_figures
@@ -33,6 +32,7 @@ from kpilib.present.messages import (
     KeyMessage,
     compare_headline,
     key_messages,
+    label_severity,
     plan_gaps,
 )
 from kpilib.present.methodology import Term, methodology_blocks
@@ -446,18 +446,14 @@ AREA_LABELS = {
     "returns": "PSE returns",
     "data": "Data quality",
 }
-#: A flag's severity as a status colour (with its word: High, Medium, Low).
-SEVERITY_RAG = {"high": "red", "medium": "amber", "low": "grey"}
 
 
 def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
     """Red flags, most severe first (their ``rank``), each with its severity and owner (the
     PSE or cost centre, else the department); with ``link`` each department links to its
     report of the same batch."""
-    frame = frame.sort_values("rank").copy() if "rank" in frame else frame.copy()
+    frame = label_severity(frame.sort_values("rank") if "rank" in frame else frame)
     frame["department"] = frame["department_name"]
-    frame["severity_rag"] = frame["severity"].map(SEVERITY_RAG)
-    frame["severity_label"] = frame["severity"].map(SEVERITY_LABELS)
     entities = [e if isinstance(e, str) else "" for e in frame["entity"]]
     frame["owner"] = [
         entity or ("Department" if link else f"{name} Department")
