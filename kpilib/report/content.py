@@ -156,9 +156,10 @@ class ExecutiveSummary:
 
 
 def previous_label(view: ProvinceView) -> str:
-    """The same period of the previous fiscal year, short: ``FY 2023-24``, ``Q2 2023-24``."""
+    """The same period of the previous fiscal year, short: ``FY 2023-24``, or ``2023-24
+    through Q2`` (the year to date)."""
     year = _label(view.fiscal_year.start_year - 1)
-    return f"FY {year}" if view.period.kind == "year" else f"Q{view.period.number} {year}"
+    return f"FY {year}" if view.period.kind == "year" else f"{year} through Q{view.period.number}"
 
 
 def _worst_indicator(indicators: pd.DataFrame) -> pd.Series | None:
