@@ -154,3 +154,16 @@ def test_the_executive_summary_compares_with_the_same_period_last_year(province,
     )
     province_summary = content.province_summary(engine, province)
     assert [m.topic for m in province_summary.messages][-1] == "Red flags"
+
+
+def test_the_period_compared_with_is_the_same_period_of_the_previous_year():
+    from types import SimpleNamespace
+
+    from kpilib.fiscal import resolve_report_period
+
+    def view(period):
+        resolved = resolve_report_period("2024-25", period)
+        return SimpleNamespace(fiscal_year=resolved.fiscal_year, period=resolved)
+
+    assert content.previous_label(view("FY")) == "FY 2023-24"
+    assert content.previous_label(view("Q2")) == "2023-24 through Q2"
