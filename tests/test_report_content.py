@@ -167,3 +167,12 @@ def test_the_period_compared_with_is_the_same_period_of_the_previous_year():
 
     assert content.previous_label(view("FY")) == "FY 2023-24"
     assert content.previous_label(view("Q2")) == "2023-24 through Q2"
+
+
+def test_the_compliance_league_shows_the_departments_own_rank_in_order(province):
+    league = content.compliance_league(province).frame
+    ranks = dict(zip(province.department_summary["department_code"],
+                     province.department_summary["compliance_rank"], strict=True))  # fmt: skip
+    assert all(ranks[code] == rank for code, rank in zip(league["department_code"],
+                                                         league["rank"], strict=True))  # fmt: skip
+    assert league["rank"].dropna().is_monotonic_increasing

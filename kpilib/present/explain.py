@@ -201,7 +201,9 @@ def _other_inputs(view: ProvinceView, key: str, department: str | None) -> list[
     exceptions = view.exceptions
     if department is not None:
         exceptions = exceptions[exceptions["department_code"] == department]
-    by_area = [(f"area {a}", int(n)) for a, n in exceptions.groupby("area").size().items()]
+    by_area: list[tuple[str, object]] = [
+        (f"area {a}", int(n)) for a, n in exceptions.groupby("area").size().items()
+    ]
     counts = exceptions["severity"].value_counts()
     return by_area + [(f"severity {s}", int(counts.get(s, 0))) for s in SEVERITIES]
 

@@ -585,11 +585,20 @@ def highest_risk_table(view: ProvinceView, top: int = 10) -> Table:
 
 
 def compliance_league(view: ProvinceView) -> Table:
-    """Departments by timeliness of their PSEs' returns (DHIS2-style reporting rates)."""
-    frame = view.compliance_by_department.merge(
-        view.departments[["department_code", "department_name"]], how="left"
-    ).sort_values(["timeliness", "completeness"], ascending=False)
-    frame["rank"] = range(1, len(frame) + 1)
+    """Departments by timeliness of their PSEs' returns (DHIS2-style reporting rates), in the
+    order of their compliance rank (the same rank as the departments' table: ties share it)."""
+    ranks = view.department_summary[["department_code", "department_name", "compliance_rank"]]
+    frame = view.compliance_by_department.merge(ranks, how="left").rename(
+        columns={"compliance_rank": "rank"}
+    )
+    # The departments' own compliance rank (ties share it, as in the departments' table), in
+    # rank order; within a tie the more complete first.
+    frame = frame.sort_values(
+        ["rank", "completeness", "department_name"],
+        ascending=[True, False, True],
+        na_position="last",
+        kind="stable",
+    )
     columns = (
         Column("rank", "Rank", "count"),
         Column("department_name", "Department"),
