@@ -135,7 +135,7 @@ def test_three_to_five_messages_in_order_each_omitted_without_data():
         "61 % of target."
     )
     assert messages[3].text == (
-        "0 of 0 PSEs at high or very high risk. Returns received: 50 % (25 % on time, of 4 "
+        "No PSE statement for the latest quarter. Returns received: 50 % (25 % on time, of 4 "
         "expected)."
     )
     html = render_key_messages(messages)

@@ -42,7 +42,8 @@ MESSAGE_RULES = {
     "Service delivery": "when indicators are monitored: the score or the indicators on track, "
     "the change on last year, and the indicator furthest below its target",
     "Public sector entities": "when the department (or province) has PSEs: PSEs at high or "
-    "very high risk and returns received, with their change on last year",
+    "very high risk (or that none has a statement for the latest quarter) and returns "
+    "received, with their change on last year",
     "Red flags": "always: how many, how many of high severity, and the most severe",
 }
 #: A red flag's severity as a status colour, shown with its word (High, Medium, Low).
@@ -184,7 +185,12 @@ def pse_message(
     there is no PSE statement and no return was expected."""
     if risk.status == "grey" and returns.value is None:
         return None
-    text = f"{risk.text} PSEs at high or very high risk{_change(changes, risk.key)}."
+    if risk.status == "grey":  # no PSE has a statement for the reference quarter
+        text = "No PSE statement for the latest quarter" + (
+            f" ({risk.stale})." if risk.stale else "."
+        )
+    else:
+        text = f"{risk.text} PSEs at high or very high risk{_change(changes, risk.key)}."
     if returns.value is not None:
         text += (
             f" Returns received: {returns.text} ({returns.note}){_change(changes, returns.key)}."
