@@ -462,7 +462,7 @@ def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
     ]
     areas = frame["area"].map(AREA_LABELS).fillna(frame["area"])
     frame["issue"] = [
-        area if subject == entity else f"{area}: {subject}"
+        area if subject in (entity, area) else f"{area}: {subject}"
         for area, subject, entity in zip(areas, frame["subject"], entities, strict=True)
     ]
     department: tuple[Column, ...] = ()
