@@ -60,7 +60,8 @@ def portal(tmp_path_factory):
     engine = connect(url)
     build_demo(engine)
     dashboards_token = secrets.token_hex(16)
-    served = start_kpi_serve(url, folder / "serve.log", "--portal", "--token", dashboards_token)
+    served = start_kpi_serve(url, folder / "serve.log", "--portal", "--token", dashboards_token,
+                             "--pool-size", "1")  # fmt: skip
     yield {"url": url, "engine": engine, "server": served, "folder": folder,
            "missing": _missing_q1(engine), "dashboards_token": dashboards_token}  # fmt: skip
     served.stop()
