@@ -24,30 +24,26 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL_URL_PREFIXES = ("file:", "data:", "about:", "blob:")
 #: The page margins; the running header (DEMO DATA) and footer (title, page N of M) sit in them.
 MARGIN_MM = {"top": 16, "bottom": 16, "left": 14, "right": 14}
-#: Before printing: the report's last block (its last explanation, else the last output's last
-#: element), everything after it (the sources note) and the provenance footer go into one box
-#: that is not split (``.kpi-print-end``), so the last page holds that much at least, never the
-#: provenance alone. ``break-before: avoid`` on the footer is not enough: Chromium 156 does not
-#: look for an earlier break inside the last cell's nested blocks. The HTML file is not changed.
+#: Before printing: the report's last block (going down from the last output through wrappers
+#: such as ``.report-block``: the last methodology block or explanation, or a closing note) and
+#: the provenance footer go into one box that is not split (``.kpi-print-end``), so the last page
+#: holds that much at least, never the provenance alone. ``break-before: avoid`` on the footer is
+#: not enough: Chromium 156 does not look for an earlier break inside the last cell's nested
+#: blocks. The HTML file is not changed.
 _KEEP_PROVENANCE_WITH_THE_END = """() => {
   const footer = document.querySelector('.report-provenance');
-  const blocks = document.querySelectorAll('.kpi-explanation');
   const outputs = document.querySelectorAll('.jp-OutputArea-output');
   if (!footer || !outputs.length) return;
-  const last = blocks.length
-    ? blocks[blocks.length - 1] : outputs[outputs.length - 1].lastElementChild;
+  let last = outputs[outputs.length - 1].lastElementChild;
+  while (last && last.matches('.report-block, .report-methodology') && last.lastElementChild) {
+    last = last.lastElementChild;
+  }
   if (!last) return;
-  const after = (node) => {
-    while (node && !node.nextElementSibling) node = node.parentElement;
-    return node ? node.nextElementSibling : null;
-  };
-  const tail = [];
-  for (let node = after(last); node && node !== footer; node = after(node)) tail.push(node);
   const end = document.createElement('div');
   end.className = 'kpi-print-end';
   end.style.breakInside = 'avoid';
   last.before(end);
-  end.append(last, ...tail, footer);
+  end.append(last, footer);
 }"""
 _SMALL = "font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; width: 100%;"
 
