@@ -2,6 +2,7 @@
 
 from kpilib.cli import (  # noqa: F401  (registers the commands)
     access,
+    actions,
     audit,
     db,
     deliver,

@@ -1,0 +1,120 @@
+"""``kpi actions``: the follow-up of red flags (open actions from the flags, list them)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from kpilib.cli.app import DatabaseUrl, app, console, parse_date_option, writer_url_of
+from kpilib.fiscal import FiscalYear
+from kpilib.kpis.actions import STATUS_LABELS, mark_overdue, open_actions_for_flags
+from kpilib.store.actions import load_actions
+from kpilib.store.database import connect
+from kpilib.views.followup import current_flag_candidates, load_follow_up_rules
+
+actions_app = typer.Typer(
+    help="Follow up red flags: every flag becomes an action the PSE answers and the "
+    "department's reviewer closes or escalates.",
+    no_args_is_help=True,
+)
+app.add_typer(actions_app, name="actions")
+
+Year = Annotated[str, typer.Option("--year", help="Fiscal year, e.g. 2024-25.")]
+
+
+@actions_app.command("open")
+def open_command(
+    ctx: typer.Context,
+    year: Year,
+    period: str = typer.Option("FY", help="Report period whose flags are read: FY or Q1-Q4."),
+    on: str | None = typer.Option(None, help="Opening date (YYYY-MM-DD); default today."),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Open an action for every red flag of the year that has none yet.
+
+    Reads the flags the reports show (PSEs at very high risk, budget and indicator flags) and
+    the governance breaches; each becomes an action owned by its department (and PSE), due
+    after the days set per severity under follow_up: in parameters/defaults.yaml. Running it
+    again opens only the flags raised since: a flag keeps its one action for the year.
+    """
+    fiscal_year = FiscalYear.parse(year)
+    opened_on = parse_date_option(on, "--on") or date.today()
+    rules = load_follow_up_rules()
+    engine = connect(writer_url_of(ctx))
+    candidates = current_flag_candidates(engine, fiscal_year.label, period, rules)
+    with engine.begin() as connection:
+        result = open_actions_for_flags(
+            connection, candidates, fiscal_year=fiscal_year.start_year, period_code=period,
+            opened_on=opened_on, rules=rules,
+        )  # fmt: skip
+    engine.dispose()
+    console.print(
+        f"{len(result.opened)} action(s) opened, {result.existing} flag(s) already followed up"
+        + (f", {result.skipped} without a known owner" if result.skipped else ""),
+        highlight=False,
+    )
+
+
+@actions_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    year: Annotated[str | None, typer.Option("--year", help="Only this fiscal year.")] = None,
+    department: str | None = typer.Option(None, help="Only this department (code, e.g. HLT)."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only actions past their due date."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date overdue is judged on."),
+    as_json: bool = typer.Option(False, "--json", help="Print the actions as JSON."),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List the actions, soonest due first: status, owner, due date, days overdue.
+
+    An action is overdue when its answer has not come by its due date (due today is not yet
+    overdue).
+    """
+    when = parse_date_option(as_of, "--as-of") or date.today()
+    engine = connect(writer_url_of(ctx), read_only=True)
+    with engine.connect() as connection:
+        frame = load_actions(
+            connection, department_code=department,
+            fiscal_year=FiscalYear.parse(year).start_year if year else None,
+        )  # fmt: skip
+    engine.dispose()
+    frame = mark_overdue(frame, when)
+    if overdue:
+        frame = frame[frame["overdue"]]
+    if as_json:
+        columns = [
+            "action_id",
+            "kind",
+            "department_code",
+            "entity_code",
+            "severity",
+            "subject",
+            "message",
+            "opened_on",
+            "due_on",
+            "status",
+            "overdue",
+            "days_overdue",
+        ]
+        records = json.loads(frame[columns].to_json(orient="records", date_format="iso"))
+        console.print_json(json.dumps(records))
+        return
+    if frame.empty:
+        console.print("No actions match.")
+        return
+    _print_table(frame)
+
+
+def _print_table(frame: pd.DataFrame) -> None:
+    table = Table("Id", "Owner", "Flag", "Severity", "Due", "Status")
+    for row in frame.to_dict("records"):
+        owner = row["entity_code"] or row["department_code"]
+        late = f" ({row['days_overdue']} days overdue)" if row["overdue"] else ""
+        table.add_row(str(row["action_id"]), str(owner), str(row["subject"]), row["severity"],
+                      str(row["due_on"]), STATUS_LABELS[row["status"]] + late)  # fmt: skip
+    console.print(table)
