@@ -48,6 +48,8 @@ STATUS_LABELS = {
     "closed": "closed",
     "escalated": "escalated",
 }
+#: Most severe first (how lists of actions are ordered).
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 MAX_ANSWER = 4000
 MAX_NOTE = 2000
 
