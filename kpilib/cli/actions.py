@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated
 
 import pandas as pd
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from kpilib.cli.app import DatabaseUrl, app, console, parse_date_option, writer_url_of
 from kpilib.fiscal import FiscalYear
+from kpilib.ingest.status import resolve_as_of
 from kpilib.kpis.actions import STATUS_LABELS, mark_overdue, open_actions_for_flags
 from kpilib.store.actions import load_actions
 from kpilib.store.database import connect
@@ -32,7 +32,9 @@ def open_command(
     ctx: typer.Context,
     year: Year,
     period: str = typer.Option("FY", help="Report period whose flags are read: FY or Q1-Q4."),
-    on: str | None = typer.Option(None, help="Opening date (YYYY-MM-DD); default today."),
+    on: str | None = typer.Option(
+        None, help="Opening date (YYYY-MM-DD); default the data's as-of date, else today."
+    ),
     database_url: DatabaseUrl = None,
 ) -> None:
     """Open an action for every red flag of the year that has none yet.
@@ -43,9 +45,10 @@ def open_command(
     again opens only the flags raised since: a flag keeps its one action for the year.
     """
     fiscal_year = FiscalYear.parse(year)
-    opened_on = parse_date_option(on, "--on") or date.today()
     rules = load_follow_up_rules()
     engine = connect(writer_url_of(ctx))
+    with engine.connect() as connection:
+        opened_on = resolve_as_of(connection, parse_date_option(on, "--on"))
     candidates = current_flag_candidates(engine, fiscal_year.label, period, rules)
     with engine.begin() as connection:
         result = open_actions_for_flags(
@@ -66,18 +69,19 @@ def list_command(
     year: Annotated[str | None, typer.Option("--year", help="Only this fiscal year.")] = None,
     department: str | None = typer.Option(None, help="Only this department (code, e.g. HLT)."),
     overdue: bool = typer.Option(False, "--overdue", help="Only actions past their due date."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Date overdue is judged on."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Date overdue is judged on; default the data's as-of date."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the actions as JSON."),
     database_url: DatabaseUrl = None,
 ) -> None:
     """List the actions, soonest due first: status, owner, due date, days overdue.
 
-    An action is overdue when its answer has not come by its due date (due today is not yet
-    overdue).
+    Overdue: no answer by the due date (an action due today is not overdue yet).
     """
-    when = parse_date_option(as_of, "--as-of") or date.today()
     engine = connect(writer_url_of(ctx), read_only=True)
     with engine.connect() as connection:
+        when = resolve_as_of(connection, parse_date_option(as_of, "--as-of"))
         frame = load_actions(
             connection, department_code=department,
             fiscal_year=FiscalYear.parse(year).start_year if year else None,

@@ -89,25 +89,32 @@ def _candidates(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+def exception_key(flag: Mapping[str, Any]) -> tuple[str, str, str | None] | None:
+    """A flag of :func:`kpilib.kpis.flags.list_exceptions` as (kind, key, PSE code or None),
+    or None when the loop does not track its area. Keys: ``UNI-001`` (a PSE at very high
+    risk), ``HLT/current budget``, ``HLT/HLT-IMM`` (an indicator)."""
+    area, department = str(flag["area"]), str(flag["department_code"])
+    if area == "pse":
+        match = _CODE_IN_BRACKETS.search(str(flag["entity"]))
+        entity = match.group(1) if match else str(flag["entity"])
+        return area, entity, entity
+    if area == "budget":
+        return area, f"{department}/{flag['subject']}", None
+    if area == "indicator":
+        return area, f"{department}/{str(flag['subject']).split(' ')[0]}", None
+    return None
+
+
 def exception_candidates(exceptions: pd.DataFrame) -> pd.DataFrame:
     """Candidates from :func:`kpilib.kpis.flags.list_exceptions`: the PSE (finance), budget
-    and indicator flags. Keys: ``pse/UNI-001``, ``budget/HLT/current budget``,
-    ``indicator/HLT/HLT-IMM``."""
+    and indicator flags (:func:`exception_key`)."""
     rows = []
-    for flag in exceptions.to_dict("records"):
-        area, department = str(flag["area"]), str(flag["department_code"])
-        entity = None
-        if area == "pse":
-            match = _CODE_IN_BRACKETS.search(str(flag["entity"]))
-            entity = match.group(1) if match else None
-            key = f"{entity}"
-        elif area == "budget":
-            key = f"{department}/{flag['subject']}"
-        elif area == "indicator":
-            key = f"{department}/{str(flag['subject']).split(' ')[0]}"
-        else:
+    for flag in _records(exceptions):
+        found = exception_key(flag)
+        if found is None:
             continue
-        rows.append({"kind": area, "key": key, "department_code": department,
+        kind, key, entity = found
+        rows.append({"kind": kind, "key": key, "department_code": str(flag["department_code"]),
                      "entity_code": entity, "severity": flag["severity"],
                      "subject": str(flag["subject"]), "message": str(flag["message"])})  # fmt: skip
     return _candidates(rows)
@@ -120,8 +127,7 @@ def governance_candidates(statement: pd.DataFrame, severity: Severity = "medium"
     return _candidates([
         {"kind": "governance", "key": f"{b['entity_code']}/{b['rule_id']}",
          "department_code": b["department_code"], "entity_code": b["entity_code"],
-         "severity": severity, "subject": f"{b['entity_name']} ({b['entity_code']})",
-         "message": f"{b['title']}: {b['detail']}"}
+         "severity": severity, "subject": str(b["title"]), "message": str(b["detail"])}
         for b in breaches.to_dict("records")
     ])  # fmt: skip
 
@@ -151,6 +157,23 @@ class OpenedActions:
 def flag_key(fiscal_year: int, key: str) -> str:
     """The stored key of a flag: the fiscal year and the kind's key (``2024-25/UNI-001``)."""
     return f"{FiscalYear(int(fiscal_year)).label}/{key}"[:300]
+
+
+def match_actions(flags: pd.DataFrame, actions: pd.DataFrame, fiscal_year: int) -> pd.DataFrame:
+    """``flags`` (:func:`kpilib.kpis.flags.list_exceptions`) with the action that follows each
+    up in ``actions`` (:func:`kpilib.store.actions.load_actions`): ``action_id``, ``due_on``,
+    ``action_status`` (None where a flag has none)."""
+    found = {(str(a["kind"]), str(a["flag_key"])): a for a in actions.to_dict("records")}
+    matched = []
+    for flag in _records(flags):
+        key = exception_key(flag)
+        action = found.get((key[0], flag_key(fiscal_year, key[1]))) if key else None
+        matched.append((action["action_id"], action["due_on"], action["status"]) if action
+                       else (None, None, None))  # fmt: skip
+    out = flags.copy()
+    for i, column in enumerate(("action_id", "due_on", "action_status")):
+        out[column] = pd.Series([m[i] for m in matched], index=flags.index, dtype=object)
+    return out
 
 
 def open_actions_for_flags(

@@ -4,18 +4,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 from kpilib.errors import ParameterFileError
+from kpilib.fiscal import FiscalYear, pakistan_today
 from kpilib.kpis.actions import (
     CANDIDATE_COLUMNS,
     FollowUpRules,
+    action_kpis,
     exception_candidates,
     governance_candidates,
+    mark_overdue,
 )
 from kpilib.kpis.governance import load_governance
 from kpilib.parameter_files import (
@@ -24,6 +30,9 @@ from kpilib.parameter_files import (
     find_parameters_dir,
     read_yaml_mapping,
 )
+from kpilib.store.actions import load_actions
+from kpilib.store.writes import read_dataset_info
+from kpilib.views.department import DepartmentView
 from kpilib.views.province import load_province_view
 
 
@@ -61,3 +70,43 @@ def current_flag_candidates(
     if not parts:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     return pd.concat(parts, ignore_index=True)
+
+
+def resolve_as_of(connection: Connection) -> date:
+    """Today for the follow-up: the data's as-of date (the demo's "today"), else today in
+    Pakistan (the same rule as the portal's)."""
+    stored = read_dataset_info(connection).get("data_as_of")
+    return date.fromisoformat(stored) if stored else pakistan_today()
+
+
+def department_actions(engine: Engine, department_code: str, fiscal_year: int) -> pd.DataFrame:
+    """The department's actions on the flags of ``fiscal_year`` (start year), with
+    ``overdue`` and ``days_overdue`` as of today's data (:func:`resolve_as_of`)."""
+    with engine.connect() as connection:
+        frame = load_actions(connection, department_code=department_code, fiscal_year=fiscal_year)
+        as_of = resolve_as_of(connection)
+    return mark_overdue(frame, as_of)
+
+
+@dataclass(frozen=True)
+class LastPeriodActions:
+    """What became of the actions on a department's flags of the fiscal year before a report's:
+    the KPIs (:func:`~kpilib.kpis.actions.action_kpis`, one row) and the overdue actions."""
+
+    fiscal_year: FiscalYear
+    as_of: date
+    kpis: pd.Series
+    overdue: pd.DataFrame
+
+
+def last_period_actions(engine: Engine, department: DepartmentView) -> LastPeriodActions:
+    """The actions on ``department``'s flags of the fiscal year before its report's, as of
+    today's data (the follow-up goes on after the period closes)."""
+    year = department.province.fiscal_year.previous()
+    actions = department_actions(engine, department.code, year.start_year)
+    with engine.connect() as connection:
+        as_of = resolve_as_of(connection)
+    kpis = action_kpis(actions, as_of).iloc[0]
+    overdue = actions[actions["overdue"]].sort_values(["days_overdue", "action_id"],
+                                                      ascending=[False, True])  # fmt: skip
+    return LastPeriodActions(year, as_of, kpis, overdue.reset_index(drop=True))
