@@ -494,12 +494,14 @@ def flag_actions(engine: Engine, department: DepartmentView) -> pd.DataFrame:
 
 
 def _follow_up_columns(frame: pd.DataFrame, actions: pd.DataFrame | None) -> tuple[Column, ...]:
-    """Add ``answer_due`` and ``follow_up`` to ``frame`` (in place) when any flag has an
-    action; the columns to show them (none otherwise)."""
+    """Add ``answer_due`` and ``follow_up`` to ``frame`` (in place) when any of its flags has
+    an action; the columns to show them (none otherwise)."""
     if actions is None or actions.empty:
         return ()
     year = int(actions["fiscal_year"].iloc[0])
     matched = match_actions(frame, actions, year)
+    if matched["action_id"].isna().all():
+        return ()
     overdue = dict(zip(actions["action_id"], actions["days_overdue"], strict=True))
     frame["answer_due"] = [format_date(d) if d is not None else "" for d in matched["due_on"]]
     frame["follow_up"] = [
