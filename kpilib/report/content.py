@@ -493,6 +493,12 @@ def flag_actions(engine: Engine, department: DepartmentView) -> pd.DataFrame:
     return department_actions(engine, department.code, department.province.fiscal_year.start_year)
 
 
+def province_flag_actions(engine: Engine, view: ProvinceView) -> pd.DataFrame:
+    """The actions on every flag of the summary's fiscal year (for :func:`exceptions_table`
+    and :func:`province_tables`)."""
+    return department_actions(engine, None, view.fiscal_year.start_year)
+
+
 def _follow_up_columns(frame: pd.DataFrame, actions: pd.DataFrame | None) -> tuple[Column, ...]:
     """Add ``answer_due`` and ``follow_up`` to ``frame`` (in place) when any of its flags has
     an action; the columns to show them (none otherwise)."""
@@ -712,8 +718,9 @@ def department_tables(
     return [table for s in sections for table in _section_tables(department, s, codes, actions)]
 
 
-def province_tables(view: ProvinceView) -> list[Table]:
-    """Every table the provincial summary shows, in order (its Excel workbook)."""
+def province_tables(view: ProvinceView, actions: pd.DataFrame | None = None) -> list[Table]:
+    """Every table the provincial summary shows, in order (its Excel workbook); ``actions``:
+    :func:`province_flag_actions`, for the flags table."""
     return [
         league_table(view),
         *province_execution_tables(view),
@@ -721,7 +728,7 @@ def province_tables(view: ProvinceView) -> list[Table]:
         portfolio_table(view),
         highest_risk_table(view),
         compliance_league(view),
-        exceptions_table(view.exceptions, link=True),
+        exceptions_table(view.exceptions, link=True, actions=actions),
     ]
 
 

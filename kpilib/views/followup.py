@@ -79,9 +79,12 @@ def resolve_as_of(connection: Connection) -> date:
     return date.fromisoformat(stored) if stored else pakistan_today()
 
 
-def department_actions(engine: Engine, department_code: str, fiscal_year: int) -> pd.DataFrame:
-    """The department's actions on the flags of ``fiscal_year`` (start year), with
-    ``overdue`` and ``days_overdue`` as of today's data (:func:`resolve_as_of`)."""
+def department_actions(
+    engine: Engine, department_code: str | None, fiscal_year: int
+) -> pd.DataFrame:
+    """The department's (None: every department's) actions on the flags of ``fiscal_year``
+    (start year), with ``overdue`` and ``days_overdue`` as of today's data
+    (:func:`resolve_as_of`)."""
     with engine.connect() as connection:
         frame = load_actions(connection, department_code=department_code, fiscal_year=fiscal_year)
         as_of = resolve_as_of(connection)
