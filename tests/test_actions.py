@@ -174,6 +174,7 @@ def test_an_escalated_action_is_answered_again_then_closed(engine):
         (HLT, "pse", "close", "waiting for the answer: it cannot be closed"),
         (PSE1, "pse", "empty", "write your answer"),
         (HLT, "pse", "escalate-empty", "say why"),
+        (EDU, "budget", "close", "the department's own: the Finance Department decides"),
     ],
 )
 def test_refusals_speak_plainly(engine, actor, kind, call, message):
@@ -256,12 +257,14 @@ def test_candidates_from_flags_and_breaches():
          "entity": "Lady Reading Hospital (MTI-001)", "message": "very high", "severity": "high"},
         {"department_code": "HLT", "area": "indicator", "subject": "HLT-IMM Immunisation",
          "entity": "", "message": "achievement 40 %", "severity": "high"},
+        {"department_code": "HLT", "area": "returns", "subject": "PSE returns", "entity": "",
+         "message": "40 % received", "severity": "medium"},
         {"department_code": "HLT", "area": "data", "subject": "x", "entity": "",
          "message": "bad", "severity": "low"},
     ])  # fmt: skip
     candidates = exception_candidates(exceptions)
-    assert candidates["key"].tolist() == ["MTI-001", "HLT/HLT-IMM"]
-    assert candidates["entity_code"].tolist() == ["MTI-001", None]
+    assert candidates["key"].tolist() == ["MTI-001", "HLT/HLT-IMM", "HLT/returns"]
+    assert candidates["entity_code"].tolist() == ["MTI-001", None, None]
     statement = pd.DataFrame([
         {"entity_code": "MTI-001", "entity_name": "LRH", "department_code": "HLT",
          "rule_id": "BRD-1", "verdict": "not complied", "title": "Board", "detail": "2 of 7"},
@@ -270,3 +273,17 @@ def test_candidates_from_flags_and_breaches():
     ])  # fmt: skip
     breaches = governance_candidates(statement, "high")
     assert breaches[["key", "severity"]].values.tolist() == [["MTI-001/BRD-1", "high"]]
+
+
+def test_the_cgu_decides_on_a_department_s_own_action(engine):
+    _open(engine)
+    action = _ids(engine)["budget"]
+    cgu = Actor("cgu-analyst")
+    with engine.begin() as connection:
+        answer_action(connection, EDU, action, "Releases came late.")
+        escalate_action(connection, cgu, action, "Ask Finance for the release dates.")
+        answer_action(connection, EDU, action, "Dates attached.")
+        close_action(connection, cgu, action, None, date(2025, 9, 1))
+    row = _actions(engine).set_index("kind").loc["budget"]
+    assert (row["status"], row["decided_by"], row["closed_on"]) == (
+        "closed", "cgu-analyst", date(2025, 9, 1))  # fmt: skip

@@ -16,12 +16,14 @@ from portal_helpers import ServedPortal
 
 from kpilib.kpis.actions import CANDIDATE_COLUMNS, open_actions_for_flags
 from kpilib.portal.access import grant
+from kpilib.store.actions import load_actions
 
 XSS = "<script>alert(1)</script>"
 FLAGS = pd.DataFrame(
     [
         ("pse", "UNI-001", "HED", "UNI-001", "high", f"Demo University {XSS}", "very high risk"),
         ("pse", "MTI-001", "HLT", "MTI-001", "medium", "Demo hospital", "very high risk"),
+        ("budget", "HED/current budget", "HED", None, "low", "current budget", "spent 60 %"),
     ],
     columns=CANDIDATE_COLUMNS,
 )
@@ -37,10 +39,13 @@ def portal(database_url):
         with engine.begin() as connection:
             links[key] = grant(connection, code, f"{kind} of {code}", kind=kind)
     with engine.begin() as connection:
-        opened = open_actions_for_flags(connection, FLAGS, fiscal_year=2024, period_code="FY",
-                                        opened_on=date(2024, 7, 1))  # fmt: skip
+        open_actions_for_flags(connection, FLAGS, fiscal_year=2024, period_code="FY",
+                               opened_on=date(2024, 7, 1))  # fmt: skip
+        actions = load_actions(connection)
+    by_owner = dict(zip(actions["entity_code"].fillna("HED"), actions["action_id"], strict=True))
+    ids = (by_owner["UNI-001"], by_owner["MTI-001"], by_owner["HED"])
     served = ServedPortal(engine, max_bytes=200_000)
-    yield {"engine": engine, "served": served, "links": links, "ids": opened.opened}
+    yield {"engine": engine, "served": served, "links": links, "ids": ids}
     served.stop()
     engine.dispose()
 
@@ -64,7 +69,7 @@ def _status(portal, action_id: int) -> tuple[str, str | None]:
 
 
 def test_the_officer_answers_an_action_of_their_pse(portal):
-    uni, mti = portal["ids"]
+    uni, mti, _ = portal["ids"]
     officer = _sign_in(portal, "pse")
     home = officer.get("").text
     assert "Red flags to answer (1)" in home and f"Action {uni}" in home
@@ -80,7 +85,7 @@ def test_the_officer_answers_an_action_of_their_pse(portal):
 
 
 def test_answers_are_refused_plainly_and_need_the_csrf_secret(portal):
-    uni, mti = portal["ids"]
+    uni, mti, _ = portal["ids"]
     officer = _sign_in(portal, "pse")
     token = _csrf(officer.get("").text)
     empty = officer.post("action-answer", data={"_csrf": token, "id": str(uni), "answer": " "})
@@ -94,7 +99,7 @@ def test_answers_are_refused_plainly_and_need_the_csrf_secret(portal):
 
 
 def test_the_reviewer_closes_an_answered_action_after_confirming(portal):
-    uni, _ = portal["ids"]
+    uni, _, _ = portal["ids"]
     officer = _sign_in(portal, "pse")
     officer.post("action-answer", data={"_csrf": _csrf(officer.get("").text), "id": str(uni),
                                         "answer": "Board met on 1 August."})  # fmt: skip
@@ -121,7 +126,7 @@ def test_the_reviewer_closes_an_answered_action_after_confirming(portal):
 
 
 def test_the_reviewer_escalates_with_a_reason_and_sees_only_their_department(portal):
-    uni, mti = portal["ids"]
+    uni, mti, _ = portal["ids"]
     reviewer = _sign_in(portal, "hed")
     assert reviewer.get("action", params={"id": mti}).status_code == 404
     page = reviewer.get("action", params={"id": uni}).text
@@ -141,3 +146,23 @@ def test_the_reviewer_escalates_with_a_reason_and_sees_only_their_department(por
     assert done.status_code == 303 and _status(portal, uni)[0] == "escalated"
     officer = _sign_in(portal, "pse").get("").text
     assert "escalated" in officer and "Overdue" in officer  # the PSE sees the note
+
+
+def test_the_department_answers_its_own_action_and_cannot_close_it(portal):
+    *_, own = portal["ids"]
+    reviewer = _sign_in(portal, "hed")
+    page = reviewer.get("action", params={"id": own}).text
+    assert "Your department's answer" in page and "Escalate" not in page
+    token = _csrf(page)
+    sent = reviewer.post("action-answer", data={"_csrf": token, "id": str(own),
+                                                "answer": "Releases came in May."})  # fmt: skip
+    assert sent.status_code == 303
+    shown = reviewer.get(sent.headers["location"].rsplit("/", 1)[-1]).text
+    assert "the Finance Department will review the answer" in shown
+    assert _status(portal, own) == ("answered", "Releases came in May.")
+    closing = reviewer.post(
+        "action-decide",
+        data={"_csrf": token, "id": str(own), "decision": "close", "confirmed": "yes"},
+    )
+    assert closing.status_code == 409 and "the Finance Department decides" in closing.text
+    assert _status(portal, own)[0] == "answered"

@@ -12,9 +12,17 @@ from rich.table import Table
 from kpilib.cli.app import DatabaseUrl, app, console, parse_date_option, writer_url_of
 from kpilib.fiscal import FiscalYear
 from kpilib.ingest.status import resolve_as_of
-from kpilib.kpis.actions import STATUS_LABELS, mark_overdue, open_actions_for_flags
+from kpilib.kpis.actions import (
+    STATUS_LABELS,
+    Actor,
+    close_action,
+    escalate_action,
+    mark_overdue,
+    open_actions_for_flags,
+)
 from kpilib.store.actions import load_actions
 from kpilib.store.database import connect
+from kpilib.store.writes import current_actor
 from kpilib.views.followup import current_flag_candidates, load_follow_up_rules
 
 actions_app = typer.Typer(
@@ -122,3 +130,45 @@ def _print_table(frame: pd.DataFrame) -> None:
         table.add_row(str(row["action_id"]), str(owner), str(row["subject"]), row["severity"],
                       str(row["due_on"]), STATUS_LABELS[row["status"]] + late)  # fmt: skip
     console.print(table)
+
+
+Note = Annotated[str | None, typer.Option("--note", help="What the owner reads about it.")]
+
+
+@actions_app.command("close")
+def close_command(
+    ctx: typer.Context,
+    action_id: Annotated[int, typer.Argument(help="The action's number (kpi actions list).")],
+    note: Note = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Close an answered or escalated action as the Finance Department (CGU).
+
+    The department's reviewer closes their PSEs' actions in the portal; this closes any action,
+    among them a department's own (budget, indicator, returns) once it has answered.
+    """
+    _decide(ctx, action_id, "close", note)
+
+
+@actions_app.command("escalate")
+def escalate_command(
+    ctx: typer.Context,
+    action_id: Annotated[int, typer.Argument(help="The action's number (kpi actions list).")],
+    note: Annotated[str, typer.Option("--note", help="Why it is escalated (required).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Escalate an open or answered action as the Finance Department (CGU): its owner must
+    answer again."""
+    _decide(ctx, action_id, "escalate", note)
+
+
+def _decide(ctx: typer.Context, action_id: int, decision: str, note: str | None) -> None:
+    actor = Actor(current_actor())
+    engine = connect(writer_url_of(ctx))
+    with engine.begin() as connection:
+        if decision == "close":
+            close_action(connection, actor, action_id, note, resolve_as_of(connection, None))
+        else:
+            escalate_action(connection, actor, action_id, note or "")
+    engine.dispose()
+    console.print(f"Action {action_id} {'closed' if decision == 'close' else 'escalated'}.")

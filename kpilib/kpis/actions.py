@@ -10,8 +10,11 @@ the same fiscal year finds its action. The answer is due ``due_days[severity]`` 
 action opens (``follow_up:`` in ``parameters/defaults.yaml``).
 
 Status: ``open`` (waiting for the answer) → ``answered`` → ``closed`` or ``escalated``; an
-escalated action waits for a new answer (→ ``answered``) or is closed. Every change is a row
-update and an audit entry in one transaction.
+escalated action waits for a new answer (→ ``answered``) or is closed. A PSE's action is
+answered by the PSE and decided by its department's reviewer; a department's own action
+(budget, indicator, returns) is answered by the department and decided by the Finance
+Department (CGU: :class:`Actor` without scope, ``kpi actions close`` / ``escalate``). Every
+change is a row update and an audit entry in one transaction.
 """
 
 from __future__ import annotations
@@ -91,8 +94,9 @@ def _candidates(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def exception_key(flag: Mapping[str, Any]) -> tuple[str, str, str | None] | None:
     """A flag of :func:`kpilib.kpis.flags.list_exceptions` as (kind, key, PSE code or None),
-    or None when the loop does not track its area. Keys: ``UNI-001`` (a PSE at very high
-    risk), ``HLT/current budget``, ``HLT/HLT-IMM`` (an indicator)."""
+    or None when the loop does not track its area (PEFA, data quality). Keys: ``UNI-001`` (a
+    PSE at very high risk), ``HLT/current budget``, ``HLT/HLT-IMM`` (an indicator),
+    ``HLT/returns`` (compliance: the PSEs' returns received rated red)."""
     area, department = str(flag["area"]), str(flag["department_code"])
     if area == "pse":
         match = _CODE_IN_BRACKETS.search(str(flag["entity"]))
@@ -102,12 +106,14 @@ def exception_key(flag: Mapping[str, Any]) -> tuple[str, str, str | None] | None
         return area, f"{department}/{flag['subject']}", None
     if area == "indicator":
         return area, f"{department}/{str(flag['subject']).split(' ')[0]}", None
+    if area == "returns":
+        return area, f"{department}/returns", None
     return None
 
 
 def exception_candidates(exceptions: pd.DataFrame) -> pd.DataFrame:
-    """Candidates from :func:`kpilib.kpis.flags.list_exceptions`: the PSE (finance), budget
-    and indicator flags (:func:`exception_key`)."""
+    """Candidates from :func:`kpilib.kpis.flags.list_exceptions`: the PSE (finance), budget,
+    indicator and returns (compliance) flags (:func:`exception_key`)."""
     rows = []
     for flag in _records(exceptions):
         found = exception_key(flag)
@@ -137,6 +143,7 @@ FLAG_SOURCES: Mapping[str, Callable[..., pd.DataFrame]] = {
     "pse": exception_candidates,
     "budget": exception_candidates,
     "indicator": exception_candidates,
+    "returns": exception_candidates,
     "governance": governance_candidates,
 }
 
@@ -259,9 +266,10 @@ class Actor:
 
 def _locked(connection: Connection, actor: Actor, action_id: int) -> Any:
     row = lock_action(connection, action_id)
-    mine = row is not None and (
-        (actor.entity_id is not None and row.entity_id == actor.entity_id)
-        or (actor.entity_id is None and actor.department_id in (None, row.department_id))
+    if row is None:
+        raise ActionError(f"there is no action {action_id}")
+    mine = (actor.entity_id is not None and row.entity_id == actor.entity_id) or (
+        actor.entity_id is None and actor.department_id in (None, row.department_id)
     )
     if not mine:
         raise ActionError(f"action {action_id} is not one of your actions")
@@ -338,6 +346,10 @@ def _decidable(
     if actor.entity_id is not None:
         raise ActionError("only the department's reviewer can close or escalate an action")
     row = _locked(connection, actor, action_id)
+    if row.entity_id is None and actor.department_id is not None:
+        raise ActionError(
+            f"action {action_id} is the department's own: the Finance Department decides on it"
+        )
     if row.status not in allowed:
         raise ActionError(
             f"action {action_id} is {STATUS_LABELS[row.status]}: it cannot be {verb}d now"

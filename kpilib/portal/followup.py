@@ -29,6 +29,7 @@ from kpilib.store.actions import load_actions
 ACTION_DECISIONS = {
     "close": ("Close this action?", "Yes, close it", "closed"),
     "escalate": ("Escalate this action?", "Yes, escalate it", "escalated"),
+    "answer": ("", "", "answered: the Finance Department will review the answer"),
 }
 
 
@@ -57,6 +58,8 @@ class ActionCard:
     answer: str | None
     answered_by: str | None
     note: str | None
+    #: The department's own action (no PSE): the department answers, the CGU decides.
+    own: bool = False
 
 
 def _cards(frame: Any) -> list[ActionCard]:
@@ -66,7 +69,7 @@ def _cards(frame: Any) -> list[ActionCard]:
             str(r["message"]), str(r["severity"]), FiscalYear(int(r["fiscal_year"])).label,
             format_date(r["opened_on"]), format_date(r["due_on"]), int(r["days_overdue"]),
             str(r["status"]), STATUS_LABELS[str(r["status"])], r["answer"],
-            _who(r["answered_by"]), r["decision_note"],
+            _who(r["answered_by"]), r["decision_note"], r["entity_code"] is None,
         )
         for r in frame.to_dict("records")
     ]  # fmt: skip

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
 from kpilib.ingest.status import resolve_as_of
-from kpilib.kpis.actions import MAX_NOTE
+from kpilib.kpis.actions import MAX_ANSWER, MAX_NOTE
 from kpilib.portal.followup import (
     ACTION_DECISIONS,
     ActionCard,
@@ -25,7 +25,7 @@ from kpilib.present.tables import Column, render_table
 
 ACTION_COLUMNS = [
     Column("label", "Action", "link", href_key="href"),
-    Column("owner", "PSE"),
+    Column("owner", "Owner"),
     Column("subject", "Flag"),
     Column("severity", "Severity"),
     Column("due", "Answer due"),
@@ -51,7 +51,7 @@ class AnswerHandler(PortalHandler):
     """``POST /portal/action-answer`` (``id``, ``answer``): the officer's answer to an action
     of their PSE; back to their page with a notice, or with what to correct."""
 
-    @signed_in("pse")
+    @signed_in()
     @posted
     async def post(self) -> None:
         from kpilib.portal.web.officer import render_officer_home
@@ -63,12 +63,20 @@ class AnswerHandler(PortalHandler):
         if action_id is None:
             self.send_error(404)
             return
+        officer = session.access.kind == "pse"
         try:
             await self.run(answer, session.access, action_id, text)
         except KpiError as error:
-            await render_officer_home(self, 400, [f"Your answer was not sent: {error}."])
+            if officer:
+                await render_officer_home(self, 400, [f"Your answer was not sent: {error}."])
+            else:
+                self.render_page("message.html.j2", 400, title="Nothing was sent",
+                                 text=f"Your answer was not sent: {error}.")  # fmt: skip
             return
-        self.redirect(f"{self.base}portal/?answered={action_id}", status=303)
+        if officer:
+            self.redirect(f"{self.base}portal/?answered={action_id}", status=303)
+        else:
+            self.redirect(f"{self.base}portal/action?id={action_id}&done=answer", status=303)
 
 
 class ActionHandler(PortalHandler):
@@ -94,8 +102,10 @@ class ActionHandler(PortalHandler):
             done in ACTION_DECISIONS) else []  # fmt: skip
         self.render_page(
             "action.html.j2", title=f"Action {card.action_id}", notices=notices, card=card,
-            can_close=card.status in ("answered", "escalated"),
-            can_escalate=card.status in ("open", "answered"), max_note=MAX_NOTE,
+            can_close=not card.own and card.status in ("answered", "escalated"),
+            can_escalate=not card.own and card.status in ("open", "answered"),
+            can_answer=card.own and card.status in ("open", "escalated"), max_note=MAX_NOTE,
+            max_answer=MAX_ANSWER,
         )  # fmt: skip
 
 
@@ -111,7 +121,7 @@ class ActionDecideHandler(PortalHandler):
         action_id = _action_id(self.get_body_argument("id", None))
         decision = self.get_body_argument("decision", "")
         note = self.get_body_argument("note", "").strip()
-        if action_id is None or decision not in ACTION_DECISIONS:
+        if action_id is None or decision not in ("close", "escalate"):
             self.send_error(404)
             return
         back = f"{self.base}portal/action?id={action_id}"
