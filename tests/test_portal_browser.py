@@ -15,7 +15,7 @@ revoked while its page is open can no longer submit or approve. Screenshots:
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -29,7 +29,7 @@ from kpilib.kpis.actions import CANDIDATE_COLUMNS, open_actions_for_flags
 from kpilib.portal.access import grant, portal_link, revoke
 from kpilib.portal.due import returns_due
 from kpilib.store.database import connect
-from kpilib.store.writes import content_hash
+from kpilib.store.writes import content_hash, read_dataset_info
 
 pytestmark = pytest.mark.slow
 SCREENSHOTS = REPO / "outputs" / "screenshots"
@@ -320,8 +320,9 @@ def _open_action(portal, code: str, department: str, key: str) -> int:
         columns=CANDIDATE_COLUMNS,
     )
     with portal["engine"].begin() as connection:
+        as_of = date.fromisoformat(read_dataset_info(connection)["data_as_of"])
         opened = open_actions_for_flags(connection, flags, fiscal_year=2025, period_code="FY",
-                                        opened_on=pakistan_today())  # fmt: skip
+                                        opened_on=as_of)  # fmt: skip
     return opened.opened[0]
 
 
