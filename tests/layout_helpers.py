@@ -5,9 +5,9 @@ A page fits its screen when the page itself does not scroll sideways
 (Voilà scrolls inside its own panels, so the page's width alone would not tell). Only a table's
 own box (``.kpi-table-wrap``, ``.kpi-table-scroll``) may hold something wider, to scroll sideways.
 
-A chart is drawn whole when its SVG and every axis label lie inside the screen and inside every
-box around it that would clip it: the last tick of each axis is in view (a chart cut at 30 % of
-its axis, or at December, fails).
+A chart is drawn whole when its SVG and its rightmost axis label lie, sideways, inside the screen
+and inside every box around it that would clip it: the last tick of the axis is in view (a
+chart cut at 30 % of its axis, or at December, fails). Scrolling down is the page's job.
 """
 
 from __future__ import annotations
@@ -35,19 +35,16 @@ _STICKING_OUT = """() => {
 }"""
 
 _CLIPPED_CHARTS = """(css) => {
-  const clipOf = el => {
-    let clip = {left: 0, right: window.innerWidth, top: -Infinity, bottom: Infinity};
+  const clipOf = el => {  // what the screen and the boxes around el leave in view, sideways
+    let clip = {left: 0, right: window.innerWidth};
     for (let up = el.parentElement; up && up !== document.documentElement; up = up.parentElement) {
-      const style = getComputedStyle(up);
-      if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+      if (getComputedStyle(up).overflowX === 'visible') continue;
       const box = up.getBoundingClientRect();
-      clip = {left: Math.max(clip.left, box.left), right: Math.min(clip.right, box.right),
-              top: Math.max(clip.top, box.top), bottom: Math.min(clip.bottom, box.bottom)};
+      clip = {left: Math.max(clip.left, box.left), right: Math.min(clip.right, box.right)};
     }
     return clip;
   };
-  const inside = (box, clip) => box.left >= clip.left - 1 && box.right <= clip.right + 1
-    && box.top >= clip.top - 1 && box.bottom <= clip.bottom + 1;
+  const inside = (box, clip) => box.left >= clip.left - 1 && box.right <= clip.right + 1;
   const out = [];
   document.querySelectorAll(css).forEach((svg, i) => {
     const box = svg.getBoundingClientRect();
