@@ -16,7 +16,6 @@ from pathlib import Path
 
 WIDTHS = [1280, 390]
 PHONE = 390
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 _STICKING_OUT = """() => {
   const right = window.innerWidth + 1;
@@ -91,3 +90,20 @@ def axis_labels(page, css: str) -> list[str]:
             .map(t => t.textContent)""",
         css,
     )
+
+
+def phone_shot(page, css: str, path: Path, text: str = "") -> None:
+    """A screenful (not the whole page) from the first element ``css`` holding ``text`` down:
+    the small pictures of README.md (docs/screenshots/ holds the ones chosen, copied from
+    outputs/screenshots/)."""
+    page.evaluate(
+        """([css, text]) => {
+            [...document.querySelectorAll(css)].find(el => el.textContent.includes(text))
+                .scrollIntoView({block: 'start'});
+            document.scrollingElement.scrollBy(0, -60);  // below the report's DEMO DATA band
+        }""",
+        [css, text],
+    )
+    page.wait_for_timeout(300)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))

@@ -17,7 +17,14 @@ import io
 
 import pytest
 from conftest import REPO
-from layout_helpers import PHONE, WIDTHS, assert_charts_whole, assert_fits, axis_labels
+from layout_helpers import (
+    PHONE,
+    WIDTHS,
+    assert_charts_whole,
+    assert_fits,
+    axis_labels,
+    phone_shot,
+)
 
 from kpilib.dashboards import DASHBOARDS
 
@@ -277,6 +284,8 @@ def test_on_a_phone_the_charts_show_their_whole_axis(opened):
     assert select and select["x"] >= 0 and select["x"] + select["width"] <= PHONE  # on screen
     assert_fits(pse.page)
     assert_charts_whole(pse.page, CHART)
+    phone_shot(page.page, ".kpi-chart-league", SCREENSHOTS / "phone-dashboard-league.png")
+    phone_shot(pse.page, ".kpi-dash", SCREENSHOTS / "phone-dashboard-pse.png")
     page.assert_clean()
     pse.assert_clean()
     pse.screenshot("pse_monitor_one_pse")

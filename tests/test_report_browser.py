@@ -12,7 +12,14 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import REPO
-from layout_helpers import PHONE, WIDTHS, assert_charts_whole, assert_fits, axis_labels
+from layout_helpers import (
+    PHONE,
+    WIDTHS,
+    assert_charts_whole,
+    assert_fits,
+    axis_labels,
+    phone_shot,
+)
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow
@@ -74,6 +81,9 @@ def test_report_opens_offline_and_every_chart_has_drawn(browser, demo_report_bat
         assert blocked == [] and errors == []
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / shot_name(stem, width)), full_page=True)
+        if width == PHONE:  # a screenful: the first wide table and what follows it
+            section = "Departments ranked" if stem == "provincial_summary" else "Budget execution"
+            phone_shot(page, ".report-block", SCREENSHOTS / f"phone-{stem}.png", section)
     finally:
         page.close()
 
