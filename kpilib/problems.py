@@ -34,6 +34,7 @@ PROBLEM_CODES: dict[str, str] = {
     "ingest.stray-cells": "a row has more cells than the header has columns",
     "ingest.invalid-value": "a value of the wrong type or out of bounds",
     "ingest.duplicate-row": "a row repeats the key of an earlier row",
+    "ingest.year-not-started": "the fiscal year of a yearly PSE return has not started yet",
     "ingest.unknown-code": "a code the database does not know (PSE, department, cost centre, …)",
     "ingest.foreign-code": "a code that belongs to another department",
     "ingest.wrong-level": "an indicator reported in the wrong return (province-level or PSE-level)",

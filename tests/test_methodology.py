@@ -17,6 +17,8 @@ KPI_MODULES = [
     "kpilib.kpis.compliance",
     "kpilib.kpis.quality",
     "kpilib.kpis.flags",
+    "kpilib.kpis.governance",
+    "kpilib.kpis.governance_rules",
 ]
 
 

@@ -14,6 +14,7 @@ from rich.table import Column, Table
 from kpilib.cli.app import DatabaseUrl, app, console, error_console, reader_url_of
 from kpilib.cli.output import print_table
 from kpilib.errors import ParameterFileError
+from kpilib.kpis.governance_rules import GOVERNANCE_DIR, load_rulebook
 from kpilib.problems import Problem
 from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
 from kpilib.report.params import (
@@ -105,6 +106,7 @@ def params_check(
         problems += check_parameters_against_data(parameters, departments, indicators)
     problems += check_notebook_declares(notebooks.department, DepartmentReportParams)
     problems += check_notebook_declares(notebooks.summary, SummaryReportParams)
+    problems += _check_rulebook(folder)
     if parameters is not None:
         console.print(
             f"Read {folder / 'defaults.yaml'} and {len(parameters.files)} department file(s) "
@@ -124,6 +126,21 @@ def params_check(
         error_console.print(f"[bold red]{len(problems)} problem(s) found.[/]")
         raise typer.Exit(1)
     console.print("[green]✓[/] The report parameters are valid.")
+
+
+def _check_rulebook(folder: Path) -> list[Problem]:
+    """The governance rulebook's problems (``governance/``, when the folder has one)."""
+    if not (folder / GOVERNANCE_DIR).is_dir():
+        return []
+    try:
+        rulebook = load_rulebook(folder / GOVERNANCE_DIR)
+    except ParameterFileError as exc:
+        return list(exc.problems)
+    console.print(
+        f"Read the governance rulebook: {len(rulebook.categories)} PSE categories, "
+        f"{len(rulebook.rule_ids())} rules."
+    )
+    return []
 
 
 def _print_plan(plan: BatchPlan, force: bool) -> None:

@@ -19,6 +19,7 @@ from kpilib.demo.budget import (
     plan_cost_centres,
 )
 from kpilib.demo.entities import DemoEntity, build_entities
+from kpilib.demo.governance import generate_governance_returns
 from kpilib.demo.indicators import INDICATOR_VALUE_COLUMNS, generate_province_values
 from kpilib.demo.pse_returns import PseReturns, generate_pse_returns
 from kpilib.demo.reference import (
@@ -69,7 +70,7 @@ def _no_progress(_step: str, _done: int, _total: int) -> None:
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
-    names = ("entities", "cost_centres", "budget", "revenue", "indicators", "pse")
+    names = ("entities", "cost_centres", "budget", "revenue", "indicators", "pse", "governance")
     children = np.random.SeedSequence(seed).spawn(len(names))
     return {name: np.random.default_rng(child) for name, child in zip(names, children, strict=True)}
 
@@ -126,7 +127,7 @@ def build_demo(
         progress("reference data", 0, 1)
         ref = _insert_reference_data(connection, rngs, years, scale, counts)
         returns = _plan_department_returns(ref, years, seed, scale, as_of)
-        pse = _insert_returns(connection, ref, returns, rngs["pse"], as_of, counts)
+        pse = _insert_returns(connection, ref, returns, rngs, as_of, counts)
         counts["budget_lines"] = _insert_budget_lines(
             connection, ref, years, returns.budget, reported, rngs["budget"], progress
         )
@@ -295,24 +296,35 @@ def _insert_returns(
     connection: Connection,
     ref: _Reference,
     returns: _DepartmentReturns,
-    rng: np.random.Generator,
+    rngs: dict[str, np.random.Generator],
     as_of: date,
     counts: dict[str, int],
 ) -> PseReturns:
-    """Write every submission (departments', then PSEs'), the PSE statements and the reviews."""
+    """Write every submission (departments', then PSEs'), the PSE statements, the governance
+    returns and the reviews."""
     quarters = [p for p in ref.periods if p.kind == "quarter" and p.end_date < as_of]
     pse = generate_pse_returns(
-        rng, ref.entities, ref.entity_ids, quarters, ref.period_ids,
+        rngs["pse"], ref.entities, ref.entity_ids, quarters, ref.period_ids,
         [p for p in INDICATORS if p.level == "entity"], ref.indicator_ids, as_of,
         first_submission_id=len(returns.submissions) + 1,
     )  # fmt: skip
+    governance = generate_governance_returns(
+        rngs["governance"], ref.entities, ref.entity_ids, ref.period_ids, as_of,
+        first_submission_id=len(returns.submissions) + len(pse.submissions) + 1,
+    )  # fmt: skip
     counts["submissions"] = insert_rows(
-        connection, "submissions", returns.submissions + pse.submissions
+        connection, "submissions", returns.submissions + pse.submissions + governance.submissions
     )
     counts["pse_financials"] = insert_rows(connection, "pse_financials", pse.financials)
+    counts["pse_governance"] = insert_rows(connection, "pse_governance", governance.governance)
+    counts["pse_governance_notes"] = insert_rows(
+        connection, "pse_governance_notes", governance.notes
+    )
     department_of_entity = {ref.entity_ids[e.code]: e.department for e in ref.entities}
     counts["reviews"] = insert_rows(
-        connection, "reviews", demo_reviews(pse.submissions, department_of_entity, as_of)
+        connection,
+        "reviews",
+        demo_reviews(pse.submissions + governance.submissions, department_of_entity, as_of),
     )
     return pse
 

@@ -90,6 +90,18 @@ def read_number(raw: Cell) -> Parsed:
     return float(value), None
 
 
+def read_count(raw: Cell) -> Parsed:
+    """A whole number of things (members, meetings) as int; None for a blank cell."""
+    if is_blank(raw):
+        return None, None
+    value = _decimal(raw)
+    if value is None or value != value.to_integral_value():
+        return None, "is not a whole number (a count, e.g. 7)"
+    if abs(value) > 100_000:
+        return None, "is implausibly large for a count"
+    return int(value), None
+
+
 def read_code(raw: Cell) -> Parsed:
     """A code, trimmed and upper-cased (codes are matched without regard to case)."""
     if is_blank(raw):
@@ -127,6 +139,40 @@ def read_choice(raw: Cell) -> Parsed:
     return raw.strip().lower().replace(" ", "_"), None
 
 
+#: The dates a return may give (a post held since, an auditor's report, a meeting).
+FIRST_DATE, LAST_DATE = date(1947, 1, 1), date(2100, 12, 31)
+DATE_HINT = "write it as 2025-03-14 (year-month-day) or 14/03/2025 (day/month/year)"
+
+
+def read_date(raw: Cell) -> Parsed:
+    """A calendar date, as ISO text (``2025-03-14``): an Excel date, ``2025-03-14`` or
+    ``14/03/2025`` (day first, as written in Pakistan); None for a blank cell."""
+    if is_blank(raw):
+        return None, None
+    if isinstance(raw, datetime):
+        raw = raw.date()
+    if not isinstance(raw, date):
+        text = str(raw).strip()
+        raw = _parse_date_text(text)
+        if raw is None:
+            return None, f"is not a date: {DATE_HINT}"
+    if not FIRST_DATE <= raw <= LAST_DATE:
+        return None, f"is not a plausible date (between {FIRST_DATE.year} and {LAST_DATE.year})"
+    return raw.isoformat(), None
+
+
+def _parse_date_text(text: str) -> date | None:
+    try:
+        if len(text) == 10 and text[4] == "-":
+            return date.fromisoformat(text)
+        day, month, year = text.replace("-", "/").replace(".", "/").split("/")
+        if len(year) != 4:
+            return None
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
 def read_period(raw: Cell) -> Parsed:
     """A period code (``2024-25``, ``2024-25Q1``, ``2024-25M01``), normalised."""
     if is_blank(raw):
@@ -142,8 +188,10 @@ def read_period(raw: Cell) -> Parsed:
 READERS: dict[str, Callable[[Cell], Parsed]] = {
     "money": read_money,
     "number": read_number,
+    "count": read_count,
     "code": read_code,
     "text": read_text,
     "choice": read_choice,
     "period": read_period,
+    "date": read_date,
 }

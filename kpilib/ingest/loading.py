@@ -272,7 +272,12 @@ def _delete_key_rows(connection: Connection, prepared: PreparedReturn, period_id
                      period_ids: dict[str, int]) -> int:  # fmt: skip
     t = table(prepared.table_name)
     year = prepared.period.fiscal_year.start_year
-    if prepared.return_type in ("pse_financial", "pse_kpi"):
+    if prepared.return_type in (
+        "pse_financial",
+        "pse_kpi",
+        "pse_governance",
+        "pse_governance_notes",
+    ):
         where = [t.c.entity_id == prepared.entity_id, t.c.period_id == period_id]
     elif prepared.return_type in ("budget_extract", "revenue"):
         where = [t.c.department_id == prepared.department_id, t.c.fiscal_year == year]

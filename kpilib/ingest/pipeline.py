@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kpilib.errors import ApprovedReturnLockedError
+from kpilib.ingest.governance import GOVERNANCE_PREPARERS
 from kpilib.ingest.loading import LoadResult, check_approval_lock, load_return
 from kpilib.ingest.lookups import ReferenceLookup
 from kpilib.ingest.reading import FileReadError, RawTable, max_file_bytes, read_file
@@ -180,7 +181,8 @@ def _load_in_transaction(
     """One try: the database rules and, unless they found errors or this is a dry run, the load,
     all in one transaction."""
     with engine.connect() as connection, connection.begin() as transaction:
-        prepared = PREPARERS[spec.return_type](checked, ReferenceLookup(connection), declared)
+        prepare = {**PREPARERS, **GOVERNANCE_PREPARERS}[spec.return_type]
+        prepared = prepare(checked, ReferenceLookup(connection), declared)
         outcome.issues.extend(checked.issues)
         if prepared is not None:
             outcome.scope = prepared.scope_label

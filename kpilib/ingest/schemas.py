@@ -5,9 +5,11 @@ one file covers (a fiscal quarter or a fiscal year), its pandera ``DataFrameMode
 columns that identify a row. Every column of a model carries, in its field ``metadata``:
 
 * ``kind``: how a cell is read: ``code``, ``period``, ``money`` (whole rupees), ``number``,
-  ``choice`` or ``text``;
+  ``count`` (a whole number), ``choice``, ``text`` or ``date``;
 * ``header``: ``required`` (the column must be in the file) or ``optional``;
-* ``example``: the value shown in the template's example row.
+* ``example``: the value shown in the template's example row;
+* ``prefill`` (optional, default true): whether a pre-filled template keeps the example of a
+  descriptive column (false: the cell is left empty for the sender to fill).
 
 Cell conversion (and its plain-language errors) happens first, in :mod:`kpilib.ingest.cells`;
 the pandera model then checks the typed values (blanks, signs, allowed choices). The README's
@@ -26,9 +28,16 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from kpilib.errors import ReturnTypeError
-from kpilib.store.models import BUDGET_TYPES, INDICATOR_DIRECTIONS, INDICATOR_FREQUENCIES
+from kpilib.store.models import (
+    AUDIT_OPINIONS,
+    BUDGET_TYPES,
+    INDICATOR_DIRECTIONS,
+    INDICATOR_FREQUENCIES,
+    POST_STATUSES,
+    YES_NO,
+)
 
-Kind = Literal["code", "period", "money", "number", "choice", "text"]
+Kind = Literal["code", "period", "money", "number", "count", "choice", "text", "date"]
 
 
 def _field(
@@ -38,12 +47,13 @@ def _field(
     *,
     header: str = "required",
     nullable: bool = False,
+    prefill: bool = True,
     **checks: Any,
 ) -> Any:
     return pa.Field(
         description=description,
         nullable=nullable,
-        metadata={"kind": kind, "header": header, "example": example},
+        metadata={"kind": kind, "header": header, "example": example, "prefill": prefill},
         **checks,
     )
 
@@ -229,6 +239,131 @@ class IndicatorTargetsSchema(pa.DataFrameModel):
     )
 
 
+def _year() -> Any:
+    return _field(
+        "period",
+        "fiscal year, e.g. 2024-25; blank or absent: the year the return is sent for",
+        "2024-25",
+        header="optional",
+        nullable=True,
+    )
+
+
+def _count(description: str, example: str, *, nullable: bool = False) -> Any:
+    return _field("count", description, example, nullable=nullable, prefill=False, ge=0)
+
+
+def _yes_no(description: str, example: str = "yes", *, nullable: bool = False) -> Any:
+    return _field("choice", description, example, nullable=nullable, prefill=False,
+                  isin=list(YES_NO))  # fmt: skip
+
+
+def _date(description: str, example: str, *, nullable: bool = True) -> Any:
+    return _field("date", description, example, nullable=nullable, prefill=False)
+
+
+class PseGovernanceSchema(pa.DataFrameModel):
+    """PSE governance return: one row, the PSE's board, management, audit committee, controls and
+    latest audited accounts as they stand on a date (send it yearly, and again, as a new version
+    of the year's return, whenever they change)."""
+
+    entity_code: Series[str] = _entity("PCO-001")
+    period: Series[str] = _year()
+    as_at: Series[str] = _date(
+        "the date the row describes: the year's end, or the day of a change", "2025-06-30",
+        nullable=False,
+    )  # fmt: skip
+    board_size: Series[pd.Int64Dtype] = _count(
+        "seats on the board (board of directors, governors or syndicate) under the PSE's law or "
+        "articles", "9",
+    )  # fmt: skip
+    independent_members: Series[pd.Int64Dtype] = _count("independent members in office", "3")
+    non_executive_members: Series[pd.Int64Dtype] = _count(
+        "other non-executive members in office (neither independent nor ex officio)", "1"
+    )
+    executive_members: Series[pd.Int64Dtype] = _count(
+        "executive members in office (the CEO when a member)", "1"
+    )
+    ex_officio_members: Series[pd.Int64Dtype] = _count(
+        "members by virtue of a government office (e.g. the administrative secretary)", "2"
+    )
+    women_members: Series[pd.Int64Dtype] = _count("women among the members in office", "1")
+    vacancies: Series[pd.Int64Dtype] = _count(
+        "seats vacant; the four member counts + vacancies = board_size", "2"
+    )
+    board_meetings: Series[pd.Int64Dtype] = _count("board meetings held in the fiscal year", "5")
+    board_attendance_pct: Series[float] = _field(
+        "number", "average attendance of members at those meetings, % (blank: no meetings)",
+        "82", nullable=True, prefill=False, ge=0, le=100,
+    )  # fmt: skip
+    chair_independent: Series[str] = _yes_no("the chair is an independent member")
+    chair_separate_from_ceo: Series[str] = _yes_no("the chair is not the CEO")
+    ceo_status: Series[str] = _field(
+        "choice", "the CEO (or vice-chancellor, hospital director, managing director): regular, "
+        "acting or vacant", "regular", prefill=False, isin=list(POST_STATUSES),
+    )  # fmt: skip
+    ceo_since: Series[str] = _date("in the post since (blank when vacant)", "2023-02-01")
+    cfo_status: Series[str] = _field(
+        "choice", "the chief financial officer (finance director): regular, acting or vacant",
+        "acting", prefill=False, isin=list(POST_STATUSES),
+    )  # fmt: skip
+    cfo_since: Series[str] = _date("in the post since (blank when vacant)", "2025-01-15")
+    audit_committee_members: Series[pd.Int64Dtype] = _count(
+        "members of the board's audit committee (0: no audit committee)", "3"
+    )
+    audit_committee_chair_independent: Series[str] = _yes_no(
+        "the audit committee's chair is an independent member (blank: no committee)",
+        nullable=True,
+    )
+    audit_committee_meetings: Series[pd.Int64Dtype] = _count(
+        "audit committee meetings held in the fiscal year (blank: no committee)", "4",
+        nullable=True,
+    )  # fmt: skip
+    internal_audit_function: Series[str] = _yes_no("an internal audit function is in place")
+    risk_management_policy: Series[str] = _yes_no(
+        "a risk-management policy approved by the board", "no"
+    )
+    audited_accounts_year: Series[str] = _field(
+        "period", "fiscal year of the latest audited accounts, e.g. 2023-24 (blank: none yet)",
+        "2023-24", nullable=True, prefill=False,
+    )  # fmt: skip
+    auditor_report_date: Series[str] = _date(
+        "date of the auditor's report on those accounts", "2024-11-20"
+    )
+    auditor: Series[str] = _field(
+        "text", "the auditor (firm, or the Auditor-General)", "Demo & Co. Chartered Accountants",
+        nullable=True, prefill=False,
+    )  # fmt: skip
+    audit_opinion: Series[str] = _field(
+        "choice", "the auditor's opinion: unmodified, qualified, adverse or disclaimer",
+        "qualified", nullable=True, prefill=False, isin=list(AUDIT_OPINIONS),
+    )  # fmt: skip
+    annual_report_published: Series[str] = _yes_no("an annual report was published for the year")
+    agm_date: Series[str] = _date(
+        "date of the annual general meeting held in the year (companies; blank: none held)",
+        "2024-10-28",
+    )
+
+
+class PseGovernanceNotesSchema(pa.DataFrameModel):
+    """PSE governance notes: one row per governance rule the PSE does not comply with, giving the
+    reason and the line of action (the statement of compliance's explanations)."""
+
+    entity_code: Series[str] = _entity("PCO-001")
+    period: Series[str] = _year()
+    rule_id: Series[str] = _field(
+        "code", "the rule's id in the rulebook", "BOARD-INDEPENDENCE", prefill=False
+    )
+    reason: Series[str] = _field(
+        "text", "why the rule is not complied with", "two independent seats vacant since March",
+        prefill=False,
+    )  # fmt: skip
+    line_of_action: Series[str] = _field(
+        "text", "what the PSE will do, and by when", "names sent to the department; by December",
+        nullable=True, prefill=False,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     """One column of a return as read from its pandera model."""
@@ -241,6 +376,7 @@ class ColumnSpec:
     example: str
     choices: tuple[str, ...] = ()
     non_negative: bool = False
+    prefill: bool = True
 
 
 @dataclass(frozen=True)
@@ -318,6 +454,7 @@ def _columns_of(model: type[pa.DataFrameModel]) -> tuple[ColumnSpec, ...]:
                 example=meta["example"],
                 choices=choices,
                 non_negative=non_negative,
+                prefill=meta.get("prefill", True),
             )
         )
     return tuple(specs)
@@ -334,6 +471,8 @@ RETURN_LIMITS: dict[str, ReturnLimits] = {
     "budget_extract": ReturnLimits(rows=200_000, unpacked_mb=150),
     "revenue": ReturnLimits(rows=20_000, unpacked_mb=20),
     "indicator_targets": ReturnLimits(rows=100_000, unpacked_mb=80),
+    "pse_governance": ReturnLimits(rows=20, unpacked_mb=5),
+    "pse_governance_notes": ReturnLimits(rows=200, unpacked_mb=5),
 }
 
 RETURN_SPECS: dict[str, ReturnSpec] = {
@@ -353,6 +492,11 @@ RETURN_SPECS: dict[str, ReturnSpec] = {
         ReturnSpec("indicator_targets", "Indicator definitions and targets", "department",
                    "year", IndicatorTargetsSchema, ("indicator_code", "period", "district_code"),
                    "period", RETURN_LIMITS["indicator_targets"]),
+        ReturnSpec("pse_governance", "PSE governance return", "entity", "year",
+                   PseGovernanceSchema, (), "period", RETURN_LIMITS["pse_governance"]),
+        ReturnSpec("pse_governance_notes", "PSE governance notes (reasons and lines of action)",
+                   "entity", "year", PseGovernanceNotesSchema, ("rule_id",), "period",
+                   RETURN_LIMITS["pse_governance_notes"]),
     )
 }  # fmt: skip
 
@@ -362,7 +506,8 @@ ANY_RETURN_LIMITS = functools.reduce(ReturnLimits.widest, RETURN_LIMITS.values()
 
 def spec_for(return_type: str) -> ReturnSpec:
     """The spec of a return type name (``pse_financial``, ``pse_kpi``, ``budget_extract``,
-    ``revenue``, ``indicator_targets``); :class:`ReturnTypeError` for any other name."""
+    ``revenue``, ``indicator_targets``, ``pse_governance``, ``pse_governance_notes``);
+    :class:`ReturnTypeError` for any other name."""
     try:
         return RETURN_SPECS[str(return_type).strip().lower().replace("-", "_")]
     except KeyError:

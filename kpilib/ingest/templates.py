@@ -24,7 +24,7 @@ from kpilib.ingest.schemas import ColumnSpec, ReturnSpec, render_schema_markdown
 from kpilib.present.export import write_csv, write_xlsx
 
 TEMPLATE_FORMATS = ("csv", "xlsx", "md")
-AMOUNT_KINDS = ("money", "number")
+AMOUNT_KINDS = ("money", "number", "count")
 SENDER_COLUMNS = {"entity": "entity_code", "department": "department_code"}
 EXAMPLE_NOTE = "Example row: replace it with your own figures (keep the header row as it is)."
 
@@ -33,8 +33,9 @@ EXAMPLE_NOTE = "Example row: replace it with your own figures (keep the header r
 class TemplateFor:
     """Whom a pre-filled template is for: the sender's code (a PSE's for a PSE return, a
     department's for a department return) and the period its return covers (a fiscal quarter
-    such as ``2025-26Q2`` for a PSE return, a fiscal year such as ``2025-26`` for a department
-    return); either may be None (left as in the example)."""
+    such as ``2025-26Q2`` for a quarterly PSE return, a fiscal year such as ``2025-26`` for a
+    yearly one: a department's, or the PSE governance returns); either may be None (left as in
+    the example)."""
 
     sender: str | None = None
     period: str | None = None
@@ -45,7 +46,7 @@ class TemplateFor:
         period = None
         if self.period is not None:
             parsed = Period.parse(self.period.strip())
-            wanted = "quarter" if spec.sender == "entity" else "year"
+            wanted = spec.period_kind
             if parsed.kind != wanted:
                 raise FiscalPeriodError(
                     f"period {self.period!r}: a {spec.title} covers a fiscal {wanted}, e.g. "
@@ -68,12 +69,12 @@ def template_frame(spec: ReturnSpec, target: TemplateFor | None = None) -> pd.Da
 
 
 def _example(column: ColumnSpec) -> Any:
-    kinds = {"money": int, "number": float}
+    kinds = {"money": int, "count": int, "number": float}
     return kinds.get(column.kind, str)(column.example) if column.example else None
 
 
 def _prefilled(spec: ReturnSpec, column: ColumnSpec, target: TemplateFor) -> Any:
-    if column.kind in AMOUNT_KINDS:
+    if column.kind in AMOUNT_KINDS or not column.prefill:
         return None
     if column.name == SENDER_COLUMNS[spec.sender] and target.sender:
         return target.sender

@@ -173,7 +173,7 @@ def _check_header(raw: RawTable, spec: ReturnSpec, checked: CheckedTable) -> dic
     return positions
 
 
-_DTYPES = {"money": "Int64", "number": "float64"}
+_DTYPES = {"money": "Int64", "count": "Int64", "number": "float64"}
 
 
 def _typed_frame(spec: ReturnSpec, data: dict[str, list], numbers: list[int]) -> pd.DataFrame:

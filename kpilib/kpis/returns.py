@@ -24,7 +24,7 @@ class ReturnSchedule:
     return_type: str
     title: str
     categories: tuple[str, ...] | None  # None: every PSE category
-    due_days: int  # days after the end of the quarter
+    due_days: int  # days after the end of the quarter (of the year, for a yearly return)
 
     def applies_to(self, category: str) -> bool:
         return self.categories is None or category in self.categories
@@ -43,6 +43,22 @@ RETURN_SCHEDULES: tuple[ReturnSchedule, ...] = (
         30,
     ),
 )
+
+
+#: Yearly PSE returns: due ``due_days`` after the fiscal year ends (the governance return: 120
+#: days, when companies' audited accounts and AGM are due). Not yet counted in the reporting
+#: rates, which count the quarterly returns.
+YEARLY_RETURN_SCHEDULES: tuple[ReturnSchedule, ...] = (
+    ReturnSchedule("pse_governance", "Yearly governance return", None, 120),
+)
+
+
+def yearly_schedule_for(return_type: str) -> ReturnSchedule:
+    """The schedule of a yearly PSE return type; KeyError for any other."""
+    for schedule in YEARLY_RETURN_SCHEDULES:
+        if schedule.return_type == return_type:
+            return schedule
+    raise KeyError(return_type)
 
 
 def schedule_for(return_type: str) -> ReturnSchedule:

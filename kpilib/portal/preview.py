@@ -33,8 +33,11 @@ LINE_LABELS = {line: line.replace("_", " ").capitalize() for line in PSE_FINANCI
 
 
 def previous_quarter(period_code: str) -> str:
-    """``2025-26Q1`` → ``2024-25Q4``."""
+    """``2025-26Q1`` → ``2024-25Q4``; a yearly return's year → the year before (``2025-26`` →
+    ``2024-25``)."""
     period = Period.parse(period_code)
+    if period.kind == "year":
+        return period.fiscal_year.previous().label
     if period.number == 1:
         return Period(period.fiscal_year.previous(), "quarter", 4).code
     return Period(period.fiscal_year, "quarter", period.number - 1).code

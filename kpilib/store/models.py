@@ -59,6 +59,8 @@ RETURN_TYPES = (
     "budget_extract",
     "revenue",
     "indicator_targets",
+    "pse_governance",
+    "pse_governance_notes",
 )
 SUBMISSION_STATUSES = ("accepted", "superseded")
 
@@ -430,6 +432,79 @@ class PseFinancial(Base):
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
 
 
+YES_NO = ("yes", "no")
+#: Who holds a post: appointed regularly, acting (a stop-gap), or nobody.
+POST_STATUSES = ("regular", "acting", "vacant")
+#: The external auditor's opinion on a set of financial statements (ISA 700 / 705).
+AUDIT_OPINIONS = ("unmodified", "qualified", "adverse", "disclaimer")
+
+
+class PseGovernance(Base):
+    """A PSE's governance return for one fiscal year (issue 17): its board, management, audit
+    committee and controls, and its latest audited accounts, as they stood at ``as_at`` (the
+    year's end, or the date of a change: a change is a new version of the year's return).
+
+    Board members in office are counted once each: independent, other non-executive, executive,
+    ex officio; with ``vacancies`` they add up to ``board_size`` (the seats under the PSE's law or
+    articles). A blank yes/no is NULL (not reported). Government support, contingent
+    liabilities and follow-up actions are later tables of their own.
+    """
+
+    __tablename__ = "pse_governance"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "period_id"),
+        CheckConstraint(_in("ceo_status", POST_STATUSES), name="ceo_status"),
+        CheckConstraint(_in("cfo_status", POST_STATUSES), name="cfo_status"),
+        CheckConstraint(_in("audit_opinion", AUDIT_OPINIONS), name="audit_opinion"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    as_at: Mapped[date] = mapped_column(Date)
+    board_size: Mapped[int] = mapped_column(SmallInteger)
+    independent_members: Mapped[int] = mapped_column(SmallInteger)
+    non_executive_members: Mapped[int] = mapped_column(SmallInteger)
+    executive_members: Mapped[int] = mapped_column(SmallInteger)
+    ex_officio_members: Mapped[int] = mapped_column(SmallInteger)
+    women_members: Mapped[int] = mapped_column(SmallInteger)
+    vacancies: Mapped[int] = mapped_column(SmallInteger)
+    board_meetings: Mapped[int] = mapped_column(SmallInteger)
+    board_attendance_pct: Mapped[float | None] = mapped_column(Float)
+    chair_independent: Mapped[bool | None] = mapped_column(Boolean)
+    chair_separate_from_ceo: Mapped[bool | None] = mapped_column(Boolean)
+    ceo_status: Mapped[str] = mapped_column(String(8))
+    ceo_since: Mapped[date | None] = mapped_column(Date)
+    cfo_status: Mapped[str] = mapped_column(String(8))
+    cfo_since: Mapped[date | None] = mapped_column(Date)
+    audit_committee_members: Mapped[int] = mapped_column(SmallInteger)
+    audit_committee_chair_independent: Mapped[bool | None] = mapped_column(Boolean)
+    audit_committee_meetings: Mapped[int | None] = mapped_column(SmallInteger)
+    internal_audit_function: Mapped[bool | None] = mapped_column(Boolean)
+    risk_management_policy: Mapped[bool | None] = mapped_column(Boolean)
+    audited_accounts_year: Mapped[int | None] = mapped_column(Integer)
+    auditor_report_date: Mapped[date | None] = mapped_column(Date)
+    auditor: Mapped[str | None] = mapped_column(String(300))
+    audit_opinion: Mapped[str | None] = mapped_column(String(16))
+    annual_report_published: Mapped[bool | None] = mapped_column(Boolean)
+    agm_date: Mapped[date | None] = mapped_column(Date)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
+class PseGovernanceNote(Base):
+    """What a PSE says about a governance rule it does not comply with: the reason and its line
+    of action (the SECP compliance guidelines' statement of compliance), one row per rule."""
+
+    __tablename__ = "pse_governance_notes"
+    __table_args__ = (UniqueConstraint("entity_id", "period_id", "rule_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    line_of_action: Mapped[str | None] = mapped_column(Text)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
 class AuditLog(Base):
     """Append-only record of every change to the data, one row per change set (a load, a build).
 
@@ -662,5 +737,7 @@ DATA_TABLES = (
     "indicators",
     "indicator_values",
     "pse_financials",
+    "pse_governance",
+    "pse_governance_notes",
     "audit_log",
 )
