@@ -15,6 +15,7 @@ from kpilib.ingest.status import resolve_as_of
 from kpilib.kpis.actions import (
     STATUS_LABELS,
     Actor,
+    action_kpis,
     close_action,
     escalate_action,
     mark_overdue,
@@ -172,3 +173,37 @@ def _decide(ctx: typer.Context, action_id: int, decision: str, note: str | None)
             escalate_action(connection, actor, action_id, note or "")
     engine.dispose()
     console.print(f"Action {action_id} {'closed' if decision == 'close' else 'escalated'}.")
+
+
+@actions_app.command("kpis")
+def kpis_command(
+    ctx: typer.Context,
+    year: Annotated[str | None, typer.Option("--year", help="Only this fiscal year.")] = None,
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Date the KPIs are taken on; default the data's as-of date."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the KPIs as JSON."),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The follow-up KPIs by department: actions, open, overdue, closed, resolution rate (%)
+    and median days to close (definitions: docs/methodology.md)."""
+    engine = connect(writer_url_of(ctx), read_only=True)
+    with engine.connect() as connection:
+        when = resolve_as_of(connection, parse_date_option(as_of, "--as-of"))
+        frame = load_actions(
+            connection, fiscal_year=FiscalYear.parse(year).start_year if year else None
+        )
+    engine.dispose()
+    kpis = action_kpis(frame, when, by=["department_code"])
+    if as_json:
+        console.print_json(kpis.to_json(orient="records"))
+        return
+    table = Table("Department", "Actions", "Open", "Overdue", "Escalated", "Closed",
+                  "Resolved %", "Median days to close")  # fmt: skip
+    for row in kpis.to_dict("records"):
+        median, rate = row["median_days_to_close"], row["resolution_rate"]
+        table.add_row(row["department_code"], *(str(int(row[c])) for c in (
+            "actions", "open", "overdue", "escalated", "closed")),
+            "–" if pd.isna(rate) else f"{rate:.0f}", "–" if pd.isna(median) else f"{median:.0f}",
+        )  # fmt: skip
+    console.print(table)
