@@ -9,7 +9,14 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from kpilib.cli.app import DatabaseUrl, app, console, parse_date_option, writer_url_of
+from kpilib.cli.app import (
+    DatabaseUrl,
+    app,
+    console,
+    parse_date_option,
+    reader_url_of,
+    writer_url_of,
+)
 from kpilib.fiscal import FiscalYear
 from kpilib.ingest.status import resolve_as_of
 from kpilib.kpis.actions import (
@@ -88,7 +95,7 @@ def list_command(
 
     Overdue: no answer by the due date (an action due today is not overdue yet).
     """
-    engine = connect(writer_url_of(ctx), read_only=True)
+    engine = connect(reader_url_of(ctx), read_only=True)
     with engine.connect() as connection:
         when = resolve_as_of(connection, parse_date_option(as_of, "--as-of"))
         frame = load_actions(
@@ -187,7 +194,7 @@ def kpis_command(
 ) -> None:
     """The follow-up KPIs by department: actions, open, overdue, closed, resolution rate (%)
     and median days to close (definitions: docs/methodology.md)."""
-    engine = connect(writer_url_of(ctx), read_only=True)
+    engine = connect(reader_url_of(ctx), read_only=True)
     with engine.connect() as connection:
         when = resolve_as_of(connection, parse_date_option(as_of, "--as-of"))
         frame = load_actions(
