@@ -233,7 +233,7 @@ def apply_scenario(
     result = result.join(amounts.drop(columns="cash_used"))
     result["notes"] = after["notes"]
     result = result.reset_index()
-    extra = _unrated_guarantees(by_pse, result["entity_code"], scenario)
+    extra = _unrated_guarantees(by_pse, pd.Index(result["entity_code"]), scenario)
     if not extra.empty:
         result = pd.concat([result, extra], ignore_index=True)
     result["scenario"] = scenario.name

@@ -27,7 +27,8 @@ def _with_categories(results: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFr
     if unknown:
         raise InputFrameError("stress results", "entity code(s) not in the entities table",
                               column="entity_code", rows=unknown)  # fmt: skip
-    return results.merge(entities[["entity_code", "category"]], on="entity_code", how="left")
+    data = results.drop(columns=["category"], errors="ignore")
+    return data.merge(entities[["entity_code", "category"]], on="entity_code", how="left")
 
 
 def summarise_stress(
