@@ -246,5 +246,7 @@ def test_kpi_stress(demo_sqlite_url, capsys, monkeypatch):
     assert listing.code == 0 and "Combined downturn" in listing.out
     one = run_kpi(capsys, monkeypatch, "stress", "--scenario", "costs_up", "--json")
     assert one.code == 0 and '"extra_support"' in one.out
+    dated = run_kpi(capsys, monkeypatch, "stress", "--period", "2024-25Q4", "--json")
+    assert dated.code == 0 and '"high_risk_after"' in dated.out
     bad = run_kpi(capsys, monkeypatch, "stress", "--scenario", "nope")
     assert bad.code == 1 and "No stress scenario is called 'nope'" in bad.err

@@ -70,7 +70,7 @@ def stress_command(
     borrowings, guaranteed debt called) replays every PSE's latest year and re-rates it with
     the same health-check rules as the baseline. Without --scenario: one line per scenario, with
     the PSEs rated high risk before and after the shock and the extra support the province would
-    need. With --scenario NAME: that scenario PSE by PSE, worst first. Extra support = the part
+    need. With --scenario NAME: that scenario PSE by PSE, largest extra support first. Extra support = the part
     of the year's shock the PSE's cash cannot meet, plus any guarantee called
     (docs/methodology.md, "Fiscal risk: stress scenarios"). No guarantee is called here until
     the contingent-liabilities register is connected. Reads only.
