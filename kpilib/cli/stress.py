@@ -67,12 +67,15 @@ def stress_command(
     """Stress tests of the PSEs' finances (fiscal risk).
 
     Each scenario of parameters/stress.yaml (own revenue down, costs up, interest up on
-    borrowings, guaranteed debt called) replays every PSE's latest year and re-rates it with
-    the same health-check rules as the baseline. Without --scenario: one line per scenario, with
-    the PSEs rated high risk before and after the shock and the extra support the province would
-    need. With --scenario NAME: that scenario PSE by PSE, largest extra support first. Extra support = the part
-    of the year's shock the PSE's cash cannot meet, plus any guarantee called
-    (docs/methodology.md, "Fiscal risk: stress scenarios"). No guarantee is called here until
+    borrowings, guaranteed debt called) replays every PSE's latest year and re-rates it with the
+    same health-check rules as the baseline.
+
+    Without --scenario: one line per scenario, with the PSEs rated high risk before and after
+    the shock and the extra support the province would need. With --scenario NAME: that
+    scenario PSE by PSE, largest extra support first.
+
+    Extra support = the part of the year's shock the PSE's cash cannot meet, plus any guarantee
+    called (docs/methodology.md, "Fiscal risk: stress scenarios"). No guarantee is called until
     the contingent-liabilities register is connected. Reads only.
     """
     engine = connect(reader_url_of(ctx), read_only=True)
