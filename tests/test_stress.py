@@ -219,15 +219,11 @@ def test_heat_map_chart_escapes_labels_and_fits_a_phone():
     assert width <= 420  # shown at 390 px it is scaled by no less than 0.93
 
 
-@pytest.fixture(scope="module")
-def demo_view(demo_sqlite_url):
-    return load_stress_view(connect(demo_sqlite_url, read_only=True))
-
-
-def test_demo_ratings_before_are_the_health_check_ratings(demo_view, demo_sqlite_url):
+def test_demo_ratings_before_are_the_health_check_ratings(demo_url):
     from kpilib.store import queries
 
-    with connect(demo_sqlite_url, read_only=True).connect() as connection:
+    demo_view = load_stress_view(connect(demo_url, read_only=True))
+    with connect(demo_url, read_only=True).connect() as connection:
         health = compute_financial_health(queries.load_pse_financials(connection))
     latest = health.sort_values(["fiscal_year", "quarter"]).groupby("entity_code").tail(1)
     expected = latest.set_index("entity_code")["overall_rating"].astype("object")
