@@ -54,8 +54,8 @@ MAX_POOL = 32
 #: The province pool when nobody sets it (memory allowing): a crowd of 25 arriving together
 #: each takes a warm kernel, and no viewer waits for a kernel to start (README, "Many viewers at
 #: once": a viewer on a warm kernel costs the server 0.1-0.3 s of CPU, a kernel start about
-#: 2.3 s). Each kernel holds ~210 MB and adds ~1.2 s to the start on two cores (the port opens
-#: once the pools are warm).
+#: 2.3 s). Each kernel holds ~210 MB and ~1.2 s of warming on two cores, done in the background
+#: once the port is open (only the launch quota warms before).
 DEFAULT_POOL_CAP = 32
 #: The notebook officials open first, which gets the large pool.
 MAIN_NOTEBOOK = "province.ipynb"
