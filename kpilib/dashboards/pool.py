@@ -104,6 +104,11 @@ def launch_quota(notebook_name: str, pool_size: int) -> int:
     return min(quota, pool_size)
 
 
+def _seconds_since_start() -> float:
+    """Seconds since this process (``kpi serve``) started."""
+    return time.time() - psutil.Process().create_time()
+
+
 def memory_allows_kernel() -> bool:
     """True while another kernel leaves :data:`HEADROOM_MB` free."""
     return available_mb() >= HEADROOM_MB + KERNEL_MB
@@ -136,7 +141,6 @@ class PacedPoolMixin:
         self._launched: dict[str, int] = {}
         self._open = asyncio.Event()  # the port is open: the pools may grow
         self._grown: asyncio.Future | None = None
-        self._created = time.monotonic()
         self._culling: set[str] = set()
         self._ready = False
         self._stopping = False
@@ -298,7 +302,7 @@ class PacedPoolMixin:
                 sizes = ", ".join(f"{name.removesuffix('.ipynb')} {size}"
                                   for name, size in self.pool_sizes().items())  # fmt: skip
                 self._say(f"Dashboards fully warmed in the background ({sizes} kernels ready), "
-                          f"{time.monotonic() - self._created:.0f} s after the start.")  # fmt: skip
+                          f"{_seconds_since_start():.0f} s after the start.")  # fmt: skip
 
     async def wait_until_grown(self) -> None:
         """Until the pools have grown to their planned size (after :meth:`wait_until_warm`)."""
