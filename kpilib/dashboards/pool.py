@@ -142,7 +142,6 @@ class PacedPoolMixin:
         self._open = asyncio.Event()  # the port is open: the pools may grow
         self._grown: asyncio.Future | None = None
         self._culling: set[str] = set()
-        self._ready = False
         self._stopping = False
         self._last_take = 0.0
         self._ever_connected: set[str] = set()
@@ -291,7 +290,6 @@ class PacedPoolMixin:
             ready += 1
             self._say(f"Warming dashboards: {ready} of {len(launch)} kernels ready.")
         self._last_take = time.monotonic()
-        self._ready = True
         self._open.set()
         self._grown = asyncio.ensure_future(self._report_growth(planned))
 
