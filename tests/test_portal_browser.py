@@ -115,6 +115,8 @@ class PortalPage:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"portal-{name}-{self.width}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        if self.width == 390:  # a screenful, as a phone shows it first (README pictures)
+            self.page.screenshot(path=str(SCREENSHOTS / f"phone-portal-{name}.png"))
 
     def close(self) -> None:
         assert self.blocked == [], f"requests left the server: {self.blocked}"
