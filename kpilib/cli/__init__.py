@@ -10,6 +10,7 @@ from kpilib.cli import (  # noqa: F401  (registers the commands)
     ingest,
     report,
     serve,
+    stress,
     submissions,
 )
 from kpilib.cli.app import app, run
