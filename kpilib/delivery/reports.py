@@ -104,7 +104,7 @@ def plan_mails(
         )
         if not files:
             continue
-        if record.kind == "summary":
+        if record.kind in ("summary", "portfolio"):  # the province's reports
             recipients = parameters.defaults.recipients
         else:
             options = parameters.departments.get(record.department or "")
