@@ -75,7 +75,8 @@ def load_pi10_criteria(path: Path | None = None) -> Pi10Criteria:
         folder = find_parameters_dir()
         if folder is None:
             raise ParameterFileError([problem_at(
-                "params.unreadable", PI10_FILE, "no parameters folder found (set KPI_PARAMETERS_DIR)"
+                "params.unreadable", PI10_FILE,
+                "no parameters folder found (set KPI_PARAMETERS_DIR)",
             )])  # fmt: skip
         path = folder / PI10_FILE
     try:
@@ -109,15 +110,18 @@ def _judge(facts: dict[str, Any] | None, expected: FiscalYear, criteria: Pi10Cri
         return row | {"finding": "no governance return for the year"}
     row["annual_report_published"] = facts.get("annual_report_published") is True
     audited, report = facts.get("audited_accounts_year"), facts.get("auditor_report_date")
-    if _blank(audited) or _blank(report):
+    if audited is None or _blank(audited) or not isinstance(report, date):
         return row | {"finding": f"no audited accounts reported (those of {expected} were due)"}
     year = FiscalYear(int(audited))
     row |= {"audited_accounts_of": year.label, "auditor_report_date": report}
     if year < expected:
         return row | {"finding": f"latest audited accounts are of {year}: in arrears"}
     if year > expected:  # a later year's accounts are audited, so those of `expected` were too
-        return row | {"published_in_time": row["annual_report_published"],
-                      "received_in_time": True, "finding": f"accounts of {year} already audited"}
+        return row | {
+            "published_in_time": row["annual_report_published"],
+            "received_in_time": True,
+            "finding": f"accounts of {year} already audited",
+        }
     days = (report - expected.end_date).days
     received = report <= received_by
     published = report <= published_by and row["annual_report_published"]
@@ -139,7 +143,10 @@ def accounts_evidence(governance: pd.DataFrame, entities: pd.DataFrame, fiscal_y
     the year before ``fiscal_year``, judged on ``fiscal_year``'s governance returns
     (:func:`kpilib.store.governance.load_pse_governance`)."""
     population = entities[entities["category"].isin(criteria.public_corporations)]
-    returns = {str(r["entity_code"]): r for r in governance.to_dict("records")}
+    returns: dict[str, dict[str, Any]] = {
+        str(r["entity_code"]): {str(k): v for k, v in r.items()}
+        for r in governance.to_dict("records")
+    }
     expected = fiscal_year.previous()
     rows = []
     for pse in population.sort_values("entity_code").to_dict("records"):

@@ -39,8 +39,8 @@ def latest_finances(latest: pd.DataFrame, financials: pd.DataFrame, reference_pe
                     ) -> pd.DataFrame:  # fmt: skip
     """Each PSE's latest statement with its closing ``equity`` and ``stale`` (the statement is
     of an earlier quarter than ``reference_period``)."""
-    require_columns(latest, "latest statements",
-                    ["entity_code", "period_code", "annual_revenue", "annual_net_income"])  # fmt: skip
+    needed = ["entity_code", "period_code", "annual_revenue", "annual_net_income"]
+    require_columns(latest, "latest statements", needed)
     balance = financials[["entity_code", "period_code", "equity"]]
     frame = latest.merge(balance, on=["entity_code", "period_code"], how="left")
     frame["equity"] = frame["equity"].astype("float64")
@@ -80,9 +80,7 @@ def largest_loss_makers(finances: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     """The ``top`` PSEs by annualised net loss (largest first), with their revenue, equity, the
     statement's quarter and whether it is stale."""
     losers = finances[finances["annual_net_income"] < 0]
-    return losers.sort_values(["annual_net_income", "entity_code"]).head(top).reset_index(
-        drop=True
-    )
+    return losers.sort_values(["annual_net_income", "entity_code"]).head(top).reset_index(drop=True)
 
 
 def count_opinions(governance: pd.DataFrame, entities: pd.DataFrame,

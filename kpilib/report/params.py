@@ -140,16 +140,22 @@ class PortfolioReportParams(_StrictModel):
     top_loss_makers: Annotated[int, Field(ge=1, le=50)]
 
 
+def _portfolio_periods() -> list[PortfolioPeriodCode]:
+    return ["FY", "Q2"]
+
+
+def _portfolio_sections() -> list[PortfolioSection]:
+    return ["composition", "finances", "loss_makers", "governance", "audit"]
+
+
 class PortfolioOptions(_StrictModel):
     """``portfolio:`` in ``defaults.yaml``: when the PSE Portfolio Report is made and what it
     shows."""
 
     periods: Annotated[list[PortfolioPeriodCode], AfterValidator(_unique)] = Field(
-        default_factory=lambda: ["FY", "Q2"]
+        default_factory=_portfolio_periods
     )
-    sections: PortfolioSectionList = Field(
-        default_factory=lambda: ["composition", "finances", "loss_makers", "governance", "audit"]
-    )
+    sections: PortfolioSectionList = Field(default_factory=_portfolio_sections)
     top_loss_makers: Annotated[int, Field(ge=1, le=50)] = 10
 
 

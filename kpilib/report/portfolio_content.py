@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -59,7 +60,9 @@ def portfolio_figures(view: PortfolioView) -> list[HeadlineFigure]:
     year = view.province.fiscal_year.label
     return [
         HeadlineFigure("pses", "PSEs in the portfolio", float(total["pses"]),
-                       f"{int(total['pses'])}", None, f"{int(total['reporting'])} with a statement",
+                       f"{int(total['pses'])}", None,
+                       f"{int(total['reporting'])} with a statement, "
+                       f"{int(total['stale'])} of them stale",
                        f"PSEs in the register on {to}"),
         HeadlineFigure("net_income", "Net profit or loss", float(total["net_income"]),
                        format_money(total["net_income"], 0), None,
@@ -81,8 +84,8 @@ def portfolio_figures(view: PortfolioView) -> list[HeadlineFigure]:
     ]  # fmt: skip
 
 
-def _float(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+def _float(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def composition_table(view: PortfolioView) -> Table:
@@ -97,19 +100,20 @@ def department_table(view: PortfolioView) -> Table:
     """PSEs by administrative department."""
     columns = (Column("department_name", "Department"), Column("pses", "PSEs", "count"),
                Column("share", "Share of PSEs", "share"))  # fmt: skip
-    return Table(view.composition_department, columns,
-                 f"PSEs by administrative department, register on {format_date(view.as_of)}")
+    return Table(
+        view.composition_department,
+        columns,
+        f"PSEs by administrative department, register on {format_date(view.as_of)}",
+    )
 
 
 def finances_table(view: PortfolioView) -> Table:
     """Revenue, profit or loss and net equity by category, with a total line."""
     frame = view.by_category.assign(category_label=_categories)
     columns = (
-        Column("category_label", "Category"), Column("pses", "PSEs", "count"),
-        Column("reporting", "Reporting", "count"), Column("stale", "Stale statements", "count"),
-        Column("revenue", "Revenue", "money", 0), Column("net_income", "Net profit or loss",
-                                                         "money", 0),
-        Column("losses", "Losses of loss-makers", "money", 0),
+        Column("category_label", "Category"), Column("reporting", "Reporting", "count"),
+        Column("stale", "Stale", "count"), Column("revenue", "Revenue", "money", 0),
+        Column("net_income", "Profit or loss", "money", 0),
         Column("loss_makers", "Loss-makers", "count"), Column("equity", "Net equity", "money", 0),
         Column("negative_equity", "Negative equity", "count"),
     )  # fmt: skip
@@ -167,7 +171,10 @@ def breaches_table(view: PortfolioView, top: int = 10) -> Table:
 
 def opinions_table(view: PortfolioView) -> Table:
     """Audit opinions on the latest audited accounts, by category."""
-    frame = view.opinions.assign(category_label=_categories)
+    numbers = [c for c in view.opinions.columns if c != "category"]
+    total = view.opinions[numbers].sum().to_frame().T.assign(category="total")
+    frame = pd.concat([view.opinions, total], ignore_index=True)
+    frame = frame.assign(category_label=_categories)
     labels = {"none reported": "No audited accounts", "no_return": "No return"}
     columns = (
         Column("category_label", "Category"),
@@ -175,7 +182,9 @@ def opinions_table(view: PortfolioView) -> Table:
         Column("no_return", "No return", "count"), Column("pses", "PSEs", "count"),
     )  # fmt: skip
     year = view.province.fiscal_year.label
-    return Table(frame, columns, f"Audit opinions on the latest audited accounts, returns for {year}")
+    return Table(
+        frame, columns, f"Audit opinions on the latest audited accounts, returns for {year}"
+    )
 
 
 def portfolio_tables(view: PortfolioView, sections: tuple[str, ...] | list[str],

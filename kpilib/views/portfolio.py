@@ -73,9 +73,7 @@ def load_portfolio_view(engine: Engine, fiscal_year: str, period: str = "FY") ->
         financials = queries.load_pse_financials(connection, [year - 1, year])
         governance = load_governance(connection, year)
         returns = load_pse_governance(connection, year)
-    finances = agg.latest_finances(
-        province.pse_latest, financials, province.reference_quarter.code
-    )
+    finances = agg.latest_finances(province.pse_latest, financials, province.reference_quarter.code)
     entities = province.entities
     return PortfolioView(
         province=province,
