@@ -16,7 +16,7 @@ import pandas as pd
 from kpilib.kpis.pefa_pi10 import Pi10Assessment
 from kpilib.kpis.portfolio_report import OPINION_ORDER
 from kpilib.parameter_files import ENV_PARAMETERS_DIR, read_yaml_mapping
-from kpilib.present.formatting import format_date, format_money, format_number, pefa_rag
+from kpilib.present.formatting import format_date, format_money, format_number
 from kpilib.present.headline import HeadlineFigure
 from kpilib.present.tables import Column
 from kpilib.report.content import CATEGORY_LABELS, Table, period_phrase
@@ -232,7 +232,8 @@ def pi10_table(assessment: Pi10Assessment) -> Table:
                Column("rationale", "Found in the data"), Column("missing", "Evidence missing"),
                Column("criterion", "PEFA 2016 criterion for the score"))  # fmt: skip
     caption = (f"PEFA PI-10 fiscal risk reporting, FY {assessment.fiscal_year.label} "
-               f"(source: {assessment.criteria.source})")  # fmt: skip
+               f"(source: {assessment.criteria.source}). Consolidated report on the sector: "
+               f"{assessment.consolidated_report}")  # fmt: skip
     return Table(pd.DataFrame(rows), columns, caption)
 
 
@@ -248,14 +249,11 @@ def pi10_evidence_table(assessment: Pi10Assessment) -> Table:
         Column("finding", "Finding"),
     )  # fmt: skip
     accounts = assessment.fiscal_year.previous().label
-    return Table(frame, columns, f"PI-10.1 evidence: accounts of {accounts} (due 6 months after "
-                                 f"the year-end), from the governance returns for "
+    months = assessment.criteria.published_within_months
+    return Table(frame, columns, f"PI-10.1 evidence: public corporations' accounts of {accounts} "
+                                 f"(published within {months} months of the year-end for an A "
+                                 f"or B), from the governance returns for "
                                  f"{assessment.fiscal_year.label}")  # fmt: skip
-
-
-def pi10_rag(assessment: Pi10Assessment) -> str:
-    """The colour of 10.1's score (A/B green, C amber, D red, NR grey)."""
-    return pefa_rag(assessment.dimensions[0].score)
 
 
 def cover_details(view: PortfolioView) -> list[tuple[str, str]]:
@@ -291,3 +289,8 @@ def later_section(section: str) -> tuple[str, str]:
     data exist (the notebook says the figures are not available yet)."""
     title, what = LATER_SECTION_TEXT[section]
     return title, f"Not available in this report yet: {what}."
+
+
+def pi10_tables(assessment: Pi10Assessment) -> list[Table]:
+    """PI-10's scores and 10.1's evidence, as the provincial summary shows them."""
+    return [pi10_table(assessment), pi10_evidence_table(assessment)]
