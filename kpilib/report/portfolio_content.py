@@ -39,7 +39,14 @@ def report_subtitle(view: PortfolioView) -> str:
     """``Yearly report, FY 2024-25`` or ``Half-yearly report (H1), year to date through Q2 …``."""
     if view.province.period.kind == "year":
         return f"Yearly report, {period_phrase(view.province)}"
-    return f"Half-yearly report (H1), {period_phrase(view.province)}"
+    return f"Half-yearly report (H1), {_half_year(view)}"
+
+
+def _half_year(view: PortfolioView) -> str:
+    """``FY 2024-25, 1 Jul 2024 to 31 Dec 2024`` (the Q2 batch: the year to date through Q2)."""
+    year = view.province.fiscal_year
+    start, end = format_date(year.start_date), format_date(view.province.period.end_date)
+    return f"FY {year.label}, {start} to {end}"
 
 
 def _stale_note(view: PortfolioView) -> str | None:
@@ -262,7 +269,8 @@ def cover_details(view: PortfolioView) -> list[tuple[str, str]]:
     data = format_date(province.data_as_of) if province.data_as_of else "not recorded"
     returns = format_date(view.governance_as_of) if view.governance_as_of else "none received"
     return [
-        ("Period", period_phrase(province)),
+        ("Period", period_phrase(province) if province.period.kind == "year"
+                   else f"first half (H1) of {_half_year(view)}"),
         ("Data as of", data),
         ("Statements", f"latest of each PSE to {format_date(view.as_of)} "
                        f"(current: {view.reference_period})"),
