@@ -268,3 +268,79 @@ def test_a_kernel_whose_browser_has_not_connected_yet_is_not_culled():
         return manager.culled
 
     assert asyncio.run(scenario()) == ["came-and-left", "abandoned"]
+
+
+class _RecordingServer:
+    """What :class:`PacedPoolMixin` sits on: the server's cull and shutdown, recorded."""
+
+    def __init__(self, **_: object) -> None:
+        self._kernels: dict = {}
+        self._pools: dict = {}
+        self.stopped: list[tuple[str, bool]] = []
+        self.running = self.most_at_once = 0
+
+    def notify_connect(self, kernel_id: str) -> None:
+        pass
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        await self.shutdown_kernel(kernel_id)  # the server's cull: a plain shutdown
+
+    async def shutdown_kernel(self, kernel_id: str, now: bool = False) -> None:
+        import asyncio
+
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        await asyncio.sleep(0.01)  # a shutdown takes a while
+        self.running -= 1
+        self.stopped.append((kernel_id, now))
+        self._kernels.pop(kernel_id)
+
+
+def _manager():
+    from kpilib.dashboards.pool import PacedPoolMixin
+
+    return type("Manager", (PacedPoolMixin, _RecordingServer), {})()
+
+
+def test_a_crowd_that_left_is_culled_in_one_pass_each_kernel_stopped_at_once():
+    """Twenty-five kernels whose pages closed are stopped together, without the graceful exit
+    (seconds each on a busy machine); a shutdown that is not a cull stays graceful."""
+    import asyncio
+    from types import SimpleNamespace
+
+    async def scenario():
+        manager = _manager()
+        for number in range(25):
+            name = f"viewer-{number}"
+            manager._kernels[name] = SimpleNamespace(last_activity=None, execution_state="idle")
+            manager.notify_connect(name)
+        await manager.cull_kernels()
+        manager._kernels["closed-by-page"] = SimpleNamespace(execution_state="idle")
+        await manager.shutdown_kernel("closed-by-page")
+        return manager
+
+    manager = asyncio.run(scenario())
+    assert sorted(manager.stopped[:-1]) == sorted((f"viewer-{n}", True) for n in range(25))
+    assert manager.most_at_once == 25
+    assert manager.stopped[-1] == ("closed-by-page", False)
+
+
+def test_the_pool_refills_only_while_no_viewer_kernel_runs_code():
+    """Refills wait for the viewers' kernels to be idle; a pool kernel waiting for its request
+    (its notebook still running) or one warming does not hold them back."""
+    import asyncio
+    from types import SimpleNamespace
+
+    async def scenario() -> list[bool]:
+        manager = _manager()
+        warm = asyncio.get_running_loop().create_future()
+        warm.set_result({"kernel_id": "pooled"})
+        manager._pools = {"province.ipynb": [warm]}
+        manager._warming_ids.add("warming")
+        for name in ("pooled", "warming", "viewer"):
+            manager._kernels[name] = SimpleNamespace(execution_state="busy")
+        busy = [manager._viewers_busy()]
+        manager._kernels["viewer"].execution_state = "idle"
+        return [*busy, manager._viewers_busy()]
+
+    assert asyncio.run(scenario()) == [True, False]

@@ -2,7 +2,7 @@
 the viewers already there (issue 20: twenty-five officials open the dashboards at once).
 
 Voilà keeps a pool of preheated kernels per notebook; a viewer takes one and the page is drawn
-already. Voilà's own pool has four habits that hurt when many viewers arrive together, and
+already. Voilà's own pool has five habits that hurt when many viewers arrive together, and
 :func:`pooled_kernel_manager` changes each:
 
 * **Size.** One size for every notebook, chosen by hand. Here the pools are planned from the
@@ -14,8 +14,11 @@ already. Voilà's own pool has four habits that hurt when many viewers arrive to
 * **Handing out a cold kernel.** Voilà gives a viewer the oldest pool entry even while it is
   still starting, and refills one second after each take, so refills compete with the viewers'
   own pages. Here a viewer gets a kernel that is ready, or (none ready) a fresh one as if there
-  were no pool; refills start once no viewer has taken a kernel for a few seconds, one at a
-  time, and only while the memory allows another kernel.
+  were no pool; refills start once no viewer has taken a kernel for a few seconds and no
+  viewer's kernel runs code, one per core, and only while the memory allows another kernel.
+* **Slow to give memory back.** The server's idle cull stops kernels one after another, each
+  with a graceful exit (seconds on a busy machine: a crowd of 25 that left took minutes).
+  Here every idle kernel is culled in the same pass and stopped at once (:meth:`cull_kernels`).
 * **No sign of readiness.** :meth:`wait_until_warm` says when every pool is warm; ``kpi serve``
   opens its port only then (:mod:`kpilib.dashboards.server`), so no viewer meets a cold pool.
 
@@ -29,6 +32,7 @@ port is open.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -43,10 +47,12 @@ KERNEL_MB = 230
 HEADROOM_MB = 1024
 #: Largest pool of one notebook: past this a second machine helps more (docs/deployment.md).
 MAX_POOL = 32
-#: The province pool when nobody sets it: past a dozen warm kernels a crowd is not served faster
-#: on two cores (the README's crowd figures), while each kernel holds ~200 MB and adds to the
-#: start (the port opens once the pools are warm) and to a restart on deadline day.
-DEFAULT_POOL_CAP = 12
+#: The province pool when nobody sets it (memory allowing): a crowd of 25 arriving together
+#: each takes a warm kernel, and no viewer waits for a kernel to start (README, "Many viewers at
+#: once": a viewer on a warm kernel costs the server 0.1-0.3 s of CPU, a kernel start about
+#: 2.3 s). Each kernel holds ~210 MB and adds ~1.2 s to the start on two cores (the port opens
+#: once the pools are warm).
+DEFAULT_POOL_CAP = 32
 #: The notebook officials open first, which gets the large pool.
 MAIN_NOTEBOOK = "province.ipynb"
 #: Seconds without a viewer taking a kernel before refills start (they would slow the pages
@@ -107,7 +113,8 @@ class PacedPoolMixin:
 
     def __init__(self, **kwargs: Any) -> None:
         self._warming = asyncio.Semaphore(max(1, os.cpu_count() or 1))
-        self._refilling = asyncio.Lock()
+        self._warming_ids: set[str] = set()
+        self._culling: set[str] = set()
         self._ready = False
         self._stopping = False
         self._last_take = 0.0
@@ -117,6 +124,23 @@ class PacedPoolMixin:
     def notify_connect(self, kernel_id: str) -> None:
         self._ever_connected.add(kernel_id)
         super().notify_connect(kernel_id)  # type: ignore[misc]
+
+    async def cull_kernels(self) -> None:
+        """The server's idle cull, every kernel at once: a crowd that leaves frees its memory
+        in one pass, not one shutdown after another."""
+        await asyncio.gather(*(self._cull_one(kernel_id) for kernel_id in list(self._kernels)))
+
+    async def _cull_one(self, kernel_id: str) -> None:
+        try:
+            await self.cull_kernel_if_idle(kernel_id)
+        except Exception:  # one kernel that fails to stop must not keep the others
+            logging.getLogger(__name__).exception("culling kernel %s failed", kernel_id)
+
+    async def shutdown_kernel(self, kernel_id: str, now: bool = False, **kwargs: Any) -> Any:
+        """A culled kernel is stopped at once: an idle dashboard with no browser holds nothing
+        worth a graceful exit (seconds each when the CPU is busy)."""
+        now = now or kernel_id in self._culling
+        return await super().shutdown_kernel(kernel_id, now=now, **kwargs)  # type: ignore[misc]
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         """The server's idle cull, except for a kernel whose browser has not connected yet
@@ -131,7 +155,11 @@ class PacedPoolMixin:
         )
         if waiting:
             return
-        await super().cull_kernel_if_idle(kernel_id)  # type: ignore[misc]
+        self._culling.add(kernel_id)
+        try:
+            await super().cull_kernel_if_idle(kernel_id)  # type: ignore[misc]
+        finally:
+            self._culling.discard(kernel_id)
         if kernel_id not in self._kernels:
             self._ever_connected.discard(kernel_id)
 
@@ -153,17 +181,28 @@ class PacedPoolMixin:
             return await super()._initialize(  # type: ignore[misc]
                 notebook_path, kernel_id, **kwargs
             )
-        if self._ready:  # a refill: after the crowd, one at a time
-            async with self._refilling:
-                await self._wait_for_quiet_and_memory()
-                return await self._start_warm(notebook_path, **kwargs)
+        if self._ready:  # a refill: once the viewers are served, one per core
+            await self._wait_for_quiet_and_memory()
         return await self._start_warm(notebook_path, **kwargs)
 
     async def _wait_for_quiet_and_memory(self) -> None:
         while not self._stopping and (
-            time.monotonic() - self._last_take < REFILL_QUIET_SECONDS or not memory_allows_kernel()
+            time.monotonic() - self._last_take < REFILL_QUIET_SECONDS
+            or self._viewers_busy()
+            or not memory_allows_kernel()
         ):
             await asyncio.sleep(1.0)
+
+    def _viewers_busy(self) -> bool:
+        """True while a viewer's kernel runs code (a pool kernel, warming or waiting for its
+        request, counts as busy too, and is not a viewer's)."""
+        pooled = {task.result()["kernel_id"] for pool in self._pools.values() for task in pool
+                  if _is_ready(task)}  # fmt: skip
+        return any(
+            getattr(kernel, "execution_state", None) == "busy"
+            for kernel_id, kernel in list(self._kernels.items())
+            if kernel_id not in self._warming_ids and kernel_id not in pooled
+        )
 
     async def _start_warm(self, notebook_path: str, **kwargs: Any) -> dict:
         from voila.utils import ENV_VARIABLE
@@ -179,7 +218,11 @@ class PacedPoolMixin:
             content: dict = await super()._initialize(  # type: ignore[misc]
                 notebook_path, None, **kwargs
             )
-            await _until_warm(content)
+            self._warming_ids.add(content["kernel_id"])
+            try:
+                await _until_warm(content)
+            finally:
+                self._warming_ids.discard(content["kernel_id"])
             return content
 
     async def wait_until_warm(self) -> None:

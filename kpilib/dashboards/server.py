@@ -50,8 +50,8 @@ ENV_PASSWORD_HASH = "KPI_SERVE_PASSWORD_HASH"  # noqa: S105 (the name of a varia
 #: Seconds a kernel with no browser attached may stay idle, and how often that is checked:
 #: a closed page's kernel is gone within a minute. Pool kernels are never culled (Voilà), nor
 #: a kernel with a browser attached (``cull_connected`` False) or running code (``cull_busy``).
-CULL_IDLE_SECONDS = 45
-CULL_INTERVAL_SECONDS = 10
+CULL_IDLE_SECONDS = 30
+CULL_INTERVAL_SECONDS = 5
 #: Seconds Voilà waits after a viewer takes a pool kernel before asking for its replacement
 #: (the replacement then also waits for a quiet moment: :mod:`kpilib.dashboards.pool`).
 FILL_DELAY_SECONDS = 2
