@@ -104,7 +104,7 @@ def plan_mails(
         )
         if not files:
             continue
-        if record.kind in ("summary", "portfolio"):  # the province's reports
+        if record.kind == "summary":
             recipients = parameters.defaults.recipients
         else:
             options = parameters.departments.get(record.department or "")
