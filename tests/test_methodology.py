@@ -19,6 +19,9 @@ KPI_MODULES = [
     "kpilib.kpis.flags",
     "kpilib.kpis.governance",
     "kpilib.kpis.governance_rules",
+    "kpilib.kpis.stress",
+    "kpilib.kpis.stress_scenarios",
+    "kpilib.kpis.stress_summary",
 ]
 
 
