@@ -68,7 +68,8 @@ def test_department_notebook_runs_for_two_departments(demo_report_batch):
 
 def test_html_reports_are_offline_with_no_code_and_a_demo_banner(demo_report_batch):
     plan, _result = demo_report_batch
-    for name in ("HLT.html", "FIN.html", "provincial_summary.html", "index.html"):
+    for name in ("HLT.html", "FIN.html", "provincial_summary.html", "pse_portfolio_report.html",
+                 "index.html"):  # fmt: skip
         html = (plan.folder / name).read_text()
         assert find_external_references(html) == [], name
         for marker in ("<script", "cdn.jsdelivr", "unpkg.com", "mathjax", "require.js"):
@@ -117,13 +118,14 @@ def test_manifest_is_complete(demo_report_batch):
     plan, _result = demo_report_batch
     manifest = json.loads((plan.folder / "manifest.json").read_text())
     batch = manifest["batch"]
-    assert batch["status"] == "succeeded" and batch["counts"]["built"] == 3
+    assert batch["status"] == "succeeded" and batch["counts"]["built"] == 4
     for key in ("started_at", "finished_at", "code_version", "data_fingerprint", "database",
                 "formats", "workers", "timeout_seconds", "data_as_of"):  # fmt: skip
         assert batch[key] not in (None, "", []), key
     assert batch["is_demo"] is True
     reports = {r["report_id"]: r for r in manifest["reports"]}
-    assert set(reports) == {"2024-25/FY/provincial_summary", "2024-25/FY/HLT", "2024-25/FY/FIN"}
+    assert set(reports) == {"2024-25/FY/provincial_summary", "2024-25/FY/HLT", "2024-25/FY/FIN",
+                            "2024-25/FY/pse_portfolio_report"}  # fmt: skip
     for report in reports.values():
         assert report["status"] == "built" and report["error"] is None
         for key in ("parameters", "notebook_hash", "data_fingerprint", "code_version",
@@ -329,3 +331,26 @@ def test_the_same_report_from_postgresql_shows_the_same_content(
     assert result.manifest.record("2024-25/FY/HLT").parameters == (
         read_manifest(sqlite_plan.folder).record("2024-25/FY/HLT").parameters
     )
+
+
+def test_the_batch_builds_the_pse_portfolio_report(demo_report_batch):
+    plan, result = demo_report_batch
+    record = result.manifest.record("2024-25/FY/pse_portfolio_report")
+    assert record is not None and record.status == "built" and record.kind == "portfolio"
+    assert record.parameters["sections"] == ["composition", "finances", "loss_makers",
+                                             "governance", "audit"]  # fmt: skip
+    html = (plan.folder / "pse_portfolio_report.html").read_text()
+    for heading in (
+        "Size and composition",
+        "Revenue, profit or loss and net equity",
+        "The largest loss-makers",
+        "Governance compliance",
+        "Audit opinions",
+    ):
+        assert f"{heading}</h2>" in html, heading
+    assert "Stress results" not in html  # a later section, not in the default list
+    assert "Yearly report, FY 2024-25" in html and "PSEs in the register on" in html
+    assert "pse_portfolio_report.html" in (plan.folder / "index.html").read_text()
+    assert (plan.folder / "pse_portfolio_report.xlsx").is_file()
+    summary = (plan.folder / "provincial_summary.html").read_text()
+    assert "PEFA PI-10: fiscal risk reporting</h2>" in summary and "PI-10.1 evidence" in summary

@@ -70,7 +70,7 @@ def test_report_list_shows_the_resolved_batch_and_runs_nothing(demo_sqlite_url, 
         env={"COLUMNS": "250"},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "33 report(s)" in result.output  # 32 departments + the provincial summary
+    assert "34 report(s)" in result.output  # 32 departments, the summary, the PSE portfolio
     assert "2024-25/FY/HLT" in result.output and "2024-25/FY/provincial_summary" in result.output
     assert "green 97, amber 80" in result.output and "Secretary, Health Department" in result.output
     assert list(tmp_path.iterdir()) == []

@@ -20,6 +20,7 @@ from kpilib.problems import Problem
 from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
 from kpilib.report.params import (
     DepartmentReportParams,
+    PortfolioReportParams,
     SummaryReportParams,
     check_notebook_declares,
     check_parameters_against_data,
@@ -107,6 +108,8 @@ def params_check(
         problems += check_parameters_against_data(parameters, departments, indicators)
     problems += check_notebook_declares(notebooks.department, DepartmentReportParams)
     problems += check_notebook_declares(notebooks.summary, SummaryReportParams)
+    if notebooks.portfolio is not None:
+        problems += check_notebook_declares(notebooks.portfolio, PortfolioReportParams)
     problems += _check_rulebook(folder)
     problems += _check_stress_scenarios(folder)
     if parameters is not None:

@@ -34,7 +34,7 @@ class ReportRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     report_id: str
-    kind: Literal["department", "summary"]
+    kind: Literal["department", "summary", "portfolio"]
     department: str | None = None
     title: str
     status: ReportStatus

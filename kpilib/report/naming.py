@@ -16,12 +16,13 @@ from typing import Literal
 from kpilib.errors import ReportBatchError
 from kpilib.fiscal import FiscalYear
 
-ReportKind = Literal["department", "summary"]
+ReportKind = Literal["department", "summary", "portfolio"]
 #: Output formats a batch can write, in the order they are produced.
 FORMATS = ("ipynb", "html", "pdf", "xlsx")
 #: Formats every batch writes whatever ``--format`` says: the report's tables in Excel.
 ALWAYS_FORMATS = ("xlsx",)
 SUMMARY_STEM = "provincial_summary"
+PORTFOLIO_STEM = "pse_portfolio_report"
 _DEPARTMENT = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 _PERIOD = re.compile(r"FY|Q[1-4]")
 
@@ -75,6 +76,12 @@ def name_report(fiscal_year: str, period: str, department: str | None = None) ->
     if not _DEPARTMENT.fullmatch(department):
         raise ReportBatchError(f"{department!r} is not a department code (e.g. HLT)")
     return ReportName(fiscal_year, period, department, "department")
+
+
+def name_portfolio_report(fiscal_year: str, period: str) -> ReportName:
+    """The name of the PSE Portfolio Report of a batch (``2024-25/FY/pse_portfolio_report``)."""
+    summary = name_report(fiscal_year, period)
+    return ReportName(summary.fiscal_year, summary.period, PORTFOLIO_STEM, "portfolio")
 
 
 def batch_folder(output_dir: Path, fiscal_year: str, period: str) -> Path:

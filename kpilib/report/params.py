@@ -124,6 +124,43 @@ class SummaryReportParams(_StrictModel):
     period: ReportPeriodCode
 
 
+PortfolioSection = Literal[
+    "composition", "finances", "loss_makers", "governance", "audit",
+    "support", "guarantees", "stress", "actions",
+]  # fmt: skip
+#: The PSE Portfolio Report is yearly (FY) and half-yearly (H1: the Q2 batch, July-December).
+PortfolioPeriodCode = Literal["FY", "Q2"]
+PortfolioSectionList = Annotated[list[PortfolioSection], AfterValidator(_unique)]
+
+
+class PortfolioReportParams(_StrictModel):
+    """The parameters of ``notebooks/pse_portfolio_report.ipynb``, exactly as declared there."""
+
+    fiscal_year: FiscalYearLabel
+    period: PortfolioPeriodCode
+    sections: PortfolioSectionList
+    top_loss_makers: Annotated[int, Field(ge=1, le=50)]
+
+
+def _portfolio_periods() -> list[PortfolioPeriodCode]:
+    return ["FY", "Q2"]
+
+
+def _portfolio_sections() -> list[PortfolioSection]:
+    return ["composition", "finances", "loss_makers", "governance", "audit"]
+
+
+class PortfolioOptions(_StrictModel):
+    """``portfolio:`` in ``defaults.yaml``: when the PSE Portfolio Report is made and what it
+    shows."""
+
+    periods: Annotated[list[PortfolioPeriodCode], AfterValidator(_unique)] = Field(
+        default_factory=_portfolio_periods
+    )
+    sections: PortfolioSectionList = Field(default_factory=_portfolio_sections)
+    top_loss_makers: Annotated[int, Field(ge=1, le=50)] = 10
+
+
 class _StatusKeys(_StrictModel):
     """The status thresholds a file may set, everywhere the status is shown
     (:mod:`kpilib.views.status`: the same keys, read by every surface)."""
@@ -174,6 +211,8 @@ class ReportDefaults(_StatusKeys):
     recipients: RecipientList = Field(default_factory=list)
     #: When the answer to a red flag's action is due (:class:`kpilib.kpis.actions.FollowUpRules`).
     follow_up: FollowUpRules = Field(default_factory=FollowUpRules)
+    #: The PSE Portfolio Report: its periods, sections and how many loss-makers it lists.
+    portfolio: PortfolioOptions = Field(default_factory=PortfolioOptions)
 
 
 @dataclass(frozen=True)
@@ -306,6 +345,25 @@ def resolve_summary_params(
         ) from exc
 
 
+def resolve_portfolio_params(
+    parameters: ParameterSet, fiscal_year: str, period: str
+) -> PortfolioReportParams | None:
+    """The PSE Portfolio Report's parameters for ``period``; None when ``portfolio.periods``
+    does not list it (no portfolio report in that batch)."""
+    options = parameters.defaults.portfolio
+    if period not in options.periods:
+        return None
+    values = {"fiscal_year": fiscal_year, "period": period, "sections": list(options.sections),
+              "top_loss_makers": options.top_loss_makers}  # fmt: skip
+    try:
+        return PortfolioReportParams.model_validate(values)
+    except ValidationError as exc:
+        where = parameters.directory / DEFAULTS_FILE
+        raise ParameterFileError(
+            describe_validation_error(where, exc, PortfolioReportParams)
+        ) from exc
+
+
 def check_parameters_against_data(
     parameters: ParameterSet,
     departments: Mapping[str, str],
@@ -339,6 +397,11 @@ def check_parameters_against_data(
         resolve_summary_params(parameters, "2000-01", "FY")
     except ParameterFileError as exc:
         problems += exc.problems
+    for period in parameters.defaults.portfolio.periods:
+        try:
+            resolve_portfolio_params(parameters, "2000-01", period)
+        except ParameterFileError as exc:
+            problems += exc.problems
     try:  # the status thresholds, merged as every surface merges them
         load_status_rules(parameters.directory)
     except ParameterFileError as exc:

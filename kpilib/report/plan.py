@@ -31,15 +31,18 @@ from kpilib.report.naming import (
     FORMATS,
     ReportName,
     batch_folder,
+    name_portfolio_report,
     name_report,
 )
 from kpilib.report.params import (
     DepartmentReportParams,
     ParameterSet,
+    PortfolioReportParams,
     SummaryReportParams,
     check_notebook_declares,
     check_parameters_against_data,
     resolve_department_params,
+    resolve_portfolio_params,
     resolve_summary_params,
 )
 from kpilib.report.provenance import compute_code_version, compute_input_key
@@ -57,22 +60,30 @@ from kpilib.views.selection import (
 from kpilib.views.status import load_status_rules
 
 REPORT_TITLE = "Service Delivery Performance Monitoring Report"
+PORTFOLIO_TITLE = "PSE Portfolio Report"
 #: Seconds one report may run before it is stopped and recorded as failed.
 DEFAULT_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
 class NotebookPaths:
-    """The two report notebooks."""
+    """The report notebooks (``portfolio``: the PSE Portfolio Report; None: not made)."""
 
     department: Path
     summary: Path
+    portfolio: Path | None = None
 
     @classmethod
     def in_folder(cls, folder: Path) -> NotebookPaths:
-        """``department_report.ipynb`` and ``provincial_summary.ipynb`` in ``folder``."""
+        """``department_report.ipynb``, ``provincial_summary.ipynb`` and
+        ``pse_portfolio_report.ipynb`` (when there) in ``folder``."""
         folder = Path(folder)
-        return cls(folder / "department_report.ipynb", folder / "provincial_summary.ipynb")
+        portfolio = folder / "pse_portfolio_report.ipynb"
+        return cls(
+            folder / "department_report.ipynb",
+            folder / "provincial_summary.ipynb",
+            portfolio if portfolio.is_file() else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,8 @@ def _check_notebooks(notebooks: NotebookPaths, include_summary: bool) -> None:
     problems = check_notebook_declares(notebooks.department, DepartmentReportParams)
     if include_summary:
         problems += check_notebook_declares(notebooks.summary, SummaryReportParams)
+        if notebooks.portfolio is not None:
+            problems += check_notebook_declares(notebooks.portfolio, PortfolioReportParams)
     if problems:
         raise NotebookParametersError(
             str(notebooks.department.parent), "; ".join(str(p) for p in problems)
@@ -287,8 +300,8 @@ def _plan_jobs(
 ) -> tuple[ReportJob, ...]:
     """One job per report, each with its resolved parameters and input key: the provincial
     summary first (when included), then the departments in ``codes`` order."""
-    hashes = {path: hash_file(path) for path in (notebooks.department, notebooks.summary)
-              if path.is_file()}  # fmt: skip
+    paths = (notebooks.department, notebooks.summary, notebooks.portfolio)
+    hashes = {path: hash_file(path) for path in paths if path is not None and path.is_file()}
     jobs: list[ReportJob] = []
 
     def add(name: ReportName, title: str, department: str | None, notebook: Path, values: Any):
@@ -306,6 +319,15 @@ def _plan_jobs(
             None,
             notebooks.summary,
             resolve_summary_params(parameters, label, period),
+        )
+    portfolio = resolve_portfolio_params(parameters, label, period)
+    if include_summary and notebooks.portfolio is not None and portfolio is not None:
+        add(
+            name_portfolio_report(label, period),
+            f"{PORTFOLIO_TITLE}, {period_label}",
+            None,
+            notebooks.portfolio,
+            portfolio,
         )
     for code in codes:
         add(

@@ -1,0 +1,304 @@
+"""Content of the PSE Portfolio Report and of PEFA PI-10: headline figures and tables.
+
+Selects, orders and labels what :class:`kpilib.views.portfolio.PortfolioView` and
+:class:`kpilib.kpis.pefa_pi10.Pi10Assessment` computed; nothing here computes a KPI. Every
+headline figure names its population and date; a figure resting on stale statements says so.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kpilib.kpis.pefa_pi10 import Pi10Assessment
+from kpilib.kpis.portfolio_report import OPINION_ORDER
+from kpilib.parameter_files import ENV_PARAMETERS_DIR, read_yaml_mapping
+from kpilib.present.formatting import format_date, format_money, format_number
+from kpilib.present.headline import HeadlineFigure
+from kpilib.present.tables import Column
+from kpilib.report.content import CATEGORY_LABELS, Table, period_phrase
+from kpilib.views.portfolio import PortfolioView
+
+REPORT_TITLE = "PSE Portfolio Report"
+#: Sections of the portfolio report in their order; those of :data:`LATER_SECTIONS` show only
+#: when listed in the notebook's ``sections`` (their data come from other parts of issue 17).
+SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit",
+            "support", "guarantees", "stress", "actions")  # fmt: skip
+DEFAULT_SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit")
+LATER_SECTIONS = tuple(s for s in SECTIONS if s not in DEFAULT_SECTIONS)
+
+
+def _categories(frame: pd.DataFrame) -> pd.Series:
+    return frame["category"].map(CATEGORY_LABELS).fillna("All PSEs")
+
+
+def report_subtitle(view: PortfolioView) -> str:
+    """``Yearly report, FY 2024-25`` or ``Half-yearly report (H1), year to date through Q2 …``."""
+    if view.province.period.kind == "year":
+        return f"Yearly report, {period_phrase(view.province)}"
+    return f"Half-yearly report (H1), {_half_year(view)}"
+
+
+def _half_year(view: PortfolioView) -> str:
+    """``FY 2024-25, 1 Jul 2024 to 31 Dec 2024`` (the Q2 batch: the year to date through Q2)."""
+    year = view.province.fiscal_year
+    start, end = format_date(year.start_date), format_date(view.province.period.end_date)
+    return f"FY {year.label}, {start} to {end}"
+
+
+def _stale_note(view: PortfolioView) -> str | None:
+    stale = view.stale_statements
+    if not stale:
+        return None
+    return (f"{stale} PSE(s)' latest statement is older than {view.reference_period}: "
+            "their figures are stale")  # fmt: skip
+
+
+def portfolio_figures(view: PortfolioView) -> list[HeadlineFigure]:
+    """The report's headline figures, each with its population and date."""
+    total = view.by_category.iloc[-1]
+    to = format_date(view.as_of)
+    on = f"latest statement of each reporting PSE to {to}, trailing four quarters"
+    stale = _stale_note(view)
+    rollup = view.governance_province.iloc[0]
+    year = view.province.fiscal_year.label
+    return [
+        HeadlineFigure("pses", "PSEs in the portfolio", float(total["pses"]),
+                       f"{int(total['pses'])}", None,
+                       f"{int(total['reporting'])} with a statement, "
+                       f"{int(total['stale'])} of them stale",
+                       f"PSEs in the register on {to}"),
+        HeadlineFigure("net_income", "Net profit or loss", float(total["net_income"]),
+                       format_money(total["net_income"], 0), None,
+                       f"losses of the loss-makers {format_money(total['losses'], 0)}", on,
+                       stale=stale),
+        HeadlineFigure("loss_makers", "Loss-makers", float(total["loss_makers"]),
+                       f"{int(total['loss_makers'])} of {int(total['reporting'])}", None,
+                       "annualised net income below zero", on, stale=stale),
+        HeadlineFigure("net_equity", "Net equity", float(total["equity"]),
+                       format_money(total["equity"], 0), None,
+                       f"{int(total['negative_equity'])} PSE(s) with negative equity",
+                       f"closing balance of each reporting PSE's latest statement to {to}",
+                       stale=stale),
+        HeadlineFigure("governance", "Governance score", _float(rollup["mean_score"]),
+                       format_number(rollup["mean_score"], 0) + " / 100", None,
+                       f"{int(rollup['reporting'])} of {int(rollup['pses'])} PSEs returned; "
+                       f"{int(rollup['pses_with_breaches'])} with a breach",
+                       f"mean score of the governance returns for {year}"),
+    ]  # fmt: skip
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def composition_table(view: PortfolioView) -> Table:
+    """PSEs by category (share of the portfolio)."""
+    frame = view.composition_category.assign(category_label=_categories)
+    columns = (Column("category_label", "Category"), Column("pses", "PSEs", "count"),
+               Column("share", "Share of PSEs", "share"))  # fmt: skip
+    return Table(frame, columns, f"PSEs by category, register on {format_date(view.as_of)}")
+
+
+def department_table(view: PortfolioView) -> Table:
+    """PSEs by administrative department."""
+    columns = (Column("department_name", "Department"), Column("pses", "PSEs", "count"),
+               Column("share", "Share of PSEs", "share"))  # fmt: skip
+    return Table(
+        view.composition_department,
+        columns,
+        f"PSEs by administrative department, register on {format_date(view.as_of)}",
+    )
+
+
+def finances_table(view: PortfolioView) -> Table:
+    """Revenue, profit or loss and net equity by category, with a total line."""
+    frame = view.by_category.assign(category_label=_categories)
+    columns = (
+        Column("category_label", "Category"), Column("reporting", "Reporting", "count"),
+        Column("stale", "Stale", "count"), Column("revenue", "Revenue", "money", 0),
+        Column("net_income", "Profit or loss", "money", 0),
+        Column("loss_makers", "Loss-makers", "count"), Column("equity", "Net equity", "money", 0),
+        Column("negative_equity", "Negative equity", "count"),
+    )  # fmt: skip
+    caption = (f"Revenue, profit or loss and net equity by category: latest statement to "
+               f"{format_date(view.as_of)}, flows over four quarters")  # fmt: skip
+    return Table(frame, columns, caption)
+
+
+def loss_makers_table(view: PortfolioView, top: int = 10) -> Table:
+    """The ``top`` largest loss-makers; a stale statement is marked."""
+    frame = view.finances[view.finances["annual_net_income"] < 0]
+    frame = frame.sort_values(["annual_net_income", "entity_code"]).head(top)
+    frame = frame.assign(
+        pse=frame["entity_code"] + " " + frame["entity_name"],
+        category_label=_categories(frame),
+        statement=frame["period_code"] + frame["stale"].map({True: " (stale)", False: ""}),
+    )
+    columns = (
+        Column("pse", "PSE"), Column("category_label", "Category"),
+        Column("department_code", "Dept."), Column("annual_net_income", "Net loss", "money", 0),
+        Column("annual_revenue", "Revenue", "money", 0), Column("equity", "Net equity", "money", 0),
+        Column("statement", "Statement"),
+    )  # fmt: skip
+    return Table(frame, columns, f"The {top} largest loss-makers, {period_phrase(view.province)}")
+
+
+def governance_table(view: PortfolioView) -> Table:
+    """Governance scores and breaches by category, with the province line."""
+    frame = pd.concat([view.governance_by_category, view.governance_province],
+                      ignore_index=True)  # fmt: skip
+    frame = frame.assign(category_label=_categories)
+    columns = (
+        Column("category_label", "Category"), Column("pses", "PSEs", "count"),
+        Column("reporting", "Returns", "count"), Column("mean_score", "Mean score", "number", 0),
+        Column("median_score", "Median score", "number", 0),
+        Column("pses_with_breaches", "PSEs with a breach", "count"),
+        Column("breaches", "Breaches", "count"),
+        Column("complied_share", "Rules complied with", "share"),
+    )  # fmt: skip
+    year = view.province.fiscal_year.label
+    return Table(frame, columns, f"Governance compliance by category, returns for {year}")
+
+
+def breaches_table(view: PortfolioView, top: int = 10) -> Table:
+    """The rules breached most often."""
+    frame = view.breaches[view.breaches["breaches"] > 0].head(top)
+    frame = frame.assign(share=frame["breaches"] / frame["applies"].where(frame["applies"] > 0))
+    columns = (Column("rule_id", "Rule"), Column("title", "What it asks"),
+               Column("breaches", "PSEs in breach", "count"),
+               Column("applies", "PSEs it applies to", "count"),
+               Column("share", "Share in breach", "share"))  # fmt: skip
+    year = view.province.fiscal_year.label
+    return Table(frame, columns, f"The breaches most often found, returns for {year}")
+
+
+def opinions_table(view: PortfolioView) -> Table:
+    """Audit opinions on the latest audited accounts, by category."""
+    numbers = [c for c in view.opinions.columns if c != "category"]
+    total = view.opinions[numbers].sum().to_frame().T.assign(category="total")
+    frame = pd.concat([view.opinions, total], ignore_index=True)
+    frame = frame.assign(category_label=_categories)
+    labels = {"none reported": "No audited accounts", "no_return": "No return"}
+    columns = (
+        Column("category_label", "Category"),
+        *(Column(o, labels.get(o, o.capitalize()), "count") for o in OPINION_ORDER),
+        Column("no_return", "No return", "count"), Column("pses", "PSEs", "count"),
+    )  # fmt: skip
+    year = view.province.fiscal_year.label
+    return Table(
+        frame, columns, f"Audit opinions on the latest audited accounts, returns for {year}"
+    )
+
+
+def portfolio_tables(view: PortfolioView, sections: tuple[str, ...] | list[str],
+                     top: int = 10) -> list[Table]:  # fmt: skip
+    """Every table the report shows for its ``sections`` (its Excel workbook)."""
+    by_section = {
+        "composition": [composition_table(view), department_table(view)],
+        "finances": [finances_table(view)],
+        "loss_makers": [loss_makers_table(view, top)],
+        "governance": [governance_table(view), breaches_table(view)],
+        "audit": [opinions_table(view)],
+    }
+    return [t for s in sections for t in by_section.get(s, [])]
+
+
+# ---------------------------------------------------------------------------- PEFA PI-10
+
+
+def consolidated_report_evidence(fiscal_year: str, parameters_dir: Path | None = None
+                                 ) -> str | None:  # fmt: skip
+    """How the consolidated report on the PSE sector is published for ``fiscal_year``: the
+    report batch makes the PSE Portfolio Report with every yearly (FY) batch when
+    ``portfolio.periods`` in ``defaults.yaml`` lists ``FY``; None when it does not."""
+    folder = parameters_dir or Path(os.environ.get(ENV_PARAMETERS_DIR, "parameters"))
+    path = folder / "defaults.yaml"
+    if not path.is_file():
+        return None
+    periods = (read_yaml_mapping(path).get("portfolio") or {}).get("periods", ["FY"])
+    if "FY" not in periods:
+        return None
+    return (f"the {REPORT_TITLE} for FY {fiscal_year} (pse_portfolio_report.html), made by the "
+            "yearly report batch (defaults.yaml, portfolio.periods)")  # fmt: skip
+
+
+def pi10_table(assessment: Pi10Assessment) -> Table:
+    """PI-10's dimensions: score, why, missing evidence, the criterion met."""
+    rows = []
+    for d in assessment.dimensions:
+        texts = assessment.criteria.criteria[d.dimension]
+        met = getattr(texts, d.score) if d.score in "ABCD" and d.score else "not rated"
+        rows.append({"dimension": f"{d.dimension} {d.title}", "score": d.score,
+                     "rationale": d.rationale, "missing": ", ".join(d.missing) or "–",
+                     "criterion": met})  # fmt: skip
+    columns = (Column("dimension", "Dimension"), Column("score", "Score", "pefa"),
+               Column("rationale", "Found in the data"), Column("missing", "Evidence missing"),
+               Column("criterion", "PEFA 2016 criterion for the score"))  # fmt: skip
+    caption = (f"PEFA PI-10 fiscal risk reporting, FY {assessment.fiscal_year.label} "
+               f"(source: {assessment.criteria.source}). Consolidated report on the sector: "
+               f"{assessment.consolidated_report}")  # fmt: skip
+    return Table(pd.DataFrame(rows), columns, caption)
+
+
+def pi10_evidence_table(assessment: Pi10Assessment) -> Table:
+    """10.1's evidence: every public corporation, its audited accounts and how late."""
+    frame = assessment.evidence.assign(
+        pse=assessment.evidence["entity_code"] + " " + assessment.evidence["entity_name"]
+    )
+    columns = (
+        Column("pse", "Public corporation"), Column("audited_accounts_of", "Audited accounts of"),
+        Column("auditor_report_date", "Auditor's report"),
+        Column("days_after_year_end", "Days after year-end", "count"),
+        Column("finding", "Finding"),
+    )  # fmt: skip
+    accounts = assessment.fiscal_year.previous().label
+    months = assessment.criteria.published_within_months
+    return Table(frame, columns, f"PI-10.1 evidence: public corporations' accounts of {accounts} "
+                                 f"(published within {months} months of the year-end for an A "
+                                 f"or B), from the governance returns for "
+                                 f"{assessment.fiscal_year.label}")  # fmt: skip
+
+
+def cover_details(view: PortfolioView) -> list[tuple[str, str]]:
+    """The facts on the portfolio report's cover."""
+    province = view.province
+    data = format_date(province.data_as_of) if province.data_as_of else "not recorded"
+    returns = format_date(view.governance_as_of) if view.governance_as_of else "none received"
+    return [
+        ("Period", period_phrase(province) if province.period.kind == "year"
+                   else f"first half (H1) of {_half_year(view)}"),
+        ("Data as of", data),
+        ("Statements", f"latest of each PSE to {format_date(view.as_of)} "
+                       f"(current: {view.reference_period})"),
+        ("Governance returns", f"fiscal year {province.fiscal_year.label}, as at {returns}"),
+    ]  # fmt: skip
+
+
+#: What each later section needs before it can show figures (issue 17, parts 3-5).
+LATER_SECTION_TEXT = {
+    "support": ("Government support by instrument",
+                "grants-in-aid, subsidies, equity injections, on-lent loans and other relief, "
+                "budget side reconciled with the PSEs' returns"),
+    "guarantees": ("Guarantees and on-lent loans",
+                   "the contingent-liabilities register: guarantees issued, outstanding, called "
+                   "and expiring; on-lent loans disbursed, repaid and in arrears"),
+    "stress": ("Stress results", "the stress scenarios of the parameter file, per PSE and for "
+                                 "the portfolio"),
+    "actions": ("Open actions", "the follow-up actions on last period's red flags"),
+}  # fmt: skip
+
+
+def later_section(section: str) -> tuple[str, str]:
+    """The heading of a later section and what it will show, for a section listed before its
+    data exist (the notebook says the figures are not available yet)."""
+    title, what = LATER_SECTION_TEXT[section]
+    return title, f"Not available in this report yet: {what}."
+
+
+def pi10_tables(assessment: Pi10Assessment) -> list[Table]:
+    """PI-10's scores and 10.1's evidence, as the provincial summary shows them."""
+    return [pi10_table(assessment), pi10_evidence_table(assessment)]
