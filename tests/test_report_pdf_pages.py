@@ -17,7 +17,7 @@ from kpilib.report.pdf import PdfPrinter
 
 pytestmark = pytest.mark.slow
 PNGS = REPO / "outputs" / "screenshots" / "pdf"
-STEMS = ("HLT", "FIN", "provincial_summary")
+STEMS = ("HLT", "FIN", "provincial_summary", "pse_portfolio_report")
 #: A page with ink in less than this share of its body's pixel rows is blank.
 BLANK_INK = 0.02
 #: Every page but the cover (followed by a forced break) and the last one is filled at least
