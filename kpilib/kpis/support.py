@@ -86,7 +86,8 @@ def reconcile(
     out[["budget", "reported"]] = out[["budget", "reported"]].astype("int64")
     out["difference"] = out["reported"] - out["budget"]
     larger = out[["budget", "reported"]].max(axis=1)
-    out["tolerance"] = (larger * params.tolerance_share).clip(lower=params.tolerance_rupees)
+    share = (larger * params.tolerance_share).round().astype("int64")
+    out["tolerance"] = share.clip(lower=params.tolerance_rupees)
     out["status"] = "matched"
     out.loc[out["difference"].abs() > out["tolerance"], "status"] = "mismatch"
     out.loc[~out["entity_code"].isin(senders), "status"] = "not reported"

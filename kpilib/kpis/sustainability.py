@@ -20,6 +20,8 @@ import pandas as pd
 from kpilib.kpis.frames import require_columns
 from kpilib.kpis.support_params import SupportParams
 
+#: Floating-point slack so that a move of exactly the tolerance reads as stable.
+BOUNDARY_TOLERANCE = 1e-9
 _LINES = ["revenue", "grants_subsidies", "operating_expenses", "interest_expense"]
 SUSTAINABILITY_COLUMNS = [
     "entity_code", "fiscal_year", "quarters", "own_revenue", "grants_subsidies",
@@ -34,6 +36,7 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def _trend(change: pd.Series, tolerance: float, higher_is_better: bool) -> pd.Series:
+    tolerance += BOUNDARY_TOLERANCE  # a move of exactly the tolerance is stable
     better = change > tolerance if higher_is_better else change < -tolerance
     worse = change < -tolerance if higher_is_better else change > tolerance
     out = pd.Series("stable", index=change.index, dtype=object)
