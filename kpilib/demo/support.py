@@ -175,7 +175,8 @@ def insert_support_demo(connection: Connection, seed: int, entities: list[DemoEn
     demo = generate_support(np.random.default_rng([seed, 17]), entities)
     last = connection.execute(sa.select(sa.func.max(table("submissions").c.id))).scalar()
     first_submission_id = int(last or 0) + 1
-    submissions, tables = [], {"support_releases": [], "pse_support": [], "guarantees": []}
+    submissions: list[dict] = []
+    tables: dict[str, list[dict]] = {"support_releases": [], "pse_support": [], "guarantees": []}
     fin = ids["department"]["FIN"]
     for year in DIRECT_SUPPORT:
         fy = FiscalYear(year)

@@ -368,7 +368,7 @@ class PseGovernanceNotesSchema(pa.DataFrameModel):
 
 class SupportReleasesSchema(pa.DataFrameModel):
     """Support releases: one row per PSE and instrument, what the budget gave the PSE in the
-    fiscal year (sent by the Finance Department; guarantees go in the ``guarantees`` register)."""
+    fiscal year (sent by the Finance Department; guarantees go in the guarantee register)."""
 
     department_code: Series[str] = _department("FIN")
     period: Series[str] = _year()

@@ -133,6 +133,9 @@ def _check_amounts(checked: CheckedTable, number: int, row: dict[str, Any], year
         checked.error("ingest.inconsistent-values", f"outstanding ({outstanding:,}) and called "
                       f"({called:,}) exceed the amount guaranteed ({guaranteed:,})", number,
                       "outstanding", outstanding)  # fmt: skip
+    if guaranteed == 0:
+        checked.error("ingest.invalid-value", "a guarantee guarantees more than nothing", number,
+                      "amount_guaranteed", guaranteed)  # fmt: skip
     expires = row["expires_on"]
     if expires is not None and expires <= year.end_date and outstanding:
         checked.error("ingest.inconsistent-values", f"the guarantee expired on {expires}, by the "
