@@ -19,6 +19,10 @@ KPI_MODULES = [
     "kpilib.kpis.flags",
     "kpilib.kpis.governance",
     "kpilib.kpis.governance_rules",
+    "kpilib.kpis.support",
+    "kpilib.kpis.guarantees",
+    "kpilib.kpis.sustainability",
+    "kpilib.kpis.support_params",
 ]
 
 
