@@ -15,6 +15,7 @@ from kpilib.cli.app import DatabaseUrl, app, console, error_console, reader_url_
 from kpilib.cli.output import print_table
 from kpilib.errors import ParameterFileError
 from kpilib.kpis.governance_rules import GOVERNANCE_DIR, load_rulebook
+from kpilib.kpis.support_params import SUPPORT_FILE, read_support_params
 from kpilib.problems import Problem
 from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
 from kpilib.report.params import (
@@ -107,6 +108,7 @@ def params_check(
     problems += check_notebook_declares(notebooks.department, DepartmentReportParams)
     problems += check_notebook_declares(notebooks.summary, SummaryReportParams)
     problems += _check_rulebook(folder)
+    problems += _check_support_params(folder)
     if parameters is not None:
         console.print(
             f"Read {folder / 'defaults.yaml'} and {len(parameters.files)} department file(s) "
@@ -340,3 +342,15 @@ def _run_report_batch(
     console.print(f"Index: {plan.folder / 'index.html'}  Manifest: {plan.folder / 'manifest.json'}")
     if not result.succeeded:
         raise typer.Exit(1)
+
+
+def _check_support_params(folder: Path) -> list[Problem]:
+    """The problems of ``support.yaml`` (the government-support tolerances), when present."""
+    if not (folder / SUPPORT_FILE).is_file():
+        return []
+    try:
+        read_support_params(folder / SUPPORT_FILE)
+    except ParameterFileError as exc:
+        return list(exc.problems)
+    console.print(f"Read the government-support parameters ({SUPPORT_FILE}).")
+    return []
