@@ -215,6 +215,12 @@ def main() -> None:
         "--viewers", default="", help="crowd sizes, e.g. 5,10,25: viewers arriving together"
     )
     parser.add_argument("--routes", default="naive,ours", help="with --viewers: which routes")
+    parser.add_argument(
+        "--browsers",
+        default="2",
+        help="with --viewers: viewers of each crowd in Chromium, the others protocol clients "
+        "(crowd_client.py); 'all': every viewer in Chromium on the server's cores",
+    )
     args = parser.parse_args()
     with keep_cores_busy(args.busy):
         if args.viewers:
@@ -235,11 +241,15 @@ def build_demo() -> dict[str, str]:
 
 def run_crowds(args: argparse.Namespace, crowds: list[int]) -> None:
     from dashboard_crowd import (
+        AFTER_LEAVING_SECONDS,
         first_viewer_after_start,
         kernel_rss_mb,
         measure_crowd,
         print_crowd_table,
+        record_assets,
     )
+
+    browsers = None if args.browsers == "all" else int(args.browsers)
 
     env = build_demo()
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores, shared)", flush=True)
@@ -259,19 +269,27 @@ def run_crowds(args: argparse.Namespace, crowds: list[int]) -> None:
         print(f"{route}: first viewer after a start: department first chart {first_text} "
               f"(the server answered {answered:.1f} s after its start)", flush=True)  # fmt: skip
         try:
+            in_chromium = browsers is None
+            assets = [] if in_chromium else record_assets(args.chromium, CHROMIUM_ARGS, base)
+            time.sleep(AFTER_LEAVING_SECONDS)  # the start-up visits' kernels culled: a true idle
             wait_idle(process.pid)
             rss, uss = kernel_rss_mb(process.pid)
             print(f"{route}: warm kernel RSS {rss:.0f} MB (own memory, USS, {uss:.0f} MB)",
                   flush=True)  # fmt: skip
             for n in crowds:
                 result = measure_crowd(process.pid, base, n, args.chromium, CHROMIUM_ARGS,
-                                       wait_idle)  # fmt: skip
+                                       wait_idle, browsers, assets)  # fmt: skip
                 results[route][n] = result
+                print(
+                    "    first charts: " + " ".join(f"{t:.1f}" for t in sorted(result.first_chart))
+                )
                 print(f"  {route} {n:3} viewers: p50 {result.quantile(0.5):.1f} s, "
                       f"p95 {result.quantile(0.95):.1f} s, failed {result.failed}, "
                       f"peak {result.peak_mb:.0f} MB, idle {result.idle_mb:.0f} MB, "
                       f"1 min after {result.after_mb:.0f} MB, "
-                      f"CPU/viewer {result.cpu_per_viewer:.2f} s", flush=True)  # fmt: skip
+                      f"CPU/viewer {result.cpu_per_viewer:.2f} s; in Chromium: "
+                      + ", ".join(f"{t:.1f} s" for t in result.browser_chart),
+                      flush=True)  # fmt: skip
         finally:
             stop_server(process)
     print(f"load average after: {os.getloadavg()[0]:.2f}")

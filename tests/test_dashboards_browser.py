@@ -3,7 +3,9 @@ by Playwright with every request that is not to the local server blocked and rec
 
 Each dashboard loads with no failed request and no console error, its charts draw, changing a
 selector redraws charts and tables for the new department / PSE (asserted on their content), and
-a screenshot of each page goes to ``outputs/screenshots/`` (not committed).
+a screenshot of each page goes to ``outputs/screenshots/`` (not committed). At 1280 and 390 px (a
+phone) nothing sticks out of the screen and every chart shows its whole axis, shrunk to fit,
+never cut (tests/layout_helpers.py).
 
 Needs ``apt-get install -y chromium``: missing, these tests fail in CI and skip locally.
 """
@@ -15,6 +17,14 @@ import io
 
 import pytest
 from conftest import REPO
+from layout_helpers import (
+    PHONE,
+    WIDTHS,
+    assert_charts_whole,
+    assert_fits,
+    axis_labels,
+    phone_shot,
+)
 
 from kpilib.dashboards import DASHBOARDS
 
@@ -26,8 +36,11 @@ CHART = ".kpi-chart .vega-embed svg"
 class OpenedPage:
     """A page of the dashboard server with what it tried to reach and what went wrong."""
 
-    def __init__(self, browser, server, path: str) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    def __init__(self, browser, server, path: str, width: int = 1280) -> None:
+        self.width = width
+        self.page = browser.new_page(
+            viewport={"width": width, "height": 900}, accept_downloads=True
+        )
         self.blocked: list[str] = []
         self.requested: list[str] = []
         self.failed: list[str] = []
@@ -89,10 +102,12 @@ class OpenedPage:
         height = self.page.evaluate(
             "() => Math.ceil(document.querySelector('.kpi-dash').getBoundingClientRect().height)"
         )
-        self.page.set_viewport_size({"width": 1280, "height": height + 120})
+        self.page.set_viewport_size({"width": self.width, "height": height + 120})
         self.page.wait_for_timeout(500)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"dashboard_{name}.png"), full_page=True)
+        suffix = f"-{self.width}" if self.width == PHONE else ""
+        path = SCREENSHOTS / f"dashboard_{name}{suffix}.png"
+        self.page.screenshot(path=str(path), full_page=True)
 
     def close(self) -> None:
         self.page.close()
@@ -102,8 +117,8 @@ class OpenedPage:
 def opened(browser, dashboard_server):
     pages: list[OpenedPage] = []
 
-    def open_page(path: str) -> OpenedPage:
-        page = OpenedPage(browser, dashboard_server, path)
+    def open_page(path: str, width: int = 1280) -> OpenedPage:
+        page = OpenedPage(browser, dashboard_server, path, width)
         pages.append(page)
         return page
 
@@ -112,8 +127,9 @@ def opened(browser, dashboard_server):
         page.close()
 
 
-def test_landing_page_lists_every_dashboard_offline(opened):
-    page = opened("")
+@pytest.mark.parametrize("width", WIDTHS)
+def test_landing_page_lists_every_dashboard_offline(opened, width):
+    page = opened("", width)
     page.page.wait_for_selector(".kpi-landing-item")
     items = page.page.locator(".kpi-landing-item a")
     titles = items.all_inner_texts()
@@ -123,12 +139,14 @@ def test_landing_page_lists_every_dashboard_offline(opened):
     text = page.page.inner_text("body")
     for dashboard in DASHBOARDS:
         assert dashboard.description in text
+    assert_fits(page.page)
     page.assert_clean()
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("dashboard", DASHBOARDS, ids=lambda d: d.notebook.removesuffix(".ipynb"))
-def test_dashboard_loads_offline_and_draws_its_charts(opened, dashboard):
-    page = opened(f"voila/render/{dashboard.notebook}")
+def test_dashboard_loads_offline_and_draws_its_charts(opened, dashboard, width):
+    page = opened(f"voila/render/{dashboard.notebook}", width)
     page.wait_for_charts()
     page.page.wait_for_timeout(1500)  # let every chart of the page finish drawing
     charts = page.page.locator(f"{CHART}:visible")
@@ -137,6 +155,8 @@ def test_dashboard_loads_offline_and_draws_its_charts(opened, dashboard):
         box = charts.nth(i).bounding_box()
         assert box and box["width"] > 150 and box["height"] > 60
         assert charts.nth(i).locator("path, rect, text").count() > 5  # marks were drawn
+    assert_fits(page.page)  # tables scroll in their own box, selectors stack
+    assert_charts_whole(page.page, CHART)  # shrunk to their box, never cut
     banner = page.page.locator(".kpi-dash .demo-banner")
     assert banner.is_visible() and "DEMO DATA" in banner.inner_text()
     assert "data as of 15 Feb 2026" in page.page.inner_text(".kpi-asof")
@@ -244,3 +264,28 @@ def test_csv_download_holds_the_table(opened):
     assert "ABD-002" in {row["Code"] for row in rows} and "Overall risk" in rows[0]
     assert not any(v.startswith(("=", "+", "@")) for row in rows for v in row.values() if v)
     page.assert_clean()
+
+
+def test_on_a_phone_the_charts_show_their_whole_axis(opened):
+    """At 390 px the compliance league runs to 100 % and the spending curves to June (issue 21:
+    they were cut at 30 % and at December)."""
+    page = opened("voila/render/province.ipynb", PHONE)
+    page.wait_for_charts()
+    page.wait_for_chart_text("league", "PSE returns by department")
+    page.page.wait_for_timeout(1000)
+    assert "100" in axis_labels(page.page, ".kpi-chart-league .vega-embed svg")
+    assert "Jun" in axis_labels(page.page, ".kpi-chart-province-curve .vega-embed svg")
+    assert_charts_whole(page.page, CHART)
+    pse = opened("voila/render/pse_monitor.ipynb?pse=UNI-003", PHONE)
+    pse.wait_for_charts()
+    pse.wait_for_text(".kpi-status", "Showing UNI-003")
+    pse.page.wait_for_timeout(1000)
+    select = pse.page.locator(".kpi-select-pse select").bounding_box()
+    assert select and select["x"] >= 0 and select["x"] + select["width"] <= PHONE  # on screen
+    assert_fits(pse.page)
+    assert_charts_whole(pse.page, CHART)
+    phone_shot(page.page, ".kpi-chart-league", SCREENSHOTS / "phone-dashboard-league.png")
+    phone_shot(pse.page, ".kpi-dash", SCREENSHOTS / "phone-dashboard-pse.png")
+    page.assert_clean()
+    pse.assert_clean()
+    pse.screenshot("pse_monitor_one_pse")

@@ -268,3 +268,188 @@ def test_a_kernel_whose_browser_has_not_connected_yet_is_not_culled():
         return manager.culled
 
     assert asyncio.run(scenario()) == ["came-and-left", "abandoned"]
+
+
+class _RecordingServer:
+    """What :class:`PacedPoolMixin` sits on: the server's cull and shutdown, recorded."""
+
+    def __init__(self, **_: object) -> None:
+        self._kernels: dict = {}
+        self._pools: dict = {}
+        self.stopped: list[tuple[str, bool]] = []
+        self.running = self.most_at_once = 0
+
+    def notify_connect(self, kernel_id: str) -> None:
+        pass
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        await self.shutdown_kernel(kernel_id)  # the server's cull: a plain shutdown
+
+    async def shutdown_kernel(self, kernel_id: str, now: bool = False) -> None:
+        import asyncio
+
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        await asyncio.sleep(0.01)  # a shutdown takes a while
+        self.running -= 1
+        self.stopped.append((kernel_id, now))
+        self._kernels.pop(kernel_id)
+
+
+def _manager():
+    from kpilib.dashboards.pool import PacedPoolMixin
+
+    return type("Manager", (PacedPoolMixin, _RecordingServer), {})()
+
+
+def test_a_crowd_that_left_is_culled_in_one_pass_each_kernel_stopped_at_once():
+    """Twenty-five kernels whose pages closed are stopped together, without the graceful exit
+    (seconds each on a busy machine); a shutdown that is not a cull stays graceful."""
+    import asyncio
+    from types import SimpleNamespace
+
+    async def scenario():
+        manager = _manager()
+        for number in range(25):
+            name = f"viewer-{number}"
+            manager._kernels[name] = SimpleNamespace(last_activity=None, execution_state="idle")
+            manager.notify_connect(name)
+        await manager.cull_kernels()
+        manager._kernels["closed-by-page"] = SimpleNamespace(execution_state="idle")
+        await manager.shutdown_kernel("closed-by-page")
+        return manager
+
+    manager = asyncio.run(scenario())
+    assert sorted(manager.stopped[:-1]) == sorted((f"viewer-{n}", True) for n in range(25))
+    assert manager.most_at_once == 25
+    assert manager.stopped[-1] == ("closed-by-page", False)
+
+
+def test_the_pool_refills_only_while_no_viewer_kernel_runs_code():
+    """Refills wait for the viewers' kernels to be idle; a pool kernel waiting for its request
+    (its notebook still running) or one warming does not hold them back."""
+    import asyncio
+    from types import SimpleNamespace
+
+    async def scenario() -> list[bool]:
+        manager = _manager()
+        warm = asyncio.get_running_loop().create_future()
+        warm.set_result({"kernel_id": "pooled"})
+        manager._pools = {"province.ipynb": [warm]}
+        manager._warming_ids.add("warming")
+        for name in ("pooled", "warming", "viewer"):
+            manager._kernels[name] = SimpleNamespace(execution_state="busy")
+        busy = [manager._viewers_busy()]
+        manager._kernels["viewer"].execution_state = "idle"
+        return [*busy, manager._viewers_busy()]
+
+    assert asyncio.run(scenario()) == [True, False]
+
+
+# --- a fast start: the port opens on a launch quota, the pools grow in the background ----------
+
+
+class _StartingServer:
+    """What :class:`PacedPoolMixin` sits on at a start: Voilà's pools, filled as Voilà fills
+    them (every kernel's task created at once), each kernel start recorded."""
+
+    def __init__(self, pools: dict[str, int], **_: object) -> None:
+        import asyncio
+
+        self._kernels: dict = {}
+        self._pools = {
+            name: [asyncio.ensure_future(self._initialize(name)) for _ in range(size)]
+            for name, size in pools.items()
+        }
+        self.started: list[str] = []
+        self.running = self.most_at_once = 0
+
+    async def _initialize(self, notebook_path: str, kernel_id=None, **_: object) -> dict:
+        import asyncio
+
+        self.started.append(notebook_path)
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        await asyncio.sleep(0.01)  # the kernel warms
+        self.running -= 1
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)  # its notebook has run: warm
+        return {"kernel_id": f"{notebook_path}-{len(self.started)}", "task": done}
+
+
+def _start(monkeypatch, pools: dict[str, int], cores: int):
+    """Start a pool manager on ``cores`` cores, nobody viewing: sizes when the port opens,
+    sizes once grown, the progress lines, and the most kernels that ever warmed at once."""
+    import asyncio
+
+    from kpilib.dashboards import pool
+
+    monkeypatch.setattr(pool.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(pool, "REFILL_QUIET_SECONDS", 0.0)  # no viewer: grow at once
+    monkeypatch.setattr(pool, "memory_allows_kernel", lambda: True)  # memory aside
+
+    async def scenario():
+        manager = type("Manager", (pool.PacedPoolMixin, _StartingServer), {})(pools=pools)
+        lines: list[str] = []
+        manager.progress = lines.append
+        await manager.wait_until_warm()  # then the port opens
+        at_open = manager.pool_sizes()
+        launched = list(manager.started)
+        await manager.wait_until_grown()
+        return at_open, launched, manager, lines
+
+    return asyncio.run(scenario())
+
+
+def test_the_port_opens_once_each_notebook_has_its_launch_quota_warm(monkeypatch):
+    """The port opens on a kernel or two per notebook (the province page's two first); the
+    other kernels have not started by then, and grow the pools to their plan afterwards."""
+    from kpilib.dashboards.pool import LAUNCH_QUOTA, MAIN_LAUNCH_QUOTA
+
+    plan = {"department.ipynb": 2, "province.ipynb": 12, "pse_monitor.ipynb": 2}
+    at_open, launched, manager, lines = _start(monkeypatch, plan, cores=2)
+    quota = {"department.ipynb": LAUNCH_QUOTA, "province.ipynb": MAIN_LAUNCH_QUOTA,
+             "pse_monitor.ipynb": LAUNCH_QUOTA}  # fmt: skip
+    assert at_open == quota and sorted(launched) == sorted(
+        n for n in quota for _ in range(quota[n])
+    )
+    assert manager.pool_sizes() == plan
+    count = sum(quota.values())
+    assert lines[:count] == [f"Warming dashboards: {n} of {count} kernels ready."
+                             for n in range(1, count + 1)]  # fmt: skip
+    assert lines[-1].startswith("Dashboards fully warmed in the background (department 2, "
+                                "province 12, pse_monitor 2 kernels ready)")  # fmt: skip
+
+
+def test_kernels_warm_in_waves_of_at_most_one_per_core(monkeypatch):
+    for cores in (1, 2, 4):
+        _, _, manager, _ = _start(monkeypatch, {"province.ipynb": 9, "tiny.ipynb": 2}, cores)
+        assert manager.most_at_once == manager.most_warming == cores
+        assert manager.pool_sizes() == {"province.ipynb": 9, "tiny.ipynb": 2}
+
+
+def test_a_pool_no_larger_than_its_quota_opens_fully_warm(monkeypatch):
+    at_open, _, manager, lines = _start(monkeypatch, {"province.ipynb": 1, "tiny.ipynb": 1}, 2)
+    assert at_open == manager.pool_sizes() == {"province.ipynb": 1, "tiny.ipynb": 1}
+    assert lines == [f"Warming dashboards: {n} of 2 kernels ready." for n in (1, 2)]
+
+
+@pytest.mark.slow
+def test_kpi_serve_says_how_warming_goes_and_when_the_pools_have_grown(demo_sqlite_url, tmp_path):
+    import time
+
+    folder = write_tiny_dashboards(tmp_path / "dashboards")
+    served = start_kpi_serve(demo_sqlite_url, tmp_path / "serve.log", "--dashboards-dir",
+                             str(folder))  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while "fully warmed" not in served.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        log = served.log.read_text()
+    finally:
+        served.stop()
+    steps = ("Warming kernels: tiny 2", "the port opens once 1 of them are ready",
+             "Warming dashboards: 1 of 1 kernels ready.", "Ready: kernels warm (tiny 1)",
+             "Dashboards fully warmed in the background (tiny 2 kernels ready)")  # fmt: skip
+    positions = [log.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), log

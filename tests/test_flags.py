@@ -1,9 +1,19 @@
 """Department summary ranks and the exceptions list, on hand-made frames."""
 
 import pandas as pd
+import pytest
+from pydantic import ValidationError
 
 from kpilib.kpis.budget_execution import rate_execution
-from kpilib.kpis.flags import attribute_findings, compute_department_summary, list_exceptions
+from kpilib.kpis.flags import (
+    SeverityBand,
+    SeverityRules,
+    attribute_findings,
+    compute_department_summary,
+    describe_subject,
+    flag_severity,
+    list_exceptions,
+)
 from kpilib.views.status import StatusRules
 
 DEPARTMENTS = pd.DataFrame({"department_code": ["A", "B"], "department_name": ["Alpha", "Beta"]})
@@ -50,6 +60,7 @@ def summary_and_inputs():
             "overall_rating": ["very high", "low", "high"],
             "z2_zone": ["distress", "safe", "grey"],
             "loss_maker": [True, False, True],
+            "negative_equity": [True, False, False],
         }
     )
     compliance = pd.DataFrame({"department_code": ["A", "B"], "expected": [8, 4],
@@ -107,3 +118,57 @@ def test_findings_are_attributed_to_their_department():
     cost_centres = pd.DataFrame({"cost_centre_code": ["HLT00003"], "department_code": ["HLT"]})
     result = attribute_findings(findings, entities, indicators, cost_centres)
     assert list(result["department_code"].fillna("?")) == ["HED", "HLT", "HLT", "?"]
+
+
+def test_severity_follows_the_bands_at_their_edges():
+    rules = SeverityRules()  # budget, indicator, returns: high from 50 points, medium from 35
+    grades = [flag_severity("budget", gap, False, rules) for gap in (20.1, 34.9, 35, 49.9, 50)]
+    assert grades == ["low", "low", "medium", "medium", "high"]
+    assert flag_severity("indicator", 50.0, False, rules) == "high"
+    assert flag_severity("returns", float("nan"), False, rules) == "medium"  # no gap measured
+    assert flag_severity("pefa", None, False, rules) == "medium"
+    assert flag_severity("pse", None, False, rules) == "medium"
+    assert flag_severity("pse", None, True, rules) == "high"  # very high risk, negative equity
+    assert flag_severity("data", None, False, rules) == "low"
+    tighter = SeverityRules(budget=SeverityBand(high=30, medium=25, why="test"))
+    assert flag_severity("budget", 31.0, False, tighter) == "high"
+
+
+def test_a_severity_band_is_gaps_or_a_level_in_order():
+    for bad in ({"high": 30}, {"high": 30, "medium": 40}, {"level": "low", "high": 5, "medium": 1},
+                {}, {"level": "urgent"}, {"level": "low", "colour": "red"}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            SeverityBand(**bad)
+
+
+def test_exceptions_are_ranked_by_severity_with_their_gaps():
+    summary, pses, findings = summary_and_inputs()
+    indicators = pd.DataFrame({"department_code": ["B"], "indicator_code": ["I1"],
+                               "indicator_name": ["Vaccination"], "rag": ["red"],
+                               "achievement": [60.0], "period_code": ["2024-25Q4"]})  # fmt: skip
+    rules = StatusRules()
+    spent = execution()
+    spent["rag"] = rules.rate_column("budget_execution", spent["burn_vs_plan"], "A")
+    summary["returns_rag"] = rules.rate_column("returns_received", summary["returns_completeness"])
+    names = {"P3": "Three Company"}
+    table = list_exceptions(summary, spent, indicators, pses, findings, names=names)
+    # By hand: budget A development 50 % of plan -> gap 50 -> high; P1 very high risk with
+    # negative equity -> high; returns A 50 % received -> gap 50 -> high; PI-1 D -> medium;
+    # indicator 60 % -> gap 40 -> medium; data error -> low.
+    ranked = list(zip(table["area"], table["severity"], table["gap"].fillna(-1), strict=True))
+    assert ranked == [
+        ("budget", "high", 50.0), ("returns", "high", 50.0), ("pse", "high", -1),
+        ("indicator", "medium", 40.0), ("pefa", "medium", -1), ("data", "low", -1),
+    ]  # fmt: skip
+    assert list(table["rank"]) == [1, 2, 3, 4, 5, 6]
+    data = table[table["area"] == "data"].iloc[0]
+    assert data["subject"] == data["entity"] == "Three Company (P3)"
+    assert table.loc[table["area"] == "pse", "entity"].item() == "One (P1)"
+
+
+def test_a_budget_line_is_named_by_its_cost_centre_and_head():
+    names = {"HLT00003": "DHO Peshawar", "A03": "Operating expenses"}
+    subject, entity = describe_subject("HLT00003/current/A03", names)
+    assert subject == "DHO Peshawar (HLT00003), current budget, A03 Operating expenses"
+    assert entity == "DHO Peshawar (HLT00003)"
+    assert describe_subject("NOPE/x", names) == ("NOPE/x", "")

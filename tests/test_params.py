@@ -261,3 +261,22 @@ def test_validated_values_reach_the_notebook_as_literals_never_as_code(title, in
         [target] = statement.targets
         assigned[target.id] = ast.literal_eval(statement.value)
     assert assigned == params
+
+
+def test_flag_severity_is_set_in_the_defaults_only_and_checked(parameters_dir):
+    before = load_status_rules(parameters_dir).fingerprint
+    rule = "flag_severity:\n  budget: {high: 40, medium: 30, why: tighter}\n"
+    (parameters_dir / "defaults.yaml").write_text(DEFAULTS + rule)
+    assert load_parameter_set(parameters_dir).defaults.flag_severity.budget.high == 40
+    rules = load_status_rules(parameters_dir)
+    assert rules.severity.budget.medium == 30 and rules.severity.pse.negative_equity == "high"
+    assert rules.fingerprint != before  # part of every report's input key
+    (parameters_dir / "defaults.yaml").write_text(
+        DEFAULTS + "flag_severity:\n  budget: {high: 20, medium: 30}\n"
+    )
+    [problem] = problems_of(parameters_dir)
+    assert "flag_severity" in problem and "must not be below medium" in problem
+    (parameters_dir / "defaults.yaml").write_text(DEFAULTS)
+    write_department(parameters_dir, "HLT", "flag_severity: {data: {level: high}}\n")
+    [problem] = problems_of(parameters_dir)
+    assert "flag_severity" in problem and "unknown key" in problem

@@ -60,7 +60,8 @@ def portal(tmp_path_factory):
     engine = connect(url)
     build_demo(engine)
     dashboards_token = secrets.token_hex(16)
-    served = start_kpi_serve(url, folder / "serve.log", "--portal", "--token", dashboards_token)
+    served = start_kpi_serve(url, folder / "serve.log", "--portal", "--token", dashboards_token,
+                             "--pool-size", "1")  # fmt: skip
     yield {"url": url, "engine": engine, "server": served, "folder": folder,
            "missing": _missing_q1(engine), "dashboards_token": dashboards_token}  # fmt: skip
     served.stop()
@@ -114,6 +115,8 @@ class PortalPage:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"portal-{name}-{self.width}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        if self.width == 390:  # a screenful, as a phone shows it first (README pictures)
+            self.page.screenshot(path=str(SCREENSHOTS / f"phone-portal-{name}.png"))
 
     def close(self) -> None:
         assert self.blocked == [], f"requests left the server: {self.blocked}"

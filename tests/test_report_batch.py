@@ -19,6 +19,7 @@ from kpilib.cli import app
 from kpilib.report.batch import BatchOptions, run_batch
 from kpilib.report.files import hash_file
 from kpilib.report.html import find_external_references
+from kpilib.report.index import render_index_html
 from kpilib.report.manifest import read_manifest
 
 pytestmark = pytest.mark.slow
@@ -139,6 +140,44 @@ def test_manifest_is_complete(demo_report_batch):
     assert all(
         f'href="{name}"' in index for name in ("HLT.html", "FIN.html", "provincial_summary.html")
     )
+
+
+def test_the_index_is_a_page_for_people_with_the_build_log_folded(demo_report_batch, monkeypatch):
+    plan, _result = demo_report_batch
+    index = (plan.folder / "index.html").read_text()
+    people, log = index.split('<details class="build-log">')
+    manifest = read_manifest(plan.folder)
+    health = next(r for r in manifest.reports if r.department == "HLT")
+    budget = next(f for f in health.headline if f["key"] == "budget_used")
+    # Each department's headline figures, as its report published them, beside its links.
+    assert f'<span class="rag rag-{budget["status"]}">{budget["text"]}</span>' in people
+    assert 'href="HLT.html">Health</a>' in people and 'href="HLT.pdf">PDF</a>' in people
+    assert "Seconds" not in people and "UTC" not in people and ".ipynb" not in people
+    assert "Seconds" in log and "manifest.json" in log and "HLT.ipynb" in log
+    assert "Dashboard" not in people  # no dashboards' address set: no link off the page
+    monkeypatch.setenv("KPI_DASHBOARDS_URL", "https://kpi.example.gov.pk/dash")
+    linked = render_index_html(manifest)
+    assert (
+        'href="https://kpi.example.gov.pk/dash/voila/render/department.ipynb?department=HLT&amp;'
+        'fiscal_year=2024-25&amp;period=FY">Dashboard</a>'
+    ) in linked
+    assert "/voila/render/province.ipynb?fiscal_year=2024-25&amp;period=FY" in linked
+    monkeypatch.setenv("KPI_DASHBOARDS_URL", "javascript:alert(1)")
+    assert "javascript" not in render_index_html(manifest)
+
+
+def test_reports_open_with_the_executive_summary_and_end_with_the_methodology(demo_report_batch):
+    plan, _result = demo_report_batch
+    for name in ("HLT.html", "provincial_summary.html"):
+        html = (plan.folder / name).read_text()
+        cover = html.split('<section class="report-cover report-cover-with-summary">', 1)[1]
+        summary = cover.split("</section>", 1)[0]
+        assert "Executive summary" in summary and summary.count('class="key-message"') >= 3
+        assert "on FY 2023-24" in summary  # each card's change on the same period of last year
+        assert 'id="methodology"' in html and "Severity: budget" in html
+        assert "docs/methodology" not in html  # a PDF reader cannot open it
+    health = (plan.folder / "HLT.html").read_text()
+    assert "Red flags, most severe first" in health
 
 
 def test_rerun_skips_unchanged_reports_and_rebuilds_changed_ones(demo_sqlite_url, tmp_path):

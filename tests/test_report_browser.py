@@ -1,6 +1,8 @@
 """A headless Chromium (Debian's, driven by Playwright, network blocked) opens the reports:
 every chart has drawn, no console errors, the DEMO DATA banner is there; the PDF is A4 with page
-numbers and the banner on every page. Screenshots at 1280 px go to outputs/screenshots/.
+numbers and the banner on every page. At 1280 and 390 px (a phone) the page never scrolls
+sideways and every chart shows its whole axis (tests/layout_helpers.py). Screenshots go to
+outputs/screenshots/ (``HLT.png`` at 1280 px, ``HLT-390.png`` at 390 px).
 
 Needs ``apt-get install -y chromium``: missing, these tests fail in CI and skip locally.
 """
@@ -10,6 +12,14 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import REPO
+from layout_helpers import (
+    PHONE,
+    WIDTHS,
+    assert_charts_whole,
+    assert_fits,
+    axis_labels,
+    phone_shot,
+)
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow
@@ -17,9 +27,9 @@ SCREENSHOTS = REPO / "outputs" / "screenshots"
 A4_POINTS = (595.3, 841.9)
 
 
-def open_offline(browser, path: Path):
-    """Open a local file at 1280 px with every non-local request blocked and recorded."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def open_offline(browser, path: Path, width: int = 1280):
+    """Open a local file at ``width`` px with every non-local request blocked and recorded."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
     blocked, errors = [], []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -44,10 +54,15 @@ def expected_charts(ipynb: Path) -> int:
     )  # fmt: skip
 
 
+def shot_name(stem: str, width: int) -> str:
+    return f"{stem}.png" if width != PHONE else f"{stem}-{width}.png"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("stem", ["HLT", "FIN", "provincial_summary"])
-def test_report_opens_offline_and_every_chart_has_drawn(browser, demo_report_batch, stem):
+def test_report_opens_offline_and_every_chart_has_drawn(browser, demo_report_batch, stem, width):
     plan, _result = demo_report_batch
-    page, blocked, errors = open_offline(browser, plan.folder / f"{stem}.html")
+    page, blocked, errors = open_offline(browser, plan.folder / f"{stem}.html", width)
     try:
         charts = page.locator(".jp-RenderedSVG svg")
         expected = expected_charts(plan.folder / f"{stem}.ipynb")
@@ -56,28 +71,36 @@ def test_report_opens_offline_and_every_chart_has_drawn(browser, demo_report_bat
             box = charts.nth(i).bounding_box()
             assert box and box["width"] > 100 and box["height"] > 50
             assert charts.nth(i).locator("path, rect").count() > 5  # marks were drawn
+        assert_fits(page)  # tables scroll sideways in their own box, never the page
+        assert_charts_whole(page, ".jp-RenderedSVG svg")  # shrunk to fit, never cut
+        assert "Jun" in axis_labels(page, ".jp-RenderedSVG svg")  # the curve runs to June
         banner = page.locator(".demo-banner")
         assert banner.is_visible() and "DEMO DATA" in banner.inner_text()
         assert page.locator(".report-cover").count() == 1
         assert page.locator(".jp-InputArea .highlight, .jp-InputPrompt:visible").count() == 0
         assert blocked == [] and errors == []
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{stem}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / shot_name(stem, width)), full_page=True)
+        if width == PHONE:  # a screenful: the first wide table and what follows it
+            section = "Departments ranked" if stem == "provincial_summary" else "Budget execution"
+            phone_shot(page, ".report-block", SCREENSHOTS / f"phone-{stem}.png", section)
     finally:
         page.close()
 
 
-def test_index_links_resolve_to_the_reports(browser, demo_report_batch):
+@pytest.mark.parametrize("width", WIDTHS)
+def test_index_links_resolve_to_the_reports(browser, demo_report_batch, width):
     plan, _result = demo_report_batch
-    page, blocked, errors = open_offline(browser, plan.folder / "index.html")
+    page, blocked, errors = open_offline(browser, plan.folder / "index.html", width)
     try:
         hrefs = page.locator("table a").evaluate_all("links => links.map(a => a.href)")
         assert hrefs and all(h.startswith("file:") for h in hrefs)
         for href in hrefs:
             assert Path(href.removeprefix("file://")).is_file(), href
         assert page.locator(".demo-banner").is_visible()
+        assert_fits(page)
         assert blocked == [] and errors == []
-        page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / shot_name("index", width)), full_page=True)
     finally:
         page.close()
 

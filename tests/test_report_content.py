@@ -120,3 +120,59 @@ def test_indicator_series_covers_three_years_up_to_the_report(province):
     series = content.indicator_series(health, "HLT-IMM")
     assert series["fiscal_year"].min() == 2022 and series["fiscal_year"].max() == 2024
     assert list(series["period_end"]) == sorted(series["period_end"])
+
+
+def test_flags_are_ranked_with_severity_and_owner_and_the_summary_lists_the_high(province):
+    flags = province.exceptions
+    assert list(flags["rank"]) == list(range(1, len(flags) + 1))
+    levels = flags["severity"].map({"high": 0, "medium": 1, "low": 2})
+    assert levels.is_monotonic_increasing  # most severe first
+    assert (
+        not flags["subject"].str.contains(r"[A-Z]{3}\d{5}/", regex=True).any()
+    )  # names, not codes
+    table = content.exceptions_table(select_department(province, "HLT").exceptions)
+    html = table.render()
+    assert "Severity" in html and "Owner" in html and "Department</th>" not in html
+    summary = content.summary_flags(flags)
+    assert set(summary["severity"]) == {"high"}
+    note = content.summary_flags_note(flags)
+    assert f"the {len(summary)} red flags of high severity" in note
+
+
+def test_the_executive_summary_compares_with_the_same_period_last_year(province, demo_sqlite_url):
+    engine = connect(demo_sqlite_url, read_only=True)
+    health = select_department(province, "HLT")
+    summary = content.department_summary(engine, health)
+    assert summary.compared_with == "FY 2023-24"
+    assert 3 <= len(summary.messages) <= 5 and summary.messages[0].topic == "Budget"
+    before = load_province_view(engine, "2023-24")
+    budget = next(f for f in content.department_figures(select_department(before, "HLT"))
+                  if f.key == "budget_used")  # fmt: skip
+    now = next(f for f in summary.figures if f.key == "budget_used")
+    assert summary.changes["budget_used"].text == (
+        f"{now.value - budget.value:+,.1f} points on FY 2023-24"
+    )
+    province_summary = content.province_summary(engine, province)
+    assert [m.topic for m in province_summary.messages][-1] == "Red flags"
+
+
+def test_the_period_compared_with_is_the_same_period_of_the_previous_year():
+    from types import SimpleNamespace
+
+    from kpilib.fiscal import resolve_report_period
+
+    def view(period):
+        resolved = resolve_report_period("2024-25", period)
+        return SimpleNamespace(fiscal_year=resolved.fiscal_year, period=resolved)
+
+    assert content.previous_label(view("FY")) == "FY 2023-24"
+    assert content.previous_label(view("Q2")) == "2023-24 through Q2"
+
+
+def test_the_compliance_league_shows_the_departments_own_rank_in_order(province):
+    league = content.compliance_league(province).frame
+    ranks = dict(zip(province.department_summary["department_code"],
+                     province.department_summary["compliance_rank"], strict=True))  # fmt: skip
+    assert all(ranks[code] == rank for code, rank in zip(league["department_code"],
+                                                         league["rank"], strict=True))  # fmt: skip
+    assert league["rank"].dropna().is_monotonic_increasing

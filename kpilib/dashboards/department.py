@@ -16,6 +16,7 @@ from kpilib.present import charts
 from kpilib.present.explain import explain_figures
 from kpilib.present.headline import department_headline
 from kpilib.present.html import render_footnote, render_headline
+from kpilib.present.messages import label_severity
 from kpilib.present.tables import Column
 from kpilib.views import (
     DepartmentView,
@@ -63,6 +64,7 @@ PSE_COLUMNS = [
     Column("timeliness", "On time (%)", "share", 0),
 ]
 EXCEPTION_COLUMNS = [
+    Column("severity_rag", "Severity", "rag", label_key="severity_label"),
     Column("area_label", "Area"),
     Column("subject", "Subject"),
     Column("message", "What is wrong"),
@@ -164,7 +166,8 @@ class DepartmentDashboard(DashboardPage):
         self._render_budget(dept, selection)
         self._render_indicators(dept, selection)
         self._render_pses(dept, selection)
-        exceptions = dept.exceptions.assign(area_label=dept.exceptions["area"].map(AREA_LABELS))
+        exceptions = label_severity(dept.exceptions)  # most severe first (the view's order)
+        exceptions["area_label"] = exceptions["area"].map(AREA_LABELS)
         self.exceptions_table.value = self.table_with_download(
             exceptions,
             EXCEPTION_COLUMNS,

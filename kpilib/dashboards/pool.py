@@ -2,22 +2,29 @@
 the viewers already there (issue 20: twenty-five officials open the dashboards at once).
 
 Voilà keeps a pool of preheated kernels per notebook; a viewer takes one and the page is drawn
-already. Voilà's own pool has four habits that hurt when many viewers arrive together, and
+already. Voilà's own pool has five habits that hurt when many viewers arrive together, and
 :func:`pooled_kernel_manager` changes each:
 
 * **Size.** One size for every notebook, chosen by hand. Here the pools are planned from the
   memory available (:func:`plan_pools`): the province page, where officials land, gets what the
   memory allows (up to :data:`DEFAULT_POOL_CAP`, or ``--pool-size`` up to :data:`MAX_POOL`),
   the other pages a couple each.
-* **Warming all at once.** Voilà starts every pool kernel at the same moment (29 kernels on two
-  cores). Here at most one kernel per core warms at a time, so each is ready sooner.
+* **Warming all at once.** Voilà starts every pool kernel at the same moment (36 kernels on two
+  cores: the first is warm only near the end). Here kernels warm in waves of at most one per
+  core, each notebook's launch quota first (:data:`LAUNCH_QUOTA`, :data:`MAIN_LAUNCH_QUOTA`),
+  so the first warm kernels arrive within seconds.
 * **Handing out a cold kernel.** Voilà gives a viewer the oldest pool entry even while it is
   still starting, and refills one second after each take, so refills compete with the viewers'
   own pages. Here a viewer gets a kernel that is ready, or (none ready) a fresh one as if there
-  were no pool; refills start once no viewer has taken a kernel for a few seconds, one at a
-  time, and only while the memory allows another kernel.
-* **No sign of readiness.** :meth:`wait_until_warm` says when every pool is warm; ``kpi serve``
-  opens its port only then (:mod:`kpilib.dashboards.server`), so no viewer meets a cold pool.
+  were no pool; refills start once no viewer has taken a kernel for a few seconds and no
+  viewer's kernel runs code, one per core, and only while the memory allows another kernel.
+* **Slow to give memory back.** The server's idle cull stops kernels one after another, each
+  with a graceful exit (seconds on a busy machine: a crowd of 25 that left took minutes).
+  Here every idle kernel is culled in the same pass and stopped at once (:meth:`cull_kernels`).
+* **No sign of readiness.** :meth:`wait_until_warm` says when every notebook has its launch
+  quota warm; ``kpi serve`` opens its port then (:mod:`kpilib.dashboards.server`), so no viewer
+  meets a cold pool, and the pools grow to their planned size in the background with the
+  refills' pacing (:meth:`wait_until_grown` says when). Progress goes to :attr:`progress`.
 
 A kernel counts as warm once its notebook has run up to ``get_query_string()``: it has then
 imported everything, computed its view and drawn the page, and waits for a request. It learns
@@ -29,9 +36,10 @@ port is open.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,12 +51,19 @@ KERNEL_MB = 230
 HEADROOM_MB = 1024
 #: Largest pool of one notebook: past this a second machine helps more (docs/deployment.md).
 MAX_POOL = 32
-#: The province pool when nobody sets it: past a dozen warm kernels a crowd is not served faster
-#: on two cores (the README's crowd figures), while each kernel holds ~200 MB and adds to the
-#: start (the port opens once the pools are warm) and to a restart on deadline day.
-DEFAULT_POOL_CAP = 12
+#: The province pool when nobody sets it (memory allowing): a crowd of 25 arriving together
+#: each takes a warm kernel, and no viewer waits for a kernel to start (README, "Many viewers at
+#: once": a viewer on a warm kernel costs the server 0.1-0.3 s of CPU, a kernel start about
+#: 2.3 s). Each kernel holds ~210 MB and ~1.2 s of warming on two cores, done in the background
+#: once the port is open (only the launch quota warms before).
+DEFAULT_POOL_CAP = 32
 #: The notebook officials open first, which gets the large pool.
 MAIN_NOTEBOOK = "province.ipynb"
+#: Kernels each notebook has warm before the port opens (its pool permitting); the rest of
+#: the pool grows in the background. The main notebook gets two: the first officials land
+#: there, and two kernels warm together on two cores (README, "How a page comes up fast").
+LAUNCH_QUOTA = 1
+MAIN_LAUNCH_QUOTA = 2
 #: Seconds without a viewer taking a kernel before refills start (they would slow the pages
 #: of a crowd still arriving), and the longest a kernel may take to warm.
 REFILL_QUIET_SECONDS = 5.0
@@ -83,6 +98,17 @@ def plan_pools(
     return sizes
 
 
+def launch_quota(notebook_name: str, pool_size: int) -> int:
+    """Kernels of ``notebook_name`` warm before the port opens (see :data:`LAUNCH_QUOTA`)."""
+    quota = MAIN_LAUNCH_QUOTA if notebook_name == MAIN_NOTEBOOK else LAUNCH_QUOTA
+    return min(quota, pool_size)
+
+
+def _seconds_since_start() -> float:
+    """Seconds since this process (``kpi serve``) started."""
+    return time.time() - psutil.Process().create_time()
+
+
 def memory_allows_kernel() -> bool:
     """True while another kernel leaves :data:`HEADROOM_MB` free."""
     return available_mb() >= HEADROOM_MB + KERNEL_MB
@@ -102,13 +128,20 @@ class PacedPoolMixin:
 
     #: Loopback port kernels ask for their request on (set before the loop runs).
     query_port: int | None = None
+    #: Where the progress lines go (``kpi serve``: its console); None: this module's log.
+    progress: Callable[[str], Any] | None = None
     _pools: dict[str, list[asyncio.Future]]
     _kernels: dict[str, Any]
 
     def __init__(self, **kwargs: Any) -> None:
         self._warming = asyncio.Semaphore(max(1, os.cpu_count() or 1))
-        self._refilling = asyncio.Lock()
-        self._ready = False
+        self._warming_ids: set[str] = set()
+        #: Kernels warming at this moment, and the most there ever were (at most one per core).
+        self.warming_now = self.most_warming = 0
+        self._launched: dict[str, int] = {}
+        self._open = asyncio.Event()  # the port is open: the pools may grow
+        self._grown: asyncio.Future | None = None
+        self._culling: set[str] = set()
         self._stopping = False
         self._last_take = 0.0
         self._ever_connected: set[str] = set()
@@ -117,6 +150,23 @@ class PacedPoolMixin:
     def notify_connect(self, kernel_id: str) -> None:
         self._ever_connected.add(kernel_id)
         super().notify_connect(kernel_id)  # type: ignore[misc]
+
+    async def cull_kernels(self) -> None:
+        """The server's idle cull, every kernel at once: a crowd that leaves frees its memory
+        in one pass, not one shutdown after another."""
+        await asyncio.gather(*(self._cull_one(kernel_id) for kernel_id in list(self._kernels)))
+
+    async def _cull_one(self, kernel_id: str) -> None:
+        try:
+            await self.cull_kernel_if_idle(kernel_id)
+        except Exception:  # one kernel that fails to stop must not keep the others
+            logging.getLogger(__name__).exception("culling kernel %s failed", kernel_id)
+
+    async def shutdown_kernel(self, kernel_id: str, now: bool = False, **kwargs: Any) -> Any:
+        """A culled kernel is stopped at once: an idle dashboard with no browser holds nothing
+        worth a graceful exit (seconds each when the CPU is busy)."""
+        now = now or kernel_id in self._culling
+        return await super().shutdown_kernel(kernel_id, now=now, **kwargs)  # type: ignore[misc]
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         """The server's idle cull, except for a kernel whose browser has not connected yet
@@ -131,7 +181,11 @@ class PacedPoolMixin:
         )
         if waiting:
             return
-        await super().cull_kernel_if_idle(kernel_id)  # type: ignore[misc]
+        self._culling.add(kernel_id)
+        try:
+            await super().cull_kernel_if_idle(kernel_id)  # type: ignore[misc]
+        finally:
+            self._culling.discard(kernel_id)
         if kernel_id not in self._kernels:
             self._ever_connected.discard(kernel_id)
 
@@ -153,40 +207,109 @@ class PacedPoolMixin:
             return await super()._initialize(  # type: ignore[misc]
                 notebook_path, kernel_id, **kwargs
             )
-        if self._ready:  # a refill: after the crowd, one at a time
-            async with self._refilling:
-                await self._wait_for_quiet_and_memory()
-                return await self._start_warm(notebook_path, **kwargs)
-        return await self._start_warm(notebook_path, **kwargs)
+        if self._is_launch_kernel(notebook_path):  # warm before the port opens
+            return await self._start_warm(notebook_path, **kwargs)
+        await self._open.wait()  # the pool's growth, and refills: once the viewers are served
+        return await self._start_warm(notebook_path, paced=True, **kwargs)
+
+    def _is_launch_kernel(self, notebook_name: str) -> bool:
+        """True for the first :func:`launch_quota` kernels of a notebook, before the port
+        opens (Voilà starts a pool's kernels in order: they are the pool's first entries)."""
+        started = self._launched.get(notebook_name, 0)
+        if self._open.is_set() or started >= launch_quota(notebook_name, MAX_POOL):
+            return False
+        self._launched[notebook_name] = started + 1
+        return True
 
     async def _wait_for_quiet_and_memory(self) -> None:
         while not self._stopping and (
-            time.monotonic() - self._last_take < REFILL_QUIET_SECONDS or not memory_allows_kernel()
+            time.monotonic() - self._last_take < REFILL_QUIET_SECONDS
+            or self._viewers_busy()
+            or not memory_allows_kernel()
         ):
             await asyncio.sleep(1.0)
 
-    async def _start_warm(self, notebook_path: str, **kwargs: Any) -> dict:
-        from voila.utils import ENV_VARIABLE
+    def _viewers_busy(self) -> bool:
+        """True while a viewer's kernel runs code (a pool kernel, warming or waiting for its
+        request, counts as busy too, and is not a viewer's)."""
+        pooled = {task.result()["kernel_id"] for pool in self._pools.values() for task in pool
+                  if _is_ready(task)}  # fmt: skip
+        return any(
+            getattr(kernel, "execution_state", None) == "busy"
+            for kernel_id, kernel in list(self._kernels.items())
+            if kernel_id not in self._warming_ids and kernel_id not in pooled
+        )
 
+    async def _start_warm(self, notebook_path: str, paced: bool = False, **kwargs: Any) -> dict:
+        """Start a kernel and wait until it is warm, at most one per core at a time; ``paced``
+        (growth, refills): once no viewer needs the cores and the memory allows it."""
         async with self._warming:
+            if paced:
+                await self._wait_for_quiet_and_memory()
             if self._stopping:
                 raise RuntimeError("the server is stopping")
-            env = dict(kwargs.get("env") or {})
-            if self.query_port is not None:
-                env[ENV_VARIABLE.VOILA_APP_PORT] = str(self.query_port)
-                env[ENV_VARIABLE.VOILA_APP_IP] = "127.0.0.1"
-            kwargs["env"] = env
-            content: dict = await super()._initialize(  # type: ignore[misc]
-                notebook_path, None, **kwargs
-            )
+            self.warming_now += 1
+            self.most_warming = max(self.most_warming, self.warming_now)
+            try:
+                return await self._warm_one(notebook_path, **kwargs)
+            finally:
+                self.warming_now -= 1
+
+    async def _warm_one(self, notebook_path: str, **kwargs: Any) -> dict:
+        from voila.utils import ENV_VARIABLE
+
+        env = dict(kwargs.get("env") or {})
+        if self.query_port is not None:
+            env[ENV_VARIABLE.VOILA_APP_PORT] = str(self.query_port)
+            env[ENV_VARIABLE.VOILA_APP_IP] = "127.0.0.1"
+        kwargs["env"] = env
+        content: dict = await super()._initialize(  # type: ignore[misc]
+            notebook_path, None, **kwargs
+        )
+        self._warming_ids.add(content["kernel_id"])
+        try:
             await _until_warm(content)
-            return content
+        finally:
+            self._warming_ids.discard(content["kernel_id"])
+        return content
 
     async def wait_until_warm(self) -> None:
-        """Until every pool started at launch is warm (or failed); refills pace from then."""
-        tasks = [task for pool in self._pools.values() for task in pool]
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._ready = True
+        """Until every notebook has its launch quota warm (or failed), saying how many are;
+        then the pools grow to their planned size in the background, paced like refills, the
+        first viewers having the cores to themselves for :data:`REFILL_QUIET_SECONDS`."""
+        launch = [task for name, pool in self._pools.items()
+                  for task in pool[: launch_quota(name, len(pool))]]  # fmt: skip
+        planned = [task for pool in self._pools.values() for task in pool]
+        ready = 0
+        for finished in asyncio.as_completed(launch):
+            try:
+                await finished
+            except Exception:  # Voilà logs why; the other dashboards still open
+                self._say("A dashboard kernel failed to start (see the log above).")
+                continue
+            ready += 1
+            self._say(f"Warming dashboards: {ready} of {len(launch)} kernels ready.")
+        self._last_take = time.monotonic()
+        self._open.set()
+        self._grown = asyncio.ensure_future(self._report_growth(planned))
+
+    async def _report_growth(self, planned: list[asyncio.Future]) -> None:
+        if len(planned) > sum(_is_ready(task) for task in planned):
+            await asyncio.gather(*planned, return_exceptions=True)
+            if not self._stopping:
+                sizes = ", ".join(f"{name.removesuffix('.ipynb')} {size}"
+                                  for name, size in self.pool_sizes().items())  # fmt: skip
+                self._say(f"Dashboards fully warmed in the background ({sizes} kernels ready), "
+                          f"{_seconds_since_start():.0f} s after the start.")  # fmt: skip
+
+    async def wait_until_grown(self) -> None:
+        """Until the pools have grown to their planned size (after :meth:`wait_until_warm`)."""
+        await self._open.wait()
+        if self._grown is not None:
+            await self._grown
+
+    def _say(self, line: str) -> None:
+        (self.progress or logging.getLogger(__name__).info)(line)
 
     def pool_sizes(self) -> dict[str, int]:
         """Warm kernels per notebook, now."""

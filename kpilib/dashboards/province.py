@@ -17,6 +17,7 @@ from kpilib.present import charts
 from kpilib.present.explain import explain_figures
 from kpilib.present.headline import province_headline
 from kpilib.present.html import render_headline
+from kpilib.present.messages import label_severity
 from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
 from kpilib.views.ranking import RANKING_METRICS, rank_departments
@@ -51,6 +52,7 @@ METRIC_COLUMNS = {
 EXCEPTION_COLUMNS = [
     Column("department_name", "Department", "link", href_key="link"),
     Column("area_label", "Area"),
+    Column("severity_rag", "Severity", "rag", label_key="severity_label"),
     Column("subject", "Subject"),
     Column("message", "What is wrong"),
 ]
@@ -182,7 +184,7 @@ class ProvinceDashboard(DashboardPage):
         view, selection = self.view, self.selection
         if view is None:
             return
-        exceptions = view.exceptions.copy()
+        exceptions = label_severity(view.exceptions)  # most severe first (the view's order)
         if self.exception_area.value:
             exceptions = exceptions[exceptions["area"] == self.exception_area.value]
         exceptions["area_label"] = exceptions["area"].map(EXCEPTION_AREAS)

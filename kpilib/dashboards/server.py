@@ -9,9 +9,10 @@ What it guarantees:
 * **Read-only, same code.** Kernels run this very interpreter (the project's environment) and
   get the database URL in ``KPI_DATABASE_URL`` made absolute; the notebooks open it read-only.
 * **Sources stripped, kernels preheated** (a pool per notebook sized from the memory
-  available, the imports and the default view already computed, warm before the port opens:
-  :mod:`kpilib.dashboards.pool`); the province view computed once for all kernels (a private
-  shared folder, :mod:`kpilib.views.shared_cache`).
+  available, the imports and the default view already computed; a kernel or two per notebook
+  warm before the port opens, the rest in the background: :mod:`kpilib.dashboards.pool`);
+  the province view computed once for all kernels (a private shared folder,
+  :mod:`kpilib.views.shared_cache`).
 * **Memory that comes back.** A kernel whose page has closed is shut down within a minute
   (:data:`CULL_IDLE_SECONDS` idle and no browser connected, checked every
   :data:`CULL_INTERVAL_SECONDS`).
@@ -33,7 +34,7 @@ from typing import Any
 from traitlets.config import Config
 
 from kpilib.dashboards.page import ENV_CHART_BUNDLE, write_chart_bundle
-from kpilib.dashboards.pool import KERNEL_MB, MAX_POOL, available_mb, plan_pools
+from kpilib.dashboards.pool import KERNEL_MB, MAX_POOL, available_mb, launch_quota, plan_pools
 from kpilib.errors import ServeError
 from kpilib.parameter_files import ENV_PARAMETERS_DIR
 from kpilib.present.html import STYLES_DIR
@@ -50,8 +51,8 @@ ENV_PASSWORD_HASH = "KPI_SERVE_PASSWORD_HASH"  # noqa: S105 (the name of a varia
 #: Seconds a kernel with no browser attached may stay idle, and how often that is checked:
 #: a closed page's kernel is gone within a minute. Pool kernels are never culled (Voilà), nor
 #: a kernel with a browser attached (``cull_connected`` False) or running code (``cull_busy``).
-CULL_IDLE_SECONDS = 45
-CULL_INTERVAL_SECONDS = 10
+CULL_IDLE_SECONDS = 30
+CULL_INTERVAL_SECONDS = 5
 #: Seconds Voilà waits after a viewer takes a pool kernel before asking for its replacement
 #: (the replacement then also waits for a quiet moment: :mod:`kpilib.dashboards.pool`).
 FILL_DELAY_SECONDS = 2
@@ -221,7 +222,7 @@ def run_server(
     pools = plan_pools(dashboard_notebooks(params.dashboards_dir), available_mb(),
                        params.pool_size)  # fmt: skip
     print(describe_pools(pools), flush=True)
-    voila_class = build_voila_class(extra_handlers, on_ready=announce_ready)
+    voila_class = build_voila_class(extra_handlers, on_ready=announce_ready, on_progress=announce)
     with tempfile.TemporaryDirectory(prefix="kpi-serve-") as folder:
         views = Path(folder) / "views"  # private (mode 700): kernels share computed views
         views.mkdir(mode=0o700)
@@ -251,18 +252,27 @@ def dashboard_notebooks(folder: Path) -> list[str]:
 
 
 def describe_pools(pools: dict[str, int]) -> str:
-    """One console line: how many kernels each dashboard keeps warm, and why that many."""
+    """One console line: how many kernels each dashboard keeps warm, why that many, and how
+    many are warm before the port opens."""
     sizes = ", ".join(f"{name.removesuffix('.ipynb')} {size}" for name, size in pools.items())
+    first = sum(launch_quota(name, size) for name, size in pools.items())
     return (
         f"Warming kernels: {sizes} (from {available_mb() / 1024:.1f} GB available, "
-        f"~{KERNEL_MB} MB each); the port opens once they are ready."
+        f"~{KERNEL_MB} MB each); the port opens once {first} of them are ready, the rest warm "
+        "in the background."
     )
+
+
+def announce(line: str) -> None:
+    """A progress line on the console (pools warming, pools grown)."""
+    print(line, flush=True)
 
 
 def announce_ready(warm: dict[str, int]) -> None:
     """The console line that says the server takes viewers."""
     sizes = ", ".join(f"{name.removesuffix('.ipynb')} {size}" for name, size in warm.items())
-    print(f"Ready: kernels warm ({sizes}).", flush=True)
+    print(f"Ready: kernels warm ({sizes}); the others keep warming in the background while no "
+          "viewer needs the processors.", flush=True)  # fmt: skip
 
 
 #: Front-end extensions installed beside Voilà that no dashboard page needs, so the browser

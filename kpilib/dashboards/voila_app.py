@@ -1,13 +1,14 @@
 """The Voilà application of ``kpi serve``: Voilà's own, with the portal's routes in front, the
 pacing kernel pools of :mod:`kpilib.dashboards.pool`, and a public port that opens only once
-those pools are warm.
+each notebook has its launch quota of kernels warm.
 
-Why the port waits: a viewer who arrives while twenty kernels are still importing pandas waits
-for them all (6.2 s for the first department page after a start, against about 2 s once warm).
-The port is bound at once (a port already taken fails the start, as before) but accepts
-connections only when every pool is warm; until then a connection is refused, which a
-balancer in front (nginx, ``deploy/nginx/``) takes as "try the other instance". The kernels
-reach the server meanwhile on a loopback port of their own (:attr:`KpiKernelManager.query_port`).
+Why the port waits: a viewer who arrives while kernels are still importing pandas shares the
+cores with them (6.2 s for the first department page after a start, against about 2 s once
+warm). The port is bound at once (a port already taken fails the start, as before) but accepts
+connections only when a kernel or two per notebook are warm (the rest of each pool then grows
+in the background); until then a connection is refused, which a balancer in front (nginx,
+``deploy/nginx/``) takes as "try the other instance". The kernels reach the server meanwhile on
+a loopback port of their own (:attr:`KpiKernelManager.query_port`).
 
 Imported only when the server starts (it imports Voilà).
 """
@@ -56,9 +57,10 @@ def reserve_port(host: str, port: int) -> socket.socket:
 def build_voila_class(
     extra_handlers: Sequence[tuple[str, Any, dict[str, Any]]] = (),
     on_ready: Callable[[dict[str, int]], Any] | None = None,
+    on_progress: Callable[[str], Any] | None = None,
 ) -> type:
     """Voilà's application class for ``kpi serve``; ``on_ready`` gets the warm pool sizes when
-    the public port opens."""
+    the public port opens, ``on_progress`` the pools' progress lines (warming, grown)."""
 
     class KpiVoila(voila_app.Voila):
         def init_handlers(self) -> list:
@@ -86,6 +88,7 @@ def build_voila_class(
             manager = self.kernel_manager
             if hasattr(manager, "query_port"):
                 manager.query_port = internal[0].getsockname()[1]
+                manager.progress = on_progress
             try:
                 if hasattr(manager, "wait_until_warm"):
                     self.ioloop.run_sync(manager.wait_until_warm)

@@ -2,15 +2,19 @@
 
 The summary puts each department's headline KPIs in one row (budget execution, PEFA, service
 delivery, its PSEs, their returns, data quality) with a rank on each; the exceptions list names
-every red flag in the province with the department it belongs to, for the provincial summary
-and the dashboards. The rules are in :data:`EXCEPTION_RULES` and ``docs/methodology.md``.
+every red flag in the province with the department (and PSE or cost centre) it belongs to, for
+the reports and the dashboards, each with a severity (:func:`flag_severity`: high, medium, low,
+by the rule of ``flag_severity:`` in ``parameters/defaults.yaml``) and most severe first. The
+rules are in :data:`EXCEPTION_RULES`, :class:`SeverityRules` and ``docs/methodology.md``.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Mapping
+from typing import Any, Literal, cast
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kpilib.kpis.frames import require_columns
 
@@ -26,7 +30,20 @@ EXCEPTION_RULES = {
     "threshold, % of expected)",
     "data": "a data-quality finding of severity 'error'",
 }
-EXCEPTION_COLUMNS = ["department_code", "department_name", "area", "subject", "message"]
+EXCEPTION_COLUMNS = [
+    "department_code", "department_name", "area", "subject", "entity", "message", "gap",
+    "severity", "rank",
+]  # fmt: skip
+#: What a flag's ``gap`` measures, per area (percentage points; none for the other areas).
+GAP_MEASURES = {
+    "budget": "|spent % of the straight-line plan − 100|",
+    "indicator": "100 − achievement % (the shortfall against target)",
+    "returns": "100 − returns received % (the share of expected returns missing)",
+}
+Severity = Literal["high", "medium", "low"]
+#: Severities, most urgent first (the order of the ranked flags).
+SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low")
+SEVERITY_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
 
 
 def attribute_findings(
@@ -148,9 +165,14 @@ def list_exceptions(
     indicators: pd.DataFrame,
     pse_latest: pd.DataFrame,
     findings: pd.DataFrame,
+    severity: SeverityRules | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Every red flag of the province (rules: :data:`EXCEPTION_RULES`), one row each, ordered by
-    department and area. Columns: ``department_code, department_name, area, subject, message``.
+    """Every red flag of the province (rules: :data:`EXCEPTION_RULES`), one row each, most severe
+    first (:func:`rank_flags`). Columns: :data:`EXCEPTION_COLUMNS`: the department, ``area``,
+    ``subject`` (cost centres and PSEs by name, from ``names``: code → name), ``entity`` (the PSE
+    or cost centre that owns it, else empty), ``message``, ``gap`` (:data:`GAP_MEASURES`) and
+    ``severity`` (:func:`flag_severity` with ``severity``, default :class:`SeverityRules`).
 
     The statuses are those already on the frames (``execution['rag']``,
     ``summary['returns_rag']``, ``indicators['rag']``), rated by the status rules of each
@@ -158,39 +180,201 @@ def list_exceptions(
     """
     require_columns(execution, "budget execution", ["rag"])
     require_columns(summary, "department summary", ["returns_rag"])
-    names = dict(zip(summary["department_code"], summary["department_name"], strict=True))
-    rows: list[tuple[str, str, str, str]] = []
-    for row in _records(execution):
-        if row["rag"] == "red":
-            rows.append((row["department_code"], "budget", f"{row['budget_type']} budget",
-                         f"spent {row['burn_vs_plan']:.0f} % of the straight-line plan "
-                         f"({row['utilisation']:.0f} % of the revised budget)"))  # fmt: skip
+    names = names or {}
+    rows = [
+        *_budget_flags(execution),
+        *_summary_flags(summary),
+        *_indicator_flags(indicators),
+        *_pse_flags(pse_latest),
+        *_data_flags(findings, names),
+    ]
+    columns = ["department_code", "area", "subject", "entity", "message", "gap", "insolvent"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["gap"] = table["gap"].astype(float)
+    rules = severity or SeverityRules()
+    table["severity"] = [
+        flag_severity(area, gap, bool(insolvent), rules)
+        for area, gap, insolvent in zip(
+            table["area"], table["gap"], table["insolvent"], strict=True
+        )
+    ]
+    departments = dict(zip(summary["department_code"], summary["department_name"], strict=True))
+    table["department_name"] = table["department_code"].map(departments)
+    return rank_flags(table)[EXCEPTION_COLUMNS]
+
+
+_Flag = tuple[str, str, str, str, str, float, bool]
+
+
+def _budget_flags(execution: pd.DataFrame) -> list[_Flag]:
+    return [
+        (row["department_code"], "budget", f"{row['budget_type']} budget", "",
+         f"spent {row['burn_vs_plan']:.0f} % of the straight-line plan "
+         f"({row['utilisation']:.0f} % of the revised budget)",
+         abs(float(row["burn_vs_plan"]) - 100), False)
+        for row in _records(execution[execution["rag"] == "red"])
+    ]  # fmt: skip
+
+
+def _summary_flags(summary: pd.DataFrame) -> list[_Flag]:
+    rows: list[_Flag] = []
     for row in _records(summary):
         pi1 = row["pi1"]
         if isinstance(pi1, str) and pi1.startswith("D"):
-            rows.append((row["department_code"], "pefa", "PI-1 aggregate expenditure outturn",
-                         f"scored {pi1}: spending far from the original budget"))  # fmt: skip
+            rows.append((row["department_code"], "pefa", "PI-1 aggregate expenditure outturn", "",
+                         f"scored {pi1}: spending far from the original budget", float("nan"),
+                         False))  # fmt: skip
         completeness = row["returns_completeness"]
         if row["returns_rag"] == "red":
-            rows.append((row["department_code"], "returns", "PSE returns",
+            rows.append((row["department_code"], "returns", "PSE returns", "",
                          f"{completeness:.0f} % of expected returns received "
-                         f"({row['returns_timeliness']:.0f} % on time)"))  # fmt: skip
-    for row in _records(indicators[indicators["rag"] == "red"]):
-        subject = f"{row['indicator_code']} {row['indicator_name']}"
-        message = f"achievement {row['achievement']:.0f} % of target in {row['period_code']}"
-        rows.append((row["department_code"], "indicator", subject, message))
-    for row in _records(pse_latest[pse_latest["overall_rating"] == "very high"]):
-        subject = f"{row['entity_code']} {row['entity_name']}"
-        message = f"very high overall risk ({row['period_code']}; Z'' zone {row['z2_zone']})"
-        rows.append((row["department_code"], "pse", subject, message))
+                         f"({row['returns_timeliness']:.0f} % on time)",
+                         100 - float(completeness), False))  # fmt: skip
+    return rows
+
+
+def _indicator_flags(indicators: pd.DataFrame) -> list[_Flag]:
+    return [
+        (row["department_code"], "indicator", f"{row['indicator_code']} {row['indicator_name']}",
+         "", f"achievement {row['achievement']:.0f} % of target in {row['period_code']}",
+         100 - float(row["achievement"]), False)
+        for row in _records(indicators[indicators["rag"] == "red"])
+    ]  # fmt: skip
+
+
+def _pse_flags(pse_latest: pd.DataFrame) -> list[_Flag]:
+    return [
+        (row["department_code"], "pse", f"{row['entity_name']} ({row['entity_code']})",
+         f"{row['entity_name']} ({row['entity_code']})",
+         f"very high overall risk ({row['period_code']}; Z'' zone {row['z2_zone']}"
+         f"{'; negative equity' if _is_true(row.get('negative_equity')) else ''})",
+         float("nan"), _is_true(row.get("negative_equity")))
+        for row in _records(pse_latest[pse_latest["overall_rating"] == "very high"])
+    ]  # fmt: skip
+
+
+def _is_true(value: object) -> bool:
+    return value is not None and value is not pd.NA and bool(value)
+
+
+def _data_flags(findings: pd.DataFrame, names: Mapping[str, str]) -> list[_Flag]:
+    rows: list[_Flag] = []
     for row in _records(findings[findings["severity"] == "error"]):
-        rows.append((row["department_code"], "data", str(row["subject_code"]), str(row["message"])))
-    table = pd.DataFrame(rows, columns=["department_code", "area", "subject", "message"])
-    table.insert(1, "department_name", table["department_code"].map(names))
+        code = str(row["subject_code"])
+        subject, entity = describe_subject(code, names)
+        message = str(row["message"])
+        if subject != code and message.startswith(code):
+            message = message[len(code) :].lstrip(" :")
+        rows.append((row["department_code"], "data", subject, entity, message, float("nan"), False))
+    return rows
+
+
+def describe_subject(code: str, names: Mapping[str, str]) -> tuple[str, str]:
+    """A finding's subject code in words, and the PSE or cost centre that owns it:
+    ``HLT00003/current/A03`` → (``"DHO Peshawar (HLT00003), current budget, A03 Operating
+    expenses"``, ``"DHO Peshawar (HLT00003)"``); ``UNI-001`` → its PSE's name; a code without a
+    name in ``names`` stays as it is."""
+    parts = code.split("/")
+    owner = names.get(parts[0])
+    if owner is None:
+        return code, ""
+    entity = f"{owner} ({parts[0]})"
+    if len(parts) == 3:
+        head = names.get(parts[2])
+        return f"{entity}, {parts[1]} budget, {parts[2]}{' ' + head if head else ''}", entity
+    return " / ".join([entity, *parts[1:]]), entity
+
+
+# ---------------------------------------------------------------------------- severity
+
+
+class SeverityBand(BaseModel):
+    """How one area's red flags are graded: by their ``gap`` (``high`` and ``medium``: the gap,
+    in percentage points, at or above which a flag is high or medium; below: low), or at a
+    fixed ``level``; for PSEs, ``negative_equity``: the level when the PSE owes more than it owns.
+    ``why``: the rationale, printed in the reports' methodology."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    high: float | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
+    medium: float | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
+    level: Severity | None = None
+    negative_equity: Severity | None = None
+    why: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SeverityBand:
+        if (self.high is None) != (self.medium is None):
+            raise ValueError("give both 'high' and 'medium' (gaps), or a 'level'")
+        if self.high is not None and self.medium is not None and self.high < self.medium:
+            raise ValueError(f"high ({self.high}) must not be below medium ({self.medium})")
+        if (self.high is None) == (self.level is None):
+            raise ValueError("give either gaps ('high' and 'medium') or a fixed 'level'")
+        return self
+
+    def describe(self) -> str:
+        """``high from a gap of 50 points, medium from 35, else low`` or ``always medium``."""
+        if self.level is not None:
+            text = f"always {self.level}"
+            escalated = self.negative_equity
+            return text + (f" ({escalated} with negative equity)" if escalated else "")
+        return f"high from a gap of {self.high:g} points, medium from {self.medium:g}, else low"
+
+
+def _gaps(high: float, medium: float, why: str) -> SeverityBand:
+    return SeverityBand(high=high, medium=medium, why=why)
+
+
+class SeverityRules(BaseModel):
+    """The severity rule of every area (``flag_severity:`` in ``parameters/defaults.yaml``);
+    the defaults here are the province's rule (the file repeats them with their rationale)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    budget: SeverityBand = _gaps(50, 35, "half the plan unspent (or half again spent) by now")
+    pefa: SeverityBand = SeverityBand(level="medium", why="structural, over three years")
+    indicator: SeverityBand = _gaps(50, 35, "half the target or less achieved")
+    pse: SeverityBand = SeverityBand(level="medium", negative_equity="high", why="insolvent")
+    returns: SeverityBand = _gaps(50, 35, "half the expected returns or more missing")
+    data: SeverityBand = SeverityBand(level="low", why="a figure is unreliable until corrected")
+
+    def describe_all(self) -> dict[str, str]:
+        """Each area's rule in words (for the methodology appendix)."""
+        return {area: getattr(self, area).describe() for area in EXCEPTION_RULES}
+
+
+def flag_severity(
+    area: str, gap: float | None, negative_equity: bool, rules: SeverityRules
+) -> Severity:
+    """A red flag's severity (high / medium / low) by its area's band of ``rules``: a fixed
+    level, or the ``gap`` (percentage points, :data:`GAP_MEASURES`) against the band's ``high``
+    and ``medium`` (at or above: that level); a missing gap is ``medium``. A PSE flag whose
+    equity is negative takes the band's ``negative_equity`` level when it has one."""
+    band: SeverityBand = getattr(rules, area)
+    if negative_equity and band.negative_equity is not None:
+        return band.negative_equity
+    if band.level is not None:
+        return band.level
+    if gap is None or pd.isna(gap):
+        return "medium"
+    if band.high is not None and gap >= band.high:
+        return "high"
+    if band.medium is not None and gap >= band.medium:
+        return "medium"
+    return "low"
+
+
+def rank_flags(flags: pd.DataFrame) -> pd.DataFrame:
+    """Flags most severe first: by ``severity`` (high, medium, low), then the larger ``gap``,
+    then area (in the order of :data:`EXCEPTION_RULES`), department and subject; a ``rank``
+    column (1 = most severe) is added."""
     order = {area: i for i, area in enumerate(EXCEPTION_RULES)}
-    table["_order"] = table["area"].map(order)
-    return (
-        table.sort_values(["department_code", "_order", "subject"], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)[EXCEPTION_COLUMNS]
-    )
+    levels = {level: i for i, level in enumerate(SEVERITIES)}
+    ranked = flags.assign(
+        _level=flags["severity"].map(levels),
+        _gap=-flags["gap"].fillna(-1.0),
+        _area=flags["area"].map(order),
+    ).sort_values(["_level", "_gap", "_area", "department_code", "subject"], kind="stable")
+    ranked = ranked.drop(columns=["_level", "_gap", "_area"]).reset_index(drop=True)
+    ranked["rank"] = range(1, len(ranked) + 1)
+    return ranked

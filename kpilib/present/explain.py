@@ -15,6 +15,7 @@ from typing import cast
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
+from kpilib.kpis.flags import SEVERITIES
 from kpilib.present.formatting import format_datetime
 from kpilib.present.headline import (
     HeadlineFigure,
@@ -38,7 +39,8 @@ FORMULAS = {
     "overall (IMF SOE Health Check dimensions), of the PSEs with such a statement",
     "returns_received": "returns received ÷ returns expected × 100 (DHIS2 completeness); on time: "
     "the first version received by the due date, in Pakistan time",
-    "red_flags": "every red flag of the period, by the rules of the methodology",
+    "red_flags": "every red flag of the period, by the rules of the methodology; each graded "
+    "high, medium or low by the severity rule (flag_severity in parameters/defaults.yaml)",
 }
 RETURN_COLUMNS = [
     "submission_id", "return_type", "sender", "period_code", "version", "received_at", "review",
@@ -199,7 +201,11 @@ def _other_inputs(view: ProvinceView, key: str, department: str | None) -> list[
     exceptions = view.exceptions
     if department is not None:
         exceptions = exceptions[exceptions["department_code"] == department]
-    return [(f"area {area}", int(n)) for area, n in exceptions.groupby("area").size().items()]
+    by_area: list[tuple[str, object]] = [
+        (f"area {a}", int(n)) for a, n in exceptions.groupby("area").size().items()
+    ]
+    counts = exceptions["severity"].value_counts()
+    return by_area + [(f"severity {s}", int(counts.get(s, 0))) for s in SEVERITIES]
 
 
 def _returns(

@@ -16,6 +16,7 @@ from pathlib import Path
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.explain import Explanation
 from kpilib.present.headline import HeadlineFigure
+from kpilib.present.messages import FigureChange, KeyMessage
 
 #: The folder of the base stylesheet: on the template path of the reports and the dashboards,
 #: whose templates include :data:`BASE_STYLESHEET` before their own.
@@ -69,24 +70,58 @@ def render_headline(
     figures: Iterable[HeadlineFigure],
     explain_href: str | None = None,
     explanations: Mapping[str, Explanation] | None = None,
+    changes: Mapping[str, FigureChange] | None = None,
 ) -> str:
     """Headline figures as cards, each opening a short explanation: what it counts and when,
     the status rule it was rated with, any stale input, and (``explanations`` by figure key)
     the formula, the inputs with their values and the returns behind it. ``explain_href``: a
-    page anchor prefix for the fuller explanation, e.g. ``#explain-`` in a report."""
+    page anchor prefix for the fuller explanation, e.g. ``#explain-`` in a report;
+    ``changes``: each figure against the same period of last year (a line under the value)."""
     items = []
     for figure in figures:
         rag = render_rag(figure.status) if figure.status is not None else ""
         note = f'<div class="footnote">{escape(figure.note)}</div>' if figure.note else ""
         stale = f'<div class="kpi-stale">{escape(figure.stale)}</div>' if figure.stale else ""
+        change = render_change((changes or {}).get(figure.key))
         explanation = (explanations or {}).get(figure.key)
         items.append(
             f'<div class="kpi-card" id="card-{escape(figure.key, quote=True)}">'
             f'<div class="kpi-card-value">{escape(figure.text)}</div>'
-            f'<div class="kpi-card-label">{escape(figure.label)}</div>{rag}{note}{stale}'
+            f'<div class="kpi-card-label">{escape(figure.label)}</div>{rag}{change}{note}{stale}'
             f"{_render_explain(figure, explain_href, explanation)}</div>"
         )
     return f'<div class="kpi-cards">{"".join(items)}</div>'
+
+
+#: The symbol of the way a figure moved, and the word of its trend (never colour alone).
+DIRECTION_SIGNS = {"up": "▲", "down": "▼"}
+TREND_WORDS = {"better": "better", "worse": "worse"}
+
+
+def render_change(change: FigureChange | None) -> str:
+    """A card's change on last year (``.kpi-card-change``, ``.kpi-change-better`` / ``-worse``):
+    ``▼ -2 on FY 2023-24, better`` (the arrow: which way the number moved; the word: whether
+    that is good); nothing when there is no change to show."""
+    if change is None:
+        return ""
+    sign = DIRECTION_SIGNS.get(change.direction, "=" if change.trend == "same" else "")
+    word = TREND_WORDS.get(change.trend, "")
+    text = f"{sign} {change.text}".strip() + (f", {word}" if word else "")
+    return (
+        f'<div class="kpi-card-change kpi-change-{escape(change.trend, quote=True)}">'
+        f"{escape(text)}</div>"
+    )
+
+
+def render_key_messages(messages: Iterable[KeyMessage]) -> str:
+    """The key messages as a list (``.key-messages``): each its topic, a status in words and
+    colour when it has one, and its sentence."""
+    items = "".join(
+        f'<li class="key-message"><strong>{escape(m.topic)}</strong> '
+        f"{render_rag(m.status) if m.status else ''} {escape(m.text)}</li>"
+        for m in messages
+    )
+    return f'<ol class="key-messages">{items}</ol>'
 
 
 #: Returns an explanation names on a card before saying how many more there are.

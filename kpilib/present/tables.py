@@ -167,7 +167,8 @@ def render_table(
 
     ``max_rows``: show only the first rows, with a note of how many more the download has;
     ``empty``: the sentence shown instead of an empty table; ``scroll``: inside a scrolling box
-    (``.kpi-table-wrap``, for pages with long tables); ``stacked``: on a phone each row shows
+    (``.kpi-table-wrap``, for pages with long tables), else in a box that scrolls sideways on a
+    narrow screen only (``.kpi-table-scroll``); ``stacked``: on a phone each row shows
     as a card of "heading: value" lines (``.kpi-stacked``) instead of a table to scroll.
     """
     if frame.empty and empty is not None:
@@ -183,8 +184,10 @@ def render_table(
     css = "kpi-table kpi-stacked" if stacked else "kpi-table"
     table = f'<table class="{css}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
-    if scroll:
-        table = f'<div class="kpi-table-wrap">{table}</div>'
+    # Either box scrolls a wide table sideways on a narrow screen (never the page), with the
+    # first column kept in view; the scrolling box also scrolls long tables down.
+    box = "kpi-table-wrap" if scroll else "kpi-table-scroll"
+    table = f'<div class="{box}">{table}</div>'
     if max_rows is not None and len(frame) > max_rows:
         table += (
             f'<p class="footnote">Showing the first {max_rows:,} of {len(frame):,} rows; '

@@ -27,9 +27,19 @@ from kpilib.present.formatting import (
 )
 from kpilib.present.headline import HeadlineFigure, department_headline, province_headline
 from kpilib.present.html import KpiCard
+from kpilib.present.messages import (
+    FigureChange,
+    KeyMessage,
+    compare_headline,
+    key_messages,
+    label_severity,
+    plan_gaps,
+)
+from kpilib.present.methodology import Term, methodology_blocks
 from kpilib.present.tables import Column, render_table
 from kpilib.report.naming import department_report_link
 from kpilib.views import DepartmentView, ProvinceView
+from kpilib.views.province import load_previous_year
 from kpilib.views.pse import statement_labels
 
 if TYPE_CHECKING:
@@ -129,6 +139,115 @@ def status_footnote(view: ProvinceView, department: DepartmentView | None = None
     them (the same rules the dashboards use)."""
     code = department.code if department is not None else None
     return "Statuses: " + "; ".join(view.rules.describe_all(code)) + "."
+
+
+# ---------------------------------------------------------------------------- executive summary
+
+
+@dataclass(frozen=True)
+class ExecutiveSummary:
+    """What opens a report: the key messages, the headline figures and each one's change on
+    the same period of last year (``compared_with``: ``FY 2023-24``)."""
+
+    messages: list[KeyMessage]
+    figures: list[HeadlineFigure]
+    changes: dict[str, FigureChange]
+    compared_with: str
+
+
+def previous_label(view: ProvinceView) -> str:
+    """The same period of the previous fiscal year, short: ``FY 2023-24``, or ``2023-24
+    through Q2`` (the year to date)."""
+    year = _label(view.fiscal_year.start_year - 1)
+    return f"FY {year}" if view.period.kind == "year" else f"{year} through Q{view.period.number}"
+
+
+def _worst_indicator(indicators: pd.DataFrame) -> pd.Series | None:
+    measured = indicators[indicators["achievement"].notna()]
+    if measured.empty:
+        return None
+    return measured.sort_values(["achievement", "indicator_code"]).iloc[0]
+
+
+def _previous_department(engine: Engine, department: DepartmentView) -> list[HeadlineFigure]:
+    previous = load_previous_year(engine, department.province)
+    if previous is None or department.code not in set(previous.execution_total["department_code"]):
+        return []
+    return department_headline(previous, department.code, "")
+
+
+def department_summary(engine: Engine, department: DepartmentView) -> ExecutiveSummary:
+    """The department report's executive summary (:mod:`kpilib.present.messages`): its
+    headline figures, each against the same period of last year, and its key messages; the
+    largest gaps are its economic heads by budget type."""
+    figures = department_figures(department)
+    label = previous_label(department.province)
+    changes = compare_headline(figures, _previous_department(engine, department) or None, label)
+    lines = department.execution_by_class
+    subjects = [
+        f"{code} {name} ({budget_type})"
+        for code, name, budget_type in zip(
+            lines["economic_class_code"], lines["economic_class_name"], lines["budget_type"],
+            strict=True,
+        )
+    ]  # fmt: skip
+    messages = key_messages(
+        figures, changes, plan_gaps(lines, subjects), department.exceptions,
+        _worst_indicator(department.indicators), f"The {department.name} Department",
+    )  # fmt: skip
+    return ExecutiveSummary(messages, figures, changes, label)
+
+
+def province_summary(engine: Engine, view: ProvinceView) -> ExecutiveSummary:
+    """The provincial summary's executive summary: the province's headline figures against
+    the same period of last year, and its key messages; the largest gaps are departments."""
+    figures = province_figures(view)
+    label = previous_label(view)
+    previous = load_previous_year(engine, view)
+    earlier = province_headline(previous, "") if previous is not None else None
+    changes = compare_headline(figures, earlier, label)
+    totals = view.execution_total
+    messages = key_messages(
+        figures, changes, plan_gaps(totals, list(totals["department_name"])), view.exceptions,
+        _worst_indicator(view.indicators), "The province",
+    )  # fmt: skip
+    return ExecutiveSummary(messages, figures, changes, label)
+
+
+def department_methodology(
+    department: DepartmentView, sections: Sequence[str]
+) -> list[tuple[str, list[Term]]]:
+    """The department report's methodology appendix: the summary's rules, its statuses, the
+    red flags and severity rule applied, and the KPIs of the ``sections`` shown."""
+    view = department.province
+    return methodology_blocks(view, previous_label(view), sections, department.code)
+
+
+def province_methodology(view: ProvinceView) -> list[tuple[str, list[Term]]]:
+    """The provincial summary's methodology appendix (every section, and the rankings)."""
+    return methodology_blocks(view, previous_label(view), ["budget", "indicators", "pses"])
+
+
+#: The severities the provincial summary lists in full (the others: in the departments' reports).
+SUMMARY_SEVERITIES = ("high",)
+
+
+def summary_flags(flags: pd.DataFrame) -> pd.DataFrame:
+    """The red flags the provincial summary lists: those of :data:`SUMMARY_SEVERITIES`."""
+    return flags[flags["severity"].isin(SUMMARY_SEVERITIES)]
+
+
+def summary_flags_note(flags: pd.DataFrame) -> str:
+    """Where the flags not listed in the summary are: ``12 medium and 40 low …``."""
+    counts = flags["severity"].value_counts()
+    rest = [f"{int(counts.get(s, 0))} {s}" for s in ("medium", "low") if counts.get(s, 0)]
+    if not rest:
+        return "Every red flag of the province is listed above."
+    return (
+        f"Listed above: the {int(counts.get('high', 0))} red flags of high severity. The other "
+        f"{' and '.join(rest)}-severity flags are in each department's report (ranked the same "
+        "way) and in this summary's Excel workbook."
+    )
 
 
 EXECUTION_AMOUNTS = (
@@ -319,23 +438,46 @@ def findings_table(frame: pd.DataFrame, caption: str = "Data-quality findings") 
     return Table(frame, columns, caption)
 
 
+#: Each area of a red flag in words (the flags tables).
+AREA_LABELS = {
+    "budget": "Budget execution",
+    "pefa": "PEFA",
+    "indicator": "Service delivery",
+    "pse": "PSE risk",
+    "returns": "PSE returns",
+    "data": "Data quality",
+}
+
+
 def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
-    """Red flags; with ``link`` each department links to its report of the same batch."""
-    frame = frame.copy()
+    """Red flags, most severe first (their ``rank``), each with its severity and owner (the
+    PSE or cost centre, else the department); with ``link`` each department links to its
+    report of the same batch."""
+    frame = label_severity(frame.sort_values("rank") if "rank" in frame else frame)
     frame["department"] = frame["department_name"]
-    columns: tuple[Column, ...]
+    entities = [e if isinstance(e, str) else "" for e in frame["entity"]]
+    frame["owner"] = [
+        entity or ("Department" if link else f"{name} Department")
+        for entity, name in zip(entities, frame["department_name"], strict=True)
+    ]
+    areas = frame["area"].map(AREA_LABELS).fillna(frame["area"])
+    frame["issue"] = [
+        area if subject in (entity, area) else f"{area}: {subject}"
+        for area, subject, entity in zip(areas, frame["subject"], entities, strict=True)
+    ]
+    department: tuple[Column, ...] = ()
     if link:
         frame["href"] = [department_report_link(code) for code in frame["department_code"]]
-        department_column = Column("department", "Department", "link", href_key="href")
-    else:
-        department_column = Column("department", "Department")
+        department = (Column("department", "Department", "link", href_key="href"),)
     columns = (
-        department_column,
-        Column("area", "Area"),
-        Column("subject", "Subject"),
+        Column("rank", "Rank", "count"),
+        Column("severity_rag", "Severity", "rag", label_key="severity_label"),
+        *department,
+        Column("owner", "Owner"),
+        Column("issue", "Flag"),
         Column("message", "Why it is flagged"),
     )
-    return Table(frame, columns, "Red flags")
+    return Table(frame, columns, "Red flags, most severe first")
 
 
 # ---------------------------------------------------------------------------- the province
@@ -443,11 +585,20 @@ def highest_risk_table(view: ProvinceView, top: int = 10) -> Table:
 
 
 def compliance_league(view: ProvinceView) -> Table:
-    """Departments by timeliness of their PSEs' returns (DHIS2-style reporting rates)."""
-    frame = view.compliance_by_department.merge(
-        view.departments[["department_code", "department_name"]], how="left"
-    ).sort_values(["timeliness", "completeness"], ascending=False)
-    frame["rank"] = range(1, len(frame) + 1)
+    """Departments by timeliness of their PSEs' returns (DHIS2-style reporting rates), in the
+    order of their compliance rank (the same rank as the departments' table: ties share it)."""
+    ranks = view.department_summary[["department_code", "department_name", "compliance_rank"]]
+    frame = view.compliance_by_department.merge(ranks, how="left").rename(
+        columns={"compliance_rank": "rank"}
+    )
+    # The departments' own compliance rank (ties share it, as in the departments' table), in
+    # rank order; within a tie the more complete first.
+    frame = frame.sort_values(
+        ["rank", "completeness", "department_name"],
+        ascending=[True, False, True],
+        na_position="last",
+        kind="stable",
+    )
     columns = (
         Column("rank", "Rank", "count"),
         Column("department_name", "Department"),

@@ -19,9 +19,12 @@ from kpilib.present.html import (
     render_cards,
     render_footnote,
     render_headline,
+    render_key_messages,
     render_rag,
 )
+from kpilib.present.methodology import render_methodology
 from kpilib.present.tables import check_relative_link
+from kpilib.report.content import ExecutiveSummary
 from kpilib.report.workbook import publish_tables
 
 __all__ = [
@@ -31,10 +34,12 @@ __all__ = [
     "render_block",
     "render_cards",
     "render_cover",
+    "render_executive_summary",
     "render_explanations",
     "render_footnote",
     "render_headline",
     "render_links",
+    "render_methodology",
     "render_rag",
     "render_section_heading",
 ]
@@ -48,19 +53,23 @@ def render_cover(
     *,
     organisation: str = "Government of Khyber Pakhtunkhwa, Finance Department",
     details: Sequence[tuple[str, str]] = (),
+    summary: str = "",
 ) -> str:
-    """The cover block of a report (``.report-cover``): who, what, which period, who signs."""
+    """The cover block of a report (``.report-cover``): who, what, which period, who signs;
+    ``summary`` (rendered, e.g. :func:`render_executive_summary`) on the cover itself, so the
+    first page answers "how are we doing?" (``.report-cover-with-summary``: a compact cover)."""
     rows = "".join(
         f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value in details
     )
     table = f'<table class="report-cover-details">{rows}</table>' if rows else ""
+    css = "report-cover report-cover-with-summary" if summary else "report-cover"
     return (
-        '<section class="report-cover">'
+        f'<section class="{css}">'
         f'<p class="report-cover-organisation">{escape(organisation)}</p>'
         f"<h1>{escape(title)}</h1>"
         f'<p class="report-cover-subject">{escape(subject)}</p>'
         f'<p class="report-cover-period">{escape(period_label)}</p>'
-        f"{table}"
+        f"{table}{summary}"
         '<div class="report-cover-signature"><span class="report-cover-line"></span>'
         f"<span>{escape(officer_title)}</span></div>"
         "</section>"
@@ -90,3 +99,18 @@ def render_links(items: Iterable[tuple[str, str]], css_class: str = "report-link
         check_relative_link(href)
         entries.append(f'<li><a href="{escape(href, quote=True)}">{escape(label)}</a></li>')
     return f'<ul class="{escape(css_class, quote=True)}">{"".join(entries)}</ul>'
+
+
+def render_executive_summary(summary: ExecutiveSummary, explain_href: str = "#explain-") -> str:
+    """The executive summary (``.executive-summary``): the key messages, then the headline
+    cards, each with its change on the same period of last year and its explanation."""
+    lead = (
+        f"Key messages, then the headline figures; each card compares with "
+        f"{summary.compared_with} and says how it is counted."
+    )
+    return (
+        '<div class="executive-summary"><h2>Executive summary</h2>'
+        f'<p class="report-section-lead">{escape(lead)}</p>'
+        f"{render_key_messages(summary.messages)}"
+        f"{render_headline(summary.figures, explain_href, changes=summary.changes)}</div>"
+    )

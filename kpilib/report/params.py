@@ -36,6 +36,7 @@ from pydantic import (
 
 from kpilib.errors import FiscalPeriodError, ParameterFileError
 from kpilib.fiscal import REPORT_PERIODS
+from kpilib.kpis.flags import SeverityRules
 from kpilib.parameter_files import (
     DEFAULTS_FILE,
     DEPARTMENT_CODE_PATTERN,
@@ -166,6 +167,8 @@ class ReportDefaults(_StatusKeys):
 
     department: DepartmentDefaults
     units: UnitOptions = Field(default_factory=UnitOptions)
+    #: How red flags are graded (:class:`kpilib.kpis.flags.SeverityRules`).
+    flag_severity: SeverityRules = Field(default_factory=SeverityRules)
     #: The province's list: who ``kpi deliver`` e-mails the provincial summary to.
     recipients: RecipientList = Field(default_factory=list)
 

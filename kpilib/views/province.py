@@ -158,6 +158,24 @@ def load_province_view(
     return view
 
 
+def report_period_code(period: Period) -> str:
+    """``FY`` or ``Q1``–``Q4``: the report period a view was loaded with."""
+    return "FY" if period.kind == "year" else f"Q{(period.months[-1] + 2) // 3}"
+
+
+def load_previous_year(engine: Engine, view: ProvinceView) -> ProvinceView | None:
+    """The same period of the previous fiscal year (FY 2023-24 beside FY 2024-25; the year to
+    date through Q2 beside the same), from the same functions and status rules; ``None`` when
+    the database holds no such year."""
+    previous = FiscalYear(view.fiscal_year.start_year - 1)
+    try:
+        return load_province_view(
+            engine, previous.label, report_period_code(view.period), view.rules
+        )
+    except FiscalYearNotFoundError:
+        return None
+
+
 def check_fiscal_year(engine: Engine, fiscal_year: FiscalYear) -> None:
     """A :class:`~kpilib.errors.FiscalYearNotFoundError` naming the fiscal years held when the
     database has none of ``fiscal_year`` (rather than a view of empty frames)."""
@@ -324,8 +342,9 @@ def _compute_view(inputs: _YearInputs, period: Period, rules: StatusRules) -> Pr
         rules,
     )  # fmt: skip
     exceptions = list_exceptions(
-        summary, execution["execution"], performance, pse_latest, inputs.findings
-    )
+        summary, execution["execution"], performance, pse_latest, inputs.findings,
+        rules.severity, _subject_names(data),
+    )  # fmt: skip
     return ProvinceView(
         fiscal_year=period.fiscal_year,
         period=period,
@@ -362,6 +381,34 @@ def _compute_view(inputs: _YearInputs, period: Period, rules: StatusRules) -> Pr
         exceptions=exceptions,
         return_history=status[status["fiscal_year"] * 4 + status["quarter"] <= last_quarter],
     )
+
+
+def _subject_names(data: _DataInputs) -> dict[str, str]:
+    """The name of every PSE, cost centre (without its department's name in front) and
+    economic head by code (for the red flags)."""
+    departments = dict(
+        zip(data.departments["department_code"], data.departments["department_name"], strict=True)
+    )
+    centres = data.cost_centre_list.assign(
+        cost_centre_name=[
+            str(name).removeprefix(f"{departments.get(code, '')}: ")
+            for name, code in zip(
+                data.cost_centre_list["cost_centre_name"],
+                data.cost_centre_list["department_code"],
+                strict=True,
+            )
+        ]
+    )
+    pairs = [
+        (data.entities, "entity_code", "entity_name"),
+        (centres, "cost_centre_code", "cost_centre_name"),
+        (data.classes, "economic_class_code", "economic_class_name"),
+    ]
+    return {
+        str(code): str(name)
+        for frame, code_column, name_column in pairs
+        for code, name in zip(frame[code_column], frame[name_column], strict=True)
+    }
 
 
 def _rate_execution_frames(

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from kpilib.errors import ParameterFileError
 from kpilib.kpis.budget_execution import rate_execution
+from kpilib.kpis.flags import SeverityRules
 from kpilib.kpis.service_delivery import RAG_LABELS, RagThresholds, rate_rag
 from kpilib.parameter_files import (
     DEFAULTS_FILE,
@@ -93,6 +94,8 @@ class StatusParams(BaseModel):
 
     thresholds: Thresholds = Field(default_factory=dict)
     kpi_thresholds: dict[StatusKpi, Thresholds] = Field(default_factory=dict)
+    #: The severity of red flags (province-wide: only ``defaults.yaml`` sets it).
+    flag_severity: SeverityRules = Field(default_factory=SeverityRules)
 
     @model_validator(mode="after")
     def _in_order(self) -> StatusParams:
@@ -126,6 +129,11 @@ class StatusRules:
     province: StatusParams = field(default_factory=StatusParams)
     departments: Mapping[str, StatusParams] = field(default_factory=dict)
     files: Mapping[str, str] = field(default_factory=dict)  # "" (defaults) or code -> file
+
+    @property
+    def severity(self) -> SeverityRules:
+        """How red flags are graded (``flag_severity:`` of ``defaults.yaml``)."""
+        return self.province.flag_severity
 
     def rule(self, kpi: str, department: str | None = None) -> StatusRule:
         """The thresholds ``kpi`` is rated with for ``department`` (None: the province)."""

@@ -1,0 +1,247 @@
+"""The executive summary: what changed since last year, and three to five key messages.
+
+Every report opens with it (the department report and the provincial summary; the rules are in
+``docs/methodology.md``, "Executive summary", and in each report's methodology appendix). The
+numbers are those of the headline figures (:mod:`kpilib.present.headline`) of this period and of
+the same period of the previous fiscal year (:func:`kpilib.views.province.load_previous_year`),
+the ranked red flags (:func:`kpilib.kpis.flags.rank_flags`) and the gaps to plan of the view;
+this module only compares and words them. :data:`MESSAGE_RULES` says when each message is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kpilib.kpis.flags import SEVERITY_LABELS
+from kpilib.present.formatting import format_money, format_percent
+from kpilib.present.headline import HeadlineFigure
+
+#: For each figure with a number: +1 when more is better, -1 when less is better, 0 when neither
+#: (budget used: under- and over-spending both count, so only its status judges it).
+DIRECTIONS = {
+    "budget_used": 0,
+    "development_used": 0,
+    "service_score": 1,
+    "indicators_on_track": 1,
+    "pses_high_risk": -1,
+    "returns_received": 1,
+    "red_flags": -1,
+}
+#: Figures whose value is a percentage (a change in them is in percentage points).
+PERCENT_FIGURES = ("budget_used", "development_used", "returns_received")
+#: The key messages, in order, and when each is given (the methodology prints these).
+MESSAGE_RULES = {
+    "Budget": "always: the share of the revised budget spent, against the straight-line plan, "
+    "and its change on the same period of last year",
+    "Largest gaps": "always: of the budget lines rated amber or red against the straight-line "
+    "plan, the (up to) three furthest from it in rupees (department report: economic heads by "
+    "budget type; provincial summary: departments)",
+    "Service delivery": "when indicators are monitored: the score or the indicators on track, "
+    "the change on last year, and the indicator furthest below its target",
+    "Public sector entities": "when the department (or province) has PSEs: PSEs at high or "
+    "very high risk (or that none has a statement for the latest quarter) and returns "
+    "received, with their change on last year",
+    "Red flags": "always: how many, how many of high severity, and the most severe",
+}
+#: A red flag's severity as a status colour, shown with its word (High, Medium, Low).
+SEVERITY_RAG = {"high": "red", "medium": "amber", "low": "grey"}
+
+
+def label_severity(flags: pd.DataFrame) -> pd.DataFrame:
+    """``flags`` with ``severity_rag`` and ``severity_label`` for a table's status column."""
+    return flags.assign(
+        severity_rag=flags["severity"].map(SEVERITY_RAG),
+        severity_label=flags["severity"].map(SEVERITY_LABELS),
+    )
+
+
+#: How many gaps the "Largest gaps" message names.
+GAPS_NAMED = 3
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """A headline figure against the same period of last year: ``text`` as a card shows it
+    (``+2.1 points on FY 2023-24``), ``trend`` better / worse / same / none (no judgement)."""
+
+    key: str
+    text: str
+    trend: str
+    previous: str
+    direction: str = ""  # up / down: which way the number moved ("" when it did not)
+
+
+@dataclass(frozen=True)
+class KeyMessage:
+    """One key message: its topic, its sentence and the status that colours it (or None)."""
+
+    topic: str
+    text: str
+    status: str | None
+
+
+def compare_figure(
+    current: HeadlineFigure, previous: HeadlineFigure | None, label: str
+) -> FigureChange:
+    """``current`` against ``previous`` (the same figure ``label``, e.g. ``FY 2023-24``)."""
+    if previous is None or previous.text in ("–", ""):
+        return FigureChange(current.key, f"no {label} figure", "none", "")
+    if current.value is None or previous.value is None or current.key not in DIRECTIONS:
+        same = current.text == previous.text
+        text = f"same as {label}" if same else f"{label}: {previous.text}"
+        return FigureChange(current.key, text, "same" if same else "none", previous.text)
+    delta = current.value - previous.value
+    unit = " points" if current.key in PERCENT_FIGURES or current.key == "service_score" else ""
+    if round(delta, 1) == 0:
+        return FigureChange(current.key, f"same as {label}", "same", previous.text)
+    shown = f"{delta:+,.1f}" if unit else f"{delta:+,.0f}"
+    direction = DIRECTIONS[current.key] * (1 if delta > 0 else -1)
+    trend = {1: "better", -1: "worse"}.get(direction, "none")
+    return FigureChange(
+        current.key,
+        f"{shown}{unit} on {label}",
+        trend,
+        previous.text,
+        "up" if delta > 0 else "down",
+    )
+
+
+def compare_headline(
+    current: Sequence[HeadlineFigure], previous: Sequence[HeadlineFigure] | None, label: str
+) -> dict[str, FigureChange]:
+    """Every figure of ``current`` against the same figure of ``previous`` (None: no such
+    year in the database), by key."""
+    earlier = {figure.key: figure for figure in previous or ()}
+    return {f.key: compare_figure(f, earlier.get(f.key), label) for f in current}
+
+
+def _change(changes: Mapping[str, FigureChange], key: str) -> str:
+    change = changes.get(key)
+    if change is None or change.text.startswith("no "):
+        return ""
+    judged = f" ({change.trend})" if change.trend in ("better", "worse") else ""
+    return f"; {change.text}{judged}"
+
+
+def budget_message(
+    figure: HeadlineFigure, changes: Mapping[str, FigureChange], scope: str
+) -> KeyMessage:
+    """``{scope} spent 95.6 % of the revised budget (Rs … of Rs … revised; 96 % of plan):
+    At risk; +2.1 points on FY 2023-24.``"""
+    if figure.value is None:
+        return KeyMessage("Budget", f"{scope} has no budget figures for the period.", "grey")
+    text = (
+        f"{scope} spent {figure.text} of the revised budget ({figure.note})"
+        f"{_change(changes, figure.key)}."
+    )
+    return KeyMessage("Budget", text, figure.status)
+
+
+def gaps_message(gaps: pd.DataFrame) -> KeyMessage:
+    """The largest gaps to plan: ``gaps`` has ``subject``, ``gap`` (rupees: plan − spent, below
+    plan positive), ``burn_vs_plan`` and ``rag``; of the lines rated amber or red, the
+    :data:`GAPS_NAMED` largest in absolute value are named, coloured by the worst status."""
+    if gaps.empty:
+        return KeyMessage("Largest gaps", "No budget line has a plan to compare with.", "grey")
+    off = gaps[gaps["rag"].isin(["amber", "red"])]
+    if off.empty:
+        return KeyMessage("Largest gaps", "Every budget line is on track against plan.", "green")
+    top = off.assign(_size=off["gap"].abs()).nlargest(GAPS_NAMED, "_size")
+    parts = [
+        f"{subject} {format_money(abs(gap), 0)} {'below' if gap > 0 else 'above'} "
+        f"plan ({format_percent(burn, 0)} of plan)"
+        for subject, gap, burn in zip(
+            top["subject"], top["gap"].astype(float), top["burn_vs_plan"], strict=True
+        )
+    ]
+    worst = next((s for s in ("red", "amber", "green") if s in set(top["rag"])), "grey")
+    return KeyMessage("Largest gaps", "Furthest from plan: " + "; ".join(parts) + ".", worst)
+
+
+def service_message(
+    figure: HeadlineFigure, changes: Mapping[str, FigureChange], worst: pd.Series | None
+) -> KeyMessage | None:
+    """The service-delivery score (or the indicators on track) with its change, and ``worst``:
+    the indicator furthest below target (``indicator_code``, ``indicator_name``,
+    ``achievement``). None when no indicator is monitored."""
+    if figure.value is None:
+        return None
+    text = f"{figure.label}: {figure.text} ({figure.note}){_change(changes, figure.key)}."
+    if worst is not None:
+        text += (
+            f" Furthest below target: {worst['indicator_name']}, "
+            f"{format_percent(worst['achievement'], 0)} of target."
+        )
+    return KeyMessage("Service delivery", text, figure.status)
+
+
+def pse_message(
+    risk: HeadlineFigure, returns: HeadlineFigure, changes: Mapping[str, FigureChange]
+) -> KeyMessage | None:
+    """PSEs at high or very high risk and returns received, each with its change; None when
+    there is no PSE statement and no return was expected."""
+    if risk.status == "grey" and returns.value is None:
+        return None
+    if risk.status == "grey":  # no PSE has a statement for the reference quarter
+        text = "No PSE statement for the latest quarter" + (
+            f" ({risk.stale})." if risk.stale else "."
+        )
+    else:
+        text = f"{risk.text} PSEs at high or very high risk{_change(changes, risk.key)}."
+    if returns.value is not None:
+        text += (
+            f" Returns received: {returns.text} ({returns.note}){_change(changes, returns.key)}."
+        )
+    return KeyMessage("Public sector entities", text, returns.status)
+
+
+def flags_message(flags: pd.DataFrame, changes: Mapping[str, FigureChange]) -> KeyMessage:
+    """How many red flags (``flags``: ranked, most severe first, with ``severity``, ``subject``,
+    ``message``), how many high, and the most severe; red with any high, amber with any,
+    green with none."""
+    if flags.empty:
+        return KeyMessage("Red flags", "No red flag" + _change(changes, "red_flags") + ".", "green")
+    high = int((flags["severity"] == "high").sum())
+    count = f"{len(flags)} red flag{'s' if len(flags) > 1 else ''}"
+    first = flags.iloc[0]
+    several = "department_name" in flags and flags["department_code"].nunique() > 1
+    where = f"{first['department_name']}: " if several else ""
+    text = (
+        f"{count}, {high or 'none'} of high severity{_change(changes, 'red_flags')}. "
+        f"Most severe: {where}{first['subject']}, {first['message']}."
+    )
+    return KeyMessage("Red flags", text, "red" if high else "amber")
+
+
+def plan_gaps(execution: pd.DataFrame, subjects: Sequence[str]) -> pd.DataFrame:
+    """Budget lines' gaps to the straight-line plan in rupees: ``execution`` with
+    ``plan_to_date``, ``expended``, ``burn_vs_plan`` and ``rag`` (a frame of the province
+    view), ``subjects`` their names; ``gap`` = plan to date − spent (below plan: positive)."""
+    frame = execution.assign(subject=list(subjects))
+    frame["gap"] = frame["plan_to_date"].astype(float) - frame["expended"].astype(float)
+    frame = frame[frame["plan_to_date"].astype(float) > 0]
+    return frame[["subject", "gap", "burn_vs_plan", "rag"]].reset_index(drop=True)
+
+
+def key_messages(
+    figures: Sequence[HeadlineFigure],
+    changes: Mapping[str, FigureChange],
+    gaps: pd.DataFrame,
+    flags: pd.DataFrame,
+    worst_indicator: pd.Series | None,
+    scope: str,
+) -> list[KeyMessage]:
+    """The three to five key messages of :data:`MESSAGE_RULES`, in that order."""
+    by_key = {figure.key: figure for figure in figures}
+    service = by_key.get("service_score") or by_key.get("indicators_on_track")
+    messages: list[KeyMessage | None] = [
+        budget_message(by_key["budget_used"], changes, scope),
+        gaps_message(gaps),
+        service_message(service, changes, worst_indicator) if service else None,
+        pse_message(by_key["pses_high_risk"], by_key["returns_received"], changes),
+        flags_message(flags, changes),
+    ]
+    return [message for message in messages if message is not None]

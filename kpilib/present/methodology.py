@@ -1,0 +1,150 @@
+"""The methodology of the KPIs a report shows, as an appendix of the report itself.
+
+A PDF or an e-mailed HTML file cannot open ``docs/methodology.md``, so each report prints the
+definitions of what it shows: the executive summary's rules, the statuses and the thresholds it
+was rated with, the red flags and their severity (from the view's rules, so the appendix says
+what was actually applied), then one block per section shown. ``docs/methodology.md`` holds the
+same definitions with their sources at length, for analysts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from kpilib.kpis.flags import EXCEPTION_RULES, GAP_MEASURES, SeverityRules
+from kpilib.present.messages import MESSAGE_RULES
+from kpilib.views.province import ProvinceView
+
+Term = tuple[str, str]
+
+# fmt: off
+#: The definitions of each report section's KPIs (term, definition with formula and source).
+SECTION_METHODS: dict[str, tuple[str, list[Term]]] = {
+    "budget": ("Budget execution and budget reliability", [
+        ("Release rate",
+         "releases to date ÷ revised budget × 100."),
+        ("Spent % of revised (utilisation)",
+         "expenditure to date ÷ revised budget × 100, over the months reported (a month not yet "
+         "reported is never counted as zero)."),
+        ("Plan to date, spent % of plan",
+         "plan = revised budget × months reported ÷ 12 (a straight line); spent % of plan = "
+         "expenditure ÷ plan × 100. Under- and over-spending both count against the status."),
+        ("Apr–Jun and June share",
+         "April–June (June) expenditure ÷ the year's expenditure × 100; an even year is 25 % (8.3 "
+         "%)."),
+        ("PEFA PI-1",
+         "aggregate expenditure outturn: total expenditure ÷ original budget; A within 95–105 % "
+         "in at least two of the last three completed years, B 90–110 %, C 85–115 %, else D (PEFA "
+         "2016)."),
+        ("PEFA PI-2",
+         "composition variance by administrative head (2.1) and economic type (2.2): A below 5 % "
+         "in two of three years, B 10 %, C 15 %; contingency (2.3): A below 3 % on average; "
+         "combined by the weakest link (M1). NA = not applicable, D* = insufficient information."),
+        ("PEFA PI-3",
+         "revenue outturn: receipts ÷ original estimate, A within 97–106 % in two of three years, "
+         "B 94–112 %, C 92–116 % (3.1), and the composition variance over revenue heads (3.2); "
+         "combined by averaging (M2)."),
+    ]),
+    "indicators": ("Service delivery", [
+        ("Achievement",
+         "actual ÷ target × 100; target ÷ actual × 100 where lower is better, so more is always "
+         "better. A missing actual is shown as missing, never as zero."),
+        ("Service delivery score",
+         "mean achievement of the department's indicators with a value, each capped at 100 so "
+         "over-achievement cannot hide a failure; ranked highest first."),
+        ("On a year earlier",
+         "the indicator's change against the same period a year earlier, in its unit; better or "
+         "worse follows the indicator's direction."),
+    ]),
+    "pses": ("Public sector entities", [
+        ("Overall risk",
+         "IMF SOE Health Check Tool: profitability, liquidity, solvency, government dependence "
+         "and arrears ratios, each rated low / moderate / high / very high on the tool's "
+         "thresholds and combined; flows are annualised over the last four quarters."),
+        ("Altman Z''",
+         "6.56·X1 + 3.26·X2 + 6.72·X3 + 1.05·X4 (working capital, retained earnings, EBIT over "
+         "total assets; equity over liabilities): safe above 2.60, distress below 1.10 (Altman "
+         "2000)."),
+        ("Latest statement",
+         "a PSE's most recent quarterly statement; one older than the report's reference quarter "
+         "is marked stale and not counted in the headline figures."),
+        ("Returns received, on time",
+         "returns received ÷ returns expected (completeness) and received by the due date, 30 "
+         "days after the quarter ÷ expected (timeliness), as DHIS2 reporting rates; a correction "
+         "sent later keeps the first arrival's time."),
+    ]),
+    "quality": ("Data quality", [
+        ("Errors",
+         "data that break an accounting or budget rule: a balance sheet that does not balance, "
+         "expenditure above releases on a budget line (by more than 1 %), a negative budget."),
+        ("Warnings",
+         "implausible data to look at: achievement outside 25–400 %, a PSE's revenue four times "
+         "(or a quarter of) the previous quarter, outliers by modified z-score (|M| > 3.5 and "
+         "more than 50 % from the series median)."),
+    ]),
+}
+#: The provincial summary's own rankings.
+RANKINGS: list[Term] = [
+    ("Budget execution rank",
+     "by |spent % of plan − 100|, closest to the plan first."),
+    ("Service rank",
+     "by the service delivery score, highest first."),
+    ("Returns rank",
+     "by the share of the department's PSEs' returns received on time."),
+    ("Order of the departments' table",
+     "budget execution rank, ties by service rank, departments without a rank last."),
+]
+# fmt: on
+
+
+def summary_terms(label: str) -> list[Term]:
+    """How the executive summary is made (``label``: the period compared with)."""
+    return [
+        ("Change on last year", f"each headline figure against the same figure for {label}, "
+         "computed the same way from the same data; percentages change in points. Better or "
+         "worse is said only where the direction is clear (the budget's status already judges "
+         "spending against plan)."),
+        *[(f"Key message: {topic}", rule) for topic, rule in MESSAGE_RULES.items()],
+    ]  # fmt: skip
+
+
+def flag_terms(severity: SeverityRules) -> list[Term]:
+    """What raises a red flag, and its severity by the rule applied (with its rationale)."""
+    terms = [(f"Red flag: {area}", rule) for area, rule in EXCEPTION_RULES.items()]
+    for area, text in severity.describe_all().items():
+        gap = f" Gap: {GAP_MEASURES[area]}." if area in GAP_MEASURES else ""
+        why = getattr(severity, area).why
+        terms.append((f"Severity: {area}", f"{text}.{gap} {why}".strip()))
+    terms.append(("Order of the flags", "high, medium, low; within a severity the larger gap "
+                  "first, then by area, department and subject."))  # fmt: skip
+    return terms
+
+
+def methodology_blocks(
+    view: ProvinceView, label: str, sections: Sequence[str], department: str | None = None
+) -> list[tuple[str, list[Term]]]:
+    """The appendix's blocks: executive summary, statuses, red flags, then each of
+    ``sections`` shown (and, for the provincial summary, the rankings)."""
+    statuses = [(line.split(":", 1)[0], line.split(":", 1)[1].strip())
+                for line in view.rules.describe_all(department)]  # fmt: skip
+    blocks = [
+        ("Executive summary", summary_terms(label)),
+        ("Statuses (On track, At risk, Off track)", statuses),
+        ("Red flags and their severity", flag_terms(view.rules.severity)),
+    ]
+    blocks += [SECTION_METHODS[s] for s in sections if s in SECTION_METHODS]
+    if department is None:
+        blocks.append(("Rankings of departments", RANKINGS))
+    return blocks
+
+
+def render_methodology(blocks: Sequence[tuple[str, Sequence[Term]]]) -> str:
+    """The blocks as the report's appendix (``.report-methodology``): a heading and a
+    definition list each; every text escaped."""
+    parts = []
+    for title, terms in blocks:
+        items = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in terms)
+        parts.append(f'<div class="report-methodology-block"><h3>{escape(title)}</h3>'
+                     f"<dl>{items}</dl></div>")  # fmt: skip
+    return f'<div class="report-methodology" id="methodology">{"".join(parts)}</div>'
