@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.demo.entities import DemoEntity
-from kpilib.fiscal import FiscalYear
+from kpilib.fiscal import FiscalYear, Period
+from kpilib.kpis.returns import yearly_schedule_for
 from kpilib.store.writes import insert_rows, table
 
 #: Direct support of each demo year (rupees): the White Paper's "about Rs 60 bn" for 2024-25.
@@ -196,7 +197,10 @@ def insert_support_demo(connection: Connection, seed: int, entities: list[DemoEn
             ]
             key = {"entity_id": ids["entity"][code], "period_id": period}
             ident = first_submission_id + len(submissions)
-            submissions.append(_submission(ident, "pse_support", key, received, mine))
+            submissions.append(
+                _submission(ident, "pse_support", key, received, mine)
+                | {"due_date": yearly_schedule_for("pse_support").due_date(Period(fy))}
+            )
             tables["pse_support"] += [
                 key | {"instrument": r["instrument"], "amount": r["amount"],
                        "utilisation_report_date": r["utilisation_report_date"],

@@ -20,6 +20,7 @@ from kpilib.ingest.lookups import ReferenceLookup
 from kpilib.ingest.rules import PreparedReturn, _department_scope, _records
 from kpilib.ingest.scope import Declared
 from kpilib.ingest.validation import CheckedTable
+from kpilib.kpis.returns import yearly_schedule_for
 
 
 def _entity_id(checked: CheckedTable, lookup: ReferenceLookup, number: int, code: Any
@@ -71,8 +72,9 @@ def prepare_pse_support(checked: CheckedTable, lookup: ReferenceLookup, declared
         return None
     entity_id, entity_code, _, year = scope
     period = Period(year)
+    due = yearly_schedule_for("pse_support").due_date(period)
     prepared = PreparedReturn("pse_support", "pse_support", period, entity_id=entity_id,
-                              scope_label=f"{entity_code} {year}")  # fmt: skip
+                              scope_label=f"{entity_code} {year}", due_date=due)  # fmt: skip
     prepared.rows = [r | {"entity_id": entity_id, "period_code": period.code} for r in rows]
     return prepared
 
