@@ -23,6 +23,9 @@ KPI_MODULES = [
     "kpilib.kpis.guarantees",
     "kpilib.kpis.sustainability",
     "kpilib.kpis.support_params",
+    "kpilib.kpis.stress",
+    "kpilib.kpis.stress_scenarios",
+    "kpilib.kpis.stress_summary",
 ]
 
 

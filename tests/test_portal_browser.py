@@ -6,7 +6,8 @@ An officer's link opens their page (no kernel); a file is chosen, its name shown
 receipt comes back at once, then its preview beside last quarter, then "Accepted" once
 confirmed. A broken file shows its error table and a formula-safe download. A reviewer works from
 the queue: opens a return, approves with a confirmation step, approves several at once, returns
-one for correction, which its PSE then sees. Bad, revoked and expired links see nothing; a link
+one for correction, which its PSE then sees. An officer answers a red flag's action; the
+reviewer closes it after a confirmation step. Bad, revoked and expired links see nothing; a link
 revoked while its page is open can no longer submit or approve. Screenshots:
 ``outputs/screenshots/portal-*-{1280,390}.png``.
 """
@@ -14,8 +15,9 @@ revoked while its page is open can no longer submit or approve. Screenshots:
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from conftest import REPO, start_kpi_serve
@@ -23,10 +25,11 @@ from portal_helpers import financial_csv
 
 from kpilib.demo import build_demo
 from kpilib.fiscal import pakistan_today
+from kpilib.kpis.actions import CANDIDATE_COLUMNS, open_actions_for_flags
 from kpilib.portal.access import grant, portal_link, revoke
 from kpilib.portal.due import returns_due
 from kpilib.store.database import connect
-from kpilib.store.writes import content_hash
+from kpilib.store.writes import content_hash, read_dataset_info
 
 pytestmark = pytest.mark.slow
 SCREENSHOTS = REPO / "outputs" / "screenshots"
@@ -310,3 +313,50 @@ def test_the_dashboards_stay_protected_by_their_own_token(portal):
     assert refused.status_code in (302, 401, 403), refused.status_code
     allowed = httpx.get(f"{base}?token={portal['dashboards_token']}", timeout=60)
     assert allowed.status_code == 200
+
+
+def _open_action(portal, code: str, department: str, key: str) -> int:
+    """An action of its own for ``code`` (a PSE flag), returned by id."""
+    flags = pd.DataFrame(
+        [("pse", key, department, code, "high", f"Flag for {code}", "very high overall risk")],
+        columns=CANDIDATE_COLUMNS,
+    )
+    with portal["engine"].begin() as connection:
+        as_of = date.fromisoformat(read_dataset_info(connection)["data_as_of"])
+        opened = open_actions_for_flags(connection, flags, fiscal_year=2025, period_code="FY",
+                                        opened_on=as_of)  # fmt: skip
+    return opened.opened[0]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_officer_answers_a_red_flag_and_the_reviewer_closes_it(browser, portal, width):
+    code, department = portal["missing"][-1 if width == 1280 else -2]
+    action = _open_action(portal, code, department, f"browser-{width}/{code}")
+    _, officer = _link(portal, code)
+    page = PortalPage(browser, portal["server"], officer, width)
+    page.wait_text("Red flags to answer")
+    card = page.page.locator(f"#action-{action}")
+    card.locator("textarea[name=answer]").fill("The board approved a recovery plan.")
+    page.screenshot("action-answer")
+    card.get_by_role("button", name="Send the answer").click()
+    page.wait_text(f"Your answer to action {action} was sent")
+    assert page.page.locator(f"#action-{action}").count() == 0
+    page.close()
+    _, reviewer = _link(portal, department, "reviewer", "Bilal Shah")
+    review = PortalPage(browser, portal["server"], reviewer, width)
+    review.wait_text("Answers to red flags awaiting your review")
+    review.page.get_by_role("link", name=f"Action {action}", exact=True).click()
+    review.wait_text("The board approved a recovery plan.")
+    review.page.locator("textarea[name=note]").first.fill("Plan seen; close.")
+    review.screenshot("action")
+    review.page.get_by_role("button", name="Close the action…").click()
+    review.wait_text("Close this action?")
+    review.page.get_by_role("button", name="Yes, close it").click()
+    review.wait_text(f"Action {action} closed.")
+    review.screenshot("action-closed")
+    review.close()
+    with portal["engine"].connect() as connection:
+        status = connection.execute(
+            sa.text("SELECT status FROM actions WHERE id = :i"), {"i": action}
+        ).scalar_one()
+    assert status == "closed"

@@ -2,6 +2,7 @@
 
 from kpilib.cli import (  # noqa: F401  (registers the commands)
     access,
+    actions,
     audit,
     db,
     deliver,
@@ -9,6 +10,7 @@ from kpilib.cli import (  # noqa: F401  (registers the commands)
     ingest,
     report,
     serve,
+    stress,
     submissions,
 )
 from kpilib.cli.app import app, run

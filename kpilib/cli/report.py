@@ -15,6 +15,7 @@ from kpilib.cli.app import DatabaseUrl, app, console, error_console, reader_url_
 from kpilib.cli.output import print_table
 from kpilib.errors import ParameterFileError
 from kpilib.kpis.governance_rules import GOVERNANCE_DIR, load_rulebook
+from kpilib.kpis.stress_scenarios import STRESS_FILE, read_stress_file
 from kpilib.kpis.support_params import SUPPORT_FILE, read_support_params
 from kpilib.problems import Problem
 from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
@@ -109,6 +110,7 @@ def params_check(
     problems += check_notebook_declares(notebooks.summary, SummaryReportParams)
     problems += _check_rulebook(folder)
     problems += _check_support_params(folder)
+    problems += _check_stress_scenarios(folder)
     if parameters is not None:
         console.print(
             f"Read {folder / 'defaults.yaml'} and {len(parameters.files)} department file(s) "
@@ -142,6 +144,18 @@ def _check_rulebook(folder: Path) -> list[Problem]:
         f"Read the governance rulebook: {len(rulebook.categories)} PSE categories, "
         f"{len(rulebook.rule_ids())} rules."
     )
+    return []
+
+
+def _check_stress_scenarios(folder: Path) -> list[Problem]:
+    """The stress scenarios' problems (``stress.yaml``, when the folder has one)."""
+    if not (folder / STRESS_FILE).is_file():
+        return []
+    try:
+        scenarios = read_stress_file(folder / STRESS_FILE)
+    except ParameterFileError as exc:
+        return list(exc.problems)
+    console.print(f"Read the stress scenarios: {len(scenarios.scenarios)} scenario(s).")
     return []
 
 

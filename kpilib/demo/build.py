@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy.engine import Connection, Engine
 
 from kpilib import __version__
+from kpilib.demo.actions import demo_actions
 from kpilib.demo.budget import (
     BUDGET_LINE_COLUMNS,
     CostCentrePlan,
@@ -143,6 +144,7 @@ def build_demo(
             "entity": ref.entity_ids, "department": ref.department_ids, "period": ref.period_ids,
         }).items():  # fmt: skip
             counts[name] = counts.get(name, 0) + count
+        counts["actions"] = demo_actions(connection, seed, as_of)  # issue 17: follow-up
         _finish_dataset(connection, seed, scale, as_of, counts)
     progress("refreshing statistics", 1, 1)
     refresh_statistics(engine)

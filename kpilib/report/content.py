@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from kpilib.kpis.actions import STATUS_LABELS, match_actions
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.present.explain import Explanation, explain_figures
@@ -39,6 +40,7 @@ from kpilib.present.methodology import Term, methodology_blocks
 from kpilib.present.tables import Column, render_table
 from kpilib.report.naming import department_report_link
 from kpilib.views import DepartmentView, ProvinceView
+from kpilib.views.followup import department_actions, last_period_actions
 from kpilib.views.province import load_previous_year
 from kpilib.views.pse import statement_labels
 
@@ -449,11 +451,15 @@ AREA_LABELS = {
 }
 
 
-def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
+def exceptions_table(
+    frame: pd.DataFrame, link: bool = False, actions: pd.DataFrame | None = None
+) -> Table:
     """Red flags, most severe first (their ``rank``), each with its severity and owner (the
     PSE or cost centre, else the department); with ``link`` each department links to its
-    report of the same batch."""
+    report of the same batch; with ``actions`` (:func:`flag_actions`, when any), the due date
+    of the answer and where the follow-up stands."""
     frame = label_severity(frame.sort_values("rank") if "rank" in frame else frame)
+    follow_up = _follow_up_columns(frame, actions)
     frame["department"] = frame["department_name"]
     entities = [e if isinstance(e, str) else "" for e in frame["entity"]]
     frame["owner"] = [
@@ -476,8 +482,70 @@ def exceptions_table(frame: pd.DataFrame, link: bool = False) -> Table:
         Column("owner", "Owner"),
         Column("issue", "Flag"),
         Column("message", "Why it is flagged"),
+        *follow_up,
     )
     return Table(frame, columns, "Red flags, most severe first")
+
+
+def flag_actions(engine: Engine, department: DepartmentView) -> pd.DataFrame:
+    """The actions on the department's flags of the report's fiscal year (for
+    :func:`exceptions_table` and :func:`department_tables`)."""
+    return department_actions(engine, department.code, department.province.fiscal_year.start_year)
+
+
+def province_flag_actions(engine: Engine, view: ProvinceView) -> pd.DataFrame:
+    """The actions on every flag of the summary's fiscal year (for :func:`exceptions_table`
+    and :func:`province_tables`)."""
+    return department_actions(engine, None, view.fiscal_year.start_year)
+
+
+def _follow_up_columns(frame: pd.DataFrame, actions: pd.DataFrame | None) -> tuple[Column, ...]:
+    """Add ``answer_due`` and ``follow_up`` to ``frame`` (in place) when any of its flags has
+    an action; the columns to show them (none otherwise)."""
+    if actions is None or actions.empty:
+        return ()
+    year = int(actions["fiscal_year"].iloc[0])
+    matched = match_actions(frame, actions, year)
+    if matched["action_id"].isna().all():
+        return ()
+    overdue = dict(zip(actions["action_id"], actions["days_overdue"], strict=True))
+    frame["answer_due"] = [format_date(d) if d is not None else "" for d in matched["due_on"]]
+    frame["follow_up"] = [
+        ""
+        if status is None
+        else STATUS_LABELS[status] + (f", {overdue[i]} days overdue" if overdue.get(i) else "")
+        for i, status in zip(matched["action_id"], matched["action_status"], strict=True)
+    ]
+    return (Column("answer_due", "Answer due"), Column("follow_up", "Follow-up"))
+
+
+def last_period_actions_summary(engine: Engine, department: DepartmentView) -> tuple[str, Table]:
+    """ "Actions on last period's flags": a sentence with the counts (open, overdue, closed,
+    resolution rate, median days to close) and the overdue actions, most overdue first."""
+    found = last_period_actions(engine, department)
+    k = found.kpis
+    if not k["actions"]:
+        text = f"No action was opened on the department's flags of {found.fiscal_year.label}."
+    else:
+        median = k["median_days_to_close"]
+        text = (
+            f"{int(k['actions'])} action(s) on the flags of {found.fiscal_year.label}, as of "
+            f"{format_date(found.as_of)}: {int(k['closed'])} closed "
+            f"({format_percent(k['resolution_rate'], 0)} resolved"
+            + ("" if pd.isna(median) else f", median {median:.0f} days to close")
+            + f"), {int(k['open'])} still open, of which {int(k['overdue'])} overdue and "
+            f"{int(k['escalated'])} escalated."
+        )
+    overdue = found.overdue.assign(
+        owner=[e or d for e, d in zip(found.overdue["entity_name"],
+                                      found.overdue["department_name"], strict=True)],
+        due=[format_date(d) for d in found.overdue["due_on"]],
+    )  # fmt: skip
+    columns = (
+        Column("owner", "Owner"), Column("subject", "Flag"), Column("message", "Why it is flagged"),
+        Column("due", "Answer due"), Column("days_overdue", "Days overdue", "count"),
+    )  # fmt: skip
+    return text, Table(overdue, columns, "Overdue actions on last period's flags")
 
 
 # ---------------------------------------------------------------------------- the province
@@ -616,7 +684,12 @@ def compliance_league(view: ProvinceView) -> Table:
 # ---------------------------------------------------------------------------- the workbooks
 
 
-def _section_tables(department: DepartmentView, section: str, codes: Sequence[str]) -> list[Table]:
+def _section_tables(
+    department: DepartmentView,
+    section: str,
+    codes: Sequence[str],
+    actions: pd.DataFrame | None = None,
+) -> list[Table]:
     if section == "budget":
         return [*execution_tables(department), class_table(department), pefa_table(department.pefa)]
     if section == "indicators" and not shown_indicators(department, codes).empty:
@@ -630,20 +703,24 @@ def _section_tables(department: DepartmentView, section: str, codes: Sequence[st
         if not department.findings.empty:
             tables.append(findings_table(department.findings))
         if not department.exceptions.empty:
-            tables.append(exceptions_table(department.exceptions))
+            tables.append(exceptions_table(department.exceptions, actions=actions))
     return tables
 
 
 def department_tables(
-    department: DepartmentView, sections: Sequence[str], codes: Sequence[str] = ()
+    department: DepartmentView,
+    sections: Sequence[str],
+    codes: Sequence[str] = (),
+    actions: pd.DataFrame | None = None,
 ) -> list[Table]:
     """Every table the department report shows, in the order of its ``sections`` (its Excel
-    workbook, ``<CODE>.xlsx``)."""
-    return [table for s in sections for table in _section_tables(department, s, codes)]
+    workbook, ``<CODE>.xlsx``); ``actions``: :func:`flag_actions`, for the flags table."""
+    return [table for s in sections for table in _section_tables(department, s, codes, actions)]
 
 
-def province_tables(view: ProvinceView) -> list[Table]:
-    """Every table the provincial summary shows, in order (its Excel workbook)."""
+def province_tables(view: ProvinceView, actions: pd.DataFrame | None = None) -> list[Table]:
+    """Every table the provincial summary shows, in order (its Excel workbook); ``actions``:
+    :func:`province_flag_actions`, for the flags table."""
     return [
         league_table(view),
         *province_execution_tables(view),
@@ -651,7 +728,7 @@ def province_tables(view: ProvinceView) -> list[Table]:
         portfolio_table(view),
         highest_risk_table(view),
         compliance_league(view),
-        exceptions_table(view.exceptions, link=True),
+        exceptions_table(view.exceptions, link=True, actions=actions),
     ]
 
 

@@ -36,6 +36,7 @@ from pydantic import (
 
 from kpilib.errors import FiscalPeriodError, ParameterFileError
 from kpilib.fiscal import REPORT_PERIODS
+from kpilib.kpis.actions import FollowUpRules
 from kpilib.kpis.flags import SeverityRules
 from kpilib.parameter_files import (
     DEFAULTS_FILE,
@@ -171,6 +172,8 @@ class ReportDefaults(_StatusKeys):
     flag_severity: SeverityRules = Field(default_factory=SeverityRules)
     #: The province's list: who ``kpi deliver`` e-mails the provincial summary to.
     recipients: RecipientList = Field(default_factory=list)
+    #: When the answer to a red flag's action is due (:class:`kpilib.kpis.actions.FollowUpRules`).
+    follow_up: FollowUpRules = Field(default_factory=FollowUpRules)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,29 @@ ENV_CHROMIUM = "KPI_CHROMIUM"
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage")  # fmt: skip
 LOCAL_URL_PREFIXES = ("file:", "data:", "about:", "blob:")
+#: The page margins; the running header (DEMO DATA) and footer (title, page N of M) sit in them.
+MARGIN_MM = {"top": 16, "bottom": 16, "left": 14, "right": 14}
+#: Before printing: the report's last block (going down from the last output through wrappers
+#: such as ``.report-block``: the last methodology block or explanation, or a closing note) and
+#: the provenance footer go into one box that is not split (``.kpi-print-end``), so the last page
+#: holds that much at least, never the provenance alone. ``break-before: avoid`` on the footer is
+#: not enough: Chromium 156 does not look for an earlier break inside the last cell's nested
+#: blocks. The HTML file is not changed.
+_KEEP_PROVENANCE_WITH_THE_END = """() => {
+  const footer = document.querySelector('.report-provenance');
+  const outputs = document.querySelectorAll('.jp-OutputArea-output');
+  if (!footer || !outputs.length) return;
+  let last = outputs[outputs.length - 1].lastElementChild;
+  while (last && last.matches('.report-block, .report-methodology') && last.lastElementChild) {
+    last = last.lastElementChild;
+  }
+  if (!last) return;
+  const end = document.createElement('div');
+  end.className = 'kpi-print-end';
+  end.style.breakInside = 'avoid';
+  last.before(end);
+  end.append(last, footer);
+}"""
 _SMALL = "font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; width: 100%;"
 
 
@@ -93,15 +116,20 @@ class PdfPrinter:
             self._blocked.append(url)
             route.abort()
 
-    def print_pdf(self, html: Path, pdf: Path, *, title: str, is_demo: bool) -> None:
+    def print_pdf(
+        self, html: Path, pdf: Path, *, title: str, is_demo: bool, tagged: bool = False
+    ) -> None:
         """Print ``html`` (a local file) to ``pdf`` on A4 with page numbers.
 
+        ``tagged`` adds the PDF structure tree (headings, tables, rows and the pages they are
+        on; the same layout, a file about three times larger): the page tests read it.
         Raises ``RuntimeError`` naming the requests it blocked if the page asked for any
         non-local resource. One page is reused from report to report (a new one costs ~0.3 s).
         """
         page = self._ensure_page()
         self._blocked = []
         page.goto(Path(html).resolve().as_uri(), wait_until="load")
+        page.evaluate(_KEEP_PROVENANCE_WITH_THE_END)
         page.pdf(
             path=str(pdf),
             format="A4",
@@ -109,7 +137,8 @@ class PdfPrinter:
             display_header_footer=True,
             header_template=_header(is_demo),
             footer_template=_footer(title),
-            margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+            margin={side: f"{mm}mm" for side, mm in MARGIN_MM.items()},
+            tagged=tagged,
         )
         if self._blocked:
             raise RuntimeError(

@@ -790,6 +790,54 @@ class PortalSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+#: Where a follow-up action stands (issue 17): waiting for the PSE's answer, answered (waiting
+#: for the reviewer), closed by the reviewer, or escalated (the answer did not settle the flag).
+ACTION_STATUSES = ("open", "answered", "closed", "escalated")
+ACTION_SEVERITIES = ("high", "medium", "low")
+
+
+class Action(Base):
+    """A red flag followed up (issue 17): the flag's ``kind`` and stable ``flag_key`` (a flag
+    raised again on the same data finds its action instead of opening a second), its owner (the
+    department, and the PSE when the flag is a PSE's), the answer due by ``due_on``, the PSE's
+    answer, and the reviewer's closure or escalation. Every change is also an audit entry."""
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint(_in("severity", ACTION_SEVERITIES), name="severity"),
+        UniqueConstraint("kind", "flag_key"),
+        Index("ix_actions_department", "department_id", "status"),
+        Index("ix_actions_entity", "entity_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    flag_key: Mapped[str] = mapped_column(String(300))
+    fiscal_year: Mapped[int] = mapped_column(Integer)  # start year: 2024 for 2024-25
+    period_code: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    severity: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(500))
+    message: Mapped[str] = mapped_column(Text)
+    opened_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    is_demo: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+#: The follow-up of red flags (issue 17): not part of the dataset (its content hash), written
+#: by the CLI and the portal.
+ACTION_TABLES = ("actions",)
+
+
 #: Tables of the portal (issue 9): access, reviews, deliveries and reminders, the inbox of
 #: uploads and the sessions (issue 19). Not part of the dataset (left out of its content hash);
 #: the portal's writer role writes them.

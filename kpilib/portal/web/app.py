@@ -10,6 +10,7 @@ from typing import Any
 import tornado.web
 
 from kpilib.portal.web.base import PortalHandler, signed_in
+from kpilib.portal.web.followup import ActionDecideHandler, ActionHandler, AnswerHandler
 from kpilib.portal.web.officer import (
     DecisionHandler,
     ErrorsCsvHandler,
@@ -82,6 +83,9 @@ def portal_handlers(state: PortalState) -> list[tuple[str, Any, dict[str, Any]]]
         (rf"{root}decide", DecideHandler, args),
         (rf"{root}bulk-approve", BulkApproveHandler, args),
         (rf"{root}file", FileHandler, args),
+        (rf"{root}action-answer", AnswerHandler, args),
+        (rf"{root}action", ActionHandler, args),
+        (rf"{root}action-decide", ActionDecideHandler, args),
         (rf"{root}static/(portal\.js)", StaticHandler, {"path": str(STATIC_DIR)}),
         (rf"{root}.*", NotFoundHandler, args),
     ]

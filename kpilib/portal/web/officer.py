@@ -11,9 +11,11 @@ from sqlalchemy.engine import Connection
 from tornado.http1connection import HTTP1Connection
 from tornado.httputil import parse_body_arguments
 
+from kpilib.kpis.actions import MAX_ANSWER
 from kpilib.kpis.returns import RETURN_SCHEDULES
 from kpilib.portal import inbox
 from kpilib.portal.access import LINK_PARAMETER, check_token
+from kpilib.portal.followup import officer_actions
 from kpilib.portal.officer import (
     TEMPLATE_FORMATS,
     check_upload,
@@ -94,7 +96,8 @@ async def render_officer_home(
     def read(connection: Connection) -> dict[str, Any]:
         as_of, today = read_as_of(connection)
         home = officer_home(connection, access, _as_of_date(connection))
-        return {"as_of": as_of, "data_today": today, "home": home}
+        actions = officer_actions(connection, access, _as_of_date(connection))
+        return {"as_of": as_of, "data_today": today, "home": home, "actions": actions}
 
     data = await handler.run(read)
     home = data["home"]
@@ -111,7 +114,16 @@ async def render_officer_home(
         quarters=home.quarters, quarter_due=home.default_quarter,
         max_mb=f"{handler.state.max_bytes / 1e6:g}", receipts=home.receipts,
         receipts_table=receipts_table(home.receipts, TITLES) if home.receipts else "",
+        actions=data["actions"], max_answer=MAX_ANSWER, notices=_answered_notice(handler),
     )  # fmt: skip
+
+
+def _answered_notice(handler: PortalHandler) -> list[str]:
+    """ "Your answer … was sent" after an answer (``?answered=N``)."""
+    number = handler.get_query_argument("answered", "") if handler.request.method == "GET" else ""
+    if not (number.isdigit() and len(number) <= 12):
+        return []
+    return [f"Your answer to action {number} was sent; the department will review it."]
 
 
 def _as_of_date(connection: Connection) -> Any:

@@ -12,8 +12,10 @@ from kpilib.errors import KpiError
 from kpilib.ingest.schemas import spec_for
 from kpilib.ingest.status import resolve_as_of
 from kpilib.kpis.returns import RETURN_SCHEDULES
+from kpilib.portal.followup import reviewer_actions
 from kpilib.portal.review import MAX_COMMENT, decide, reopen
 from kpilib.portal.web.base import PortalHandler, pakistan_time, posted, read_as_of, signed_in
+from kpilib.portal.web.followup import actions_table
 from kpilib.portal.web.tables import (
     REVIEW_COLOURS,
     preview_table,
@@ -60,8 +62,10 @@ async def render_reviewer_home(handler: PortalHandler, show_all: bool) -> None:
 
     def read(connection: Connection) -> dict[str, Any]:
         as_of, today = read_as_of(connection)
-        frame = review_queue(connection, access, resolve_as_of(connection, None), show_all)
-        return {"as_of": as_of, "data_today": today, "frame": frame}
+        day = resolve_as_of(connection, None)
+        frame = review_queue(connection, access, day, show_all)
+        actions = reviewer_actions(connection, access, day)
+        return {"as_of": as_of, "data_today": today, "frame": frame, "actions": actions}
 
     data = await handler.run(read)
     frame = data["frame"]
@@ -71,6 +75,11 @@ async def render_reviewer_home(handler: PortalHandler, show_all: bool) -> None:
         as_of=data["as_of"], data_today=data["data_today"], show_all=show_all,
         bulk=not show_all and waiting > 0, waiting=waiting,
         queue_table=queue_table(frame, TITLES, bulk=not show_all),
+        answered=len(data["actions"]["answered"]),
+        answered_table=actions_table(data["actions"]["answered"],
+                                     "No answer is waiting for your review."),
+        waiting_table=actions_table(data["actions"]["waiting"],
+                                    "No action is waiting for a PSE's answer."),
     )  # fmt: skip
 
 

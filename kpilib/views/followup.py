@@ -1,0 +1,115 @@
+"""The follow-up loop's inputs and outputs for one fiscal year (issue 17): the flags raised now
+(as action candidates, :mod:`kpilib.kpis.actions`) and the rule of ``follow_up:`` in
+``parameters/defaults.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from kpilib.errors import ParameterFileError
+from kpilib.fiscal import FiscalYear, pakistan_today
+from kpilib.kpis.actions import (
+    CANDIDATE_COLUMNS,
+    FollowUpRules,
+    action_kpis,
+    exception_candidates,
+    governance_candidates,
+    mark_overdue,
+)
+from kpilib.kpis.governance import load_governance
+from kpilib.parameter_files import (
+    DEFAULTS_FILE,
+    describe_validation_error,
+    find_parameters_dir,
+    read_yaml_mapping,
+)
+from kpilib.store.actions import load_actions
+from kpilib.store.writes import read_dataset_info
+from kpilib.views.department import DepartmentView
+from kpilib.views.province import load_province_view
+
+
+def load_follow_up_rules(directory: Path | None = None) -> FollowUpRules:
+    """``follow_up:`` of ``defaults.yaml`` in ``directory`` (default: the parameters folder;
+    none, or no key: the built-in rule). A :class:`ParameterFileError` when it is invalid."""
+    folder = directory if directory is not None else find_parameters_dir()
+    path = folder / DEFAULTS_FILE if folder is not None else None
+    if path is None or not path.is_file():
+        return FollowUpRules()
+    raw = read_yaml_mapping(path).get("follow_up")
+    if raw is None:
+        return FollowUpRules()
+    try:
+        return FollowUpRules.model_validate(raw)
+    except ValidationError as exc:
+        raise ParameterFileError(describe_validation_error(path, exc, FollowUpRules)) from exc
+
+
+def current_flag_candidates(
+    engine: Engine, fiscal_year: str, period: str = "FY", rules: FollowUpRules | None = None
+) -> pd.DataFrame:
+    """Every flag of ``fiscal_year`` (``"2024-25"``) and ``period`` that the follow-up loop
+    tracks, as candidates (:data:`~kpilib.kpis.actions.CANDIDATE_COLUMNS`): the province
+    view's PSE, budget and indicator flags, and the governance breaches."""
+    rules = rules or FollowUpRules()
+    view = load_province_view(engine, fiscal_year, period)
+    with engine.connect() as connection:
+        governance = load_governance(connection, fiscal_year)
+    parts = [
+        exception_candidates(view.exceptions),
+        governance_candidates(governance.statement, rules.governance_severity),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+def resolve_as_of(connection: Connection) -> date:
+    """Today for the follow-up: the data's as-of date (the demo's "today"), else today in
+    Pakistan (the same rule as the portal's)."""
+    stored = read_dataset_info(connection).get("data_as_of")
+    return date.fromisoformat(stored) if stored else pakistan_today()
+
+
+def department_actions(
+    engine: Engine, department_code: str | None, fiscal_year: int
+) -> pd.DataFrame:
+    """The department's (None: every department's) actions on the flags of ``fiscal_year``
+    (start year), with ``overdue`` and ``days_overdue`` as of today's data
+    (:func:`resolve_as_of`)."""
+    with engine.connect() as connection:
+        frame = load_actions(connection, department_code=department_code, fiscal_year=fiscal_year)
+        as_of = resolve_as_of(connection)
+    return mark_overdue(frame, as_of)
+
+
+@dataclass(frozen=True)
+class LastPeriodActions:
+    """What became of the actions on a department's flags of the fiscal year before a report's:
+    the KPIs (:func:`~kpilib.kpis.actions.action_kpis`, one row) and the overdue actions."""
+
+    fiscal_year: FiscalYear
+    as_of: date
+    kpis: pd.Series
+    overdue: pd.DataFrame
+
+
+def last_period_actions(engine: Engine, department: DepartmentView) -> LastPeriodActions:
+    """The actions on ``department``'s flags of the fiscal year before its report's, as of
+    today's data (the follow-up goes on after the period closes)."""
+    year = department.province.fiscal_year.previous()
+    actions = department_actions(engine, department.code, year.start_year)
+    with engine.connect() as connection:
+        as_of = resolve_as_of(connection)
+    kpis = action_kpis(actions, as_of).iloc[0]
+    overdue = actions[actions["overdue"]].sort_values(["days_overdue", "action_id"],
+                                                      ascending=[False, True])  # fmt: skip
+    return LastPeriodActions(year, as_of, kpis, overdue.reset_index(drop=True))
