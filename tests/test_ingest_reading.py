@@ -126,9 +126,9 @@ def test_without_a_known_column_the_first_sheet_but_the_instructions_is_read(tmp
     workbook.active.title = INSTRUCTIONS_SHEET
     workbook.active.append(["How to fill it"])
     workbook.create_sheet("Blank")
-    workbook.create_sheet("Mine").append(["code", "amount"])
+    workbook.create_sheet("Mine").append(["code", "sum"])
     path = tmp_path / "odd.xlsx"
     workbook.save(path)
     raw = read_file(path, max_bytes=LIMIT, known_columns=KNOWN_COLUMNS)
-    assert raw.sheet == "Mine" and raw.columns == ["code", "amount"]
+    assert raw.sheet == "Mine" and raw.columns == ["code", "sum"]
     assert "no sheet of the workbook names a column of a return" in raw.notes[0]

@@ -16,6 +16,7 @@ from kpilib.cli.output import print_table
 from kpilib.errors import ParameterFileError
 from kpilib.kpis.governance_rules import GOVERNANCE_DIR, load_rulebook
 from kpilib.kpis.stress_scenarios import STRESS_FILE, read_stress_file
+from kpilib.kpis.support_params import SUPPORT_FILE, read_support_params
 from kpilib.problems import Problem
 from kpilib.report.manifest import ReportRecord, is_unchanged, read_manifest
 from kpilib.report.params import (
@@ -111,6 +112,7 @@ def params_check(
     if notebooks.portfolio is not None:
         problems += check_notebook_declares(notebooks.portfolio, PortfolioReportParams)
     problems += _check_rulebook(folder)
+    problems += _check_support_params(folder)
     problems += _check_stress_scenarios(folder)
     if parameters is not None:
         console.print(
@@ -357,3 +359,15 @@ def _run_report_batch(
     console.print(f"Index: {plan.folder / 'index.html'}  Manifest: {plan.folder / 'manifest.json'}")
     if not result.succeeded:
         raise typer.Exit(1)
+
+
+def _check_support_params(folder: Path) -> list[Problem]:
+    """The problems of ``support.yaml`` (the government-support tolerances), when present."""
+    if not (folder / SUPPORT_FILE).is_file():
+        return []
+    try:
+        read_support_params(folder / SUPPORT_FILE)
+    except ParameterFileError as exc:
+        return list(exc.problems)
+    console.print(f"Read the government-support parameters ({SUPPORT_FILE}).")
+    return []

@@ -34,6 +34,7 @@ from kpilib.demo.reference import (
 )
 from kpilib.demo.revenue import REVENUE_LINE_COLUMNS, generate_revenue_year
 from kpilib.demo.reviews import demo_reviews
+from kpilib.demo.support import insert_support_demo
 from kpilib.errors import DemoBuildError
 from kpilib.fiscal import FiscalYear, Period, fiscal_month_of, periods_of_year
 from kpilib.store import migrate
@@ -139,6 +140,10 @@ def build_demo(
         counts["indicator_values"] = _insert_indicator_values(
             connection, ref, years, returns.indicators, pse, rngs["indicators"], as_of
         )
+        for name, count in insert_support_demo(connection, seed, ref.entities, {
+            "entity": ref.entity_ids, "department": ref.department_ids, "period": ref.period_ids,
+        }).items():  # fmt: skip
+            counts[name] = counts.get(name, 0) + count
         counts["actions"] = demo_actions(connection, seed, as_of)  # issue 17: follow-up
         _finish_dataset(connection, seed, scale, as_of, counts)
     progress("refreshing statistics", 1, 1)

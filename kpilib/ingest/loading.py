@@ -277,9 +277,10 @@ def _delete_key_rows(connection: Connection, prepared: PreparedReturn, period_id
         "pse_kpi",
         "pse_governance",
         "pse_governance_notes",
+        "pse_support",
     ):
         where = [t.c.entity_id == prepared.entity_id, t.c.period_id == period_id]
-    elif prepared.return_type in ("budget_extract", "revenue"):
+    elif prepared.return_type in ("budget_extract", "revenue", "support_releases", "guarantees"):
         where = [t.c.department_id == prepared.department_id, t.c.fiscal_year == year]
     else:
         i = table("indicators")

@@ -32,6 +32,7 @@ from kpilib.ingest.schemas import (
     spec_for,
 )
 from kpilib.ingest.scope import Declared
+from kpilib.ingest.support import SUPPORT_PREPARERS
 from kpilib.ingest.validation import CheckedTable, check_table, detect_return_type
 from kpilib.problems import Problem, Severity
 from kpilib.store.retry import call_with_retry, is_transient
@@ -181,7 +182,7 @@ def _load_in_transaction(
     """One try: the database rules and, unless they found errors or this is a dry run, the load,
     all in one transaction."""
     with engine.connect() as connection, connection.begin() as transaction:
-        prepare = {**PREPARERS, **GOVERNANCE_PREPARERS}[spec.return_type]
+        prepare = {**PREPARERS, **GOVERNANCE_PREPARERS, **SUPPORT_PREPARERS}[spec.return_type]
         prepared = prepare(checked, ReferenceLookup(connection), declared)
         outcome.issues.extend(checked.issues)
         if prepared is not None:

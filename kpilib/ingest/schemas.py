@@ -34,6 +34,8 @@ from kpilib.store.models import (
     INDICATOR_DIRECTIONS,
     INDICATOR_FREQUENCIES,
     POST_STATUSES,
+    RELEASE_INSTRUMENTS,
+    SUPPORT_INSTRUMENTS,
     YES_NO,
 )
 
@@ -364,6 +366,60 @@ class PseGovernanceNotesSchema(pa.DataFrameModel):
     )  # fmt: skip
 
 
+class SupportReleasesSchema(pa.DataFrameModel):
+    """Support releases: one row per PSE and instrument, what the budget gave the PSE in the
+    fiscal year (sent by the Finance Department; guarantees go in the guarantee register)."""
+
+    department_code: Series[str] = _department("FIN")
+    period: Series[str] = _year()
+    entity_code: Series[str] = _field("code", "the PSE's code", "PCO-001")
+    instrument: Series[str] = _field(
+        "choice", "grant_in_aid, subsidy, equity_injection, loan_disbursed, loan_repaid, "
+        "loan_interest (interest the PSE paid on on-lent loans), loan_arrears (at the year's "
+        "end) or other_relief", "grant_in_aid", isin=list(RELEASE_INSTRUMENTS),
+    )  # fmt: skip
+    amount: Series[pd.Int64Dtype] = _money("amount of the year, in whole rupees", "2500000000")
+
+
+class PseSupportSchema(pa.DataFrameModel):
+    """PSE support return: one row per instrument, the government support the PSE received in
+    the fiscal year as its books show it, and for a grant-in-aid its utilisation report."""
+
+    entity_code: Series[str] = _entity("PCO-001")
+    period: Series[str] = _year()
+    instrument: Series[str] = _field(
+        "choice", "grant_in_aid, subsidy, equity_injection, loan_disbursed, loan_repaid, "
+        "loan_interest, loan_arrears, guarantee_issued, guarantee_outstanding, guarantee_called "
+        "or other_relief", "grant_in_aid", isin=list(SUPPORT_INSTRUMENTS),
+    )  # fmt: skip
+    amount: Series[pd.Int64Dtype] = _money("amount of the year, in whole rupees", "2500000000")
+    utilisation_report_date: Series[str] = _date(
+        "grant_in_aid only: date the utilisation report of the grant was sent (blank: not sent)",
+        "2025-08-15",
+    )
+
+
+class GuaranteesSchema(pa.DataFrameModel):
+    """Guarantee register: one row per government guarantee of a PSE's debt, as it stood at the
+    fiscal year's end (sent by the Finance Department)."""
+
+    department_code: Series[str] = _department("FIN")
+    period: Series[str] = _year()
+    guarantee_ref: Series[str] = _field("code", "the guarantee's reference", "GTEE-2021-03")
+    entity_code: Series[str] = _field("code", "the PSE whose debt is guaranteed", "PCO-001")
+    lender: Series[str] = _field("text", "the lender", "Demo Bank Ltd", prefill=False)
+    issued_on: Series[str] = _date("date the guarantee was issued", "2021-09-01", nullable=False)
+    expires_on: Series[str] = _date("date the guarantee expires", "2028-08-31", nullable=False)
+    amount_guaranteed: Series[pd.Int64Dtype] = _money("amount guaranteed", "4000000000")
+    outstanding: Series[pd.Int64Dtype] = _money(
+        "guaranteed debt still owed at the year's end (0 once expired)", "2600000000"
+    )
+    called_on: Series[str] = _date("date the guarantee was called (blank: never)", "")
+    amount_called: Series[pd.Int64Dtype] = _money(
+        "amount the province paid under the call (blank: never called)", "", nullable=True
+    )
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     """One column of a return as read from its pandera model."""
@@ -473,6 +529,9 @@ RETURN_LIMITS: dict[str, ReturnLimits] = {
     "indicator_targets": ReturnLimits(rows=100_000, unpacked_mb=80),
     "pse_governance": ReturnLimits(rows=20, unpacked_mb=5),
     "pse_governance_notes": ReturnLimits(rows=200, unpacked_mb=5),
+    "support_releases": ReturnLimits(rows=5_000, unpacked_mb=10),
+    "pse_support": ReturnLimits(rows=50, unpacked_mb=5),
+    "guarantees": ReturnLimits(rows=2_000, unpacked_mb=10),
 }
 
 RETURN_SPECS: dict[str, ReturnSpec] = {
@@ -497,6 +556,14 @@ RETURN_SPECS: dict[str, ReturnSpec] = {
         ReturnSpec("pse_governance_notes", "PSE governance notes (reasons and lines of action)",
                    "entity", "year", PseGovernanceNotesSchema, ("rule_id",), "period",
                    RETURN_LIMITS["pse_governance_notes"]),
+        ReturnSpec("support_releases", "Government support released to the PSEs", "department",
+                   "year", SupportReleasesSchema, ("entity_code", "instrument"), "period",
+                   RETURN_LIMITS["support_releases"]),
+        ReturnSpec("pse_support", "PSE support return (support received by instrument)",
+                   "entity", "year", PseSupportSchema, ("instrument",), "period",
+                   RETURN_LIMITS["pse_support"]),
+        ReturnSpec("guarantees", "Register of government guarantees", "department", "year",
+                   GuaranteesSchema, ("guarantee_ref",), "period", RETURN_LIMITS["guarantees"]),
     )
 }  # fmt: skip
 
@@ -506,7 +573,8 @@ ANY_RETURN_LIMITS = functools.reduce(ReturnLimits.widest, RETURN_LIMITS.values()
 
 def spec_for(return_type: str) -> ReturnSpec:
     """The spec of a return type name (``pse_financial``, ``pse_kpi``, ``budget_extract``,
-    ``revenue``, ``indicator_targets``, ``pse_governance``, ``pse_governance_notes``);
+    ``revenue``, ``indicator_targets``, ``pse_governance``, ``pse_governance_notes``,
+    ``support_releases``, ``pse_support``, ``guarantees``);
     :class:`ReturnTypeError` for any other name."""
     try:
         return RETURN_SPECS[str(return_type).strip().lower().replace("-", "_")]

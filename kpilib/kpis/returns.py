@@ -50,6 +50,8 @@ RETURN_SCHEDULES: tuple[ReturnSchedule, ...] = (
 #: rates, which count the quarterly returns.
 YEARLY_RETURN_SCHEDULES: tuple[ReturnSchedule, ...] = (
     ReturnSchedule("pse_governance", "Yearly governance return", None, 120),
+    # kpi-suite's choice: the support return with the governance return, 120 days after the year.
+    ReturnSchedule("pse_support", "Yearly support return", None, 120),
 )
 
 

@@ -61,6 +61,10 @@ RETURN_TYPES = (
     "indicator_targets",
     "pse_governance",
     "pse_governance_notes",
+    # Government support (issue 17, migration 0007).
+    "support_releases",
+    "pse_support",
+    "guarantees",
 )
 SUBMISSION_STATUSES = ("accepted", "superseded")
 
@@ -505,6 +509,82 @@ class PseGovernanceNote(Base):
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
 
 
+#: Government support to a PSE by instrument (issue 17): flows of the year (grants-in-aid,
+#: subsidies, equity injections, on-lent loans disbursed and repaid, interest paid on them, other
+#: relief) and positions at the year's end (loan arrears, guarantees outstanding), plus the
+#: guarantees issued and called in the year.
+SUPPORT_INSTRUMENTS = (
+    "grant_in_aid", "subsidy", "equity_injection", "loan_disbursed", "loan_repaid",
+    "loan_interest", "loan_arrears", "guarantee_issued", "guarantee_outstanding",
+    "guarantee_called", "other_relief",
+)  # fmt: skip
+#: The instruments the budget side releases; its guarantee figures come from the register.
+RELEASE_INSTRUMENTS = tuple(i for i in SUPPORT_INSTRUMENTS if not i.startswith("guarantee_"))
+
+
+class SupportRelease(Base):
+    """What the budget gave a PSE in a fiscal year by instrument, as the department that sends
+    the ``support_releases`` return (the Finance Department) recorded it, in rupees."""
+
+    __tablename__ = "support_releases"
+    __table_args__ = (
+        UniqueConstraint("department_id", "fiscal_year", "entity_id", "instrument"),
+        CheckConstraint(_in("instrument", RELEASE_INSTRUMENTS), name="instrument"),
+        CheckConstraint("amount >= 0", name="amount_non_negative"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    fiscal_year: Mapped[int] = mapped_column(ForeignKey("fiscal_years.start_year"), index=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    instrument: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[int] = mapped_column(Money)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
+class PseSupport(Base):
+    """The government support a PSE says it received in a fiscal year, by instrument, and for a
+    grant-in-aid the date it sent its utilisation report (NULL: none sent)."""
+
+    __tablename__ = "pse_support"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "period_id", "instrument"),
+        CheckConstraint(_in("instrument", SUPPORT_INSTRUMENTS), name="instrument"),
+        CheckConstraint("amount >= 0", name="amount_non_negative"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    instrument: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[int] = mapped_column(Money)
+    utilisation_report_date: Mapped[date | None] = mapped_column(Date)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
+class Guarantee(Base):
+    """One government guarantee of a PSE's debt as the register (the ``guarantees`` return of the
+    Finance Department) stood at a fiscal year's end: ``outstanding`` is the guaranteed debt still
+    owed then; a call (``called_on``, ``amount_called``) is the province paying instead."""
+
+    __tablename__ = "guarantees"
+    __table_args__ = (
+        UniqueConstraint("department_id", "fiscal_year", "guarantee_ref"),
+        CheckConstraint("outstanding >= 0 AND amount_guaranteed > 0", name="amounts"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    fiscal_year: Mapped[int] = mapped_column(ForeignKey("fiscal_years.start_year"), index=True)
+    guarantee_ref: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    lender: Mapped[str] = mapped_column(String(300))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    amount_guaranteed: Mapped[int] = mapped_column(Money)
+    outstanding: Mapped[int] = mapped_column(Money)
+    called_on: Mapped[date | None] = mapped_column(Date)
+    amount_called: Mapped[int | None] = mapped_column(Money)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
 class AuditLog(Base):
     """Append-only record of every change to the data, one row per change set (a load, a build).
 
@@ -787,5 +867,8 @@ DATA_TABLES = (
     "pse_financials",
     "pse_governance",
     "pse_governance_notes",
+    "support_releases",
+    "pse_support",
+    "guarantees",
     "audit_log",
 )

@@ -2,7 +2,7 @@
 key unique), with its owner, due date, the PSE's answer and the reviewer's decision.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06
 """
 
@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-# Chained after 0006 on the branch; re-chained after 0007 when merged.
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
