@@ -230,16 +230,38 @@ def test_demo_ratings_before_are_the_health_check_ratings(demo_url):
     results = demo_view.results[demo_view.results["scenario"] == "revenue_down"]
     got = results.set_index("entity_code")["rating_before"]
     assert got.reindex(expected.index).equals(expected)
-    assert not demo_view.guarantees_given
+    assert demo_view.guarantees_given  # read from the contingent-liabilities register
     assert list(demo_view.portfolio["scenario"]) == [s.name for s in demo_view.scenarios.scenarios]
     combined = demo_view.portfolio.set_index("scenario").loc["combined"]
     assert combined.high_risk_after >= combined.high_risk_before
+
+
+def test_demo_guarantees_called_reads_the_register(demo_url):
+    from kpilib.kpis.guarantees import guarantees_outstanding
+    from kpilib.store import queries
+    from kpilib.views.stress import stress_year
+
+    engine = connect(demo_url, read_only=True)
+    view = load_stress_view(engine)
+    with engine.connect() as connection:
+        judged = stress_year(queries.load_pse_financials(connection))
+    year = view.guarantees_year  # the demo's latest register, at or before the year judged
+    assert year is not None and judged is not None and year <= judged
+    register = guarantees_outstanding(engine, year)
+    assert register["outstanding"].sum() > 0
+    called = view.portfolio.set_index("scenario").loc["guarantees_called"]
+    assert called.guarantee_called > 0 and called.extra_support >= called.guarantee_called
+    rows = view.results[view.results["scenario"] == "guarantees_called"]
+    assert set(rows.loc[rows["guarantee_called"] > 0, "entity_code"]) <= set(register["pse_code"])
+    without = load_stress_view(engine, guarantees=register.iloc[0:0])
+    assert without.portfolio.set_index("scenario").loc["guarantees_called"].guarantee_called == 0
 
 
 def test_kpi_stress(demo_sqlite_url, capsys, monkeypatch):
     monkeypatch.setenv("KPI_DATABASE_URL", demo_sqlite_url)
     listing = run_kpi(capsys, monkeypatch, "stress")
     assert listing.code == 0 and "Combined downturn" in listing.out
+    assert "Guarantees outstanding from the register of 2024-25." in listing.out
     one = run_kpi(capsys, monkeypatch, "stress", "--scenario", "costs_up", "--json")
     assert one.code == 0 and '"extra_support"' in one.out
     dated = run_kpi(capsys, monkeypatch, "stress", "--period", "2024-25Q4", "--json")

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from kpilib.cli.app import DatabaseUrl, app, console, reader_url_of
 from kpilib.cli.output import JsonOutput, print_records, print_table
+from kpilib.fiscal import FiscalYear
 from kpilib.store.database import connect
 from kpilib.units import MISSING, format_money, is_missing
 from kpilib.views.stress import StressView, load_stress_view
@@ -51,6 +52,13 @@ def _print_pses(frame: pd.DataFrame, title: str) -> None:
     print_table(table)
 
 
+def _register_note(view: StressView) -> str:
+    """Which guarantees register the scenarios called guarantees from."""
+    if view.guarantees_year is None:
+        return "No guarantee is called: the guarantees register has no year up to the one judged."
+    return f"Guarantees outstanding from the register of {FiscalYear(view.guarantees_year).label}."
+
+
 @app.command("stress")
 def stress_command(
     ctx: typer.Context,
@@ -75,8 +83,8 @@ def stress_command(
     scenario PSE by PSE, largest extra support first.
 
     Extra support = the part of the year's shock the PSE's cash cannot meet, plus any guarantee
-    called (docs/methodology.md, "Fiscal risk: stress scenarios"). No guarantee is called until
-    the contingent-liabilities register is connected. Reads only.
+    called (docs/methodology.md, "Fiscal risk: stress scenarios"). Guarantees outstanding come from
+    the contingent-liabilities register of the year judged (or the latest before it). Reads only.
     """
     engine = connect(reader_url_of(ctx), read_only=True)
     view = load_stress_view(engine, period_code=period)
@@ -86,8 +94,7 @@ def stress_command(
             print_records(view.portfolio[PORTFOLIO_COLUMNS])
         else:
             _print_portfolio(view)
-            if not view.guarantees_given:
-                console.print("No guarantee is called: the guarantees register is not connected.")
+            console.print(_register_note(view))
         return
     chosen = view.scenarios.scenario(scenario)
     rows = view.results[view.results["scenario"] == chosen.name]
