@@ -15,6 +15,7 @@ from kpilib.kpis.pefa_pi10 import (
     assess_pi10,
     load_pi10_criteria,
     month_end_after,
+    pi10_register,
     score_pi10_1,
     score_pi10_3,
 )
@@ -129,6 +130,36 @@ def test_pi10_3_without_a_register_is_not_rated_and_names_the_missing_evidence()
 def test_pi10_3_with_a_register(quantified, consolidated, score):
     register = pd.DataFrame({"entity_code": [f"P{i}" for i in range(4)], "quantified": quantified})
     assert score_pi10_3(register, consolidated, CRITERIA).score == score
+
+
+def test_pi10_register_from_the_register_and_the_pses_own_returns():
+    guarantees = pd.DataFrame({
+        "fiscal_year": [2024, 2024, 2024, 2023],
+        "entity_code": ["P1", "P2", "P3", "P4"],
+        "outstanding": [100, 50, 0, 70],  # P3: nothing outstanding; P4: another year
+    })  # fmt: skip
+    support = pd.DataFrame({
+        "fiscal_year": [2024, 2024, 2023],
+        "entity_code": ["P1", "P2", "P2"],
+        "instrument": ["guarantee_outstanding", "subsidy", "guarantee_outstanding"],
+        "amount": [100, 10, 50],
+    })  # fmt: skip
+    register = pi10_register(guarantees, support, YEAR)
+    assert register is not None
+    assert register.to_dict("list") == {"entity_code": ["P1", "P2"], "quantified": [True, False]}
+    assert score_pi10_3(register, False, CRITERIA).score == "C"  # 1 of 2: some, not most
+    assert pi10_register(guarantees, support, FiscalYear(2025)) is None
+
+
+def test_demo_pi10_3_is_rated_from_the_register(demo_url):
+    from kpilib.store.database import connect
+    from kpilib.views.portfolio import assess_pi10_for
+
+    assessment = assess_pi10_for(connect(demo_url, read_only=True), "2024-25", None)
+    pi10_3 = {d.dimension: d for d in assessment.dimensions}["10.3"]
+    assert pi10_3.score == "B" and pi10_3.counts == {"pses_with_guarantees": 5, "quantified": 5}
+    later = assess_pi10_for(connect(demo_url, read_only=True), "2025-26", None)
+    assert {d.dimension: d for d in later.dimensions}["10.3"].score == NOT_RATED
 
 
 def test_assess_pi10_and_a_threshold_edit_changes_the_score():

@@ -9,7 +9,9 @@
   year; B: most published in time; C: most received in time; D otherwise ("most": at least
   ``most_share``). A corporation without a return or without audited accounts counts against.
 * **10.3 Contingent liabilities and other fiscal risks**, from the contingent-liabilities
-  register when there is one. Without a register it is ``NR`` (not rated), the missing evidence
+  register when there is one (:func:`pi10_register`: the PSEs with guarantees outstanding in the
+  Finance Department's register, each quantified when its own support return reports the
+  guarantees outstanding). Without a register it is ``NR`` (not rated), the missing evidence
   named. With one: the share of PSEs with guarantees outstanding whose amounts are quantified,
   "most" -> B (A with a consolidated report on them), "some" -> C, else D.
 
@@ -198,6 +200,25 @@ def score_pi10_1(evidence: pd.DataFrame, consolidated_report: bool, criteria: Pi
         score, why = "D", (f"{received} of {total} audited within {nine} months, fewer than "
                            f"{most:.0%}")  # fmt: skip
     return DimensionScore("10.1", title, score, why, (), counts)
+
+
+def pi10_register(
+    guarantees: pd.DataFrame, pse_support: pd.DataFrame, fiscal_year: FiscalYear
+) -> pd.DataFrame | None:
+    """10.3's input for ``fiscal_year``: each PSE with a guarantee outstanding at the year's end in
+    the register (``guarantees``, :data:`kpilib.store.support.GUARANTEE_COLUMNS`) and whether it
+    ``quantified`` it in its own report (its ``pse_support`` return for the year has a
+    ``guarantee_outstanding`` amount). None when the register holds nothing for the year."""
+    year = fiscal_year.start_year
+    rows = guarantees[guarantees["fiscal_year"] == year]
+    if rows.empty:
+        return None
+    own = pse_support[(pse_support["fiscal_year"] == year)
+                      & (pse_support["instrument"] == "guarantee_outstanding")
+                      & pse_support["amount"].notna()]  # fmt: skip
+    codes = sorted(set(rows.loc[rows["outstanding"] > 0, "entity_code"]))
+    quantified = [code in set(own["entity_code"]) for code in codes]
+    return pd.DataFrame({"entity_code": codes, "quantified": pd.Series(quantified, dtype=bool)})
 
 
 def score_pi10_3(register: pd.DataFrame | None, consolidated_report: bool,

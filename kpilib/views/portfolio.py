@@ -22,9 +22,10 @@ from kpilib.kpis.governance import (
     compute_rollup,
     load_governance,
 )
-from kpilib.kpis.pefa_pi10 import Pi10Assessment, assess_pi10
+from kpilib.kpis.pefa_pi10 import Pi10Assessment, assess_pi10, pi10_register
 from kpilib.store import queries
 from kpilib.store.governance import load_pse_governance
+from kpilib.store.support import load_guarantees, load_pse_support
 from kpilib.views.province import ProvinceView, load_province_view
 
 
@@ -95,9 +96,14 @@ def load_portfolio_view(engine: Engine, fiscal_year: str, period: str = "FY") ->
 def assess_pi10_for(
     engine: Engine, fiscal_year: str, consolidated_report: str | None
 ) -> Pi10Assessment:
-    """PEFA PI-10 for ``fiscal_year`` from its governance returns; ``consolidated_report``
-    describes the consolidated report on the sector for the year (None: none published)."""
+    """PEFA PI-10 for ``fiscal_year`` from its governance returns and (10.3) its
+    contingent-liabilities register and PSE support returns; ``consolidated_report`` describes
+    the consolidated report on the sector for the year (None: none published)."""
     province = load_province_view(engine, fiscal_year, "FY")
+    year = province.fiscal_year
     with engine.connect() as connection:
-        returns = load_pse_governance(connection, province.fiscal_year.start_year)
-    return assess_pi10(returns, province.entities, province.fiscal_year, consolidated_report)
+        returns = load_pse_governance(connection, year.start_year)
+        guarantees = load_guarantees(connection, [year.start_year])
+        support = load_pse_support(connection, [year.start_year])
+    register = pi10_register(guarantees, support, year)
+    return assess_pi10(returns, province.entities, year, consolidated_report, register)
