@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from kpilib.kpis.actions import (
     CANDIDATE_COLUMNS,
+    FLAG_SOURCES,
     ActionError,
     Actor,
     FollowUpRules,
@@ -23,6 +24,8 @@ from kpilib.kpis.actions import (
     governance_candidates,
     mark_overdue,
     open_actions_for_flags,
+    reconciliation_candidates,
+    utilisation_candidates,
 )
 from kpilib.store.actions import load_actions
 from kpilib.store.database import connect
@@ -273,6 +276,29 @@ def test_candidates_from_flags_and_breaches():
     ])  # fmt: skip
     breaches = governance_candidates(statement, "high")
     assert breaches[["key", "severity"]].values.tolist() == [["MTI-001/BRD-1", "high"]]
+
+
+def test_candidates_from_support_mismatches_and_grants_without_a_report():
+    entities = pd.DataFrame({"entity_code": ["P1", "P2"], "department_code": ["HLT", "FIN"]})
+    reconciliation = pd.DataFrame({
+        "entity_code": ["P1", "P1", "P2"], "instrument": ["subsidy", "grant_in_aid", "subsidy"],
+        "budget": [100, 50, 10], "reported": [150, 50, 0],
+        "status": ["mismatch", "matched", "not reported"],
+    })  # fmt: skip
+    support = reconciliation_candidates(reconciliation, entities)
+    assert support[["kind", "key", "department_code"]].values.tolist() == [
+        ["support", "P1/subsidy", "HLT"]
+    ]
+    assert "Rs 100" in support["message"].iloc[0] and "Rs 150" in support["message"].iloc[0]
+    grants = pd.DataFrame({"entity_code": ["P1", "P2"], "grant": [1000, 2000],
+                           "utilisation_report_date": [date(2024, 9, 1), None],
+                           "flagged": [False, True]})  # fmt: skip
+    unreported = utilisation_candidates(grants, entities)
+    assert unreported[["kind", "key", "entity_code"]].values.tolist() == [
+        ["utilisation", "P2/grant_in_aid", "P2"]
+    ]
+    assert FLAG_SOURCES["support"] is reconciliation_candidates
+    assert FLAG_SOURCES["utilisation"] is utilisation_candidates
 
 
 def test_the_cgu_decides_on_a_department_s_own_action(engine):

@@ -34,12 +34,12 @@ def test_open_is_idempotent_and_list_shows_the_overdue(capsys, monkeypatch, demo
     opened = int(first.out.split()[0])
     assert opened > 0 and "flag(s) already followed up" in first.out  # the demo's own
     again = _kpi(capsys, monkeypatch, demo_copy, "actions", "open", "--year", "2024-25")
-    assert again.out.startswith("0 action(s) opened")
+    assert again.out.startswith("0 action(s) opened")  # support and utilisation flags too
     listed = _kpi(capsys, monkeypatch, demo_copy, "actions", "list", "--year", "2024-25",
                   "--json")  # fmt: skip
     actions = json.loads(listed.out)
     kinds = {a["kind"] for a in actions}
-    assert {"governance", "pse"} <= kinds and len(actions) >= opened
+    assert {"governance", "pse", "support", "utilisation"} <= kinds and len(actions) >= opened
     overdue = json.loads(_kpi(capsys, monkeypatch, demo_copy, "actions", "list", "--overdue",
                               "--as-of", "2026-02-15", "--json").out)  # fmt: skip
     assert overdue and all(a["overdue"] and a["days_overdue"] > 0 for a in overdue)

@@ -138,6 +138,45 @@ def governance_candidates(statement: pd.DataFrame, severity: Severity = "medium"
     ])  # fmt: skip
 
 
+def _with_department(frame: pd.DataFrame, entities: pd.DataFrame) -> list[dict[str, Any]]:
+    owners = entities[["entity_code", "department_code"]]
+    return _records(frame.merge(owners, on="entity_code", how="left"))
+
+
+def reconciliation_candidates(
+    reconciliation: pd.DataFrame, entities: pd.DataFrame, severity: Severity = "medium"
+) -> pd.DataFrame:
+    """Candidates from :func:`kpilib.kpis.support.reconcile`: one per PSE and instrument whose
+    own account and the budget differ beyond the tolerance (``mismatch``), key
+    ``UNI-001/subsidy``."""
+    rows = reconciliation[reconciliation["status"] == "mismatch"]
+    return _candidates([
+        {"kind": "support", "key": f"{r['entity_code']}/{r['instrument']}",
+         "department_code": r["department_code"], "entity_code": r["entity_code"],
+         "severity": severity,
+         "subject": f"Support received ({str(r['instrument']).replace('_', ' ')}) does not match",
+         "message": f"The budget records Rs {int(r['budget']):,}, the PSE's own account "
+                    f"Rs {int(r['reported']):,}."}
+        for r in _with_department(rows, entities)
+    ])  # fmt: skip
+
+
+def utilisation_candidates(
+    grants: pd.DataFrame, entities: pd.DataFrame, severity: Severity = "medium"
+) -> pd.DataFrame:
+    """Candidates from :func:`kpilib.kpis.support.grants_without_utilisation`: one per PSE given a
+    grant-in-aid without a utilisation report, key ``UNI-001/grant_in_aid``."""
+    rows = grants[grants["flagged"]]
+    return _candidates([
+        {"kind": "utilisation", "key": f"{r['entity_code']}/grant_in_aid",
+         "department_code": r["department_code"], "entity_code": r["entity_code"],
+         "severity": severity, "subject": "Grant-in-aid without a utilisation report",
+         "message": f"A grant of Rs {int(r['grant']):,} was given; no report on its use "
+                    "has been received."}
+        for r in _with_department(rows, entities)
+    ])  # fmt: skip
+
+
 #: Flag kinds that become actions and the function that makes their candidates.
 FLAG_SOURCES: Mapping[str, Callable[..., pd.DataFrame]] = {
     "pse": exception_candidates,
@@ -145,6 +184,8 @@ FLAG_SOURCES: Mapping[str, Callable[..., pd.DataFrame]] = {
     "indicator": exception_candidates,
     "returns": exception_candidates,
     "governance": governance_candidates,
+    "support": reconciliation_candidates,
+    "utilisation": utilisation_candidates,
 }
 
 

@@ -22,8 +22,11 @@ from kpilib.kpis.actions import (
     exception_candidates,
     governance_candidates,
     mark_overdue,
+    reconciliation_candidates,
+    utilisation_candidates,
 )
 from kpilib.kpis.governance import load_governance
+from kpilib.kpis.support import load_support
 from kpilib.parameter_files import (
     DEFAULTS_FILE,
     describe_validation_error,
@@ -57,14 +60,18 @@ def current_flag_candidates(
 ) -> pd.DataFrame:
     """Every flag of ``fiscal_year`` (``"2024-25"``) and ``period`` that the follow-up loop
     tracks, as candidates (:data:`~kpilib.kpis.actions.CANDIDATE_COLUMNS`): the province
-    view's PSE, budget and indicator flags, and the governance breaches."""
+    view's PSE, budget and indicator flags, the governance breaches, the support reconciliation's
+    mismatches and the grants without a utilisation report."""
     rules = rules or FollowUpRules()
     view = load_province_view(engine, fiscal_year, period)
     with engine.connect() as connection:
         governance = load_governance(connection, fiscal_year)
+        support = load_support(connection, fiscal_year)
     parts = [
         exception_candidates(view.exceptions),
         governance_candidates(governance.statement, rules.governance_severity),
+        reconciliation_candidates(support.reconciliation, support.entities),
+        utilisation_candidates(support.grants, support.entities),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
