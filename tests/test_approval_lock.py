@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from ingest_helpers import FINANCIAL_VALUES, build_reference, data_hash, financial_file, ingest
 
+from kpilib.fiscal import pakistan_today
 from kpilib.portal.access import check_token, grant
 from kpilib.portal.due import returns_due
 from kpilib.portal.review import ReviewError, decide, department_returns, reopen
@@ -101,7 +102,7 @@ def test_after_reopening_the_correction_loads_as_a_new_version(approved, tmp_pat
         reopen(connection, reviewer, sid, "again")
     with engine.connect() as connection:
         listed = department_returns(connection, reviewer.department_id)
-        due = returns_due(connection, "UNI-001", utc_now().date())
+        due = returns_due(connection, "UNI-001", pakistan_today())
         action, actor, details = connection.execute(
             sa.text("SELECT action, actor, details FROM audit_log ORDER BY id DESC LIMIT 1")
         ).one()

@@ -154,6 +154,9 @@ def test_the_index_is_a_page_for_people_with_the_build_log_folded(demo_report_ba
     # Each department's headline figures, as its report published them, beside its links.
     assert f'<span class="rag rag-{budget["status"]}">{budget["text"]}</span>' in people
     assert 'href="HLT.html">Health</a>' in people and 'href="HLT.pdf">PDF</a>' in people
+    # The province first, then the PSE portfolio, each by its name, then the departments.
+    names = [people.index(f'">{name}</a>') for name in ("Province", "PSE portfolio", "Finance")]
+    assert names == sorted(names)
     assert "Seconds" not in people and "UTC" not in people and ".ipynb" not in people
     assert "Seconds" in log and "manifest.json" in log and "HLT.ipynb" in log
     assert "Dashboard" not in people  # no dashboards' address set: no link off the page
@@ -164,6 +167,7 @@ def test_the_index_is_a_page_for_people_with_the_build_log_folded(demo_report_ba
         'fiscal_year=2024-25&amp;period=FY">Dashboard</a>'
     ) in linked
     assert "/voila/render/province.ipynb?fiscal_year=2024-25&amp;period=FY" in linked
+    assert 'href="https://kpi.example.gov.pk/dash/voila/render/pse_monitor.ipynb"' in linked
     monkeypatch.setenv("KPI_DASHBOARDS_URL", "javascript:alert(1)")
     assert "javascript" not in render_index_html(manifest)
 

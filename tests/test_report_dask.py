@@ -81,7 +81,7 @@ def test_a_dask_run_makes_the_same_reports_as_a_local_run(demo_sqlite_url, tmp_p
     )
     assert local_result.succeeded, [r.error for r in local_result.failed]
     assert dask_result.succeeded, [r.error for r in dask_result.failed]
-    assert dask_result.manifest.batch.counts["built"] == 3
+    assert dask_result.manifest.batch.counts["built"] == 4
     assert _records(on_dask.folder) == _records(local.folder)
     workers = {r.worker for r in dask_result.manifest.reports}
     assert workers <= {0, 1}
@@ -93,7 +93,7 @@ def test_a_dask_run_makes_the_same_reports_as_a_local_run(demo_sqlite_url, tmp_p
     again = run_batch(
         on_dask, BatchOptions(timeout=300, executor="dask", scheduler=cluster.scheduler_address)
     )
-    assert again.manifest.batch.counts["unchanged"] == 3
+    assert again.manifest.batch.counts["unchanged"] == 4
 
 
 def test_a_failing_report_on_dask_is_recorded_and_the_others_are_made(

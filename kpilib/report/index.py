@@ -65,6 +65,11 @@ class IndexRow:
     files: dict[str, str]  # label (PDF, Excel) -> file
 
 
+#: The index's name of a report that is not a department's, and the order of the kinds.
+ROW_NAMES = {"summary": "Province", "portfolio": "PSE portfolio"}
+KIND_ORDER = {"summary": 0, "portfolio": 1, "department": 2}
+
+
 def dashboards_url() -> str | None:
     """The dashboards' base address (``KPI_DASHBOARDS_URL``, else ``KPI_PORTAL_URL``); None
     when neither is set or it is not an http(s) address."""
@@ -80,12 +85,14 @@ def _dashboard_link(base: str | None, report: ReportRecord, batch: BatchRecord) 
     query = {"fiscal_year": batch.fiscal_year, "period": batch.period}
     if report.kind == "summary":
         return f"{base}voila/render/province.ipynb?{urlencode(query)}"
+    if report.kind == "portfolio":
+        return f"{base}voila/render/pse_monitor.ipynb"
     query = {"department": report.department or "", **query}
     return f"{base}voila/render/department.ipynb?{urlencode(query)}"
 
 
 def _row(report: ReportRecord, batch: BatchRecord, base: str | None) -> IndexRow:
-    name = report.title.split(":", 1)[0] if report.kind == "department" else "Province"
+    name = report.title.split(":", 1)[0] if report.kind == "department" else ROW_NAMES[report.kind]
     href = report.outputs.get("html") if report.ok else None
     figures = {
         str(f["key"]): (str(f["text"]), f["status"] if f.get("status") in STATUSES else None)
@@ -101,15 +108,15 @@ def _row(report: ReportRecord, batch: BatchRecord, base: str | None) -> IndexRow
 
 
 def render_index_html(manifest: BatchManifest) -> str:
-    """The index page: the province, then the departments by name, with their headline
-    figures and links; then the build log (summary first, departments by code, failures with
-    their error) in a ``<details>`` section."""
+    """The index page: the province, the PSE portfolio, then the departments by name, with
+    their headline figures and links; then the build log (summary first, the portfolio,
+    departments by code, failures with their error) in a ``<details>`` section."""
     stylesheet = read_base_stylesheet() + (
         TEMPLATE_DIR / TEMPLATE_NAME / "static" / "kpi.css"
     ).read_text(encoding="utf-8")
-    reports = sorted(manifest.reports, key=lambda r: (r.kind != "summary", r.report_id))
+    reports = sorted(manifest.reports, key=lambda r: (KIND_ORDER[r.kind], r.report_id))
     base = dashboards_url()
-    pairs = [(r.kind != "summary", _row(r, manifest.batch, base)) for r in reports]
+    pairs = [(KIND_ORDER[r.kind], _row(r, manifest.batch, base)) for r in reports]
     rows = [row for _, row in sorted(pairs, key=lambda pair: (pair[0], pair[1].name))]
     return _ENVIRONMENT.get_template("index.html.j2").render(
         batch=manifest.batch,
