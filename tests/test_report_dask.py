@@ -39,7 +39,8 @@ def _cells(path):
 def _html(path):
     # The page says when it was generated (to the minute), and Papermill gives the parameters
     # cell it injects a random id (two local runs differ there too): nothing else may differ.
-    text = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "<time>", path.read_text())
+    stamp = r"(\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]{2} \d{4}) \d{2}:\d{2}"  # ISO or "6 Dec 2026"
+    text = re.sub(stamp, "<time>", path.read_text())
     return re.sub(r"cell-id=[0-9a-f-]+", "cell-id", text)
 
 
