@@ -147,7 +147,7 @@ def _portfolio_periods() -> list[PortfolioPeriodCode]:
 
 
 def _portfolio_sections() -> list[PortfolioSection]:
-    return ["composition", "finances", "loss_makers", "governance", "audit"]
+    return ["composition", "finances", "loss_makers", "governance", "audit", "stress"]
 
 
 class PortfolioOptions(_StrictModel):

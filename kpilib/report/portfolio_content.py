@@ -21,13 +21,14 @@ from kpilib.present.headline import HeadlineFigure
 from kpilib.present.tables import Column
 from kpilib.report.content import CATEGORY_LABELS, Table, period_phrase
 from kpilib.views.portfolio import PortfolioView
+from kpilib.views.stress import StressView
 
 REPORT_TITLE = "PSE Portfolio Report"
 #: Sections of the portfolio report in their order; those of :data:`LATER_SECTIONS` show only
 #: when listed in the notebook's ``sections`` (their data come from other parts of issue 17).
 SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit",
             "support", "guarantees", "stress", "actions")  # fmt: skip
-DEFAULT_SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit")
+DEFAULT_SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit", "stress")
 LATER_SECTIONS = tuple(s for s in SECTIONS if s not in DEFAULT_SECTIONS)
 
 
@@ -194,10 +195,39 @@ def opinions_table(view: PortfolioView) -> Table:
     )
 
 
+def stress_period(view: PortfolioView) -> str:
+    """The quarter whose statements the stress scenarios shock: the period's last quarter."""
+    return view.province.reference_quarter.code
+
+
+def stress_table(stress: StressView) -> Table:
+    """The portfolio under each stress scenario of ``parameters/stress.yaml``: PSEs rated, at
+    high risk before and after the shock, downgraded, and the extra support needed."""
+    frame = stress.portfolio.copy()
+    columns = (
+        Column("scenario_label", "Scenario"), Column("rated", "PSEs rated", "count"),
+        Column("high_risk_before", "High risk before", "count"),
+        Column("high_risk_after", "High risk after", "count"),
+        Column("downgraded", "Downgraded", "count"),
+        Column("guarantee_called", "Guarantees called", "money"),
+        Column("extra_support", "Extra support", "money"),
+    )  # fmt: skip
+    return Table(frame, columns, "Stress scenarios: the portfolio before and after each shock")
+
+
+def stress_note(stress: StressView) -> str:
+    """Where the guarantees a scenario may call come from."""
+    if stress.guarantees_year is None:
+        return "No contingent-liabilities register yet: no scenario calls a guarantee."
+    year = f"{stress.guarantees_year}-{(stress.guarantees_year + 1) % 100:02d}"
+    return f"Guarantees outstanding from the contingent-liabilities register of {year}."
+
+
 def portfolio_tables(view: PortfolioView, sections: tuple[str, ...] | list[str],
-                     top: int = 10) -> list[Table]:  # fmt: skip
+                     top: int = 10, stress: StressView | None = None) -> list[Table]:  # fmt: skip
     """Every table the report shows for its ``sections`` (its Excel workbook)."""
     by_section = {
+        "stress": [stress_table(stress)] if stress is not None else [],
         "composition": [composition_table(view), department_table(view)],
         "finances": [finances_table(view)],
         "loss_makers": [loss_makers_table(view, top)],
@@ -286,8 +316,6 @@ LATER_SECTION_TEXT = {
     "guarantees": ("Guarantees and on-lent loans",
                    "the contingent-liabilities register: guarantees issued, outstanding, called "
                    "and expiring; on-lent loans disbursed, repaid and in arrears"),
-    "stress": ("Stress results", "the stress scenarios of the parameter file, per PSE and for "
-                                 "the portfolio"),
     "actions": ("Open actions", "the follow-up actions on last period's red flags"),
 }  # fmt: skip
 
