@@ -123,3 +123,18 @@ def test_stress_section_shows_the_portfolio_per_scenario_and_names_the_register(
     assert stress_note(view).endswith("register of 2024-25.")
     unregistered = StressView(read_stress_file(), False, pd.DataFrame(), portfolio, pd.DataFrame())
     assert "no scenario calls a guarantee" in stress_note(unregistered)
+
+
+def test_support_by_category_sums_the_pses_and_adds_the_province():
+    from kpilib.kpis.support import support_by_category
+
+    by_instrument = pd.DataFrame({
+        "entity_code": ["A", "B", "C"], "grant_in_aid": [100, 0, 50], "subsidy": [0, 30, 0],
+        "equity_injection": [0, 0, 0], "loan_disbursed": [20, 0, 0], "other_relief": [0, 0, 0],
+        "guarantee_issued": [0, 900, 0], "direct_support": [120, 30, 50],
+    })  # fmt: skip
+    entities = pd.DataFrame({"entity_code": ["A", "B", "C"], "category": ["u", "w", "u"]})
+    out = support_by_category(by_instrument, entities)
+    assert out["category"].tolist() == ["u", "w", None]
+    assert out["direct_support"].tolist() == [170, 30, 200]
+    assert out["pses"].tolist() == [2, 1, 3] and out["grant_in_aid"].tolist() == [150, 0, 150]
