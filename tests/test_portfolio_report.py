@@ -105,3 +105,36 @@ def test_portfolio_parameters_default_and_checked(tmp_path):
         load_parameter_set(tmp_path)
     text = str(error.value)
     assert "portfolio.top_loss_makers" in text and "portfolio.sections" in text
+
+
+def test_stress_section_shows_the_portfolio_per_scenario_and_names_the_register():
+    from kpilib.kpis.stress_scenarios import read_stress_file
+    from kpilib.report.portfolio_content import stress_note, stress_table
+    from kpilib.views.stress import StressView
+
+    portfolio = pd.DataFrame({
+        "scenario_label": ["Revenue down 20 %"], "rated": [4], "high_risk_before": [1],
+        "high_risk_after": [3], "downgraded": [2], "guarantee_called": [0.0],
+        "extra_support": [25_000_000.0],
+    })  # fmt: skip
+    view = StressView(read_stress_file(), True, pd.DataFrame(), portfolio, pd.DataFrame(), 2024)
+    html = stress_table(view).render()
+    assert "Revenue down 20 %" in html and "High risk after" in html and ">3<" in html
+    assert stress_note(view).endswith("register of 2024-25.")
+    unregistered = StressView(read_stress_file(), False, pd.DataFrame(), portfolio, pd.DataFrame())
+    assert "no scenario calls a guarantee" in stress_note(unregistered)
+
+
+def test_support_by_category_sums_the_pses_and_adds_the_province():
+    from kpilib.kpis.support import support_by_category
+
+    by_instrument = pd.DataFrame({
+        "entity_code": ["A", "B", "C"], "grant_in_aid": [100, 0, 50], "subsidy": [0, 30, 0],
+        "equity_injection": [0, 0, 0], "loan_disbursed": [20, 0, 0], "other_relief": [0, 0, 0],
+        "guarantee_issued": [0, 900, 0], "direct_support": [120, 30, 50],
+    })  # fmt: skip
+    entities = pd.DataFrame({"entity_code": ["A", "B", "C"], "category": ["u", "w", "u"]})
+    out = support_by_category(by_instrument, entities)
+    assert out["category"].tolist() == ["u", "w", None]
+    assert out["direct_support"].tolist() == [170, 30, 200]
+    assert out["pses"].tolist() == [2, 1, 3] and out["grant_in_aid"].tolist() == [150, 0, 150]

@@ -59,7 +59,7 @@ def shot_name(stem: str, width: int) -> str:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("stem", ["HLT", "FIN", "provincial_summary"])
+@pytest.mark.parametrize("stem", ["HLT", "FIN", "provincial_summary", "pse_portfolio_report"])
 def test_report_opens_offline_and_every_chart_has_drawn(browser, demo_report_batch, stem, width):
     plan, _result = demo_report_batch
     page, blocked, errors = open_offline(browser, plan.folder / f"{stem}.html", width)

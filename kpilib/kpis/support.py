@@ -65,6 +65,19 @@ def support_by_instrument(budget: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_values("direct_support", ascending=False, kind="stable").reset_index()
 
 
+def support_by_category(by_instrument: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
+    """Direct support per PSE ``category`` and instrument (rupees): the sums of
+    :func:`support_by_instrument`'s rows, largest first, then the province's total (``category``
+    None); ``pses`` counts the PSEs with any direct support."""
+    sums = ["pses", *DIRECT_INSTRUMENTS, "direct_support"]
+    frame = by_instrument.merge(entities[["entity_code", "category"]], on="entity_code", how="left")
+    frame["pses"] = (frame["direct_support"] > 0).astype("int64")
+    by_category = frame.groupby("category", as_index=False)[sums].sum()
+    by_category = by_category.sort_values("direct_support", ascending=False, kind="stable")
+    total = frame[sums].sum().to_frame().T.astype("int64").assign(category=None)
+    return pd.concat([by_category, total], ignore_index=True)
+
+
 def reconcile(
     budget: pd.DataFrame, reported: pd.DataFrame, fiscal_year: YearLike,
     params: SupportParams | None = None,

@@ -147,7 +147,16 @@ def _portfolio_periods() -> list[PortfolioPeriodCode]:
 
 
 def _portfolio_sections() -> list[PortfolioSection]:
-    return ["composition", "finances", "loss_makers", "governance", "audit"]
+    return [
+        "composition",
+        "finances",
+        "loss_makers",
+        "governance",
+        "audit",
+        "support",
+        "guarantees",
+        "stress",
+    ]
 
 
 class PortfolioOptions(_StrictModel):

@@ -13,21 +13,27 @@ from typing import Any
 
 import pandas as pd
 
+from kpilib.kpis.guarantees import register_rollup
 from kpilib.kpis.pefa_pi10 import Pi10Assessment
 from kpilib.kpis.portfolio_report import OPINION_ORDER
+from kpilib.kpis.support import SupportView, support_by_category
 from kpilib.parameter_files import ENV_PARAMETERS_DIR, read_yaml_mapping
 from kpilib.present.formatting import format_date, format_money, format_number
 from kpilib.present.headline import HeadlineFigure
 from kpilib.present.tables import Column
 from kpilib.report.content import CATEGORY_LABELS, Table, period_phrase
 from kpilib.views.portfolio import PortfolioView
+from kpilib.views.stress import StressView
 
 REPORT_TITLE = "PSE Portfolio Report"
 #: Sections of the portfolio report in their order; those of :data:`LATER_SECTIONS` show only
 #: when listed in the notebook's ``sections`` (their data come from other parts of issue 17).
 SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit",
             "support", "guarantees", "stress", "actions")  # fmt: skip
-DEFAULT_SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit")
+DEFAULT_SECTIONS = (
+    "composition", "finances", "loss_makers", "governance", "audit", "support", "guarantees",
+    "stress",
+)  # fmt: skip
 LATER_SECTIONS = tuple(s for s in SECTIONS if s not in DEFAULT_SECTIONS)
 
 
@@ -194,10 +200,79 @@ def opinions_table(view: PortfolioView) -> Table:
     )
 
 
+def support_table(support: SupportView) -> Table:
+    """Direct support by instrument and PSE category, from the budget side (releases)."""
+    frame = support_by_category(support.by_instrument, support.entities)
+    columns = (
+        Column("category_label", "Category"), Column("pses", "PSEs supported", "count"),
+        Column("grant_in_aid", "Grants-in-aid", "money", 0),
+        Column("subsidy", "Subsidies", "money", 0),
+        Column("equity_injection", "Equity injections", "money", 0),
+        Column("loan_disbursed", "Loans disbursed", "money", 0),
+        Column("other_relief", "Other relief", "money", 0),
+        Column("direct_support", "Direct support", "money", 0),
+    )  # fmt: skip
+    caption = f"Direct support by instrument, {support.fiscal_year.label}: releases to the PSEs"
+    return Table(frame.assign(category_label=_categories), columns, caption)
+
+
+def guarantees_table(support: SupportView) -> Table:
+    """The contingent-liabilities register by PSE category, with the province's total."""
+    register, entities = support.register, support.entities
+    frame = pd.concat(
+        [register_rollup(register, entities, ["category"]),
+         register_rollup(register, entities, ()).drop(columns="scope")],
+        ignore_index=True,
+    )  # fmt: skip
+    columns = (
+        Column("category_label", "Category"), Column("guarantees", "Guarantees", "count"),
+        Column("called", "Called", "count"),
+        Column("amount_guaranteed", "Guaranteed", "money", 0),
+        Column("outstanding", "Outstanding", "money", 0),
+        Column("called_in_year", "Called in the year", "money", 0),
+        Column("expiring_outstanding", "Expiring", "money", 0),
+    )  # fmt: skip
+    caption = (f"Contingent-liabilities register at the end of {support.fiscal_year.label}: "
+               "guarantees given by the province for the PSEs")  # fmt: skip
+    return Table(frame.assign(category_label=_categories), columns, caption)
+
+
+def stress_period(view: PortfolioView) -> str:
+    """The quarter whose statements the stress scenarios shock: the period's last quarter."""
+    return view.province.reference_quarter.code
+
+
+def stress_table(stress: StressView) -> Table:
+    """The portfolio under each stress scenario of ``parameters/stress.yaml``: PSEs rated, at
+    high risk before and after the shock, downgraded, and the extra support needed."""
+    frame = stress.portfolio.copy()
+    columns = (
+        Column("scenario_label", "Scenario"), Column("rated", "PSEs rated", "count"),
+        Column("high_risk_before", "High risk before", "count"),
+        Column("high_risk_after", "High risk after", "count"),
+        Column("downgraded", "Downgraded", "count"),
+        Column("guarantee_called", "Guarantees called", "money"),
+        Column("extra_support", "Extra support", "money"),
+    )  # fmt: skip
+    return Table(frame, columns, "Stress scenarios: the portfolio before and after each shock")
+
+
+def stress_note(stress: StressView) -> str:
+    """Where the guarantees a scenario may call come from."""
+    if stress.guarantees_year is None:
+        return "No contingent-liabilities register yet: no scenario calls a guarantee."
+    year = f"{stress.guarantees_year}-{(stress.guarantees_year + 1) % 100:02d}"
+    return f"Guarantees outstanding from the contingent-liabilities register of {year}."
+
+
 def portfolio_tables(view: PortfolioView, sections: tuple[str, ...] | list[str],
-                     top: int = 10) -> list[Table]:  # fmt: skip
+                     top: int = 10, stress: StressView | None = None,
+                     support: SupportView | None = None) -> list[Table]:  # fmt: skip
     """Every table the report shows for its ``sections`` (its Excel workbook)."""
     by_section = {
+        "support": [support_table(support)] if support is not None else [],
+        "guarantees": [guarantees_table(support)] if support is not None else [],
+        "stress": [stress_table(stress)] if stress is not None else [],
         "composition": [composition_table(view), department_table(view)],
         "finances": [finances_table(view)],
         "loss_makers": [loss_makers_table(view, top)],
@@ -280,14 +355,6 @@ def cover_details(view: PortfolioView) -> list[tuple[str, str]]:
 
 #: What each later section needs before it can show figures (issue 17, parts 3-5).
 LATER_SECTION_TEXT = {
-    "support": ("Government support by instrument",
-                "grants-in-aid, subsidies, equity injections, on-lent loans and other relief, "
-                "budget side reconciled with the PSEs' returns"),
-    "guarantees": ("Guarantees and on-lent loans",
-                   "the contingent-liabilities register: guarantees issued, outstanding, called "
-                   "and expiring; on-lent loans disbursed, repaid and in arrears"),
-    "stress": ("Stress results", "the stress scenarios of the parameter file, per PSE and for "
-                                 "the portfolio"),
     "actions": ("Open actions", "the follow-up actions on last period's red flags"),
 }  # fmt: skip
 

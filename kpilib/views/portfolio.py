@@ -23,6 +23,7 @@ from kpilib.kpis.governance import (
     load_governance,
 )
 from kpilib.kpis.pefa_pi10 import Pi10Assessment, assess_pi10, pi10_register
+from kpilib.kpis.support import SupportView, load_support
 from kpilib.store import queries
 from kpilib.store.governance import load_pse_governance
 from kpilib.store.support import load_guarantees, load_pse_support
@@ -107,3 +108,10 @@ def assess_pi10_for(
         support = load_pse_support(connection, [year.start_year])
     register = pi10_register(guarantees, support, year)
     return assess_pi10(returns, province.entities, year, consolidated_report, register)
+
+
+def load_portfolio_support(engine: Engine, fiscal_year: str) -> SupportView:
+    """Government support and the contingent-liabilities register of ``fiscal_year``
+    (:func:`kpilib.kpis.support.load_support`), for the portfolio report."""
+    with engine.connect() as connection:
+        return load_support(connection, fiscal_year)
