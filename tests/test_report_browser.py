@@ -58,6 +58,13 @@ def shot_name(stem: str, width: int) -> str:
     return f"{stem}.png" if width != PHONE else f"{stem}-{width}.png"
 
 
+#: The section a report's phone screenshot starts at (default: "Budget execution").
+PHONE_SECTIONS = {
+    "provincial_summary": "Departments ranked",
+    "pse_portfolio_report": "Stress results",
+}
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("stem", ["HLT", "FIN", "provincial_summary", "pse_portfolio_report"])
 def test_report_opens_offline_and_every_chart_has_drawn(browser, demo_report_batch, stem, width):
@@ -73,7 +80,11 @@ def test_report_opens_offline_and_every_chart_has_drawn(browser, demo_report_bat
             assert charts.nth(i).locator("path, rect").count() > 5  # marks were drawn
         assert_fits(page)  # tables scroll sideways in their own box, never the page
         assert_charts_whole(page, ".jp-RenderedSVG svg")  # shrunk to fit, never cut
-        assert "Jun" in axis_labels(page, ".jp-RenderedSVG svg")  # the curve runs to June
+        labels = axis_labels(page, ".jp-RenderedSVG svg")
+        if stem == "pse_portfolio_report":  # the stress heat map: every scenario, last included
+            assert any("downturn" in label for label in labels)
+        else:
+            assert "Jun" in labels  # the curve runs to June
         banner = page.locator(".demo-banner")
         assert banner.is_visible() and "DEMO DATA" in banner.inner_text()
         assert page.locator(".report-cover").count() == 1
@@ -82,7 +93,7 @@ def test_report_opens_offline_and_every_chart_has_drawn(browser, demo_report_bat
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / shot_name(stem, width)), full_page=True)
         if width == PHONE:  # a screenful: the first wide table and what follows it
-            section = "Departments ranked" if stem == "provincial_summary" else "Budget execution"
+            section = PHONE_SECTIONS.get(stem, "Budget execution")
             phone_shot(page, ".report-block", SCREENSHOTS / f"phone-{stem}.png", section)
     finally:
         page.close()
