@@ -251,8 +251,8 @@ def stress_table(stress: StressView) -> Table:
         Column("high_risk_before", "High risk before", "count"),
         Column("high_risk_after", "High risk after", "count"),
         Column("downgraded", "Downgraded", "count"),
-        Column("guarantee_called", "Guarantees called", "money"),
-        Column("extra_support", "Extra support", "money"),
+        Column("guarantee_called", "Guarantees called", "money", 0),
+        Column("extra_support", "Extra support", "money", 0),
     )  # fmt: skip
     return Table(frame, columns, "Stress scenarios: the portfolio before and after each shock")
 
