@@ -16,7 +16,7 @@ from kpilib.present import charts
 from kpilib.present.explain import explain_figures
 from kpilib.present.headline import department_headline
 from kpilib.present.html import render_footnote, render_headline
-from kpilib.present.messages import label_severity
+from kpilib.present.messages import AREA_LABELS, label_severity
 from kpilib.present.tables import Column
 from kpilib.views import (
     DepartmentView,
@@ -70,15 +70,6 @@ EXCEPTION_COLUMNS = [
     Column("message", "What is wrong"),
 ]
 BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)", "total": "Total"}
-#: Names of the exception areas (:data:`kpilib.kpis.flags.EXCEPTION_RULES`) shown on the pages.
-AREA_LABELS = {
-    "budget": "Budget execution",
-    "pefa": "PEFA",
-    "indicator": "Service delivery",
-    "pse": "PSE risk",
-    "returns": "PSE returns",
-    "data": "Data quality",
-}
 
 
 def _trend(row: pd.Series) -> str:

@@ -10,14 +10,13 @@ import ipywidgets as widgets
 import pandas as pd
 
 from kpilib.dashboards import html
-from kpilib.dashboards.department import AREA_LABELS
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present import charts
 from kpilib.present.explain import explain_figures
 from kpilib.present.headline import province_headline
 from kpilib.present.html import render_headline
-from kpilib.present.messages import label_severity
+from kpilib.present.messages import AREA_LABELS, label_severity
 from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
 from kpilib.views.ranking import RANKING_METRICS, rank_departments

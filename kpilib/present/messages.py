@@ -47,6 +47,16 @@ MESSAGE_RULES = {
     "Red flags": "always: how many, how many of high severity, and the most severe",
 }
 #: A red flag's severity as a status colour, shown with its word (High, Medium, Low).
+#: Each area of a red flag (:data:`kpilib.kpis.flags.EXCEPTION_RULES`) in words: the flags
+#: tables of reports and dashboards.
+AREA_LABELS = {
+    "budget": "Budget execution",
+    "pefa": "PEFA",
+    "indicator": "Service delivery",
+    "pse": "PSE risk",
+    "returns": "PSE returns",
+    "data": "Data quality",
+}
 SEVERITY_RAG = {"high": "red", "medium": "amber", "low": "grey"}
 
 

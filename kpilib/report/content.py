@@ -29,6 +29,7 @@ from kpilib.present.formatting import (
 from kpilib.present.headline import HeadlineFigure, department_headline, province_headline
 from kpilib.present.html import KpiCard
 from kpilib.present.messages import (
+    AREA_LABELS,
     FigureChange,
     KeyMessage,
     compare_headline,
@@ -438,17 +439,6 @@ def findings_table(frame: pd.DataFrame, caption: str = "Data-quality findings") 
         Column("message", "Finding"),
     )
     return Table(frame, columns, caption)
-
-
-#: Each area of a red flag in words (the flags tables).
-AREA_LABELS = {
-    "budget": "Budget execution",
-    "pefa": "PEFA",
-    "indicator": "Service delivery",
-    "pse": "PSE risk",
-    "returns": "PSE returns",
-    "data": "Data quality",
-}
 
 
 def exceptions_table(
