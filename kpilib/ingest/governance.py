@@ -76,6 +76,24 @@ def _year_scope(checked: CheckedTable, lookup: ReferenceLookup, declared: Declar
     return entity.id, entity.code, str(entity.extra.get("category", "")), year
 
 
+def pse_year_return(
+    return_type: str,
+    scope: tuple[int, str, Any, FiscalYear],
+    rows: list[dict[str, Any]],
+    schedule: str | None = None,
+) -> PreparedReturn:
+    """A PSE's yearly return of ``return_type`` for ``scope`` (:func:`_year_scope`): its
+    ``rows`` with the PSE and the year, due as the yearly ``schedule`` (default: the return
+    type's own) says."""
+    entity_id, entity_code, _, year = scope
+    period = Period(year)
+    due = yearly_schedule_for(schedule or return_type).due_date(period)
+    prepared = PreparedReturn(return_type, return_type, period, entity_id=entity_id,
+                              scope_label=f"{entity_code} {year}", due_date=due)  # fmt: skip
+    prepared.rows = [r | {"entity_id": entity_id, "period_code": period.code} for r in rows]
+    return prepared
+
+
 def prepare_pse_governance(checked: CheckedTable, lookup: ReferenceLookup, declared: Declared
                            ) -> PreparedReturn | None:  # fmt: skip
     """The governance return's one row, checked; the row to load."""
@@ -92,16 +110,8 @@ def prepare_pse_governance(checked: CheckedTable, lookup: ReferenceLookup, decla
     _check_dates(checked, number, row)
     if scope is None:
         return None
-    entity_id, entity_code, _, year = scope
-    period = Period(year)
-    prepared = PreparedReturn(
-        "pse_governance", "pse_governance", period, entity_id=entity_id,
-        scope_label=f"{entity_code} {year}",
-        due_date=yearly_schedule_for("pse_governance").due_date(period),
-    )  # fmt: skip
-    prepared.rows.append({"entity_id": entity_id, "period_code": period.code}
-                         | {c: _stored(c, row[c]) for c in GOVERNANCE_FACTS})  # fmt: skip
-    return prepared
+    facts = {c: _stored(c, row[c]) for c in GOVERNANCE_FACTS}
+    return pse_year_return("pse_governance", scope, [facts])
 
 
 def _stored(column: str, value: Any) -> Any:
@@ -224,15 +234,7 @@ def prepare_pse_governance_notes(checked: CheckedTable, lookup: ReferenceLookup,
                      "line_of_action": row["line_of_action"]})  # fmt: skip
     if scope is None:
         return None
-    entity_id, entity_code, _, year = scope
-    period = Period(year)
-    prepared = PreparedReturn(
-        "pse_governance_notes", "pse_governance_notes", period, entity_id=entity_id,
-        scope_label=f"{entity_code} {year}",
-        due_date=yearly_schedule_for("pse_governance").due_date(period),
-    )  # fmt: skip
-    prepared.rows = [r | {"entity_id": entity_id, "period_code": period.code} for r in rows]
-    return prepared
+    return pse_year_return("pse_governance_notes", scope, rows, schedule="pse_governance")
 
 
 def _category_rules(checked: CheckedTable, category: str | None) -> set[str] | None:

@@ -15,12 +15,11 @@ from datetime import date
 from typing import Any
 
 from kpilib.fiscal import FiscalYear, Period, pakistan_today
-from kpilib.ingest.governance import _year_scope
+from kpilib.ingest.governance import _year_scope, pse_year_return
 from kpilib.ingest.lookups import ReferenceLookup
 from kpilib.ingest.rules import PreparedReturn, _department_scope, _records
 from kpilib.ingest.scope import Declared
 from kpilib.ingest.validation import CheckedTable
-from kpilib.kpis.returns import yearly_schedule_for
 
 
 def _entity_id(checked: CheckedTable, lookup: ReferenceLookup, number: int, code: Any
@@ -29,6 +28,19 @@ def _entity_id(checked: CheckedTable, lookup: ReferenceLookup, number: int, code
     if code is not None and found is None:
         checked.error("ingest.unknown-code", "no PSE has this code", number, "entity_code", code)
     return found.id if found else None
+
+
+def _department_year_return(return_type: str, scope: tuple[int, str, FiscalYear],
+                            rows: list[dict[str, Any]]) -> PreparedReturn:  # fmt: skip
+    """A department's yearly return of ``return_type`` (releases, the guarantee register) for
+    ``scope`` (department id, code, year): its ``rows`` with the department and the year."""
+    department_id, code, year = scope
+    label = f"{code} {year}"
+    prepared = PreparedReturn(return_type, return_type, Period(year),
+                              department_id=department_id, scope_label=label)  # fmt: skip
+    prepared.rows = [r | {"fiscal_year": year.start_year, "department_id": department_id}
+                     for r in rows]  # fmt: skip
+    return prepared
 
 
 def prepare_support_releases(checked: CheckedTable, lookup: ReferenceLookup, declared: Declared
@@ -43,13 +55,7 @@ def prepare_support_releases(checked: CheckedTable, lookup: ReferenceLookup, dec
                          "amount": row["amount"]})  # fmt: skip
     if scope is None:
         return None
-    department_id, code, year = scope
-    prepared = PreparedReturn("support_releases", "support_releases", Period(year),
-                              department_id=department_id,
-                              scope_label=f"{code} {year}")  # fmt: skip
-    prepared.rows = [r | {"fiscal_year": year.start_year, "department_id": department_id}
-                     for r in rows]  # fmt: skip
-    return prepared
+    return _department_year_return("support_releases", scope, rows)
 
 
 def prepare_pse_support(checked: CheckedTable, lookup: ReferenceLookup, declared: Declared
@@ -70,13 +76,7 @@ def prepare_pse_support(checked: CheckedTable, lookup: ReferenceLookup, declared
                      "utilisation_report_date": report and date.fromisoformat(report)})  # fmt: skip
     if scope is None:
         return None
-    entity_id, entity_code, _, year = scope
-    period = Period(year)
-    due = yearly_schedule_for("pse_support").due_date(period)
-    prepared = PreparedReturn("pse_support", "pse_support", period, entity_id=entity_id,
-                              scope_label=f"{entity_code} {year}", due_date=due)  # fmt: skip
-    prepared.rows = [r | {"entity_id": entity_id, "period_code": period.code} for r in rows]
-    return prepared
+    return pse_year_return("pse_support", scope, rows)
 
 
 def prepare_guarantees(checked: CheckedTable, lookup: ReferenceLookup, declared: Declared
@@ -97,13 +97,7 @@ def prepare_guarantees(checked: CheckedTable, lookup: ReferenceLookup, declared:
                         | dates | {"entity_id": entity_id})  # fmt: skip
     if scope is None:
         return None
-    department_id, code, fiscal_year = scope
-    prepared = PreparedReturn("guarantees", "guarantees", Period(fiscal_year),
-                              department_id=department_id,
-                              scope_label=f"{code} {fiscal_year}")  # fmt: skip
-    prepared.rows = [r | {"fiscal_year": fiscal_year.start_year, "department_id": department_id}
-                     for r in rows]  # fmt: skip
-    return prepared
+    return _department_year_return("guarantees", scope, rows)
 
 
 def _check_guarantee(checked: CheckedTable, number: int, row: dict[str, Any], year: FiscalYear
