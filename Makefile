@@ -12,7 +12,7 @@ PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 KERNEL := $(VENV)/share/jupyter/kernels/kpi-suite/kernel.json
 
 .DEFAULT_GOAL := help
-.PHONY: help install kernel lab strip demo chromium report serve test test-postgres lint format clean
+.PHONY: help install kernel lab strip demo chromium report serve test test-postgres lint format messages clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ lint: install ## ruff (notebooks included), the import contract of kpilib's laye
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+
+messages: install ## list the messages with no Urdu translation yet (.po entries to fill in)
+	$(BIN)/python -m kpilib.i18n.extract --language ur
 
 format: install ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .

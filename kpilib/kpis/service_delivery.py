@@ -20,10 +20,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kpilib.i18n import N_
+
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-RAG_LABELS = {"green": "On track", "amber": "At risk", "red": "Off track", "grey": "No data"}
+#: Words of each status, in English (``N_``: translated where shown, ``kpilib.i18n.gettext``).
+RAG_LABELS = {
+    "green": N_("On track"), "amber": N_("At risk"), "red": N_("Off track"), "grey": N_("No data"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

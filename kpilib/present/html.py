@@ -13,6 +13,7 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
+from kpilib.i18n import _
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.explain import Explanation
 from kpilib.present.headline import HeadlineFigure
@@ -43,7 +44,7 @@ class KpiCard:
 def render_rag(status: str | None, label: str | None = None) -> str:
     """A RAG label: the colour-blind-safe class and a text label (``None`` -> grey, no data)."""
     key = status if status in RAG_LABELS else "grey"
-    text = label if label is not None else RAG_LABELS[key]
+    text = label if label is not None else _(RAG_LABELS[key])
     return f'<span class="rag rag-{key}">{escape(text)}</span>'
 
 
