@@ -106,8 +106,9 @@ def _period_as_of(period: Period, data_as_of: date | None) -> date:
     return period.end_date
 
 
-def _data_fingerprint(engine: Engine) -> tuple:
-    """Changes whenever the data changes: every change appends to the audit log."""
+def data_fingerprint(engine: Engine) -> tuple:
+    """Changes whenever the data changes: every change appends to the audit log (part of every
+    memo key of a view computed from the database)."""
     audit = table("audit_log")
     with engine.connect() as connection:
         row = connection.execute(
@@ -142,7 +143,7 @@ def load_province_view(
     rules = rules if rules is not None else load_status_rules()
     database = engine.url.render_as_string(hide_password=False)
     # KPI_COUNT_RETURNS decides which PSE returns count: part of both memo keys.
-    data_key = (database, _data_fingerprint(engine), queries.count_returns_setting())
+    data_key = (database, data_fingerprint(engine), queries.count_returns_setting())
     key = (*data_key, resolved.code, rules.fingerprint)
     view = _VIEWS.get(key)
     if view is None:
