@@ -43,6 +43,6 @@ DASHBOARDS = (
         "PSE monitor",
         "Public sector entities by category or one by one: financial ratios and Altman Z'' "
         "over time with zone bands, risk rating per dimension, subsidy dependence, arrears, "
-        "submission history and alerts.",
+        "governance, government support, submission history and alerts.",
     ),
 )

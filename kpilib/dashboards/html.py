@@ -155,6 +155,11 @@ def render_section(title: str, lead: str | None = None) -> str:
     return f'<div class="kpi-dash-section"><h2>{escape(title)}</h2>{text}</div>'
 
 
+def render_lead(text: str) -> str:
+    """A one-paragraph lead under a section heading (escaped)."""
+    return f'<p class="kpi-dash-lead">{escape(text)}</p>'
+
+
 def render_messages(problems: Sequence[Problem | str], lead: str = "This page could not show "
                     "everything it was asked for:") -> str:  # fmt: skip
     """A message box listing problems (a bad link, an unknown code); empty when none."""

@@ -2,9 +2,11 @@
 
 A category (or all PSEs): each PSE's latest Z'' against the zone bands, the portfolio's loss
 makers, subsidies and arrears, every PSE's ratings and the alerts. One PSE: ratios and Z'' over
-time with zone bands, risk rating per dimension, subsidy dependence, arrears, the submission
-history (on time / late / missing) and its alerts. Everything is cut from the province view by
-:mod:`kpilib.views.pse`.
+time with zone bands, risk rating per dimension, subsidy dependence, arrears, its governance and
+government support for the fiscal year, the submission history (on time / late / missing) and
+its alerts. Everything is cut from the province view by :mod:`kpilib.views.pse`, the governance
+and support panels from :mod:`kpilib.views.pse_oversight` (cards and columns in
+:mod:`kpilib.dashboards.pse_oversight`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from kpilib.dashboards import html
+from kpilib.dashboards import pse_oversight as oversight
 from kpilib.dashboards.html import (
     SEVERITY_STATUS,
 )
@@ -32,6 +35,7 @@ from kpilib.views.pse import (
     select_pse,
     statement_labels,
 )
+from kpilib.views.pse_oversight import load_pse_oversight
 from kpilib.views.selection import Selection
 
 #: The note under a PSE's latest statement while its department has not approved it.
@@ -104,7 +108,8 @@ class PseMonitorDashboard(DashboardPage):
     title = "PSE monitor"
     lead = (
         "Public sector entities by category or one by one: financial ratios and Altman Z'' "
-        "over time, risk ratings, subsidy dependence, arrears, returns and alerts."
+        "over time, risk ratings, subsidy dependence, arrears, governance, government support, "
+        "returns and alerts."
     )
     query_keys = ("fiscal_year", "period", "category", "pse")
 
@@ -153,6 +158,14 @@ class PseMonitorDashboard(DashboardPage):
         self.rating_table = html_panel("rating-table")
         self.rating_chart = ChartPanel("ratings")
         self.money_chart = ChartPanel("support-arrears")
+        self.governance_lead = html_panel("governance-lead")
+        self.governance_cards = html_panel("governance-cards")
+        self.breach_table = html_panel("breach-table")
+        self.support_lead = html_panel("support-lead")
+        self.support_cards = html_panel("support-cards")
+        self.reconciliation_table = html_panel("reconciliation-table")
+        self.sustainability_table = html_panel("sustainability-table")
+        self.guarantee_table = html_panel("guarantee-table")
         self.submission_chart = ChartPanel("submissions")
         self.submission_table = html_panel("submission-table")
         return widgets.VBox(
@@ -170,6 +183,18 @@ class PseMonitorDashboard(DashboardPage):
                 self._section("Subsidy dependence and arrears", "Government grants and subsidies "
                               "received, and payables past their due date."),
                 self.money_chart.widget,
+                self._section("Governance", "The PSE's yearly governance return judged by its "
+                              "category's rulebook: score, board, management, audit."),
+                self.governance_lead,
+                self.governance_cards,
+                self.breach_table,
+                self._section("Government support", "By instrument from the budget side and as "
+                              "the PSE reports it, reconciled; self-sustainability; guarantees."),
+                self.support_lead,
+                self.support_cards,
+                self.reconciliation_table,
+                self.sustainability_table,
+                self.guarantee_table,
                 self._section("Submission history", "Each quarterly return: on time, late, or "
                               "missing (not received by the data's as-of date)."),
                 self.submission_chart.widget,
@@ -289,6 +314,7 @@ class PseMonitorDashboard(DashboardPage):
     def _render_pse(self, pse: PseView) -> None:
         self._render_pse_cards(pse)
         self._render_pse_history(pse)
+        self._render_pse_oversight(pse)
         self._render_pse_submissions(pse)
         self._alerts(pse.alerts, pse.code)
 
@@ -355,6 +381,42 @@ class PseMonitorDashboard(DashboardPage):
             if has_history
             else None
         )
+
+    def _render_pse_oversight(self, pse: PseView) -> None:
+        """The PSE's governance and government support for the selected fiscal year."""
+        gov, sup = load_pse_oversight(self.context.engine, pse.province, pse.code)
+        s = self.selection
+        year = gov.fiscal_year.label
+        self.governance_lead.value = html.render_lead(oversight.governance_heading(gov))
+        self.governance_cards.value = render_cards(oversight.governance_cards(gov))
+        self.breach_table.value = (
+            self.table_with_download(
+                oversight.breach_rows(gov), oversight.BREACH_COLUMNS,
+                html.file_stem("governance_breaches", pse.code, s.fiscal_year),
+                caption=f"{pse.code}: breaches, {year} return",
+                empty="No breach: every rule that applies is complied with.",
+            ) if gov.has_return else ""
+        )  # fmt: skip
+        self.support_lead.value = html.render_lead(oversight.support_heading(sup))
+        self.support_cards.value = render_cards(oversight.support_cards(sup))
+        self.reconciliation_table.value = self.table_with_download(
+            sup.reconciliation, oversight.RECONCILIATION_COLUMNS,
+            html.file_stem("support", pse.code, s.fiscal_year),
+            caption=f"{pse.code}: support by instrument, {year}",
+            empty=f"No support on either side in {year}.",
+        )  # fmt: skip
+        self.sustainability_table.value = self.table_with_download(
+            sup.sustainability.iloc[::-1], oversight.SUSTAINABILITY_COLUMNS,
+            html.file_stem("self_sustainability", pse.code, s.fiscal_year, s.period),
+            caption=f"{pse.code}: self-sustainability to {format_date(pse.province.as_of)}",
+            empty="No quarterly statement yet.",
+        )  # fmt: skip
+        self.guarantee_table.value = self.table_with_download(
+            oversight.guarantee_rows(sup), oversight.GUARANTEE_COLUMNS,
+            html.file_stem("guarantees", pse.code, s.fiscal_year),
+            caption=f"{pse.code}: guarantees at {format_date(sup.fiscal_year.end_date)}",
+            empty=f"No guarantee of the PSE in the register of {year}.",
+        )  # fmt: skip
 
     def _render_pse_submissions(self, pse: PseView) -> None:
         """The PSE's quarterly returns: on time, late or missing, as a chart and a table."""

@@ -39,6 +39,7 @@ class KpiCard:
     value: str
     rag: str | None = None
     note: str | None = None
+    rag_label: str | None = None  # the words beside the colour (default: the RAG's own)
 
 
 def render_rag(status: str | None, label: str | None = None) -> str:
@@ -52,7 +53,7 @@ def render_cards(cards: Iterable[KpiCard]) -> str:
     """Headline figures as a row of cards (``.kpi-cards`` / ``.kpi-card``)."""
     items = []
     for card in cards:
-        rag = render_rag(card.rag) if card.rag is not None else ""
+        rag = render_rag(card.rag, card.rag_label) if card.rag is not None else ""
         note = f'<div class="footnote">{escape(card.note)}</div>' if card.note else ""
         items.append(
             '<div class="kpi-card">'
