@@ -230,8 +230,30 @@ def test_pse_monitor_category_and_pse_selectors_redraw(opened):
     assert page.page.locator(".kpi-chart-z2-by-pse").is_hidden()
     page.page.wait_for_timeout(1000)  # every chart of the PSE view drawn
     assert page.page.locator(f"{CHART}:visible").count() == 5
+    assert_oversight_panels(page, "UNI-003")
+    page.select("category", "Public companies")  # a company with guarantees and a mismatch
+    page.wait_for_text(".kpi-status", "Showing public companies")
+    page.select("pse", "PCO-001 Demo Oil & Gas Development Company")
+    page.wait_for_text(".kpi-status", "Showing PCO-001")
+    assert_oversight_panels(page, "PCO-001")
+    assert "PCO-001: guarantees at 30 Jun 2025" in page.page.inner_text(".kpi-guarantee-table")
     page.assert_clean()
     page.screenshot("pse_monitor_one_pse")
+
+
+def assert_oversight_panels(page: OpenedPage, code: str) -> None:
+    """The governance and support panels of PSE ``code`` are shown, and fit the screen (their
+    tables scroll in their own box)."""
+    governance = page.page.inner_text(".kpi-governance-lead")
+    assert "governance return for 2024-25" in governance.lower()
+    if "No governance return" not in governance:
+        assert "Governance score" in page.page.inner_text(".kpi-governance-cards")
+    assert "Direct support" in page.page.inner_text(".kpi-support-cards")
+    assert "Reconciliation" in page.page.inner_text(".kpi-support-cards")
+    assert code in page.page.inner_text(".kpi-sustainability-table")
+    for table in (".kpi-reconciliation-table", ".kpi-sustainability-table"):
+        assert page.page.locator(f"{table} .kpi-table-scroll, {table} .kpi-table-wrap").count() >= 1
+    assert_fits(page.page)
 
 
 def test_link_preselects_and_a_bad_link_is_explained(opened):
@@ -284,8 +306,18 @@ def test_on_a_phone_the_charts_show_their_whole_axis(opened):
     assert select and select["x"] >= 0 and select["x"] + select["width"] <= PHONE  # on screen
     assert_fits(pse.page)
     assert_charts_whole(pse.page, CHART)
+    assert_oversight_panels(pse, "UNI-003")
     phone_shot(page.page, ".kpi-chart-league", SCREENSHOTS / "phone-dashboard-league.png")
     phone_shot(pse.page, ".kpi-dash", SCREENSHOTS / "phone-dashboard-pse.png")
+    company = opened("voila/render/pse_monitor.ipynb?pse=PCO-001", PHONE)  # breaches, guarantees
+    company.wait_for_charts()
+    company.wait_for_text(".kpi-status", "Showing PCO-001")
+    assert_oversight_panels(company, "PCO-001")
+    shots = {"governance": "Governance", "support": "Government support"}
+    for name, heading in shots.items():
+        phone_shot(company.page, ".kpi-dash-section",
+                   SCREENSHOTS / f"phone-dashboard-pse-{name}.png", heading)  # fmt: skip
+    company.assert_clean()
     page.assert_clean()
     pse.assert_clean()
     pse.screenshot("pse_monitor_one_pse")
