@@ -4,11 +4,13 @@ built from it, and the panels of the dashboard on the demo province."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from kpilib.dashboards import pse_oversight as panels
 from kpilib.dashboards.html import render_page_table
@@ -218,3 +220,22 @@ def test_a_pse_without_a_governance_return_is_told_so(context):
     assert "Missing" in page.governance_cards.value and page.breach_table.value == ""
     page.select(period="Q2")  # a quarter's view: the year's return still
     assert "No governance return for 2024-25" in page.governance_lead.value
+
+
+def test_an_edited_rulebook_is_read_by_a_running_dashboard(context, tmp_path, monkeypatch):
+    """The year's inputs are memoised per rulebook: a threshold edited in the YAML changes the
+    verdict on the next redraw, with no restart."""
+    page = build_pse_monitor(context, "pse=PCO-001")
+    assert "2 vacant" in page.governance_cards.value
+    assert "BOARD-VACANCIES" in page.breach_table.value  # at most 0 seats vacant
+    parameters = tmp_path / "parameters"
+    shutil.copytree(REPO / "parameters", parameters)
+    rulebook = parameters / "governance" / "public_company.yaml"
+    text = rulebook.read_text()
+    start = text.index("- id: BOARD-VACANCIES")
+    rule = text[start : text.index("- id:", start + 1)]
+    rulebook.write_text(text.replace(rule, rule.replace("threshold: 0", "threshold: 2")))
+    monkeypatch.setenv("KPI_PARAMETERS_DIR", str(parameters))
+    page.select(pse="PCO-002")
+    page.select(pse="PCO-001")
+    assert "BOARD-VACANCIES" not in page.breach_table.value

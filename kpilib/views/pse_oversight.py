@@ -7,7 +7,8 @@ guarantees are the contingent-liabilities register's (:mod:`kpilib.kpis.guarante
 self-sustainability ratios and their trend are
 :func:`kpilib.kpis.sustainability.self_sustainability`'s, on the quarterly statements up to the
 view's reference quarter (a quarter's view is the year to date). This module cuts one PSE out and
-adds the labels a page shows. A fiscal year's inputs are read once per data version.
+adds the labels a page shows. A fiscal year's inputs are read once per data version and
+rulebook.
 """
 
 from __future__ import annotations
@@ -153,15 +154,18 @@ class PseSupport:
 
 def load_year_oversight(engine: Engine, fiscal_year: FiscalYear) -> YearOversight:
     """The governance statements, returns, support and statements of ``fiscal_year``: read from
-    the database once per data version (memoised by database URL and data fingerprint)."""
+    the database once per data version and rulebook (memoised by database URL, data fingerprint,
+    and the rulebook and ``support.yaml`` as read now, so an edited threshold takes effect in a
+    running dashboard)."""
+    rulebook = load_rulebook()
+    params = load_support_params()
     database = engine.url.render_as_string(hide_password=False)
-    key = (database, data_fingerprint(engine), fiscal_year.start_year)
+    rules = (repr(sorted(rulebook.categories.items())), repr(params))
+    key = (database, data_fingerprint(engine), fiscal_year.start_year, rules)
     year = _YEARS.get(key)
     if year is None:
-        rulebook = load_rulebook()
         checks = {r.id: r.check for c in rulebook.categories.values() for r in c.rules}
         start = fiscal_year.start_year
-        params = load_support_params()
         with engine.connect() as connection:
             year = YearOversight(
                 fiscal_year,
