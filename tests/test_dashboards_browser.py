@@ -317,7 +317,9 @@ def test_on_a_phone_the_charts_show_their_whole_axis(opened):
     for name, heading in shots.items():
         phone_shot(company.page, ".kpi-dash-section",
                    SCREENSHOTS / f"phone-dashboard-pse-{name}.png", heading)  # fmt: skip
+    phone_shot(company.page, ".kpi-breach-table", SCREENSHOTS / "phone-dashboard-pse-breaches.png")
     company.assert_clean()
+    company.screenshot("pse_monitor_company")
     page.assert_clean()
     pse.assert_clean()
     pse.screenshot("pse_monitor_one_pse")
