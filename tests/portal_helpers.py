@@ -73,3 +73,15 @@ class ServedPortal:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.state.stop()
+
+
+def governance_csv(entity: str = "UNI-001", year: str = "2024-25", **changes: str) -> bytes:
+    """A governance return (the template's example row) for ``entity`` and ``year``."""
+    from kpilib.ingest.schemas import RETURN_SPECS
+    from kpilib.ingest.templates import template_frame
+
+    spec = RETURN_SPECS["pse_governance"]
+    row = template_frame(spec).iloc[0].to_dict()
+    row |= {"entity_code": entity, "period": year, "agm_date": None} | changes
+    cells = ",".join("" if v is None else str(v) for v in row.values())
+    return f"{','.join(spec.column_names)}\n{cells}\n".encode()

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from kpilib.fiscal import Period
+from kpilib.fiscal import FiscalYear, Period
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,27 @@ YEARLY_RETURN_SCHEDULES: tuple[ReturnSchedule, ...] = (
 )
 
 
+#: Yearly returns sent with another one, due when it is, and never expected on their own: the
+#: governance notes (a reason and a line of action for each rule not complied with).
+COMPANION_RETURNS: dict[str, tuple[str, str]] = {
+    "pse_governance_notes": ("pse_governance", "Yearly governance notes (reasons and actions)"),
+}
+
+
 def yearly_schedule_for(return_type: str) -> ReturnSchedule:
     """The schedule of a yearly PSE return type; KeyError for any other."""
     for schedule in YEARLY_RETURN_SCHEDULES:
         if schedule.return_type == return_type:
             return schedule
     raise KeyError(return_type)
+
+
+def companion_schedule(return_type: str) -> ReturnSchedule:
+    """The schedule of a companion return (:data:`COMPANION_RETURNS`): its title, due as the
+    return it goes with; KeyError for any other type."""
+    parent, title = COMPANION_RETURNS[return_type]
+    schedule = yearly_schedule_for(parent)
+    return ReturnSchedule(return_type, title, schedule.categories, schedule.due_days)
 
 
 def schedule_for(return_type: str) -> ReturnSchedule:
@@ -94,6 +109,29 @@ def expected_returns(
                         (entity.entity_code, entity.category, entity.department_code,
                          schedule.return_type, quarter.code, quarter.fiscal_year.start_year,
                          quarter.number, due)
+                    )  # fmt: skip
+    columns = [
+        "entity_code", "category", "department_code", "return_type", "period_code",
+        "fiscal_year", "quarter", "due_date",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def expected_yearly_returns(entities: pd.DataFrame, years: Sequence[FiscalYear]) -> pd.DataFrame:
+    """Every yearly return (:data:`YEARLY_RETURN_SCHEDULES`) expected for ``years``: one row per
+    PSE × yearly return type × year, due ``due_days`` after the year ends (whether or not that
+    date has passed). Columns of :func:`expected_returns`, ``period_code`` the year (``2024-25``)
+    and ``quarter`` None."""
+    rows = []
+    for year in years:
+        period = Period(year)
+        for schedule in YEARLY_RETURN_SCHEDULES:
+            for entity in entities.itertuples(index=False):
+                if schedule.applies_to(str(entity.category)):
+                    rows.append(
+                        (entity.entity_code, entity.category, entity.department_code,
+                         schedule.return_type, period.code, year.start_year, None,
+                         schedule.due_date(period))
                     )  # fmt: skip
     columns = [
         "entity_code", "category", "department_code", "return_type", "period_code",

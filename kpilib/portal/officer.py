@@ -1,9 +1,14 @@
-"""What a PSE officer's page holds: the returns due, the returns and quarters they may send, the
-template of each (pre-filled with their PSE and the quarter), and their latest uploads.
+"""What a PSE officer's page holds: the returns due, the returns and periods they may send, the
+template of each (pre-filled with their PSE and the period), and their latest uploads.
+
+A quarterly return is sent for one of the last quarters ended; a yearly return (governance, its
+notes, support) for one of the last fiscal years ended or for the year under way (a governance
+return sent again when the board changes: a new version of that year's return).
 
 Every choice offered here is also the rule an upload is checked against
-(:func:`check_upload`): a return the PSE does not send, a quarter not offered, a file that is not
-CSV or XLSX is refused with a sentence in the officer's words, before anything is stored.
+(:func:`check_upload`): a return the PSE does not send, a period not offered or of the wrong kind
+(a quarter for a yearly return, a year for a quarterly one), a file that is not CSV or XLSX is
+refused with a sentence in the officer's words, before anything is stored.
 """
 
 from __future__ import annotations
@@ -17,11 +22,17 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kpilib.fiscal import pakistan_today
+from kpilib.fiscal import FiscalYear, Period, pakistan_today
 from kpilib.ingest.templates import TemplateFor, write_template
-from kpilib.kpis.returns import RETURN_SCHEDULES, ReturnSchedule, schedule_for
+from kpilib.kpis.returns import (
+    COMPANION_RETURNS,
+    RETURN_SCHEDULES,
+    YEARLY_RETURN_SCHEDULES,
+    ReturnSchedule,
+    companion_schedule,
+)
 from kpilib.portal.access import Access
-from kpilib.portal.due import ended_quarters, returns_due
+from kpilib.portal.due import ended_quarters, ended_years, returns_due
 from kpilib.portal.inbox import Receipt, list_receipts
 from kpilib.store.writes import table
 
@@ -32,6 +43,32 @@ TEMPLATE_FORMATS = {
 }
 #: Quarters an officer may send a return for: the newest ones ended by the as-of date.
 QUARTERS_OFFERED = 4
+#: Fiscal years ended that an officer may send a yearly return for (the year under way too).
+YEARS_OFFERED = 2
+#: Every yearly return the portal takes, in the order offered (companions after their return).
+YEARLY_RETURNS: tuple[ReturnSchedule, ...] = (
+    YEARLY_RETURN_SCHEDULES[0],
+    *(companion_schedule(kind) for kind in COMPANION_RETURNS),
+    *YEARLY_RETURN_SCHEDULES[1:],
+)
+#: The titles of every return the portal takes.
+RETURN_TITLES = {s.return_type: s.title for s in (*RETURN_SCHEDULES, *YEARLY_RETURNS)}
+
+
+def is_yearly(return_type: str) -> bool:
+    """Whether ``return_type`` is one of the yearly returns (:data:`YEARLY_RETURNS`)."""
+    return return_type in {s.return_type for s in YEARLY_RETURNS}
+
+
+@dataclass(frozen=True)
+class TemplateLink:
+    """A pre-filled template offered on the page: a return for one period."""
+
+    return_type: str
+    title: str
+    period: str
+    #: Why this period: "owed" (the oldest one owed), "latest" or "on change" (the year under way).
+    note: str
 
 
 @dataclass(frozen=True)
@@ -39,11 +76,17 @@ class OfficerHome:
     """The officer's page."""
 
     due: pd.DataFrame
+    #: The returns the PSE sends: quarterly, then yearly.
     schedules: list[ReturnSchedule]
     quarters: list[str]
-    #: For each return, the quarter its template is filled in for: the oldest one still owed
-    #: (missing, due, or sent back for correction), else the newest.
-    template_quarters: dict[str, str]
+    #: The fiscal years a yearly return may be sent for: the year under way, then those ended.
+    years: list[str]
+    #: The fiscal year under way, if it is offered (a governance return sent on a change).
+    year_under_way: str | None
+    #: For each return, the period its template is filled in for: the oldest one still owed
+    #: (missing, due, or sent back for correction), else the newest ended; and the governance
+    #: return for the year under way (sent again when the board changes).
+    templates: list[TemplateLink]
     #: The quarter chosen at first on the form: the oldest one owed of any return.
     default_quarter: str | None
     receipts: list[Receipt]
@@ -53,12 +96,21 @@ OWED = ("missing", "due", "returned for correction", "reopened for correction")
 
 
 def schedules_for(connection: Connection, access: Access) -> list[ReturnSchedule]:
-    """The returns this PSE sends (by its category)."""
+    """The returns this PSE sends (by its category): quarterly, then yearly."""
     entities = table("entities")
     category = connection.execute(
         sa.select(entities.c.category).where(entities.c.id == access.entity_id)
     ).scalar_one()
-    return [s for s in RETURN_SCHEDULES if s.applies_to(category)]
+    return [s for s in (*RETURN_SCHEDULES, *YEARLY_RETURNS) if s.applies_to(category)]
+
+
+def offered_years(connection: Connection, as_of: date) -> list[str]:
+    """The fiscal years a yearly return may be sent for on ``as_of``: the year under way (when
+    it has started, Pakistan time), then the :data:`YEARS_OFFERED` newest ended."""
+    current = FiscalYear.containing(as_of)
+    ended = ended_years(connection, as_of, YEARS_OFFERED)
+    started = [current] if current.start_date <= pakistan_today() else []
+    return [Period(y).code for y in dict.fromkeys([*started, *ended])]
 
 
 def officer_home(connection: Connection, access: Access, as_of: date) -> OfficerHome:
@@ -66,19 +118,28 @@ def officer_home(connection: Connection, access: Access, as_of: date) -> Officer
     due = returns_due(connection, access.entity_code or "", as_of,
                       received_by=max(as_of, pakistan_today()))  # fmt: skip
     quarters = [q.code for q in ended_quarters(connection, as_of, QUARTERS_OFFERED)]
-    owed = due[due["status"].isin(OWED) & due["period_code"].isin(quarters)]
+    years = offered_years(connection, as_of)
+    ended = [y for y in years if Period.parse(y).end_date <= as_of]
+    owed = due[due["status"].isin(OWED) & due["period_code"].isin(quarters + ended)]
     schedules = schedules_for(connection, access)
-    template_quarters = {}
+    templates = []
     for schedule in schedules:
-        mine = owed.loc[owed["return_type"] == schedule.return_type, "period_code"]
-        oldest = max(mine, key=quarters.index) if len(mine) else None  # newest first
-        if oldest is None and quarters:
-            oldest = quarters[0]
-        if oldest is not None:
-            template_quarters[schedule.return_type] = oldest
-    owed_any = sorted(set(owed["period_code"]), key=quarters.index)
+        kind = schedule.return_type
+        periods = ended if is_yearly(kind) else quarters
+        owed_by = COMPANION_RETURNS.get(kind, (kind,))[0]  # notes: owed with governance
+        mine = owed.loc[owed["return_type"] == owed_by, "period_code"]
+        if len(mine):
+            oldest = max(mine, key=periods.index)  # newest first
+            templates.append(TemplateLink(kind, schedule.title, oldest, "owed"))
+        elif periods:
+            templates.append(TemplateLink(kind, schedule.title, periods[0], "latest"))
+        if kind == "pse_governance" and years and years[0] not in ended:
+            templates.append(TemplateLink(kind, schedule.title, years[0], "on change"))
+    owed_quarters = owed[owed["period_code"].isin(quarters)]
+    owed_any = sorted(set(owed_quarters["period_code"]), key=quarters.index)
     return OfficerHome(
-        due=due, schedules=schedules, quarters=quarters, template_quarters=template_quarters,
+        due=due, schedules=schedules, quarters=quarters, years=years, templates=templates,
+        year_under_way=next((y for y in years if y not in ended), None),
         default_quarter=owed_any[-1] if owed_any else (quarters[0] if quarters else None),
         receipts=list_receipts(connection, access.entity_id or 0),
     )  # fmt: skip
@@ -101,18 +162,32 @@ def check_upload(
         problems.append(
             f"“{file_name}” is not a CSV or Excel (.xlsx) file: fill in the template and send it."
         )
-    if return_type not in {s.return_type for s in schedules_for(connection, access)}:
+    schedules = {s.return_type: s for s in schedules_for(connection, access)}
+    if return_type not in schedules:
         problems.append("Choose one of the returns listed: this one is not sent by your PSE.")
-    quarters = {q.code for q in ended_quarters(connection, as_of, QUARTERS_OFFERED)}
-    if period not in quarters:
-        problems.append("Choose one of the quarters listed.")
+    quarters = [q.code for q in ended_quarters(connection, as_of, QUARTERS_OFFERED)]
+    years = offered_years(connection, as_of)
+    yearly = is_yearly(return_type or "")
+    title = schedules[return_type].title if return_type in schedules else ""
+    example_year = years[0] if years else "2024-25"
+    example_quarter = quarters[0] if quarters else "2024-25Q1"
+    if return_type in schedules and yearly and period in quarters:
+        problems.append(f"The {title.lower()} covers a whole fiscal year, not a quarter: "
+                        f"choose a fiscal year (e.g. {example_year}).")  # fmt: skip
+    elif return_type in schedules and not yearly and period in years:
+        problems.append(f"The {title.lower()} covers a quarter, not a fiscal year: "
+                        f"choose a quarter (e.g. {example_quarter}).")  # fmt: skip
+    elif period not in (years if yearly else quarters):
+        what = "fiscal years" if yearly else "quarters"
+        problems.append(f"Choose one of the {what} listed.")
     return problems
 
 
 def template_file(access: Access, return_type: str, period: str, file_format: str) -> bytes:
     """The template of ``return_type`` pre-filled with the officer's PSE and ``period`` (amounts
     left empty), as bytes."""
-    schedule_for(return_type)  # KeyError: not a PSE return
+    if return_type not in RETURN_TITLES:
+        raise KeyError(return_type)  # not a return the portal takes
     if file_format not in TEMPLATE_FORMATS:
         raise ValueError(f"format {file_format!r}")
     with tempfile.TemporaryDirectory(prefix="kpi-template-") as folder:

@@ -6,6 +6,9 @@ A change is **flagged** when a figure moved by more than :data:`CHANGE_THRESHOLD
 value (50 %: the same materiality floor as the data-quality outliers, see
 ``docs/methodology.md``), or changed sign, or appeared or vanished. It is a prompt to check, not
 an error: the return is accepted either way.
+
+A yearly return (governance, its notes, support) has no figure to set beside a quarter: its
+preview is its rows as they would be loaded, column by column, for the officer to read again.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kpilib.fiscal import Period
+from kpilib.fiscal import FiscalYear, Period
+from kpilib.ingest.schemas import RETURN_SPECS
+from kpilib.store.governance import load_pse_governance, load_pse_governance_notes
 from kpilib.store.models import PSE_FINANCIAL_LINES
+from kpilib.store.support import load_pse_support
 from kpilib.store.writes import table
 
 #: A move larger than this share of the previous value is flagged (0.5: more than 50 %).
@@ -117,6 +124,61 @@ def indicator_names(connection: Connection) -> dict[str, str]:
     return {code: name for code, name in connection.execute(sa.select(i.c.code, i.c.name))}
 
 
+#: Columns of a yearly return's rows that say whose and which it is, not what it reports.
+SCOPE_COLUMNS = ("entity_code", "period")
+
+
+def is_yearly_return(return_type: str) -> bool:
+    """Whether a return covers a fiscal year (its preview lists its rows)."""
+    spec = RETURN_SPECS.get(return_type)
+    return spec is not None and spec.period_kind == "year"
+
+
+def _cell(value: Any) -> str:
+    """A loaded value as the officer reads it: yes / no, dates and numbers as written."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)[:10] if hasattr(value, "isoformat") else str(value)
+
+
+def rows_preview(return_type: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A yearly return's rows as they would be loaded: ``columns`` (the return's own, in the
+    template's order) and ``rows`` (each a list of texts)."""
+    spec = RETURN_SPECS[return_type]
+    present = {key for row in rows for key in row}
+    columns = [c for c in spec.column_names if c in present and c not in SCOPE_COLUMNS]
+    return {
+        "columns": columns,
+        "rows": [[_cell(row.get(c)) for c in columns] for row in rows],
+    }
+
+
+def load_year_rows(
+    connection: Connection, return_type: str, entity_code: str, period_code: str
+) -> list[dict[str, Any]]:
+    """A PSE's loaded rows of a yearly return for a fiscal year (the reviewer's view)."""
+    start = FiscalYear.parse(period_code).start_year
+    if return_type == "pse_governance":
+        frame = load_pse_governance(connection, start)
+    elif return_type == "pse_governance_notes":
+        frame = load_pse_governance_notes(connection, start)
+    elif return_type == "pse_support":
+        frame = load_pse_support(connection, [start])
+    else:
+        return []
+    mine = frame[frame["entity_code"] == entity_code]
+    return [
+        {str(k): (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in row.items()}
+        for row in mine.to_dict("records")
+    ]
+
+
 def build_preview(
     connection: Connection,
     return_type: str,
@@ -125,8 +187,12 @@ def build_preview(
     rows: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     """The preview of a checked upload: its rows' key figures beside the previous quarter's
-    (``rows`` are the dry run's, as they would be loaded)."""
+    (``rows`` are the dry run's, as they would be loaded); a yearly return's rows as they are
+    (:func:`rows_preview`)."""
     before = previous_quarter(period_code)
+    if is_yearly_return(return_type):
+        return {"previous_period": before, "figures": [], "flagged": 0,
+                **rows_preview(return_type, rows)}  # fmt: skip
     if return_type == "pse_financial" and rows:
         previous = load_statement(connection, entity_code, before)
         figures = statement_rows(rows[0], previous)

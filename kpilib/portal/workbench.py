@@ -4,6 +4,8 @@ quarter with its data-quality warnings, and bulk approval of the returns that ra
 * **The queue** is the current version of every return of the department's PSEs that has no
   review yet, oldest first, with its **age** (whole days since it arrived, Pakistan time).
   Returned or reopened returns wait for their PSE, not for the reviewer, and are not in it.
+* **Yearly returns** (governance, its notes, support) are in the queue too, shown as their
+  loaded rows (no quarter to compare with); approving one locks it like a quarterly return.
 * **Warnings** of a return are the data-quality findings (:func:`kpilib.kpis.quality.
   check_pse_returns`, the rules of ``docs/methodology.md``, "Data quality") about its PSE and
   quarter: for a financial return those of the statement, for an indicator return those of the
@@ -26,7 +28,13 @@ from sqlalchemy.engine import Connection
 from kpilib.fiscal import PAKISTAN_TIME
 from kpilib.kpis.quality import check_pse_returns
 from kpilib.portal.access import Access
-from kpilib.portal.preview import build_preview, load_indicator_actuals, load_statement
+from kpilib.portal.preview import (
+    build_preview,
+    is_yearly_return,
+    load_indicator_actuals,
+    load_statement,
+    load_year_rows,
+)
 from kpilib.portal.review import REVIEW_STATES, ReviewError, decide, department_returns
 from kpilib.store.writes import table
 
@@ -116,6 +124,8 @@ def _current_figures(
     connection: Connection, return_type: str, entity_code: str, period_code: str
 ) -> list[dict[str, Any]]:
     """The return's loaded figures in the shape of a dry run's rows."""
+    if is_yearly_return(return_type):
+        return load_year_rows(connection, return_type, entity_code, period_code)
     if return_type == "pse_financial":
         statement = load_statement(connection, entity_code, period_code)
         return [statement] if statement is not None else []

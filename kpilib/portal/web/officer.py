@@ -12,13 +12,16 @@ from tornado.http1connection import HTTP1Connection
 from tornado.httputil import parse_body_arguments
 
 from kpilib.kpis.actions import MAX_ANSWER
-from kpilib.kpis.returns import RETURN_SCHEDULES
+from kpilib.kpis.returns import RETURN_SCHEDULES, YEARLY_RETURN_SCHEDULES
 from kpilib.portal import inbox
 from kpilib.portal.access import LINK_PARAMETER, check_token
 from kpilib.portal.followup import officer_actions
 from kpilib.portal.officer import (
+    RETURN_TITLES,
     TEMPLATE_FORMATS,
+    OfficerHome,
     check_upload,
+    is_yearly,
     officer_home,
     template_file,
     template_name,
@@ -43,7 +46,10 @@ from kpilib.portal.web.tables import (
 from kpilib.present.export import encode_csv, safe_file_name
 from kpilib.present.html import render_rag
 
-TITLES = {s.return_type: s.title for s in RETURN_SCHEDULES}
+TITLES = RETURN_TITLES
+#: What the template links say about the period they are filled in for.
+TEMPLATE_NOTES = {"owed": "", "latest": "", "on change": " (the year under way: send it again "
+                  "when the board or the management changes)"}  # fmt: skip
 #: Bytes of a multipart request beyond the file itself (the form's other fields).
 FORM_OVERHEAD = 64 * 1024
 #: Seconds between refreshes of a receipt the portal is still working on.
@@ -100,22 +106,37 @@ async def render_officer_home(
         return {"as_of": as_of, "data_today": today, "home": home, "actions": actions}
 
     data = await handler.run(read)
-    home = data["home"]
+    home: OfficerHome = data["home"]
     templates = [
-        {"href": f"template?type={kind}&period={quarter}&format={fmt}",
-         "label": f"{TITLES[kind]}, {quarter} ({fmt.upper()})"}
-        for kind, quarter in home.template_quarters.items() for fmt in TEMPLATE_FORMATS
+        {"label": f"{link.title}, {link.period}{TEMPLATE_NOTES[link.note]}",
+         "files": [(f"template?type={link.return_type}&period={link.period}&format={fmt}",
+                    fmt.upper()) for fmt in TEMPLATE_FORMATS]}
+        for link in home.templates
     ]  # fmt: skip
+    kinds = [(s.return_type, s.title, "year" if is_yearly(s.return_type) else "quarter")
+             for s in home.schedules]  # fmt: skip
     handler.render_page(
         "officer.html.j2", status, title=f"Returns of {access.entity_name}",
         as_of=data["as_of"], data_today=data["data_today"], messages=messages or [],
         entity_code=access.entity_code, due_table=due_table(home.due), templates=templates,
-        return_types=[(s.return_type, s.title) for s in home.schedules],
-        quarters=home.quarters, quarter_due=home.default_quarter,
+        return_types=kinds, due_rule=_due_rule(),
+        quarters=home.quarters, years=home.years, year_under_way=home.year_under_way,
+        quarter_due=home.default_quarter,
         max_mb=f"{handler.state.max_bytes / 1e6:g}", receipts=home.receipts,
         receipts_table=receipts_table(home.receipts, TITLES) if home.receipts else "",
         actions=data["actions"], max_answer=MAX_ANSWER, notices=_answered_notice(handler),
     )  # fmt: skip
+
+
+def _due_rule() -> str:
+    """When the returns fall due, from their schedules."""
+    quarterly = {s.due_days for s in RETURN_SCHEDULES}
+    yearly = {s.due_days for s in YEARLY_RETURN_SCHEDULES}
+    return (
+        f"Each quarterly return is due {', '.join(map(str, sorted(quarterly)))} days after the "
+        f"quarter ends; each yearly return (governance, support) "
+        f"{', '.join(map(str, sorted(yearly)))} days after the fiscal year ends (30 June)."
+    )
 
 
 def _answered_notice(handler: PortalHandler) -> list[str]:
@@ -295,7 +316,7 @@ class DecisionHandler(PortalHandler):
 
 class TemplateHandler(PortalHandler):
     """``GET /portal/template?type=…&period=…&format=xlsx``: the template pre-filled with the
-    officer's PSE and the quarter."""
+    officer's PSE and the period (a quarter, or a fiscal year for a yearly return)."""
 
     @signed_in("pse")
     async def get(self) -> None:

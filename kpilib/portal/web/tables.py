@@ -17,7 +17,7 @@ from kpilib.present.tables import Column, ColumnKind, render_table
 
 DUE_COLUMNS = [
     Column("title", "Return"),
-    Column("period_code", "Quarter"),
+    Column("period_code", "Period"),
     Column("due", "Due"),
     Column("colour", "Status", "rag", label_key="status"),
     Column("days_overdue", "Days overdue", "count"),
@@ -45,7 +45,7 @@ QUEUE_COLUMNS = [
     Column("return_no", "Return no.", "link", href_key="href"),
     Column("entity", "PSE"),
     Column("return_title", "Return"),
-    Column("period_code", "Quarter"),
+    Column("period_code", "Period"),
     Column("version", "Version", "count"),
     Column("received", "Received"),
     Column("age_days", "Age (days)", "count"),
@@ -103,7 +103,10 @@ def problems_table(frame: pd.DataFrame) -> str:
 
 
 def preview_table(preview: Mapping[str, Any], return_type: str) -> str:
-    """The figures beside the previous quarter's; large moves marked "check"."""
+    """The figures beside the previous quarter's; large moves marked "check". A yearly return's
+    rows as they are (:func:`kpilib.portal.preview.rows_preview`)."""
+    if "rows" in preview:
+        return rows_table(preview)
     kind: ColumnKind = "count" if return_type == "pse_financial" else "number"
     unit = " (Rs)" if return_type == "pse_financial" else ""
     columns = [
@@ -118,6 +121,21 @@ def preview_table(preview: Mapping[str, Any], return_type: str) -> str:
     frame["colour"] = ["amber" if f else "green" for f in frame["flagged"]]
     frame["flag"] = ["check" if f else "ok" for f in frame["flagged"]]
     return render_table(frame, columns, empty="No figure to compare.", scroll=True, stacked=True)
+
+
+def rows_table(preview: Mapping[str, Any]) -> str:
+    """A yearly return's rows: one row read as "item: value" lines, several as a table."""
+    names = list(preview["columns"])
+    labels = [name.replace("_", " ").capitalize() for name in names]
+    rows = preview["rows"]
+    if len(rows) == 1:
+        frame = pd.DataFrame({"item": labels, "value": rows[0]})
+        columns = [Column("item", "Item"), Column("value", "In this return")]
+    else:
+        frame = pd.DataFrame(rows, columns=names)
+        columns = [Column(n, label) for n, label in zip(names, labels, strict=True)]
+    return render_table(frame, columns, empty="The file holds no row.", max_rows=500,
+                        scroll=True, stacked=True)  # fmt: skip
 
 
 def queue_table(frame: pd.DataFrame, titles: Mapping[str, str], bulk: bool) -> str:
