@@ -12,7 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from ingest_helpers import FINANCIAL_HEADER, FINANCIAL_VALUES, build_reference
-from portal_helpers import ServedPortal
+from portal_helpers import ServedPortal, governance_csv
 
 from kpilib.portal.access import grant, revoke
 
@@ -259,3 +259,65 @@ def test_the_template_is_filled_in_for_the_officer_s_pse_and_quarter(portal):
                   {"type": "pse_financial", "period": "2031-32Q1"},
                   {"type": "pse_financial", "period": "2024-25Q2", "format": "exe"}):  # fmt: skip
         assert client.get("template", params=wrong).status_code == 404
+
+
+def _send_yearly(client, content, period="2024-25", return_type="pse_governance", **extra):
+    token = _csrf(client.get("").text)
+    data = {"_csrf": token, "return_type": return_type, "period": period, **extra}
+    return client.post("upload", data=data, files={"file": ("gov.csv", content, "text/csv")})
+
+
+def test_the_officer_page_offers_the_yearly_returns_with_fiscal_years(portal):
+    client = _sign_in(portal, "pse")
+    home = client.get("").text
+    assert "120 days after the fiscal year ends" in home and '<th scope="col">Period' in home
+    assert '<optgroup label="Quarters (quarterly returns)"' in home
+    assert '<optgroup label="Fiscal years (yearly returns)"' in home
+    assert '<option value="2024-25">2024-25</option>' in home and "(year under way)" in home
+    assert '<option value="pse_governance" data-kind="year">Yearly governance return' in home
+    assert "Yearly governance return, 2023-24: " in home  # the oldest year owed
+    assert "Yearly support return, 2023-24: " in home
+    link = re.search(r'href="(template\?type=pse_governance&amp;period=2023-24&amp;format=xlsx)"',
+                     home).group(1).replace("&amp;", "&")  # fmt: skip
+    template = client.get(link)
+    assert template.status_code == 200
+    assert 'filename="UNI-001_pse_governance_2023-24.xlsx"' in template.headers[
+        "content-disposition"]  # fmt: skip
+    assert client.get("template?type=pse_governance&period=2023-24Q1&format=csv").status_code == 404
+
+
+def test_a_yearly_return_is_refused_for_a_quarter_and_its_bad_rows_are_shown(portal):
+    client = _sign_in(portal, "pse")
+    quarter = _send_yearly(client, governance_csv(), period="2024-25Q1")
+    assert quarter.status_code == 400 and "Nothing was sent." in quarter.text
+    assert "covers a whole fiscal year, not a quarter: choose a fiscal year" in quarter.text
+    year = _upload(client, period="2024-25")
+    assert year.status_code == 400 and "covers a quarter, not a fiscal year" in year.text
+    assert _inbox_count(portal) == 0
+    bad = _send_yearly(client, governance_csv(board_size="10", women_members="8"))
+    html = _wait(client, bad.headers["location"], "Not accepted")
+    assert "What must be corrected" in html and "board_size" in html and "women_members" in html
+    assert "Yearly governance return, 2024-25" in html
+    assert "Traceback" not in html and "ingest." not in html
+
+
+def test_a_yearly_return_shows_its_rows_loads_once_confirmed_and_waits_for_review(portal):
+    client = _sign_in(portal, "pse")
+    answer = _send_yearly(client, governance_csv())
+    receipt = _wait(client, answer.headers["location"], "Checked: please confirm")
+    assert "Check what the portal read" in receipt and "Board size" in receipt
+    assert "Figure" not in receipt  # no quarter to compare with
+    confirm = client.post("confirm", data={"_csrf": _csrf(receipt), "n": "1"})
+    accepted = _wait(client, confirm.headers["location"], "Accepted")
+    assert "What you sent" in accepted and "(version 1)" in accepted
+    with portal["engine"].connect() as connection:
+        stored = connection.execute(sa.text("SELECT board_size FROM pse_governance")).all()
+        sid = connection.execute(sa.text("SELECT max(id) FROM submissions")).scalar_one()
+    assert [tuple(r) for r in stored] == [(9,)]
+    home = client.get("").text
+    assert "Yearly governance return 2024-25" in home  # the latest uploads
+    reviewer = _sign_in(portal, "hed")
+    queue = reviewer.get("").text
+    assert "Yearly governance return" in queue and "2024-25" in queue
+    opened = reviewer.get("return", params={"id": sid}).text
+    assert "What the return holds" in opened and "Board size" in opened

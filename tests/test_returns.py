@@ -4,7 +4,12 @@ import pandas as pd
 import pytest
 
 from kpilib.fiscal import FiscalYear, Period
-from kpilib.kpis.returns import expected_returns, schedule_for
+from kpilib.kpis.returns import (
+    companion_schedule,
+    expected_returns,
+    expected_yearly_returns,
+    schedule_for,
+)
 
 ENTITIES = pd.DataFrame(
     {
@@ -34,3 +39,16 @@ def test_expected_returns_follow_the_schedule_and_the_as_of_date():
 def test_expected_returns_refuse_non_quarters():
     with pytest.raises(ValueError, match="quarterly"):
         expected_returns(ENTITIES, [Period.parse("2024-25")], date(2026, 1, 1))
+
+
+def test_yearly_returns_are_due_120_days_after_the_year_and_notes_with_governance():
+    expected = expected_yearly_returns(ENTITIES, [FiscalYear(2024)])
+    # Every PSE owes a governance and a support return for 2024-25, due 28 October 2025
+    # (30 June + 120 days); the governance notes are never expected on their own.
+    assert len(expected) == 4
+    assert set(expected["return_type"]) == {"pse_governance", "pse_support"}
+    assert set(expected["period_code"]) == {"2024-25"} and set(expected["due_date"]) == {
+        date(2025, 10, 28)
+    }
+    notes = companion_schedule("pse_governance_notes")
+    assert notes.due_date(Period(FiscalYear(2024))) == date(2025, 10, 28)

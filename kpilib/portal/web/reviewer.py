@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection
 from kpilib.errors import KpiError
 from kpilib.ingest.schemas import spec_for
 from kpilib.ingest.status import resolve_as_of
-from kpilib.kpis.returns import RETURN_SCHEDULES
 from kpilib.portal.followup import reviewer_actions
+from kpilib.portal.officer import RETURN_TITLES
 from kpilib.portal.review import MAX_COMMENT, decide, reopen
 from kpilib.portal.web.base import PortalHandler, pakistan_time, posted, read_as_of, signed_in
 from kpilib.portal.web.followup import actions_table
@@ -35,7 +35,7 @@ from kpilib.portal.workbench import (
 from kpilib.present.export import safe_file_name
 from kpilib.present.html import render_rag
 
-TITLES = {s.return_type: s.title for s in RETURN_SCHEDULES}
+TITLES = RETURN_TITLES
 #: Each decision: the question of its confirmation step, its button, and what is done.
 DECISIONS = {
     "approve": ("Approve this return?", "Yes, approve it", "approved"),
