@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from conftest import REPO, start_kpi_serve
-from portal_helpers import financial_csv
+from portal_helpers import financial_csv, governance_csv
 
 from kpilib.demo import build_demo
-from kpilib.fiscal import pakistan_today
+from kpilib.fiscal import FiscalYear, Period, pakistan_today
 from kpilib.kpis.actions import CANDIDATE_COLUMNS, open_actions_for_flags
 from kpilib.portal.access import grant, portal_link, revoke
 from kpilib.portal.due import returns_due
@@ -164,6 +164,41 @@ def test_officer_sends_a_return_sees_the_preview_confirms_and_keeps_a_receipt(
             {"c": code},
         ).scalar()  # fmt: skip
     assert actor == f"portal:{code}:Ayesha Khan"
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_officer_sends_a_governance_return_for_the_year_under_way(browser, portal, tmp_path, width):
+    with portal["engine"].connect() as connection:
+        codes = connection.execute(sa.text("SELECT code FROM entities ORDER BY code")).scalars()
+        others = [c for c in codes if c not in {m for m, _ in portal["missing"]}]
+        year = read_dataset_info(connection)["data_as_of"]
+    under_way = Period(FiscalYear.containing(date.fromisoformat(year))).code
+    code = others[WIDTHS.index(width)]
+    _, link = _link(portal, code)
+    page = PortalPage(browser, portal["server"], link, width)
+    page.wait_text("Send a return")
+    assert "Yearly governance return" in page.text(".portal-templates")
+    # Choosing a yearly return keeps the period list to fiscal years (the script).
+    page.page.locator("select[name=return_type]").select_option("pse_governance")
+    assert page.page.locator("select[name=period]").input_value() == under_way
+    page.screenshot("officer-yearly")
+    file = tmp_path / "governance.csv"
+    file.write_bytes(governance_csv(code, under_way))
+    page.page.locator("input[type=file]").set_input_files(str(file))
+    page.page.get_by_role("button", name="Send the file").click()
+    page.wait_text("Check what the portal read")
+    assert "Board size" in page.text() and f"Yearly governance return, {under_way}" in page.text()
+    page.screenshot("yearly-preview")
+    page.page.get_by_role("button", name="Confirm and submit").click()
+    page.wait_text("Accepted")
+    with portal["engine"].connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT COUNT(*) FROM pse_governance g JOIN entities e ON e.id = g.entity_id "
+                    "JOIN periods p ON p.id = g.period_id WHERE e.code = :c AND p.code = :y"),
+            {"c": code, "y": under_way},
+        ).scalar()  # fmt: skip
+    assert stored == 1
     page.close()
 
 

@@ -306,6 +306,7 @@ def test_a_yearly_return_shows_its_rows_loads_once_confirmed_and_waits_for_revie
     answer = _send_yearly(client, governance_csv())
     receipt = _wait(client, answer.headers["location"], "Checked: please confirm")
     assert "Check what the portal read" in receipt and "Board size" in receipt
+    assert "CEO since" in receipt and "Board attendance (%)" in receipt
     assert "Figure" not in receipt  # no quarter to compare with
     confirm = client.post("confirm", data={"_csrf": _csrf(receipt), "n": "1"})
     accepted = _wait(client, confirm.headers["location"], "Accepted")

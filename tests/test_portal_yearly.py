@@ -109,6 +109,7 @@ def test_a_governance_return_is_checked_loaded_and_a_resent_one_is_a_new_version
     table = dict(zip(preview["columns"], preview["rows"][0], strict=True))
     assert preview["flagged"] == 0 and "entity_code" not in table
     assert table["board_size"] == "9" and table["chair_independent"] in ("yes", "no")
+    assert table["audited_accounts_year"] == "2023-24"  # stored as its start year
     first = send(engine, officer, "gov.csv", governance_csv(), "pse_governance", "2024-25")
     assert first.state == "accepted" and first.outcome["version"] == 1
     again = send(engine, officer, "gov2.csv",
@@ -128,6 +129,7 @@ def test_a_governance_return_is_checked_loaded_and_a_resent_one_is_a_new_version
     assert view is not None and view.period_code == "2024-25"
     reviewed = dict(zip(view.preview["columns"], view.preview["rows"][0], strict=True))
     assert reviewed["ceo_status"] == "acting" and reviewed["ceo_since"] == "2025-05-01"
+    assert reviewed["audited_accounts_year"] == "2023-24"
 
 
 def test_a_quarterly_return_still_loads_beside_the_yearly_ones(reference, tmp_path):

@@ -134,10 +134,13 @@ def is_yearly_return(return_type: str) -> bool:
     return spec is not None and spec.period_kind == "year"
 
 
-def _cell(value: Any) -> str:
-    """A loaded value as the officer reads it: yes / no, dates and numbers as written."""
+def _cell(value: Any, kind: str = "text") -> str:
+    """A loaded value as the officer reads it: yes / no, a fiscal year as its label (stored as
+    its start year), dates and numbers as written."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if kind == "period" and isinstance(value, int | float) and not isinstance(value, bool):
+        return FiscalYear(int(value)).label
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
@@ -152,10 +155,10 @@ def rows_preview(return_type: str, rows: Sequence[Mapping[str, Any]]) -> dict[st
     template's order) and ``rows`` (each a list of texts)."""
     spec = RETURN_SPECS[return_type]
     present = {key for row in rows for key in row}
-    columns = [c for c in spec.column_names if c in present and c not in SCOPE_COLUMNS]
+    columns = [c for c in spec.columns if c.name in present and c.name not in SCOPE_COLUMNS]
     return {
-        "columns": columns,
-        "rows": [[_cell(row.get(c)) for c in columns] for row in rows],
+        "columns": [c.name for c in columns],
+        "rows": [[_cell(row.get(c.name), c.kind) for c in columns] for row in rows],
     }
 
 

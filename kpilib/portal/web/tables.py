@@ -126,16 +126,27 @@ def preview_table(preview: Mapping[str, Any], return_type: str) -> str:
 def rows_table(preview: Mapping[str, Any]) -> str:
     """A yearly return's rows: one row read as "item: value" lines, several as a table."""
     names = list(preview["columns"])
-    labels = [name.replace("_", " ").capitalize() for name in names]
+    labels = [column_label(name) for name in names]
     rows = preview["rows"]
-    if len(rows) == 1:
+    if len(rows) == 1:  # two narrow columns: they fit a phone as they are
         frame = pd.DataFrame({"item": labels, "value": rows[0]})
         columns = [Column("item", "Item"), Column("value", "In this return")]
-    else:
-        frame = pd.DataFrame(rows, columns=names)
-        columns = [Column(n, label) for n, label in zip(names, labels, strict=True)]
+        return render_table(frame, columns, scroll=True)
+    frame = pd.DataFrame(rows, columns=names)
+    columns = [Column(n, label) for n, label in zip(names, labels, strict=True)]
     return render_table(frame, columns, empty="The file holds no row.", max_rows=500,
                         scroll=True, stacked=True)  # fmt: skip
+
+
+#: Words of a column name written as the officer writes them.
+LABEL_WORDS = {"ceo": "CEO", "cfo": "CFO", "agm": "AGM", "pct": "(%)", "id": "ID"}
+
+
+def column_label(name: str) -> str:
+    """``board_attendance_pct`` → "Board attendance (%)", ``ceo_since`` → "CEO since"."""
+    words = [LABEL_WORDS.get(word, word) for word in name.split("_")]
+    text = " ".join(words)
+    return text[0].upper() + text[1:]
 
 
 def queue_table(frame: pd.DataFrame, titles: Mapping[str, str], bulk: bool) -> str:
