@@ -343,7 +343,7 @@ def test_the_batch_builds_the_pse_portfolio_report(demo_report_batch):
     assert record is not None and record.status == "built" and record.kind == "portfolio"
     assert record.parameters["sections"] == [
         "composition", "finances", "loss_makers", "governance", "audit", "support", "guarantees",
-        "stress",
+        "stress", "actions",
     ]  # fmt: skip
     html = (plan.folder / "pse_portfolio_report.html").read_text()
     for heading in (
@@ -355,10 +355,12 @@ def test_the_batch_builds_the_pse_portfolio_report(demo_report_batch):
         "Government support by instrument",
         "Guarantees: the contingent-liabilities register",
         "Stress results",
+        "Open actions",
     ):
         assert f"{heading}</h2>" in html, heading
-    assert "Open actions" not in html  # a later section, not in the default list
     assert "Not available in this report yet" not in html
+    assert "action(s) on the PSEs&#x27; flags of 2023-24 and 2024-25, as of 15 Feb 2026" in html
+    assert "oldest overdue actions" in html and "Days overdue" in html
     assert "Yearly report, FY 2024-25" in html and "PSEs in the register on" in html
     assert "pse_portfolio_report.html" in (plan.folder / "index.html").read_text()
     assert (plan.folder / "pse_portfolio_report.xlsx").is_file()

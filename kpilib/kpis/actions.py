@@ -461,3 +461,32 @@ def action_kpis(actions: pd.DataFrame, as_of: date, by: list[str] | None = None)
         for c, n in zip(table["closed"], table["actions"], strict=True)
     ]
     return table[[*by, *KPI_COLUMNS]].reset_index(drop=True)
+
+
+#: The sources of the flags on the PSEs that the follow-up tracks (action kinds), in the
+#: reader's words and in report order; budget and indicator flags are the departments' own.
+PSE_FLAG_SOURCES = {
+    "pse": "finance", "returns": "compliance", "governance": "governance",
+    "support": "support mismatch", "utilisation": "utilisation",
+}  # fmt: skip
+
+
+def pse_flag_actions(actions: pd.DataFrame) -> pd.DataFrame:
+    """The actions on the PSEs' flags: those of the kinds of :data:`PSE_FLAG_SOURCES` (finance:
+    a PSE at very high risk; compliance: a department's PSEs' returns; governance breaches;
+    support mismatches; grants without a utilisation report), with ``source``, the kind in
+    words. Budget and indicator actions (a department's own spending and services) are left
+    out."""
+    frame = actions[actions["kind"].isin(list(PSE_FLAG_SOURCES))]
+    return frame.assign(source=frame["kind"].map(PSE_FLAG_SOURCES))
+
+
+def oldest_overdue(actions: pd.DataFrame, as_of: date, top: int = 10) -> pd.DataFrame:
+    """The ``top`` actions most overdue on ``as_of`` (:func:`mark_overdue`: still waiting for
+    the answer after the due date), most days overdue first, then by action id; only the
+    actions opened by ``as_of``."""
+    opened = [pd.Timestamp(d).date() <= as_of for d in actions["opened_on"]]
+    frame = mark_overdue(actions[pd.Series(opened, index=actions.index, dtype=bool)], as_of)
+    frame = frame[frame["overdue"]].sort_values(["days_overdue", "action_id"],
+                                                ascending=[False, True])  # fmt: skip
+    return frame.head(top).reset_index(drop=True)

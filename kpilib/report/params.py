@@ -156,6 +156,7 @@ def _portfolio_sections() -> list[PortfolioSection]:
         "support",
         "guarantees",
         "stress",
+        "actions",
     ]
 
 

@@ -18,22 +18,20 @@ from kpilib.kpis.pefa_pi10 import Pi10Assessment
 from kpilib.kpis.portfolio_report import OPINION_ORDER
 from kpilib.kpis.support import SupportView, support_by_category
 from kpilib.parameter_files import ENV_PARAMETERS_DIR, read_yaml_mapping
-from kpilib.present.formatting import format_date, format_money, format_number
+from kpilib.present.formatting import format_date, format_money, format_number, format_percent
 from kpilib.present.headline import HeadlineFigure
 from kpilib.present.tables import Column
 from kpilib.report.content import CATEGORY_LABELS, Table, period_phrase
+from kpilib.views.followup import PortfolioActions
 from kpilib.views.portfolio import PortfolioView
 from kpilib.views.stress import StressView
 
 REPORT_TITLE = "PSE Portfolio Report"
-#: Sections of the portfolio report in their order; those of :data:`LATER_SECTIONS` show only
-#: when listed in the notebook's ``sections`` (their data come from other parts of issue 17).
+#: Sections of the portfolio report in their order; those of :data:`LATER_SECTIONS` (none now)
+#: would show a "not available yet" note when listed in the notebook's ``sections``.
 SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit",
             "support", "guarantees", "stress", "actions")  # fmt: skip
-DEFAULT_SECTIONS = (
-    "composition", "finances", "loss_makers", "governance", "audit", "support", "guarantees",
-    "stress",
-)  # fmt: skip
+DEFAULT_SECTIONS = SECTIONS
 LATER_SECTIONS = tuple(s for s in SECTIONS if s not in DEFAULT_SECTIONS)
 
 
@@ -267,9 +265,11 @@ def stress_note(stress: StressView) -> str:
 
 def portfolio_tables(view: PortfolioView, sections: tuple[str, ...] | list[str],
                      top: int = 10, stress: StressView | None = None,
-                     support: SupportView | None = None) -> list[Table]:  # fmt: skip
+                     support: SupportView | None = None,
+                     actions: PortfolioActions | None = None) -> list[Table]:  # fmt: skip
     """Every table the report shows for its ``sections`` (its Excel workbook)."""
     by_section = {
+        "actions": actions_tables(actions) if actions is not None else [],
         "support": [support_table(support)] if support is not None else [],
         "guarantees": [guarantees_table(support)] if support is not None else [],
         "stress": [stress_table(stress)] if stress is not None else [],
@@ -280,6 +280,88 @@ def portfolio_tables(view: PortfolioView, sections: tuple[str, ...] | list[str],
         "audit": [opinions_table(view)],
     }
     return [t for s in sections for t in by_section.get(s, [])]
+
+
+# ---------------------------------------------------------------------------- open actions
+
+
+def _years(actions: PortfolioActions) -> str:
+    before, year = actions.fiscal_years
+    return f"{before.label} and {year.label}"
+
+
+def actions_summary(actions: PortfolioActions) -> str:
+    """A sentence with the follow-up KPIs of the actions on the PSEs' flags, its population
+    (the flags of the report's year and the year before) and its date."""
+    k, on = actions.total, format_date(actions.as_of)
+    if not k["actions"]:
+        return f"No action was opened on the PSEs' flags of {_years(actions)} by {on}."
+    median = k["median_days_to_close"]
+    return (
+        f"{int(k['actions'])} action(s) on the PSEs' flags of {_years(actions)}, as of {on}: "
+        f"{int(k['open'])} open, of which {int(k['overdue'])} overdue (no answer by the due "
+        f"date) and {int(k['escalated'])} escalated; {int(k['closed'])} closed "
+        f"({format_percent(k['resolution_rate'], 0)} resolved"
+        + ("" if pd.isna(median) else f", median {median:.0f} days to close")
+        + ")."
+    )
+
+
+_KPI_COLUMNS = (
+    Column("actions", "Actions", "count"), Column("open", "Open", "count"),
+    Column("overdue", "Overdue", "count"), Column("escalated", "Escalated", "count"),
+    Column("closed", "Closed", "count"), Column("resolution_rate", "Resolved", "percent", 0),
+    Column("median_days_to_close", "Median days to close", "number", 0),
+)  # fmt: skip
+
+
+def _with_total(frame: pd.DataFrame, key: str, actions: PortfolioActions) -> pd.DataFrame:
+    total = actions.total.to_frame().T.assign(**{key: "All PSEs' flags"})
+    return pd.concat([frame, total], ignore_index=True) if len(frame) else frame
+
+
+def actions_by_department_table(actions: PortfolioActions) -> Table:
+    """The follow-up KPIs by administrative department, with the total line."""
+    frame = _with_total(actions.by_department, "department_name", actions)
+    return Table(frame, (Column("department_name", "Department"), *_KPI_COLUMNS),
+                 f"Actions on the PSEs' flags of {_years(actions)} by department, as of "
+                 f"{format_date(actions.as_of)}")  # fmt: skip
+
+
+def actions_by_source_table(actions: PortfolioActions) -> Table:
+    """The follow-up KPIs by the source of the flag (finance, compliance, governance, support
+    mismatch, utilisation), with the total line."""
+    by_source = actions.by_source
+    frame = _with_total(by_source.assign(source=by_source["source"].str.capitalize()), "source",
+                        actions)  # fmt: skip
+    return Table(frame, (Column("source", "Flag from"), *_KPI_COLUMNS),
+                 f"Actions on the PSEs' flags of {_years(actions)} by source, as of "
+                 f"{format_date(actions.as_of)}")  # fmt: skip
+
+
+def overdue_actions_table(actions: PortfolioActions) -> Table:
+    """The oldest overdue actions: PSE, flag, owner, due date, days overdue."""
+    frame = actions.oldest_overdue
+    frame = frame.assign(
+        pse=[f"{c} {n}" if c else "The department's PSEs" for c, n in
+             zip(frame["entity_code"], frame["entity_name"], strict=True)],
+        due=[format_date(d) for d in frame["due_on"]],
+    )  # fmt: skip
+    columns = (
+        Column("pse", "PSE"), Column("subject", "Flag"), Column("department_name", "Owner"),
+        Column("due", "Answer due"), Column("days_overdue", "Days overdue", "count"),
+    )  # fmt: skip
+    return Table(frame, columns, f"The {len(frame)} oldest overdue actions, as of "
+                                 f"{format_date(actions.as_of)}")  # fmt: skip
+
+
+def actions_tables(actions: PortfolioActions) -> list[Table]:
+    """The open-actions section's tables that have rows (none when no action was opened)."""
+    if not actions.total["actions"]:
+        return []
+    tables = [actions_by_department_table(actions), actions_by_source_table(actions),
+              overdue_actions_table(actions)]  # fmt: skip
+    return [t for t in tables if not t.empty]
 
 
 # ---------------------------------------------------------------------------- PEFA PI-10
@@ -353,10 +435,9 @@ def cover_details(view: PortfolioView) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-#: What each later section needs before it can show figures (issue 17, parts 3-5).
-LATER_SECTION_TEXT = {
-    "actions": ("Open actions", "the follow-up actions on last period's red flags"),
-}  # fmt: skip
+#: What each later section needs before it can show figures (none left: every section of
+#: issue 17 shows its figures).
+LATER_SECTION_TEXT: dict[str, tuple[str, str]] = {}
 
 
 def later_section(section: str) -> tuple[str, str]:

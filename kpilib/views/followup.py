@@ -17,11 +17,15 @@ from kpilib.errors import ParameterFileError
 from kpilib.fiscal import FiscalYear, pakistan_today
 from kpilib.kpis.actions import (
     CANDIDATE_COLUMNS,
+    KPI_COLUMNS,
+    PSE_FLAG_SOURCES,
     FollowUpRules,
     action_kpis,
     exception_candidates,
     governance_candidates,
     mark_overdue,
+    oldest_overdue,
+    pse_flag_actions,
     reconciliation_candidates,
     utilisation_candidates,
 )
@@ -120,3 +124,42 @@ def last_period_actions(engine: Engine, department: DepartmentView) -> LastPerio
     overdue = actions[actions["overdue"]].sort_values(["days_overdue", "action_id"],
                                                       ascending=[False, True])  # fmt: skip
     return LastPeriodActions(year, as_of, kpis, overdue.reset_index(drop=True))
+
+
+@dataclass(frozen=True)
+class PortfolioActions:
+    """The actions on the PSEs' flags (:func:`~kpilib.kpis.actions.pse_flag_actions`) of a
+    portfolio report's fiscal year and the year before, as of today's data: the KPIs
+    (:func:`~kpilib.kpis.actions.action_kpis`) for all of them, by department and by source
+    (every source, 0 where none), and the oldest overdue ones
+    (:func:`~kpilib.kpis.actions.oldest_overdue`)."""
+
+    fiscal_years: tuple[FiscalYear, FiscalYear]  # the year before the report's, the report's
+    as_of: date
+    total: pd.Series
+    by_department: pd.DataFrame  # department_code, department_name and the KPIs
+    by_source: pd.DataFrame  # source (finance, compliance, ...) and the KPIs, in report order
+    oldest_overdue: pd.DataFrame
+
+
+def portfolio_actions(engine: Engine, fiscal_year: str, top: int = 10) -> PortfolioActions:
+    """The actions on the PSEs' flags of ``fiscal_year`` (``"2024-25"``) and the year before,
+    as of today's data (:func:`resolve_as_of`: the follow-up goes on after the period closes)."""
+    year = FiscalYear.parse(fiscal_year)
+    years = (year.previous(), year)
+    with engine.connect() as connection:
+        loaded = load_actions(connection)
+        as_of = resolve_as_of(connection)
+    in_years = loaded["fiscal_year"].isin([y.start_year for y in years])
+    actions = pse_flag_actions(loaded[in_years])
+    names = actions[["department_code", "department_name"]].drop_duplicates("department_code")
+    by_department = action_kpis(actions, as_of, by=["department_code"]).merge(
+        names, on="department_code", how="left"
+    )
+    sources = pd.DataFrame({"source": list(PSE_FLAG_SOURCES.values())})
+    by_source = sources.merge(action_kpis(actions, as_of, by=["source"]), how="left")
+    counts = [c for c in KPI_COLUMNS if c not in ("resolution_rate", "median_days_to_close")]
+    by_source[counts] = by_source[counts].fillna(0).astype(int)  # a source without actions
+    return PortfolioActions(years, as_of, action_kpis(actions, as_of).iloc[0],
+                            by_department.sort_values("department_name").reset_index(drop=True),
+                            by_source, oldest_overdue(actions, as_of, top))  # fmt: skip
