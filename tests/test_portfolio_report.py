@@ -138,3 +138,25 @@ def test_support_by_category_sums_the_pses_and_adds_the_province():
     assert out["category"].tolist() == ["u", "w", None]
     assert out["direct_support"].tolist() == [170, 30, 200]
     assert out["pses"].tolist() == [2, 1, 3] and out["grant_in_aid"].tolist() == [150, 0, 150]
+
+
+def test_the_governance_section_counts_the_yearly_returns_on_the_demo(demo_sqlite_url):
+    from kpilib.report.portfolio_content import missing_returns_table, yearly_returns_table
+    from kpilib.store.database import connect
+    from kpilib.views.portfolio import load_portfolio_view
+
+    engine = connect(demo_sqlite_url, read_only=True)
+    view = load_portfolio_view(engine, "2024-25", "FY")
+    half = load_portfolio_view(engine, "2025-26", "Q2")
+    engine.dispose()
+    pses = len(view.province.entities)
+    rates = view.yearly_returns.set_index("return_type")
+    assert rates["expected"].tolist() == [pses, pses]  # every PSE owes both
+    assert (rates["received"] + rates["outstanding"] == pses).all()
+    assert (rates["timeliness"] <= rates["completeness"]).all()
+    assert half.yearly_returns_year.label == "2024-25"  # 2025-26's are not due yet
+    table = yearly_returns_table(view)
+    assert "Yearly returns for 2024-25" in table.caption and "15 Feb 2026" in table.caption
+    missing = missing_returns_table(view)
+    assert len(missing.frame) == view.yearly_missing["entity_code"].nunique() > 0
+    assert missing.frame["days_overdue"].is_monotonic_decreasing

@@ -37,7 +37,12 @@ from sqlalchemy.engine import Connection
 from kpilib.errors import ParameterError
 from kpilib.fiscal import PAKISTAN_TIME, PAKISTAN_UTC_OFFSET_HOURS, FiscalYear, Period, end_of_day
 from kpilib.kpis.frames import require_columns, require_values
-from kpilib.kpis.returns import RETURN_SCHEDULES, expected_returns
+from kpilib.kpis.returns import (
+    RETURN_SCHEDULES,
+    YEARLY_RETURN_SCHEDULES,
+    expected_returns,
+    expected_yearly_returns,
+)
 from kpilib.store.queries import load_entities, load_fiscal_years, load_submissions
 
 RETURN_KEYS = ("entity_code", "return_type", "period_code")
@@ -301,3 +306,30 @@ def load_return_status(
     return compute_return_status(
         expected_returns(entities, quarters, as_of), submissions, as_of, params
     )
+
+
+def yearly_return_rates(
+    entities: pd.DataFrame,
+    submissions: pd.DataFrame,
+    fiscal_year: FiscalYear,
+    as_of: date,
+    params: ComplianceParams | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The yearly returns of ``fiscal_year`` (governance and support, due 120 days after the
+    year: :data:`kpilib.kpis.returns.YEARLY_RETURN_SCHEDULES`) received ÷ expected on ``as_of``,
+    by the same rules as the quarterly reporting rate (:func:`compute_return_status`; a
+    separate figure: the quarterly rates do not count them).
+
+    Returns (rates, missing): ``rates`` one row per yearly return type with ``title`` and the
+    columns of :func:`compute_reporting_rates` (``completeness`` = received ÷ expected,
+    ``timeliness`` = received by the due date ÷ expected; no row for a type not yet due);
+    ``missing`` is :func:`list_outstanding_returns` of them (PSE, return type, due date, days
+    overdue), longest overdue first.
+    """
+    expected = expected_yearly_returns(entities, [fiscal_year])  # due later: not yet expected
+    yearly = {s.return_type: s.title for s in YEARLY_RETURN_SCHEDULES}
+    mine = submissions[submissions["return_type"].isin(list(yearly))]
+    status = compute_return_status(expected, mine, as_of, params)
+    rates = compute_reporting_rates(status, by=("return_type",))
+    rates.insert(1, "title", rates["return_type"].map(yearly))
+    return rates, list_outstanding_returns(status)

@@ -168,6 +168,48 @@ def governance_table(view: PortfolioView) -> Table:
     return Table(frame, columns, f"Governance compliance by category, returns for {year}")
 
 
+def yearly_returns_table(view: PortfolioView) -> Table:
+    """The yearly governance and support returns received ÷ expected (completeness) and on time
+    (timeliness), on the data's date."""
+    columns = (
+        Column("title", "Return"), Column("expected", "Expected", "count"),
+        Column("received", "Received", "count"), Column("on_time", "On time", "count"),
+        Column("outstanding", "Missing", "count"),
+        Column("completeness", "Received", "share", 0),
+        Column("timeliness", "On time", "share", 0),
+    )  # fmt: skip
+    year = view.yearly_returns_year.label
+    caption = (f"Yearly returns for {year} received (due 120 days after the year), all "
+               f"{int(view.province.entities.shape[0])} PSEs, as at "
+               f"{format_date(view.yearly_returns_as_of)}")  # fmt: skip
+    return Table(view.yearly_returns, columns, caption)
+
+
+def missing_returns_table(view: PortfolioView) -> Table:
+    """The PSEs whose yearly governance or support return is missing, one row per PSE, longest
+    overdue first."""
+    missing = view.yearly_missing
+    titles = {"pse_governance": "governance", "pse_support": "support"}
+    rows = [
+        {"pse": f"{code} {group['entity_name'].iloc[0]}",
+         "department_code": group["department_code"].iloc[0],
+         "missing": ", ".join(titles.get(t, t) for t in sorted(group["return_type"])),
+         "due": format_date(group["due_date"].min()),
+         "days_overdue": int(group["days_overdue"].max())}
+        for code, group in missing.groupby("entity_code", sort=True)
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["pse", "department_code", "missing", "due",
+                                        "days_overdue"])  # fmt: skip
+    frame = frame.sort_values(["days_overdue", "pse"], ascending=[False, True], kind="stable")
+    columns = (Column("pse", "PSE"), Column("department_code", "Dept."),
+               Column("missing", "Return(s) missing"), Column("due", "Due"),
+               Column("days_overdue", "Days overdue", "count"))  # fmt: skip
+    return Table(frame.reset_index(drop=True), columns,
+                 f"The {len(frame)} PSEs whose yearly return for "
+                 f"{view.yearly_returns_year.label} is missing, as at "
+                 f"{format_date(view.yearly_returns_as_of)}")  # fmt: skip
+
+
 def breaches_table(view: PortfolioView, top: int = 10) -> Table:
     """The rules breached most often."""
     frame = view.breaches[view.breaches["breaches"] > 0].head(top)
@@ -276,7 +318,12 @@ def portfolio_tables(view: PortfolioView, sections: tuple[str, ...] | list[str],
         "composition": [composition_table(view), department_table(view)],
         "finances": [finances_table(view)],
         "loss_makers": [loss_makers_table(view, top)],
-        "governance": [governance_table(view), breaches_table(view)],
+        "governance": [
+            governance_table(view),
+            breaches_table(view),
+            yearly_returns_table(view),
+            missing_returns_table(view),
+        ],
         "audit": [opinions_table(view)],
     }
     return [t for s in sections for t in by_section.get(s, [])]

@@ -15,7 +15,9 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from kpilib.fiscal import FiscalYear, Period
 from kpilib.kpis import portfolio_report as agg
+from kpilib.kpis.compliance import yearly_return_rates
 from kpilib.kpis.governance import (
     GovernanceView,
     breaches_by_rule,
@@ -23,6 +25,7 @@ from kpilib.kpis.governance import (
     load_governance,
 )
 from kpilib.kpis.pefa_pi10 import Pi10Assessment, assess_pi10, pi10_register
+from kpilib.kpis.returns import YEARLY_RETURN_SCHEDULES
 from kpilib.kpis.support import SupportView, load_support
 from kpilib.store import queries
 from kpilib.store.governance import load_pse_governance
@@ -45,6 +48,14 @@ class PortfolioView:
     governance_province: pd.DataFrame
     breaches: pd.DataFrame  # breaches per rule, most often found first
     opinions: pd.DataFrame  # audit opinions per category
+    yearly_returns_year: FiscalYear  # the year whose yearly returns are counted
+    yearly_returns: pd.DataFrame  # governance and support returns received ÷ expected
+    yearly_missing: pd.DataFrame  # the yearly returns not received, longest overdue first
+
+    @property
+    def yearly_returns_as_of(self) -> date:
+        """The date the yearly returns are counted on: the data's (as the quarterly rate)."""
+        return self.province.compliance_as_of
 
     @property
     def as_of(self) -> date:
@@ -75,6 +86,13 @@ def load_portfolio_view(engine: Engine, fiscal_year: str, period: str = "FY") ->
         financials = queries.load_pse_financials(connection, [year - 1, year])
         governance = load_governance(connection, year)
         returns = load_pse_governance(connection, year)
+        submissions = queries.load_submissions(
+            connection, [s.return_type for s in YEARLY_RETURN_SCHEDULES], include_superseded=True
+        )
+    returns_year = yearly_returns_year(province.fiscal_year, province.compliance_as_of)
+    yearly, missing = yearly_return_rates(
+        province.entities, submissions, returns_year, province.compliance_as_of
+    )
     finances = agg.latest_finances(province.pse_latest, financials, province.reference_quarter.code)
     entities = province.entities
     return PortfolioView(
@@ -91,7 +109,19 @@ def load_portfolio_view(engine: Engine, fiscal_year: str, period: str = "FY") ->
         governance_province=compute_rollup(governance.scores, entities, []),
         breaches=breaches_by_rule(governance.statement),
         opinions=agg.count_opinions(returns, entities),
+        yearly_returns_year=returns_year,
+        yearly_returns=yearly,
+        yearly_missing=missing.merge(
+            entities[["entity_code", "entity_name"]], on="entity_code", how="left"
+        ),
     )
+
+
+def yearly_returns_year(fiscal_year: FiscalYear, as_of: date) -> FiscalYear:
+    """The year whose yearly returns a report counts: its own once they are due by ``as_of``
+    (120 days after the year), else the year before (a half-yearly report's year is not over)."""
+    due = min(s.due_date(Period(fiscal_year)) for s in YEARLY_RETURN_SCHEDULES)
+    return fiscal_year if due <= as_of else fiscal_year.previous()
 
 
 def assess_pi10_for(
