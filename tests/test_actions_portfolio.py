@@ -77,6 +77,9 @@ def test_the_section_agrees_with_the_kpis_on_the_demo(engine):
     assert "as of 15 Feb 2026" in text and f"{int(kpis['overdue'])} overdue" in text
     tables = content.actions_tables(found)
     assert len(tables) == 3 and "as of 15 Feb 2026" in tables[0].caption
+    assert tables[1].frame["actions"].tolist()[-1] == kpis["actions"]  # the total line, whole
+    for table in tables:  # one heading, one column (the workbook keys on headings)
+        assert len({c.label for c in table.columns}) == len(table.columns)
     html = content.overdue_actions_table(found).render()
     assert "Days overdue" in html and "Answer due" in html
     assert "All PSEs&#x27;" in tables[0].render() or "All PSEs'" in tables[0].render()

@@ -160,3 +160,5 @@ def test_the_governance_section_counts_the_yearly_returns_on_the_demo(demo_sqlit
     missing = missing_returns_table(view)
     assert len(missing.frame) == view.yearly_missing["entity_code"].nunique() > 0
     assert missing.frame["days_overdue"].is_monotonic_decreasing
+    for shown in (table, missing):  # one heading, one column (the workbook keys on headings)
+        assert len({c.label for c in shown.columns}) == len(shown.columns)

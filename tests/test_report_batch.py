@@ -359,8 +359,9 @@ def test_the_batch_builds_the_pse_portfolio_report(demo_report_batch):
     ):
         assert f"{heading}</h2>" in html, heading
     assert "Not available in this report yet" not in html
-    assert "action(s) on the PSEs&#x27; flags of 2023-24 and 2024-25, as of 15 Feb 2026" in html
+    assert "action(s) on the PSEs' flags of 2023-24 and 2024-25, as of 15 Feb 2026" in html
     assert "oldest overdue actions" in html and "Days overdue" in html
+    assert "Yearly returns for 2024-25 received" in html and "Share on time" in html
     assert "Yearly report, FY 2024-25" in html and "PSEs in the register on" in html
     assert "pse_portfolio_report.html" in (plan.folder / "index.html").read_text()
     assert (plan.folder / "pse_portfolio_report.xlsx").is_file()

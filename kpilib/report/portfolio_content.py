@@ -175,8 +175,8 @@ def yearly_returns_table(view: PortfolioView) -> Table:
         Column("title", "Return"), Column("expected", "Expected", "count"),
         Column("received", "Received", "count"), Column("on_time", "On time", "count"),
         Column("outstanding", "Missing", "count"),
-        Column("completeness", "Received", "share", 0),
-        Column("timeliness", "On time", "share", 0),
+        Column("completeness", "Share received", "share", 0),
+        Column("timeliness", "Share on time", "share", 0),
     )  # fmt: skip
     year = view.yearly_returns_year.label
     caption = (f"Yearly returns for {year} received (due 120 days after the year), all "
@@ -363,8 +363,15 @@ _KPI_COLUMNS = (
 
 
 def _with_total(frame: pd.DataFrame, key: str, actions: PortfolioActions) -> pd.DataFrame:
+    if not len(frame):
+        return frame
     total = actions.total.to_frame().T.assign(**{key: "All PSEs' flags"})
-    return pd.concat([frame, total], ignore_index=True) if len(frame) else frame
+    out = pd.concat([frame, total], ignore_index=True)
+    counts = ["actions", "open", "overdue", "escalated", "closed"]
+    out[counts] = out[counts].astype(int)
+    rates = ["resolution_rate", "median_days_to_close"]
+    out[rates] = out[rates].astype(float)
+    return out
 
 
 def actions_by_department_table(actions: PortfolioActions) -> Table:
