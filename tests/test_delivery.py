@@ -64,11 +64,12 @@ def smtp(monkeypatch):
 @pytest.fixture
 def parameters(tmp_path):
     """The repository's parameter files with recipients: Health two, Finance one good and one
-    refused, the province one."""
+    refused, the province one, the PSE Portfolio Report one (the CGU)."""
     folder = tmp_path / "parameters"
     shutil.copytree(REPO / "parameters", folder)
     defaults = yaml.safe_load((folder / "defaults.yaml").read_text())
     defaults["recipients"] = ["chief.secretary@example.org"]
+    defaults["portfolio"]["recipients"] = ["cgu@finance.example.org"]
     (folder / "defaults.yaml").write_text(yaml.safe_dump(defaults))
     for code, recipients in {
         "HLT": ["secretary.health@example.org", "cfo.health@example.org"],
@@ -108,7 +109,7 @@ def test_deliver_sends_each_report_once_to_its_recipients(
     received = {rcpt[0]: message for rcpt, message in smtp.messages}
     assert set(received) == {
         "chief.secretary@example.org", "secretary.health@example.org",
-        "cfo.health@example.org", "secretary.finance@example.org",
+        "cfo.health@example.org", "secretary.finance@example.org", "cgu@finance.example.org",
     }  # fmt: skip
     health = received["secretary.health@example.org"]
     assert health["To"] == "secretary.health@example.org"
@@ -126,6 +127,11 @@ def test_deliver_sends_each_report_once_to_its_recipients(
         assert attachments["HLT.pdf"].get_content().startswith(b"%PDF")
     summary = received["chief.secretary@example.org"]
     assert "provincial_summary.html" in {p.get_filename() for p in summary.iter_attachments()}
+    portfolio = received["cgu@finance.example.org"]
+    assert "PSE Portfolio Report" in portfolio["Subject"]
+    assert {"pse_portfolio_report.html", "pse_portfolio_report.xlsx"} <= {
+        p.get_filename() for p in portfolio.iter_attachments()
+    }
     engine = connect(url)
     with engine.connect() as connection:
         rows = connection.execute(
@@ -136,6 +142,7 @@ def test_deliver_sends_each_report_once_to_its_recipients(
     assert results[("2024-25/FY/FIN", REFUSED)].result == "failed"
     assert "no such mailbox" in results[("2024-25/FY/FIN", REFUSED)].error
     assert results[("2024-25/FY/HLT", "cfo.health@example.org")].result == "sent"
+    assert results[("2024-25/FY/pse_portfolio_report", "cgu@finance.example.org")].result == "sent"
     assert {r.sent_by for r in rows} == {"cgu-batch"}
     assert all(len(r.report_sha256) == 64 for r in rows)
 

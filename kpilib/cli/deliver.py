@@ -80,8 +80,9 @@ def deliver_command(
     as_json: JsonOutput = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """E-mail each department's report to the recipients of its parameter file and the provincial
-    summary to the province's list (parameters/defaults.yaml), PDF and HTML attached.
+    """E-mail each department's report to the recipients of its parameter file, the provincial
+    summary to the province's list and the PSE Portfolio Report to portfolio.recipients
+    (parameters/defaults.yaml), PDF and HTML attached.
 
     Every attempt is recorded; what was already sent (same report files, same recipient) is not
     sent again unless --force; a refused recipient does not stop the others (exit code 1).

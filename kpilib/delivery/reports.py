@@ -3,8 +3,9 @@
 The batch folder ``outputs/<fiscal year>/<period>/`` and its ``manifest.json`` say which
 reports exist; a department's report goes to the ``recipients:`` of
 ``parameters/departments/<CODE>.yaml``, the provincial summary to the ``recipients:`` of
-``parameters/defaults.yaml`` (the province's list). Each message carries the PDF (when built)
-and the self-contained HTML as attachments.
+``parameters/defaults.yaml`` (the province's list), the PSE Portfolio Report to the
+``portfolio: recipients:`` of ``defaults.yaml`` (e.g. the Corporate Governance Unit). Each
+message carries the PDF (when built) and the self-contained HTML as attachments.
 
 Each attempt is a row of ``deliveries`` (recipient, report, SHA-256 of the attached files,
 time, result, error). A report whose files have the same hash and were already *sent* to a
@@ -106,6 +107,8 @@ def plan_mails(
             continue
         if record.kind == "summary":
             recipients = parameters.defaults.recipients
+        elif record.kind == "portfolio":
+            recipients = parameters.defaults.portfolio.recipients
         else:
             options = parameters.departments.get(record.department or "")
             recipients = options.recipients if options is not None else []

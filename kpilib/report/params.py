@@ -169,6 +169,9 @@ class PortfolioOptions(_StrictModel):
     )
     sections: PortfolioSectionList = Field(default_factory=_portfolio_sections)
     top_loss_makers: Annotated[int, Field(ge=1, le=50)] = 10
+    #: Who ``kpi deliver`` e-mails the PSE Portfolio Report to (e.g. the Corporate Governance
+    #: Unit).
+    recipients: RecipientList = Field(default_factory=list)
 
 
 class _StatusKeys(_StrictModel):
