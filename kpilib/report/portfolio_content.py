@@ -378,7 +378,7 @@ def actions_by_department_table(actions: PortfolioActions) -> Table:
     """The follow-up KPIs by administrative department, with the total line."""
     frame = _with_total(actions.by_department, "department_name", actions)
     return Table(frame, (Column("department_name", "Department"), *_KPI_COLUMNS),
-                 f"Actions on the PSEs' flags of {_years(actions)} by department, as of "
+                 f"Actions by department, on the PSEs' flags of {_years(actions)}, as of "
                  f"{format_date(actions.as_of)}")  # fmt: skip
 
 
@@ -389,7 +389,7 @@ def actions_by_source_table(actions: PortfolioActions) -> Table:
     frame = _with_total(by_source.assign(source=by_source["source"].str.capitalize()), "source",
                         actions)  # fmt: skip
     return Table(frame, (Column("source", "Flag from"), *_KPI_COLUMNS),
-                 f"Actions on the PSEs' flags of {_years(actions)} by source, as of "
+                 f"Actions by source, on the PSEs' flags of {_years(actions)}, as of "
                  f"{format_date(actions.as_of)}")  # fmt: skip
 
 
