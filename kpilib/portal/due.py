@@ -95,8 +95,7 @@ def returns_due(
 ) -> pd.DataFrame:
     """The PSE's scheduled returns of the last ``count`` quarters ended by ``as_of`` (and its
     yearly returns of the last :data:`YEARS_SHOWN` years ended, or sent for the year under way),
-    with due
-    date, status (judged on ``as_of``: the one as-of date of reports and dashboards, see
+    with due date, status (judged on ``as_of``: the one as-of date of reports and dashboards, see
     :func:`kpilib.ingest.status.resolve_as_of`), days overdue, the current version received and
     the department's latest review (its comment included). Returns count as received when
     they arrived by the end of ``received_by`` (default ``as_of``; the portal's page counts
@@ -129,6 +128,16 @@ def returns_due(
                         how="left")  # fmt: skip
     titles = {s.return_type: s.title for s in schedules}
     frame["title"] = frame["return_type"].map(titles)
+    _judge(frame, as_of)
+    frame["submission_id"] = frame["submission_id"].astype("Int64")
+    frame["version"] = frame["version"].astype("Int64")
+    frame["comment"] = frame["comment"].astype(object).where(frame["comment"].notna(), None)
+    frame = frame.sort_values(["due_date", "return_type"], ascending=[False, True])
+    return frame[COLUMNS].reset_index(drop=True)
+
+
+def _judge(frame: pd.DataFrame, as_of: date) -> None:
+    """Add each return's ``status``, ``days_overdue`` and ``review`` (judged on ``as_of``)."""
     statuses, overdue, review = [], [], []
     for row in frame.itertuples(index=False):
         # The columns' types (NaN where the left merges found nothing).
@@ -149,8 +158,3 @@ def returns_due(
     frame["status"] = statuses
     frame["days_overdue"] = pd.array(overdue, dtype="Int64")
     frame["review"] = review
-    frame["submission_id"] = frame["submission_id"].astype("Int64")
-    frame["version"] = frame["version"].astype("Int64")
-    frame["comment"] = frame["comment"].astype(object).where(frame["comment"].notna(), None)
-    frame = frame.sort_values(["due_date", "return_type"], ascending=[False, True])
-    return frame[COLUMNS].reset_index(drop=True)
