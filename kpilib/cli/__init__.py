@@ -8,6 +8,7 @@ from kpilib.cli import (  # noqa: F401  (registers the commands)
     deliver,
     demo,
     ingest,
+    names,
     report,
     serve,
     stress,

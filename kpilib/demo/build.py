@@ -35,6 +35,7 @@ from kpilib.demo.reference import (
 from kpilib.demo.revenue import REVENUE_LINE_COLUMNS, generate_revenue_year
 from kpilib.demo.reviews import demo_reviews
 from kpilib.demo.support import insert_support_demo
+from kpilib.demo.urdu_names import DEPARTMENT_NAMES_UR
 from kpilib.errors import DemoBuildError
 from kpilib.fiscal import FiscalYear, Period, fiscal_month_of, periods_of_year
 from kpilib.store import migrate
@@ -190,7 +191,8 @@ def _insert_reference_data(
     """Write departments, districts, periods, heads, indicators, PSEs and cost centres."""
     department_ids = {p.code: i for i, p in enumerate(DEPARTMENTS, start=1)}
     counts["departments"] = insert_rows(connection, "departments", [
-        {"id": i, "code": p.code, "name": p.name} for i, p in enumerate(DEPARTMENTS, start=1)
+        {"id": i, "code": p.code, "name": p.name, "name_ur": DEPARTMENT_NAMES_UR.get(p.code)}
+        for i, p in enumerate(DEPARTMENTS, start=1)
     ])  # fmt: skip
     district_ids = {code: i for i, (code, _) in enumerate(DISTRICTS, start=1)}
     counts["districts"] = insert_rows(connection, "districts", [
@@ -221,7 +223,8 @@ def _insert_reference_data(
     entities = build_entities(rngs["entities"])
     entity_ids = {e.code: i for i, e in enumerate(entities, start=1)}
     counts["entities"] = insert_rows(connection, "entities", [
-        {"id": entity_ids[e.code], "code": e.code, "name": e.name, "category": e.category,
+        {"id": entity_ids[e.code], "code": e.code, "name": e.name, "name_ur": e.name_ur,
+         "category": e.category,
          "department_id": department_ids[e.department],
          "district_id": district_ids.get(e.district) if e.district else None}
         for e in entities

@@ -7,6 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from kpilib.demo.reference import DISTRICTS
+from kpilib.demo.urdu_names import (
+    PROVINCIAL_BODIES_UR,
+    demo_ur,
+    district_body_ur,
+    teaching_hospital_ur,
+    university_ur,
+    water_company_ur,
+)
 
 
 @dataclass(frozen=True)
@@ -16,6 +24,7 @@ class DemoEntity:
     category: str
     department: str
     district: str | None
+    name_ur: str | None = None  # the Urdu name, for many of them (kpilib.demo.urdu_names)
 
 
 CATEGORY_COUNTS = {
@@ -114,38 +123,41 @@ def build_entities(rng: np.random.Generator) -> list[DemoEntity]:
     """The 183 demo PSEs, in a stable order; ``rng`` only places them in districts."""
     names = dict(DISTRICTS)
     district_codes = [code for code, _ in DISTRICTS]
-    rows: list[tuple[str, str, str, str | None]] = []  # category, name, department, district
+    # category, name, department, district, Urdu name
+    rows: list[tuple[str, str, str, str | None, str | None]] = []
 
     for i in range(CATEGORY_COUNTS["university"]):
         field_name, department = _UNIVERSITY_FIELDS[i % len(_UNIVERSITY_FIELDS)]
         district = district_codes[(i * 7) % len(district_codes)]
         rows.append(("university", f"Demo {names[district]} University of {field_name}",
-                     department, district))  # fmt: skip
+                     department, district, university_ur(district, field_name)))  # fmt: skip
     for district in _MTI_DISTRICTS:
         rows.append(("teaching_hospital", f"Demo {names[district]} Medical Teaching Institution",
-                     "HLT", district))  # fmt: skip
+                     "HLT", district, teaching_hospital_ur(district)))  # fmt: skip
     for district in _WSSC_DISTRICTS:
         rows.append(("water_sanitation_company",
                      f"Demo Water & Sanitation Services Company {names[district]}", "LGE",
-                     district))  # fmt: skip
+                     district, water_company_ur(district)))  # fmt: skip
     for name, department in _COMPANIES:
-        rows.append(("public_company", f"Demo {name}", department, "PSH"))
+        rows.append(("public_company", f"Demo {name}", department, "PSH", None))
     for name, department in _PROVINCIAL_BODIES:
-        rows.append(("autonomous_body", f"Demo {name}", department, "PSH"))
+        rows.append(("autonomous_body", f"Demo {name}", department, "PSH",
+                     demo_ur(PROVINCIAL_BODIES_UR.get(name))))  # fmt: skip
     for body, department, count in _DISTRICT_BODIES:
         chosen = rng.choice(len(district_codes), size=count, replace=False)
         for index in sorted(chosen):
             district = district_codes[index]
-            rows.append(("autonomous_body", f"Demo {names[district]} {body}", department, district))
+            rows.append(("autonomous_body", f"Demo {names[district]} {body}", department,
+                         district, district_body_ur(body, district)))  # fmt: skip
     for name, department in _OTHER:
-        rows.append(("other", f"Demo {name}", department, None))
+        rows.append(("other", f"Demo {name}", department, None, None))
 
     entities: list[DemoEntity] = []
     counters: dict[str, int] = {}
-    for category, name, department, entity_district in rows:
+    for category, name, department, entity_district, name_ur in rows:
         counters[category] = counters.get(category, 0) + 1
         code = f"{CODE_PREFIX[category]}-{counters[category]:03d}"
-        entities.append(DemoEntity(code, name, category, department, entity_district))
+        entities.append(DemoEntity(code, name, category, department, entity_district, name_ur))
     counts = {c: sum(e.category == c for e in entities) for c in CATEGORY_COUNTS}
     assert counts == CATEGORY_COUNTS, counts
     assert len({e.name for e in entities}) == len(entities), "demo PSE names must be unique"

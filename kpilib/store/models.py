@@ -100,6 +100,8 @@ class Department(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: The name in Urdu (Urdu editions; the English ``name`` when empty).
+    name_ur: Mapped[str | None] = mapped_column(String(300))
 
 
 class District(Base):
@@ -119,6 +121,8 @@ class Entity(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(300))
+    #: The name in Urdu (Urdu editions; the English ``name`` when empty).
+    name_ur: Mapped[str | None] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(32))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))

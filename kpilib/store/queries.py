@@ -39,18 +39,21 @@ def _money(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 
 def load_departments(connection: Connection) -> pd.DataFrame:
-    """Departments: ``department_id, department_code, department_name``, ordered by code."""
+    """Departments: ``department_id, department_code, department_name, department_name_ur``
+    (the Urdu name, None when there is none), ordered by code."""
     t = table("departments")
     query = sa.select(
         t.c.id.label("department_id"),
         t.c.code.label("department_code"),
         t.c.name.label("department_name"),
+        t.c.name_ur.label("department_name_ur"),
     ).order_by(t.c.code)
     return read_frame(connection, query)
 
 
 def load_entities(connection: Connection) -> pd.DataFrame:
-    """PSEs with their category, department and district codes, ordered by code."""
+    """PSEs with their category, department and district codes, ordered by code; the Urdu
+    names (``entity_name_ur``, ``department_name_ur``) are None where there is none."""
     e, d, s = table("entities"), table("departments"), table("districts")
     query = (
         sa.select(
@@ -61,6 +64,8 @@ def load_entities(connection: Connection) -> pd.DataFrame:
             d.c.code.label("department_code"),
             d.c.name.label("department_name"),
             s.c.code.label("district_code"),
+            e.c.name_ur.label("entity_name_ur"),
+            d.c.name_ur.label("department_name_ur"),
         )
         .join(d, d.c.id == e.c.department_id)
         .outerjoin(s, s.c.id == e.c.district_id)
