@@ -257,3 +257,156 @@ def test_remind_reviewers_whose_queue_has_old_returns_once_a_day(smtp, tmp_path)
     again = runner.invoke(app, ["--database-url", url, "remind", "--reviewers",
                                 "--as-of", "2025-04-20"])  # fmt: skip
     assert "already sent" in again.output and len(smtp.messages) == 1
+
+
+# --- e-mails in Urdu (issue 18) ----------------------------------------------------------------
+
+URDU_READER = "ayesha@uni001.example.org"
+
+
+def _urdu_parameters(tmp_path, languages):
+    folder = tmp_path / "parameters"
+    shutil.copytree(REPO / "parameters", folder)
+    defaults = yaml.safe_load((folder / "defaults.yaml").read_text())
+    defaults["mail_languages"] = languages
+    (folder / "defaults.yaml").write_text(yaml.safe_dump(defaults, allow_unicode=True))
+    return folder
+
+
+def _parts(message):
+    """The plain-text and HTML parts of a received message (HTML None when there is none)."""
+    body = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    return body.get_content(), html.get_content() if html is not None else None
+
+
+def _check_urdu(message, allowed):
+    from i18n_helpers import english_left
+
+    text, html = _parts(message)
+    assert english_left(message["Subject"], allowed) == [], message["Subject"]
+    assert english_left(text, allowed) == [], text
+    assert html is not None and '<html lang="ur" dir="rtl">' in html
+    assert "'Noto Nastaliq Urdu'" in html and "@font-face" not in html  # named, not embedded
+    assert english_left(html, allowed) == []
+    return text, html
+
+
+def test_an_urdu_reader_gets_urdu_reminders_with_the_pses_urdu_name(smtp, tmp_path):
+    from datetime import UTC, datetime
+
+    from ingest_helpers import one_return_received_at
+
+    url = f"sqlite:///{tmp_path / 'kpi.sqlite'}"
+    engine = one_return_received_at(url, tmp_path, datetime(2025, 4, 10, 9, tzinfo=UTC))
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE entities SET name_ur = 'ڈیمو یونیورسٹی' "
+                                   "WHERE code = 'UNI-001'"))  # fmt: skip
+        connection.execute(sa.text("UPDATE departments SET name_ur = 'محکمہ اعلیٰ تعلیم' "
+                                   "WHERE code = 'HED'"))  # fmt: skip
+        grant(connection, "UNI-001", "Ayesha Khan", email=URDU_READER)
+        grant(connection, "UNI-001", "Imran Khan", email="imran@uni001.example.org")
+        grant(connection, "HED", "Bilal Shah", kind="reviewer", email="bilal@hed.example.org")
+    parameters = _urdu_parameters(tmp_path, {URDU_READER: "ur", "bilal@hed.example.org": "ur"})
+    common = ["--database-url", url, "remind", "--as-of", "2025-04-20", "--parameters-dir",
+              str(parameters)]  # fmt: skip
+    assert runner.invoke(app, common).exit_code == 0
+    by_reader = {}
+    for rcpt, message in smtp.messages:
+        by_reader.setdefault(rcpt[0], []).append(message)
+    allowed = ["UNI-001", "2024-25Q1", "2024-25Q3", "kpi-suite", "KPI", "HED"]
+    for message in by_reader[URDU_READER]:
+        text, _html = _check_urdu(message, allowed)
+        assert "ڈیمو یونیورسٹی" in text and "Demo University" not in text
+    subjects = {m["Subject"] for m in by_reader[URDU_READER]}
+    assert any(s.startswith("تاخیر شدہ: ") and "سہ ماہی مالیاتی گوشوارہ" in s for s in subjects)
+    for message in by_reader["imran@uni001.example.org"]:  # the English reader: as before
+        assert message["Subject"].startswith(("Reminder: ", "Overdue: "))
+        assert not message.is_multipart()
+    reviewers = runner.invoke(app, [*common, "--reviewers"])
+    assert reviewers.exit_code == 0, reviewers.output
+    [review] = [m for rcpt, m in smtp.messages if rcpt == ["bilal@hed.example.org"]]
+    text, _html = _check_urdu(review, allowed)
+    assert "محکمہ اعلیٰ تعلیم" in text
+
+
+def _fake_report(folder, *, urdu: bool):
+    from kpilib.delivery.reports import ReportMail, files_sha256
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name, content in (("HLT.pdf", b"%PDF-1.7 en"), ("HLT.html", b"<html>en</html>")):
+        (folder / name).write_bytes(content)
+        files.append(folder / name)
+    urdu_files = ()
+    if urdu:
+        (folder / "ur").mkdir(exist_ok=True)
+        (folder / "ur" / "HLT.pdf").write_bytes(b"%PDF-1.7 ur")
+        (folder / "HLT.ur.html").write_bytes(b"<html lang='ur'>ur</html>")
+        urdu_files = (folder / "ur" / "HLT.pdf", folder / "HLT.ur.html")
+    files = tuple(files)
+    title = "Health: Service Delivery Performance Monitoring Report, FY 2024-25"
+    return ReportMail(
+        "2024-25/FY/HLT", title, f"[DEMO DATA] {title}", "HLT", files, files_sha256(files),
+        ("secretary.health@example.org", "cfo.health@example.org"), ("Budget used: 95 %",),
+        kind="department", fiscal_year="2024-25", period="FY", is_demo=True,
+        department_name="Health", department_name_ur="محکمہ صحت",
+        languages=(("cfo.health@example.org", "ur"),),
+        urdu_files=urdu_files or files,
+        urdu_sha256=files_sha256(urdu_files or files),
+    )  # fmt: skip
+
+
+def test_the_urdu_edition_is_attached_when_it_was_built(tmp_path):
+    from kpilib.delivery.language import edition_files
+
+    mail = _fake_report(tmp_path / "with", urdu=True)
+    assert [p.name for p in edition_files(mail.files, "ur")] == ["HLT.pdf", "HLT.ur.html"]
+    assert edition_files(mail.files, "ur")[0].parent.name == "ur"
+    assert edition_files(mail.files, "en") == mail.files
+    english_only = _fake_report(tmp_path / "without", urdu=False)
+    assert edition_files(english_only.files, "ur") == english_only.files
+
+
+@pytest.mark.parametrize("urdu_edition", [True, False])
+def test_an_urdu_recipient_gets_the_report_mail_in_urdu(smtp, tmp_path, urdu_edition):
+    from kpilib.delivery.reports import deliver
+    from kpilib.delivery.smtp import SmtpSettings
+
+    url = f"sqlite:///{tmp_path / 'kpi.sqlite'}"
+    engine = connect(url)
+    mail = _fake_report(tmp_path / "out", urdu=urdu_edition)
+    result = deliver(engine, [mail], SmtpSettings.from_env(), "2024-25", "FY")
+    assert result.count("sent") == 2
+    received = {rcpt[0]: message for rcpt, message in smtp.messages}
+    english = received["secretary.health@example.org"]
+    assert english["Subject"] == "[DEMO DATA] " + mail.title
+    assert english.get_body(preferencelist=("html",)) is None  # English: plain text, as before
+    assert "Budget used: 95 %" in english.get_body().get_content()
+    urdu = received["cfo.health@example.org"]
+    assert urdu["Subject"] == ("[نمونے کا ڈیٹا] محکمہ صحت: خدمات کی فراہمی کی کارکردگی کی "
+                               "نگرانی کی رپورٹ، مالی سال \u20662024-25\u2069")  # fmt: skip
+    text, _html = _check_urdu(urdu, ["kpi-suite", mail.urdu_sha256])
+    attached = {p.get_filename(): p.get_payload(decode=True) for p in urdu.iter_attachments()}
+    if urdu_edition:
+        assert attached == {"HLT.pdf": b"%PDF-1.7 ur", "HLT.ur.html": b"<html lang='ur'>ur</html>"}
+        assert "انگریزی ایڈیشن" not in text
+    else:
+        assert set(attached) == {"HLT.pdf", "HLT.html"}
+        assert "انگریزی ایڈیشن منسلک ہے" in text  # says the English edition is attached
+    with engine.connect() as connection:
+        rows = dict(connection.execute(sa.text(
+            "SELECT recipient, report_sha256 FROM deliveries")).fetchall())  # fmt: skip
+    assert rows["cfo.health@example.org"] == mail.urdu_sha256
+    assert rows["secretary.health@example.org"] == mail.sha256
+
+
+def test_mail_languages_are_checked(tmp_path):
+    from kpilib.errors import KpiError
+    from kpilib.report.params import load_parameter_set
+
+    good = load_parameter_set(_urdu_parameters(tmp_path / "a", {"x@example.org": "ur"}))
+    assert good.defaults.mail_languages == {"x@example.org": "ur"}
+    for bad in ({"x@example.org": "fr"}, {"not an address": "ur"}):
+        with pytest.raises(KpiError, match="mail_languages"):
+            load_parameter_set(_urdu_parameters(tmp_path / str(len(str(bad))), bad))

@@ -27,6 +27,8 @@ from kpilib.report.plan import default_home
 from kpilib.store.database import connect
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from kpilib.delivery.smtp import SmtpSettings
 
 ENV_REMIND_DAYS = "KPI_REMIND_DAYS"
@@ -90,8 +92,10 @@ def deliver_command(
     from kpilib.delivery.reports import deliver, plan_mails
 
     parameters = load_parameter_set(parameters_dir or default_home() / "parameters")
-    mails = plan_mails(output_dir or default_home() / "outputs", parameters, fiscal_year, period)
     engine = connect(writer_url_of(ctx))
+    names = _department_names(engine) if parameters.defaults.mail_languages else {}
+    mails = plan_mails(output_dir or default_home() / "outputs", parameters, fiscal_year, period,
+                       names)  # fmt: skip
     say = error_console if as_json else console  # with --json, stdout holds the JSON alone
     settings = _smtp(dry_run, say)
     result = deliver(engine, mails, settings, fiscal_year, period, dry_run=dry_run, force=force)
@@ -104,6 +108,29 @@ def deliver_command(
     )
     if result.count("failed"):
         raise typer.Exit(1)
+
+
+def _department_names(engine: Engine) -> dict[str, tuple[str, str | None]]:
+    """Each department's English and Urdu names (the subjects of Urdu e-mails)."""
+    import pandas as pd
+
+    from kpilib.store.queries import load_departments
+
+    with engine.connect() as connection:
+        frame = load_departments(connection)
+    names: dict[str, tuple[str, str | None]] = {}
+    for r in frame.itertuples(index=False):
+        urdu = None if pd.isna(r.department_name_ur) else str(r.department_name_ur)
+        names[str(r.department_code)] = (str(r.department_name), urdu)
+    return names
+
+
+def _mail_languages(parameters_dir: Path | None) -> dict[str, str]:
+    """``mail_languages:`` of defaults.yaml (every address English when there is none)."""
+    folder = parameters_dir or default_home() / "parameters"
+    if parameters_dir is None and not (folder / "defaults.yaml").is_file():
+        return {}
+    return dict(load_parameter_set(folder).defaults.mail_languages)
 
 
 @app.command("remind")
@@ -127,6 +154,14 @@ def remind_command(
         help="Remind department reviewers instead: those whose queue holds returns waiting "
         "more than --days days (once a day at most).",
     ),
+    parameters_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--parameters-dir",
+            help="Folder of the parameter files, for the e-mail "
+            "languages of defaults.yaml (default: parameters).",
+        ),
+    ] = None,
     as_json: JsonOutput = False,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -140,12 +175,13 @@ def remind_command(
     engine = connect(writer_url_of(ctx))
     say = error_console if as_json else console  # with --json, stdout holds the JSON alone
     settings = _smtp(dry_run, say)
+    languages = _mail_languages(parameters_dir)
     if reviewers:
-        planned = reminders.plan_reviewer_reminders(engine, day, days)
+        planned = reminders.plan_reviewer_reminders(engine, day, days, languages)
         rows = reminders.send_reviewer_reminders(engine, planned, settings, day, dry_run=dry_run)
         columns = ["department", "waiting", "overdue", "oldest", "recipient", "result", "error"]
     else:
-        mails = reminders.plan_reminders(engine, day, days)
+        mails = reminders.plan_reminders(engine, day, days, languages)
         rows = reminders.send_reminders(engine, mails, settings, day, dry_run=dry_run)
         columns = ["entity", "return", "period", "kind", "recipient", "result", "error"]
     title = "Dry run: nothing was sent" if dry_run else f"Reminders as of {day}"

@@ -15,11 +15,15 @@ tried again on the next run.
 reviewer links) whose queue (:func:`kpilib.portal.workbench.review_queue`) holds returns waiting
 more than N days: how many, and the age of the oldest. At most one such e-mail per address and
 day.
+
+A reminder is written in the language ``mail_languages:`` of ``parameters/defaults.yaml`` gives
+its address (English by default): an Urdu reminder has an Urdu subject and body, the PSE's or
+department's Urdu name when the reference data has one, and an HTML part right to left.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -30,7 +34,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kpilib.delivery.language import language_of, new_message, set_body
 from kpilib.delivery.smtp import SmtpSettings, send_mail
+from kpilib.i18n import N_, _, isolate, ngettext, use_language
+from kpilib.i18n.names import display_name
 from kpilib.portal.due import returns_due
 from kpilib.portal.review import department_returns
 from kpilib.portal.workbench import age_in_days
@@ -59,20 +66,70 @@ class ReminderMail:
     kind: str  # due | late
     recipient: str
     comment: str | None = None
+    language: str = "en"
+    entity_name_ur: str | None = None
 
     @property
     def subject(self) -> str:
+        if self.language != "en":
+            with use_language(self.language):
+                return _reminder_subject(self)
         what = f"{self.title} {self.period_code} of {self.entity_code}"
         if self.kind == "due":
             return f"Reminder: {what} is due on {format_date(self.due_date)}"
         return f"Overdue: {what} was due on {format_date(self.due_date)}"
 
 
+#: The returns' titles as e-mails name them (translated where shown).
+RETURN_TITLES = {
+    "pse_financial": N_("Quarterly financial return"),
+    "pse_kpi": N_("Quarterly operational KPI return"),
+    "pse_governance": N_("Yearly governance return"),
+    "pse_support": N_("Yearly support return"),
+}
+
+
+def _words(mail: ReminderMail) -> dict[str, str]:
+    """The parts of a reminder's sentences, in the current language."""
+    return {
+        "title": _(RETURN_TITLES[mail.return_type]) if mail.return_type in RETURN_TITLES
+        else mail.title,
+        "period": isolate(mail.period_code), "code": isolate(mail.entity_code),
+        "entity": display_name(mail.entity_name, mail.entity_name_ur),
+        "date": isolate(format_date(mail.due_date)),
+    }  # fmt: skip
+
+
+def _reminder_subject(mail: ReminderMail) -> str:
+    if mail.kind == "due":
+        return _("Reminder: {title} {period} of {code} is due on {date}").format(**_words(mail))
+    return _("Overdue: {title} {period} of {code} was due on {date}").format(**_words(mail))
+
+
+def _reminder_paragraphs(mail: ReminderMail) -> list[str]:
+    words = _words(mail)
+    if mail.comment:
+        return [
+            _("The department returned {title} {period} of {entity} for correction:")
+            .format(**words),
+            mail.comment,
+            _("Please upload a corrected file through your personal portal link (kpi-suite, "
+              "Finance Department)."),
+        ]  # fmt: skip
+    if mail.kind == "due":
+        first = _("{title} {period} of {entity} is due on {date}.").format(**words)
+    else:
+        first = _("{title} {period} of {entity} was due on {date} and has not been received.")
+        first = first.format(**words)
+    return [first, _("Please upload it through your personal portal link (kpi-suite, Finance "
+                     "Department).")]  # fmt: skip
+
+
 def _addresses(engine: Engine, as_of: date) -> pd.DataFrame:
     t, e = table("access_tokens"), table("entities")
     with engine.connect() as connection:
         rows = connection.execute(
-            sa.select(e.c.id, e.c.code, e.c.name, t.c.email)
+            sa.select(e.c.id, e.c.code, e.c.name, t.c.email, e.c.name_ur)
             .join(e, e.c.id == t.c.entity_id)
             .where(
                 t.c.kind == "pse", t.c.email.is_not(None), t.c.revoked_at.is_(None),
@@ -80,11 +137,14 @@ def _addresses(engine: Engine, as_of: date) -> pd.DataFrame:
             )
             .order_by(e.c.code, t.c.email)
         ).fetchall()  # fmt: skip
-    return pd.DataFrame(rows, columns=["entity_id", "entity_code", "entity_name", "email"])
+    return pd.DataFrame(rows, columns=["entity_id", "entity_code", "entity_name", "email",
+                                       "entity_name_ur"])  # fmt: skip
 
 
-def plan_reminders(engine: Engine, as_of: date, days: int = DEFAULT_DAYS) -> list[ReminderMail]:
-    """Every reminder owed on ``as_of`` (see the module's docstring)."""
+def plan_reminders(engine: Engine, as_of: date, days: int = DEFAULT_DAYS,
+                   languages: Mapping[str, str] | None = None) -> list[ReminderMail]:  # fmt: skip
+    """Every reminder owed on ``as_of`` (see the module's docstring); ``languages``: the
+    language of each address that does not read English (``mail_languages:``)."""
     if days < 0:
         raise ValueError("days must be zero or more")
     addresses = _addresses(engine, as_of)
@@ -107,22 +167,29 @@ def plan_reminders(engine: Engine, as_of: date, days: int = DEFAULT_DAYS) -> lis
                 kind = "late"
             else:
                 continue
+            urdu = group["entity_name_ur"].iloc[0]
             for email in group["email"]:
                 mails.append(
                     ReminderMail(int(entity_id), code, name, str(row.return_type), str(row.title),
                                  str(row.period_code), due_date, kind, email,
-                                 cast("str | None", row.comment))
+                                 cast("str | None", row.comment),
+                                 language_of(email, languages or {}),
+                                 None if pd.isna(urdu) else str(urdu))
                 )  # fmt: skip
     return mails
 
 
 def build_reminder(mail: ReminderMail, sender: str) -> EmailMessage:
-    """The reminder e-mail."""
-    message = EmailMessage()
+    """The reminder e-mail (in the reader's language)."""
+    message = new_message(mail.language)
     message["Subject"] = mail.subject
     message["From"] = sender
     message["To"] = mail.recipient
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    if mail.language != "en":
+        with use_language(mail.language):
+            set_body(message, _reminder_paragraphs(mail), mail.language)
+        return message
     if mail.comment:
         body = (
             f"The department returned {mail.title} {mail.period_code} of {mail.entity_name} for "
@@ -255,9 +322,18 @@ class ReviewerMail:
     waiting: int
     oldest_days: int
     days: int
+    language: str = "en"
+    department_name_ur: str | None = None
 
     @property
     def subject(self) -> str:
+        if self.language != "en":
+            with use_language(self.language):
+                return ngettext(
+                    "{n} PSE return of {code} has waited more than {days} days for your review",
+                    "{n} PSE returns of {code} have waited more than {days} days for your review",
+                    self.overdue,
+                ).format(n=self.overdue, code=isolate(self.department_code), days=self.days)
         return (
             f"{self.overdue} PSE return(s) of {self.department_code} have waited more than "
             f"{self.days} days for your review"
@@ -268,7 +344,7 @@ def _reviewer_addresses(engine: Engine, as_of: date) -> pd.DataFrame:
     t, d = table("access_tokens"), table("departments")
     with engine.connect() as connection:
         rows = connection.execute(
-            sa.select(d.c.id, d.c.code, d.c.name, t.c.email)
+            sa.select(d.c.id, d.c.code, d.c.name, t.c.email, d.c.name_ur)
             .join(d, d.c.id == t.c.department_id)
             .where(
                 t.c.kind == "reviewer", t.c.email.is_not(None), t.c.revoked_at.is_(None),
@@ -276,14 +352,18 @@ def _reviewer_addresses(engine: Engine, as_of: date) -> pd.DataFrame:
             )
             .order_by(d.c.code, t.c.email)
         ).fetchall()  # fmt: skip
-    return pd.DataFrame(rows, columns=["department_id", "code", "name", "email"]).drop_duplicates()
+    columns = ["department_id", "code", "name", "email", "name_ur"]
+    return pd.DataFrame(rows, columns=columns).drop_duplicates()
 
 
 def plan_reviewer_reminders(
-    engine: Engine, as_of: date, days: int = DEFAULT_DAYS
+    engine: Engine,
+    as_of: date,
+    days: int = DEFAULT_DAYS,
+    languages: Mapping[str, str] | None = None,
 ) -> list[ReviewerMail]:
     """A reminder to every reviewer address of each department whose queue holds returns
-    waiting more than ``days`` days on ``as_of``."""
+    waiting more than ``days`` days on ``as_of`` (in each address's language)."""
     if days < 0:
         raise ValueError("days must be zero or more")
     mails = []
@@ -297,19 +377,26 @@ def plan_reviewer_reminders(
         overdue = sum(1 for age in ages if age > days)
         if not overdue:
             continue
+        urdu = group["name_ur"].iloc[0]
         for email in group["email"]:
             mails.append(ReviewerMail(int(department_id), code, name, str(email), overdue,
-                                      len(ages), max(ages), days))  # fmt: skip
+                                      len(ages), max(ages), days,
+                                      language_of(str(email), languages or {}),
+                                      None if pd.isna(urdu) else str(urdu)))  # fmt: skip
     return mails
 
 
 def build_reviewer_reminder(mail: ReviewerMail, sender: str) -> EmailMessage:
-    """The reminder e-mail to a reviewer."""
-    message = EmailMessage()
+    """The reminder e-mail to a reviewer (in the reader's language)."""
+    message = new_message(mail.language)
     message["Subject"] = mail.subject
     message["From"] = sender
     message["To"] = mail.recipient
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    if mail.language != "en":
+        with use_language(mail.language):
+            set_body(message, _reviewer_paragraphs(mail), mail.language)
+        return message
     message.set_content(
         f"{mail.waiting} return(s) of the {mail.department_name} Department's PSEs await your "
         f"review; {mail.overdue} of them have waited more than {mail.days} days, the oldest "
@@ -317,6 +404,20 @@ def build_reviewer_reminder(mail: ReviewerMail, sender: str) -> EmailMessage:
         "them oldest first (kpi-suite, Finance Department).\n"
     )
     return message
+
+
+def _reviewer_paragraphs(mail: ReviewerMail) -> list[str]:
+    department = display_name(mail.department_name, mail.department_name_ur)
+    return [
+        ngettext("{n} return of the PSEs of the {department} awaits your review.",
+                 "{n} returns of the PSEs of the {department} await your review.", mail.waiting)
+        .format(n=mail.waiting, department=department)
+        + " "
+        + _("{overdue} of them have waited more than {days} days, the oldest {oldest} days.")
+        .format(overdue=mail.overdue, days=mail.days, oldest=mail.oldest_days),
+        _("Please open your personal portal link: the queue lists them oldest first (kpi-suite, "
+          "Finance Department)."),
+    ]  # fmt: skip
 
 
 def _reviewer_already_sent(engine: Engine, mail: ReviewerMail, as_of: date) -> bool:

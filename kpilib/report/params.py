@@ -100,6 +100,9 @@ def _unique(values: list[str]) -> list[str]:
 SectionList = Annotated[list[Section], AfterValidator(_unique)]
 IndicatorList = Annotated[list[IndicatorCode], AfterValidator(_unique)]
 RecipientList = Annotated[list[EmailAddress], Field(max_length=200), AfterValidator(_unique)]
+#: The language an address reads kpi-suite's e-mails in (English when not listed).
+MailLanguage = Literal["en", "ur"]
+MailLanguages = Annotated[dict[EmailAddress, MailLanguage], Field(max_length=5_000)]
 
 
 class _StrictModel(BaseModel):
@@ -222,6 +225,9 @@ class ReportDefaults(_StatusKeys):
     flag_severity: SeverityRules = Field(default_factory=SeverityRules)
     #: The province's list: who ``kpi deliver`` e-mails the provincial summary to.
     recipients: RecipientList = Field(default_factory=list)
+    #: The language of each address that does not read its e-mails in English (reports,
+    #: reminders): ``{address: ur}`` (:mod:`kpilib.delivery.language`).
+    mail_languages: MailLanguages = Field(default_factory=dict)
     #: When the answer to a red flag's action is due (:class:`kpilib.kpis.actions.FollowUpRules`).
     follow_up: FollowUpRules = Field(default_factory=FollowUpRules)
     #: The PSE Portfolio Report: its periods, sections and how many loss-makers it lists.
