@@ -6,13 +6,21 @@ and widgets (a selection key) and the data-quality checks (a subject) all report
 ``message`` is the plain-language sentence a person reads. Every code is registered in
 :data:`PROBLEM_CODES` with what it means, and listed in ``docs/problems.md`` (a test keeps the
 two in step), so a new kind of problem cannot appear without a line in that table.
+
+Languages (issue 18): a problem is stored and logged in English (``message``). Where it is
+shown to a person in their language (the portal's receipt), :func:`shown_message` translates
+it: a message marked ``N_("…")`` where it is made is looked up as it is; a message with figures
+or names in it carries its :class:`Reason` (the English template and its values, made with
+:func:`said`), so the template is translated and the values put back, kept left to right.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from kpilib.i18n import _, isolate
 
 Severity = Literal["error", "warning"]
 
@@ -138,6 +146,55 @@ class Where:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """A sentence with values in it, kept apart so it can be shown in any language: the English
+    ``template`` (marked ``N_`` where it is written), its ``params`` as text, and the names of
+    the params that are themselves messages (``terms``: a return's title, translated too)."""
+
+    template: str
+    params: tuple[tuple[str, str], ...] = ()
+    terms: frozenset[str] = frozenset()
+    #: The English text when it is not the template filled in (a library's own words).
+    english_text: str | None = None
+
+    def english(self) -> str:
+        """The sentence in English (what is stored and logged)."""
+        if self.english_text is not None:
+            return self.english_text
+        return self.template.format(**dict(self.params))
+
+    def shown(self) -> str:
+        """The sentence in the current language (values kept left to right in Urdu)."""
+        values = {
+            key: _(value) if key in self.terms else isolate(value) for key, value in self.params
+        }
+        return _(self.template).format(**values)
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready form (a receipt stores it beside the English message)."""
+        return {"template": self.template, "params": dict(self.params),
+                "terms": sorted(self.terms)}  # fmt: skip
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Reason:
+        params = record.get("params") or {}
+        return cls(str(record["template"]), tuple((str(k), str(v)) for k, v in params.items()),
+                   frozenset(str(t) for t in record.get("terms") or ()))  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.english()
+
+
+def said(template: str, *, terms: Sequence[str] = (), english: str | None = None,
+         **params: object) -> Reason:  # fmt: skip
+    """A :class:`Reason`: ``said(N_("repeats row {row}"), row=7)``; ``terms`` names the params
+    that are messages to translate (the others are figures, codes or the sender's text);
+    ``english`` keeps an English text other than the template's (a library's own message)."""
+    pairs = tuple((k, str(v)) for k, v in params.items())
+    return Reason(template, pairs, frozenset(terms), english)
+
+
+@dataclass(frozen=True)
 class Problem:
     """A problem found in what someone gave kpi-suite: its stable ``code`` (one of
     :data:`PROBLEM_CODES`), ``severity`` ("error": refused; "warning": accepted, please look),
@@ -148,6 +205,8 @@ class Problem:
     message: str
     where: Where = field(default_factory=Where)
     value: str | None = None
+    #: The message as a template and values, when it has any (for translation where shown).
+    reason: Reason | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.code not in PROBLEM_CODES:
@@ -169,6 +228,23 @@ class Problem:
 
     def __str__(self) -> str:
         return self.describe()
+
+
+def shown_message(problem: Problem) -> str:
+    """``problem``'s message in the current language (English when it has no translation)."""
+    return problem.reason.shown() if problem.reason is not None else _(problem.message)
+
+
+def shown_record_message(record: Mapping[str, Any]) -> str:
+    """The message of a stored problem (``message`` and, when it had one, ``reason``: see
+    :meth:`Reason.to_record`) in the current language."""
+    reason = record.get("reason")
+    if isinstance(reason, Mapping) and reason.get("template"):
+        try:
+            return Reason.from_record(reason).shown()
+        except (KeyError, IndexError, ValueError):  # a template and values out of step
+            pass
+    return _(str(record.get("message") or ""))
 
 
 def name_some(names: Sequence[str], shown: int = 5) -> str:

@@ -20,9 +20,12 @@ from typing import Any
 
 from kpilib.errors import FiscalPeriodError
 from kpilib.fiscal import Period
+from kpilib.i18n import N_
+from kpilib.problems import Reason, said
 
 Cell = Any
-Parsed = tuple[Any, str | None]
+#: A cell's value and, when it cannot be read, why (English, marked for translation).
+Parsed = tuple[Any, str | Reason | None]
 MAX_MONEY = 2**63 - 1
 MAX_NUMBER = 1e15
 MAX_CODE_LENGTH = 32
@@ -70,11 +73,11 @@ def read_money(raw: Cell) -> Parsed:
         return None, None
     value = _decimal(raw)
     if value is None:
-        return None, "is not an amount in rupees (write digits only, e.g. 1250000)"
+        return None, N_("is not an amount in rupees (write digits only, e.g. 1250000)")
     if value != value.to_integral_value():
-        return None, "is not whole rupees (amounts are whole rupees: round to the rupee)"
+        return None, N_("is not whole rupees (amounts are whole rupees: round to the rupee)")
     if abs(value) > MAX_MONEY:
-        return None, "is too large to be an amount in rupees"
+        return None, N_("is too large to be an amount in rupees")
     return int(value), None
 
 
@@ -84,9 +87,9 @@ def read_number(raw: Cell) -> Parsed:
         return None, None
     value = _decimal(raw)
     if value is None:
-        return None, "is not a number"
+        return None, N_("is not a number")
     if abs(value) > MAX_NUMBER:
-        return None, "is implausibly large (more than 10^15)"
+        return None, N_("is implausibly large (more than 10^15)")
     return float(value), None
 
 
@@ -96,9 +99,9 @@ def read_count(raw: Cell) -> Parsed:
         return None, None
     value = _decimal(raw)
     if value is None or value != value.to_integral_value():
-        return None, "is not a whole number (a count, e.g. 7)"
+        return None, N_("is not a whole number (a count, e.g. 7)")
     if abs(value) > 100_000:
-        return None, "is implausibly large for a count"
+        return None, N_("is implausibly large for a count")
     return int(value), None
 
 
@@ -109,12 +112,13 @@ def read_code(raw: Cell) -> Parsed:
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, bool | date | datetime | time | float):
-        return None, "is not a code"
+        return None, N_("is not a code")
     text = str(raw).strip().upper()
     if len(text) > MAX_CODE_LENGTH:
-        return None, f"is longer than {MAX_CODE_LENGTH} characters: not a code"
+        return None, said(N_("is longer than {limit} characters: not a code"),
+                          limit=MAX_CODE_LENGTH)  # fmt: skip
     if any(not ch.isprintable() for ch in text):
-        return None, "contains control characters: not a code"
+        return None, N_("contains control characters: not a code")
     return text, None
 
 
@@ -126,7 +130,7 @@ def read_text(raw: Cell) -> Parsed:
         raw = raw.isoformat()
     text = str(raw).strip()
     if len(text) > MAX_TEXT_LENGTH:
-        return None, f"is longer than {MAX_TEXT_LENGTH} characters"
+        return None, said(N_("is longer than {limit} characters"), limit=MAX_TEXT_LENGTH)
     return text, None
 
 
@@ -135,13 +139,15 @@ def read_choice(raw: Cell) -> Parsed:
     if is_blank(raw):
         return None, None
     if not isinstance(raw, str):
-        return None, "is not one of the allowed words"
+        return None, N_("is not one of the allowed words")
     return raw.strip().lower().replace(" ", "_"), None
 
 
 #: The dates a return may give (a post held since, an auditor's report, a meeting).
 FIRST_DATE, LAST_DATE = date(1947, 1, 1), date(2100, 12, 31)
 DATE_HINT = "write it as 2025-03-14 (year-month-day) or 14/03/2025 (day/month/year)"
+_NOT_A_DATE = N_("is not a date: write it as 2025-03-14 (year-month-day) or 14/03/2025 "
+                 "(day/month/year)")  # fmt: skip
 
 
 def read_date(raw: Cell) -> Parsed:
@@ -155,9 +161,10 @@ def read_date(raw: Cell) -> Parsed:
         text = str(raw).strip()
         raw = _parse_date_text(text)
         if raw is None:
-            return None, f"is not a date: {DATE_HINT}"
+            return None, _NOT_A_DATE
     if not FIRST_DATE <= raw <= LAST_DATE:
-        return None, f"is not a plausible date (between {FIRST_DATE.year} and {LAST_DATE.year})"
+        return None, said(N_("is not a plausible date (between {first} and {last})"),
+                          first=FIRST_DATE.year, last=LAST_DATE.year)  # fmt: skip
     return raw.isoformat(), None
 
 
@@ -178,11 +185,17 @@ def read_period(raw: Cell) -> Parsed:
     if is_blank(raw):
         return None, None
     if isinstance(raw, date | datetime):
-        return None, "is a date; write the period code instead, e.g. 2024-25M01 or 2024-25Q1"
+        return None, N_("is a date; write the period code instead, e.g. 2024-25M01 or 2024-25Q1")
     try:
         return Period.parse(str(raw)).code, None
     except FiscalPeriodError as error:
-        return None, str(error)
+        return None, said(
+            N_(
+                "is not a period code: write a fiscal year (2024-25), a quarter "
+                "(2024-25Q1) or a month (2024-25M01)"
+            ),
+            english=str(error),
+        )
 
 
 READERS: dict[str, Callable[[Cell], Parsed]] = {

@@ -16,12 +16,14 @@ from typing import Any
 
 from kpilib.errors import ParameterFileError
 from kpilib.fiscal import FiscalYear, Period, pakistan_today
+from kpilib.i18n import N_
 from kpilib.ingest.lookups import ReferenceLookup
 from kpilib.ingest.rules import PreparedReturn, _records
 from kpilib.ingest.scope import Declared, _row, find_code, resolve_code, resolve_fiscal_year
 from kpilib.ingest.validation import CheckedTable
 from kpilib.kpis.governance_rules import load_rulebook
 from kpilib.kpis.returns import yearly_schedule_for
+from kpilib.problems import said
 from kpilib.store.governance import GOVERNANCE_FACTS
 
 MEMBER_COLUMNS = (
@@ -41,15 +43,19 @@ def _year_scope(checked: CheckedTable, lookup: ReferenceLookup, declared: Declar
     if declared.department:
         checked.error(
             "ingest.option-mismatch",
-            "a department was given as the sender of this "
-            "return, but a PSE return is sent for a PSE (its code in entity_code)",
+            N_(
+                "a department was given as the sender of this return, but a PSE return is sent "
+                "for a PSE (its code in entity_code)"
+            ),
         )
     code, source = resolve_code(checked, "entity_code", declared.entity, "PSE")
     if code is None:
         checked.error(
             "ingest.missing-scope",
-            "the file does not say which PSE it is sent for: "
-            "write the PSE's code (e.g. UNI-001) in an entity_code column",
+            N_(
+                "the file does not say which PSE it is sent for: write the PSE's code (e.g. "
+                "UNI-001) in an entity_code column"
+            ),
         )
     entity = (
         find_code(checked, lookup.entities, code, source, "entity_code", "PSE") if code else None
@@ -58,7 +64,7 @@ def _year_scope(checked: CheckedTable, lookup: ReferenceLookup, declared: Declar
         if value is not None and Period.parse(value).kind != "year":
             checked.error(
                 "ingest.bad-period",
-                "is not a fiscal year, e.g. 2024-25: a governance return covers a fiscal year",
+                N_("is not a fiscal year, e.g. 2024-25: a governance return covers a fiscal year"),
                 _row(number),
                 "period",
                 value,
@@ -68,7 +74,10 @@ def _year_scope(checked: CheckedTable, lookup: ReferenceLookup, declared: Declar
     if year is not None and year.start_date > pakistan_today():
         checked.error(
             "ingest.year-not-started",
-            f"fiscal year {year} has not started: its governance return cannot be sent",
+            said(
+                N_("fiscal year {year} has not started: its governance return cannot be sent"),
+                year=year,
+            ),
         )
         return None
     if entity is None or year is None:
@@ -100,8 +109,9 @@ def prepare_pse_governance(checked: CheckedTable, lookup: ReferenceLookup, decla
     scope = _year_scope(checked, lookup, declared)
     records = _records(checked)
     for number, _ in records[1:]:
-        checked.error("ingest.second-statement", f"a governance return holds one row (row "
-                      f"{records[0][0]}); this row is a second one", number)  # fmt: skip
+        checked.error("ingest.second-statement", said(N_("a governance return holds one row "
+                      "(row {row}); this row is a second one"), row=records[0][0]),
+                      number)  # fmt: skip
     number, row = records[0]
     _check_board(checked, number, row)
     _check_posts(checked, number, row)
@@ -134,28 +144,38 @@ def _check_board(checked: CheckedTable, number: int, row: dict[str, Any]) -> Non
     members = sum(row[c] for c in MEMBER_COLUMNS)
     if members + row["vacancies"] != row["board_size"]:
         checked.error("ingest.inconsistent-values",
-                      f"the members in office ({members}) and vacancies ({row['vacancies']}) add "
-                      f"up to {members + row['vacancies']}, not the board's {row['board_size']} "
-                      "seats", number, "board_size", row["board_size"])  # fmt: skip
+                      said(N_("the members in office ({members}) and vacancies ({vacancies}) add "
+                              "up to {total}, not the board's {seats} seats"), members=members,
+                           vacancies=row["vacancies"], total=members + row["vacancies"],
+                           seats=row["board_size"]),
+                      number, "board_size", row["board_size"])  # fmt: skip
     if row["board_size"] == 0:
-        checked.error("ingest.invalid-value", "a board has at least one seat", number,
+        checked.error("ingest.invalid-value", N_("a board has at least one seat"), number,
                       "board_size", 0)  # fmt: skip
     if row["women_members"] > members:
-        checked.error("ingest.inconsistent-values", f"more women ({row['women_members']}) than "
-                      f"members in office ({members})", number, "women_members",
-                      row["women_members"])  # fmt: skip
+        checked.error("ingest.inconsistent-values",
+                      said(N_("more women ({women}) than members in office ({members})"),
+                           women=row["women_members"], members=members),
+                      number, "women_members", row["women_members"])  # fmt: skip
+
+
+#: A post holder's status, in the messages (translated where shown).
+POST_STATUS_WORDS = (N_("regular"), N_("acting"))
 
 
 def _check_posts(checked: CheckedTable, number: int, row: dict[str, Any]) -> None:
     for post in ("ceo", "cfo"):
         status, since = row[f"{post}_status"], row[f"{post}_since"]
         if status == "vacant" and since is not None:
-            checked.error("ingest.inconsistent-values", f"the {post.upper()}'s post is vacant, "
-                          "so there is no date since when it is held: leave it blank", number,
-                          f"{post}_since", since)  # fmt: skip
+            checked.error("ingest.inconsistent-values",
+                          said(N_("the {post}'s post is vacant, so there is no date since when "
+                                  "it is held: leave it blank"), post=post.upper()),
+                          number, f"{post}_since", since)  # fmt: skip
         if status in ("regular", "acting") and since is None:
-            checked.error("ingest.inconsistent-values", f"a {status} {post.upper()} is in post: "
-                          "write the date since when", number, f"{post}_since")  # fmt: skip
+            checked.error("ingest.inconsistent-values",
+                          said(N_("a {status} {post} is in post: write the date since when"),
+                               status=status, post=post.upper(), terms=["status"]),
+                          number, f"{post}_since")  # fmt: skip
 
 
 def _check_committee(checked: CheckedTable, number: int, row: dict[str, Any]) -> None:
@@ -164,12 +184,13 @@ def _check_committee(checked: CheckedTable, number: int, row: dict[str, Any]) ->
         return
     for column in ("audit_committee_chair_independent", "audit_committee_meetings"):
         if members == 0 and row[column] is not None:
-            checked.error("ingest.inconsistent-values", "there is no audit committee "
-                          "(audit_committee_members is 0): leave it blank", number, column,
+            checked.error("ingest.inconsistent-values", N_("there is no audit committee "
+                          "(audit_committee_members is 0): leave it blank"), number, column,
                           row[column])  # fmt: skip
         if members > 0 and row[column] is None:
-            checked.error("ingest.inconsistent-values", f"the audit committee has {members} "
-                          "members: fill it in", number, column)  # fmt: skip
+            checked.error("ingest.inconsistent-values",
+                          said(N_("the audit committee has {members} members: fill it in"),
+                               members=members), number, column)  # fmt: skip
 
 
 def _check_accounts(checked: CheckedTable, number: int, row: dict[str, Any],
@@ -178,41 +199,45 @@ def _check_accounts(checked: CheckedTable, number: int, row: dict[str, Any],
     if audited is None:
         for column in ACCOUNTS_COLUMNS:
             if row[column] is not None:
-                checked.error("ingest.inconsistent-values", "audited_accounts_year is blank (no "
-                              "audited accounts): leave this blank too, or give the year",
+                checked.error("ingest.inconsistent-values", N_("audited_accounts_year is blank "
+                              "(no audited accounts): leave this blank too, or give the year"),
                               number, column, row[column])  # fmt: skip
         return
     period = Period.parse(audited)
     if period.kind != "year":
-        checked.error("ingest.bad-period", "is not a fiscal year, e.g. 2023-24", number,
+        checked.error("ingest.bad-period", N_("is not a fiscal year, e.g. 2023-24"), number,
                       "audited_accounts_year", audited)  # fmt: skip
         return
     if year is not None and period.fiscal_year > year:
-        checked.error("ingest.inconsistent-values", f"audited accounts of {period.code} cannot "
-                      f"be reported in the return for {year}", number, "audited_accounts_year",
-                      audited)  # fmt: skip
+        checked.error("ingest.inconsistent-values",
+                      said(N_("audited accounts of {audited} cannot be reported in the return "
+                              "for {year}"), audited=period.code, year=year),
+                      number, "audited_accounts_year", audited)  # fmt: skip
     for column in ACCOUNTS_COLUMNS:
         if row[column] is None:
-            checked.error("ingest.inconsistent-values", f"the audited accounts of {period.code} "
-                          "are reported: fill it in", number, column)  # fmt: skip
+            checked.error("ingest.inconsistent-values",
+                          said(N_("the audited accounts of {audited} are reported: fill it in"),
+                               audited=period.code), number, column)  # fmt: skip
     report = row["auditor_report_date"]
     if report is not None and date.fromisoformat(report) <= period.end_date:
-        checked.error("ingest.inconsistent-values", f"an auditor's report on {period.code} is "
-                      f"dated after the year's end ({period.end_date})", number,
-                      "auditor_report_date", report)  # fmt: skip
+        checked.error("ingest.inconsistent-values",
+                      said(N_("an auditor's report on {audited} is dated after the year's end "
+                              "({end})"), audited=period.code, end=period.end_date),
+                      number, "auditor_report_date", report)  # fmt: skip
 
 
 def _check_dates(checked: CheckedTable, number: int, row: dict[str, Any]) -> None:
     today = pakistan_today()
     for column in DATE_COLUMNS:
         if row[column] is not None and date.fromisoformat(row[column]) > today:
-            checked.error("ingest.inconsistent-values", "is a date in the future", number,
+            checked.error("ingest.inconsistent-values", N_("is a date in the future"), number,
                           column, row[column])  # fmt: skip
     as_at = row["as_at"]
     for column in ("ceo_since", "cfo_since"):
         if as_at is not None and row[column] is not None and row[column] > as_at:
-            checked.error("ingest.inconsistent-values", f"is after as_at ({as_at})", number,
-                          column, row[column])  # fmt: skip
+            checked.error("ingest.inconsistent-values",
+                          said(N_("is after as_at ({as_at})"), as_at=as_at), number, column,
+                          row[column])  # fmt: skip
 
 
 def prepare_pse_governance_notes(checked: CheckedTable, lookup: ReferenceLookup,
@@ -226,9 +251,10 @@ def prepare_pse_governance_notes(checked: CheckedTable, lookup: ReferenceLookup,
         if rule is None:
             continue
         if known is not None and rule not in known:
-            checked.error("ingest.unknown-code", f"is not a governance rule of this PSE's "
-                          f"category (its rules: {', '.join(sorted(known))})", number,
-                          "rule_id", rule)  # fmt: skip
+            checked.error("ingest.unknown-code",
+                          said(N_("is not a governance rule of this PSE's category (its rules: "
+                                  "{rules})"), rules=", ".join(sorted(known))),
+                          number, "rule_id", rule)  # fmt: skip
             continue
         rows.append({"rule_id": rule, "reason": row["reason"],
                      "line_of_action": row["line_of_action"]})  # fmt: skip

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from kpilib.present.export import write_csv
-from kpilib.problems import Problem, Severity, Where
+from kpilib.problems import Problem, Reason, Severity, Where
 
 REPORT_COLUMNS = ("file", "sheet", "row", "column", "value", "severity", "reason", "code")
 
@@ -25,13 +25,18 @@ REPORT_COLUMNS = ("file", "sheet", "row", "column", "value", "severity", "reason
 def ingest_problem(
     code: str,
     severity: Severity,
-    reason: str,
+    reason: str | Reason,
     row: int | None = None,
     column: str | None = None,
     value: str | None = None,
 ) -> Problem:
     """A problem found in a submitted file; ``row``/``column`` None for a whole-file problem.
-    The file and sheet are filled in when the file's outcome is complete."""
+    The file and sheet are filled in when the file's outcome is complete. ``reason`` is an
+    English message (marked ``N_`` where written) or a :class:`~kpilib.problems.Reason`: the
+    message stays English, the reason lets the portal show it in the officer's language."""
+    if isinstance(reason, Reason):
+        return Problem(code, severity, reason.english(), Where(row=row, column=column), value,
+                       reason)  # fmt: skip
     return Problem(code, severity, reason, Where(row=row, column=column), value)
 
 

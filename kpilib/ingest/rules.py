@@ -25,6 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpilib.fiscal import FiscalYear, Period
+from kpilib.i18n import N_
 from kpilib.ingest.lookups import CodeRow, ReferenceLookup
 from kpilib.ingest.scope import (
     Declared,
@@ -35,6 +36,7 @@ from kpilib.ingest.scope import (
 )
 from kpilib.ingest.validation import CheckedTable
 from kpilib.kpis.returns import schedule_for
+from kpilib.problems import said
 from kpilib.store.models import PSE_FINANCIAL_LINES
 from kpilib.store.writes import table
 
@@ -92,15 +94,19 @@ def _pse_scope(checked: CheckedTable, lookup: ReferenceLookup, declared: Declare
     if declared.department:
         checked.error(
             "ingest.option-mismatch",
-            "a department was given as the sender of this return, but a PSE return is sent for "
-            "a PSE (its code in entity_code)",
+            N_(
+                "a department was given as the sender of this return, but a PSE return is sent "
+                "for a PSE (its code in entity_code)"
+            ),
         )
     code, source = resolve_code(checked, "entity_code", declared.entity, "PSE")
     if code is None:
         checked.error(
             "ingest.missing-scope",
-            "the file does not say which PSE it is sent for: write the PSE's code (e.g. "
-            "UNI-001) in an entity_code column",
+            N_(
+                "the file does not say which PSE it is sent for: write the PSE's code (e.g. "
+                "UNI-001) in an entity_code column"
+            ),
         )
     entity = (
         find_code(checked, lookup.entities, code, source, "entity_code", "PSE") if code else None
@@ -119,7 +125,10 @@ def prepare_pse_financial(checked: CheckedTable, lookup: ReferenceLookup, declar
     for number, _ in records[1:]:
         checked.error(
             "ingest.second-statement",
-            f"a financial return holds one statement (row {first}); this row is a second one",
+            said(
+                N_("a financial return holds one statement (row {row}); this row is a second one"),
+                row=first,
+            ),
             number,
         )
     number, row = records[0]
@@ -149,8 +158,18 @@ def _check_balance(checked: CheckedTable, number: int, row: dict[str, Any]) -> N
     if abs(gap) > tolerance:
         checked.error(
             "ingest.unbalanced",
-            f"the balance sheet does not balance: total assets {assets:,} ≠ total liabilities "
-            f"{liabilities:,} + equity {equity:,} (difference {gap:,}; tolerance {tolerance:,.0f})",
+            said(
+                N_(
+                    "the balance sheet does not balance: total assets {assets} ≠ total "
+                    "liabilities {liabilities} + equity {equity} (difference {gap}; tolerance "
+                    "{tolerance})"
+                ),
+                assets=f"{assets:,}",
+                liabilities=f"{liabilities:,}",
+                equity=f"{equity:,}",
+                gap=f"{gap:,}",
+                tolerance=f"{tolerance:,.0f}",
+            ),
             number,
             "total_assets",
             assets,
@@ -159,7 +178,11 @@ def _check_balance(checked: CheckedTable, number: int, row: dict[str, Any]) -> N
     if current is not None and total is not None and current > total:
         checked.error(
             "ingest.inconsistent-values",
-            f"current assets {current:,} exceed total assets {total:,}",
+            said(
+                N_("current assets {current} exceed total assets {total}"),
+                current=f"{current:,}",
+                total=f"{total:,}",
+            ),
             number,
             "current_assets",
             current,
@@ -190,8 +213,15 @@ def _check_jumps(checked: CheckedTable, lookup: ReferenceLookup, entity_id: int,
         if ratio >= JUMP_FACTOR or ratio <= 1 / JUMP_FACTOR:
             checked.warn(
                 "ingest.implausible-jump",
-                f"is {ratio:,.1f} times the previous quarter's ({previous.code}: {old:,}): "
-                "implausible jump, please check",
+                said(
+                    N_(
+                        "is {ratio} times the previous quarter's ({quarter}: {old}): implausible "
+                        "jump, please check"
+                    ),
+                    ratio=f"{ratio:,.1f}",
+                    quarter=previous.code,
+                    old=f"{old:,}",
+                ),
                 number,
                 line,
                 new,
@@ -209,7 +239,7 @@ def prepare_pse_kpi(checked: CheckedTable, lookup: ReferenceLookup, declared: De
         if indicator is None:
             checked.error(
                 "ingest.unknown-code",
-                "no indicator has this code",
+                N_("no indicator has this code"),
                 number,
                 "indicator_code",
                 row["indicator_code"],
@@ -218,8 +248,10 @@ def prepare_pse_kpi(checked: CheckedTable, lookup: ReferenceLookup, declared: De
         if indicator.extra["level"] != "entity":
             checked.error(
                 "ingest.wrong-level",
-                "is a province-level indicator: it belongs in the department's "
-                "indicator_targets return, not a PSE's",
+                N_(
+                    "is a province-level indicator: it belongs in the department's "
+                    "indicator_targets return, not a PSE's"
+                ),
                 number,
                 "indicator_code",
                 row["indicator_code"],
@@ -245,13 +277,14 @@ def prepare_pse_kpi(checked: CheckedTable, lookup: ReferenceLookup, declared: De
 def _check_values(checked: CheckedTable, number: int, row: dict[str, Any], unit: str | None
                   ) -> None:  # fmt: skip
     if row["target"] is None and row["actual"] is None:
-        checked.error("ingest.no-value", "gives neither a target nor an actual", number, "target")
+        checked.error("ingest.no-value", N_("gives neither a target nor an actual"), number,
+                      "target")  # fmt: skip
     if unit == "%":
         for column in ("target", "actual"):
             if row[column] is not None and row[column] > 100:
                 checked.warn(
                     "ingest.implausible-value",
-                    "is a percentage above 100: implausible, please check",
+                    N_("is a percentage above 100: implausible, please check"),
                     number,
                     column,
                     row[column],

@@ -20,11 +20,15 @@ import pandas as pd
 
 from kpilib.errors import FiscalPeriodError
 from kpilib.fiscal import FiscalYear, Period, pakistan_today
+from kpilib.i18n import N_
 from kpilib.ingest.lookups import CodeRow
 from kpilib.ingest.validation import CheckedTable
+from kpilib.problems import said
 
 #: The earliest fiscal year a return may cover; the latest is the year after the current one.
 FIRST_FISCAL_YEAR = 2000
+#: What a code or period names, in the messages (translated where shown).
+WHAT = (N_("PSE"), N_("department"), N_("fiscal quarter"))
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,11 @@ def check_fiscal_year(checked: CheckedTable, year: FiscalYear, row: int | None,
         return True
     checked.error(
         "ingest.year-out-of-range",
-        f"fiscal year {year} is outside the years accepted "
-        f"({FiscalYear(FIRST_FISCAL_YEAR)} to {last})",
+        said(N_("fiscal year {year} is outside the years accepted ({first} to {last})"),
+             year=year, first=FiscalYear(FIRST_FISCAL_YEAR), last=last),
         row,
         column,
-    )
+    )  # fmt: skip
     return False
 
 
@@ -80,7 +84,12 @@ def resolve_code(
             if declared is not None:
                 checked.error(
                     "ingest.scope-mismatch",
-                    f"is not {declared}, the {what} this return is sent for",
+                    said(
+                        N_("is not {declared}, the {what} this return is sent for"),
+                        declared=declared,
+                        what=what,
+                        terms=["what"],
+                    ),
                     _row(number),
                     column,
                     value,
@@ -88,7 +97,13 @@ def resolve_code(
             else:
                 checked.error(
                     "ingest.mixed-scope",
-                    f"differs from row {first_row} ({chosen}): a return covers one {what}",
+                    said(
+                        N_("differs from row {row} ({chosen}): a return covers one {what}"),
+                        row=first_row,
+                        chosen=chosen,
+                        what=what,
+                        terms=["what"],
+                    ),
                     _row(number),
                     column,
                     value,
@@ -111,15 +126,16 @@ def find_code(
     if found is None:
         if source == "option":
             checked.error(
-                "ingest.unknown-code", f"no {what} has the code {code}, given as the {what} this "
-                "return is sent for",
+                "ingest.unknown-code",
+                said(N_("no {what} has the code {code}, given as the {what} this return is sent "
+                        "for"), what=what, code=code, terms=["what"]),
             )  # fmt: skip
         else:
             for number, value in checked.frame[column].items():
                 if value == code:
                     checked.error(
                         "ingest.unknown-code",
-                        f"no {what} has this code",
+                        said(N_("no {what} has this code"), what=what, terms=["what"]),
                         _row(number),
                         column,
                         value,
@@ -134,22 +150,26 @@ def resolve_quarter(checked: CheckedTable, declared: Declared) -> Period | None:
         try:
             period = Period.parse(option)
         except FiscalPeriodError as error:
-            checked.error("ingest.bad-period", f"the quarter given with the file: {error}")
+            checked.error("ingest.bad-period", said(
+                N_("the quarter given with the file is not a fiscal quarter, e.g. 2024-25Q1"),
+                english=f"the quarter given with the file: {error}"))  # fmt: skip
             return None
         if period.kind != "quarter":
             checked.error(
                 "ingest.bad-period",
-                f"the period given with the file ({option}) is not a quarter: a PSE return "
-                "covers a fiscal quarter, e.g. 2024-25Q1",
-            )
+                said(N_("the period given with the file ({period}) is not a quarter: a PSE "
+                        "return covers a fiscal quarter, e.g. 2024-25Q1"), period=option),
+            )  # fmt: skip
             return None
         option = period.code
     code, _ = resolve_code(checked, "period", option, "fiscal quarter")
     if code is None:
         checked.error(
             "ingest.missing-period",
-            "the file does not say which quarter it covers: write the quarter (e.g. 2024-25Q1) "
-            "in a period column, or choose it when sending the file",
+            N_(
+                "the file does not say which quarter it covers: write the quarter (e.g. "
+                "2024-25Q1) in a period column, or choose it when sending the file"
+            ),
         )
         return None
     period = Period.parse(code)
@@ -158,7 +178,7 @@ def resolve_quarter(checked: CheckedTable, declared: Declared) -> Period | None:
             if value == code:
                 checked.error(
                     "ingest.bad-period",
-                    "is not a fiscal quarter, e.g. 2024-25Q1",
+                    N_("is not a fiscal quarter, e.g. 2024-25Q1"),
                     _row(number),
                     "period",
                     value,
@@ -169,7 +189,10 @@ def resolve_quarter(checked: CheckedTable, declared: Declared) -> Period | None:
     if period.end_date >= pakistan_today():
         checked.error(
             "ingest.quarter-not-ended",
-            f"quarter {period.code} has not ended yet: its return cannot be sent",
+            said(
+                N_("quarter {quarter} has not ended yet: its return cannot be sent"),
+                quarter=period.code,
+            ),
         )
         return None
     return period

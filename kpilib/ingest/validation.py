@@ -19,11 +19,12 @@ from typing import Any, cast
 import pandas as pd
 import pandera.pandas as pa
 
+from kpilib.i18n import N_
 from kpilib.ingest.cells import READERS, is_blank, show
 from kpilib.ingest.reading import RawTable
 from kpilib.ingest.report import ingest_problem
 from kpilib.ingest.schemas import RETURN_SPECS, ReturnSpec
-from kpilib.problems import Problem, name_some
+from kpilib.problems import Problem, Reason, name_some, said
 
 
 @dataclass
@@ -35,13 +36,13 @@ class CheckedTable:
     issues: list[Problem] = field(default_factory=list)
     present: frozenset[str] = frozenset()  # schema columns present in the file
 
-    def error(self, code: str, reason: str, row: int | None = None, column: str | None = None,
-              value: object = None) -> None:  # fmt: skip
+    def error(self, code: str, reason: str | Reason, row: int | None = None,
+              column: str | None = None, value: object = None) -> None:  # fmt: skip
         """Record an error (problem ``code``, see ``docs/problems.md``) at a row and column."""
         self.issues.append(ingest_problem(code, "error", reason, row, column, _shown(value)))
 
-    def warn(self, code: str, reason: str, row: int | None = None, column: str | None = None,
-             value: object = None) -> None:  # fmt: skip
+    def warn(self, code: str, reason: str | Reason, row: int | None = None,
+             column: str | None = None, value: object = None) -> None:  # fmt: skip
         """Record a warning (the return is still accepted)."""
         self.issues.append(ingest_problem(code, "warning", reason, row, column, _shown(value)))
 
@@ -97,16 +98,17 @@ def check_table(raw: RawTable, spec: ReturnSpec) -> CheckedTable:
     if len(raw.rows) > spec.limits.rows:  # read before the return type was told from the header
         checked.error(
             "ingest.too-large",
-            f"the file has {len(raw.rows):,} data rows, more than a {spec.title} may hold "
-            f"({spec.limits.rows:,})",
-        )
+            said(N_("the file has {rows} data rows, more than a {title} may hold ({limit})"),
+                 rows=f"{len(raw.rows):,}", title=spec.title, limit=f"{spec.limits.rows:,}",
+                 terms=["title"]),
+        )  # fmt: skip
         return checked
     positions = _check_header(raw, spec, checked)
     checked.present = frozenset(positions)
     if checked.has_errors:
         return checked
     if not raw.rows:
-        checked.error("ingest.empty", "has a header but no data rows: the file is empty")
+        checked.error("ingest.empty", N_("has a header but no data rows: the file is empty"))
         return checked
     width = len(raw.columns)
     data: dict[str, list] = {c.name: [] for c in spec.columns}
@@ -117,10 +119,11 @@ def check_table(raw: RawTable, spec: ReturnSpec) -> CheckedTable:
         if extra:
             checked.error(
                 "ingest.stray-cells",
-                f"has {width + len(extra)} cells but the header has {width} columns "
-                "(a stray delimiter or a column without a name?)",
+                said(N_("has {cells} cells but the header has {width} columns (a stray "
+                        "delimiter or a column without a name?)"),
+                     cells=width + len(extra), width=width),
                 number,
-            )
+            )  # fmt: skip
         for column in spec.columns:
             position = positions.get(column.name)
             raw_value = cells[position] if position is not None and position < len(cells) else None
@@ -142,13 +145,13 @@ def _check_header(raw: RawTable, spec: ReturnSpec, checked: CheckedTable) -> dic
             if any(index < len(c) and not is_blank(c[index]) for _, c in raw.rows):
                 checked.error(
                     "ingest.unnamed-column",
-                    f"column {index + 1} has values but no name in the header",
+                    said(N_("column {n} has values but no name in the header"), n=index + 1),
                 )
             continue
         if name in positions:
             checked.error(
                 "ingest.duplicate-column",
-                f"column {name} appears twice in the header",
+                said(N_("column {name} appears twice in the header"), name=name),
                 raw.header_row,
                 name,
             )
@@ -161,15 +164,17 @@ def _check_header(raw: RawTable, spec: ReturnSpec, checked: CheckedTable) -> dic
     if missing:
         checked.error(
             "ingest.missing-column",
-            f"missing required column(s) for a {spec.return_type} return: {', '.join(missing)}",
+            said(N_("missing required column(s) for a {return_type} return: {columns}"),
+                 return_type=spec.return_type, columns=", ".join(missing)),
             raw.header_row,
-        )
+        )  # fmt: skip
     if unknown:
         checked.warn(
             "ingest.unknown-column",
-            f"column(s) not part of a {spec.return_type} return were ignored: {name_some(unknown)}",
+            said(N_("column(s) not part of a {return_type} return were ignored: {columns}"),
+                 return_type=spec.return_type, columns=name_some(unknown)),
             raw.header_row,
-        )
+        )  # fmt: skip
     return positions
 
 
@@ -220,18 +225,19 @@ def _is_na(value: object) -> bool:
         return False
 
 
-def _plain(spec: ReturnSpec, column: str, check: str) -> str:
+def _plain(spec: ReturnSpec, column: str, check: str) -> str | Reason:
     """pandera's check name in words the sender understands."""
     if check.startswith("not_nullable"):
         if spec.column(column).kind == "money":
-            return "is empty: this amount is required (whole rupees; 0 if there is none)"
-        return "is blank; a value is required"
+            return N_("is empty: this amount is required (whole rupees; 0 if there is none)")
+        return N_("is blank; a value is required")
     if check.startswith("greater_than_or_equal_to"):
-        return "is negative; this amount cannot be below zero"
+        return N_("is negative; this amount cannot be below zero")
     if check.startswith("isin"):
         allowed = spec.column(column).choices
-        return f"is not allowed here: write one of {', '.join(allowed)}"
-    return f"fails the check {check}"
+        return said(N_("is not allowed here: write one of {choices}"),
+                    choices=", ".join(allowed))  # fmt: skip
+    return said(N_("fails the check {check}"), check=check)
 
 
 def _check_duplicates(checked: CheckedTable) -> None:
@@ -252,8 +258,9 @@ def _check_duplicates(checked: CheckedTable) -> None:
             )
             checked.error(
                 "ingest.duplicate-row",
-                f"repeats row {seen[marker]} ({shown}): each key may appear once",
+                said(N_("repeats row {row} ({key}): each key may appear once"),
+                     row=seen[marker], key=shown),
                 int(number),
-            )
+            )  # fmt: skip
         else:
             seen[marker] = int(number)

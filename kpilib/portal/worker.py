@@ -135,4 +135,6 @@ def _problem(problem: Any) -> dict[str, Any]:
         "message": problem.message,
         "value": problem.value,
         "text": describe_issue(problem),
+        # the message's template and values, to show it in the officer's language (issue 18)
+        **({"reason": problem.reason.to_record()} if problem.reason is not None else {}),
     }

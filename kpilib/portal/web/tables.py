@@ -14,6 +14,7 @@ from kpilib.portal.preview import CHANGE_THRESHOLD
 from kpilib.portal.web.base import pakistan_time
 from kpilib.present.formatting import format_date
 from kpilib.present.tables import Column, ColumnKind, render_table
+from kpilib.problems import shown_record_message
 
 DUE_COLUMNS = [
     Column("title", "Return"),
@@ -90,7 +91,7 @@ def problems_frame(problems: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """A receipt's problems, errors first, as the page shows and downloads them."""
     frame = pd.DataFrame(
         [{"row": p.get("row"), "column": p.get("column"), "value": p.get("value"),
-          "severity": p.get("severity"), "reason": p.get("message")} for p in problems],
+          "severity": p.get("severity"), "reason": shown_record_message(p)} for p in problems],
         columns=["row", "column", "value", "severity", "reason"],
     )  # fmt: skip
     frame["row"] = frame["row"].astype("Int64")
