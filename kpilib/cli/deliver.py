@@ -119,9 +119,9 @@ def _department_names(engine: Engine) -> dict[str, tuple[str, str | None]]:
     with engine.connect() as connection:
         frame = load_departments(connection)
     names: dict[str, tuple[str, str | None]] = {}
-    for r in frame.itertuples(index=False):
-        urdu = None if pd.isna(r.department_name_ur) else str(r.department_name_ur)
-        names[str(r.department_code)] = (str(r.department_name), urdu)
+    for code, english, urdu in zip(frame["department_code"], frame["department_name"],
+                                   frame["department_name_ur"], strict=True):  # fmt: skip
+        names[str(code)] = (str(english), None if pd.isna(urdu) else str(urdu))
     return names
 
 

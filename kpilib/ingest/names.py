@@ -150,7 +150,8 @@ def _cell(cells: list[Any], positions: dict[str, int], column: str) -> Any:
 
 def _changes(outcome: NamesOutcome, rows: list[tuple[int, list[Any]]],
              positions: dict[str, int], known: dict[str, str]) -> list[_Change]:  # fmt: skip
-    changes, seen = [], {}
+    changes: list[_Change] = []
+    seen: dict[str, int] = {}
     for number, cells in rows:
         if all(is_blank(c) for c in cells):
             continue
