@@ -52,7 +52,7 @@ def mail_html(paragraphs: Sequence[str], language: str) -> str:
     direction = "rtl" if is_right_to_left(language) else "ltr"
     fonts = URDU_MAIL_FONTS if direction == "rtl" else "Arial, sans-serif"
     body = "\n".join(
-        "<p>" + "<br>".join(html.escape(line) for line in paragraph.split("\n")) + "</p>"
+        "<p>" + "<br>".join(_line(line) for line in paragraph.split("\n")) + "</p>"
         for paragraph in paragraphs
         if paragraph
     )
@@ -61,6 +61,13 @@ def mail_html(paragraphs: Sequence[str], language: str) -> str:
         f'<!DOCTYPE html>\n<html lang="{language}" dir="{direction}">\n<head>'
         '<meta charset="utf-8"></head>\n'
         f'<body dir="{direction}" style="{style}">\n{body}\n</body>\n</html>\n'
+    )
+
+
+def _line(text: str) -> str:
+    """One line escaped; the suite's name is not broken at its hyphen on a phone."""
+    return html.escape(text).replace(
+        "kpi-suite", '<span style="white-space: nowrap">kpi-suite</span>'
     )
 
 
