@@ -160,3 +160,24 @@ def test_the_demo_has_urdu_names_for_departments_and_many_pses(demo_url):
     share = entities["entity_name_ur"].notna().mean()
     assert 0.4 < share < 1  # many PSEs in Urdu, the rest fall back to English
     assert flagged
+
+
+def test_migration_0009_adds_and_removes_the_urdu_names(small_url, tmp_path):
+    import sqlalchemy as sa
+
+    engine = connect(small_url)
+    load_names(engine, _csv(tmp_path, "code,name_ur\nHLT,محکمہ صحت\n"))
+    migrate.downgrade(engine, "0008")
+    for name in ("departments", "entities"):
+        assert "name_ur" not in {c["name"] for c in sa.inspect(engine).get_columns(name)}
+    assert _rows(engine) == [("FIN", "Finance"), ("HLT", "Health")]  # the rest is kept
+    migrate.upgrade(engine)
+    assert _names(small_url)["HLT"] == ("Health", None)
+
+
+def _rows(engine):
+    import sqlalchemy as sa
+
+    with engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(
+            sa.text("SELECT code, name FROM departments ORDER BY code"))]  # fmt: skip
