@@ -321,7 +321,8 @@ def test_an_urdu_reader_gets_urdu_reminders_with_the_pses_urdu_name(smtp, tmp_pa
     subjects = {m["Subject"] for m in by_reader[URDU_READER]}
     assert any(s.startswith("تاخیر شدہ: ") and "سہ ماہی مالیاتی گوشوارہ" in s for s in subjects)
     for message in by_reader["imran@uni001.example.org"]:  # the English reader: as before
-        assert message["Subject"].startswith(("Reminder: ", "Overdue: "))
+        # (strip: Python folds a long English subject right after "Subject:", as before)
+        assert str(message["Subject"]).strip().startswith(("Reminder: ", "Overdue: "))
         assert not message.is_multipart()
     reviewers = runner.invoke(app, [*common, "--reviewers"])
     assert reviewers.exit_code == 0, reviewers.output
