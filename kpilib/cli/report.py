@@ -14,6 +14,7 @@ from rich.table import Column, Table
 from kpilib.cli.app import DatabaseUrl, app, console, error_console, reader_url_of
 from kpilib.cli.output import print_table
 from kpilib.errors import ParameterFileError
+from kpilib.i18n import UnknownLanguageError, parse_languages
 from kpilib.kpis.governance_rules import GOVERNANCE_DIR, load_rulebook
 from kpilib.kpis.stress_scenarios import STRESS_FILE, read_stress_file
 from kpilib.kpis.support_params import SUPPORT_FILE, read_support_params
@@ -169,7 +170,7 @@ def _print_plan(plan: BatchPlan, force: bool) -> None:
         Column("Report", no_wrap=True), "Sections", "Indicators", "Thresholds", "Officer", "Will",
         title=(
             f"Batch {plan.fiscal_year} {plan.period}: {len(plan.jobs)} report(s) -> {plan.folder} "
-            f"({', '.join(plan.formats)})"
+            f"({', '.join(plan.formats)}; {', '.join(plan.languages)})"
         ),
     )  # fmt: skip
     for job in plan.jobs:
@@ -250,6 +251,13 @@ def report(
     continue_on_error: bool = CONTINUE_ON_ERROR_OPTION,
     executor: str = EXECUTOR_OPTION,
     scheduler: str | None = SCHEDULER_OPTION,
+    language: str | None = typer.Option(
+        None,
+        "--language",
+        help="The editions to make: en (English), ur (Urdu, right to left) or en,ur (both side "
+        "by side: English in the batch folder, Urdu in its ur/ subfolder, the index linking "
+        "both). Default: language in parameters/defaults.yaml (en).",
+    ),
     list_only: bool = typer.Option(
         False, "--list", help="Show the resolved batch (reports x parameters) and run nothing."
     ),
@@ -264,13 +272,15 @@ def report(
     """Make the Service Delivery Performance Monitoring Reports.
 
     One report per department (--all adds the provincial summary), index.html and manifest.json
-    under <output-dir>/<fiscal-year>/<period>/. Reports whose inputs (parameters, data, notebook,
-    code) are unchanged since the last run are kept, unless --force. A failing report does not
-    stop the others; the exit code is then 1.
+    under <output-dir>/<fiscal-year>/<period>/; with --language en,ur the Urdu edition too, in
+    its ur/ subfolder (ur/index.html: the index in Urdu). Reports whose inputs (parameters,
+    data, notebook, code, language) are unchanged since the last run are kept, unless --force.
+    A failing report does not stop the others; the exit code is then 1.
     """
     executor = _check_report_options(department, all_departments, executor, scheduler)
+    languages = _check_languages(language)
     plan = _plan_report_batch(ctx, department, all_departments, fiscal_year, period, formats,
-                              output_dir, parameters_dir, notebooks_dir)  # fmt: skip
+                              output_dir, parameters_dir, notebooks_dir, languages)  # fmt: skip
     if list_only:
         _print_plan(plan, force)
         return
@@ -295,6 +305,16 @@ def _check_report_options(
     return executor
 
 
+def _check_languages(text: str | None) -> list[str] | None:
+    """``--language en,ur`` as a list (None: the parameter files decide)."""
+    if text is None:
+        return None
+    try:
+        return list(parse_languages(text))
+    except UnknownLanguageError as exc:
+        raise typer.BadParameter(f"--language: {exc}") from None
+
+
 def _plan_report_batch(
     ctx: typer.Context,
     department: list[str] | None,
@@ -305,8 +325,9 @@ def _plan_report_batch(
     output_dir: Path | None,
     parameters_dir: Path | None,
     notebooks_dir: Path | None,
+    languages: list[str] | None = None,
 ) -> BatchPlan:
-    """Resolve the batch on the reader database: reports, parameters, folders."""
+    """Resolve the batch on the reader database: reports, parameters, folders, editions."""
     engine = connect(reader_url_of(ctx), read_only=True)
     return plan_batch(
         engine,
@@ -318,6 +339,7 @@ def _plan_report_batch(
         period=period.upper(),
         formats=formats,
         include_summary=all_departments,
+        languages=languages,
     )
 
 
@@ -357,6 +379,9 @@ def _run_report_batch(
         f"{counts['interrupted']} not run, in {plan.folder}"
     )
     console.print(f"Index: {plan.folder / 'index.html'}  Manifest: {plan.folder / 'manifest.json'}")
+    for language in plan.languages:
+        if language != "en":
+            console.print(f"Index ({language}): {plan.folder / language / 'index.html'}")
     if not result.succeeded:
         raise typer.Exit(1)
 

@@ -3,31 +3,59 @@
 Colours are the Okabe–Ito palette (safe for the common forms of colour blindness); RAG colours
 always come with a text label elsewhere on the page. Charts take frames already aggregated by
 kpilib (a few hundred rows at most), so Altair's 5,000-row limit is never near.
+
+Urdu: a chart made while the language is Urdu (:mod:`kpilib.i18n`) has Urdu titles, axis titles
+and legends, and is drawn in Noto Nastaliq Urdu (the theme reads the language when the chart is
+rendered; vl-convert is given the font to measure the labels). Axes keep their direction: time
+runs left to right (July on the left) and bars grow to the right, as in the English edition and
+in Pakistan's Urdu budget documents' charts (docs/glossary-ur.md).
 """
 
 from __future__ import annotations
+
+import functools
 
 import altair as alt
 import pandas as pd
 
 from kpilib.fiscal import MONTH_ABBREVIATIONS
+from kpilib.i18n import N_, _, is_right_to_left
+from kpilib.present.fonts import URDU_FAMILY, urdu_font_directory
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 RAG_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "grey": "#999999"}
 BUDGET_TYPE_COLOURS = {"current": PALETTE[0], "development": PALETTE[1]}
 FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
+#: The font of Urdu charts (Nastaliq, embedded in the Urdu pages; vl-convert measures with it).
+URDU_FONT = f"{URDU_FAMILY}, DejaVu Sans, sans-serif"
 WIDTH = 560
 HEIGHT = 220
+#: The budget types as a chart's legend shows them (the English edition shows the codes).
+BUDGET_TYPE_WORDS = {"current": N_("current"), "development": N_("development"),
+                     "total": N_("total")}  # fmt: skip
+
+
+@functools.cache
+def register_urdu_font() -> None:
+    """Give vl-convert the Urdu font (once per process), so Urdu labels are measured in it."""
+    import vl_convert
+
+    vl_convert.register_font_directory(str(urdu_font_directory()))
 
 
 @alt.theme.register("kpi", enable=True)
 def kpi_theme() -> alt.theme.ThemeConfig:
-    """The suite's chart theme: quiet axes, the palette, a readable system font."""
+    """The suite's chart theme: quiet axes, the palette, a readable system font (Nastaliq when
+    the chart is rendered in Urdu)."""
+    font = FONT
+    if is_right_to_left():
+        register_urdu_font()
+        font = URDU_FONT
     return alt.theme.ThemeConfig(
         {
             "config": {
-                "font": FONT,
+                "font": font,
                 "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
                 "range": {"category": list(PALETTE)},
                 "axis": {
@@ -60,14 +88,16 @@ def chart_spending_curve(curve: pd.DataFrame, title: str = "") -> alt.LayerChart
     frame = _month_labels(curve)
     if "budget_type" not in frame:
         frame["budget_type"] = "total"
+    frame["budget_type"] = [_(BUDGET_TYPE_WORDS.get(t, t)) for t in frame["budget_type"]]
+    domain = [_(BUDGET_TYPE_WORDS[t]) for t in BUDGET_TYPE_COLOURS]
     frame["Spent (% of revised budget)"] = frame["cumulative_utilisation"].astype("float64")
     frame["Plan (% of revised budget)"] = frame["plan_utilisation"].astype("float64")
     order = list(MONTH_ABBREVIATIONS)
     x = alt.X("month_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
     colour = alt.Color(
         "budget_type:N",
-        title="Budget",
-        scale=alt.Scale(domain=list(BUDGET_TYPE_COLOURS), range=list(BUDGET_TYPE_COLOURS.values())),
+        title=_("Budget"),
+        scale=alt.Scale(domain=domain, range=list(BUDGET_TYPE_COLOURS.values())),
     )
     y_scale = alt.Scale(domain=[0, 110])
     actual = (
@@ -75,7 +105,8 @@ def chart_spending_curve(curve: pd.DataFrame, title: str = "") -> alt.LayerChart
         .mark_line(point=True, strokeWidth=2.5)
         .encode(
             x=x,
-            y=alt.Y("Spent (% of revised budget):Q", title="% of revised budget", scale=y_scale),
+            y=alt.Y("Spent (% of revised budget):Q", title=_("% of revised budget"),
+                    scale=y_scale),
             color=colour,
             tooltip=["budget_type", "month_label", alt.Tooltip("Spent (% of revised budget):Q",
                                                                  format=".1f")],
@@ -87,7 +118,7 @@ def chart_spending_curve(curve: pd.DataFrame, title: str = "") -> alt.LayerChart
         .encode(x=x, y=alt.Y("Plan (% of revised budget):Q", scale=y_scale))
     )
     return alt.LayerChart(layer=[plan, actual]).properties(
-        title=alt.TitleParams(title, subtitle="Dashed line: straight-line plan"),
+        title=alt.TitleParams(title, subtitle=_("Dashed line: straight-line plan")),
         width=WIDTH,
         height=HEIGHT,
     )
@@ -137,7 +168,7 @@ def chart_indicator_trend(
     frame["actual"] = frame["actual"].astype("float64")
     order = list(frame["period_code"])
     x = alt.X("period_code:N", sort=order, title=None, axis=alt.Axis(labelAngle=-40))
-    y_title = unit or "value"
+    y_title = unit or _("value")
     target = (
         alt.Chart(frame)
         .mark_line(strokeDash=[5, 4], color="#666666")
@@ -149,7 +180,7 @@ def chart_indicator_trend(
         .encode(x=x, y=alt.Y("actual:Q", title=y_title), tooltip=["period_code", "actual"])
     )
     return alt.LayerChart(layer=[target, actual]).properties(
-        title=alt.TitleParams(title, subtitle="Solid: actual; dashed: target"),
+        title=alt.TitleParams(title, subtitle=_("Solid: actual; dashed: target")),
         width=width,
         height=150,
     )
@@ -178,7 +209,7 @@ def chart_department_scores(scores: pd.DataFrame, names: pd.DataFrame | None = N
         .mark_bar(color=PALETTE[0])
         .encode(
             y=alt.Y("department_name:N", sort="-x", title=None),
-            x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 100]), title="Score (0–100)"),
+            x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 100]), title=_("Score (0–100)")),
             tooltip=["department_name", alt.Tooltip("Score:Q", format=".1f"), "rank"],
         )
         .properties(title=title, width=WIDTH - 180)

@@ -15,6 +15,8 @@ Formatting only: no arithmetic beyond unit conversion (rupees → the money unit
 
 from __future__ import annotations
 
+from kpilib.fiscal import Period
+from kpilib.i18n import N_, _, isolate
 from kpilib.units import (
     DEFAULT_MONEY_UNIT,
     MISSING,
@@ -52,6 +54,7 @@ __all__ = [
     "format_money_value",
     "format_number",
     "format_percent",
+    "format_report_period",
     "format_share",
     "format_times",
     "is_missing",
@@ -67,10 +70,10 @@ __all__ = [
 RATING_RAG = {"low": "green", "moderate": "amber", "high": "red", "very high": "red"}
 ZONE_RAG = {"safe": "green", "grey": "amber", "distress": "red"}
 ZONE_LABELS = {
-    "safe": "Safe",
-    "grey": "Grey zone",
-    "distress": "Distress",
-    "not rated": "Not rated",
+    "safe": N_("Safe"),
+    "grey": N_("Grey zone"),
+    "distress": N_("Distress"),
+    "not rated": N_("Not rated"),
 }
 PEFA_RAG = {"A": "green", "B": "green", "C": "amber", "D": "red"}
 
@@ -118,3 +121,17 @@ def pefa_rag(score: object) -> str:
     if is_missing(score):
         return "grey"
     return PEFA_RAG.get(str(score)[0], "grey")
+
+
+def format_report_period(period: Period) -> str:
+    """A report's period as a title, in the current language: ``FY 2024-25`` or ``2024-25,
+    year to date through Q2 (Jul 2024–Dec 2024)`` (the fiscal year and months kept left to
+    right inside Urdu)."""
+    year = period.fiscal_year
+    if period.kind == "year":
+        return _("FY {year}").format(year=isolate(year.label))
+    return _("{year}, year to date through Q{number} ({months})").format(
+        year=isolate(year.label),
+        number=period.number,
+        months=isolate(f"Jul {year.start_year}–{period.end_date:%b %Y}"),
+    )

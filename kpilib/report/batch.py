@@ -81,11 +81,13 @@ def run_batch(
         code_version=plan.code_version, data_fingerprint=plan.data_fingerprint,
         database=plan.database, is_demo=plan.is_demo, data_as_of=plan.data_as_of,
         formats=list(plan.formats), workers=max(1, min(options.workers, len(to_run) or 1)),
-        timeout_seconds=options.timeout, force=options.force,
+        timeout_seconds=options.timeout, force=options.force, languages=list(plan.languages),
     )  # fmt: skip
 
     def save() -> BatchManifest:
-        ordered = sorted(records.values(), key=lambda r: (r.kind != "summary", r.report_id))
+        ordered = sorted(
+            records.values(), key=lambda r: (r.language != "en", r.kind != "summary", r.report_id)
+        )
         batch.counts = count_statuses(ordered)
         manifest = BatchManifest(batch=batch, reports=ordered)
         write_manifest(folder, manifest)

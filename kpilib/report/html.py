@@ -21,6 +21,8 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from nbformat import NotebookNode
 
+from kpilib.i18n import DEFAULT_LANGUAGE, gettext, ngettext, text_direction
+from kpilib.present.fonts import urdu_text_css
 from kpilib.present.html import STYLES_DIR
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -46,6 +48,9 @@ class ReportPage:
     code_version: str
     #: The report's tables in Excel, a file beside it (``HLT.xlsx``); empty when none.
     workbook: str = ""
+    #: The language the page is written in: ``ur`` makes it right to left, in Nastaliq (the
+    #: font embedded as ``data:`` URLs), with the right-to-left stylesheet.
+    language: str = DEFAULT_LANGUAGE
 
 
 def _exporter() -> HTMLExporter:
@@ -64,6 +69,8 @@ def _exporter() -> HTMLExporter:
         exporter.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True), enabled=True
         )
+        # The page's own words (banner, footer) in the language of the report being written.
+        exporter.environment.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
         _local.exporter = exporter
     return exporter
 
@@ -155,9 +162,16 @@ def render_report_html(notebook: NotebookNode, page: ReportPage) -> str:
     """The report page of an executed notebook: one HTML string with everything inline."""
     static = strip_to_static_outputs(notebook)
     static.metadata["title"] = page.title
-    body, _resources = _exporter().from_notebook_node(
-        static, resources={"kpi_report": asdict(page)}
-    )
+    values = asdict(page)
+    right_to_left = text_direction(page.language) == "rtl"
+    values["urdu_css"] = urdu_text_css() if right_to_left else ""
+    body, _resources = _exporter().from_notebook_node(static, resources={"kpi_report": values})
+    if page.language != DEFAULT_LANGUAGE:
+        # nbconvert writes <html lang="en">: the report's language and direction instead.
+        direction = text_direction(page.language)
+        body = body.replace(
+            '<html lang="en">', f'<html lang="{page.language}" dir="{direction}">', 1
+        )
     return body
 
 

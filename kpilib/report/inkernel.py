@@ -18,6 +18,7 @@ WARM_MODULES = (
     "vl_convert",
     "IPython.display",
     "kpilib",
+    "kpilib.i18n",
     "kpilib.store.queries",
     "kpilib.report.params",
     "kpilib.report.display",
@@ -49,9 +50,16 @@ def prepare_kernel() -> None:
 
 
 def reset_kernel() -> None:
-    """Empty the user namespace and history before the next report; keep modules imported."""
+    """Empty the user namespace and history before the next report; keep modules imported.
+
+    The language goes back to English: each report notebook sets its own (its ``language``
+    parameter, ``kpilib.i18n.set_language``) at the start of every run, so an Urdu report never
+    leaves a warm kernel writing Urdu into the next one."""
     from IPython import get_ipython
 
+    from kpilib.i18n import set_language
+
+    set_language("en")
     shell = get_ipython()
     if shell is not None:
         shell.reset(new_session=True)

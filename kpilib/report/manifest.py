@@ -35,6 +35,8 @@ class ReportRecord(BaseModel):
 
     report_id: str
     kind: Literal["department", "summary", "portfolio"]
+    #: The language the report is written in (``en``; ``ur``: the ``ur/`` subfolder).
+    language: Literal["en", "ur"] = "en"
     department: str | None = None
     title: str
     status: ReportStatus
@@ -77,6 +79,8 @@ class BatchRecord(BaseModel):
     workers: int
     timeout_seconds: float
     force: bool
+    #: The editions this run made (``["en"]``, ``["en", "ur"]``).
+    languages: list[str] = Field(default_factory=lambda: ["en"])
     counts: dict[str, int] = Field(default_factory=dict)
 
 

@@ -4,6 +4,11 @@ A log line, a manifest row, an index link and the files on disk all use the iden
 here, ``<fiscal year>/<period>/<stem>``, e.g. ``2024-25/FY/HLT`` or
 ``2024-25/Q2/provincial_summary``; the files are ``<stem>.html``, ``<stem>.pdf`` and
 ``<stem>.ipynb`` in ``<output dir>/<fiscal year>/<period>/``.
+
+The Urdu edition of a report sits beside the English one in the batch folder's ``ur/``
+subfolder (``2024-25/FY/ur/HLT``: ``ur/HLT.html``, ``ur/HLT.pdf``, …), so a report's relative
+links to the other reports of its batch (``HLT.html``) lead to the same edition, and the English
+files stay where they always were.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Literal
 
 from kpilib.errors import ReportBatchError
 from kpilib.fiscal import FiscalYear
+from kpilib.i18n import DEFAULT_LANGUAGE, check_language
 
 ReportKind = Literal["department", "summary", "portfolio"]
 #: Output formats a batch can write, in the order they are produced.
@@ -35,17 +41,26 @@ class ReportName:
     period: str
     stem: str
     kind: ReportKind
+    #: ``en`` (the batch folder) or ``ur`` (its ``ur/`` subfolder).
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def report_id(self) -> str:
-        """``2024-25/FY/HLT``: the identifier shared by logs, manifest, index and files."""
-        return f"{self.fiscal_year}/{self.period}/{self.stem}"
+        """``2024-25/FY/HLT`` (``2024-25/FY/ur/HLT`` in Urdu): the identifier shared by logs,
+        manifest, index and files."""
+        return f"{self.fiscal_year}/{self.period}/{language_prefix(self.language)}{self.stem}"
 
     def file_name(self, fmt: str) -> str:
-        """``HLT.html``: the file name of one output format (relative to the batch folder)."""
+        """``HLT.html`` (``ur/HLT.html`` in Urdu): the file name of one output format, relative
+        to the batch folder."""
         if fmt not in FORMATS:
             raise ReportBatchError(f"unknown output format {fmt!r} (use {', '.join(FORMATS)})")
-        return f"{self.stem}.{fmt}"
+        return f"{language_prefix(self.language)}{self.stem}.{fmt}"
+
+    def in_language(self, language: str) -> ReportName:
+        """The same report in ``language``."""
+        return ReportName(self.fiscal_year, self.period, self.stem, self.kind,
+                          check_language(language))  # fmt: skip
 
     def folder(self, output_dir: Path) -> Path:
         """``<output_dir>/2024-25/FY``: the batch folder holding this report."""
@@ -82,6 +97,12 @@ def name_portfolio_report(fiscal_year: str, period: str) -> ReportName:
     """The name of the PSE Portfolio Report of a batch (``2024-25/FY/pse_portfolio_report``)."""
     summary = name_report(fiscal_year, period)
     return ReportName(summary.fiscal_year, summary.period, PORTFOLIO_STEM, "portfolio")
+
+
+def language_prefix(language: str) -> str:
+    """The subfolder of a batch holding an edition: ``""`` for English, ``"ur/"`` for Urdu."""
+    code = check_language(language)
+    return "" if code == DEFAULT_LANGUAGE else f"{code}/"
 
 
 def batch_folder(output_dir: Path, fiscal_year: str, period: str) -> Path:

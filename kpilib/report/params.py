@@ -8,6 +8,8 @@ ignored, and every value has a type and bounds. They are filled from YAML files:
   ``kpi_thresholds:``; read by every surface through :mod:`kpilib.views.status`, not passed to
   the notebooks) and ``department:`` (sections, indicators and officer title used by every
   department report);
+* ``language:`` in ``defaults.yaml`` -- the editions a batch makes by default (``en``, ``ur`` or
+  both); every notebook receives the one ``language`` it is run in (``en`` or ``ur``);
 * ``parameters/departments/<CODE>.yaml`` -- one optional file per department overriding the
   defaults (lists replace the default list) and setting the department's status thresholds.
 
@@ -27,6 +29,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -36,6 +39,7 @@ from pydantic import (
 
 from kpilib.errors import FiscalPeriodError, ParameterFileError
 from kpilib.fiscal import REPORT_PERIODS
+from kpilib.i18n import DEFAULT_LANGUAGE, Language
 from kpilib.kpis.actions import FollowUpRules
 from kpilib.kpis.flags import SeverityRules
 from kpilib.parameter_files import (
@@ -118,6 +122,8 @@ class DepartmentReportParams(_StrictModel):
     sections: SectionList
     indicators: IndicatorList
     officer_title: OfficerTitle
+    #: The language the report is written in (``en`` or ``ur``; set in the kernel each run).
+    language: Language = DEFAULT_LANGUAGE
 
 
 class SummaryReportParams(_StrictModel):
@@ -125,6 +131,7 @@ class SummaryReportParams(_StrictModel):
 
     fiscal_year: FiscalYearLabel
     period: ReportPeriodCode
+    language: Language = DEFAULT_LANGUAGE
 
 
 PortfolioSection = Literal[
@@ -143,6 +150,7 @@ class PortfolioReportParams(_StrictModel):
     period: PortfolioPeriodCode
     sections: PortfolioSectionList
     top_loss_makers: Annotated[int, Field(ge=1, le=50)]
+    language: Language = DEFAULT_LANGUAGE
 
 
 def _portfolio_periods() -> list[PortfolioPeriodCode]:
@@ -215,11 +223,32 @@ class UnitOptions(_StrictModel):
     money: MoneyUnit = DEFAULT_MONEY_UNIT
 
 
+def _languages(value: object) -> object:
+    """``language: ur``, ``language: en,ur`` or ``language: [en, ur]`` as a list."""
+    if isinstance(value, str):
+        return [part.strip().lower() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return [v.strip().lower() if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _default_languages() -> list[Language]:
+    return [DEFAULT_LANGUAGE]
+
+
+LanguageList = Annotated[
+    list[Language], BeforeValidator(_languages), Field(min_length=1), AfterValidator(_unique)
+]
+
+
 class ReportDefaults(_StatusKeys):
     """The whole of ``parameters/defaults.yaml``: the province's status thresholds, then the
     department reports' defaults and the units of every surface."""
 
     department: DepartmentDefaults
+    #: The editions a batch makes when ``kpi report`` is given no ``--language``: ``en``
+    #: (default), ``ur``, or both (``en,ur`` / ``[en, ur]``). Province-wide.
+    language: LanguageList = Field(default_factory=_default_languages)
     units: UnitOptions = Field(default_factory=UnitOptions)
     #: How red flags are graded (:class:`kpilib.kpis.flags.SeverityRules`).
     flag_severity: SeverityRules = Field(default_factory=SeverityRules)
@@ -318,7 +347,12 @@ def load_parameter_set(directory: Path) -> ParameterSet:
 
 
 def resolve_department_params(
-    parameters: ParameterSet, department: str, department_name: str, fiscal_year: str, period: str
+    parameters: ParameterSet,
+    department: str,
+    department_name: str,
+    fiscal_year: str,
+    period: str,
+    language: str = DEFAULT_LANGUAGE,
 ) -> DepartmentReportParams:
     """The department notebook's parameters: the defaults, then the department's file.
 
@@ -340,6 +374,7 @@ def resolve_department_params(
             options.indicators if options.indicators is not None else base.indicators
         ),
         "officer_title": title,
+        "language": language,
     }
     try:
         return DepartmentReportParams.model_validate(values)
@@ -351,10 +386,10 @@ def resolve_department_params(
 
 
 def resolve_summary_params(
-    parameters: ParameterSet, fiscal_year: str, period: str
+    parameters: ParameterSet, fiscal_year: str, period: str, language: str = DEFAULT_LANGUAGE
 ) -> SummaryReportParams:
-    """The provincial summary's parameters: its fiscal year and period."""
-    values = {"fiscal_year": fiscal_year, "period": period}
+    """The provincial summary's parameters: its fiscal year, period and language."""
+    values = {"fiscal_year": fiscal_year, "period": period, "language": language}
     try:
         return SummaryReportParams.model_validate(values)
     except ValidationError as exc:
@@ -365,7 +400,7 @@ def resolve_summary_params(
 
 
 def resolve_portfolio_params(
-    parameters: ParameterSet, fiscal_year: str, period: str
+    parameters: ParameterSet, fiscal_year: str, period: str, language: str = DEFAULT_LANGUAGE
 ) -> PortfolioReportParams | None:
     """The PSE Portfolio Report's parameters for ``period``; None when ``portfolio.periods``
     does not list it (no portfolio report in that batch)."""
@@ -373,7 +408,7 @@ def resolve_portfolio_params(
     if period not in options.periods:
         return None
     values = {"fiscal_year": fiscal_year, "period": period, "sections": list(options.sections),
-              "top_loss_makers": options.top_loss_makers}  # fmt: skip
+              "top_loss_makers": options.top_loss_makers, "language": language}  # fmt: skip
     try:
         return PortfolioReportParams.model_validate(values)
     except ValidationError as exc:

@@ -24,7 +24,9 @@ from kpilib.errors import (
     ReportBatchError,
 )
 from kpilib.fiscal import resolve_report_period
+from kpilib.i18n import N_, Language, check_language, current_language, gettext, use_language
 from kpilib.parameter_files import ENV_PARAMETERS_DIR
+from kpilib.present.formatting import format_report_period
 from kpilib.report.files import hash_file
 from kpilib.report.naming import (
     ALWAYS_FORMATS,
@@ -59,8 +61,8 @@ from kpilib.views.selection import (
 )
 from kpilib.views.status import load_status_rules
 
-REPORT_TITLE = "Service Delivery Performance Monitoring Report"
-PORTFOLIO_TITLE = "PSE Portfolio Report"
+REPORT_TITLE = N_("Service Delivery Performance Monitoring Report")
+PORTFOLIO_TITLE = N_("PSE Portfolio Report")
 #: Seconds one report may run before it is stopped and recorded as failed.
 DEFAULT_TIMEOUT = 600.0
 
@@ -102,6 +104,11 @@ class ReportJob:
     def report_id(self) -> str:
         return self.name.report_id
 
+    @property
+    def language(self) -> str:
+        """The language the report is written in (``en``, ``ur``)."""
+        return self.name.language
+
 
 @dataclass(frozen=True)
 class BatchPlan:
@@ -118,6 +125,9 @@ class BatchPlan:
     data_as_of: str | None
     database: str
     database_url: str = field(repr=False)
+    #: The editions made, English first when asked for (``en``: the batch folder; ``ur``: its
+    #: ``ur/`` subfolder).
+    languages: tuple[Language, ...] = ("en",)
     #: The parameters folder the kernels read the status thresholds from, and the fingerprint
     #: of those thresholds (part of every report's input key).
     parameters_dir: Path = Path("parameters")
@@ -186,10 +196,13 @@ def plan_batch(
     period: str = "FY",
     formats: Sequence[str] = FORMATS,
     include_summary: bool = True,
+    languages: Sequence[str] | None = None,
 ) -> BatchPlan:
     """Resolve and check a batch; nothing is executed.
 
-    ``departments=None`` means every department in the database. The fiscal year defaults to
+    ``departments=None`` means every department in the database. ``languages`` (``["en",
+    "ur"]``): the editions to make, each report once per language; None: ``language:`` of
+    ``defaults.yaml`` (English unless it says otherwise). The fiscal year defaults to
     the latest complete one (:func:`kpilib.store.queries.load_latest_complete_fiscal_year`). Raises
     :class:`ParameterFileError`, :class:`NotebookParametersError` or :class:`ReportBatchError`
     with every problem found.
@@ -207,13 +220,15 @@ def plan_batch(
         raise ParameterFileError(problems)
     codes = _check_departments(departments, data.names, include_summary)
     _check_notebooks(notebooks, include_summary)
+    chosen_languages = _check_languages(languages, parameters)
     code_version = compute_code_version()
     rules = load_status_rules(parameters.directory).fingerprint
     # The money unit changes every report's text, so it is part of each report's input key.
     shown_with = f"{rules};money={parameters.defaults.units.money}"
-    jobs = _plan_jobs(
-        parameters, notebooks, data, codes, label, period, include_summary, code_version, shown_with
-    )
+    jobs: tuple[ReportJob, ...] = ()
+    for language in chosen_languages:
+        jobs += _plan_jobs(parameters, notebooks, data, codes, label, period, include_summary,
+                           code_version, shown_with, language)  # fmt: skip
     return BatchPlan(
         fiscal_year=label,
         period=period,
@@ -228,7 +243,22 @@ def plan_batch(
         database_url=engine.url.render_as_string(hide_password=False),
         parameters_dir=parameters.directory,
         status_rules=rules,
+        languages=chosen_languages,
     )
+
+
+def _check_languages(
+    languages: Sequence[str] | None, parameters: ParameterSet
+) -> tuple[Language, ...]:
+    """The editions to make, each once, in the order given (``--language`` or the defaults)."""
+    given = parameters.defaults.language if languages is None else languages
+    try:
+        chosen = tuple(dict.fromkeys(check_language(language) for language in given))
+    except ValueError as exc:
+        raise ReportBatchError(f"--language: {exc}") from None
+    if not chosen:
+        raise ReportBatchError("--language: give en, ur or en,ur")
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -297,9 +327,28 @@ def _plan_jobs(
     include_summary: bool,
     code_version: str,
     status_rules: str,
+    language: Language = "en",
 ) -> tuple[ReportJob, ...]:
-    """One job per report, each with its resolved parameters and input key: the provincial
-    summary first (when included), then the departments in ``codes`` order."""
+    """One job per report of one edition (``language``), each with its resolved parameters
+    (the language among them, so it is part of the input key) and its title in that language:
+    the provincial summary first (when included), then the departments in ``codes`` order."""
+    with use_language(language):
+        return _plan_edition(parameters, notebooks, data, codes, label, period, include_summary,
+                             code_version, status_rules, language)  # fmt: skip
+
+
+def _plan_edition(
+    parameters: ParameterSet,
+    notebooks: NotebookPaths,
+    data: _BatchData,
+    codes: list[str],
+    label: str,
+    period: str,
+    include_summary: bool,
+    code_version: str,
+    status_rules: str,
+    language: Language,
+) -> tuple[ReportJob, ...]:
     paths = (notebooks.department, notebooks.summary, notebooks.portfolio)
     hashes = {path: hash_file(path) for path in paths if path is not None and path.is_file()}
     jobs: list[ReportJob] = []
@@ -309,22 +358,26 @@ def _plan_jobs(
         key = compute_input_key(
             dumped, hashes[notebook], data.fingerprint, code_version, status_rules
         )
+        name = name.in_language(language)
         jobs.append(ReportJob(name, title, department, notebook, hashes[notebook], dumped, key))
 
-    period_label = describe_report_period(resolve_report_period(label, period))
+    period_label = report_period_title(label, period)
+    report_title, portfolio_title = gettext(REPORT_TITLE), gettext(PORTFOLIO_TITLE)
     if include_summary:
         add(
             name_report(label, period),
-            f"Provincial summary: {REPORT_TITLE}, {period_label}",
+            gettext("Provincial summary: {title}, {period}").format(
+                title=report_title, period=period_label
+            ),
             None,
             notebooks.summary,
-            resolve_summary_params(parameters, label, period),
+            resolve_summary_params(parameters, label, period, language),
         )
-    portfolio = resolve_portfolio_params(parameters, label, period)
+    portfolio = resolve_portfolio_params(parameters, label, period, language)
     if include_summary and notebooks.portfolio is not None and portfolio is not None:
         add(
             name_portfolio_report(label, period),
-            f"{PORTFOLIO_TITLE}, {period_label}",
+            gettext("{title}, {period}").format(title=portfolio_title, period=period_label),
             None,
             notebooks.portfolio,
             portfolio,
@@ -332,12 +385,23 @@ def _plan_jobs(
     for code in codes:
         add(
             name_report(label, period, code),
-            f"{data.names[code]}: {REPORT_TITLE}, {period_label}",
+            gettext("{department}: {title}, {period}").format(
+                department=data.names[code], title=report_title, period=period_label
+            ),
             code,
             notebooks.department,
-            resolve_department_params(parameters, code, data.names[code], label, period),
+            resolve_department_params(parameters, code, data.names[code], label, period, language),
         )
     return tuple(jobs)
+
+
+def report_period_title(fiscal_year: str, period: str) -> str:
+    """A batch's period in the current language: ``FY 2024-25`` or ``2024-25, year to date
+    through Q2 (Jul 2024–Dec 2024)``."""
+    resolved = resolve_report_period(fiscal_year, period)
+    if current_language() == "en":
+        return describe_report_period(resolved)
+    return format_report_period(resolved)
 
 
 def default_home() -> Path:

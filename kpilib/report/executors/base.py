@@ -120,6 +120,7 @@ def base_record(job: ReportJob, plan: BatchPlan) -> dict[str, Any]:
     return {
         "report_id": job.report_id,
         "kind": job.name.kind,
+        "language": job.language,
         "department": job.department,
         "title": job.title,
         "parameters": job.parameters,
@@ -141,7 +142,8 @@ def report_page(job: ReportJob, plan: BatchPlan) -> ReportPage:
         data_as_of=format_iso_date(plan.data_as_of),
         data_fingerprint=plan.data_fingerprint[:16],
         code_version=plan.code_version,
-        workbook=job.name.file_name("xlsx") if "xlsx" in plan.formats else "",
+        workbook=job.name.stem + ".xlsx" if "xlsx" in plan.formats else "",
+        language=job.language,
     )
 
 
@@ -150,6 +152,7 @@ def stamp_provenance(executed: NotebookNode, job: ReportJob, plan: BatchPlan) ->
     executed.metadata["kpi_report"] = {
         "report_id": job.report_id,
         "title": job.title,
+        "language": job.language,
         "parameters": job.parameters,
         "data_fingerprint": plan.data_fingerprint,
         "code_version": plan.code_version,

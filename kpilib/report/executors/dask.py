@@ -28,6 +28,7 @@ from typing import Any
 import nbformat
 
 from kpilib.errors import KpiError, ReportBatchError
+from kpilib.i18n import use_language
 from kpilib.present.headline import read_published_headline
 from kpilib.report.executors.base import (
     BatchEvent,
@@ -177,7 +178,8 @@ def _run_report(
             return outcome("failed", error=str(exc), failed_notebook=failed)
         stamp_provenance(executed, job, plan)
         try:
-            files = _render_files(runner, options, job, plan, executed)
+            with use_language(job.language):  # the page, PDF and workbook in its language
+                files = _render_files(runner, options, job, plan, executed)
         except Exception as exc:
             return outcome(
                 "failed",

@@ -29,6 +29,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from kpilib.i18n import use_language
 from kpilib.present.headline import read_published_headline
 from kpilib.report.executors.base import (
     BatchEvent,
@@ -134,7 +135,8 @@ class _Worker(threading.Thread):
             self._recover_kernel(True)
             return finish("failed", error=f"{type(exc).__name__}: {exc}")
         try:
-            outputs = self._write_outputs(job, executed)
+            with use_language(job.language):  # the page, PDF and workbook in the report's language
+                outputs = self._write_outputs(job, executed)
         except Exception as exc:
             if self.stop.is_set():
                 return finish("interrupted")
@@ -156,6 +158,7 @@ class _Worker(threading.Thread):
         plan = self.plan
         page = report_page(job, plan)
         stamp_provenance(executed, job, plan)
+        job.name.path(plan.output_dir, "html").parent.mkdir(parents=True, exist_ok=True)
         partials: dict[str, Path] = {}
         try:
             if "ipynb" in plan.formats:
