@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
 from kpilib.fiscal import FiscalYear
+from kpilib.i18n import N_
 from kpilib.kpis.flags import Severity
 from kpilib.store.actions import (
     existing_flag_keys,
@@ -46,10 +47,10 @@ CANDIDATE_COLUMNS = [
 ]  # fmt: skip
 #: What the statuses are called on the pages and in reports.
 STATUS_LABELS = {
-    "open": "waiting for the answer",
-    "answered": "answered, waiting for the review",
-    "closed": "closed",
-    "escalated": "escalated",
+    "open": N_("waiting for the answer"),
+    "answered": N_("answered, waiting for the review"),
+    "closed": N_("closed"),
+    "escalated": N_("escalated"),
 }
 #: Most severe first (how lists of actions are ordered).
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}

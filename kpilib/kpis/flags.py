@@ -16,34 +16,35 @@ from typing import Any, Literal, cast
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kpilib.i18n import N_
 from kpilib.kpis.frames import require_columns
 
 #: What raises a red flag (the text is shown in reports and the methodology).
 EXCEPTION_RULES = {
-    "budget": "spending against the straight-line plan rated red (below the department's amber "
-    "threshold, or above 200 − amber %), per budget type",
-    "pefa": "PEFA PI-1 (aggregate expenditure outturn) scored D or D* for the department",
-    "indicator": "a service-delivery indicator rated red (achievement below its department's "
-    "amber threshold)",
-    "pse": "a PSE rated 'very high' overall risk in its latest statement",
-    "returns": "the department's PSEs' returns received rated red (below the department's amber "
-    "threshold, % of expected)",
-    "data": "a data-quality finding of severity 'error'",
-}
+    "budget": N_("spending against the straight-line plan rated red (below the department's "
+                 "amber threshold, or above 200 − amber %), per budget type"),
+    "pefa": N_("PEFA PI-1 (aggregate expenditure outturn) scored D or D* for the department"),
+    "indicator": N_("a service-delivery indicator rated red (achievement below its "
+                    "department's amber threshold)"),
+    "pse": N_("a PSE rated 'very high' overall risk in its latest statement"),
+    "returns": N_("the department's PSEs' returns received rated red (below the department's "
+                  "amber threshold, % of expected)"),
+    "data": N_("a data-quality finding of severity 'error'"),
+}  # fmt: skip
 EXCEPTION_COLUMNS = [
     "department_code", "department_name", "area", "subject", "entity", "message", "gap",
     "severity", "rank",
 ]  # fmt: skip
 #: What a flag's ``gap`` measures, per area (percentage points; none for the other areas).
 GAP_MEASURES = {
-    "budget": "|spent % of the straight-line plan − 100|",
-    "indicator": "100 − achievement % (the shortfall against target)",
-    "returns": "100 − returns received % (the share of expected returns missing)",
+    "budget": N_("|spent % of the straight-line plan − 100|"),
+    "indicator": N_("100 − achievement % (the shortfall against target)"),
+    "returns": N_("100 − returns received % (the share of expected returns missing)"),
 }
 Severity = Literal["high", "medium", "low"]
 #: Severities, most urgent first (the order of the ranked flags).
 SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low")
-SEVERITY_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
+SEVERITY_LABELS = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
 
 
 def attribute_findings(

@@ -15,7 +15,9 @@ from typing import cast
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
-from kpilib.kpis.flags import SEVERITIES
+from kpilib.i18n import N_, _, isolate
+from kpilib.kpis.flags import SEVERITIES, SEVERITY_LABELS
+from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.formatting import format_datetime
 from kpilib.present.headline import (
     HeadlineFigure,
@@ -27,20 +29,32 @@ from kpilib.views.province import ProvinceView
 
 #: Each headline figure's formula, in words (the methodology has the sources).
 FORMULAS = {
-    "budget_used": "expenditure ÷ revised budget × 100, over the months reported; its status "
-    "compares spending with a straight-line plan (revised budget × months ÷ 12)",
-    "development_used": "the same for the development budget (Annual Development Programme)",
-    "pefa": "PEFA 2016 Pillar I on the last three completed years: PI-1 aggregate expenditure "
-    "outturn, PI-2 expenditure composition (M1 over its rated dimensions), PI-3 revenue outturn",
-    "service_score": "mean achievement (actual ÷ target, inverted where lower is better) of the "
-    "indicators with a value, each capped at 100",
-    "indicators_on_track": "the province-level indicators rated green, of all of them",
-    "pses_high_risk": "PSEs whose statement for the reference quarter is rated high or very high "
-    "overall (IMF SOE Health Check dimensions), of the PSEs with such a statement",
-    "returns_received": "returns received ÷ returns expected × 100 (DHIS2 completeness); on time: "
-    "the first version received by the due date, in Pakistan time",
-    "red_flags": "every red flag of the period, by the rules of the methodology; each graded "
-    "high, medium or low by the severity rule (flag_severity in parameters/defaults.yaml)",
+    "budget_used": N_(
+        "expenditure ÷ revised budget × 100, over the months reported; its status "
+        "compares spending with a straight-line plan (revised budget × months ÷ 12)"
+    ),
+    "development_used": N_("the same for the development budget (Annual Development Programme)"),
+    "pefa": N_(
+        "PEFA 2016 Pillar I on the last three completed years: PI-1 aggregate expenditure "
+        "outturn, PI-2 expenditure composition (M1 over its rated dimensions), PI-3 revenue outturn"
+    ),
+    "service_score": N_(
+        "mean achievement (actual ÷ target, inverted where lower is better) of the "
+        "indicators with a value, each capped at 100"
+    ),
+    "indicators_on_track": N_("the province-level indicators rated green, of all of them"),
+    "pses_high_risk": N_(
+        "PSEs whose statement for the reference quarter is rated high or very high "
+        "overall (IMF SOE Health Check dimensions), of the PSEs with such a statement"
+    ),
+    "returns_received": N_(
+        "returns received ÷ returns expected × 100 (DHIS2 completeness); on time: "
+        "the first version received by the due date, in Pakistan time"
+    ),
+    "red_flags": N_(
+        "every red flag of the period, by the rules of the methodology; each graded "
+        "high, medium or low by the severity rule (flag_severity in parameters/defaults.yaml)"
+    ),
 }
 RETURN_COLUMNS = [
     "submission_id", "return_type", "sender", "period_code", "version", "received_at", "review",
@@ -234,6 +248,45 @@ def _returns(
 RETURNS_SHOWN = 20
 
 
+#: The inputs' names as :func:`explain` writes them, in words to translate.
+INPUT_WORDS = {
+    "revised budget (Rs)": N_("revised budget (Rs)"),
+    "expenditure (Rs)": N_("expenditure (Rs)"),
+    "months reported": N_("months reported"),
+    "spending against plan (%)": N_("spending against plan (%)"),
+    "reference quarter": N_("reference quarter"),
+    "PSEs with a statement for it": N_("PSEs with a statement for it"),
+    "stale (older statements, not counted)": N_("stale (older statements, not counted)"),
+    "returns expected": N_("returns expected"),
+    "received": N_("received"),
+    "on time": N_("on time"),
+    "outstanding": N_("outstanding"),
+}
+_RATED = {"very high": N_("Very high"), "high": N_("High")}
+_AREAS = {"budget": N_("Budget execution"), "pefa": N_("PEFA"),
+          "indicator": N_("Service delivery"), "pse": N_("PSE risk"),
+          "returns": N_("PSE returns"), "data": N_("Data quality")}  # fmt: skip
+
+
+def input_words(item: str) -> str:
+    """An input's name (``revised budget (Rs)``, ``rated very high``, ``area budget``) in the
+    current language."""
+    if item in INPUT_WORDS:
+        return _(INPUT_WORDS[item])
+    head, _space, rest = item.partition(" ")
+    if head == "rated":
+        word = _RATED.get(rest) or RAG_LABELS.get(rest)
+        return _("rated {rating}").format(rating=_(word) if word else rest)
+    if head == "area":
+        return _("area: {area}").format(area=_(_AREAS[rest]) if rest in _AREAS else rest)
+    if head == "severity":
+        word = SEVERITY_LABELS.get(rest)
+        return _("severity: {severity}").format(severity=_(word) if word else rest)
+    if item.endswith(" achievement (%)"):
+        return _("{code} achievement (%)").format(code=isolate(item[: -len(" achievement (%)")]))
+    return item
+
+
 def render_explanations(explanations: list[Explanation], anchor: str = "explain-") -> str:
     """The explanations as a report appendix: one block per figure (``id`` = ``anchor`` + key,
     the target of the card's link), formula, population, status rule, inputs and returns.
@@ -241,11 +294,15 @@ def render_explanations(explanations: list[Explanation], anchor: str = "explain-
     blocks = []
     for item in explanations:
         figure = item.figure
-        facts = [("Figure", f"{figure.text} — {figure.label}"), ("Formula", item.formula),
-                 ("Counts", figure.population), ("Status", figure.rule or "no status")]  # fmt: skip
+        facts = [(_("Figure"), f"{figure.text} — {figure.label}"),
+                 (_("Formula"), _(item.formula)), (_("Counts"), figure.population),
+                 (_("Status"), figure.rule or _("no status"))]  # fmt: skip
         if figure.stale:
-            facts.append(("Stale inputs", figure.stale))
-        facts += [(str(r["item"]), _shown(r["value"])) for r in item.inputs.to_dict("records")]
+            facts.append((_("Stale inputs"), figure.stale))
+        facts += [
+            (input_words(str(r["item"])), _shown(r["value"]))
+            for r in item.inputs.to_dict("records")
+        ]
         rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)
         blocks.append(
             f'<div class="kpi-explanation report-block" id="{escape(anchor + figure.key, True)}">'
@@ -263,25 +320,44 @@ def _shown(value: object) -> str:
 
 def _render_returns(returns: pd.DataFrame) -> str:
     if returns.empty:
-        return '<p class="footnote">Computed from the other figures; no return of its own.</p>'
+        text = _("Computed from the other figures; no return of its own.")
+        return f'<p class="footnote">{escape(text)}</p>'
     shown = returns.head(RETURNS_SHOWN)
+    number, received = escape(_("No.")), escape(_("received"))
+
+    def words(table: dict[str, str], value: object) -> str:
+        return escape(_(table.get(str(value), str(value))))
+
     items = "".join(
-        f"<li>No. {r['submission_id']} · {escape(str(r['sender']))} {escape(str(r['period_code']))}"
-        f" · {escape(str(r['return_type']))} v{r['version']} · received "
-        f"{format_datetime(r['received_at'])} UTC · {escape(str(r['review']))} · SHA-256 "
+        f"<li>{number} {r['submission_id']} · <bdi>{escape(str(r['sender']))} "
+        f"{escape(str(r['period_code']))}</bdi> · {words(RETURN_WORDS, r['return_type'])} "
+        f"<bdi>v{r['version']}</bdi> · {received} "
+        f"<bdi>{format_datetime(r['received_at'])} UTC</bdi> · "
+        f"{words(REVIEW_WORDS, r['review'])} · SHA-256 "
         f"<code>{escape(str(r['content_hash'])[:16])}…</code></li>"
         for r in shown.to_dict("records")
     )
     more = (
-        f"<li>… and {len(returns) - RETURNS_SHOWN:,} more (listed in full by kpilib.explain, for "
-        "the analysts)</li>"
+        "<li>"
+        + escape(
+            _("… and {count} more (listed in full by kpilib.explain, for the analysts)").format(
+                count=f"{len(returns) - RETURNS_SHOWN:,}"
+            )
+        )
+        + "</li>"
         if len(returns) > RETURNS_SHOWN
         else ""
     )
-    return (
-        f'<p class="footnote">Returns behind it ({len(returns):,}, current versions):</p>'
-        f'<ul class="kpi-returns">{items}{more}</ul>'
-    )
+    lead = _("Returns behind it ({count}, current versions):").format(count=f"{len(returns):,}")
+    return f'<p class="footnote">{escape(lead)}</p><ul class="kpi-returns">{items}{more}</ul>'
+
+
+#: A return's type and review as the appendix writes them.
+RETURN_WORDS = {"pse_financial": N_("pse_financial"), "pse_kpi": N_("pse_kpi"),
+                "budget_extract": N_("budget_extract"), "revenue_extract": N_("revenue_extract"),
+                "indicator_targets": N_("indicator_targets")}  # fmt: skip
+REVIEW_WORDS = {"approved": N_("approved"), "pending": N_("pending"), "rejected": N_("rejected"),
+                "accepted": N_("accepted")}  # fmt: skip
 
 
 def explain(

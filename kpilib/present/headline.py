@@ -16,23 +16,72 @@ from typing import Any, cast
 
 import pandas as pd
 
+from kpilib.i18n import N_, _, current_language, isolate
 from kpilib.kpis.compliance import compute_reporting_rates
 from kpilib.kpis.service_delivery import RAG_LABELS
-from kpilib.present.formatting import format_date, format_money, format_percent, pefa_rag
+from kpilib.present.formatting import (
+    format_date,
+    format_money,
+    format_percent,
+    format_report_period,
+    pefa_rag,
+)
 from kpilib.views.province import ProvinceView
 from kpilib.views.selection import describe_report_period
+from kpilib.views.status import SHORT_NAMES, StatusRules
 
 #: Every headline figure: its key, and the label the cards show.
 HEADLINE_FIGURES = {
-    "budget_used": "Budget used (all)",
-    "development_used": "Development budget (ADP) used",
-    "pefa": "PEFA PI-1 · PI-2 · PI-3",
-    "service_score": "Service delivery score",
-    "indicators_on_track": "Indicators on track",
-    "pses_high_risk": "PSEs at high or very high risk",
-    "returns_received": "PSE returns received",
-    "red_flags": "Red flags",
+    "budget_used": N_("Budget used (all)"),
+    "development_used": N_("Development budget (ADP) used"),
+    "pefa": N_("PEFA PI-1 · PI-2 · PI-3"),
+    "service_score": N_("Service delivery score"),
+    "indicators_on_track": N_("Indicators on track"),
+    "pses_high_risk": N_("PSEs at high or very high risk"),
+    "returns_received": N_("PSE returns received"),
+    "red_flags": N_("Red flags"),
 }
+#: The status KPIs' short names (:data:`kpilib.views.status.SHORT_NAMES`) in words to translate.
+RULE_NAMES = {
+    "budget_execution": N_("Spending against plan"),
+    "indicator_achievement": N_("Indicators"),
+    "service_score": N_("Service-delivery score"),
+    "returns_received": N_("Returns received"),
+}
+
+
+#: Where a status rule comes from when no file sets it (:data:`kpilib.views.status.BUILT_IN`).
+BUILT_IN_WORDS = N_("built-in defaults")
+
+
+def _label(key: str) -> str:
+    return _(HEADLINE_FIGURES[key])
+
+
+def describe_rule(rules: StatusRules, kpi: str, department: str | None = None) -> str:
+    """A status rule in words with where it was set (:meth:`StatusRules.describe`), in the
+    current language."""
+    if current_language() == "en" or kpi not in SHORT_NAMES:
+        return rules.describe(kpi, department)
+    rule = rules.rule(kpi, department)
+    green, amber = rule.thresholds.green, rule.thresholds.amber
+    if kpi == "budget_execution":
+        bands = _("green within {green} % of plan, amber within {amber} %, red outside").format(
+            green=isolate(f"{green:g}–{200 - green:g}"), amber=isolate(f"{amber:g}–{200 - amber:g}")
+        )
+    else:
+        bands = _("green ≥ {green} %, amber ≥ {amber} %, red below").format(
+            green=isolate(f"{green:g}"), amber=isolate(f"{amber:g}")
+        )
+    where = ", ".join(isolate(source) for source in rule.sources[1:]) or _(BUILT_IN_WORDS)
+    return f"{_(RULE_NAMES[kpi])}: {bands} ({where})"
+
+
+def describe_rules(rules: StatusRules, department: str | None = None) -> list[str]:
+    """:func:`describe_rule` of every status KPI."""
+    if current_language() == "en":
+        return rules.describe_all(department)
+    return [describe_rule(rules, kpi, department) for kpi in RULE_NAMES]
 
 
 @dataclass(frozen=True)
@@ -66,23 +115,39 @@ def _number(value: object) -> float | None:
 def _budget_figure(
     view: ProvinceView, key: str, row: pd.Series | None, status: object, department: str | None
 ) -> HeadlineFigure:
-    label = HEADLINE_FIGURES[key]
-    scope = "development budget" if key == "development_used" else "budget"
+    label = _label(key)
+    development = key == "development_used"
     if row is None or pd.isna(row.get("utilisation")):
-        return HeadlineFigure(key, label, None, "–", "grey", f"no {scope} of this type", "")
-    note = (
-        f"{format_money(row['expended'], 0)} of {format_money(row['revised_budget'], 0)}"
-        f" revised; {format_percent(row['burn_vs_plan'], 0)} of plan"
+        empty = (
+            _("no development budget of this type") if development else _("no budget of this type")
+        )
+        return HeadlineFigure(key, label, None, "–", "grey", empty, "")
+    note = _("{spent} of {revised} revised; {share} of plan").format(
+        spent=isolate(format_money(row["expended"], 0)),
+        revised=isolate(format_money(row["revised_budget"], 0)),
+        share=isolate(format_percent(row["burn_vs_plan"], 0)),
     )
+    population = (
+        _("spent of the revised development budget, {period}")
+        if development
+        else _("spent of the revised budget, {period}")
+    ).format(period=_period(view))
     return HeadlineFigure(
         key, label, _number(row["utilisation"]), format_percent(row["utilisation"]),
-        str(status), note, f"spent of the revised {scope}, {_period(view)}",
-        view.rules.describe("budget_execution", department),
+        str(status), note, population, describe_rule(view.rules, "budget_execution", department),
     )  # fmt: skip
 
 
+def _report_period(view: ProvinceView) -> str:
+    if current_language() == "en":
+        return describe_report_period(view.period)
+    return format_report_period(view.period)
+
+
 def _period(view: ProvinceView) -> str:
-    return describe_report_period(view.period) + f" (data to {format_date(view.as_of)})"
+    return _("{period} (data to {date})").format(
+        period=_report_period(view), date=isolate(format_date(view.as_of))
+    )
 
 
 def weakest_pefa(scores: Iterable[str]) -> str | None:
@@ -97,12 +162,13 @@ def weakest_pefa(scores: Iterable[str]) -> str | None:
 def _pefa_figure(scores: dict[str, str], years: list[int], scope: str) -> HeadlineFigure:
     shown = [scores.get(pi, "NR") for pi in ("PI-1", "PI-2", "PI-3")]
     worst = weakest_pefa(shown[:2])
-    labels = ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in years) or "no completed year"
+    labels = ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in years)
+    labels = isolate(labels) if labels else _("no completed year")
     return HeadlineFigure(
-        "pefa", HEADLINE_FIGURES["pefa"], None, " · ".join(shown), pefa_rag(worst),
-        "budget reliability, last three completed years",
-        f"{scope}, fiscal years {labels}",
-        "colour of the weaker graded of PI-1 and PI-2: A/B green, C amber, D red",
+        "pefa", _label("pefa"), None, " · ".join(shown), pefa_rag(worst),
+        _("budget reliability, last three completed years"),
+        _("{scope}, fiscal years {years}").format(scope=scope, years=labels),
+        _("colour of the weaker graded of PI-1 and PI-2: A/B green, C amber, D red"),
     )  # fmt: skip
 
 
@@ -120,13 +186,19 @@ def pse_risk_figure(
     distress = int((current["z2_zone"] == "distress").sum())
     losses = int(current["loss_maker"].fillna(False).astype(bool).sum())
     return HeadlineFigure(
-        "pses_high_risk", HEADLINE_FIGURES["pses_high_risk"], float(high),
-        f"{high} of {len(current)}",
+        "pses_high_risk", _label("pses_high_risk"), float(high),
+        _("{count} of {total}").format(count=high, total=len(current)),
         "grey" if current.empty else None,
-        f"{distress} in Z'' distress; {losses} loss-makers",
-        f"{scope}: PSEs with a {quarter} statement ({len(current)} of {entities} PSEs)",
+        _("{distress} in Z'' distress; {losses} loss-makers").format(
+            distress=distress, losses=losses
+        ),
+        _("{scope}: PSEs with a {quarter} statement ({count} of {total} PSEs)").format(
+            scope=scope, quarter=isolate(quarter), count=len(current), total=entities
+        ),
         None,
-        f"{stale} PSE(s) whose latest statement is older than {quarter} are not counted"
+        _("{count} PSE(s) whose latest statement is older than {quarter} are not counted").format(
+            count=stale, quarter=isolate(quarter)
+        )
         if stale else None,
     )  # fmt: skip
 
@@ -138,25 +210,30 @@ def _returns_figure(
     expected = int(rates["expected"].iloc[0]) if len(rates) else 0
     if not expected:
         return HeadlineFigure(
-            "returns_received", HEADLINE_FIGURES["returns_received"], None, "–", "grey",
-            "no return expected yet", f"{scope}: no PSE return was due in the period",
+            "returns_received", _label("returns_received"), None, "–", "grey",
+            _("no return expected yet"),
+            _("{scope}: no PSE return was due in the period").format(scope=scope),
         )  # fmt: skip
     completeness = float(rates["completeness"].iloc[0]) * 100
     timeliness = float(rates["timeliness"].iloc[0]) * 100
     return HeadlineFigure(
-        "returns_received", HEADLINE_FIGURES["returns_received"], completeness,
+        "returns_received", _label("returns_received"), completeness,
         format_percent(completeness, 0), str(rag),
-        f"{format_percent(timeliness, 0)} on time, of {expected:,} expected",
-        f"{scope}: quarterly returns due in {describe_report_period(view.period)}, as of "
-        + format_date(view.compliance_as_of),
-        view.rules.describe("returns_received", department),
+        _("{share} on time, of {expected} expected").format(
+            share=isolate(format_percent(timeliness, 0)), expected=f"{expected:,}"
+        ),
+        _("{scope}: quarterly returns due in {period}, as of {date}").format(
+            scope=scope, period=_report_period(view),
+            date=isolate(format_date(view.compliance_as_of)),
+        ),
+        describe_rule(view.rules, "returns_received", department),
     )  # fmt: skip
 
 
 def _flags_figure(count: int, where: str, scope: str) -> HeadlineFigure:
     return HeadlineFigure(
-        "red_flags", HEADLINE_FIGURES["red_flags"], float(count), str(count), None, where,
-        f"{scope}: every red flag of the period (rules in the methodology)",
+        "red_flags", _label("red_flags"), float(count), str(count), None, where,
+        _("{scope}: every red flag of the period (rules in the methodology)").format(scope=scope),
     )  # fmt: skip
 
 
@@ -164,7 +241,7 @@ def department_headline(view: ProvinceView, code: str, flags_where: str) -> list
     """The headline figures of department ``code`` (``flags_where``: where the red flags are
     listed, e.g. "listed at the end of this report")."""
     summary = cast(pd.Series, view.department_summary.set_index("department_code").loc[code])
-    name = f"{summary['department_name']} Department"
+    name = _("{name} Department").format(name=summary["department_name"])
     by_type = view.execution[view.execution["department_code"] == code].set_index("budget_type")
     development = (
         cast(pd.Series, by_type.loc["development"]) if "development" in by_type.index else None
@@ -189,20 +266,24 @@ def department_headline(view: ProvinceView, code: str, flags_where: str) -> list
 
 
 def _service_figure(view: ProvinceView, summary: pd.Series, code: str) -> HeadlineFigure:
-    label, scope = HEADLINE_FIGURES["service_score"], f"{summary['department_name']} Department"
+    label = _label("service_score")
+    scope = _("{name} Department").format(name=summary["department_name"])
     ranked = int(view.service_scores["rank"].notna().sum())
+    as_of = isolate(format_date(view.as_of))
     if pd.isna(summary["service_score"]):
         return HeadlineFigure(
-            "service_score", label, None, "–", "grey", "no indicator data",
-            f"{scope}: no indicator reported by {format_date(view.as_of)}",
+            "service_score", label, None, "–", "grey", _("no indicator data"),
+            _("{scope}: no indicator reported by {date}").format(scope=scope, date=as_of),
         )  # fmt: skip
     return HeadlineFigure(
         "service_score", label, _number(summary["service_score"]),
         f"{summary['service_score']:.0f} / 100", str(summary["service_rag"]),
-        f"rank {summary['service_rank']} of {ranked}; "
-        f"{summary['service_completeness']:.0f} % of indicators reported",
-        f"{scope}: its indicators' latest values by {format_date(view.as_of)}",
-        view.rules.describe("service_score", code),
+        _("rank {rank} of {ranked}; {share} % of indicators reported").format(
+            rank=summary["service_rank"], ranked=ranked,
+            share=f"{summary['service_completeness']:.0f}",
+        ),
+        _("{scope}: its indicators' latest values by {date}").format(scope=scope, date=as_of),
+        describe_rule(view.rules, "service_score", code),
     )  # fmt: skip
 
 
@@ -213,7 +294,7 @@ def province_headline(view: ProvinceView, flags_where: str) -> list[HeadlineFigu
         cast(pd.Series, totals.loc["development"]) if "development" in totals.index else None
     )
     total = cast(pd.Series, totals.loc["total"]) if "total" in totals.index else None
-    scope = "Province"
+    scope = _("Province")
     return [
         _budget_figure(view, "budget_used", total, _status_of(total), None),
         _budget_figure(view, "development_used", development, _status_of(development), None),
@@ -247,10 +328,13 @@ def _indicators_figure(view: ProvinceView) -> HeadlineFigure:
     on_track = int((indicators["rag"] == "green").sum())
     off_track = int((indicators["rag"] == "red").sum())
     return HeadlineFigure(
-        "indicators_on_track", HEADLINE_FIGURES["indicators_on_track"], float(on_track),
-        f"{on_track} of {len(indicators)}", None, f"{off_track} off track",
-        f"Province: province-level indicators, latest value by {format_date(view.as_of)}",
-        "each indicator by its department's thresholds (see the department reports)",
+        "indicators_on_track", _label("indicators_on_track"), float(on_track),
+        _("{count} of {total}").format(count=on_track, total=len(indicators)), None,
+        _("{count} off track").format(count=off_track),
+        _("Province: province-level indicators, latest value by {date}").format(
+            date=isolate(format_date(view.as_of))
+        ),
+        _("each indicator by its department's thresholds (see the department reports)"),
     )  # fmt: skip
 
 

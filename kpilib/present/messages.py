@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kpilib.i18n import N_, _, isolate, ngettext
 from kpilib.kpis.flags import SEVERITY_LABELS
 from kpilib.present.formatting import format_money, format_percent
 from kpilib.present.headline import HeadlineFigure
@@ -34,29 +35,46 @@ DIRECTIONS = {
 PERCENT_FIGURES = ("budget_used", "development_used", "returns_received")
 #: The key messages, in order, and when each is given (the methodology prints these).
 MESSAGE_RULES = {
-    "Budget": "always: the share of the revised budget spent, against the straight-line plan, "
-    "and its change on the same period of last year",
-    "Largest gaps": "always: of the budget lines rated amber or red against the straight-line "
-    "plan, the (up to) three furthest from it in rupees (department report: economic heads by "
-    "budget type; provincial summary: departments)",
-    "Service delivery": "when indicators are monitored: the score or the indicators on track, "
-    "the change on last year, and the indicator furthest below its target",
-    "Public sector entities": "when the department (or province) has PSEs: PSEs at high or "
-    "very high risk (or that none has a statement for the latest quarter) and returns "
-    "received, with their change on last year",
-    "Red flags": "always: how many, how many of high severity, and the most severe",
-}
+    "Budget": N_("always: the share of the revised budget spent, against the straight-line "
+                 "plan, and its change on the same period of last year"),
+    "Largest gaps": N_("always: of the budget lines rated amber or red against the "
+                       "straight-line plan, the (up to) three furthest from it in rupees "
+                       "(department report: economic heads by budget type; provincial summary: "
+                       "departments)"),
+    "Service delivery": N_("when indicators are monitored: the score or the indicators on "
+                           "track, the change on last year, and the indicator furthest below its "
+                           "target"),
+    "Public sector entities": N_("when the department (or province) has PSEs: PSEs at high or "
+                                 "very high risk (or that none has a statement for the latest "
+                                 "quarter) and returns received, with their change on last "
+                                 "year"),
+    "Red flags": N_("always: how many, how many of high severity, and the most severe"),
+}  # fmt: skip
 #: A red flag's severity as a status colour, shown with its word (High, Medium, Low).
 #: Each area of a red flag (:data:`kpilib.kpis.flags.EXCEPTION_RULES`) in words: the flags
 #: tables of reports and dashboards.
 AREA_LABELS = {
-    "budget": "Budget execution",
-    "pefa": "PEFA",
-    "indicator": "Service delivery",
-    "pse": "PSE risk",
-    "returns": "PSE returns",
-    "data": "Data quality",
+    "budget": N_("Budget execution"),
+    "pefa": N_("PEFA"),
+    "indicator": N_("Service delivery"),
+    "pse": N_("PSE risk"),
+    "returns": N_("PSE returns"),
+    "data": N_("Data quality"),
 }
+#: The topics of the key messages (:data:`MESSAGE_RULES`' keys), as a report shows them.
+TOPICS = {
+    "Budget": N_("Budget"),
+    "Largest gaps": N_("Largest gaps"),
+    "Service delivery": N_("Service delivery"),
+    "Public sector entities": N_("Public sector entities"),
+    "Red flags": N_("Red flags"),
+}
+
+
+def _topic(name: str) -> str:
+    return _(TOPICS[name])
+
+
 SEVERITY_RAG = {"high": "red", "medium": "amber", "low": "grey"}
 
 
@@ -64,7 +82,7 @@ def label_severity(flags: pd.DataFrame) -> pd.DataFrame:
     """``flags`` with ``severity_rag`` and ``severity_label`` for a table's status column."""
     return flags.assign(
         severity_rag=flags["severity"].map(SEVERITY_RAG),
-        severity_label=flags["severity"].map(SEVERITY_LABELS),
+        severity_label=flags["severity"].map({k: _(v) for k, v in SEVERITY_LABELS.items()}),
     )
 
 
@@ -98,25 +116,28 @@ def compare_figure(
 ) -> FigureChange:
     """``current`` against ``previous`` (the same figure ``label``, e.g. ``FY 2023-24``)."""
     if previous is None or previous.text in ("–", ""):
-        return FigureChange(current.key, f"no {label} figure", "none", "")
+        return FigureChange(current.key, _("no {period} figure").format(period=label), "none", "")
     if current.value is None or previous.value is None or current.key not in DIRECTIONS:
         same = current.text == previous.text
-        text = f"same as {label}" if same else f"{label}: {previous.text}"
+        text = (
+            _("same as {period}").format(period=label)
+            if same
+            else _("{period}: {value}").format(period=label, value=previous.text)
+        )
         return FigureChange(current.key, text, "same" if same else "none", previous.text)
     delta = current.value - previous.value
-    unit = " points" if current.key in PERCENT_FIGURES or current.key == "service_score" else ""
+    points = current.key in PERCENT_FIGURES or current.key == "service_score"
     if round(delta, 1) == 0:
-        return FigureChange(current.key, f"same as {label}", "same", previous.text)
-    shown = f"{delta:+,.1f}" if unit else f"{delta:+,.0f}"
+        return FigureChange(
+            current.key, _("same as {period}").format(period=label), "same", previous.text
+        )
+    shown = isolate(f"{delta:+,.1f}" if points else f"{delta:+,.0f}")
     direction = DIRECTIONS[current.key] * (1 if delta > 0 else -1)
     trend = {1: "better", -1: "worse"}.get(direction, "none")
-    return FigureChange(
-        current.key,
-        f"{shown}{unit} on {label}",
-        trend,
-        previous.text,
-        "up" if delta > 0 else "down",
+    text = (_("{change} points on {period}") if points else _("{change} on {period}")).format(
+        change=shown, period=label
     )
+    return FigureChange(current.key, text, trend, previous.text, "up" if delta > 0 else "down")
 
 
 def compare_headline(
@@ -130,10 +151,11 @@ def compare_headline(
 
 def _change(changes: Mapping[str, FigureChange], key: str) -> str:
     change = changes.get(key)
-    if change is None or change.text.startswith("no "):
+    if change is None or (change.trend == "none" and not change.previous):
         return ""
-    judged = f" ({change.trend})" if change.trend in ("better", "worse") else ""
-    return f"; {change.text}{judged}"
+    words = {"better": _("better"), "worse": _("worse")}
+    judged = f" ({words[change.trend]})" if change.trend in words else ""
+    return f"{_('; ')}{change.text}{judged}"
 
 
 def budget_message(
@@ -142,33 +164,42 @@ def budget_message(
     """``{scope} spent 95.6 % of the revised budget (Rs … of Rs … revised; 96 % of plan):
     At risk; +2.1 points on FY 2023-24.``"""
     if figure.value is None:
-        return KeyMessage("Budget", f"{scope} has no budget figures for the period.", "grey")
-    text = (
-        f"{scope} spent {figure.text} of the revised budget ({figure.note})"
-        f"{_change(changes, figure.key)}."
-    )
-    return KeyMessage("Budget", text, figure.status)
+        text = _("{scope} has no budget figures for the period.").format(scope=scope)
+        return KeyMessage(_topic("Budget"), text, "grey")
+    text = _("{scope} spent {value} of the revised budget ({note}){change}.").format(
+        scope=scope, value=isolate(figure.text), note=figure.note,
+        change=_change(changes, figure.key),
+    )  # fmt: skip
+    return KeyMessage(_topic("Budget"), text, figure.status)
 
 
 def gaps_message(gaps: pd.DataFrame) -> KeyMessage:
     """The largest gaps to plan: ``gaps`` has ``subject``, ``gap`` (rupees: plan − spent, below
     plan positive), ``burn_vs_plan`` and ``rag``; of the lines rated amber or red, the
     :data:`GAPS_NAMED` largest in absolute value are named, coloured by the worst status."""
+    topic = _topic("Largest gaps")
     if gaps.empty:
-        return KeyMessage("Largest gaps", "No budget line has a plan to compare with.", "grey")
+        return KeyMessage(topic, _("No budget line has a plan to compare with."), "grey")
     off = gaps[gaps["rag"].isin(["amber", "red"])]
     if off.empty:
-        return KeyMessage("Largest gaps", "Every budget line is on track against plan.", "green")
+        return KeyMessage(topic, _("Every budget line is on track against plan."), "green")
     top = off.assign(_size=off["gap"].abs()).nlargest(GAPS_NAMED, "_size")
+    below, above = (
+        _("{subject} {amount} below plan ({share} of plan)"),
+        _("{subject} {amount} above plan ({share} of plan)"),
+    )
     parts = [
-        f"{subject} {format_money(abs(gap), 0)} {'below' if gap > 0 else 'above'} "
-        f"plan ({format_percent(burn, 0)} of plan)"
+        (below if gap > 0 else above).format(
+            subject=subject, amount=isolate(format_money(abs(gap), 0)),
+            share=isolate(format_percent(burn, 0)),
+        )
         for subject, gap, burn in zip(
             top["subject"], top["gap"].astype(float), top["burn_vs_plan"], strict=True
         )
-    ]
+    ]  # fmt: skip
     worst = next((s for s in ("red", "amber", "green") if s in set(top["rag"])), "grey")
-    return KeyMessage("Largest gaps", "Furthest from plan: " + "; ".join(parts) + ".", worst)
+    text = _("Furthest from plan: {gaps}.").format(gaps=_("; ").join(parts))
+    return KeyMessage(topic, text, worst)
 
 
 def service_message(
@@ -179,13 +210,15 @@ def service_message(
     ``achievement``). None when no indicator is monitored."""
     if figure.value is None:
         return None
-    text = f"{figure.label}: {figure.text} ({figure.note}){_change(changes, figure.key)}."
+    text = _("{label}: {value} ({note}){change}.").format(
+        label=figure.label, value=isolate(figure.text), note=figure.note,
+        change=_change(changes, figure.key),
+    )  # fmt: skip
     if worst is not None:
-        text += (
-            f" Furthest below target: {worst['indicator_name']}, "
-            f"{format_percent(worst['achievement'], 0)} of target."
+        text += " " + _("Furthest below target: {name}, {share} of target.").format(
+            name=worst["indicator_name"], share=isolate(format_percent(worst["achievement"], 0))
         )
-    return KeyMessage("Service delivery", text, figure.status)
+    return KeyMessage(_topic("Service delivery"), text, figure.status)
 
 
 def pse_message(
@@ -196,34 +229,38 @@ def pse_message(
     if risk.status == "grey" and returns.value is None:
         return None
     if risk.status == "grey":  # no PSE has a statement for the reference quarter
-        text = "No PSE statement for the latest quarter" + (
+        text = _("No PSE statement for the latest quarter") + (
             f" ({risk.stale})." if risk.stale else "."
         )
     else:
-        text = f"{risk.text} PSEs at high or very high risk{_change(changes, risk.key)}."
-    if returns.value is not None:
-        text += (
-            f" Returns received: {returns.text} ({returns.note}){_change(changes, returns.key)}."
+        text = _("{count} PSEs at high or very high risk{change}.").format(
+            count=risk.text, change=_change(changes, risk.key)
         )
-    return KeyMessage("Public sector entities", text, returns.status)
+    if returns.value is not None:
+        text += " " + _("Returns received: {value} ({note}){change}.").format(
+            value=isolate(returns.text), note=returns.note, change=_change(changes, returns.key)
+        )
+    return KeyMessage(_topic("Public sector entities"), text, returns.status)
 
 
 def flags_message(flags: pd.DataFrame, changes: Mapping[str, FigureChange]) -> KeyMessage:
     """How many red flags (``flags``: ranked, most severe first, with ``severity``, ``subject``,
     ``message``), how many high, and the most severe; red with any high, amber with any,
     green with none."""
+    topic = _topic("Red flags")
     if flags.empty:
-        return KeyMessage("Red flags", "No red flag" + _change(changes, "red_flags") + ".", "green")
+        return KeyMessage(topic, _("No red flag") + _change(changes, "red_flags") + ".", "green")
     high = int((flags["severity"] == "high").sum())
-    count = f"{len(flags)} red flag{'s' if len(flags) > 1 else ''}"
+    count = ngettext("{n} red flag", "{n} red flags", len(flags)).format(n=len(flags))
     first = flags.iloc[0]
     several = "department_name" in flags and flags["department_code"].nunique() > 1
     where = f"{first['department_name']}: " if several else ""
-    text = (
-        f"{count}, {high or 'none'} of high severity{_change(changes, 'red_flags')}. "
-        f"Most severe: {where}{first['subject']}, {first['message']}."
-    )
-    return KeyMessage("Red flags", text, "red" if high else "amber")
+    text = _("{count}, {high} of high severity{change}. Most severe: {where}{subject}, "
+             "{message}.").format(
+        count=count, high=high or _("none"), change=_change(changes, "red_flags"),
+        where=where, subject=first["subject"], message=first["message"],
+    )  # fmt: skip
+    return KeyMessage(topic, text, "red" if high else "amber")
 
 
 def plan_gaps(execution: pd.DataFrame, subjects: Sequence[str]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from typing import Literal, cast
 
 import pandas as pd
 
+from kpilib.i18n import N_, _, isolate
 from kpilib.present.formatting import (
     MISSING,
     RATING_RAG,
@@ -72,8 +73,10 @@ class Column:
 
     @property
     def heading(self) -> str:
-        """The heading shown: the label, and for money its unit (``Revised budget (Rs m)``)."""
-        return money_heading(self.label) if self.kind == "money" else self.label
+        """The heading shown, in the current language: the label (marked ``N_`` where the
+        column is made), and for money its unit (``Revised budget (Rs m)``)."""
+        label = _(self.label)
+        return money_heading(label) if self.kind == "money" else label
 
     def format(self, value: object) -> str:
         """``value`` as text (``–`` when missing)."""
@@ -92,8 +95,20 @@ class Column:
         if self.kind == "count":
             return format_count(value)
         if isinstance(value, date) and not is_missing(value):
-            return format_date(value)  # a date reads as everywhere else: 15 Feb 2026
+            # A date reads as everywhere else (15 Feb 2026), kept left to right in Urdu.
+            return isolate(format_date(value))
         return MISSING if is_missing(value) else str(value)
+
+
+#: Risk ratings as the tables write them.
+RATING_LABELS = {"low": N_("Low"), "moderate": N_("Moderate"), "high": N_("High"),
+                 "very high": N_("Very high"), "not rated": N_("Not rated")}  # fmt: skip
+
+
+def rating_label(rating: str | None) -> str:
+    """A risk rating in words (``Very high``), in the current language."""
+    text = rating or "not rated"
+    return _(RATING_LABELS.get(text, text.capitalize()))
 
 
 def check_relative_link(href: str) -> str:
@@ -121,15 +136,16 @@ def _render_cell(row: Mapping[str, object], column: Column) -> str:
     if column.kind == "rag":
         label = row.get(column.label_key) if column.label_key else None
         status = value if isinstance(value, str) else None
-        text = None if is_missing(label) else str(label)
+        text = None if is_missing(label) else _(str(label))
         return f"<td>{render_rag(status, text)}</td>"
     if column.kind == "rating":
         text = value if isinstance(value, str) and not is_missing(value) else None
         status = RATING_RAG.get(text or "", "grey")
-        return f"<td>{render_rag(status, (text or 'not rated').capitalize())}</td>"
+        return f"<td>{render_rag(status, rating_label(text))}</td>"
     if column.kind == "zone":
         text = value if isinstance(value, str) and not is_missing(value) else "not rated"
-        return f"<td>{render_rag(ZONE_RAG.get(text, 'grey'), ZONE_LABELS.get(text, text))}</td>"
+        label = _(ZONE_LABELS.get(text, text))
+        return f"<td>{render_rag(ZONE_RAG.get(text, 'grey'), label)}</td>"
     if column.kind == "pefa":
         return f"<td>{render_rag(pefa_rag(value), column.format(value))}</td>"
     if column.kind == "checkbox":
@@ -190,8 +206,13 @@ def render_table(
     table = f'<div class="{box}">{table}</div>'
     if max_rows is not None and len(frame) > max_rows:
         table += (
-            f'<p class="footnote">Showing the first {max_rows:,} of {len(frame):,} rows; '
-            "the download has them all.</p>"
+            '<p class="footnote">'
+            + escape(
+                _("Showing the first {shown} of {total} rows; the download has them all.").format(
+                    shown=f"{max_rows:,}", total=f"{len(frame):,}"
+                )
+            )
+            + "</p>"
         )
     return table
 
@@ -211,10 +232,10 @@ def export_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame
         elif column.kind == "rag" and column.label_key:
             values = frame[column.label_key]
         elif column.kind == "zone":
-            values = values.map(lambda zone: ZONE_LABELS.get(zone, zone))
+            values = values.map(lambda zone: _(ZONE_LABELS.get(zone, zone)))
         elif column.kind == "rating":
             values = values.map(
-                lambda rating: rating.capitalize() if isinstance(rating, str) else rating
+                lambda rating: rating_label(rating) if isinstance(rating, str) else rating
             )
         data[label] = values.to_numpy()
     return pd.DataFrame(data)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from kpilib.i18n import N_, _, isolate
 from kpilib.kpis.actions import STATUS_LABELS, match_actions
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
@@ -26,7 +27,12 @@ from kpilib.present.formatting import (
     format_percent,
     money_unit_label,
 )
-from kpilib.present.headline import HeadlineFigure, department_headline, province_headline
+from kpilib.present.headline import (
+    HeadlineFigure,
+    department_headline,
+    describe_rules,
+    province_headline,
+)
 from kpilib.present.html import KpiCard
 from kpilib.present.messages import (
     AREA_LABELS,
@@ -48,16 +54,23 @@ from kpilib.views.pse import statement_labels
 if TYPE_CHECKING:
     from pandas.api.typing import NAType
 
-BUDGET_TYPE_LABELS = {"current": "Current", "development": "Development (ADP)", "total": "Total"}
+BUDGET_TYPE_LABELS = {
+    "current": N_("Current"), "development": N_("Development (ADP)"), "total": N_("Total"),
+}  # fmt: skip
 CATEGORY_LABELS = {
-    "autonomous_body": "Autonomous bodies",
-    "university": "Universities",
-    "teaching_hospital": "Teaching hospitals (MTIs)",
-    "water_sanitation_company": "Water & sanitation companies",
-    "public_company": "Public companies",
-    "other": "Other",
+    "autonomous_body": N_("Autonomous bodies"),
+    "university": N_("Universities"),
+    "teaching_hospital": N_("Teaching hospitals (MTIs)"),
+    "water_sanitation_company": N_("Water & sanitation companies"),
+    "public_company": N_("Public companies"),
+    "other": N_("Other"),
 }
-RETURN_LABELS = {"pse_financial": "Financial return", "pse_kpi": "Operational KPI return"}
+RETURN_LABELS = {"pse_financial": N_("Financial return"), "pse_kpi": N_("Operational KPI return")}
+
+
+def _labels(labels: dict[str, str]) -> dict[str, str]:
+    """A module's labels (marked ``N_``) in the current language."""
+    return {key: _(label) for key, label in labels.items()}
 
 
 @dataclass(frozen=True)
@@ -80,27 +93,31 @@ class Table:
 def period_phrase(view: ProvinceView) -> str:
     """``"FY 2024-25"`` or ``"year to date through Q2 2024-25 (Jul–Dec 2024)"``."""
     if view.period.kind == "year":
-        return f"FY {view.fiscal_year.label}"
-    return f"year to date through {view.period.label}"
+        return _("FY {year}").format(year=isolate(view.fiscal_year.label))
+    return _("year to date through {period}").format(period=isolate(view.period.label))
 
 
 def period_title(view: ProvinceView) -> str:
     """The period as a cover line: ``"FY 2024-25"`` or ``"Year to date through Q2 2024-25 …"``."""
     phrase = period_phrase(view)
-    return phrase[0].upper() + phrase[1:]
+    return phrase[0].upper() + phrase[1:] if phrase[:1].isascii() else phrase
 
 
 def cover_details(view: ProvinceView, department: DepartmentView | None = None) -> list:
     """The facts printed on a report's cover."""
     details = []
     if department is not None:
-        details.append(("Department", f"{department.name} ({department.code})"))
+        details.append((_("Department"), f"{department.name} ({department.code})"))
     rule = view.rules.rule("budget_execution", department.code if department else None)
+    years = ", ".join(_label(y) for y in view.pefa_province.fiscal_years)
     details += [
-        ("Period", period_phrase(view)),
-        ("Data as of", format_date(view.data_as_of) if view.data_as_of else "not recorded"),
-        ("PEFA years", ", ".join(_label(y) for y in view.pefa_province.fiscal_years) or "none"),
-        ("Status thresholds", ", ".join(rule.sources)),
+        (_("Period"), period_phrase(view)),
+        (
+            _("Data as of"),
+            isolate(format_date(view.data_as_of)) if view.data_as_of else _("not recorded"),
+        ),
+        (_("PEFA years"), isolate(years) if years else _("none")),
+        (_("Status thresholds"), ", ".join(_(source) for source in rule.sources)),
     ]
     return details
 
@@ -118,7 +135,7 @@ def department_figures(department: DepartmentView) -> list[HeadlineFigure]:
     """The department's headline figures (:mod:`kpilib.present.headline`), the same as its
     dashboard's."""
     return department_headline(
-        department.province, department.code, "listed at the end of this report"
+        department.province, department.code, _("listed at the end of this report")
     )
 
 
@@ -141,7 +158,7 @@ def status_footnote(view: ProvinceView, department: DepartmentView | None = None
     """How each status of the report was set: the thresholds used and the files that set
     them (the same rules the dashboards use)."""
     code = department.code if department is not None else None
-    return "Statuses: " + "; ".join(view.rules.describe_all(code)) + "."
+    return _("Statuses: {rules}.").format(rules=_("; ").join(describe_rules(view.rules, code)))
 
 
 # ---------------------------------------------------------------------------- executive summary
@@ -161,8 +178,10 @@ class ExecutiveSummary:
 def previous_label(view: ProvinceView) -> str:
     """The same period of the previous fiscal year, short: ``FY 2023-24``, or ``2023-24
     through Q2`` (the year to date)."""
-    year = _label(view.fiscal_year.start_year - 1)
-    return f"FY {year}" if view.period.kind == "year" else f"{year} through Q{view.period.number}"
+    year = isolate(_label(view.fiscal_year.start_year - 1))
+    if view.period.kind == "year":
+        return _("FY {year}").format(year=year)
+    return _("{year} through Q{number}").format(year=year, number=view.period.number)
 
 
 def _worst_indicator(indicators: pd.DataFrame) -> pd.Series | None:
@@ -188,7 +207,7 @@ def department_summary(engine: Engine, department: DepartmentView) -> ExecutiveS
     changes = compare_headline(figures, _previous_department(engine, department) or None, label)
     lines = department.execution_by_class
     subjects = [
-        f"{code} {name} ({budget_type})"
+        f"{code} {name} ({_(budget_type)})"
         for code, name, budget_type in zip(
             lines["economic_class_code"], lines["economic_class_name"], lines["budget_type"],
             strict=True,
@@ -196,7 +215,8 @@ def department_summary(engine: Engine, department: DepartmentView) -> ExecutiveS
     ]  # fmt: skip
     messages = key_messages(
         figures, changes, plan_gaps(lines, subjects), department.exceptions,
-        _worst_indicator(department.indicators), f"The {department.name} Department",
+        _worst_indicator(department.indicators),
+        _("The {name} Department").format(name=department.name),
     )  # fmt: skip
     return ExecutiveSummary(messages, figures, changes, label)
 
@@ -212,7 +232,7 @@ def province_summary(engine: Engine, view: ProvinceView) -> ExecutiveSummary:
     totals = view.execution_total
     messages = key_messages(
         figures, changes, plan_gaps(totals, list(totals["department_name"])), view.exceptions,
-        _worst_indicator(view.indicators), "The province",
+        _worst_indicator(view.indicators), _("The province"),
     )  # fmt: skip
     return ExecutiveSummary(messages, figures, changes, label)
 
@@ -243,32 +263,33 @@ def summary_flags(flags: pd.DataFrame) -> pd.DataFrame:
 def summary_flags_note(flags: pd.DataFrame) -> str:
     """Where the flags not listed in the summary are: ``12 medium and 40 low …``."""
     counts = flags["severity"].value_counts()
-    rest = [f"{int(counts.get(s, 0))} {s}" for s in ("medium", "low") if counts.get(s, 0)]
+    words = {"medium": _("medium"), "low": _("low")}
+    rest = [f"{int(counts.get(s, 0))} {words[s]}" for s in ("medium", "low") if counts.get(s, 0)]
     if not rest:
-        return "Every red flag of the province is listed above."
-    return (
-        f"Listed above: the {int(counts.get('high', 0))} red flags of high severity. The other "
-        f"{' and '.join(rest)}-severity flags are in each department's report (ranked the same "
-        "way) and in this summary's Excel workbook."
-    )
+        return _("Every red flag of the province is listed above.")
+    return _(
+        "Listed above: the {high} red flags of high severity. The other {rest}-severity flags "
+        "are in each department's report (ranked the same way) and in this summary's Excel "
+        "workbook."
+    ).format(high=int(counts.get("high", 0)), rest=_(" and ").join(rest))
 
 
 EXECUTION_AMOUNTS = (
-    Column("budget_label", "Budget"),
-    Column("original_budget", "Original budget", "money", 0),
-    Column("revised_budget", "Revised budget", "money", 0),
-    Column("released", "Released", "money", 0),
-    Column("expended", "Spent", "money", 0),
-    Column("unspent_releases", "Released, not spent", "money", 0),
+    Column("budget_label", N_("Budget")),
+    Column("original_budget", N_("Original budget"), "money", 0),
+    Column("revised_budget", N_("Revised budget"), "money", 0),
+    Column("released", N_("Released"), "money", 0),
+    Column("expended", N_("Spent"), "money", 0),
+    Column("unspent_releases", N_("Released, not spent"), "money", 0),
 )
 EXECUTION_RATES = (
-    Column("budget_label", "Budget"),
-    Column("release_rate", "Released % of revised", "percent"),
-    Column("utilisation", "Spent % of revised", "percent"),
-    Column("utilisation_of_releases", "Spent % of released", "percent"),
-    Column("burn_rag", "Spent % of plan", "rag", label_key="burn_label"),
-    Column("q4_share", "Apr–Jun share of the year", "percent"),
-    Column("june_share", "June share of the year", "percent"),
+    Column("budget_label", N_("Budget")),
+    Column("release_rate", N_("Released % of revised"), "percent"),
+    Column("utilisation", N_("Spent % of revised"), "percent"),
+    Column("utilisation_of_releases", N_("Spent % of released"), "percent"),
+    Column("burn_rag", N_("Spent % of plan"), "rag", label_key="burn_label"),
+    Column("q4_share", N_("Apr–Jun share of the year"), "percent"),
+    Column("june_share", N_("June share of the year"), "percent"),
 )
 
 
@@ -285,29 +306,32 @@ def execution_tables(department: DepartmentView) -> tuple[Table, Table]:
     rows = department.execution.copy()
     total = department.execution_total.to_frame().T.assign(budget_type="total")
     frame = _with_burn(pd.concat([rows, total], ignore_index=True))
-    frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
+    frame["budget_label"] = frame["budget_type"].map(_labels(BUDGET_TYPE_LABELS))
     phrase = period_phrase(department.province)
+    caption = _("Budget and spending, {unit}, {period}").format(
+        unit=_(money_unit_label()), period=phrase
+    )
     return (
-        Table(frame, EXECUTION_AMOUNTS, f"Budget and spending, {money_unit_label()}, {phrase}"),
-        Table(frame, EXECUTION_RATES, "Execution rates"),
+        Table(frame, EXECUTION_AMOUNTS, caption),
+        Table(frame, EXECUTION_RATES, _("Execution rates")),
     )
 
 
 def class_table(department: DepartmentView) -> Table:
     """Budget execution by economic classification (object head) and budget type."""
     frame = _with_burn(department.execution_by_class)
-    frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
+    frame["budget_label"] = frame["budget_type"].map(_labels(BUDGET_TYPE_LABELS))
     frame["head"] = frame["economic_class_code"] + " " + frame["economic_class_name"]
     frame = frame.sort_values(["budget_type", "economic_class_code"])
     columns = (
-        Column("budget_label", "Budget"),
-        Column("head", "Economic head"),
-        Column("revised_budget", "Revised", "money", 0),
-        Column("expended", "Spent", "money", 0),
-        Column("utilisation", "Spent % of revised", "percent"),
-        Column("burn_rag", "Against plan", "rag", label_key="burn_label"),
+        Column("budget_label", N_("Budget")),
+        Column("head", N_("Economic head")),
+        Column("revised_budget", N_("Revised"), "money", 0),
+        Column("expended", N_("Spent"), "money", 0),
+        Column("utilisation", N_("Spent % of revised"), "percent"),
+        Column("burn_rag", N_("Against plan"), "rag", label_key="burn_label"),
     )
-    return Table(frame, columns, "By economic classification")
+    return Table(frame, columns, _("By economic classification"))
 
 
 def pefa_table(assessment: PefaAssessment) -> Table:
@@ -316,17 +340,25 @@ def pefa_table(assessment: PefaAssessment) -> Table:
     rows = []
     for dimension, rule in DIMENSIONS.items():
         score = assessment.dimension_scores[dimension]
-        row: dict[str, object] = {"dimension": rule.title, "score": score}
+        row: dict[str, object] = {"dimension": _(rule.title), "score": score}
         for year in assessment.fiscal_years:
             row[str(year)] = None if score == "NA" else yearly.loc[year, dimension]
         rows.append(row)
     frame = pd.DataFrame(rows)
     year_columns = tuple(
-        Column(str(y), f"{_label(y)} (%)", "number", 1) for y in assessment.fiscal_years
+        Column(str(y), _label(y) + " (%)", "number", 1) for y in assessment.fiscal_years
     )
-    columns = (Column("dimension", "Dimension"), *year_columns, Column("score", "Score", "pefa"))
+    columns = (
+        Column("dimension", N_("Dimension")),
+        *year_columns,
+        Column("score", N_("Score"), "pefa"),
+    )
     scores = ", ".join(f"{k} {v}" for k, v in assessment.indicator_scores.items())
-    return Table(frame, columns, f"PEFA budget reliability (indicator scores: {scores})")
+    return Table(
+        frame,
+        columns,
+        _("PEFA budget reliability (indicator scores: {scores})").format(scores=isolate(scores)),
+    )
 
 
 def shown_indicators(department: DepartmentView, codes: Sequence[str] = ()) -> pd.DataFrame:
@@ -368,23 +400,24 @@ def indicator_table(department: DepartmentView, codes: Sequence[str] = ()) -> Ta
     frame = shown_indicators(department, codes).copy()
     frame["indicator"] = frame["indicator_code"] + " " + frame["indicator_name"]
     frame["unit_label"] = frame["unit"]
+    better_word, worse_word = _("better"), _("worse")
     frame["trend"] = [
-        MISSING if pd.isna(change) else f"{change:+,.1f} ({'better' if better else 'worse'})"
+        MISSING if pd.isna(change) else f"{change:+,.1f} ({better_word if better else worse_word})"
         for change, better in zip(
             frame["change_vs_last_year"], frame["improved_vs_last_year"], strict=True
         )
     ]
     columns = (
-        Column("indicator", "Indicator"),
-        Column("unit_label", "Unit"),
-        Column("period_code", "Period"),
-        Column("target", "Target", "number", 1),
-        Column("actual", "Actual", "number", 1),
-        Column("achievement", "Achieved", "percent", 0),
-        Column("rag", "Status", "rag", label_key="rag_label"),
-        Column("trend", "On a year earlier"),
+        Column("indicator", N_("Indicator")),
+        Column("unit_label", N_("Unit")),
+        Column("period_code", N_("Period")),
+        Column("target", N_("Target"), "number", 1),
+        Column("actual", N_("Actual"), "number", 1),
+        Column("achievement", N_("Achieved"), "percent", 0),
+        Column("rag", N_("Status"), "rag", label_key="rag_label"),
+        Column("trend", N_("On a year earlier")),
     )
-    return Table(frame, columns, "Service delivery indicators (latest period of each)")
+    return Table(frame, columns, _("Service delivery indicators (latest period of each)"))
 
 
 def pse_table(department: DepartmentView) -> Table:
@@ -404,39 +437,43 @@ def pse_table(department: DepartmentView) -> Table:
     frame["z2_text"] = [format_number(z, 2) for z in frame["z2"]]
     frame = frame.sort_values(["overall_score", "entity_code"], ascending=[False, True])
     columns = (
-        Column("pse", "PSE (latest statement)"),
-        Column("overall_rating", "Overall risk", "rating"),
-        Column("z2_zone", "Z'' zone", "zone"),
-        Column("z2", "Z''", "number", 2),
-        Column("government_dependence", "Grant share of income", "share"),
-        Column("arrears_ratio", "Arrears ÷ spending", "share"),
-        Column("timeliness", "Returns on time", "share"),
+        Column("pse", N_("PSE (latest statement)")),
+        Column("overall_rating", N_("Overall risk"), "rating"),
+        Column("z2_zone", N_("Z'' zone"), "zone"),
+        Column("z2", N_("Z''"), "number", 2),
+        Column("government_dependence", N_("Grant share of income"), "share"),
+        Column("arrears_ratio", N_("Arrears ÷ spending"), "share"),
+        Column("timeliness", N_("Returns on time"), "share"),
     )
-    return Table(frame, columns, "Public sector entities of the department")
+    return Table(frame, columns, _("Public sector entities of the department"))
 
 
-def outstanding_table(frame: pd.DataFrame, caption: str = "Returns due and not received") -> Table:
+def outstanding_table(frame: pd.DataFrame, caption: str | None = None) -> Table:
     """Outstanding returns, longest overdue first."""
+    caption = caption or _("Returns due and not received")
     frame = frame.copy()
-    frame["return_label"] = frame["return_type"].map(RETURN_LABELS).fillna(frame["return_type"])
+    frame["return_label"] = (
+        frame["return_type"].map(_labels(RETURN_LABELS)).fillna(frame["return_type"])
+    )
     columns = (
-        Column("entity_code", "PSE"),
-        Column("return_label", "Return"),
-        Column("period_code", "Quarter"),
-        Column("due_date", "Due"),
-        Column("days_overdue", "Days overdue", "count"),
+        Column("entity_code", N_("PSE")),
+        Column("return_label", N_("Return")),
+        Column("period_code", N_("Quarter")),
+        Column("due_date", N_("Due")),
+        Column("days_overdue", N_("Days overdue"), "count"),
     )
     return Table(frame, columns, caption)
 
 
-def findings_table(frame: pd.DataFrame, caption: str = "Data-quality findings") -> Table:
+def findings_table(frame: pd.DataFrame, caption: str | None = None) -> Table:
     """Data-quality findings, errors first."""
+    caption = caption or _("Data-quality findings")
     columns = (
-        Column("severity", "Severity"),
-        Column("rule", "Check"),
-        Column("subject_code", "Subject"),
-        Column("period_code", "Period"),
-        Column("message", "Finding"),
+        Column("severity", N_("Severity")),
+        Column("rule", N_("Check")),
+        Column("subject_code", N_("Subject")),
+        Column("period_code", N_("Period")),
+        Column("message", N_("Finding")),
     )
     return Table(frame, columns, caption)
 
@@ -453,10 +490,10 @@ def exceptions_table(
     frame["department"] = frame["department_name"]
     entities = [e if isinstance(e, str) else "" for e in frame["entity"]]
     frame["owner"] = [
-        entity or ("Department" if link else f"{name} Department")
+        entity or (_("Department") if link else _("{name} Department").format(name=name))
         for entity, name in zip(entities, frame["department_name"], strict=True)
     ]
-    areas = frame["area"].map(AREA_LABELS).fillna(frame["area"])
+    areas = frame["area"].map({k: _(v) for k, v in AREA_LABELS.items()}).fillna(frame["area"])
     frame["issue"] = [
         area if subject in (entity, area) else f"{area}: {subject}"
         for area, subject, entity in zip(areas, frame["subject"], entities, strict=True)
@@ -464,17 +501,17 @@ def exceptions_table(
     department: tuple[Column, ...] = ()
     if link:
         frame["href"] = [department_report_link(code) for code in frame["department_code"]]
-        department = (Column("department", "Department", "link", href_key="href"),)
+        department = (Column("department", N_("Department"), "link", href_key="href"),)
     columns = (
-        Column("rank", "Rank", "count"),
-        Column("severity_rag", "Severity", "rag", label_key="severity_label"),
+        Column("rank", N_("Rank"), "count"),
+        Column("severity_rag", N_("Severity"), "rag", label_key="severity_label"),
         *department,
-        Column("owner", "Owner"),
-        Column("issue", "Flag"),
-        Column("message", "Why it is flagged"),
+        Column("owner", N_("Owner")),
+        Column("issue", N_("Flag")),
+        Column("message", N_("Why it is flagged")),
         *follow_up,
     )
-    return Table(frame, columns, "Red flags, most severe first")
+    return Table(frame, columns, _("Red flags, most severe first"))
 
 
 def flag_actions(engine: Engine, department: DepartmentView) -> pd.DataFrame:
@@ -499,14 +536,17 @@ def _follow_up_columns(frame: pd.DataFrame, actions: pd.DataFrame | None) -> tup
     if matched["action_id"].isna().all():
         return ()
     overdue = dict(zip(actions["action_id"], actions["days_overdue"], strict=True))
-    frame["answer_due"] = [format_date(d) if d is not None else "" for d in matched["due_on"]]
+    frame["answer_due"] = [
+        isolate(format_date(d)) if d is not None else "" for d in matched["due_on"]
+    ]
     frame["follow_up"] = [
         ""
         if status is None
-        else STATUS_LABELS[status] + (f", {overdue[i]} days overdue" if overdue.get(i) else "")
+        else _(STATUS_LABELS[status])
+        + (_(", {days} days overdue").format(days=overdue[i]) if overdue.get(i) else "")
         for i, status in zip(matched["action_id"], matched["action_status"], strict=True)
     ]
-    return (Column("answer_due", "Answer due"), Column("follow_up", "Follow-up"))
+    return (Column("answer_due", N_("Answer due")), Column("follow_up", N_("Follow-up")))
 
 
 def last_period_actions_summary(engine: Engine, department: DepartmentView) -> tuple[str, Table]:
@@ -514,28 +554,34 @@ def last_period_actions_summary(engine: Engine, department: DepartmentView) -> t
     resolution rate, median days to close) and the overdue actions, most overdue first."""
     found = last_period_actions(engine, department)
     k = found.kpis
+    year = isolate(found.fiscal_year.label)
     if not k["actions"]:
-        text = f"No action was opened on the department's flags of {found.fiscal_year.label}."
+        text = _("No action was opened on the department's flags of {year}.").format(year=year)
     else:
         median = k["median_days_to_close"]
-        text = (
-            f"{int(k['actions'])} action(s) on the flags of {found.fiscal_year.label}, as of "
-            f"{format_date(found.as_of)}: {int(k['closed'])} closed "
-            f"({format_percent(k['resolution_rate'], 0)} resolved"
-            + ("" if pd.isna(median) else f", median {median:.0f} days to close")
-            + f"), {int(k['open'])} still open, of which {int(k['overdue'])} overdue and "
-            f"{int(k['escalated'])} escalated."
-        )
+        closing = _(", median {days} days to close").format(days=f"{median:.0f}")
+        closing = "" if pd.isna(median) else closing
+        text = _(
+            "{actions} action(s) on the flags of {year}, as of {date}: {closed} closed "
+            "({resolved} resolved{closing}), {open} still open, of which {overdue} overdue and "
+            "{escalated} escalated."
+        ).format(
+            actions=int(k["actions"]), year=year, date=isolate(format_date(found.as_of)),
+            closed=int(k["closed"]), resolved=format_percent(k["resolution_rate"], 0),
+            closing=closing, open=int(k["open"]), overdue=int(k["overdue"]),
+            escalated=int(k["escalated"]),
+        )  # fmt: skip
     overdue = found.overdue.assign(
         owner=[e or d for e, d in zip(found.overdue["entity_name"],
                                       found.overdue["department_name"], strict=True)],
-        due=[format_date(d) for d in found.overdue["due_on"]],
+        due=[isolate(format_date(d)) for d in found.overdue["due_on"]],
     )  # fmt: skip
     columns = (
-        Column("owner", "Owner"), Column("subject", "Flag"), Column("message", "Why it is flagged"),
-        Column("due", "Answer due"), Column("days_overdue", "Days overdue", "count"),
+        Column("owner", N_("Owner")), Column("subject", N_("Flag")),
+        Column("message", N_("Why it is flagged")), Column("due", N_("Answer due")),
+        Column("days_overdue", N_("Days overdue"), "count"),
     )  # fmt: skip
-    return text, Table(overdue, columns, "Overdue actions on last period's flags")
+    return text, Table(overdue, columns, _("Overdue actions on last period's flags"))
 
 
 # ---------------------------------------------------------------------------- the province
@@ -547,7 +593,7 @@ def _with_rank(text: str, rank: int | NAType) -> str:
 
 def province_figures(view: ProvinceView) -> list[HeadlineFigure]:
     """The province's headline figures, the same as the province dashboard's."""
-    return province_headline(view, "listed at the end of the summary")
+    return province_headline(view, _("listed at the end of the summary"))
 
 
 def province_cards(view: ProvinceView) -> list[KpiCard]:
@@ -580,49 +626,50 @@ def league_table(view: ProvinceView, link: bool = True) -> Table:
         for t, r in zip(frame["returns_timeliness"], frame["compliance_rank"], strict=True)
     ]
     columns = (
-        Column("department", "Department", "link" if link else "text", href_key="href"),
-        Column("budget_text", "Budget spent (rank)", "number"),
-        Column("development_utilisation", "ADP spent", "percent", 0),
-        Column("pi1", "PI-1", "pefa"),
-        Column("pi2", "PI-2", "pefa"),
-        Column("service_text", "Service score (rank)", "number"),
-        Column("returns_text", "Returns on time (rank)", "number"),
-        Column("red_flags", "Red flags", "count"),
+        Column("department", N_("Department"), "link" if link else "text", href_key="href"),
+        Column("budget_text", N_("Budget spent (rank)"), "number"),
+        Column("development_utilisation", N_("ADP spent"), "percent", 0),
+        Column("pi1", N_("PI-1"), "pefa"),
+        Column("pi2", N_("PI-2"), "pefa"),
+        Column("service_text", N_("Service score (rank)"), "number"),
+        Column("returns_text", N_("Returns on time (rank)"), "number"),
+        Column("red_flags", N_("Red flags"), "count"),
     )
-    return Table(frame, columns, "Departments on the same KPIs, best budget execution first")
+    return Table(frame, columns, _("Departments on the same KPIs, best budget execution first"))
 
 
 def province_execution_tables(view: ProvinceView) -> tuple[Table, Table]:
     """Province totals by budget type: amounts (in the money unit), then rates."""
     frame = _with_burn(view.province_execution)
-    frame["budget_label"] = frame["budget_type"].map(BUDGET_TYPE_LABELS)
+    frame["budget_label"] = frame["budget_type"].map(_labels(BUDGET_TYPE_LABELS))
+    caption = _("Province budget and spending, {unit}, {period}").format(
+        unit=_(money_unit_label()), period=period_phrase(view)
+    )
     return (
-        Table(
-            frame,
-            EXECUTION_AMOUNTS,
-            f"Province budget and spending, {money_unit_label()}, {period_phrase(view)}",
-        ),
-        Table(frame, EXECUTION_RATES, "Province execution rates"),
+        Table(frame, EXECUTION_AMOUNTS, caption),
+        Table(frame, EXECUTION_RATES, _("Province execution rates")),
     )
 
 
 def portfolio_table(view: ProvinceView) -> Table:
     """The PSE portfolio by category in the latest quarter: loss-makers, subsidies, arrears."""
     frame = view.portfolio_by_category.copy()
-    frame["category_label"] = frame["category"].map(CATEGORY_LABELS)
+    frame["category_label"] = frame["category"].map(_labels(CATEGORY_LABELS))
     quarter = frame["period_code"].iloc[0] if len(frame) else ""
     columns = (
-        Column("category_label", "Category"),
-        Column("pses", "PSEs", "count"),
-        Column("reporting", "Reporting", "count"),
-        Column("loss_makers", "Loss-makers", "count"),
-        Column("loss_maker_share", "Share of reporting", "share"),
-        Column("subsidies_total", "Grants & subsidies in the quarter", "money", 0),
-        Column("arrears_total", "Overdue payables", "money", 0),
-        Column("high_risk", "High or very high risk", "count"),
-        Column("distress", "Z'' distress", "count"),
+        Column("category_label", N_("Category")),
+        Column("pses", N_("PSEs"), "count"),
+        Column("reporting", N_("Reporting"), "count"),
+        Column("loss_makers", N_("Loss-makers"), "count"),
+        Column("loss_maker_share", N_("Share of reporting"), "share"),
+        Column("subsidies_total", N_("Grants & subsidies in the quarter"), "money", 0),
+        Column("arrears_total", N_("Overdue payables"), "money", 0),
+        Column("high_risk", N_("High or very high risk"), "count"),
+        Column("distress", N_("Z'' distress"), "count"),
     )
-    return Table(frame, columns, f"PSE portfolio by category, {quarter}")
+    return Table(
+        frame, columns, _("PSE portfolio by category, {quarter}").format(quarter=isolate(quarter))
+    )
 
 
 def highest_risk_table(view: ProvinceView, top: int = 10) -> Table:
@@ -632,14 +679,14 @@ def highest_risk_table(view: ProvinceView, top: int = 10) -> Table:
         pse=frame["entity_code"] + " " + frame["entity_name"] + " (" + frame["period_code"] + ")"
     )
     columns = (
-        Column("pse", "PSE (latest statement)"),
-        Column("department_code", "Dept."),
-        Column("overall_rating", "Overall risk", "rating"),
-        Column("z2_zone", "Z'' zone", "zone"),
-        Column("government_dependence", "Grant share of income", "share", 0),
-        Column("arrears_ratio", "Arrears ÷ spending", "share", 0),
+        Column("pse", N_("PSE (latest statement)")),
+        Column("department_code", N_("Dept.")),
+        Column("overall_rating", N_("Overall risk"), "rating"),
+        Column("z2_zone", N_("Z'' zone"), "zone"),
+        Column("government_dependence", N_("Grant share of income"), "share", 0),
+        Column("arrears_ratio", N_("Arrears ÷ spending"), "share", 0),
     )
-    return Table(frame, columns, f"The {top} PSEs at highest risk")
+    return Table(frame, columns, _("The {top} PSEs at highest risk").format(top=top))
 
 
 def compliance_league(view: ProvinceView) -> Table:
@@ -658,16 +705,18 @@ def compliance_league(view: ProvinceView) -> Table:
         kind="stable",
     )
     columns = (
-        Column("rank", "Rank", "count"),
-        Column("department_name", "Department"),
-        Column("expected", "Returns expected", "count"),
-        Column("received", "Received", "count"),
-        Column("completeness", "Received", "share", 0),
-        Column("timeliness", "On time", "share", 0),
-        Column("outstanding", "Outstanding", "count"),
-        Column("mean_days_late", "Mean days late", "number", 0),
+        Column("rank", N_("Rank"), "count"),
+        Column("department_name", N_("Department")),
+        Column("expected", N_("Returns expected"), "count"),
+        Column("received", N_("Received"), "count"),
+        Column("completeness", N_("Received"), "share", 0),
+        Column("timeliness", N_("On time"), "share", 0),
+        Column("outstanding", N_("Outstanding"), "count"),
+        Column("mean_days_late", N_("Mean days late"), "number", 0),
     )
-    caption = f"Compliance league table (returns as of {format_date(view.compliance_as_of)})"
+    caption = _("Compliance league table (returns as of {date})").format(
+        date=isolate(format_date(view.compliance_as_of))
+    )
     return Table(frame, columns, caption)
 
 
@@ -725,5 +774,7 @@ def province_tables(view: ProvinceView, actions: pd.DataFrame | None = None) -> 
 def workbook_as_of(view: ProvinceView) -> str:
     """The as-of line of a report's workbook: ``fiscal year 2024-25 · figures to 30 Jun 2025 ·
     data as of 15 Feb 2026``."""
-    data = format_date(view.data_as_of) if view.data_as_of else "not recorded"
-    return f"{period_phrase(view)} · figures to {format_date(view.as_of)} · data as of {data}"
+    data = isolate(format_date(view.data_as_of)) if view.data_as_of else _("not recorded")
+    return _("{period} · figures to {date} · data as of {data}").format(
+        period=period_phrase(view), date=isolate(format_date(view.as_of)), data=data
+    )

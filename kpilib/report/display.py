@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from kpilib.i18n import _
 from kpilib.present.explain import render_explanations
 from kpilib.present.headline import publish_headline
 from kpilib.present.html import (
@@ -51,13 +52,14 @@ def render_cover(
     period_label: str,
     officer_title: str,
     *,
-    organisation: str = "Government of Khyber Pakhtunkhwa, Finance Department",
+    organisation: str | None = None,
     details: Sequence[tuple[str, str]] = (),
     summary: str = "",
 ) -> str:
     """The cover block of a report (``.report-cover``): who, what, which period, who signs;
     ``summary`` (rendered, e.g. :func:`render_executive_summary`) on the cover itself, so the
     first page answers "how are we doing?" (``.report-cover-with-summary``: a compact cover)."""
+    organisation = organisation or _("Government of Khyber Pakhtunkhwa, Finance Department")
     rows = "".join(
         f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value in details
     )
@@ -104,12 +106,12 @@ def render_links(items: Iterable[tuple[str, str]], css_class: str = "report-link
 def render_executive_summary(summary: ExecutiveSummary, explain_href: str = "#explain-") -> str:
     """The executive summary (``.executive-summary``): the key messages, then the headline
     cards, each with its change on the same period of last year and its explanation."""
-    lead = (
-        f"Key messages, then the headline figures; each card compares with "
-        f"{summary.compared_with} and says how it is counted."
-    )
+    lead = _(
+        "Key messages, then the headline figures; each card compares with {period} and says "
+        "how it is counted."
+    ).format(period=summary.compared_with)
     return (
-        '<div class="executive-summary"><h2>Executive summary</h2>'
+        f'<div class="executive-summary"><h2>{escape(_("Executive summary"))}</h2>'
         f'<p class="report-section-lead">{escape(lead)}</p>'
         f"{render_key_messages(summary.messages)}"
         f"{render_headline(summary.figures, explain_href, changes=summary.changes)}</div>"

@@ -4,7 +4,13 @@ Nothing is downloaded: Playwright drives Debian's ``/usr/bin/chromium`` (or ``KP
 the browser context is offline and every request that is not to a local file or a ``data:`` URI
 is aborted (and reported: a report that asks for the network is a broken report). Each page
 carries the report's title and "page N of M" in the footer, and a DEMO DATA band in the header
-when the data is a demo.
+when the data is a demo, in the report's language (the current one, :mod:`kpilib.i18n`; right to
+left in Urdu).
+
+Every PDF has a document outline (bookmarks) made from the report's headings. In Urdu it is
+also how the headings' text can be read back: Chromium draws Nastaliq glyphs stacked
+diagonally, so text extractors return a page's Urdu letters out of order, but each bookmark
+holds its heading's text in logical order (tests/test_report_urdu.py reads them).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from kpilib.errors import ChromiumNotFoundError
+from kpilib.i18n import _, is_right_to_left
+from kpilib.present.fonts import URDU_FONT_STACK
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 ENV_CHROMIUM = "KPI_CHROMIUM"
@@ -61,20 +69,32 @@ def find_chromium() -> Path:
     raise ChromiumNotFoundError(configured or DEFAULT_CHROMIUM)
 
 
+def _small() -> str:
+    """The header's and footer's font: Chromium draws them apart from the page, with the fonts
+    installed on the machine (an Urdu header falls back to DejaVu Sans' Arabic letters when the
+    Nastaliq font is not installed system-wide)."""
+    if is_right_to_left():
+        return f"font-family: {URDU_FONT_STACK}; font-size: 8px; width: 100%; direction: rtl;"
+    return _SMALL
+
+
 def _header(is_demo: bool) -> str:
     if not is_demo:
         return "<span></span>"
+    spacing = "" if is_right_to_left() else " letter-spacing: 0.08em;"
     return (
-        f'<div style="{_SMALL} text-align: center; color: #3d2e00; font-weight: bold; '
-        'letter-spacing: 0.08em;">DEMO DATA &mdash; not official statistics</div>'
+        f'<div style="{_small()} text-align: center; color: #3d2e00; font-weight: bold;'
+        f'{spacing}">{escape(_("DEMO DATA"))} &mdash; {escape(_("not official statistics"))}</div>'
     )
 
 
 def _footer(title: str) -> str:
+    pages = escape(_("Page {page} of {pages}")).format(
+        page='<span class="pageNumber"></span>', pages='<span class="totalPages"></span>'
+    )
     return (
-        f'<div style="{_SMALL} color: #57606a; display: flex; justify-content: space-between; '
-        f'padding: 0 14mm;"><span>{escape(title)}</span><span>Page '
-        '<span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
+        f'<div style="{_small()} color: #57606a; display: flex; justify-content: space-between; '
+        f'padding: 0 14mm;"><span>{escape(title)}</span><span>{pages}</span></div>'
     )
 
 
@@ -121,7 +141,8 @@ class PdfPrinter:
     ) -> None:
         """Print ``html`` (a local file) to ``pdf`` on A4 with page numbers.
 
-        ``tagged`` adds the PDF structure tree (headings, tables, rows and the pages they are
+        The PDF has an outline (bookmarks) of the report's headings. ``tagged`` adds the PDF
+        structure tree (headings, tables, rows and the pages they are
         on; the same layout, a file about three times larger): the page tests read it.
         Raises ``RuntimeError`` naming the requests it blocked if the page asked for any
         non-local resource. One page is reused from report to report (a new one costs ~0.3 s).
@@ -139,6 +160,7 @@ class PdfPrinter:
             footer_template=_footer(title),
             margin={side: f"{mm}mm" for side, mm in MARGIN_MM.items()},
             tagged=tagged,
+            outline=True,
         )
         if self._blocked:
             raise RuntimeError(
