@@ -18,6 +18,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kpilib.i18n import N_
+
 GRADES = ("D", "C", "B", "A")  # zero-based points: D = 0 … A = 3
 #: Dimension scores that are not grades: left out when dimensions are combined.
 UNSCORED = ("NA", "NR")
@@ -39,32 +41,32 @@ class DimensionRule:
 #: PEFA 2016 calibration of the Pillar I dimensions (values in percent).
 DIMENSIONS: dict[str, DimensionRule] = {
     "1": DimensionRule(
-        "PI-1 Aggregate expenditure outturn",
+        N_("PI-1 Aggregate expenditure outturn"),
         "band",
         (("A", 95.0, 105.0), ("B", 90.0, 110.0), ("C", 85.0, 115.0)),
     ),
     "2.1": DimensionRule(
-        "PI-2.1 Expenditure composition outturn by administrative head",
+        N_("PI-2.1 Expenditure composition outturn by administrative head"),
         "below",
         (("A", -math.inf, 5.0), ("B", -math.inf, 10.0), ("C", -math.inf, 15.0)),
     ),
     "2.2": DimensionRule(
-        "PI-2.2 Expenditure composition outturn by economic type",
+        N_("PI-2.2 Expenditure composition outturn by economic type"),
         "below",
         (("A", -math.inf, 5.0), ("B", -math.inf, 10.0), ("C", -math.inf, 15.0)),
     ),
     "2.3": DimensionRule(
-        "PI-2.3 Expenditure from contingency reserves",
+        N_("PI-2.3 Expenditure from contingency reserves"),
         "average",
         (("A", -math.inf, 3.0), ("B", 3.0, 6.0), ("C", 6.0, 10.0)),
     ),
     "3.1": DimensionRule(
-        "PI-3.1 Aggregate revenue outturn",
+        N_("PI-3.1 Aggregate revenue outturn"),
         "band",
         (("A", 97.0, 106.0), ("B", 94.0, 112.0), ("C", 92.0, 116.0)),
     ),
     "3.2": DimensionRule(
-        "PI-3.2 Revenue composition outturn",
+        N_("PI-3.2 Revenue composition outturn"),
         "below",
         (("A", -math.inf, 5.0), ("B", -math.inf, 10.0), ("C", -math.inf, 15.0)),
     ),

@@ -13,7 +13,7 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
-from kpilib.i18n import _
+from kpilib.i18n import N_, _, is_right_to_left, isolate
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.explain import Explanation
 from kpilib.present.headline import HeadlineFigure
@@ -46,6 +46,8 @@ def render_rag(status: str | None, label: str | None = None) -> str:
     """A RAG label: the colour-blind-safe class and a text label (``None`` -> grey, no data)."""
     key = status if status in RAG_LABELS else "grey"
     text = label if label is not None else _(RAG_LABELS[key])
+    if is_right_to_left() and text.isascii():
+        text = isolate(text)  # "96 %", "A": kept left to right inside Urdu
     return f'<span class="rag rag-{key}">{escape(text)}</span>'
 
 
@@ -97,7 +99,7 @@ def render_headline(
 
 #: The symbol of the way a figure moved, and the word of its trend (never colour alone).
 DIRECTION_SIGNS = {"up": "▲", "down": "▼"}
-TREND_WORDS = {"better": "better", "worse": "worse"}
+TREND_WORDS = {"better": N_("better"), "worse": N_("worse")}
 
 
 def render_change(change: FigureChange | None) -> str:
@@ -107,8 +109,9 @@ def render_change(change: FigureChange | None) -> str:
     if change is None:
         return ""
     sign = DIRECTION_SIGNS.get(change.direction, "=" if change.trend == "same" else "")
-    word = TREND_WORDS.get(change.trend, "")
-    text = f"{sign} {change.text}".strip() + (f", {word}" if word else "")
+    word = _(TREND_WORDS[change.trend]) if change.trend in TREND_WORDS else ""
+    comma = _(", ")
+    text = f"{sign} {change.text}".strip() + (f"{comma}{word}" if word else "")
     return (
         f'<div class="kpi-card-change kpi-change-{escape(change.trend, quote=True)}">'
         f"{escape(text)}</div>"
@@ -133,9 +136,11 @@ CARD_RETURNS_SHOWN = 5
 def _render_explain(
     figure: HeadlineFigure, explain_href: str | None, explanation: Explanation | None
 ) -> str:
-    rows = [("Formula", explanation.formula if explanation else ""), ("Counts", figure.population)]
+    how, inputs_and_returns = _("How is this counted?"), _("Inputs and returns")
+    rows = [(_("Formula"), _(explanation.formula) if explanation else ""),
+            (_("Counts"), figure.population)]  # fmt: skip
     if figure.rule:
-        rows.append(("Status", figure.rule))
+        rows.append((_("Status"), figure.rule))
     if explanation is not None:
         rows += _explained_inputs(explanation)
     body = "".join(
@@ -144,14 +149,12 @@ def _render_explain(
         if v
     )
     more = (
-        f'<a href="{escape(explain_href + figure.key, quote=True)}">Inputs and returns</a>'
+        f'<a href="{escape(explain_href + figure.key, quote=True)}">'
+        f"{escape(inputs_and_returns)}</a>"
         if explain_href
         else ""
     )
-    return (
-        '<details class="kpi-explain"><summary>How is this counted?</summary>'
-        f"{body}{more}</details>"
-    )
+    return f'<details class="kpi-explain"><summary>{escape(how)}</summary>{body}{more}</details>'
 
 
 def _explained_inputs(explanation: Explanation) -> list[tuple[str, str]]:

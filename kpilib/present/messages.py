@@ -10,12 +10,13 @@ this module only compares and words them. :data:`MESSAGE_RULES` says when each m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from kpilib.i18n import N_, _, isolate, ngettext
+from kpilib.i18n import N_, _, current_language, isolate, ngettext
 from kpilib.kpis.flags import SEVERITY_LABELS
 from kpilib.present.formatting import format_money, format_percent
 from kpilib.present.headline import HeadlineFigure
@@ -76,6 +77,66 @@ def _topic(name: str) -> str:
 
 
 SEVERITY_RAG = {"high": "red", "medium": "amber", "low": "grey"}
+
+
+#: A flag's message and subject as :mod:`kpilib.kpis.flags` writes them (English, in the
+#: views shared by both languages), and the same words to translate (Urdu edition only).
+_FLAG_MESSAGES = (
+    (re.compile(r"spent (?P<plan>[-\d.,]+) % of the straight-line plan \((?P<revised>[-\d.,]+) % "
+                r"of the revised budget\)$"),
+     N_("spent {plan} % of the straight-line plan ({revised} % of the revised budget)")),
+    (re.compile(r"scored (?P<score>\S+): spending far from the original budget$"),
+     N_("scored {score}: spending far from the original budget")),
+    (re.compile(r"(?P<received>[-\d.,]+) % of expected returns received \((?P<on_time>[-\d.,]+) % "
+                r"on time\)$"),
+     N_("{received} % of expected returns received ({on_time} % on time)")),
+    (re.compile(r"achievement (?P<share>[-\d.,]+) % of target in (?P<period>\S+)$"),
+     N_("achievement {share} % of target in {period}")),
+    (re.compile(r"very high overall risk \((?P<period>[^;]+); Z'' zone (?P<zone>[a-z ]+)\)$"),
+     N_("very high overall risk ({period}; Z'' zone {zone})")),
+    (re.compile(r"very high overall risk \((?P<period>[^;]+); Z'' zone (?P<zone>[a-z ]+); "
+                r"negative equity\)$"),
+     N_("very high overall risk ({period}; Z'' zone {zone}; negative equity)")),
+)  # fmt: skip
+_FLAG_SUBJECTS = {
+    "current budget": N_("current budget"),
+    "development budget": N_("development budget"),
+    "PSE returns": N_("PSE returns"),
+    "PI-1 aggregate expenditure outturn": N_("PI-1 aggregate expenditure outturn"),
+}
+_ZONES = {"safe": N_("Safe"), "grey": N_("Grey zone"), "distress": N_("Distress"),
+          "not rated": N_("Not rated")}  # fmt: skip
+
+
+def flag_message_words(message: str) -> str:
+    """A red flag's "why" (:mod:`kpilib.kpis.flags`) in the current language; a message of
+    another kind (a data-quality finding's own words) stays as written."""
+    if current_language() == "en":
+        return message
+    for pattern, words in _FLAG_MESSAGES:
+        match = pattern.match(message)
+        if match:
+            values = {k: isolate(v) for k, v in match.groupdict().items()}
+            if "zone" in values:
+                values["zone"] = _(_ZONES.get(match["zone"], match["zone"]))
+            return _(words).format(**values)
+    return message
+
+
+def flag_subject_words(subject: str) -> str:
+    """A red flag's subject in the current language where it is a word of the suite's (``current
+    budget``), else as written (a PSE's or an indicator's name)."""
+    return _(_FLAG_SUBJECTS[subject]) if subject in _FLAG_SUBJECTS else subject
+
+
+def translate_flags(flags: pd.DataFrame) -> pd.DataFrame:
+    """``flags`` with their subjects and messages in the current language (a copy)."""
+    if current_language() == "en" or flags.empty:
+        return flags
+    return flags.assign(
+        subject=[flag_subject_words(str(s)) for s in flags["subject"]],
+        message=[flag_message_words(str(m)) for m in flags["message"]],
+    )
 
 
 def label_severity(flags: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +216,8 @@ def _change(changes: Mapping[str, FigureChange], key: str) -> str:
         return ""
     words = {"better": _("better"), "worse": _("worse")}
     judged = f" ({words[change.trend]})" if change.trend in words else ""
-    return f"{_('; ')}{change.text}{judged}"
+    separator = _("; ")
+    return f"{separator}{change.text}{judged}"
 
 
 def budget_message(
@@ -252,7 +314,7 @@ def flags_message(flags: pd.DataFrame, changes: Mapping[str, FigureChange]) -> K
         return KeyMessage(topic, _("No red flag") + _change(changes, "red_flags") + ".", "green")
     high = int((flags["severity"] == "high").sum())
     count = ngettext("{n} red flag", "{n} red flags", len(flags)).format(n=len(flags))
-    first = flags.iloc[0]
+    first = translate_flags(flags.head(1)).iloc[0]
     several = "department_name" in flags and flags["department_code"].nunique() > 1
     where = f"{first['department_name']}: " if several else ""
     text = _("{count}, {high} of high severity{change}. Most severe: {where}{subject}, "

@@ -17,7 +17,7 @@ from typing import Literal, cast
 
 import pandas as pd
 
-from kpilib.i18n import N_, _, isolate
+from kpilib.i18n import N_, _, is_right_to_left, isolate
 from kpilib.present.formatting import (
     MISSING,
     RATING_RAG,
@@ -33,6 +33,7 @@ from kpilib.present.formatting import (
     is_missing,
     money_heading,
     money_in_unit,
+    money_unit_label,
     pefa_rag,
 )
 from kpilib.present.html import render_rag
@@ -76,7 +77,11 @@ class Column:
         """The heading shown, in the current language: the label (marked ``N_`` where the
         column is made), and for money its unit (``Revised budget (Rs m)``)."""
         label = _(self.label)
-        return money_heading(label) if self.kind == "money" else label
+        if self.kind != "money":
+            return label
+        if is_right_to_left():  # "(Rs m)" kept whole inside Urdu
+            return f"{label} ({isolate(money_unit_label())})"
+        return money_heading(label)
 
     def format(self, value: object) -> str:
         """``value`` as text (``–`` when missing)."""
@@ -230,7 +235,7 @@ def export_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame
         elif column.kind == "share":
             values = values.astype("float64") * 100
         elif column.kind == "rag" and column.label_key:
-            values = frame[column.label_key]
+            values = frame[column.label_key].map(lambda v: _(v) if isinstance(v, str) else v)
         elif column.kind == "zone":
             values = values.map(lambda zone: _(ZONE_LABELS.get(zone, zone)))
         elif column.kind == "rating":

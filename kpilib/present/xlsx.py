@@ -27,11 +27,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kpilib.i18n import N_, _, is_right_to_left
 from kpilib.present.export import neutralise_cell, xlsx_value
 from kpilib.present.formatting import money_unit_label
 from kpilib.present.tables import Column, export_table
 
-DEMO_TEXT = "DEMO DATA — a synthetic province, not official statistics"
+DEMO_TEXT = N_("DEMO DATA — a synthetic province, not official statistics")
 #: The row of the headings; the rows above hold the title, the as-of line and the banner.
 HEADER_ROW = 5
 INDEX_SHEET = "Index"
@@ -97,9 +98,13 @@ def _text(value: object) -> Any:
 def _write_preamble(sheet: Worksheet, title: str, context: WorkbookContext) -> None:
     sheet["A1"] = _text(title)
     sheet["A1"].font = _TITLE
-    sheet["A2"] = _text(f"{context.as_of} · money in {money_unit_label()}")
+    sheet["A2"] = _text(
+        _("{as_of} · money in {unit}").format(as_of=context.as_of, unit=money_unit_label())
+    )
+    if is_right_to_left():  # an Urdu workbook reads from the right, like its report
+        sheet.sheet_view.rightToLeft = True
     if context.is_demo:
-        sheet["A3"] = DEMO_TEXT
+        sheet["A3"] = _(DEMO_TEXT)
         sheet["A3"].font = _BANNER
         sheet["A3"].fill = _BANNER_FILL
 
@@ -150,9 +155,9 @@ def sheet_names(titles: Sequence[str]) -> list[str]:
 
 def _write_index(sheet: Worksheet, names: Sequence[str], tables: Sequence[SheetTable],
                  context: WorkbookContext) -> None:  # fmt: skip
-    _write_preamble(sheet, context.title or "Tables", context)
-    sheet.cell(HEADER_ROW, 1, "Sheet").font = _BOLD
-    sheet.cell(HEADER_ROW, 2, "Table").font = _BOLD
+    _write_preamble(sheet, context.title or _("Tables"), context)
+    sheet.cell(HEADER_ROW, 1, _("Sheet")).font = _BOLD
+    sheet.cell(HEADER_ROW, 2, _("Table")).font = _BOLD
     for row, (name, table) in enumerate(zip(names, tables, strict=True), start=HEADER_ROW + 1):
         link = sheet.cell(row, 1, name)
         link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{name}'!A1")

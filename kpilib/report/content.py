@@ -42,6 +42,7 @@ from kpilib.present.messages import (
     key_messages,
     label_severity,
     plan_gaps,
+    translate_flags,
 )
 from kpilib.present.methodology import Term, methodology_blocks
 from kpilib.present.tables import Column, render_table
@@ -486,6 +487,7 @@ def exceptions_table(
     report of the same batch; with ``actions`` (:func:`flag_actions`, when any), the due date
     of the answer and where the follow-up stands."""
     frame = label_severity(frame.sort_values("rank") if "rank" in frame else frame)
+    frame = translate_flags(frame)
     follow_up = _follow_up_columns(frame, actions)
     frame["department"] = frame["department_name"]
     entities = [e if isinstance(e, str) else "" for e in frame["entity"]]
@@ -571,7 +573,7 @@ def last_period_actions_summary(engine: Engine, department: DepartmentView) -> t
             closing=closing, open=int(k["open"]), overdue=int(k["overdue"]),
             escalated=int(k["escalated"]),
         )  # fmt: skip
-    overdue = found.overdue.assign(
+    overdue = translate_flags(found.overdue).assign(
         owner=[e or d for e, d in zip(found.overdue["entity_name"],
                                       found.overdue["department_name"], strict=True)],
         due=[isolate(format_date(d)) for d in found.overdue["due_on"]],

@@ -110,8 +110,9 @@ def render_executive_summary(summary: ExecutiveSummary, explain_href: str = "#ex
         "Key messages, then the headline figures; each card compares with {period} and says "
         "how it is counted."
     ).format(period=summary.compared_with)
+    heading = _("Executive summary")
     return (
-        f'<div class="executive-summary"><h2>{escape(_("Executive summary"))}</h2>'
+        f'<div class="executive-summary"><h2>{escape(heading)}</h2>'
         f'<p class="report-section-lead">{escape(lead)}</p>'
         f"{render_key_messages(summary.messages)}"
         f"{render_headline(summary.figures, explain_href, changes=summary.changes)}</div>"

@@ -82,9 +82,10 @@ def _header(is_demo: bool) -> str:
     if not is_demo:
         return "<span></span>"
     spacing = "" if is_right_to_left() else " letter-spacing: 0.08em;"
+    demo, official = _("DEMO DATA"), _("not official statistics")
     return (
         f'<div style="{_small()} text-align: center; color: #3d2e00; font-weight: bold;'
-        f'{spacing}">{escape(_("DEMO DATA"))} &mdash; {escape(_("not official statistics"))}</div>'
+        f'{spacing}">{escape(demo)} &mdash; {escape(official)}</div>'
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from kpilib.i18n import _
 from kpilib.present.formatting import format_date, is_missing
 from kpilib.present.tables import Column
 from kpilib.present.xlsx import SheetTable, WorkbookContext, encode_workbook
@@ -91,7 +92,7 @@ def sheet_tables(payload: dict[str, Any]) -> list[SheetTable]:
     """The published tables as :class:`~kpilib.present.xlsx.SheetTable`."""
     return [
         SheetTable(
-            table["title"] or "Table",
+            table["title"] or _("Table"),
             pd.DataFrame(table["rows"], columns=table["keys"]),
             [Column(**column) for column in table["columns"]],
         )
