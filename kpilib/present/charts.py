@@ -48,14 +48,17 @@ def register_urdu_font() -> None:
 def kpi_theme() -> alt.theme.ThemeConfig:
     """The suite's chart theme: quiet axes, the palette, a readable system font (Nastaliq when
     the chart is rendered in Urdu)."""
-    font = FONT
+    font, aria = FONT, True
     if is_right_to_left():
         register_urdu_font()
-        font = URDU_FONT
+        # No English descriptions generated for screen readers ("X-axis titled …"): the page's
+        # own Urdu title and note describe the chart.
+        font, aria = URDU_FONT, False
     return alt.theme.ThemeConfig(
         {
             "config": {
                 "font": font,
+                **({} if aria else {"aria": False}),
                 "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
                 "range": {"category": list(PALETTE)},
                 "axis": {

@@ -328,10 +328,13 @@ def _render_returns(returns: pd.DataFrame) -> str:
     def words(table: dict[str, str], value: object) -> str:
         return escape(_(table.get(str(value), str(value))))
 
+    def version(number: object) -> str:
+        return escape(_("v{number}").format(number=number))
+
     items = "".join(
         f"<li>{number} {r['submission_id']} · <bdi>{escape(str(r['sender']))} "
         f"{escape(str(r['period_code']))}</bdi> · {words(RETURN_WORDS, r['return_type'])} "
-        f"<bdi>v{r['version']}</bdi> · {received} "
+        f"{version(r['version'])} · {received} "
         f"<bdi>{format_datetime(r['received_at'])} UTC</bdi> · "
         f"{words(REVIEW_WORDS, r['review'])} · SHA-256 "
         f"<code>{escape(str(r['content_hash'])[:16])}…</code></li>"
@@ -357,7 +360,9 @@ RETURN_WORDS = {"pse_financial": N_("pse_financial"), "pse_kpi": N_("pse_kpi"),
                 "budget_extract": N_("budget_extract"), "revenue_extract": N_("revenue_extract"),
                 "indicator_targets": N_("indicator_targets")}  # fmt: skip
 REVIEW_WORDS = {"approved": N_("approved"), "pending": N_("pending"), "rejected": N_("rejected"),
-                "accepted": N_("accepted")}  # fmt: skip
+                "accepted": N_("accepted"), "returned": N_("returned"),
+                "awaiting review": N_("awaiting review"),
+                "not reviewed": N_("not reviewed")}  # fmt: skip
 
 
 def explain(

@@ -130,6 +130,25 @@ def flag_terms(severity: SeverityRules) -> list[Term]:
     return terms
 
 
+#: The rationale of each severity band as ``parameters/defaults.yaml`` ships it (``why``): a file
+#: that keeps these words is printed in the reader's language, one that changes them as written.
+DEFAULT_RATIONALES = (
+    N_("Half of the planned spending not made (or half as much again spent) cannot be caught up "
+       "or absorbed in the months left without re-appropriation; 35 points is halfway between "
+       "the red line (20) and that."),
+    N_("A service delivered at half its target or less reaches half the people planned; the "
+       "same bands as the budget, so one reading serves both."),
+    N_("With half the returns missing the department cannot see its PSEs' finances at all; "
+       "below that some oversight remains."),
+    N_("PI-1 scored D is structural (the last three completed years): it calls for better "
+       "budgeting, not action within the period."),
+    N_("A PSE at very high risk needs attention; one that also owes more than it owns "
+       "(negative equity) may soon need the province to absorb its debts, so it is high."),
+    N_("A data error makes a figure unreliable until the sender corrects it; it says nothing "
+       "yet about performance."),
+)  # fmt: skip
+
+
 def _area(area: str) -> str:
     """A flag's area as the appendix names it: its code in English, its words in Urdu."""
     return area if current_language() == "en" else _(AREA_LABELS[area])

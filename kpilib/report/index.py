@@ -46,6 +46,9 @@ STATUS_LABELS = {
     "failed": N_("FAILED"),
     "interrupted": N_("Not finished (batch stopped)"),
 }
+#: The batch's status as the build log says it.
+BATCH_STATUS_WORDS = {"running": N_("running"), "succeeded": N_("succeeded"),
+                      "failed": N_("failed"), "interrupted": N_("interrupted")}  # fmt: skip
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR / "batch_index")),
     autoescape=True,
@@ -200,6 +203,7 @@ def _render_index(manifest: BatchManifest, language: str) -> str:
         period_title=_period_title(manifest.batch),
         link=lambda path: relative_link(path, language),
         manifest_link=relative_link("manifest.json", language),
+        batch_status=_(BATCH_STATUS_WORDS.get(manifest.batch.status, manifest.batch.status)),
     )
 
 

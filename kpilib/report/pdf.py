@@ -7,10 +7,12 @@ carries the report's title and "page N of M" in the footer, and a DEMO DATA band
 when the data is a demo, in the report's language (the current one, :mod:`kpilib.i18n`; right to
 left in Urdu).
 
-Every PDF has a document outline (bookmarks) made from the report's headings. In Urdu it is
-also how the headings' text can be read back: Chromium draws Nastaliq glyphs stacked
-diagonally, so text extractors return a page's Urdu letters out of order, but each bookmark
-holds its heading's text in logical order (tests/test_report_urdu.py reads them).
+An Urdu PDF has a document outline (bookmarks) made from the report's headings: it is how the
+headings' text can be read back, since Chromium draws Nastaliq glyphs stacked diagonally and
+text extractors return a page's Urdu letters out of order, while each bookmark holds its
+heading's text in logical order (tests/test_report_urdu.py reads them). Chromium builds the
+outline from the PDF's structure tree, so Urdu PDFs are tagged (about twice the size); English
+PDFs stay untagged, as small as before (``outline`` is asked for, and gives nothing untagged).
 """
 
 from __future__ import annotations
@@ -142,8 +144,8 @@ class PdfPrinter:
     ) -> None:
         """Print ``html`` (a local file) to ``pdf`` on A4 with page numbers.
 
-        The PDF has an outline (bookmarks) of the report's headings. ``tagged`` adds the PDF
-        structure tree (headings, tables, rows and the pages they are
+        An Urdu PDF is tagged and has an outline (bookmarks) of the report's headings.
+        ``tagged`` adds the PDF structure tree (headings, tables, rows and the pages they are
         on; the same layout, a file about three times larger): the page tests read it.
         Raises ``RuntimeError`` naming the requests it blocked if the page asked for any
         non-local resource. One page is reused from report to report (a new one costs ~0.3 s).
@@ -152,6 +154,7 @@ class PdfPrinter:
         self._blocked = []
         page.goto(Path(html).resolve().as_uri(), wait_until="load")
         page.evaluate(_KEEP_PROVENANCE_WITH_THE_END)
+        tagged = tagged or is_right_to_left()  # the outline is made from the structure tree
         page.pdf(
             path=str(pdf),
             format="A4",
