@@ -106,7 +106,8 @@ def test_the_urdu_edition_sits_beside_the_english_one(urdu_batch):
     assert '<html lang="ur" dir="rtl">' in urdu_index and 'href="../HLT.html"' in urdu_index
     batch = manifest.batch
     allowed = ["Health", "kpi-suite", batch.database, batch.data_fingerprint, batch.code_version,
-               *[r.report_id for r in manifest.reports], *batch.formats, "manifest.json"]  # fmt: skip
+               *[r.report_id for r in manifest.reports], *batch.formats,
+               "manifest.json"]  # fmt: skip
     assert english_left(urdu_index, allowed=allowed) == []
 
 
