@@ -44,36 +44,40 @@ def register_urdu_font() -> None:
     vl_convert.register_font_directory(str(urdu_font_directory()))
 
 
+def _quiet() -> dict:
+    """A title's ARIA setting: none in Urdu (Vega would describe it in English)."""
+    return {"aria": False} if is_right_to_left() else {}
+
+
 @alt.theme.register("kpi", enable=True)
 def kpi_theme() -> alt.theme.ThemeConfig:
-    """The suite's chart theme: quiet axes, the palette, a readable system font (Nastaliq when
-    the chart is rendered in Urdu)."""
-    font, aria = FONT, True
+    """The suite's chart theme: quiet axes, the palette, a readable system font. In Urdu:
+    Nastaliq, titles at the right (where Urdu text starts), and no English descriptions
+    generated for screen readers ("X-axis titled …"): the page's Urdu title and note say what
+    the chart shows."""
+    config: dict = {
+        "font": FONT,
+        "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
+        "range": {"category": list(PALETTE)},
+        "axis": {
+            "labelFontSize": 11,
+            "titleFontSize": 11,
+            "titleFontWeight": "normal",
+            "gridColor": "#e6e6e6",
+            "domainColor": "#888888",
+            "tickColor": "#888888",
+        },
+        "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
+        "title": {"fontSize": 13, "anchor": "start", "fontWeight": 600},
+    }
     if is_right_to_left():
         register_urdu_font()
-        # No English descriptions generated for screen readers ("X-axis titled …"): the page's
-        # own Urdu title and note describe the chart.
-        font, aria = URDU_FONT, False
-    return alt.theme.ThemeConfig(
-        {
-            "config": {
-                "font": font,
-                **({} if aria else {"aria": False}),
-                "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
-                "range": {"category": list(PALETTE)},
-                "axis": {
-                    "labelFontSize": 11,
-                    "titleFontSize": 11,
-                    "titleFontWeight": "normal",
-                    "gridColor": "#e6e6e6",
-                    "domainColor": "#888888",
-                    "tickColor": "#888888",
-                },
-                "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
-                "title": {"fontSize": 13, "anchor": "start", "fontWeight": 600},
-            }
-        }
-    )
+        config["font"] = URDU_FONT
+        config["aria"] = False
+        for part in ("axis", "legend", "title"):
+            config[part]["aria"] = False
+        config["title"]["anchor"] = "end"
+    return alt.theme.ThemeConfig({"config": config})  # type: ignore[typeddict-item]
 
 
 def _month_labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -121,7 +125,7 @@ def chart_spending_curve(curve: pd.DataFrame, title: str = "") -> alt.LayerChart
         .encode(x=x, y=alt.Y("Plan (% of revised budget):Q", scale=y_scale))
     )
     return alt.LayerChart(layer=[plan, actual]).properties(
-        title=alt.TitleParams(title, subtitle=_("Dashed line: straight-line plan")),
+        title=alt.TitleParams(title, subtitle=_("Dashed line: straight-line plan"), **_quiet()),
         width=WIDTH,
         height=HEIGHT,
     )
@@ -183,7 +187,7 @@ def chart_indicator_trend(
         .encode(x=x, y=alt.Y("actual:Q", title=y_title), tooltip=["period_code", "actual"])
     )
     return alt.LayerChart(layer=[target, actual]).properties(
-        title=alt.TitleParams(title, subtitle=_("Solid: actual; dashed: target")),
+        title=alt.TitleParams(title, subtitle=_("Solid: actual; dashed: target"), **_quiet()),
         width=width,
         height=150,
     )
@@ -215,7 +219,7 @@ def chart_department_scores(scores: pd.DataFrame, names: pd.DataFrame | None = N
             x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 100]), title=_("Score (0–100)")),
             tooltip=["department_name", alt.Tooltip("Score:Q", format=".1f"), "rank"],
         )
-        .properties(title=title, width=WIDTH - 180)
+        .properties(title=alt.TitleParams(title, **_quiet()), width=WIDTH - 180)
     )
 
 

@@ -164,6 +164,8 @@ def render_report_html(notebook: NotebookNode, page: ReportPage) -> str:
     static.metadata["title"] = page.title
     values = asdict(page)
     right_to_left = text_direction(page.language) == "rtl"
+    if right_to_left:
+        _urdu_chart_labels(static)
     values["urdu_css"] = urdu_text_css() if right_to_left else ""
     body, _resources = _exporter().from_notebook_node(static, resources={"kpi_report": values})
     if page.language != DEFAULT_LANGUAGE:
@@ -173,6 +175,22 @@ def render_report_html(notebook: NotebookNode, page: ReportPage) -> str:
             '<html lang="en">', f'<html lang="{page.language}" dir="{direction}">', 1
         )
     return body
+
+
+#: Vega's own English words around a chart title it describes for screen readers.
+_VEGA_TITLE_LABEL = re.compile('aria-label="(?:Sub)?[Tt]itle text \'([^"]*)\'"')
+
+
+def _urdu_chart_labels(notebook: NotebookNode) -> None:
+    """In an Urdu report, a chart title is read aloud as itself (Vega writes "Title text '…'"
+    around it, in English, whatever the chart's language)."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/svg+xml" in data:
+                data["image/svg+xml"] = _VEGA_TITLE_LABEL.sub(
+                    r'aria-label="\1"', str(data["image/svg+xml"])
+                )
 
 
 # --- offline check -----------------------------------------------------------------------------
