@@ -80,7 +80,7 @@ class Column:
         if self.kind != "money":
             return label
         if is_right_to_left():  # "(Rs m)" kept whole inside Urdu
-            return f"{label} ({isolate(money_unit_label())})"
+            return f"{label} ({isolate(money_unit_label().replace(' ', chr(0xA0)))})"
         return money_heading(label)
 
     def format(self, value: object) -> str:
