@@ -237,10 +237,10 @@ def export_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame
         elif column.kind == "rag" and column.label_key:
             values = frame[column.label_key].map(lambda v: _(v) if isinstance(v, str) else v)
         elif column.kind == "zone":
-            values = values.map(lambda zone: _(ZONE_LABELS.get(zone, zone)))
+            values = values.map(lambda zone: _(ZONE_LABELS[zone]) if zone in ZONE_LABELS else zone)
         elif column.kind == "rating":
             values = values.map(
-                lambda rating: rating_label(rating) if isinstance(rating, str) else rating
+                lambda rating: rating_label(str(rating)) if isinstance(rating, str) else rating
             )
         data[label] = values.to_numpy()
     return pd.DataFrame(data)

@@ -428,7 +428,7 @@ def _statement_words(frame: pd.DataFrame) -> list[str | None]:
         return english
     approvals = frame["approval"] if "approval" in frame else [None] * len(frame)
     current = frame["current"].astype(bool) if "current" in frame else [True] * len(frame)
-    words = []
+    words: list[str | None] = []
     for label, period, approval, now in zip(
         english, frame["period_code"], approvals, current, strict=True
     ):

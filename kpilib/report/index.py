@@ -156,7 +156,7 @@ def _row(
     }
     other = others.get(_stem(report))
     editions = (
-        {LANGUAGE_NAMES[other.language]: relative_link(other.outputs["html"], language)}  # type: ignore[index]
+        {LANGUAGE_NAMES[other.language]: relative_link(other.outputs["html"], language)}
         if other is not None and other.ok and "html" in other.outputs
         else {}
     )
