@@ -220,6 +220,15 @@ class _ProgressView:
         self.progress.update(self.task, running=len(self.running), failed=self.failed)
 
 
+LANGUAGE_OPTION = typer.Option(
+    None,
+    "--language",
+    help="The editions to make: en (English), ur (Urdu, right to left) or en,ur (both side "
+    "by side: English in the batch folder, Urdu in its ur/ subfolder, the index linking "
+    "both). Default: language in parameters/defaults.yaml (en).",
+)
+
+
 @app.command("report")
 def report(
     ctx: typer.Context,
@@ -251,13 +260,7 @@ def report(
     continue_on_error: bool = CONTINUE_ON_ERROR_OPTION,
     executor: str = EXECUTOR_OPTION,
     scheduler: str | None = SCHEDULER_OPTION,
-    language: str | None = typer.Option(
-        None,
-        "--language",
-        help="The editions to make: en (English), ur (Urdu, right to left) or en,ur (both side "
-        "by side: English in the batch folder, Urdu in its ur/ subfolder, the index linking "
-        "both). Default: language in parameters/defaults.yaml (en).",
-    ),
+    language: str | None = LANGUAGE_OPTION,
     list_only: bool = typer.Option(
         False, "--list", help="Show the resolved batch (reports x parameters) and run nothing."
     ),
