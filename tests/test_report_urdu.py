@@ -122,6 +122,13 @@ def test_urdu_html_is_right_to_left_offline_with_the_font_embedded(urdu_batch):
     assert not _ARABIC_SCRIPT.search(re.sub(r"<style.*?</style>", "", english, flags=re.S))
 
 
+def test_the_urdu_report_names_the_department_in_urdu(urdu_batch):
+    html = (urdu_batch.folder / "ur" / "HLT.html").read_text(encoding="utf-8")
+    # The demo's Urdu name of Health, used whole (it already says "Department": محکمہ).
+    assert '<p class="report-cover-subject">محکمہ صحت</p>' in html
+    assert "محکمہ محکمہ" not in html and "سیکرٹری، محکمہ صحت" in html
+
+
 def test_the_pdf_outline_holds_the_urdu_headings_in_logical_and_document_order(urdu_batch):
     import pypdfium2 as pdfium
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from kpilib.i18n import N_, _, current_language, isolate
+from kpilib.i18n import N_, _, current_language, is_right_to_left, isolate
 from kpilib.kpis.actions import STATUS_LABELS, match_actions
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
@@ -91,6 +91,16 @@ class Table:
         return self.frame.empty
 
 
+def shown_department_names(frame: pd.DataFrame, view: ProvinceView) -> pd.Series:
+    """``frame``'s department names in the current language: the Urdu name of the reference
+    data when writing Urdu and there is one, else the English ``department_name``."""
+    departments = view.departments
+    if not is_right_to_left() or "department_name_ur" not in departments:
+        return frame["department_name"]
+    urdu = departments.set_index("department_code")["department_name_ur"].dropna()
+    return frame["department_code"].map(urdu).fillna(frame["department_name"])
+
+
 def period_phrase(view: ProvinceView) -> str:
     """``"FY 2024-25"`` or ``"year to date through Q2 2024-25 (Jul–Dec 2024)"``."""
     if view.period.kind == "year":
@@ -108,7 +118,7 @@ def cover_details(view: ProvinceView, department: DepartmentView | None = None) 
     """The facts printed on a report's cover."""
     details = []
     if department is not None:
-        details.append((_("Department"), f"{department.name} ({department.code})"))
+        details.append((_("Department"), f"{department.shown_name} ({department.code})"))
     rule = view.rules.rule("budget_execution", department.code if department else None)
     years = ", ".join(_label(y) for y in view.pefa_province.fiscal_years)
     details += [
@@ -217,7 +227,9 @@ def department_summary(engine: Engine, department: DepartmentView) -> ExecutiveS
     messages = key_messages(
         figures, changes, plan_gaps(lines, subjects), department.exceptions,
         _worst_indicator(department.indicators),
-        _("The {name} Department").format(name=department.name),
+        department.name_ur
+        if department.name_ur and is_right_to_left()
+        else _("The {name} Department").format(name=department.name),
     )  # fmt: skip
     return ExecutiveSummary(messages, figures, changes, label)
 
@@ -630,7 +642,7 @@ def league_table(view: ProvinceView, link: bool = True) -> Table:
     frame = view.department_summary.copy()
     flags = view.exceptions.groupby("department_code").size()
     frame["red_flags"] = frame["department_code"].map(flags).fillna(0).astype(int)
-    frame["department"] = frame["department_name"]
+    frame["department"] = shown_department_names(frame, view)
     if link:
         frame["href"] = [department_report_link(code) for code in frame["department_code"]]
     frame = frame.sort_values(
@@ -719,6 +731,7 @@ def compliance_league(view: ProvinceView) -> Table:
     frame = view.compliance_by_department.merge(ranks, how="left").rename(
         columns={"compliance_rank": "rank"}
     )
+    frame["department_name"] = shown_department_names(frame, view)
     # The departments' own compliance rank (ties share it, as in the departments' table), in
     # rank order; within a tie the more complete first.
     frame = frame.sort_values(

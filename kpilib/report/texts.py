@@ -8,7 +8,7 @@ the message extractor and translated (``kpilib/i18n/catalogs/ur/reports.po``).
 
 from __future__ import annotations
 
-from kpilib.i18n import N_, _
+from kpilib.i18n import N_, _, is_right_to_left
 from kpilib.report.display import render_footnote, render_section_heading
 
 #: The reports' title (the cover's heading).
@@ -176,8 +176,11 @@ def organisation() -> str:
     return _(ORGANISATION)
 
 
-def department_subject(name: str) -> str:
-    """The cover's subject of a department report: ``Health Department``."""
+def department_subject(name: str, name_ur: str | None = None) -> str:
+    """The cover's subject of a department report: ``Health Department`` (in Urdu, the
+    department's own Urdu name where the reference data has one: ``محکمہ صحت``)."""
+    if name_ur and is_right_to_left():
+        return name_ur
     return _("{name} Department").format(name=name)
 
 
@@ -191,10 +194,13 @@ def summary_officer() -> str:
     return _(SUMMARY_OFFICER)
 
 
-def officer(title: str, department_name: str) -> str:
+def officer(title: str, department_name: str, name_ur: str | None = None) -> str:
     """The officer who signs a department report: the parameter files' title, in the current
-    language when it is the default one (``Secretary, Health Department``)."""
+    language when it is the default one (``Secretary, Health Department``; in Urdu with the
+    department's Urdu name where there is one)."""
     default = f"Secretary, {department_name} Department"
-    if title == default:
-        return _("Secretary, {name} Department").format(name=department_name)
-    return title
+    if title != default:
+        return title
+    if name_ur and is_right_to_left():
+        return _("Secretary, {department}").format(department=name_ur)
+    return _("Secretary, {name} Department").format(name=department_name)

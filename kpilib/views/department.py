@@ -8,6 +8,7 @@ from typing import cast
 import pandas as pd
 
 from kpilib.errors import UnknownDepartmentError
+from kpilib.i18n.names import display_name
 from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.views.province import ProvinceView
 
@@ -35,6 +36,12 @@ class DepartmentView:
     outstanding_returns: pd.DataFrame
     findings: pd.DataFrame
     exceptions: pd.DataFrame
+    name_ur: str | None = None  # the Urdu name, where the reference data has one
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the current language (the Urdu one when writing Urdu and there is one)."""
+        return display_name(self.name, self.name_ur)
 
 
 def _of(frame: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -55,7 +62,8 @@ def select_department(view: ProvinceView, code: str) -> DepartmentView:
     with_figures = set(view.department_summary["department_code"]) & set(view.pefa_departments)
     if code not in with_figures or code not in set(view.execution_total["department_code"]):
         raise UnknownDepartmentError(code, sorted(with_figures), view.fiscal_year.label)
-    name = view.departments.set_index("department_code").loc[code, "department_name"]
+    row = view.departments.set_index("department_code").loc[code]
+    name, name_ur = row["department_name"], row.get("department_name_ur")
     entity_codes = set(view.entities.loc[view.entities["department_code"] == code, "entity_code"])
     indicator_codes = set(_of(view.indicators, code)["indicator_code"])
     return DepartmentView(
@@ -80,4 +88,5 @@ def select_department(view: ProvinceView, code: str) -> DepartmentView:
         outstanding_returns=_of(view.outstanding_returns, code),
         findings=_of(view.findings, code),
         exceptions=_of(view.exceptions, code),
+        name_ur=name_ur if isinstance(name_ur, str) and name_ur.strip() else None,
     )
