@@ -86,6 +86,13 @@ def schedule_for(return_type: str) -> ReturnSchedule:
     raise KeyError(return_type)
 
 
+#: The columns of :func:`expected_returns` and :func:`expected_yearly_returns`.
+EXPECTED_COLUMNS = [
+    "entity_code", "category", "department_code", "return_type", "period_code",
+    "fiscal_year", "quarter", "due_date",
+]  # fmt: skip
+
+
 def expected_returns(
     entities: pd.DataFrame, quarters: Sequence[Period], as_of: date
 ) -> pd.DataFrame:
@@ -110,11 +117,7 @@ def expected_returns(
                          schedule.return_type, quarter.code, quarter.fiscal_year.start_year,
                          quarter.number, due)
                     )  # fmt: skip
-    columns = [
-        "entity_code", "category", "department_code", "return_type", "period_code",
-        "fiscal_year", "quarter", "due_date",
-    ]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=EXPECTED_COLUMNS)
 
 
 def expected_yearly_returns(entities: pd.DataFrame, years: Sequence[FiscalYear]) -> pd.DataFrame:
@@ -133,8 +136,4 @@ def expected_yearly_returns(entities: pd.DataFrame, years: Sequence[FiscalYear])
                          schedule.return_type, period.code, year.start_year, None,
                          schedule.due_date(period))
                     )  # fmt: skip
-    columns = [
-        "entity_code", "category", "department_code", "return_type", "period_code",
-        "fiscal_year", "quarter", "due_date",
-    ]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=EXPECTED_COLUMNS)
