@@ -15,11 +15,13 @@ from datetime import date, timedelta
 import pandas as pd
 
 from kpilib.fiscal import FiscalYear, Period
+from kpilib.i18n import N_
 
 
 @dataclass(frozen=True)
 class ReturnSchedule:
-    """A periodic return that PSEs must submit."""
+    """A periodic return that PSEs must submit (``title`` in English, marked ``N_``: shown with
+    ``_(schedule.title)``)."""
 
     return_type: str
     title: str
@@ -35,10 +37,10 @@ class ReturnSchedule:
 
 
 RETURN_SCHEDULES: tuple[ReturnSchedule, ...] = (
-    ReturnSchedule("pse_financial", "Quarterly financial return", None, 30),
+    ReturnSchedule("pse_financial", N_("Quarterly financial return"), None, 30),
     ReturnSchedule(
         "pse_kpi",
-        "Quarterly operational KPI return",
+        N_("Quarterly operational KPI return"),
         ("teaching_hospital", "water_sanitation_company", "university"),
         30,
     ),
@@ -49,16 +51,16 @@ RETURN_SCHEDULES: tuple[ReturnSchedule, ...] = (
 #: days, when companies' audited accounts and AGM are due). Not yet counted in the reporting
 #: rates, which count the quarterly returns.
 YEARLY_RETURN_SCHEDULES: tuple[ReturnSchedule, ...] = (
-    ReturnSchedule("pse_governance", "Yearly governance return", None, 120),
+    ReturnSchedule("pse_governance", N_("Yearly governance return"), None, 120),
     # kpi-suite's choice: the support return with the governance return, 120 days after the year.
-    ReturnSchedule("pse_support", "Yearly support return", None, 120),
+    ReturnSchedule("pse_support", N_("Yearly support return"), None, 120),
 )
 
 
 #: Yearly returns sent with another one, due when it is, and never expected on their own: the
 #: governance notes (a reason and a line of action for each rule not complied with).
 COMPANION_RETURNS: dict[str, tuple[str, str]] = {
-    "pse_governance_notes": ("pse_governance", "Yearly governance notes (reasons and actions)"),
+    "pse_governance_notes": ("pse_governance", N_("Yearly governance notes (reasons and actions)")),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import FiscalYear
+from kpilib.i18n import N_
 from kpilib.kpis.actions import (
     SEVERITY_ORDER,
     STATUS_LABELS,
@@ -27,8 +28,8 @@ from kpilib.store.actions import load_actions
 #: The decisions a reviewer takes on an action: the confirmation's question, its button, and
 #: what the action becomes.
 ACTION_DECISIONS = {
-    "close": ("Close this action?", "Yes, close it", "closed"),
-    "escalate": ("Escalate this action?", "Yes, escalate it", "escalated"),
+    "close": (N_("Close this action?"), N_("Yes, close it"), N_("closed")),
+    "escalate": (N_("Escalate this action?"), N_("Yes, escalate it"), N_("escalated")),
     "answer": ("", "", "answered: the Finance Department will review the answer"),
 }
 

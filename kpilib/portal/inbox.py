@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kpilib.i18n import N_
 from kpilib.portal.access import Access
 from kpilib.store.writes import as_utc, table, utc_now
 
@@ -41,15 +42,15 @@ PENDING_STATES = ("received", "checking", "queued", "loading")
 FINAL_STATES = ("accepted", "unchanged", "rejected", "cancelled")
 #: What the officer reads for each state.
 STATE_LABELS = {
-    "received": "Received: being checked",
-    "checking": "Received: being checked",
-    "checked": "Checked: please confirm",
-    "queued": "Confirmed: being loaded",
-    "loading": "Confirmed: being loaded",
-    "accepted": "Accepted",
-    "unchanged": "Already received (unchanged)",
-    "rejected": "Not accepted: see the errors",
-    "cancelled": "Cancelled",
+    "received": N_("Received: being checked"),
+    "checking": N_("Received: being checked"),
+    "checked": N_("Checked: please confirm"),
+    "queued": N_("Confirmed: being loaded"),
+    "loading": N_("Confirmed: being loaded"),
+    "accepted": N_("Accepted"),
+    "unchanged": N_("Already received (unchanged)"),
+    "rejected": N_("Not accepted: see the errors"),
+    "cancelled": N_("Cancelled"),
 }
 #: The colour of each state (always shown with its words).
 STATE_COLOURS = {

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import FiscalYear, Period, pakistan_today
+from kpilib.i18n import _, isolate
 from kpilib.ingest.templates import TemplateFor, write_template
 from kpilib.kpis.returns import (
     COMPANION_RETURNS,
@@ -154,32 +155,35 @@ def check_upload(
     file_name: str | None,
     size: int,
 ) -> list[str]:
-    """Why an upload cannot be taken, in the officer's words (empty: it can)."""
+    """Why an upload cannot be taken, in the officer's words and language (empty: it can)."""
     problems = []
     if not file_name or size == 0:
-        problems.append("Choose the filled file first: no file was sent.")
+        problems.append(_("Choose the filled file first: no file was sent."))
     elif Path(file_name).suffix.lower() not in ALLOWED_SUFFIXES:
         problems.append(
-            f"“{file_name}” is not a CSV or Excel (.xlsx) file: fill in the template and send it."
-        )
+            _("“{name}” is not a CSV or Excel (.xlsx) file: fill in the template and send "
+              "it.").format(name=isolate(file_name))
+        )  # fmt: skip
     schedules = {s.return_type: s for s in schedules_for(connection, access)}
     if return_type not in schedules:
-        problems.append("Choose one of the returns listed: this one is not sent by your PSE.")
+        problems.append(_("Choose one of the returns listed: this one is not sent by your PSE."))
     quarters = [q.code for q in ended_quarters(connection, as_of, QUARTERS_OFFERED)]
     years = offered_years(connection, as_of)
     yearly = is_yearly(return_type or "")
-    title = schedules[return_type].title if return_type in schedules else ""
-    example_year = years[0] if years else "2024-25"
-    example_quarter = quarters[0] if quarters else "2024-25Q1"
+    title = _(schedules[return_type].title) if return_type in schedules else ""
+    example_year = isolate(years[0] if years else "2024-25")
+    example_quarter = isolate(quarters[0] if quarters else "2024-25Q1")
     if return_type in schedules and yearly and period in quarters:
-        problems.append(f"The {title.lower()} covers a whole fiscal year, not a quarter: "
-                        f"choose a fiscal year (e.g. {example_year}).")  # fmt: skip
+        text = _("The {title} covers a whole fiscal year, not a quarter: choose a fiscal year "
+                 "(e.g. {example}).")  # fmt: skip
+        problems.append(text.format(title=title.lower(), example=example_year))
     elif return_type in schedules and not yearly and period in years:
-        problems.append(f"The {title.lower()} covers a quarter, not a fiscal year: "
-                        f"choose a quarter (e.g. {example_quarter}).")  # fmt: skip
+        text = _("The {title} covers a quarter, not a fiscal year: choose a quarter "
+                 "(e.g. {example}).")  # fmt: skip
+        problems.append(text.format(title=title.lower(), example=example_quarter))
     elif period not in (years if yearly else quarters):
-        what = "fiscal years" if yearly else "quarters"
-        problems.append(f"Choose one of the {what} listed.")
+        problems.append(_("Choose one of the fiscal years listed.") if yearly
+                        else _("Choose one of the quarters listed."))  # fmt: skip
     return problems
 
 

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import PAKISTAN_TIME
+from kpilib.i18n import N_
 from kpilib.kpis.quality import check_pse_returns
 from kpilib.portal.access import Access
 from kpilib.portal.preview import (
@@ -195,9 +196,9 @@ def bulk_approve(
     approved, skipped = [], {}
     for submission_id in dict.fromkeys(int(i) for i in submission_ids):
         if submission_id not in waiting:
-            skipped[submission_id] = "no longer awaiting review"
+            skipped[submission_id] = N_("no longer awaiting review")
         elif waiting[submission_id]:
-            skipped[submission_id] = "has data-quality warnings: open it"
+            skipped[submission_id] = N_("has data-quality warnings: open it")
         else:
             try:
                 decide(connection, access, submission_id, "approved")

@@ -1,13 +1,17 @@
 // kpi-suite portal: the only script of its pages (no CDN). Shows the chosen file's name before
 // it is sent, keeps the period list to the chosen return's kind (quarters or fiscal years), and
-// prints a receipt. Every page works without it.
+// prints a receipt. Every page works without it. Its words come from the page (data-chosen,
+// data-none), in the page's language.
 document.querySelectorAll("input[type=file][data-shows]").forEach(function (input) {
   input.addEventListener("change", function () {
     var target = document.getElementById(input.getAttribute("data-shows"));
     if (target) {
+      var chosen = target.getAttribute("data-chosen") || "Chosen: {name} ({size} KB)";
+      var none = target.getAttribute("data-none") || "No file chosen yet.";
       target.textContent = input.files.length
-        ? "Chosen: " + input.files[0].name + " (" + Math.ceil(input.files[0].size / 1024) + " KB)"
-        : "No file chosen yet.";
+        ? chosen.replace("{name}", "\u2066" + input.files[0].name + "\u2069")
+            .replace("{size}", String(Math.ceil(input.files[0].size / 1024)))
+        : none;
     }
   });
 });

@@ -11,6 +11,7 @@ import tornado.web
 
 from kpilib.portal.web.base import PortalHandler, signed_in
 from kpilib.portal.web.followup import ActionDecideHandler, ActionHandler, AnswerHandler
+from kpilib.portal.web.language import LanguageHandler, UrduStyleHandler
 from kpilib.portal.web.officer import (
     DecisionHandler,
     ErrorsCsvHandler,
@@ -86,6 +87,8 @@ def portal_handlers(state: PortalState) -> list[tuple[str, Any, dict[str, Any]]]
         (rf"{root}action-answer", AnswerHandler, args),
         (rf"{root}action", ActionHandler, args),
         (rf"{root}action-decide", ActionDecideHandler, args),
+        (rf"{root}language", LanguageHandler, args),
+        (rf"{root}static/urdu\.css", UrduStyleHandler, {}),
         (rf"{root}static/(portal\.js)", StaticHandler, {"path": str(STATIC_DIR)}),
         (rf"{root}.*", NotFoundHandler, args),
     ]

@@ -10,6 +10,11 @@ the event loop, and pages instead of tracebacks.
   framing, no sniffing, no caching of pages.
 * **Forms.** Every POST carries the session's CSRF secret; one without it changes nothing.
 * **Errors.** An officer never sees a traceback: a plain page says what happened.
+* **Language.** The ``kpi_lang`` cookie (English or Urdu, set by the switch on every page,
+  :class:`kpilib.portal.web.language.LanguageHandler`) is read on every request (untrusted:
+  anything but ``en`` or ``ur`` is English) and is the request's language
+  (:func:`kpilib.i18n.use_language`) from ``prepare`` to the last byte, in the database threads
+  too (:meth:`PortalHandler.run`).
 """
 
 from __future__ import annotations
@@ -19,30 +24,57 @@ import ipaddress
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import tornado.web
 from tornado.ioloop import IOLoop
 
 from kpilib.fiscal import PAKISTAN_TIME
+from kpilib.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    Language,
+    UnknownLanguageError,
+    _,
+    check_language,
+    current_language,
+    isolate,
+    text_direction,
+    use_language,
+)
 from kpilib.portal.sessions import Session, find_session
-from kpilib.portal.web.state import PortalState
+from kpilib.portal.web.state import PortalState, urdu_stylesheet
 from kpilib.present.formatting import format_date, format_datetime
 from kpilib.store.retry import call_with_retry
 from kpilib.store.writes import read_dataset_info
 
 COOKIE = "kpi_portal"
+#: The reader's language (``en`` or ``ur``), remembered for a year.
+LANGUAGE_COOKIE = "kpi_lang"
+LANGUAGE_DAYS = 365
 T = TypeVar("T")
+# font-src data: the Urdu stylesheet carries Noto Nastaliq Urdu as data: URLs (offline).
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "img-src 'self' data:; font-src data:; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 
 
 def pakistan_time(moment: datetime | None) -> str:
-    """``06 Dec 2026, 17:23 PKT``."""
+    """``06 Dec 2026, 17:23 PKT`` (kept left to right inside Urdu text)."""
     if moment is None:
         return "–"
-    return format_datetime(moment.astimezone(PAKISTAN_TIME)) + " PKT"
+    return isolate(format_datetime(moment.astimezone(PAKISTAN_TIME)) + " PKT")
+
+
+def read_language(value: str | None) -> Language:
+    """The language a cookie names; English for anything else (the cookie is untrusted)."""
+    try:
+        return check_language(value)
+    except UnknownLanguageError:
+        return DEFAULT_LANGUAGE
 
 
 class PortalHandler(tornado.web.RequestHandler):
@@ -50,9 +82,16 @@ class PortalHandler(tornado.web.RequestHandler):
 
     state: PortalState
     session: Session | None = None
+    language: Language = DEFAULT_LANGUAGE
 
     def initialize(self, state: PortalState) -> None:
         self.state = state
+
+    async def _execute(self, transforms: Any, *args: bytes, **kwargs: bytes) -> None:
+        # The whole request (prepare, the handler, its errors) in the reader's language.
+        self.language = read_language(self.get_cookie(LANGUAGE_COOKIE))
+        with use_language(self.language):
+            await super()._execute(transforms, *args, **kwargs)
 
     def set_default_headers(self) -> None:
         self.set_header("Referrer-Policy", "no-referrer")
@@ -70,8 +109,14 @@ class PortalHandler(tornado.web.RequestHandler):
             with self.state.engine.begin() as connection:
                 return function(connection, *args)
 
+        language = current_language()
+
         def in_transaction() -> T:
-            return call_with_retry(once, what=f"portal {self.request.method} {self.request.path}")
+            # A worker thread does not inherit the request's context: its language is set here.
+            with use_language(language):
+                return call_with_retry(
+                    once, what=f"portal {self.request.method} {self.request.path}"
+                )
 
         return await IOLoop.current().run_in_executor(self.state.executor, in_transaction)
 
@@ -105,19 +150,44 @@ class PortalHandler(tornado.web.RequestHandler):
     def render_page(self, template: str, status: int = 200, **values: Any) -> None:
         """A page from ``templates/`` with the frame's values filled in."""
         session = self.session
-        context = {
-            "base": self.base, "csrf": session.csrf if session else "", "signed_in": bool(session),
-            "who": _who(session), "messages": [], "notices": [], "refresh": None,
-            "as_of": None, "data_today": False, "is_demo": False, **values,
-        }  # fmt: skip
+        with use_language(self.language):
+            context = {
+                "base": self.base, "csrf": session.csrf if session else "",
+                "signed_in": bool(session), "who": _who(session), "messages": [], "notices": [],
+                "refresh": None, "as_of": None, "data_today": False, "is_demo": False,
+                "language": self.language, "direction": text_direction(self.language),
+                "languages": self.language_links(), "urdu_css": self.urdu_css(), **values,
+            }  # fmt: skip
+            page = self.state.templates.get_template(template).render(**context)
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(self.state.templates.get_template(template).render(**context))
+        self.finish(page)
+
+    def urdu_css(self) -> str | None:
+        """The Urdu stylesheet's address for an Urdu page (None for English)."""
+        if self.language != "ur":
+            return None
+        return f"{self.base}portal/static/urdu.css?v={urdu_stylesheet()[1]}"
+
+    def language_links(self) -> list[tuple[str, str, str, bool]]:
+        """The switch's links: ``(code, name, href, current)``, each back to this page (a GET
+        page's own address; after a form or on the sign-in link, the portal's first page)."""
+        here = f"{self.base}portal/"
+        path = self.request.path
+        if self.request.method == "GET" and not path.endswith("/start"):
+            here = self.request.uri or here
+        back = quote(here, safe="")
+        return [
+            (code, LANGUAGE_NAMES[code], f"{self.base}portal/language?to={code}&next={back}",
+             code == self.language)
+            for code in LANGUAGES
+        ]  # fmt: skip
 
     def no_access(self) -> None:
         """The whole page for a missing, wrong, revoked or expired link or session."""
         self.clear_cookie(COOKIE, path=f"{self.base}portal/")
-        self.render_page("no_access.html.j2", 403, title="No access", who=None, signed_in=False)
+        self.render_page("no_access.html.j2", 403, title=_("No access"), who=None,
+                         signed_in=False)  # fmt: skip
 
     def check_csrf(self) -> bool:
         """Whether this POST carries the session's CSRF secret."""
@@ -126,13 +196,14 @@ class PortalHandler(tornado.web.RequestHandler):
         )
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        reason = {
-            413: "The file is larger than the portal accepts.",
-            404: "There is no such page.",
-            429: "Too many attempts with wrong links from this address: wait a minute.",
-        }.get(status_code, "Something went wrong on the portal; nothing was changed. "
-                           "Try again in a minute.")  # fmt: skip
-        self.render_page("message.html.j2", status_code, title="Portal", text=reason)
+        with use_language(self.language):
+            reason = {
+                413: _("The file is larger than the portal accepts."),
+                404: _("There is no such page."),
+                429: _("Too many attempts with wrong links from this address: wait a minute."),
+            }.get(status_code, _("Something went wrong on the portal; nothing was changed. "
+                                 "Try again in a minute."))  # fmt: skip
+            self.render_page("message.html.j2", status_code, title=_("Portal"), text=reason)
 
     def _request_summary(self) -> str:
         # The access log never shows a query string: a link's key travels in one.
@@ -151,9 +222,9 @@ def _who(session: Session | None) -> str | None:
         return None
     access = session.access
     scope = (
-        f"{access.entity_code} {access.entity_name}"
+        f"{isolate(access.entity_code)} {access.entity_name}"
         if access.kind == "pse"
-        else f"{access.department_name} Department, reviewer"
+        else _("{department} Department, reviewer").format(department=access.department_name)
     )
     return f"{access.name} · {scope}"
 
@@ -182,9 +253,9 @@ def posted(method: Callable) -> Callable:
     async def wrapper(self: PortalHandler, *args: Any, **kwargs: Any) -> Any:
         if not self.check_csrf():
             self.render_page(
-                "message.html.j2", 403, title="Portal",
-                text="This form has expired (or came from another site): nothing was changed. "
-                "Open the page again and repeat.",
+                "message.html.j2", 403, title=_("Portal"),
+                text=_("This form has expired (or came from another site): nothing was changed. "
+                       "Open the page again and repeat."),
             )  # fmt: skip
             return None
         return await method(self, *args, **kwargs)
@@ -199,4 +270,4 @@ def read_as_of(connection: Any) -> tuple[str, bool]:
 
     stored = read_dataset_info(connection).get("data_as_of")
     day = resolve_as_of(connection, None)
-    return format_date(day), not stored
+    return isolate(format_date(day)), not stored

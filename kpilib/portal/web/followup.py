@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
+from kpilib.i18n import N_, _, isolate
 from kpilib.ingest.status import resolve_as_of
 from kpilib.kpis.actions import MAX_ANSWER, MAX_NOTE
 from kpilib.portal.followup import (
@@ -21,26 +22,38 @@ from kpilib.portal.followup import (
     one_action,
 )
 from kpilib.portal.web.base import PortalHandler, posted, signed_in
+from kpilib.portal.web.tables import in_language, severity_word
 from kpilib.present.tables import Column, render_table
 
 ACTION_COLUMNS = [
-    Column("label", "Action", "link", href_key="href"),
-    Column("owner", "Owner"),
-    Column("subject", "Flag"),
-    Column("severity", "Severity"),
-    Column("due", "Answer due"),
-    Column("overdue_days", "Days overdue", "count"),
-    Column("status_label", "Status"),
+    Column("label", N_("Action"), "link", href_key="href"),
+    Column("owner", N_("Owner")),
+    Column("subject", N_("Flag")),
+    Column("severity", N_("Severity")),
+    Column("due", N_("Answer due")),
+    Column("overdue_days", N_("Days overdue"), "count"),
+    Column("status_label", N_("Status")),
 ]
 
 
 def actions_table(cards: list[ActionCard], empty: str) -> str:
     """The reviewer's list of actions, each linked to its page."""
     frame = pd.DataFrame([asdict(c) for c in cards], columns=list(ActionCard.__dataclass_fields__))
-    frame["label"] = [f"Action {i}" for i in frame["action_id"]]
+    frame["label"] = [_("Action {number}").format(number=isolate(i)) for i in frame["action_id"]]
     frame["href"] = [f"action?id={i}" for i in frame["action_id"]]
-    return render_table(frame, ACTION_COLUMNS, empty=empty, max_rows=500, scroll=True,
-                        stacked=True)  # fmt: skip
+    frame["severity"] = [severity_word(v) for v in frame["severity"]]
+    frame["status_label"] = [_(v) for v in frame["status_label"]]
+    frame["due"] = [isolate(v) for v in frame["due"]]
+    return render_table(frame, in_language(ACTION_COLUMNS), empty=empty, max_rows=500,
+                        scroll=True, stacked=True)  # fmt: skip
+
+
+#: What the action's page says once a decision is recorded (:data:`ACTION_DECISIONS`).
+ACTION_DONE = {
+    "close": N_("Action {number} closed."),
+    "escalate": N_("Action {number} escalated."),
+    "answer": N_("Action {number} answered: the Finance Department will review the answer."),
+}
 
 
 def _action_id(text: str | None) -> int | None:
@@ -67,11 +80,11 @@ class AnswerHandler(PortalHandler):
         try:
             await self.run(answer, session.access, action_id, text)
         except KpiError as error:
+            refused = _("Your answer was not sent: {error}.").format(error=error)
             if officer:
-                await render_officer_home(self, 400, [f"Your answer was not sent: {error}."])
+                await render_officer_home(self, 400, [refused])
             else:
-                self.render_page("message.html.j2", 400, title="Nothing was sent",
-                                 text=f"Your answer was not sent: {error}.")  # fmt: skip
+                self.render_page("message.html.j2", 400, title=_("Nothing was sent"), text=refused)
             return
         if officer:
             self.redirect(f"{self.base}portal/?answered={action_id}", status=303)
@@ -98,10 +111,11 @@ class ActionHandler(PortalHandler):
             self.send_error(404)
             return
         done = self.get_query_argument("done", "")
-        notices = [f"Action {card.action_id} {ACTION_DECISIONS[done][2]}."] if (
-            done in ACTION_DECISIONS) else []  # fmt: skip
+        number = isolate(card.action_id)
+        notices = [_(ACTION_DONE[done]).format(number=number)] if done in ACTION_DONE else []
         self.render_page(
-            "action.html.j2", title=f"Action {card.action_id}", notices=notices, card=card,
+            "action.html.j2", title=_("Action {number}").format(number=number),
+            notices=notices, card=card,
             can_close=not card.own and card.status in ("answered", "escalated"),
             can_escalate=not card.own and card.status in ("open", "answered"),
             can_answer=card.own and card.status in ("open", "escalated"), max_note=MAX_NOTE,
@@ -136,8 +150,8 @@ class ActionDecideHandler(PortalHandler):
         try:
             await self.run(record)
         except KpiError as error:
-            self.render_page("message.html.j2", 409, title="Nothing was recorded",
-                             text=f"Nothing was recorded: {error}.")  # fmt: skip
+            text = _("Nothing was recorded: {error}.").format(error=error)
+            self.render_page("message.html.j2", 409, title=_("Nothing was recorded"), text=text)
             return
         self.redirect(f"{back}&done={decision}", status=303)
 
@@ -155,9 +169,13 @@ class ActionDecideHandler(PortalHandler):
             self.send_error(404)
             return
         question, yes, done = ACTION_DECISIONS[decision]
-        lines = [f"{card.owner}: {card.subject}.", f"It will be {done}; the PSE sees this."]
+        lines = [
+            _("{owner}: {subject}.").format(owner=card.owner, subject=card.subject),
+            _("It will be {done}; the PSE sees this.").format(done=_(done)),
+        ]
         self.render_page(
-            "confirm.html.j2", title="Confirm your decision", question=question, yes=yes,
+            "confirm.html.j2", title=_("Confirm your decision"), question=_(question),
+            yes=_(yes),
             lines=lines, comment=note or None, action=f"{self.base}portal/action-decide",
             fields=[("id", action_id), ("decision", decision), ("note", note)], back=back,
         )  # fmt: skip

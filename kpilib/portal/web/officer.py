@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from tornado.http1connection import HTTP1Connection
 from tornado.httputil import parse_body_arguments
 
+from kpilib.i18n import N_, _, isolate
 from kpilib.kpis.actions import MAX_ANSWER
 from kpilib.kpis.returns import RETURN_SCHEDULES, YEARLY_RETURN_SCHEDULES
 from kpilib.portal import inbox
@@ -48,8 +49,9 @@ from kpilib.present.html import render_rag
 
 TITLES = RETURN_TITLES
 #: What the template links say about the period they are filled in for.
-TEMPLATE_NOTES = {"owed": "", "latest": "", "on change": " (the year under way: send it again "
-                  "when the board or the management changes)"}  # fmt: skip
+TEMPLATE_NOTES = {"owed": N_("{title}, {period}"), "latest": N_("{title}, {period}"),
+                  "on change": N_("{title}, {period} (the year under way: send it again when the "
+                                  "board or the management changes)")}  # fmt: skip
 #: Bytes of a multipart request beyond the file itself (the form's other fields).
 FORM_OVERHEAD = 64 * 1024
 #: Seconds between refreshes of a receipt the portal is still working on.
@@ -86,8 +88,8 @@ class LogoutHandler(PortalHandler):
         await self.run(end_session, self.get_cookie(COOKIE))
         self.clear_cookie(COOKIE, path=f"{self.base}portal/")
         self.render_page(
-            "message.html.j2", title="Signed out", who=None, signed_in=False,
-            text="You have signed out. Open your personal link to come back.",
+            "message.html.j2", title=_("Signed out"), who=None, signed_in=False,
+            text=_("You have signed out. Open your personal link to come back."),
         )  # fmt: skip
 
 
@@ -108,15 +110,16 @@ async def render_officer_home(
     data = await handler.run(read)
     home: OfficerHome = data["home"]
     templates = [
-        {"label": f"{link.title}, {link.period}{TEMPLATE_NOTES[link.note]}",
+        {"label": _(TEMPLATE_NOTES[link.note]).format(title=_(link.title),
+                                                      period=isolate(link.period)),
          "files": [(f"template?type={link.return_type}&period={link.period}&format={fmt}",
                     fmt.upper()) for fmt in TEMPLATE_FORMATS]}
         for link in home.templates
     ]  # fmt: skip
-    kinds = [(s.return_type, s.title, "year" if is_yearly(s.return_type) else "quarter")
+    kinds = [(s.return_type, _(s.title), "year" if is_yearly(s.return_type) else "quarter")
              for s in home.schedules]  # fmt: skip
     handler.render_page(
-        "officer.html.j2", status, title=f"Returns of {access.entity_name}",
+        "officer.html.j2", status, title=_("Returns of {name}").format(name=access.entity_name),
         as_of=data["as_of"], data_today=data["data_today"], messages=messages or [],
         entity_code=access.entity_code, due_table=due_table(home.due), templates=templates,
         return_types=kinds, due_rule=_due_rule(),
@@ -132,11 +135,11 @@ def _due_rule() -> str:
     """When the returns fall due, from their schedules."""
     quarterly = {s.due_days for s in RETURN_SCHEDULES}
     yearly = {s.due_days for s in YEARLY_RETURN_SCHEDULES}
-    return (
-        f"Each quarterly return is due {', '.join(map(str, sorted(quarterly)))} days after the "
-        f"quarter ends; each yearly return (governance, support) "
-        f"{', '.join(map(str, sorted(yearly)))} days after the fiscal year ends (30 June)."
-    )
+    return _(
+        "Each quarterly return is due {quarterly} days after the quarter ends; each yearly "
+        "return (governance, support) {yearly} days after the fiscal year ends (30 June)."
+    ).format(quarterly=", ".join(map(str, sorted(quarterly))),
+             yearly=", ".join(map(str, sorted(yearly))))  # fmt: skip
 
 
 def _answered_notice(handler: PortalHandler) -> list[str]:
@@ -144,7 +147,11 @@ def _answered_notice(handler: PortalHandler) -> list[str]:
     number = handler.get_query_argument("answered", "") if handler.request.method == "GET" else ""
     if not (number.isdigit() and len(number) <= 12):
         return []
-    return [f"Your answer to action {number} was sent; the department will review it."]
+    return [
+        _("Your answer to action {number} was sent; the department will review it.").format(
+            number=isolate(number)
+        )
+    ]
 
 
 def _as_of_date(connection: Connection) -> Any:
@@ -216,7 +223,8 @@ class UploadHandler(PortalHandler):
 
         problems, number = await self.run(store)
         if number is None:
-            await render_officer_home(self, 400, ["Nothing was sent. " + p for p in problems])
+            refused = [_("Nothing was sent. {problem}").format(problem=p) for p in problems]
+            await render_officer_home(self, 400, refused)
             return
         self.state.on_work()
         self.redirect(f"{self.base}portal/receipt?n={number}", status=303)
@@ -256,13 +264,14 @@ class ReceiptHandler(PortalHandler):
         shown = ("checked", "queued", "loading", "accepted", "unchanged")
         preview = outcome.get("preview") if receipt.state in shown else None
         self.render_page(
-            "receipt.html.j2", title=f"Receipt {receipt.label}", receipt=receipt,
+            "receipt.html.j2", title=_("Receipt {number}").format(number=isolate(receipt.label)),
+            receipt=receipt,
             received=pakistan_time(receipt.received_at),
             finished=pakistan_time(receipt.finished_at) if receipt.finished_at else "",
-            return_title=TITLES.get(receipt.return_type, receipt.return_type),
-            size=f"{receipt.size_bytes / 1024:,.1f} KB",
+            return_title=_(TITLES.get(receipt.return_type, receipt.return_type)),
+            size=isolate(f"{receipt.size_bytes / 1024:,.1f} KB"),
             state_badge=render_rag(inbox.STATE_COLOURS[receipt.state],
-                              inbox.STATE_LABELS[receipt.state]),
+                                   _(inbox.STATE_LABELS[receipt.state])),
             version=outcome.get("version"), preview=preview,
             preview_table=preview_table(preview, receipt.return_type) if preview else "",
             threshold=threshold_percent(),
@@ -303,12 +312,12 @@ class DecisionHandler(PortalHandler):
         change = inbox.confirm_upload if self.action == "confirm" else inbox.cancel_upload
         done = await self.run(change, number or 0, session.access.entity_id)
         if not done:
-            self.render_page(
-                "message.html.j2", 409, title="Portal",
-                text="This upload can no longer be "
-                + ("confirmed" if self.action == "confirm" else "cancelled")
-                + ": open its receipt to see where it is.",
-            )  # fmt: skip
+            confirmed = _("This upload can no longer be confirmed: open its receipt to see "
+                          "where it is.")  # fmt: skip
+            cancelled = _("This upload can no longer be cancelled: open its receipt to see "
+                          "where it is.")  # fmt: skip
+            text = confirmed if self.action == "confirm" else cancelled
+            self.render_page("message.html.j2", 409, title=_("Portal"), text=text)
             return
         self.state.on_work()
         self.redirect(f"{self.base}portal/receipt?n={number}", status=303)

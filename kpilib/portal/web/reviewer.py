@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
+from kpilib.i18n import N_, _, isolate
 from kpilib.ingest.schemas import spec_for
 from kpilib.ingest.status import resolve_as_of
 from kpilib.portal.followup import reviewer_actions
@@ -20,6 +21,7 @@ from kpilib.portal.web.tables import (
     REVIEW_COLOURS,
     preview_table,
     queue_table,
+    status_word,
     threshold_percent,
     warnings_table,
 )
@@ -38,20 +40,31 @@ from kpilib.present.html import render_rag
 TITLES = RETURN_TITLES
 #: Each decision: the question of its confirmation step, its button, and what is done.
 DECISIONS = {
-    "approve": ("Approve this return?", "Yes, approve it", "approved"),
+    "approve": (N_("Approve this return?"), N_("Yes, approve it"), N_("approved")),
     "return": (
-        "Send this return back for correction?",
-        "Yes, send it back",
-        "returned for correction",
+        N_("Send this return back for correction?"),
+        N_("Yes, send it back"),
+        N_("returned for correction"),
     ),
-    "reopen": ("Reopen this approved return?", "Yes, reopen it", "reopened for correction"),
+    "reopen": (
+        N_("Reopen this approved return?"),
+        N_("Yes, reopen it"),
+        N_("reopened for correction"),
+    ),
+}
+#: What the page says once a decision is recorded.
+DONE = {
+    "approve": N_("Return {number} approved."),
+    "return": N_("Return {number} returned for correction."),
+    "reopen": N_("Return {number} reopened for correction."),
 }
 #: Most returns one bulk approval takes.
 MAX_BULK = 500
 
 
 def _title(return_type: str) -> str:
-    return TITLES.get(return_type) or spec_for(return_type).title
+    """A return's title in the current language."""
+    return _(TITLES.get(return_type) or spec_for(return_type).title)
 
 
 async def render_reviewer_home(handler: PortalHandler, show_all: bool) -> None:
@@ -71,15 +84,16 @@ async def render_reviewer_home(handler: PortalHandler, show_all: bool) -> None:
     frame = data["frame"]
     waiting = int(frame["decision"].isna().sum())
     handler.render_page(
-        "queue.html.j2", title=f"PSE returns: {access.department_name}",
+        "queue.html.j2",
+        title=_("PSE returns: {department}").format(department=access.department_name),
         as_of=data["as_of"], data_today=data["data_today"], show_all=show_all,
         bulk=not show_all and waiting > 0, waiting=waiting,
         queue_table=queue_table(frame, TITLES, bulk=not show_all),
         answered=len(data["actions"]["answered"]),
         answered_table=actions_table(data["actions"]["answered"],
-                                     "No answer is waiting for your review."),
+                                     _("No answer is waiting for your review.")),
         waiting_table=actions_table(data["actions"]["waiting"],
-                                    "No action is waiting for a PSE's answer."),
+                                    _("No action is waiting for a PSE's answer.")),
     )  # fmt: skip
 
 
@@ -106,17 +120,18 @@ class ReturnHandler(PortalHandler):
             self.send_error(404)
             return
         done = self.get_query_argument("done", "")
-        notices = (
-            [f"Return {view.submission_id} {DECISIONS[done][2]}."] if done in DECISIONS else []
-        )
+        number = isolate(view.submission_id)
+        notices = [_(DONE[done]).format(number=number)] if done in DONE else []
         self.render_page(
-            "return.html.j2", title=f"Return {view.submission_id}", notices=notices,
-            entity=f"{view.entity_code} {view.entity_name}", return_title=_title(view.return_type),
+            "return.html.j2", title=_("Return {number}").format(number=number), notices=notices,
+            entity=f"{isolate(view.entity_code)} {view.entity_name}",
+            return_title=_title(view.return_type),
             period_code=view.period_code, submission_id=view.submission_id,
             version=view.version, received=pakistan_time(view.received_at),
             age=age_in_days(view.received_at, day),
             submitted_by=view.submitted_by, file_name=view.file_name,
-            state=render_rag(REVIEW_COLOURS[view.decision], view.state), comment=view.comment,
+            state=render_rag(REVIEW_COLOURS[view.decision], str(status_word(view.state))),
+            comment=view.comment,
             preview=view.preview, preview_table=preview_table(view.preview, view.return_type),
             threshold=threshold_percent(), warnings_table=warnings_table(view.warnings),
             warnings=len(view.warnings), actions=view.actions, max_comment=MAX_COMMENT,
@@ -146,14 +161,18 @@ class DecideHandler(PortalHandler):
                 self.send_error(404)
                 return
             lines = [
-                f"{view.entity_code} {view.entity_name}: {_title(view.return_type)}, "
-                f"{view.period_code}, version {view.version}.",
-                f"It will be {done}; the PSE sees this on its page.",
-            ]
+                _("{entity}: {title}, {period}, version {version}.").format(
+                    entity=f"{isolate(view.entity_code)} {view.entity_name}",
+                    title=_title(view.return_type), period=isolate(view.period_code),
+                    version=view.version,
+                ),
+                _("It will be {done}; the PSE sees this on its page.").format(done=_(done)),
+            ]  # fmt: skip
             if action == "approve" and len(view.warnings):
-                lines.append(f"It has {len(view.warnings)} data-quality warning(s).")
+                lines.append(_("It has {n} data-quality warning(s).").format(n=len(view.warnings)))
             self.render_page(
-                "confirm.html.j2", title="Confirm your decision", question=question, yes=yes,
+                "confirm.html.j2", title=_("Confirm your decision"), question=_(question),
+                yes=_(yes),
                 lines=lines, comment=comment or None, action=f"{self.base}portal/decide",
                 fields=[("id", submission_id), ("action", action), ("comment", comment)],
                 back=back,
@@ -170,8 +189,8 @@ class DecideHandler(PortalHandler):
         try:
             await self.run(record)
         except KpiError as error:
-            self.render_page("message.html.j2", 409, title="Nothing was recorded",
-                             text=f"Nothing was recorded: {error}.")  # fmt: skip
+            text = _("Nothing was recorded: {error}.").format(error=error)
+            self.render_page("message.html.j2", 409, title=_("Nothing was recorded"), text=text)
             return
         self.redirect(f"{back}&done={action}", status=303)
 
@@ -188,14 +207,15 @@ class BulkApproveHandler(PortalHandler):
         ids = [i for i in map(_submission_id, self.get_body_arguments("select")) if i is not None]
         ids = list(dict.fromkeys(ids))[:MAX_BULK]
         if not ids:
-            self.render_page("message.html.j2", 400, title="Nothing was approved",
-                             text="Tick the returns to approve first.")  # fmt: skip
+            self.render_page("message.html.j2", 400, title=_("Nothing was approved"),
+                             text=_("Tick the returns to approve first."))  # fmt: skip
             return
         if self.get_body_argument("confirmed", "") != "yes":
             self.render_page(
-                "confirm.html.j2", title="Confirm the approvals",
-                question=f"Approve these {len(ids)} return(s)?", yes=f"Yes, approve {len(ids)}",
-                lines=[f"Return {i}" for i in ids], comment=None,
+                "confirm.html.j2", title=_("Confirm the approvals"),
+                question=_("Approve these {n} return(s)?").format(n=len(ids)),
+                yes=_("Yes, approve {n}").format(n=len(ids)),
+                lines=[_("Return {number}").format(number=isolate(i)) for i in ids], comment=None,
                 action=f"{self.base}portal/bulk-approve",
                 fields=[("select", i) for i in ids], back=f"{self.base}portal/",
             )  # fmt: skip
@@ -205,10 +225,11 @@ class BulkApproveHandler(PortalHandler):
             return bulk_approve(connection, session.access, ids, resolve_as_of(connection, None))
 
         result = await self.run(approve)
-        lines = [f"{len(result.approved)} return(s) approved."] + [
-            f"Return {i} was not approved: {why}." for i, why in result.skipped.items()
+        lines = [_("{n} return(s) approved.").format(n=len(result.approved))] + [
+            _("Return {number} was not approved: {why}.").format(number=isolate(i), why=_(why))
+            for i, why in result.skipped.items()
         ]
-        self.render_page("message.html.j2", title="Approvals", text=" ".join(lines))
+        self.render_page("message.html.j2", title=_("Approvals"), text=" ".join(lines))
 
 
 class FileHandler(PortalHandler):

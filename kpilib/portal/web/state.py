@@ -3,6 +3,9 @@ limits. One :class:`PortalState` per server process."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import html
 import threading
 import time
 from collections import OrderedDict
@@ -13,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from sqlalchemy.engine import Engine
 
+from kpilib.i18n import gettext, isolate, ngettext
 from kpilib.portal.worker import WorkerPool
+from kpilib.present.fonts import urdu_text_css
 from kpilib.present.html import STYLES_DIR
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -53,12 +59,42 @@ class FailureLimiter:
             self._recent(address, time.monotonic()).append(time.monotonic())
 
 
+@functools.cache
+def urdu_stylesheet() -> tuple[str, str]:
+    """The Urdu pages' stylesheet and its version (the first 12 hex digits of its SHA-256)."""
+    text = urdu_text_css()
+    return text, hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(TEMPLATES_DIR), str(STYLES_DIR)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    # Every visible string of the templates goes through _() in the request's language.
+    environment.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext,
+        isolate=isolate,
+    )  # fmt: skip
+    return environment
+
+
+def _markup(text: str) -> Markup:
+    # A message is the suite's own text: escaped as text (an apostrophe stays one; every
+    # attribute of the templates is double-quoted); Markup.format escapes the values put in it.
+    escaped = html.escape(text, quote=False).replace('"', "&#34;")
+    return Markup(escaped)  # noqa: S704 (escaped on the line above)
+
+
+def template_gettext(message: str) -> Markup:
+    """The templates' ``_()``: :func:`kpilib.i18n.gettext`, escaped as markup."""
+    return _markup(gettext(message))
+
+
+def template_ngettext(singular: str, plural: str, count: int) -> Markup:
+    """The templates' ``ngettext()``: :func:`kpilib.i18n.ngettext`, escaped as markup."""
+    return _markup(ngettext(singular, plural, count))
 
 
 @dataclass

@@ -1,13 +1,17 @@
 """The portal's tables, in the one table model (:mod:`kpilib.present.tables`): every value
-escaped, statuses as labelled badges, links only to pages of the portal's own folder."""
+escaped, statuses as labelled badges, links only to pages of the portal's own folder. Headings
+and status words are English here (``N_``) and shown in the request's language
+(:func:`in_language`); codes, periods, dates and numbers keep their left-to-right order."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
+from kpilib.i18n import N_, _, isolate
 from kpilib.portal.due import STATUS_COLOURS
 from kpilib.portal.inbox import STATE_COLOURS, STATE_LABELS, Receipt
 from kpilib.portal.preview import CHANGE_THRESHOLD
@@ -17,49 +21,84 @@ from kpilib.present.tables import Column, ColumnKind, render_table
 from kpilib.problems import shown_record_message
 
 DUE_COLUMNS = [
-    Column("title", "Return"),
-    Column("period_code", "Period"),
-    Column("due", "Due"),
-    Column("colour", "Status", "rag", label_key="status"),
-    Column("days_overdue", "Days overdue", "count"),
-    Column("version", "Version", "count"),
-    Column("received", "Received"),
-    Column("review", "Department's review"),
-    Column("comment", "Department's comment"),
+    Column("title", N_("Return")),
+    Column("period_code", N_("Period")),
+    Column("due", N_("Due")),
+    Column("colour", N_("Status"), "rag", label_key="status"),
+    Column("days_overdue", N_("Days overdue"), "count"),
+    Column("version", N_("Version"), "count"),
+    Column("received", N_("Received")),
+    Column("review", N_("Department's review")),
+    Column("comment", N_("Department's comment")),
 ]
 RECEIPT_COLUMNS = [
-    Column("label", "Receipt", "link", href_key="href"),
-    Column("received", "Received"),
-    Column("what", "Return"),
-    Column("file_name", "File"),
-    Column("colour", "Status", "rag", label_key="state"),
+    Column("label", N_("Receipt"), "link", href_key="href"),
+    Column("received", N_("Received")),
+    Column("what", N_("Return")),
+    Column("file_name", N_("File")),
+    Column("colour", N_("Status"), "rag", label_key="state"),
 ]
 PROBLEM_COLUMNS = [
-    Column("row", "Row", "count"),
-    Column("column", "Column"),
-    Column("value", "Value"),
-    Column("severity", "Severity"),
-    Column("reason", "What to correct"),
+    Column("row", N_("Row"), "count"),
+    Column("column", N_("Column")),
+    Column("value", N_("Value")),
+    Column("severity", N_("Severity")),
+    Column("reason", N_("What to correct")),
 ]
 QUEUE_COLUMNS = [
-    Column("select", "Approve", "checkbox"),
-    Column("return_no", "Return no.", "link", href_key="href"),
-    Column("entity", "PSE"),
-    Column("return_title", "Return"),
-    Column("period_code", "Period"),
-    Column("version", "Version", "count"),
-    Column("received", "Received"),
-    Column("age_days", "Age (days)", "count"),
-    Column("warnings", "Warnings", "count"),
-    Column("colour", "Review", "rag", label_key="state"),
+    Column("select", N_("Approve"), "checkbox"),
+    Column("return_no", N_("Return no."), "link", href_key="href"),
+    Column("entity", N_("PSE")),
+    Column("return_title", N_("Return")),
+    Column("period_code", N_("Period")),
+    Column("version", N_("Version"), "count"),
+    Column("received", N_("Received")),
+    Column("age_days", N_("Age (days)"), "count"),
+    Column("warnings", N_("Warnings"), "count"),
+    Column("colour", N_("Review"), "rag", label_key="state"),
 ]
 WARNING_COLUMNS = [
-    Column("severity", "Severity"),
-    Column("rule", "Check"),
-    Column("item", "Item"),
-    Column("message", "Finding"),
+    Column("severity", N_("Severity")),
+    Column("rule", N_("Check")),
+    Column("item", N_("Item")),
+    Column("message", N_("Finding")),
 ]
 REVIEW_COLOURS = {"approved": "green", "returned": "red", "reopened": "red", None: "grey"}
+#: The words of a return's status (:data:`kpilib.portal.due.STATUS_COLOURS`) and review
+#: (:data:`kpilib.portal.review.REVIEW_STATES`), as the tables show them.
+STATUS_WORDS = {
+    "received": N_("received"), "due": N_("due"), "late": N_("late"), "missing": N_("missing"),
+    "returned for correction": N_("returned for correction"),
+    "reopened for correction": N_("reopened for correction"), "approved": N_("approved"),
+    "awaiting review": N_("awaiting review"),
+}  # fmt: skip
+#: A problem's or a warning's severity, as the tables show it.
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "high": N_("high"),
+                  "medium": N_("medium"), "low": N_("low"), "info": N_("info")}  # fmt: skip
+
+
+def status_word(status: Any) -> Any:
+    """A status or review (``missing``, ``approved``…) in the current language (None stays)."""
+    if not isinstance(status, str):
+        return status
+    return _(STATUS_WORDS.get(status, status))
+
+
+def severity_word(severity: Any) -> Any:
+    """``error``, ``warning``, ``high``… in the current language."""
+    if not isinstance(severity, str):
+        return severity
+    return _(SEVERITY_WORDS.get(severity, severity))
+
+
+def in_language(columns: list[Column]) -> list[Column]:
+    """``columns`` with their headings in the current language."""
+    return [replace(column, label=_(column.label)) for column in columns]
+
+
+def _isolated(values: Iterable[Any]) -> list[Any]:
+    """Codes and periods kept left to right inside Urdu (missing values stay missing)."""
+    return [isolate(v) if isinstance(v, str) and v else v for v in values]
 
 
 def due_table(frame: pd.DataFrame) -> str:
@@ -67,11 +106,16 @@ def due_table(frame: pd.DataFrame) -> str:
     frame = frame.assign(
         colour=frame["status"].map(STATUS_COLOURS),
         received=[pakistan_time(v) if not pd.isna(v) else "" for v in frame["received_at"]],
-        due=[format_date(d) for d in frame["due_date"]],
+        due=[isolate(format_date(d)) for d in frame["due_date"]],
+        title=[_(t) if isinstance(t, str) else t for t in frame["title"]],
+        period_code=_isolated(frame["period_code"]),
+        status=[status_word(v) for v in frame["status"]],
+        review=[status_word(v) for v in frame["review"]],
     )
     return render_table(
-        frame, DUE_COLUMNS, empty="No return is due yet.", scroll=True, stacked=True
-    )
+        frame, in_language(DUE_COLUMNS), empty=_("No return is due yet."), scroll=True,
+        stacked=True,
+    )  # fmt: skip
 
 
 def receipts_table(receipts: Sequence[Receipt], titles: Mapping[str, str]) -> str:
@@ -79,12 +123,13 @@ def receipts_table(receipts: Sequence[Receipt], titles: Mapping[str, str]) -> st
     frame = pd.DataFrame(
         [{"label": r.label, "href": f"receipt?n={r.number}",
           "received": pakistan_time(r.received_at),
-          "what": f"{titles.get(r.return_type, r.return_type)} {r.period_code}",
-          "file_name": r.file_name, "colour": STATE_COLOURS[r.state],
-          "state": STATE_LABELS[r.state]} for r in receipts],
+          "what": f"{_(titles.get(r.return_type, r.return_type))} {isolate(r.period_code)}",
+          "file_name": isolate(r.file_name), "colour": STATE_COLOURS[r.state],
+          "state": _(STATE_LABELS[r.state])} for r in receipts],
         columns=[c.key for c in RECEIPT_COLUMNS] + ["href", "state"],
     )  # fmt: skip
-    return render_table(frame, RECEIPT_COLUMNS, scroll=True, stacked=True)
+    frame["label"] = _isolated(frame["label"])
+    return render_table(frame, in_language(RECEIPT_COLUMNS), scroll=True, stacked=True)
 
 
 def problems_frame(problems: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -100,7 +145,13 @@ def problems_frame(problems: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def problems_table(frame: pd.DataFrame) -> str:
-    return render_table(frame, PROBLEM_COLUMNS, max_rows=200, scroll=True, stacked=True)
+    """A receipt's problems as the page shows them (severities in the reader's language)."""
+    shown = frame.assign(
+        severity=[severity_word(v) for v in frame["severity"]],
+        column=_isolated(frame["column"]), value=_isolated(frame["value"]),
+    )  # fmt: skip
+    return render_table(shown, in_language(PROBLEM_COLUMNS), max_rows=200, scroll=True,
+                        stacked=True)  # fmt: skip
 
 
 def preview_table(preview: Mapping[str, Any], return_type: str) -> str:
@@ -109,19 +160,22 @@ def preview_table(preview: Mapping[str, Any], return_type: str) -> str:
     if "rows" in preview:
         return rows_table(preview)
     kind: ColumnKind = "count" if return_type == "pse_financial" else "number"
-    unit = " (Rs)" if return_type == "pse_financial" else ""
+    rupees = return_type == "pse_financial"
+    previous = isolate(preview["previous_period"])
     columns = [
-        Column("item", "Figure"),
-        Column("current", f"This return{unit}", kind),
-        Column("previous", f"{preview['previous_period']}{unit}", kind),
-        Column("change", "Change", "share"),
-        Column("colour", "Look again?", "rag", label_key="flag"),
-    ]
+        Column("item", _("Figure")),
+        Column("current", _("This return (Rs)") if rupees else _("This return"), kind),
+        Column("previous", _("{period} (Rs)").format(period=previous) if rupees else previous,
+               kind),
+        Column("change", _("Change"), "share"),
+        Column("colour", _("Look again?"), "rag", label_key="flag"),
+    ]  # fmt: skip
     frame = pd.DataFrame(preview["figures"], columns=["item", "current", "previous", "change",
                                                       "flagged"])  # fmt: skip
     frame["colour"] = ["amber" if f else "green" for f in frame["flagged"]]
-    frame["flag"] = ["check" if f else "ok" for f in frame["flagged"]]
-    return render_table(frame, columns, empty="No figure to compare.", scroll=True, stacked=True)
+    frame["flag"] = [_("check") if f else _("ok") for f in frame["flagged"]]
+    return render_table(frame, columns, empty=_("No figure to compare."), scroll=True,
+                        stacked=True)  # fmt: skip
 
 
 def rows_table(preview: Mapping[str, Any]) -> str:
@@ -131,11 +185,11 @@ def rows_table(preview: Mapping[str, Any]) -> str:
     rows = preview["rows"]
     if len(rows) == 1:  # two narrow columns: they fit a phone as they are
         frame = pd.DataFrame({"item": labels, "value": rows[0]})
-        columns = [Column("item", "Item"), Column("value", "In this return")]
+        columns = [Column("item", _("Item")), Column("value", _("In this return"))]
         return render_table(frame, columns, scroll=True)
     frame = pd.DataFrame(rows, columns=names)
     columns = [Column(n, label) for n, label in zip(names, labels, strict=True)]
-    return render_table(frame, columns, empty="The file holds no row.", max_rows=500,
+    return render_table(frame, columns, empty=_("The file holds no row."), max_rows=500,
                         scroll=True, stacked=True)  # fmt: skip
 
 
@@ -154,8 +208,11 @@ def queue_table(frame: pd.DataFrame, titles: Mapping[str, str], bulk: bool) -> s
     """The reviewer's queue (or every return); with ``bulk`` a tick box for each return that
     is awaiting review and raises no warning."""
     frame = frame.assign(
-        entity=frame["entity_code"] + " " + frame["entity_name"],
-        return_title=[titles.get(t, t) for t in frame["return_type"]],
+        entity=[f"{isolate(c)} {n}" for c, n in zip(frame["entity_code"], frame["entity_name"],
+                                                     strict=True)],
+        return_title=[_(titles.get(t, t)) for t in frame["return_type"]],
+        period_code=_isolated(frame["period_code"]),
+        state=[status_word(v) for v in frame["state"]],
         received=[pakistan_time(v) for v in frame["received_at"]],
         colour=[REVIEW_COLOURS[d] for d in frame["decision"]],
         return_no=frame["submission_id"].astype(str),
@@ -169,14 +226,22 @@ def queue_table(frame: pd.DataFrame, titles: Mapping[str, str], bulk: bool) -> s
         ),
     )  # fmt: skip
     # The queue holds returns awaiting review only: no review column; every return: no ticks.
-    columns = QUEUE_COLUMNS[:-1] if bulk else QUEUE_COLUMNS[1:]
-    empty = "No return is awaiting your review." if bulk else "No return has been received yet."
+    columns = in_language(QUEUE_COLUMNS[:-1] if bulk else QUEUE_COLUMNS[1:])
+    empty = _("No return is awaiting your review.") if bulk else _(
+        "No return has been received yet.")  # fmt: skip
     return render_table(frame, columns, empty=empty, max_rows=500, scroll=True, stacked=True)
 
 
 def warnings_table(frame: pd.DataFrame) -> str:
+    """A return's data-quality warnings (severities in the reader's language)."""
+    shown = frame.assign(severity=[severity_word(v) for v in frame["severity"]]) if len(
+        frame) else frame  # fmt: skip
     return render_table(
-        frame, WARNING_COLUMNS, empty="No data-quality warning.", scroll=True, stacked=True
+        shown,
+        in_language(WARNING_COLUMNS),
+        empty=_("No data-quality warning."),
+        scroll=True,
+        stacked=True,
     )
 
 
