@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import FiscalYear, Period
+from kpilib.i18n import N_
 from kpilib.ingest.schemas import RETURN_SPECS
 from kpilib.store.governance import load_pse_governance, load_pse_governance_notes
 from kpilib.store.models import PSE_FINANCIAL_LINES
@@ -36,7 +37,25 @@ KEY_LINES = (
     "current_assets", "current_liabilities", "total_assets", "total_liabilities", "equity",
     "overdue_payables",
 )  # fmt: skip
-LINE_LABELS = {line: line.replace("_", " ").capitalize() for line in PSE_FINANCIAL_LINES}
+#: Each line's label as the preview stores it (English; shown with ``_()``).
+LINE_LABELS = {
+    "revenue": N_("Revenue"),
+    "grants_subsidies": N_("Grants subsidies"),
+    "operating_expenses": N_("Operating expenses"),
+    "ebit": N_("Ebit"),
+    "interest_expense": N_("Interest expense"),
+    "net_income": N_("Net income"),
+    "cash": N_("Cash"),
+    "inventories": N_("Inventories"),
+    "current_assets": N_("Current assets"),
+    "current_liabilities": N_("Current liabilities"),
+    "total_assets": N_("Total assets"),
+    "total_liabilities": N_("Total liabilities"),
+    "equity": N_("Equity"),
+    "retained_earnings": N_("Retained earnings"),
+    "borrowings": N_("Borrowings"),
+    "overdue_payables": N_("Overdue payables"),
+}
 
 
 def previous_quarter(period_code: str) -> str:

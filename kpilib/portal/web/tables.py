@@ -174,6 +174,8 @@ def preview_table(preview: Mapping[str, Any], return_type: str) -> str:
                                                       "flagged"])  # fmt: skip
     frame["colour"] = ["amber" if f else "green" for f in frame["flagged"]]
     frame["flag"] = [_("check") if f else _("ok") for f in frame["flagged"]]
+    if rupees:  # a statement's lines (LINE_LABELS); a KPI return's items are codes and names
+        frame["item"] = [_(item) if isinstance(item, str) else item for item in frame["item"]]
     return render_table(frame, columns, empty=_("No figure to compare."), scroll=True,
                         stacked=True)  # fmt: skip
 
