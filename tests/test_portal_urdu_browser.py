@@ -58,10 +58,16 @@ def test_the_urdu_officer_page_reads_right_to_left_in_nastaliq(browser, portal, 
     assert page.evaluate("document.fonts.check(\"16px 'Noto Nastaliq Urdu'\", 'گوشوارہ')")
     family = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
     assert family.startswith('"Noto Nastaliq Urdu"')
-    # Right to left: the heading starts at the right edge, the language switch at the left.
-    h1 = page.evaluate("(() => { const b = document.querySelector('h2').getBoundingClientRect();"
-                       " return [b.left, b.right, window.innerWidth]; })()")  # fmt: skip
-    assert h1[1] > h1[2] - 80
+    # Right to left: a heading's words start at the right edge of its box, the switch at the left.
+    heading, text = page.evaluate(
+        "(() => { const h = document.querySelector('main h2'); const r = document.createRange();"
+        " r.selectNodeContents(h); return [h.getBoundingClientRect().right,"
+        " r.getBoundingClientRect().right]; })()"
+    )
+    assert abs(heading - text) <= 2
+    switch = page.evaluate("document.querySelector('.portal-languages').getBoundingClientRect()"
+                           ".left")  # fmt: skip
+    assert switch < width / 2
     assert_fits(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"portal-urdu-officer-{width}.png"), full_page=True)
