@@ -8,10 +8,11 @@ document.querySelectorAll("input[type=file][data-shows]").forEach(function (inpu
     if (target) {
       var chosen = target.getAttribute("data-chosen") || "Chosen: {name} ({size} KB)";
       var none = target.getAttribute("data-none") || "No file chosen yet.";
-      target.textContent = input.files.length
-        ? chosen.replace("{name}", "\u2066" + input.files[0].name + "\u2069")
-            .replace("{size}", String(Math.ceil(input.files[0].size / 1024)))
-        : none;
+      if (!input.files.length) { target.textContent = none; return; }
+      var name = input.files[0].name;  // kept left to right inside Urdu
+      if (document.documentElement.dir === "rtl") { name = "\u2066" + name + "\u2069"; }
+      target.textContent = chosen.replace("{name}", name)
+        .replace("{size}", String(Math.ceil(input.files[0].size / 1024)));
     }
   });
 });
