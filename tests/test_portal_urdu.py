@@ -127,6 +127,20 @@ def test_the_officer_page_is_in_urdu(portal):
     assert 'aria-current="true">اردو<' in html and 'hreflang="en"' in html
 
 
+def test_the_officer_page_names_the_pse_in_urdu_where_it_has_an_urdu_name(portal):
+    import sqlalchemy as sa
+
+    with portal["engine"].begin() as connection:
+        connection.execute(
+            sa.text("UPDATE entities SET name_ur = :name WHERE code = 'UNI-001'"),
+            {"name": "ڈیمو جامعہ"},
+        )
+    urdu = _sign_in(portal, "pse").get("").text
+    assert "ڈیمو جامعہ کے گوشوارے" in urdu or "ڈیمو جامعہ" in urdu.split("</h1>")[0]
+    english = _sign_in(portal, "pse", language="en").get("").text
+    assert "ڈیمو جامعہ" not in english and "Demo University" in english
+
+
 def test_a_receipt_is_in_urdu_and_the_forms_keep_their_csrf(portal):
     client = _sign_in(portal, "pse")
     token = _csrf(client.get("").text)

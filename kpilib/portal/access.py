@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from kpilib.errors import KpiError
 from kpilib.fiscal import pakistan_today
+from kpilib.i18n.names import display_name
 from kpilib.store.queries import read_frame
 from kpilib.store.writes import current_actor, record_audit, table, utc_now
 
@@ -51,6 +52,18 @@ class Access:
     department_id: int
     department_code: str
     department_name: str
+    entity_name_ur: str | None = None
+    department_name_ur: str | None = None
+
+    @property
+    def entity_shown(self) -> str | None:
+        """The PSE's name in the current language (its Urdu name when writing Urdu, if any)."""
+        return display_name(self.entity_name, self.entity_name_ur) if self.entity_name else None
+
+    @property
+    def department_shown(self) -> str:
+        """The department's name in the current language."""
+        return display_name(self.department_name, self.department_name_ur)
 
     @property
     def actor(self) -> str:
@@ -182,7 +195,8 @@ def _access_query() -> sa.Select:
         t.c.id, t.c.token_hash, t.c.kind, t.c.name, t.c.expires_on, t.c.revoked_at,
         t.c.entity_id, e.c.code.label("entity_code"), e.c.name.label("entity_name"),
         d.c.id.label("department_id"), d.c.code.label("department_code"),
-        d.c.name.label("department_name"),
+        d.c.name.label("department_name"), e.c.name_ur.label("entity_name_ur"),
+        d.c.name_ur.label("department_name_ur"),
     ).outerjoin(e, e.c.id == t.c.entity_id).join(
         d, d.c.id == sa.func.coalesce(t.c.department_id, e.c.department_id)
     )  # fmt: skip
@@ -199,7 +213,8 @@ def _active(row: Any, kind: str | None, today: date | None) -> Access | None:
         token_id=row.id, kind=row.kind, name=row.name, entity_id=row.entity_id,
         entity_code=row.entity_code, entity_name=row.entity_name,
         department_id=row.department_id, department_code=row.department_code,
-        department_name=row.department_name,
+        department_name=row.department_name, entity_name_ur=row.entity_name_ur,
+        department_name_ur=row.department_name_ur,
     )  # fmt: skip
 
 

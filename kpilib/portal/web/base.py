@@ -222,7 +222,7 @@ def _who(session: Session | None) -> str | None:
         return None
     access = session.access
     scope = (
-        f"{isolate(access.entity_code)} {access.entity_name}"
+        f"{isolate(access.entity_code)} {access.entity_shown}"
         if access.kind == "pse"
         else _("{department} Department, reviewer").format(department=access.department_name)
     )

@@ -119,7 +119,7 @@ async def render_officer_home(
     kinds = [(s.return_type, _(s.title), "year" if is_yearly(s.return_type) else "quarter")
              for s in home.schedules]  # fmt: skip
     handler.render_page(
-        "officer.html.j2", status, title=_("Returns of {name}").format(name=access.entity_name),
+        "officer.html.j2", status, title=_("Returns of {name}").format(name=access.entity_shown),
         as_of=data["as_of"], data_today=data["data_today"], messages=messages or [],
         entity_code=access.entity_code, due_table=due_table(home.due), templates=templates,
         return_types=kinds, due_rule=_due_rule(),
