@@ -12,6 +12,7 @@ import pandas as pd
 
 from kpilib.dashboards import html
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
+from kpilib.i18n import N_, _
 from kpilib.present import charts
 from kpilib.present.explain import explain_figures
 from kpilib.present.headline import department_headline
@@ -28,62 +29,64 @@ from kpilib.views.pse import CATEGORY_LABELS, statement_labels
 from kpilib.views.selection import Selection
 
 EXECUTION_COLUMNS = [
-    Column("budget_label", "Budget"),
-    Column("original_budget", "Original budget", "money", 0),
-    Column("revised_budget", "Revised budget", "money", 0),
-    Column("released", "Released", "money", 0),
-    Column("expended", "Expended", "money", 0),
-    Column("release_rate", "Released (% of revised)", "percent"),
-    Column("utilisation", "Utilisation (% of revised)", "percent"),
-    Column("utilisation_of_releases", "Spent of releases (%)", "percent"),
-    Column("burn_vs_plan", "Spending against plan (%)", "percent"),
-    Column("rag", "Status", "rag", label_key="rag_label"),
+    Column("budget_label", N_("Budget")),
+    Column("original_budget", N_("Original budget"), "money", 0),
+    Column("revised_budget", N_("Revised budget"), "money", 0),
+    Column("released", N_("Released"), "money", 0),
+    Column("expended", N_("Expended"), "money", 0),
+    Column("release_rate", N_("Released (% of revised)"), "percent"),
+    Column("utilisation", N_("Utilisation (% of revised)"), "percent"),
+    Column("utilisation_of_releases", N_("Spent of releases (%)"), "percent"),
+    Column("burn_vs_plan", N_("Spending against plan (%)"), "percent"),
+    Column("rag", N_("Status"), "rag", label_key="rag_label"),
 ]
 INDICATOR_COLUMNS = [
-    Column("indicator_code", "Code"),
-    Column("indicator_name", "Indicator"),
-    Column("unit", "Unit"),
-    Column("period_code", "Latest period"),
-    Column("target", "Target", "number", 2),
-    Column("actual", "Actual", "number", 2),
-    Column("achievement", "Achievement (% of target)", "percent"),
-    Column("rag", "Status", "rag", label_key="rag_label"),
-    Column("change_vs_last_year", "Change on a year earlier", "number", 2),
-    Column("trend", "Trend"),
+    Column("indicator_code", N_("Code")),
+    Column("indicator_name", N_("Indicator")),
+    Column("unit", N_("Unit")),
+    Column("period_code", N_("Latest period")),
+    Column("target", N_("Target"), "number", 2),
+    Column("actual", N_("Actual"), "number", 2),
+    Column("achievement", N_("Achievement (% of target)"), "percent"),
+    Column("rag", N_("Status"), "rag", label_key="rag_label"),
+    Column("change_vs_last_year", N_("Change on a year earlier"), "number", 2),
+    Column("trend", N_("Trend")),
 ]
 PSE_COLUMNS = [
-    Column("entity_code", "Code", "link", href_key="link"),
-    Column("entity_name", "PSE"),
-    Column("category_label", "Category"),
-    Column("statement", "Latest statement"),
-    Column("overall_rating", "Overall risk", "rating"),
-    Column("z2", "Z''", "number", 2),
-    Column("z2_zone", "Z'' zone", "zone"),
-    Column("loss_text", "Loss maker"),
-    Column("completeness", "Returns received (%)", "share", 0),
-    Column("timeliness", "On time (%)", "share", 0),
+    Column("entity_code", N_("Code"), "link", href_key="link"),
+    Column("entity_name", N_("PSE")),
+    Column("category_label", N_("Category")),
+    Column("statement", N_("Latest statement")),
+    Column("overall_rating", N_("Overall risk"), "rating"),
+    Column("z2", N_("Z''"), "number", 2),
+    Column("z2_zone", N_("Z'' zone"), "zone"),
+    Column("loss_text", N_("Loss maker")),
+    Column("completeness", N_("Returns received (%)"), "share", 0),
+    Column("timeliness", N_("On time (%)"), "share", 0),
 ]
 EXCEPTION_COLUMNS = [
-    Column("severity_rag", "Severity", "rag", label_key="severity_label"),
-    Column("area_label", "Area"),
-    Column("subject", "Subject"),
-    Column("message", "What is wrong"),
+    Column("severity_rag", N_("Severity"), "rag", label_key="severity_label"),
+    Column("area_label", N_("Area")),
+    Column("subject", N_("Subject")),
+    Column("message", N_("What is wrong")),
 ]
-BUDGET_LABELS = {"current": "Current", "development": "Development (ADP)", "total": "Total"}
+BUDGET_LABELS = {"current": N_("Current"), "development": N_("Development (ADP)"),
+                 "total": N_("Total")}  # fmt: skip
 
 
 def _trend(row: pd.Series) -> str:
     improved = row["improved_vs_last_year"]
     if improved is pd.NA or pd.isna(improved):
         return "–"
-    return "Better than a year earlier" if improved else "Worse than a year earlier"
+    return _("Better than a year earlier") if improved else _("Worse than a year earlier")
 
 
 class DepartmentDashboard(DashboardPage):
     """One department for a fiscal year and period."""
 
-    title = "Department"
-    lead = (
+    title = N_("Department")
+    notebook = "department.ipynb"
+    lead = N_(
         "One department's budget execution against plan, its service-delivery indicators "
         "with their status and trends, and its public sector entities."
     )
@@ -92,7 +95,7 @@ class DepartmentDashboard(DashboardPage):
     def build(self) -> list[widgets.Widget]:
         self.department = dropdown(
             "department",
-            "Department",
+            _("Department"),
             [(name, code) for code, name in self.choices.departments.items()],
             self.selection.department,
             width="420px",
@@ -103,7 +106,7 @@ class DepartmentDashboard(DashboardPage):
         self.class_chart = ChartPanel("by-class")
         self.execution_table = html_panel("execution-table")
         self.indicator_table = html_panel("indicator-table")
-        self.indicator = dropdown("indicator", "Trend of", [], None, width="520px")
+        self.indicator = dropdown("indicator", _("Trend of"), [], None, width="520px")
         self.indicator.observe(lambda _c: self._render_trend(), names="value")
         self.trend_chart = ChartPanel("trend")
         self.pse_table = html_panel("pse-table")
@@ -118,19 +121,19 @@ class DepartmentDashboard(DashboardPage):
         return [
             self.title_panel,
             self.cards,
-            section("Budget execution", "Spending against the straight-line plan, by month "
-                    "and by economic classification (object head)."),
+            section(_("Budget execution"), _("Spending against the straight-line plan, by "
+                    "month and by economic classification (object head).")),
             budget_charts,
             self.execution_table,
-            section("Service-delivery indicators", "Latest period of each indicator against "
-                    "its target; status by achievement."),
+            section(_("Service-delivery indicators"), _("Latest period of each indicator "
+                    "against its target; status by achievement.")),
             self.indicator_table,
             self.indicator,
             self.trend_chart.widget,
-            section("Public sector entities", "Each PSE's latest quarterly statement and its "
-                    "returns in the period; the code opens the PSE monitor."),
+            section(_("Public sector entities"), _("Each PSE's latest quarterly statement and "
+                    "its returns in the period; the code opens the PSE monitor.")),
             self.pse_table,
-            section("Exceptions", "The department's red flags."),
+            section(_("Exceptions"), _("The department's red flags.")),
             self.exceptions_table,
         ]  # fmt: skip
 
@@ -148,44 +151,48 @@ class DepartmentDashboard(DashboardPage):
         dept = select_department(view, _department(selection))
         self.department_view = dept
         self.selection = selection
-        self.title_panel.value = f"<h2>{html.escape(dept.name)} Department</h2>"
+        title = _("{name} Department").format(name=dept.name)
+        self.title_panel.value = f"<h2>{html.escape(title)}</h2>"
         explained = explain_figures(self.context.engine, view, dept.code)
         self.cards.value = render_headline(
-            department_headline(view, dept.code, "listed below"),
+            department_headline(view, dept.code, _("listed below")),
             explanations={item.figure.key: item for item in explained},
         )
         self._render_budget(dept, selection)
         self._render_indicators(dept, selection)
         self._render_pses(dept, selection)
         exceptions = label_severity(dept.exceptions)  # most severe first (the view's order)
-        exceptions["area_label"] = exceptions["area"].map(AREA_LABELS)
+        exceptions["area_label"] = [_(AREA_LABELS.get(a, a)) for a in exceptions["area"]]
         self.exceptions_table.value = self.table_with_download(
             exceptions,
             EXCEPTION_COLUMNS,
             html.file_stem("exceptions", dept.code, selection.fiscal_year, selection.period),
-            empty="No red flag for this department.",
+            empty=N_("No red flag for this department."),
         )
 
     def _render_budget(self, dept: DepartmentView, selection: Selection) -> None:
         self.curve_chart.update(
-            charts.chart_spending_curve(dept.monthly, f"{dept.name}: spending against plan")
+            charts.chart_spending_curve(
+                dept.monthly, _("{name}: spending against plan").format(name=dept.name)
+            )
             if not dept.monthly.empty
             else None
         )
         self.class_chart.update(
             charts.chart_execution_by_class(
-                dept.execution_by_class, f"{dept.name}: utilisation by object head"
+                dept.execution_by_class,
+                _("{name}: utilisation by object head").format(name=dept.name),
             )
             if not dept.execution_by_class.empty
             else None
         )
         execution = dept.execution.copy()  # its statuses are the view's (one set of rules)
-        execution["budget_label"] = execution["budget_type"].map(BUDGET_LABELS)
+        execution["budget_label"] = [_(BUDGET_LABELS.get(t, t)) for t in execution["budget_type"]]
         self.execution_table.value = self.table_with_download(
             execution,
             EXECUTION_COLUMNS,
             html.file_stem("budget", dept.code, selection.fiscal_year, selection.period),
-            empty="No budget lines for this department in this year.",
+            empty=N_("No budget lines for this department in this year."),
         ) + render_footnote(dept.province.rules.describe("budget_execution", dept.code))
 
     def _render_indicators(self, dept: DepartmentView, selection: Selection) -> None:
@@ -197,7 +204,7 @@ class DepartmentDashboard(DashboardPage):
             indicators,
             INDICATOR_COLUMNS,
             html.file_stem("indicators", dept.code, selection.fiscal_year, selection.period),
-            empty="This department reports no province-level service-delivery indicator.",
+            empty=N_("This department reports no province-level service-delivery indicator."),
         ) + render_footnote(dept.province.rules.describe("indicator_achievement", dept.code))
         options = [
             (f"{r.indicator_code} {r.indicator_name}", r.indicator_code)
@@ -217,7 +224,7 @@ class DepartmentDashboard(DashboardPage):
         if dept is None or self._quiet:
             return
         if code is None:
-            self.trend_chart.update(None, "No indicator to draw.")
+            self.trend_chart.update(None, N_("No indicator to draw."))
             return
         definition = dept.indicators.set_index("indicator_code").loc[code]
         series = dept.indicator_values[dept.indicator_values["indicator_code"] == code]
@@ -228,7 +235,7 @@ class DepartmentDashboard(DashboardPage):
             )
             if not series.empty
             else None,
-            "No values reported for this indicator.",
+            N_("No values reported for this indicator."),
         )
 
     def _render_pses(self, dept: DepartmentView, selection: Selection) -> None:
@@ -237,9 +244,9 @@ class DepartmentDashboard(DashboardPage):
             on="entity_code",
             how="left",
         )
-        pses["category_label"] = pses["category"].map(CATEGORY_LABELS)
+        pses["category_label"] = [_(CATEGORY_LABELS.get(c, c)) for c in pses["category"]]
         pses["overall_rating"] = pses["overall_rating"].astype(object)
-        pses["loss_text"] = pses["loss_maker"].map({True: "Yes", False: "No"})
+        pses["loss_text"] = pses["loss_maker"].map({True: _("Yes"), False: _("No")})
         pses["statement"] = statement_labels(pses)  # "…, unapproved" until approved
         pses["link"] = [
             html.dashboard_link(
@@ -254,12 +261,14 @@ class DepartmentDashboard(DashboardPage):
             pses.sort_values("entity_code"),
             PSE_COLUMNS,
             html.file_stem("pses", dept.code, selection.fiscal_year, selection.period),
-            empty="No PSE reports to this department.",
+            empty=N_("No PSE reports to this department."),
         )
 
     def describe(self, view: ProvinceView, selection: Selection) -> str:
         name = self.choices.departments[_department(selection)]
-        return f"Showing the {name} Department: {html.describe_period(view.period)}."
+        return _("Showing the {name} Department: {period}.").format(
+            name=name, period=html.describe_period(view.period)
+        )
 
 
 def _department(selection: Selection) -> str:

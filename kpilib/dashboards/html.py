@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from kpilib.fiscal import Period
+from kpilib.i18n import N_, _, is_right_to_left, isolate
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.present.export import encode_csv, safe_file_name
 from kpilib.present.formatting import format_date
@@ -30,14 +31,16 @@ from kpilib.problems import Problem
 #: Rows shown in a table on the page; the CSV and Excel downloads always have them all.
 MAX_TABLE_ROWS = 200
 DASHBOARD_FILES = ("province.ipynb", "department.ipynb", "pse_monitor.ipynb")
-DEMO_TEXT = "DEMO DATA — a synthetic province, not official statistics"
-ORGANISATION = "Government of Khyber Pakhtunkhwa, Finance Department"
+DEMO_TEXT = N_("DEMO DATA — a synthetic province, not official statistics")
+ORGANISATION = N_("Government of Khyber Pakhtunkhwa, Finance Department")
 #: Alert severities shown as RAG-styled labels.
 SEVERITY_STATUS = {"critical": "red", "warning": "amber"}
 
 
-def render_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV") -> str:
-    """A link that downloads ``frame`` as CSV (UTF-8 with BOM, formula-safe, no server call)."""
+def render_download(frame: pd.DataFrame, file_name: str, label: str = N_("Download CSV")) -> str:
+    """A link that downloads ``frame`` as CSV (UTF-8 with BOM, formula-safe, no server call);
+    ``label`` is translated here."""
+    label = _(label)
     payload = base64.b64encode(encode_csv(frame)).decode("ascii")
     name = safe_file_name(file_name if file_name.endswith(".csv") else f"{file_name}.csv")
     return (
@@ -50,9 +53,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def render_xlsx_download(
-    table: SheetTable, context: WorkbookContext, file_name: str, label: str = "Download Excel"
+    table: SheetTable, context: WorkbookContext, file_name: str, label: str = N_("Download Excel")
 ) -> str:
     """A link that downloads ``table`` as a formatted Excel workbook (no server call)."""
+    label = _(label)
     payload = base64.b64encode(encode_workbook([table], context)).decode("ascii")
     stem = file_name.removesuffix(".csv").removesuffix(".xlsx")
     name = safe_file_name(f"{stem}.xlsx")
@@ -71,15 +75,19 @@ def workbook_context(
 
 def as_of_line(period_label: str, as_of: date, data_as_of: date | None) -> str:
     """``Fiscal year 2024-25 · figures to 30 Jun 2025 · data as of 15 Feb 2026``."""
-    data = f"data as of {format_date(data_as_of)}" if data_as_of else "data as of: not recorded"
-    return f"{period_label} · figures to {format_date(as_of)} · {data}"
+    if data_as_of:
+        data = _("data as of {date}").format(date=isolate(format_date(data_as_of)))
+    else:
+        data = _("data as of: not recorded")
+    figures = _("figures to {date}").format(date=isolate(format_date(as_of)))
+    return f"{period_label} · {figures} · {data}"
 
 
 def render_page_table(
     frame: pd.DataFrame,
     columns: Sequence[Column],
     caption: str | None = None,
-    empty: str = "Nothing to show.",
+    empty: str = N_("Nothing to show."),
 ) -> str:
     """A scrolling table of the first :data:`MAX_TABLE_ROWS` rows, or ``empty`` when there are
     none (:func:`kpilib.present.tables.render_table`)."""
@@ -91,7 +99,7 @@ def render_table_with_download(
     columns: Sequence[Column],
     file_name: str,
     caption: str | None = None,
-    empty: str = "Nothing to show.",
+    empty: str = N_("Nothing to show."),
     workbook: WorkbookContext | None = None,
 ) -> str:
     """:func:`render_page_table` followed by its CSV download with every row and, given the
@@ -117,7 +125,8 @@ def dashboard_link(page: str, **values: str | None) -> str:
 
 
 def render_header(title: str, lead: str, organisation: str = ORGANISATION) -> str:
-    """The page's title block."""
+    """The page's title block (``organisation`` translated here)."""
+    organisation = _(organisation)
     return (
         '<div class="kpi-dash-header">'
         f'<p class="kpi-dash-organisation">{escape(organisation)}</p>'
@@ -132,16 +141,23 @@ def describe_period(period: Period) -> str:
     date, never the quarter alone)."""
     year = period.fiscal_year
     start = year.start_date
+    # Urdu keeps the months in English letters, abbreviated, as its dates (docs/glossary-ur.md).
+    month = "%b" if is_right_to_left() else "%B"
     if period.kind == "year":
-        return f"Fiscal year {year.label} ({start:%B %Y} – {year.end_date:%B %Y})"
-    end = period.end_date
-    return f"{year.label}, year to date through Q{period.number} ({start:%B}–{end:%B %Y})"
+        months = f"{start:{month} %Y} – {year.end_date:{month} %Y}"
+        return _("Fiscal year {year} ({months})").format(
+            year=isolate(year.label), months=isolate(months)
+        )
+    months = f"{start:{month}}–{period.end_date:{month} %Y}"
+    return _("{year}, year to date through {quarter} ({months})").format(
+        year=isolate(year.label), quarter=isolate(f"Q{period.number}"), months=isolate(months)
+    )
 
 
 def render_as_of(period_label: str, as_of: date, data_as_of: date | None, is_demo: bool) -> str:
     """The DEMO DATA banner (demo data only) and the line saying which dates the figures and
     the data speak of."""
-    banner = f'<div class="demo-banner">{escape(DEMO_TEXT)}</div>' if is_demo else ""
+    banner = f'<div class="demo-banner">{escape(_(DEMO_TEXT))}</div>' if is_demo else ""
     rest = as_of_line("", as_of, data_as_of)
     return (
         f'{banner}<p class="kpi-dash-asof"><strong>{escape(period_label)}</strong>'
@@ -160,11 +176,13 @@ def render_lead(text: str) -> str:
     return f'<p class="kpi-dash-lead">{escape(text)}</p>'
 
 
-def render_messages(problems: Sequence[Problem | str], lead: str = "This page could not show "
-                    "everything it was asked for:") -> str:  # fmt: skip
-    """A message box listing problems (a bad link, an unknown code); empty when none."""
+def render_messages(problems: Sequence[Problem | str], lead: str = N_("This page could not "
+                    "show everything it was asked for:")) -> str:  # fmt: skip
+    """A message box listing problems (a bad link, an unknown code); empty when none. The
+    ``lead`` is translated here."""
     if not problems:
         return ""
+    lead = _(lead)
     items = "".join(f"<li>{escape(str(p))}</li>" for p in problems)
     return f'<div class="kpi-alert" role="alert"><p>{escape(lead)}</p><ul>{items}</ul></div>'
 
@@ -177,7 +195,7 @@ def render_status(text: str, busy: bool = False) -> str:
 
 def rag_label(status: str | None) -> str:
     """The text shown with a RAG status (:data:`kpilib.kpis.service_delivery.RAG_LABELS`)."""
-    return RAG_LABELS.get(status or "grey", RAG_LABELS["grey"])
+    return _(RAG_LABELS.get(status or "grey", RAG_LABELS["grey"]))
 
 
 def file_stem(*parts: str | None) -> str:

@@ -23,9 +23,13 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from kpilib.dashboards import html
+from kpilib.dashboards.language import language_from_query
+from kpilib.dashboards.language import render_switch as render_language_switch
 from kpilib.dashboards.query import parse_query_string
 from kpilib.errors import DashboardParameterError, KpiError
 from kpilib.fiscal import REPORT_PERIODS
+from kpilib.i18n import LANGUAGES, N_, Language, _, is_right_to_left, set_language, text_direction
+from kpilib.present.fonts import urdu_text_css
 from kpilib.present.tables import Column
 from kpilib.present.xlsx import WorkbookContext
 from kpilib.problems import Problem
@@ -146,9 +150,10 @@ class ChartPanel:
         self.widget.add_class("kpi-chart")
         self.widget.add_class(f"kpi-chart-{name}")
 
-    def update(self, chart: alt.TopLevelSpec | None, empty: str = "No data to draw.") -> None:
-        """Show ``chart``; ``None`` shows ``empty`` instead."""
+    def update(self, chart: alt.TopLevelSpec | None, empty: str = N_("No data to draw.")) -> None:
+        """Show ``chart``; ``None`` shows ``empty`` (translated) instead."""
         if chart is None:
+            empty = _(empty)
             self.note.value = f'<p class="kpi-empty">{html.escape(empty)}</p>'
             self.chart.layout.display = "none"
             return
@@ -182,8 +187,10 @@ class DashboardPage:
     """Base of the three dashboards. Subclasses set :attr:`title`, :attr:`lead` and
     :attr:`query_keys`, build their widgets in :meth:`build` and fill them in :meth:`render`."""
 
-    title = "Dashboard"
+    title = N_("Dashboard")
     lead = ""
+    #: The page's notebook (its links, the language switch).
+    notebook = "province.ipynb"
     query_keys: tuple[str, ...] = ("fiscal_year", "period")
 
     def __init__(
@@ -195,39 +202,53 @@ class DashboardPage:
         self.context = context
         self.choices = context.choices
         self.defaults = dict(defaults or {})
+        #: The page's language: the link's ``lang`` (checked), else English. A kernel shows
+        #: one page, so the language is the kernel's (:func:`kpilib.i18n.set_language`).
+        self.language: Language = set_language(language_from_query(query))
         selection, problems = self._resolve(query)
         self.selection = selection
         self.view: ProvinceView | None = None
         #: The as-of line and demo flag of the Excel downloads (set with each view shown).
         self.workbook: WorkbookContext | None = None
         self._quiet = False
+        self._construct(selection, problems)
+
+    def _construct(self, selection: Selection, problems: Sequence[Problem | str]) -> None:
+        """Build every widget of the page in the current language and show ``selection``."""
+        self._quiet = False
+        self.switch = html_panel("language")
         self.header = html_panel("header")
-        self.header.value = html.render_header(self.title, self.lead)
+        self.header.value = html.render_header(_(self.title), _(self.lead))
         self.as_of = html_panel("asof")
         self.messages = html_panel("messages")
         self.messages.value = html.render_messages(problems)
         self.status = html_panel("status")
         self.fiscal_year = dropdown(
             "fiscal-year",
-            "Fiscal year",
+            _("Fiscal year"),
             [(self.choices.fiscal_year_label(y), y) for y in reversed(self.choices.fiscal_years)],
             selection.fiscal_year,
             width="220px",
         )
         self.period = dropdown(
             "period",
-            "Period",
-            [(PERIOD_LABELS[p], p) for p in REPORT_PERIODS],
+            _("Period"),
+            [(_(PERIOD_LABELS[p]), p) for p in REPORT_PERIODS],
             selection.period,
             width="250px",
         )
         sections = self.build()
         self.controls = widgets.HBox(self.selectors())
         self.controls.add_class("kpi-dash-controls")
+        top: list[widgets.Widget] = [self.switch, self.header]
+        if is_right_to_left():
+            # The Nastaliq font (data: URLs) and the Urdu text rules, on Urdu pages only.
+            top.insert(0, widgets.HTML(f"<style>{urdu_text_css()}</style>"))
         self.widget = widgets.VBox(
-            [self.header, self.as_of, self.messages, self.controls, self.status, *sections]
+            [*top, self.as_of, self.messages, self.controls, self.status, *sections]
         )
         self.widget.add_class("kpi-dash")
+        self.widget.add_class(f"kpi-dash-{text_direction()}")
         for control in self.selectors():
             control.observe(self._on_change, names="value")
         self.show(selection)
@@ -251,7 +272,7 @@ class DashboardPage:
 
     def describe(self, view: ProvinceView, selection: Selection) -> str:
         """The status line once the page shows ``selection``."""
-        return f"Showing {html.describe_period(view.period)}."
+        return _("Showing {period}.").format(period=html.describe_period(view.period))
 
     def sync_selectors(self, selection: Selection) -> None:
         """Make dependent selectors agree with ``selection`` (e.g. the PSEs of a category)."""
@@ -265,12 +286,12 @@ class DashboardPage:
         columns: Sequence[Column],
         file_name: str,
         caption: str | None = None,
-        empty: str = "Nothing to show.",
+        empty: str = N_("Nothing to show."),
     ) -> str:
         """A page table with its CSV and Excel downloads (the view's as-of and demo flag in
         the workbook): :func:`kpilib.dashboards.html.render_table_with_download`."""
         return html.render_table_with_download(
-            frame, columns, file_name, caption, empty, workbook=self.workbook
+            frame, columns, file_name, caption, _(empty), workbook=self.workbook
         )
 
     def _resolve(self, query: str | None) -> tuple[Selection, list[Problem]]:
@@ -283,6 +304,11 @@ class DashboardPage:
         A page built during Voilà's preheat on its defaults redraws only if the URL asks for
         something else."""
         selection, problems = self._resolve(query)
+        language = language_from_query(query)
+        if language != self.language:
+            self.language = set_language(language)
+            self._construct(selection, problems)
+            return
         self.messages.value = html.render_messages(problems)
         if selection != self.selection:
             self.show(selection)
@@ -294,7 +320,7 @@ class DashboardPage:
             selection = validate_selection(self.choices, **self.selected_values())
         except DashboardParameterError as exc:
             self.messages.value = html.render_messages(
-                exc.problems, "That selection cannot be shown:"
+                exc.problems, _("That selection cannot be shown:")
             )
             return
         self.messages.value = ""
@@ -303,7 +329,7 @@ class DashboardPage:
     def show(self, selection: Selection) -> None:
         """Load the province view of ``selection`` (from the memo when it is there) and redraw
         the page; a kpi-suite error is shown in the message box, not raised."""
-        self.status.value = html.render_status("Updating…", busy=True)
+        self.status.value = html.render_status(_("Updating…"), busy=True)
         self._quiet = True
         try:
             self.sync_selectors(selection)
@@ -316,16 +342,26 @@ class DashboardPage:
                 period_label, view.as_of, view.data_as_of, view.is_demo
             )
             self.workbook = html.workbook_context(
-                period_label, view.as_of, view.data_as_of, view.is_demo, self.title
+                period_label, view.as_of, view.data_as_of, view.is_demo, _(self.title)
             )
             self.render(view, selection)
         except KpiError as exc:
-            self.messages.value = html.render_messages([str(exc)], "This view cannot be shown:")
+            self.messages.value = html.render_messages([str(exc)], _("This view cannot be shown:"))
             self.status.value = html.render_status("")
             return
         self.view = view
         self.selection = selection
+        self.switch.value = self.render_switch()
         self.status.value = html.render_status(self.describe(view, selection))
+
+    def render_switch(self) -> str:
+        """The English / اردو links: this page and view in each language."""
+        values = {k: v for k, v in self.selected_values().items() if v}
+        links = {
+            language: html.dashboard_link(self.notebook, **values, lang=language)
+            for language in LANGUAGES
+        }
+        return render_language_switch(links, self.language)
 
     def select(self, **values: str | None) -> None:
         """Change selectors as a user would (tests, scripted views): one redraw at the end."""

@@ -20,6 +20,7 @@ from kpilib.dashboards.html import (
     SEVERITY_STATUS,
 )
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
+from kpilib.i18n import N_, _, isolate, ngettext
 from kpilib.present import pse_charts
 from kpilib.present.formatting import ZONE_LABELS, format_date, format_money, format_share
 from kpilib.present.headline import pse_risk_figure
@@ -39,52 +40,68 @@ from kpilib.views.pse_oversight import load_pse_oversight
 from kpilib.views.selection import Selection
 
 #: The note under a PSE's latest statement while its department has not approved it.
-UNAPPROVED_NOTE = "unapproved: its department has not yet approved this return"
+UNAPPROVED_NOTE = N_("unapproved: its department has not yet approved this return")
 #: The PSE selector's first entry: the whole category, no single PSE.
 WHOLE_CATEGORY = ""
 ALERT_COLUMNS = [
-    Column("severity_status", "Severity", "rag", label_key="severity_label"),
-    Column("entity_code", "PSE", "link", href_key="link"),
-    Column("period_code", "Period"),
-    Column("message", "Alert"),
+    Column("severity_status", N_("Severity"), "rag", label_key="severity_label"),
+    Column("entity_code", N_("PSE"), "link", href_key="link"),
+    Column("period_code", N_("Period")),
+    Column("message", N_("Alert")),
 ]
 CATEGORY_PSE_COLUMNS = [
-    Column("entity_code", "Code", "link", href_key="link"),
-    Column("entity_name", "PSE"),
-    Column("department_name", "Department"),
-    Column("statement", "Latest statement"),
-    Column("overall_rating", "Overall risk", "rating"),
-    Column("z2", "Z''", "number", 2),
-    Column("z2_zone", "Z'' zone", "zone"),
-    Column("government_dependence", "Government dependence (%)", "share", 0),
-    Column("arrears_ratio", "Arrears (% of a year's spending)", "share", 1),
-    Column("timeliness", "Returns on time (%)", "share", 0),
+    Column("entity_code", N_("Code"), "link", href_key="link"),
+    Column("entity_name", N_("PSE")),
+    Column("department_name", N_("Department")),
+    Column("statement", N_("Latest statement")),
+    Column("overall_rating", N_("Overall risk"), "rating"),
+    Column("z2", N_("Z''"), "number", 2),
+    Column("z2_zone", N_("Z'' zone"), "zone"),
+    Column("government_dependence", N_("Government dependence (%)"), "share", 0),
+    Column("arrears_ratio", N_("Arrears (% of a year's spending)"), "share", 1),
+    Column("timeliness", N_("Returns on time (%)"), "share", 0),
 ]
 RATING_COLUMNS = [
-    Column("label", "Dimension"),
-    Column("rating", "Risk rating", "rating"),
-    Column("score", "Score (1 low – 4 very high)", "number", 2),
+    Column("label", N_("Dimension")),
+    Column("rating", N_("Risk rating"), "rating"),
+    Column("score", N_("Score (1 low – 4 very high)"), "number", 2),
 ]
 SUBMISSION_COLUMNS = [
-    Column("period_code", "Quarter"),
-    Column("return_title", "Return"),
-    Column("due_date", "Due"),
-    Column("received_date", "First received"),
-    Column("state_status", "State", "rag", label_key="state_label"),
-    Column("days_late", "Days late", "count"),
-    Column("days_overdue", "Days overdue", "count"),
+    Column("period_code", N_("Quarter")),
+    Column("return_title", N_("Return")),
+    Column("due_date", N_("Due")),
+    Column("received_date", N_("First received")),
+    Column("state_status", N_("State"), "rag", label_key="state_label"),
+    Column("days_late", N_("Days late"), "count"),
+    Column("days_overdue", N_("Days overdue"), "count"),
 ]
 STATE_STATUS = {"on_time": "green", "late": "amber", "missing": "red"}
+#: A category's whole entry in the PSE selector.
+CATEGORY_ALL_LABELS = {
+    "autonomous_body": N_("All autonomous bodies"),
+    "university": N_("All universities"),
+    "teaching_hospital": N_("All medical teaching institutions"),
+    "water_sanitation_company": N_("All water and sanitation companies"),
+    "public_company": N_("All public companies"),
+    "other": N_("All other PSEs"),
+}
+#: The overall risk rating in words on a card.
+RATING_WORDS = {"low": N_("low"), "moderate": N_("moderate"), "high": N_("high"),
+                "very high": N_("very high"), "not rated": N_("not rated")}  # fmt: skip
 
 
 def _statement_note(latest: pd.Series, reference: str) -> str | None:
     """Why the latest statement needs care: older than the view's quarter, or unapproved."""
     notes = []
     if not bool(latest.get("current", True)):
-        notes.append(f"stale: the ratings below are from before {reference}")
+        notes.append(
+            _("stale: the ratings below are from before {quarter}").format(
+                quarter=isolate(reference)
+            )
+        )
     if latest.get("approval") == "unapproved":
-        notes.append(UNAPPROVED_NOTE)
-    return "; ".join(notes) or None
+        notes.append(_(UNAPPROVED_NOTE))
+    return _("; ").join(notes) or None
 
 
 def _risk_card(group: CategoryView) -> KpiCard:
@@ -92,6 +109,11 @@ def _risk_card(group: CategoryView) -> KpiCard:
     figure = pse_risk_figure(group.province, group.pses, len(group.pses), group.label)
     note = figure.population.split(": ", 1)[-1]
     return KpiCard(figure.label, figure.text, figure.status, note)
+
+
+def _words(label: object) -> object:
+    """A label of the view in the page's language (a missing one stays missing)."""
+    return _(label) if isinstance(label, str) else label
 
 
 def _money_m(amount: float | None) -> str:
@@ -105,8 +127,9 @@ def _share(value: float | None) -> str:
 class PseMonitorDashboard(DashboardPage):
     """PSEs by category, or one PSE, up to the end of a fiscal year's period."""
 
-    title = "PSE monitor"
-    lead = (
+    title = N_("PSE monitor")
+    notebook = "pse_monitor.ipynb"
+    lead = N_(
         "Public sector entities by category or one by one: financial ratios and Altman Z'' "
         "over time, risk ratings, subsidy dependence, arrears, governance, government support, "
         "returns and alerts."
@@ -116,14 +139,14 @@ class PseMonitorDashboard(DashboardPage):
     def build(self) -> list[widgets.Widget]:
         self.category = dropdown(
             "category",
-            "Category",
-            [(label, key) for key, label in self.choices.categories.items()],
+            _("Category"),
+            [(_(label), key) for key, label in self.choices.categories.items()],
             self.selection.category,
             width="330px",
         )
         self.pse = dropdown(
             "pse",
-            "PSE",
+            _("PSE"),
             self._pse_options(self.selection.category),
             self.selection.pse or WHOLE_CATEGORY,
             width="420px",
@@ -138,7 +161,7 @@ class PseMonitorDashboard(DashboardPage):
             self.cards,
             self.category_box,
             self.pse_box,
-            self._section("Alerts", "Rules in the methodology (PSE alerts); critical first."),
+            self._section(_("Alerts"), _("Rules in the methodology (PSE alerts); critical first.")),
             self.alerts_table,
         ]
 
@@ -147,8 +170,8 @@ class PseMonitorDashboard(DashboardPage):
         self.z2_by_pse_chart = ChartPanel("z2-by-pse")
         self.category_table = html_panel("category-table")
         return widgets.VBox(
-            [self.z2_by_pse_chart.widget, self._section("PSEs", "Each PSE's latest statement; "
-             "the code opens its own view."), self.category_table]
+            [self.z2_by_pse_chart.widget, self._section(_("PSEs"), _("Each PSE's latest "
+             "statement; the code opens its own view.")), self.category_table]
         )  # fmt: skip
 
     def _build_pse_box(self) -> widgets.VBox:
@@ -170,33 +193,35 @@ class PseMonitorDashboard(DashboardPage):
         self.submission_table = html_panel("submission-table")
         return widgets.VBox(
             [
-                self._section("Altman Z'' over time", "Distress below 1.10, grey zone 1.10–2.60, "
-                              "safe above 2.60."),
+                self._section(_("Altman Z'' over time"), _("Distress below 1.10, grey zone "
+                              "1.10–2.60, safe above 2.60.")),
                 self.z2_chart.widget,
-                self._section("Financial ratios", "Trailing four quarters; each point coloured "
-                              "and shaped by its risk rating."),
+                self._section(_("Financial ratios"), _("Trailing four quarters; each point "
+                              "coloured and shaped by its risk rating.")),
                 self.ratio_chart.widget,
-                self._section("Risk rating per dimension", "IMF SOE Health Check thresholds; "
-                              "government dependence is rated but not in the overall rating."),
+                self._section(_("Risk rating per dimension"), _("IMF SOE Health Check "
+                              "thresholds; government dependence is rated but not in the overall "
+                              "rating.")),
                 self.rating_table,
                 self.rating_chart.widget,
-                self._section("Subsidy dependence and arrears", "Government grants and subsidies "
-                              "received, and payables past their due date."),
+                self._section(_("Subsidy dependence and arrears"), _("Government grants and "
+                              "subsidies received, and payables past their due date.")),
                 self.money_chart.widget,
-                self._section("Governance", "The PSE's yearly governance return judged by its "
-                              "category's rulebook: score, board, management, audit."),
+                self._section(_("Governance"), _("The PSE's yearly governance return judged by "
+                              "its category's rulebook: score, board, management, audit.")),
                 self.governance_lead,
                 self.governance_cards,
                 self.breach_table,
-                self._section("Government support", "By instrument from the budget side and as "
-                              "the PSE reports it, reconciled; self-sustainability; guarantees."),
+                self._section(_("Government support"), _("By instrument from the budget side "
+                              "and as the PSE reports it, reconciled; self-sustainability; "
+                              "guarantees.")),
                 self.support_lead,
                 self.support_cards,
                 self.reconciliation_table,
                 self.sustainability_table,
                 self.guarantee_table,
-                self._section("Submission history", "Each quarterly return: on time, late, or "
-                              "missing (not received by the data's as-of date)."),
+                self._section(_("Submission history"), _("Each quarterly return: on time, "
+                              "late, or missing (not received by the data's as-of date).")),
                 self.submission_chart.widget,
                 self.submission_table,
             ]
@@ -208,9 +233,11 @@ class PseMonitorDashboard(DashboardPage):
 
     def _pse_options(self, category: str) -> list[tuple[str, str]]:
         pses = self.choices.pses_of(category)
-        whole = f"All {CATEGORY_LABELS[category].lower()}" if category != ALL_CATEGORIES else (
-            "All PSEs"
-        )  # fmt: skip
+        whole = (
+            _(CATEGORY_ALL_LABELS.get(category, "All PSEs"))
+            if category != ALL_CATEGORIES
+            else _("All PSEs")
+        )
         return [(f"({whole})", WHOLE_CATEGORY)] + [
             (f"{code} {name}", str(code))
             for code, name in zip(pses["entity_code"], pses["entity_name"], strict=True)
@@ -247,14 +274,15 @@ class PseMonitorDashboard(DashboardPage):
     def _alerts(self, alerts: pd.DataFrame, stem: str) -> None:
         alerts = alerts.copy()
         alerts["severity_status"] = alerts["severity"].map(SEVERITY_STATUS)
+        alerts["severity_label"] = [_words(label) for label in alerts["severity_label"]]
         alerts["link"] = self._link(alerts["entity_code"])
         s = self.selection
         self.alerts_table.value = self.table_with_download(
             alerts,
             ALERT_COLUMNS,
             html.file_stem("alerts", stem, s.fiscal_year, s.period),
-            caption=f"{len(alerts):,} alert(s)",
-            empty="No alert.",
+            caption=ngettext("{n} alert", "{n} alerts", len(alerts)).format(n=f"{len(alerts):,}"),
+            empty=N_("No alert."),
         )
 
     def render(self, view: ProvinceView, selection: Selection) -> None:
@@ -269,26 +297,29 @@ class PseMonitorDashboard(DashboardPage):
             self._render_category(select_category(view, selection.category))
 
     def _render_category(self, group: CategoryView) -> None:
-        self.subject.value = f"<h2>{html.escape(group.label)}</h2>"
+        self.subject.value = f"<h2>{html.escape(_(group.label))}</h2>"
         portfolio = group.portfolio
         if portfolio.empty:
-            self.cards.value = render_cards([KpiCard("PSEs", f"{len(group.pses)}",
-                                                     note="no statement yet")])  # fmt: skip
+            self.cards.value = render_cards([KpiCard(_("PSEs"), f"{len(group.pses)}",
+                                                     note=_("no statement yet"))])  # fmt: skip
         else:
             last = portfolio.iloc[-1]
+            quarter = isolate(last["period_code"])
             self.cards.value = render_cards(
                 [
-                    KpiCard("PSEs reporting", f"{last['reporting']} of {last['pses']}",
-                            note=f"statements for {last['period_code']}"),
-                    KpiCard("Loss makers", f"{last['loss_makers']}",
-                            note=f"{last['loss_maker_share']:.0%} of those reporting"),
-                    KpiCard("Negative equity", f"{last['negative_equity']}"),
+                    KpiCard(_("PSEs reporting"), _("{reporting} of {pses}").format(
+                                reporting=last["reporting"], pses=last["pses"]),
+                            note=_("statements for {quarter}").format(quarter=quarter)),
+                    KpiCard(_("Loss makers"), f"{last['loss_makers']}",
+                            note=_("{share} of those reporting").format(
+                                share=isolate(f"{last['loss_maker_share']:.0%}"))),
+                    KpiCard(_("Negative equity"), f"{last['negative_equity']}"),
                     _risk_card(group),
-                    KpiCard("Z'' distress", f"{last['distress']}"),
-                    KpiCard("Grants and subsidies", _money_m(last["subsidies_total"]),
-                            note=f"received in {last['period_code']}"),
-                    KpiCard("Overdue payables", _money_m(last["arrears_total"]),
-                            note=f"at the end of {last['period_code']}"),
+                    KpiCard(_("Z'' distress"), f"{last['distress']}"),
+                    KpiCard(_("Grants and subsidies"), _money_m(last["subsidies_total"]),
+                            note=_("received in {quarter}").format(quarter=quarter)),
+                    KpiCard(_("Overdue payables"), _money_m(last["arrears_total"]),
+                            note=_("at the end of {quarter}").format(quarter=quarter)),
                 ]
             )  # fmt: skip
         pses = group.pses.merge(
@@ -298,10 +329,12 @@ class PseMonitorDashboard(DashboardPage):
         pses["link"] = self._link(pses["entity_code"])
         pses["statement"] = statement_labels(pses)  # "…, unapproved" until approved
         self.z2_by_pse_chart.update(
-            pse_charts.chart_z2_by_pse(pses, f"{group.label}: latest Altman Z''")
+            pse_charts.chart_z2_by_pse(
+                pses, _("{category}: latest Altman Z''").format(category=_(group.label))
+            )
             if pses["z2"].notna().any()
             else None,
-            "No PSE of this category has a Z''-score yet.",
+            N_("No PSE of this category has a Z''-score yet."),
         )
         s = self.selection
         self.category_table.value = self.table_with_download(
@@ -322,31 +355,37 @@ class PseMonitorDashboard(DashboardPage):
         """The PSE's name and the cards of its latest statement."""
         self.subject.value = (
             f"<h2>{html.escape(pse.code)} {html.escape(pse.name)}</h2>"
-            f'<p class="kpi-dash-lead">{html.escape(CATEGORY_LABELS[pse.category])} · reports '
-            f"to the {html.escape(pse.department_name)} Department</p>"
+            f'<p class="kpi-dash-lead">{html.escape(_(CATEGORY_LABELS[pse.category]))} · '
+            + html.escape(
+                _("reports to the {department} Department").format(department=pse.department_name)
+            )
+            + "</p>"
         )
         latest = pse.latest
         if latest is None:
-            none = KpiCard("Statements", "none", "grey", "no quarterly statement received")
+            none = KpiCard(_("Statements"), _("none"), "grey", _("no quarterly statement received"))
             self.cards.value = render_cards([none])
             return
         rating = str(latest["overall_rating"]) if pd.notna(latest["overall_rating"]) else None
         zone = str(latest["z2_zone"])
         self.cards.value = render_cards(
             [
-                KpiCard("Latest statement", str(latest["period_code"]),
+                KpiCard(_("Latest statement"), str(latest["period_code"]),
                         note=_statement_note(latest, pse.province.reference_quarter.code)),
-                KpiCard("Overall risk", rating or "not rated",
-                        note="IMF SOE Health Check rating"),
-                KpiCard("Altman Z''", "–" if pd.isna(latest["z2"]) else f"{latest['z2']:.2f}",
-                        note=ZONE_LABELS.get(zone, zone)),
-                KpiCard("Government dependence", _share(latest["government_dependence"]),
-                        note="grants and subsidies ÷ income"),
-                KpiCard("Grants and subsidies a year",
+                KpiCard(_("Overall risk"),
+                        _(RATING_WORDS.get(rating, rating)) if rating else _("not rated"),
+                        note=_("IMF SOE Health Check rating")),
+                KpiCard(_("Altman Z''"),
+                        "–" if pd.isna(latest["z2"]) else f"{latest['z2']:.2f}",
+                        note=_(ZONE_LABELS.get(zone, zone))),
+                KpiCard(_("Government dependence"), _share(latest["government_dependence"]),
+                        note=_("grants and subsidies ÷ income")),
+                KpiCard(_("Grants and subsidies a year"),
                         _money_m(latest["annual_grants_subsidies"])),
-                KpiCard("Overdue payables", _money_m(latest["overdue_payables"]),
-                        note=f"{_share(latest['arrears_ratio'])} of a year's spending"),
-                KpiCard("Net income a year",
+                KpiCard(_("Overdue payables"), _money_m(latest["overdue_payables"]),
+                        note=_("{share} of a year's spending").format(
+                            share=isolate(_share(latest["arrears_ratio"])))),
+                KpiCard(_("Net income a year"),
                         _money_m(latest["annual_net_income"])),
             ]
         )  # fmt: skip
@@ -358,26 +397,32 @@ class PseMonitorDashboard(DashboardPage):
         has_history = not history.empty
         self.z2_chart.update(
             pse_charts.chart_z2_history(history, f"{pse.code} {pse.name}") if has_history else None,
-            "No quarterly statement yet.",
+            N_("No quarterly statement yet."),
         )
         self.ratio_chart.update(
             pse_charts.chart_ratio_history(history, f"{pse.code} {pse.name}")
             if has_history
             else None,
-            "No quarterly statement yet.",
+            N_("No quarterly statement yet."),
         )
         ratings = pse.ratings.copy()
+        ratings["label"] = [_words(label) for label in ratings["label"]]
         self.rating_table.value = html.render_page_table(
-            ratings, RATING_COLUMNS, caption=f"Latest statement ({latest['period_code']})"
+            ratings, RATING_COLUMNS,
+            caption=_("Latest statement ({quarter})").format(quarter=isolate(latest["period_code"]))
             if latest is not None else None
         )  # fmt: skip
         self.rating_chart.update(
-            pse_charts.chart_rating_history(history, f"{pse.code}: risk ratings by quarter")
+            pse_charts.chart_rating_history(
+                history, _("{code}: risk ratings by quarter").format(code=isolate(pse.code))
+            )
             if has_history
             else None
         )
         self.money_chart.update(
-            pse_charts.chart_support_and_arrears(history, f"{pse.code}: support and arrears")
+            pse_charts.chart_support_and_arrears(
+                history, _("{code}: support and arrears").format(code=isolate(pse.code))
+            )
             if has_history
             else None
         )
@@ -386,36 +431,39 @@ class PseMonitorDashboard(DashboardPage):
         """The PSE's governance and government support for the selected fiscal year."""
         gov, sup = load_pse_oversight(self.context.engine, pse.province, pse.code)
         s = self.selection
-        year = gov.fiscal_year.label
+        year = isolate(gov.fiscal_year.label)
+        code = isolate(pse.code)
         self.governance_lead.value = html.render_lead(oversight.governance_heading(gov))
         self.governance_cards.value = render_cards(oversight.governance_cards(gov))
         self.breach_table.value = (
             self.table_with_download(
                 oversight.breach_rows(gov), oversight.BREACH_COLUMNS,
                 html.file_stem("governance_breaches", pse.code, s.fiscal_year),
-                caption=f"{pse.code}: breaches, {year} return",
-                empty="No breach: every rule that applies is complied with.",
+                caption=_("{code}: breaches, {year} return").format(code=code, year=year),
+                empty=N_("No breach: every rule that applies is complied with."),
             ) if gov.has_return else ""
         )  # fmt: skip
         self.support_lead.value = html.render_lead(oversight.support_heading(sup))
         self.support_cards.value = render_cards(oversight.support_cards(sup))
         self.reconciliation_table.value = self.table_with_download(
-            sup.reconciliation, oversight.RECONCILIATION_COLUMNS,
+            oversight.reconciliation_rows(sup), oversight.RECONCILIATION_COLUMNS,
             html.file_stem("support", pse.code, s.fiscal_year),
-            caption=f"{pse.code}: support by instrument, {year}",
-            empty=f"No support on either side in {year}.",
+            caption=_("{code}: support by instrument, {year}").format(code=code, year=year),
+            empty=_("No support on either side in {year}.").format(year=year),
         )  # fmt: skip
         self.sustainability_table.value = self.table_with_download(
-            sup.sustainability.iloc[::-1], oversight.SUSTAINABILITY_COLUMNS,
+            oversight.sustainability_rows(sup), oversight.SUSTAINABILITY_COLUMNS,
             html.file_stem("self_sustainability", pse.code, s.fiscal_year, s.period),
-            caption=f"{pse.code}: self-sustainability to {format_date(pse.province.as_of)}",
-            empty="No quarterly statement yet.",
+            caption=_("{code}: self-sustainability to {date}").format(
+                code=code, date=isolate(format_date(pse.province.as_of))),
+            empty=N_("No quarterly statement yet."),
         )  # fmt: skip
         self.guarantee_table.value = self.table_with_download(
             oversight.guarantee_rows(sup), oversight.GUARANTEE_COLUMNS,
             html.file_stem("guarantees", pse.code, s.fiscal_year),
-            caption=f"{pse.code}: guarantees at {format_date(sup.fiscal_year.end_date)}",
-            empty=f"No guarantee of the PSE in the register of {year}.",
+            caption=_("{code}: guarantees at {date}").format(
+                code=code, date=isolate(format_date(sup.fiscal_year.end_date))),
+            empty=_("No guarantee of the PSE in the register of {year}.").format(year=year),
         )  # fmt: skip
 
     def _render_pse_submissions(self, pse: PseView) -> None:
@@ -423,25 +471,33 @@ class PseMonitorDashboard(DashboardPage):
         s = self.selection
         submissions = pse.submissions.copy()
         submissions["state_status"] = submissions["state"].map(STATE_STATUS)
+        for column in ("state_label", "return_title"):
+            submissions[column] = [_words(label) for label in submissions[column]]
         self.submission_chart.update(
-            pse_charts.chart_submission_history(submissions, f"{pse.code}: returns")
+            pse_charts.chart_submission_history(
+                submissions, _("{code}: returns").format(code=isolate(pse.code))
+            )
             if not submissions.empty
             else None,
-            "No return was due yet.",
+            N_("No return was due yet."),
         )
         self.submission_table.value = self.table_with_download(
             submissions.sort_values(["fiscal_year", "quarter"], ascending=False),
             SUBMISSION_COLUMNS,
             html.file_stem("returns", pse.code, s.fiscal_year, s.period),
-            empty="No return was due yet.",
+            empty=N_("No return was due yet."),
         )
 
     def describe(self, view: ProvinceView, selection: Selection) -> str:
         period = html.describe_period(view.period)
         if selection.pse:
             name = str(self.choices.pses.set_index("entity_code").loc[selection.pse, "entity_name"])
-            return f"Showing {selection.pse} {name}: every quarter to {format_date(view.as_of)}."
-        return f"Showing {CATEGORY_LABELS[selection.category].lower()}: {period}."
+            return _("Showing {code} {name}: every quarter to {date}.").format(
+                code=isolate(selection.pse), name=name, date=isolate(format_date(view.as_of))
+            )
+        return _("Showing {category}: {period}.").format(
+            category=_(CATEGORY_LABELS[selection.category]), period=period
+        )
 
 
 def build_pse_monitor(

@@ -14,6 +14,7 @@ from datetime import date
 
 import pandas as pd
 
+from kpilib.i18n import N_, _, is_right_to_left, isolate, ngettext
 from kpilib.present.formatting import format_date, format_money, format_number, format_share
 from kpilib.present.html import KpiCard
 from kpilib.present.tables import Column
@@ -26,49 +27,60 @@ from kpilib.views.pse_oversight import (
 )
 
 BREACH_COLUMNS = [
-    Column("rule_id", "Rule"),
-    Column("title", "What it asks"),
-    Column("family_label", "Category"),
-    Column("detail", "Found in the return"),
-    Column("reason_text", "The PSE's reason"),
-    Column("action_text", "Its line of action"),
+    Column("rule_id", N_("Rule")),
+    Column("title", N_("What it asks")),
+    Column("family_label", N_("Category")),
+    Column("detail", N_("Found in the return")),
+    Column("reason_text", N_("The PSE's reason")),
+    Column("action_text", N_("Its line of action")),
 ]
 RECONCILIATION_COLUMNS = [
-    Column("instrument_label", "Instrument"),
-    Column("budget", "Budget side", "money", 1),
-    Column("reported", "PSE's own account", "money", 1),
-    Column("difference", "Difference", "money", 1),
-    Column("status_colour", "Reconciliation", "rag", label_key="status_label"),
+    Column("instrument_label", N_("Instrument")),
+    Column("budget", N_("Budget side"), "money", 1),
+    Column("reported", N_("PSE's own account"), "money", 1),
+    Column("difference", N_("Difference"), "money", 1),
+    Column("status_colour", N_("Reconciliation"), "rag", label_key="status_label"),
 ]
 SUSTAINABILITY_COLUMNS = [
-    Column("fiscal_year_label", "Fiscal year"),
-    Column("quarters", "Quarters", "count"),
-    Column("own_revenue", "Own-source revenue", "money", 1),
-    Column("total_expenditure", "Total expenditure", "money", 1),
-    Column("own_source_ratio", "Own-source revenue ÷ expenditure", "share", 0),
-    Column("own_source_change_pp", "Change (pp)", "number", 1),
-    Column("own_source_trend_status", "Trend", "rag", label_key="own_source_trend_label"),
-    Column("grants_subsidies", "Grants and subsidies", "money", 1),
-    Column("support_share", "Support ÷ total income", "share", 0),
-    Column("support_share_change_pp", "Change (pp)", "number", 1),
-    Column("support_share_trend_status", "Trend", "rag", label_key="support_share_trend_label"),
+    Column("fiscal_year_label", N_("Fiscal year")),
+    Column("quarters", N_("Quarters"), "count"),
+    Column("own_revenue", N_("Own-source revenue"), "money", 1),
+    Column("total_expenditure", N_("Total expenditure"), "money", 1),
+    Column("own_source_ratio", N_("Own-source revenue ÷ expenditure"), "share", 0),
+    Column("own_source_change_pp", N_("Change (pp)"), "number", 1),
+    Column("own_source_trend_status", N_("Trend"), "rag", label_key="own_source_trend_label"),
+    Column("grants_subsidies", N_("Grants and subsidies"), "money", 1),
+    Column("support_share", N_("Support ÷ total income"), "share", 0),
+    Column("support_share_change_pp", N_("Change (pp)"), "number", 1),
+    Column("support_share_trend_status", N_("Trend"), "rag", label_key="support_share_trend_label"),
 ]
 GUARANTEE_COLUMNS = [
-    Column("guarantee_ref", "Guarantee"),
-    Column("lender", "Lender"),
-    Column("issued_text", "Issued"),
-    Column("expires_text", "Expires"),
-    Column("amount_guaranteed", "Guaranteed", "money", 1),
-    Column("outstanding", "Outstanding", "money", 1),
-    Column("called_in_year", "Called in the year", "money", 1),
-    Column("status_colour", "At the year's end", "rag", label_key="status_label"),
+    Column("guarantee_ref", N_("Guarantee")),
+    Column("lender", N_("Lender")),
+    Column("issued_text", N_("Issued")),
+    Column("expires_text", N_("Expires")),
+    Column("amount_guaranteed", N_("Guaranteed"), "money", 1),
+    Column("outstanding", N_("Outstanding"), "money", 1),
+    Column("called_in_year", N_("Called in the year"), "money", 1),
+    Column("status_colour", N_("At the year's end"), "rag", label_key="status_label"),
 ]
 POSTS = {"ceo_in_post": ("CEO", "ceo_status", "ceo_since"),
          "cfo_in_post": ("CFO", "cfo_status", "cfo_since")}  # fmt: skip
+#: A post's holder as the card says it (the return's words).
+POST_STATUS = {"regular": N_("Regular"), "acting": N_("Acting"), "additional charge":
+               N_("Additional charge"), "vacant": N_("Vacant")}  # fmt: skip
+#: Audit opinions as the card says them.
+OPINIONS = {"unqualified": N_("Unqualified"), "qualified": N_("Qualified"),
+            "adverse": N_("Adverse"), "disclaimer": N_("Disclaimer")}  # fmt: skip
+
+
+def _words(label: object) -> object:
+    """A label of the view in the page's language (a missing one stays missing)."""
+    return _(label) if isinstance(label, str) else label
 
 
 def _date(value: object) -> str:
-    return format_date(value) if isinstance(value, date) else "–"
+    return isolate(format_date(value)) if isinstance(value, date) else "–"
 
 
 def _verdict_card(label: str, value: str, gov: PseGovernance, check: str, note: str) -> KpiCard:
@@ -76,40 +88,44 @@ def _verdict_card(label: str, value: str, gov: PseGovernance, check: str, note: 
     verdict = gov.verdict(check)
     if verdict is None:
         return KpiCard(label, value, note=note)
-    return KpiCard(label, value, VERDICT_STATUS[verdict], note, VERDICT_LABELS[verdict])
+    return KpiCard(label, value, VERDICT_STATUS[verdict], note, _(VERDICT_LABELS[verdict]))
 
 
 def governance_heading(gov: PseGovernance) -> str:
     """The panel's lead: the return it reads, or that there is none."""
-    year = gov.fiscal_year.label
+    year = isolate(gov.fiscal_year.label)
     if not gov.has_return:
-        return f"No governance return for {year}: the PSE has not sent it."
-    return (f"Governance return for {year}, as at {_date(gov.as_at)}; each rule of its "
-            "category's rulebook (parameters/governance) with its verdict.")  # fmt: skip
+        return _("No governance return for {year}: the PSE has not sent it.").format(year=year)
+    return _("Governance return for {year}, as at {date}; each rule of its category's rulebook "
+             "(parameters/governance) with its verdict.").format(
+                 year=year, date=_date(gov.as_at))  # fmt: skip
 
 
 def governance_cards(gov: PseGovernance) -> list[KpiCard]:
     """Score, board, CEO and CFO, audit opinion; one grey card when the return is missing."""
-    year = gov.fiscal_year.label
+    year = isolate(gov.fiscal_year.label)
     if gov.facts is None or gov.score is None:
-        return [KpiCard("Governance return", "none", "grey",
-                        f"no governance return for {year}", "Missing")]  # fmt: skip
+        return [KpiCard(_("Governance return"), _("none"), "grey",
+                        _("no governance return for {year}").format(year=year),
+                        _("Missing"))]  # fmt: skip
     facts, score = gov.facts, gov.score
     applicable = int(score["applicable"])
     breaches = int(score["breaches"])
     return [
-        KpiCard("Governance score", f"{format_number(score['score'], 0)} / 100",
-                note=f"{int(score['complied'])} of {applicable} rules that apply complied "
-                     f"with; return for {year} as at {_date(gov.as_at)}"),
-        KpiCard("Breaches", f"{breaches}", "red" if breaches else "green",
-                f"{int(score['explained'])} with a reason given",
-                "Not complied" if breaches else "None"),
-        _verdict_card("Board seats", f"{int(facts['board_size'])}", gov, "board_vacancies",
-                      f"{int(facts['vacancies'])} vacant"),
-        _verdict_card("Independent members", f"{int(facts['independent_members'])}", gov,
-                      "board_independence", "of the members in office"),
-        _verdict_card("Women on the board", f"{int(facts['women_members'])}", gov,
-                      "women_on_board", "members in office"),
+        KpiCard(_("Governance score"), isolate(f"{format_number(score['score'], 0)} / 100"),
+                note=_("{complied} of {applicable} rules that apply complied with; return for "
+                       "{year} as at {date}").format(
+                    complied=int(score["complied"]), applicable=applicable, year=year,
+                    date=_date(gov.as_at))),
+        KpiCard(_("Breaches"), f"{breaches}", "red" if breaches else "green",
+                _("{n} with a reason given").format(n=int(score["explained"])),
+                _("Not complied") if breaches else _("None")),
+        _verdict_card(_("Board seats"), f"{int(facts['board_size'])}", gov, "board_vacancies",
+                      _("{n} vacant").format(n=int(facts["vacancies"]))),
+        _verdict_card(_("Independent members"), f"{int(facts['independent_members'])}", gov,
+                      "board_independence", _("of the members in office")),
+        _verdict_card(_("Women on the board"), f"{int(facts['women_members'])}", gov,
+                      "women_on_board", _("members in office")),
         *(_post_card(gov, check) for check in POSTS),
         _audit_card(gov),
     ]  # fmt: skip
@@ -121,9 +137,13 @@ def _post_card(gov: PseGovernance, check: str) -> KpiCard:
     assert facts is not None
     status = str(facts[status_key])
     if status == "vacant":
-        return _verdict_card(post, "Vacant", gov, check, f"the {post}'s post is vacant")
-    since = f"since {_date(facts[since_key])}"
-    return _verdict_card(post, status.capitalize(), gov, check, f"{status} {post} {since}")
+        note = _("the {post}'s post is vacant").format(post=post)
+        return _verdict_card(post, _("Vacant"), gov, check, note)
+    word = _(POST_STATUS.get(status, status.capitalize()))
+    note = _("{status} {post} since {date}").format(
+        status=word if is_right_to_left() else status, post=post, date=_date(facts[since_key])
+    )
+    return _verdict_card(post, word, gov, check, note)
 
 
 def _audit_card(gov: PseGovernance) -> KpiCard:
@@ -131,40 +151,52 @@ def _audit_card(gov: PseGovernance) -> KpiCard:
     assert facts is not None
     opinion = facts["audit_opinion"]
     if opinion is None or pd.isna(opinion):
-        return _verdict_card("Audit opinion", "none", gov, "audit_opinion",
-                             "no audited accounts reported")  # fmt: skip
+        return _verdict_card(_("Audit opinion"), _("none"), gov, "audit_opinion",
+                             _("no audited accounts reported"))  # fmt: skip
     accounts = facts["audited_accounts_year"]
-    of = f"accounts of {int(accounts)}-{(int(accounts) + 1) % 100:02d}"
+    year = isolate(f"{int(accounts)}-{(int(accounts) + 1) % 100:02d}")
     auditor = facts["auditor"]
-    by = f" by {auditor}" if isinstance(auditor, str) and auditor else ""
-    note = f"{of}; auditor's report dated {_date(facts['auditor_report_date'])}{by}"
-    return _verdict_card("Audit opinion", str(opinion).capitalize(), gov, "audit_opinion", note)
+    dated = _date(facts["auditor_report_date"])
+    if isinstance(auditor, str) and auditor:
+        note = _("accounts of {year}; auditor's report dated {date} by {auditor}").format(
+            year=year, date=dated, auditor=auditor
+        )
+    else:
+        note = _("accounts of {year}; auditor's report dated {date}").format(year=year, date=dated)
+    words = _(OPINIONS.get(str(opinion).lower(), str(opinion).capitalize()))
+    return _verdict_card(_("Audit opinion"), words, gov, "audit_opinion", note)
 
 
 def breach_rows(gov: PseGovernance) -> pd.DataFrame:
     """The breaches with the PSE's reason and line of action written out (blank: not given)."""
     breaches = gov.breaches
     return breaches.assign(
-        reason_text=breaches["reason"].fillna("no reason given"),
+        family_label=[_(label) for label in breaches["family_label"]],
+        reason_text=breaches["reason"].fillna(_("no reason given")),
         action_text=breaches["line_of_action"].fillna("–"),
     )
 
 
 def support_heading(sup: PseSupport) -> str:
     """The panel's lead: the year, and whether the PSE sent its support return."""
-    year = sup.fiscal_year.label
-    own = "its own account" if sup.reported else "no support return from the PSE"
-    return (f"Support in {year}: the budget side (releases to the PSE and the guarantee "
-            f"register) against {own}; guarantees at the end of {year}.")  # fmt: skip
+    year = isolate(sup.fiscal_year.label)
+    if sup.reported:
+        return _("Support in {year}: the budget side (releases to the PSE and the guarantee "
+                 "register) against its own account; guarantees at the end of {year}.").format(
+                     year=year)  # fmt: skip
+    return _("Support in {year}: the budget side (releases to the PSE and the guarantee "
+             "register) against no support return from the PSE; guarantees at the end of "
+             "{year}.").format(year=year)  # fmt: skip
 
 
 def support_cards(sup: PseSupport) -> list[KpiCard]:
     """Direct support, the reconciliation verdict, the grant's utilisation report, the two
     self-sustainability ratios and the guarantees."""
-    year = sup.fiscal_year.label
+    year = isolate(sup.fiscal_year.label)
     return [
-        KpiCard("Direct support", format_money(sup.direct_support),
-                note=f"released in {year}: grants, subsidies, equity, loans, relief"),
+        KpiCard(_("Direct support"), format_money(sup.direct_support),
+                note=_("released in {year}: grants, subsidies, equity, loans, relief").format(
+                    year=year)),
         _reconciliation_card(sup),
         _grant_card(sup),
         *_sustainability_cards(sup),
@@ -176,64 +208,72 @@ def _reconciliation_card(sup: PseSupport) -> KpiCard:
     rows, flags = sup.reconciliation, sup.flags
     if rows.empty:
         return KpiCard(
-            "Reconciliation",
-            "nothing to reconcile",
+            _("Reconciliation"),
+            _("nothing to reconcile"),
             "grey",
-            f"no support on either side in {sup.fiscal_year.label}",
-            "No data",
+            _("no support on either side in {year}").format(year=isolate(sup.fiscal_year.label)),
+            _("No data"),
         )
     if flags.empty:
         return KpiCard(
-            "Reconciliation",
-            "agrees",
+            _("Reconciliation"),
+            _("agrees"),
             "green",
-            f"{len(rows)} instrument(s) within tolerance",
-            "Matched",
+            ngettext(
+                "{n} instrument within tolerance", "{n} instruments within tolerance", len(rows)
+            ).format(n=len(rows)),
+            _("Matched"),
         )
     if not sup.reported:
         return KpiCard(
-            "Reconciliation",
-            "not reported",
+            _("Reconciliation"),
+            _("not reported"),
             "red",
-            "the PSE sent no support return",
-            RECONCILIATION_LABELS["not reported"],
+            _("the PSE sent no support return"),
+            _(RECONCILIATION_LABELS["not reported"]),
         )
-    return KpiCard("Reconciliation", f"{len(flags)} of {len(rows)} differ", "red",
-                   "instruments beyond tolerance: " + ", ".join(flags["instrument_label"]),
-                   RECONCILIATION_LABELS["mismatch"])  # fmt: skip
+    instruments = _(", ").join(_(label) for label in flags["instrument_label"])
+    return KpiCard(_("Reconciliation"), _("{n} of {total} differ").format(
+                       n=len(flags), total=len(rows)), "red",
+                   _("instruments beyond tolerance: {instruments}").format(
+                       instruments=instruments),
+                   _(RECONCILIATION_LABELS["mismatch"]))  # fmt: skip
 
 
 def _grant_card(sup: PseSupport) -> KpiCard:
     grant = sup.grant
     if grant is None:
-        return KpiCard("Grant-in-aid", "none", note=f"no grant-in-aid in {sup.fiscal_year.label}")
+        return KpiCard(_("Grant-in-aid"), _("none"), note=_("no grant-in-aid in {year}").format(
+            year=isolate(sup.fiscal_year.label)))  # fmt: skip
     amount = format_money(grant["grant"])
     if bool(grant["flagged"]):
-        return KpiCard("Grant-in-aid", amount, "red", "no utilisation report received",
-                       "No utilisation report")  # fmt: skip
+        return KpiCard(_("Grant-in-aid"), amount, "red", _("no utilisation report received"),
+                       _("No utilisation report"))  # fmt: skip
     received = _date(grant["utilisation_report_date"])
-    return KpiCard("Grant-in-aid", amount, "green", f"utilisation report of {received}",
-                   "Utilisation reported")  # fmt: skip
+    return KpiCard(_("Grant-in-aid"), amount, "green",
+                   _("utilisation report of {date}").format(date=received),
+                   _("Utilisation reported"))  # fmt: skip
 
 
 def _sustainability_cards(sup: PseSupport) -> list[KpiCard]:
     latest = sup.latest_sustainability
     if latest is None:
-        return [KpiCard("Self-sustainability", "–", "grey", "no quarterly statement", "No data")]
+        return [KpiCard(_("Self-sustainability"), "–", "grey", _("no quarterly statement"),
+                        _("No data"))]  # fmt: skip
     note = _sustainability_note(sup, latest)
     cards = []
     for key, label, trend in (
-        ("own_source_ratio", "Own-source revenue ÷ expenditure", "own_source"),
-        ("support_share", "Support ÷ total income", "support_share"),
+        ("own_source_ratio", N_("Own-source revenue ÷ expenditure"), "own_source"),
+        ("support_share", N_("Support ÷ total income"), "support_share"),
     ):
         status = latest[f"{trend}_trend_status"]
         cards.append(
             KpiCard(
-                label,
+                _(label),
                 format_share(latest[key], 0),
                 None if pd.isna(status) else str(status),
                 note,
-                None if pd.isna(status) else str(latest[f"{trend}_trend_label"]),
+                None if pd.isna(status) else _(str(latest[f"{trend}_trend_label"])),
             )
         )
     return cards  # fmt: skip
@@ -241,30 +281,48 @@ def _sustainability_cards(sup: PseSupport) -> list[KpiCard]:
 
 def _sustainability_note(sup: PseSupport, latest: pd.Series) -> str:
     """The year and quarters the ratios are of; stale when not of the selected year."""
-    year = str(latest["fiscal_year_label"])
+    year = isolate(str(latest["fiscal_year_label"]))
     quarters = int(latest["quarters"])
     if int(latest["fiscal_year"]) != sup.fiscal_year.start_year:
-        return f"stale: latest statements are of {year} ({quarters} quarter(s))"
+        return ngettext(
+            "stale: latest statements are of {year} ({n} quarter)",
+            "stale: latest statements are of {year} ({n} quarters)",
+            quarters,
+        ).format(year=year, n=quarters)
     if quarters < sup.quarters_expected:
-        return f"{year}: {quarters} of {sup.quarters_expected} quarter(s) received"
-    return f"{year}, {quarters} quarter(s); trend against the year before"
+        return ngettext(
+            "{year}: {n} of {expected} quarter received",
+            "{year}: {n} of {expected} quarters received",
+            sup.quarters_expected,
+        ).format(year=year, n=quarters, expected=sup.quarters_expected)
+    return ngettext(
+        "{year}, {n} quarter; trend against the year before",
+        "{year}, {n} quarters; trend against the year before",
+        quarters,
+    ).format(year=year, n=quarters)
 
 
 def _guarantee_card(sup: PseSupport) -> KpiCard:
     rollup = sup.guarantees
-    end = format_date(sup.fiscal_year.end_date)
+    end = isolate(format_date(sup.fiscal_year.end_date))
     if rollup is None:
-        return KpiCard("Guarantees outstanding", "none",
-                       note=f"no guarantee in the register at {end}")  # fmt: skip
+        note = _("no guarantee in the register at {date}").format(date=end)
+        return KpiCard(_("Guarantees outstanding"), _("none"), note=note)
     called = int(rollup["called"])
+    count = int(rollup["guarantees"])
     return KpiCard(
-        "Guarantees outstanding", format_money(rollup["outstanding"]),
+        _("Guarantees outstanding"), format_money(rollup["outstanding"]),
         "red" if called else None,
-        f"{int(rollup['guarantees'])} guarantee(s) at {end}; called in the year "
-        f"{format_money(rollup['called_in_year'])}; expiring within {sup.expiring_months} "
-        f"months "
-        f"{format_money(rollup['expiring_outstanding'])}",
-        f"{called} called" if called else None,
+        ngettext(
+            "{n} guarantee at {date}; called in the year {called}; expiring within {months} "
+            "months {expiring}",
+            "{n} guarantees at {date}; called in the year {called}; expiring within {months} "
+            "months {expiring}",
+            count,
+        ).format(n=count, date=end, called=format_money(rollup["called_in_year"]),
+                 months=sup.expiring_months,
+                 expiring=format_money(rollup["expiring_outstanding"])),
+        _("{n} called").format(n=called) if called else None,
     )  # fmt: skip
 
 
@@ -272,6 +330,25 @@ def guarantee_rows(sup: PseSupport) -> pd.DataFrame:
     """The PSE's guarantees with their dates written out."""
     register = sup.register
     return register.assign(
+        status_label=[_words(label) for label in register["status_label"]],
         issued_text=register["issued_on"].map(_date),
         expires_text=register["expires_on"].map(_date),
+    )
+
+
+def reconciliation_rows(sup: PseSupport) -> pd.DataFrame:
+    """The support by instrument, its instruments and statuses in words of the page."""
+    rows = sup.reconciliation
+    return rows.assign(
+        instrument_label=[_(label) for label in rows["instrument_label"]],
+        status_label=[_words(label) for label in rows["status_label"]],
+    )
+
+
+def sustainability_rows(sup: PseSupport) -> pd.DataFrame:
+    """The self-sustainability years, latest first, their trends in words of the page."""
+    rows = sup.sustainability.iloc[::-1]
+    return rows.assign(
+        own_source_trend_label=[_words(t) for t in rows["own_source_trend_label"]],
+        support_share_trend_label=[_words(t) for t in rows["support_share_trend_label"]],
     )

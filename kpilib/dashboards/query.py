@@ -16,8 +16,9 @@ from kpilib.views.selection import MAX_VALUE_LENGTH
 
 #: Longest query string read from a URL; a longer one is refused, not cut.
 MAX_QUERY_LENGTH = 1000
-#: Query keys that belong to the server, not to the dashboard (the access token): skipped.
-SERVER_KEYS = ("token",)
+#: Query keys that belong to the server, not to the dashboard (the access token, the language:
+#: :mod:`kpilib.dashboards.language`): skipped.
+SERVER_KEYS = ("token", "lang")
 
 
 def parse_query_string(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib.errors import KpiError
+from kpilib.i18n import N_
 from kpilib.kpis.frames import require_columns
 from kpilib.kpis.portfolio import summarise_portfolio
 from kpilib.kpis.pse_finance import DIMENSIONS, Z2_ZONES
@@ -27,25 +28,25 @@ from kpilib.views.province import ProvinceView
 #: The category selection that means every PSE of the province.
 ALL_CATEGORIES = "all"
 CATEGORY_LABELS = {
-    ALL_CATEGORIES: "All categories",
-    "autonomous_body": "Autonomous bodies",
-    "university": "Universities",
-    "teaching_hospital": "Medical teaching institutions",
-    "water_sanitation_company": "Water and sanitation companies",
-    "public_company": "Public companies",
-    "other": "Other PSEs",
+    ALL_CATEGORIES: N_("All categories"),
+    "autonomous_body": N_("Autonomous bodies"),
+    "university": N_("Universities"),
+    "teaching_hospital": N_("Medical teaching institutions"),
+    "water_sanitation_company": N_("Water and sanitation companies"),
+    "public_company": N_("Public companies"),
+    "other": N_("Other PSEs"),
 }
 DIMENSION_LABELS = {
-    "profitability": "Profitability",
-    "liquidity": "Liquidity",
-    "solvency": "Solvency",
-    "government_dependence": "Government dependence",
-    "arrears": "Arrears",
+    "profitability": N_("Profitability"),
+    "liquidity": N_("Liquidity"),
+    "solvency": N_("Solvency"),
+    "government_dependence": N_("Government dependence"),
+    "arrears": N_("Arrears"),
 }
 #: A submission's state and the text shown with its colour.
-SUBMISSION_STATES = {"on_time": "On time", "late": "Late", "missing": "Missing"}
+SUBMISSION_STATES = {"on_time": N_("On time"), "late": N_("Late"), "missing": N_("Missing")}
 RETURN_TITLES = {schedule.return_type: schedule.title for schedule in RETURN_SCHEDULES}
-ALERT_SEVERITIES = {"critical": "Critical", "warning": "Warning"}
+ALERT_SEVERITIES = {"critical": N_("Critical"), "warning": N_("Warning")}
 #: What raises an alert on a PSE (the text is shown in the methodology and on the dashboard).
 PSE_ALERT_RULES = {
     "overall_risk": "overall risk rated very high (critical) or high (warning) in the latest "

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from kpilib.fiscal import FiscalYear, Period
+from kpilib.i18n import N_
 from kpilib.kpis.governance import (
     COMPLIED,
     NOT_APPLICABLE,
@@ -40,47 +41,47 @@ from kpilib.views.province import ProvinceView, data_fingerprint
 
 #: How each support instrument is named on a page.
 INSTRUMENT_LABELS = {
-    "grant_in_aid": "Grants-in-aid",
-    "subsidy": "Subsidies",
-    "equity_injection": "Equity injections",
-    "loan_disbursed": "Loans disbursed (on-lent)",
-    "loan_repaid": "Loans repaid",
-    "loan_interest": "Interest on loans",
-    "loan_arrears": "Loan arrears",
-    "guarantee_issued": "Guarantees issued",
-    "guarantee_outstanding": "Guarantees outstanding",
-    "guarantee_called": "Guarantees called",
-    "other_relief": "Other relief",
+    "grant_in_aid": N_("Grants-in-aid"),
+    "subsidy": N_("Subsidies"),
+    "equity_injection": N_("Equity injections"),
+    "loan_disbursed": N_("Loans disbursed (on-lent)"),
+    "loan_repaid": N_("Loans repaid"),
+    "loan_interest": N_("Interest on loans"),
+    "loan_arrears": N_("Loan arrears"),
+    "guarantee_issued": N_("Guarantees issued"),
+    "guarantee_outstanding": N_("Guarantees outstanding"),
+    "guarantee_called": N_("Guarantees called"),
+    "other_relief": N_("Other relief"),
 }
 #: A rule's family (the statement of compliance's grouping), as a page names it.
 FAMILY_LABELS = {
-    "board": "Board",
-    "management": "Management",
-    "audit_committee": "Audit committee",
-    "controls": "Internal controls",
-    "audit": "External audit",
-    "disclosure": "Disclosure",
+    "board": N_("Board"),
+    "management": N_("Management"),
+    "audit_committee": N_("Audit committee"),
+    "controls": N_("Internal controls"),
+    "audit": N_("External audit"),
+    "disclosure": N_("Disclosure"),
 }
 #: The colour and words of a rule's verdict (the verdict is the rulebook's; nothing re-rated).
 VERDICT_STATUS = {COMPLIED: "green", NOT_COMPLIED: "red", NOT_APPLICABLE: "grey"}
 VERDICT_LABELS = {
-    COMPLIED: "Complied",
-    NOT_COMPLIED: "Not complied",
-    NOT_APPLICABLE: "Not applicable",
+    COMPLIED: N_("Complied"),
+    NOT_COMPLIED: N_("Not complied"),
+    NOT_APPLICABLE: N_("Not applicable"),
 }
 #: The colour and words of a reconciliation status
 #: (:data:`kpilib.kpis.support.RECONCILIATION_STATUSES`).
 RECONCILIATION_STATUS = {"matched": "green", "mismatch": "red", "not reported": "red"}
 RECONCILIATION_LABELS = {
-    "matched": "Matched",
-    "mismatch": "Mismatch",
-    "not reported": "Not reported",
+    "matched": N_("Matched"),
+    "mismatch": N_("Mismatch"),
+    "not reported": N_("Not reported"),
 }
 #: A guarantee's state at the year's end (:data:`kpilib.kpis.guarantees.GUARANTEE_STATUSES`).
 GUARANTEE_STATUS = {"called": "red", "expiring": "amber", "expired": "grey", "outstanding": "green"}
-GUARANTEE_LABELS = {"called": "Called", "expiring": "Expiring soon", "expired": "Expired",
-                    "outstanding": "Outstanding"}  # fmt: skip
-TREND_LABELS = {"improved": "Improved", "worsened": "Worsened", "stable": "Stable"}
+GUARANTEE_LABELS = {"called": N_("Called"), "expiring": N_("Expiring soon"),
+                    "expired": N_("Expired"), "outstanding": N_("Outstanding")}  # fmt: skip
+TREND_LABELS = {"improved": N_("Improved"), "worsened": N_("Worsened"), "stable": N_("Stable")}
 TREND_STATUS = {"improved": "green", "worsened": "red", "stable": "grey"}
 
 

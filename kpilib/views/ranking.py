@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib.errors import ParameterError
+from kpilib.i18n import N_
 from kpilib.kpis.service_delivery import RAG_LABELS
 from kpilib.views.province import ProvinceView
 
@@ -36,26 +37,33 @@ RANKING_METRICS = {
     for m in (
         RankingMetric(
             "budget",
-            "Budget utilisation",
-            "closeness of total spending to the straight-line plan, |burn against plan − 100| "
-            "(the summary's execution rank); RAG by spending against plan",
+            N_("Budget utilisation"),
+            N_(
+                "closeness of total spending to the straight-line plan, |burn against plan − 100| "
+                "(the summary's execution rank); RAG by spending against plan"
+            ),
         ),
         RankingMetric(
             "development",
-            "Development budget utilisation",
-            "closeness of development (ADP) spending to the straight-line plan, "
-            "|development burn against plan − 100|; RAG by spending against plan",
+            N_("Development budget utilisation"),
+            N_(
+                "closeness of development (ADP) spending to the straight-line plan, "
+                "|development burn against plan − 100|; RAG by spending against plan"
+            ),
         ),
         RankingMetric(
             "pefa",
-            "PEFA budget reliability",
-            "PI-1 aggregate expenditure outturn, ties broken by PI-2 composition outturn (A best, "
-            "D and D* worst); PI-3 is shown but not ranked (most departments collect no revenue)",
+            N_("PEFA budget reliability"),
+            N_(
+                "PI-1 aggregate expenditure outturn, ties broken by PI-2 composition outturn "
+                "(A best, D and D* worst); PI-3 is shown but not ranked (most departments "
+                "collect no revenue)"
+            ),
         ),
         RankingMetric(
             "service",
-            "Service-delivery score",
-            "composite service-delivery score, highest first (the summary's service rank)",
+            N_("Service-delivery score"),
+            N_("composite service-delivery score, highest first (the summary's service rank)"),
         ),
     )
 }

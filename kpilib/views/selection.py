@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from kpilib.errors import DashboardParameterError, FiscalPeriodError
 from kpilib.fiscal import REPORT_PERIODS, FiscalYear, Period
+from kpilib.i18n import N_
 from kpilib.problems import Problem
 from kpilib.store import queries
 from kpilib.views.pse import ALL_CATEGORIES, CATEGORY_LABELS
@@ -41,11 +42,11 @@ VALUE_CODES = {
     "pse": "selection.unknown-pse",
 }
 PERIOD_LABELS = {
-    "FY": "Full year",
-    "Q1": "Q1 (July–September)",
-    "Q2": "To December (Q1–Q2)",
-    "Q3": "To March (Q1–Q3)",
-    "Q4": "To June (Q1–Q4)",
+    "FY": N_("Full year"),
+    "Q1": N_("Q1 (July–September)"),
+    "Q2": N_("To December (Q1–Q2)"),
+    "Q3": N_("To March (Q1–Q3)"),
+    "Q4": N_("To June (Q1–Q4)"),
 }
 
 
