@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpilib.i18n import N_
+
 
 @dataclass(frozen=True)
 class DashboardInfo:
@@ -26,23 +28,47 @@ class DashboardInfo:
 DASHBOARDS = (
     DashboardInfo(
         "province.ipynb",
-        "Province overview",
-        "Every department ranked on budget utilisation, development utilisation, PEFA budget "
-        "reliability and service delivery; province totals; the exceptions list; the "
-        "compliance league table of PSE returns.",
+        N_("Province overview"),
+        N_(
+            "Every department ranked on budget utilisation, development utilisation, PEFA budget "
+            "reliability and service delivery; province totals; the exceptions list; the "
+            "compliance league table of PSE returns."
+        ),
     ),
     DashboardInfo(
         "department.ipynb",
-        "Department",
-        "One department: budget execution against plan, month by month and by economic "
-        "classification; its service-delivery indicators with RAG status and trends; its "
-        "public sector entities.",
+        N_("Department"),
+        N_(
+            "One department: budget execution against plan, month by month and by economic "
+            "classification; its service-delivery indicators with RAG status and trends; its "
+            "public sector entities."
+        ),
     ),
     DashboardInfo(
         "pse_monitor.ipynb",
-        "PSE monitor",
-        "Public sector entities by category or one by one: financial ratios and Altman Z'' "
-        "over time with zone bands, risk rating per dimension, subsidy dependence, arrears, "
-        "governance, government support, submission history and alerts.",
+        N_("PSE monitor"),
+        N_(
+            "Public sector entities by category or one by one: financial ratios and Altman Z'' "
+            "over time with zone bands, risk rating per dimension, subsidy dependence, arrears, "
+            "governance, government support, submission history and alerts."
+        ),
     ),
 )
+
+#: The landing page's words (the template shows them translated: ``kpi.texts``).
+LANDING_TEXTS = {
+    "organisation": N_("Government of Khyber Pakhtunkhwa, Finance Department"),
+    "title": N_("KPI dashboards"),
+    "lead": N_(
+        "Budget execution, PEFA budget reliability, service delivery and the public sector "
+        "entities, computed by the same kpi-suite functions as the printed reports."
+    ),
+    "footnote": N_(
+        "Each page shows the date its data speaks of; pages built on the demo province carry a "
+        "DEMO DATA banner. A link may preselect a view, e.g."
+    ),
+    "languages": N_(
+        "Every page opens in English or Urdu: the switch at its top, or lang=ur in "
+        "a link; the choice is remembered."
+    ),
+}

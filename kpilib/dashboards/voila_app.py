@@ -22,11 +22,34 @@ from typing import Any
 
 import voila.app as voila_app
 from tornado.httpserver import HTTPServer
+from tornado.httputil import url_concat
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
+from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
+from kpilib.dashboards import DASHBOARDS, LANDING_TEXTS
+from kpilib.dashboards.language import (
+    COOKIE,
+    COOKIE_DAYS,
+    QUERY_KEY,
+    read_language,
+    remembered_language_redirect,
+    render_switch,
+    with_language,
+)
 from kpilib.dashboards.pool import pooled_kernel_manager
 from kpilib.errors import ServeError
+from kpilib.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    Language,
+    _,
+    ngettext,
+    text_direction,
+    use_language,
+)
+from kpilib.present.fonts import urdu_text_css
 
 #: Connections the public port queues once it listens.
 BACKLOG = 128
@@ -54,6 +77,79 @@ def reserve_port(host: str, port: int) -> socket.socket:
     return reserved
 
 
+def request_language(handler: Any) -> Language | None:
+    """The language a request asks for or was remembered in, and the cookie set or the
+    redirect sent for it: ``None`` when the handler has redirected (nothing more to write)."""
+    arguments = handler.request.query_arguments
+    cookie = handler.get_cookie(COOKIE)
+    redirect = remembered_language_redirect(arguments, cookie)
+    if redirect is not None:
+        handler.redirect(url_concat(handler.request.uri, {QUERY_KEY: redirect}))
+        return None
+    asked = arguments.get(QUERY_KEY)
+    language = read_language(asked[0].decode("utf-8", "replace")) if asked else None
+    if language is not None and language != read_language(cookie):
+        handler.set_cookie(COOKIE, language, expires_days=COOKIE_DAYS, path="/",
+                           samesite="Lax", httponly=True)  # fmt: skip
+    return language or DEFAULT_LANGUAGE
+
+
+class LanguageVoilaHandler(TornadoVoilaHandler):
+    """Voilà's page handler, sending a link without ``lang`` to the reader's remembered
+    language before any kernel is used, and remembering a ``lang`` asked for (a cookie)."""
+
+    async def get(self, path: str | None = None) -> Any:
+        if request_language(self) is None:
+            return None
+        return await super().get(path)
+
+
+class LanguageTreeHandler(TornadoVoilaTreeHandler):
+    """The landing page in the reader's language, with the English / اردو switch."""
+
+    async def get(self, path: str = "") -> Any:
+        language = request_language(self)
+        if language is None:
+            return None
+        self.kpi_language = language
+        with use_language(language):
+            return await super().get(path)
+
+    def render_template(self, name: str, **ns: Any) -> str:
+        language = getattr(self, "kpi_language", DEFAULT_LANGUAGE)
+        query = self.request.query
+        links = {lang: "?" + with_language(query, lang) for lang in LANGUAGES}
+        ns["kpi"] = {
+            "language": language,
+            "direction": text_direction(language),
+            "urdu_css": urdu_text_css() if language != DEFAULT_LANGUAGE else "",
+            "switch": render_switch(links, language),
+            "lang_query": "" if language == DEFAULT_LANGUAGE else f"?{QUERY_KEY}={language}",
+            "dashboards": {d.notebook: (_(d.title), _(d.description)) for d in DASHBOARDS},
+            "texts": {key: _(text) for key, text in LANDING_TEXTS.items()},
+        }
+        ns["_"], ns["gettext"], ns["ngettext"] = _, _, ngettext
+        with use_language(language):
+            return str(super().render_template(name, **ns))
+
+
+#: Voilà's handlers replaced by the language-aware ones above.
+LANGUAGE_HANDLERS = {
+    TornadoVoilaHandler: LanguageVoilaHandler,
+    TornadoVoilaTreeHandler: LanguageTreeHandler,
+}
+
+
+def with_language_handlers(handlers: list) -> list:
+    """Voilà's routes with its page and landing handlers swapped for the language-aware ones."""
+    swapped = []
+    for route in handlers:
+        if isinstance(route, tuple) and len(route) >= 2 and route[1] in LANGUAGE_HANDLERS:
+            route = (route[0], LANGUAGE_HANDLERS[route[1]], *route[2:])
+        swapped.append(route)
+    return swapped
+
+
 def build_voila_class(
     extra_handlers: Sequence[tuple[str, Any, dict[str, Any]]] = (),
     on_ready: Callable[[dict[str, int]], Any] | None = None,
@@ -64,7 +160,7 @@ def build_voila_class(
 
     class KpiVoila(voila_app.Voila):
         def init_handlers(self) -> list:
-            return [*extra_handlers, *super().init_handlers()]
+            return [*extra_handlers, *with_language_handlers(super().init_handlers())]
 
         def init_settings(self) -> dict:
             # Voilà builds its kernel manager class with a factory: wrap what it makes.
