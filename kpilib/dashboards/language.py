@@ -68,7 +68,7 @@ def with_language(query: str, language: Language) -> str:
     return urlencode([*pairs, (QUERY_KEY, language)])
 
 
-def render_switch(links: Mapping[str, str], current: str) -> str:
+def render_switch(links: Mapping[Language, str], current: str) -> str:
     """The English / اردو switch: one link per language (``links``: language → href), the
     current one marked (``aria-current``) and not a link away."""
     items = []

@@ -111,9 +111,9 @@ def _risk_card(group: CategoryView) -> KpiCard:
     return KpiCard(figure.label, figure.text, figure.status, note)
 
 
-def _words(label: object) -> object:
-    """A label of the view in the page's language (a missing one stays missing)."""
-    return _(label) if isinstance(label, str) else label
+def _words(labels: pd.Series) -> pd.Series:
+    """The labels of a view's column in the page's language (a missing one stays missing)."""
+    return labels.map(lambda label: _(label) if isinstance(label, str) else label)
 
 
 def _money_m(amount: float | None) -> str:
@@ -274,7 +274,7 @@ class PseMonitorDashboard(DashboardPage):
     def _alerts(self, alerts: pd.DataFrame, stem: str) -> None:
         alerts = alerts.copy()
         alerts["severity_status"] = alerts["severity"].map(SEVERITY_STATUS)
-        alerts["severity_label"] = [_words(label) for label in alerts["severity_label"]]
+        alerts["severity_label"] = _words(alerts["severity_label"])
         alerts["link"] = self._link(alerts["entity_code"])
         s = self.selection
         self.alerts_table.value = self.table_with_download(
@@ -406,7 +406,7 @@ class PseMonitorDashboard(DashboardPage):
             N_("No quarterly statement yet."),
         )
         ratings = pse.ratings.copy()
-        ratings["label"] = [_words(label) for label in ratings["label"]]
+        ratings["label"] = _words(ratings["label"])
         self.rating_table.value = html.render_page_table(
             ratings, RATING_COLUMNS,
             caption=_("Latest statement ({quarter})").format(quarter=isolate(latest["period_code"]))
@@ -472,7 +472,7 @@ class PseMonitorDashboard(DashboardPage):
         submissions = pse.submissions.copy()
         submissions["state_status"] = submissions["state"].map(STATE_STATUS)
         for column in ("state_label", "return_title"):
-            submissions[column] = [_words(label) for label in submissions[column]]
+            submissions[column] = _words(submissions[column])
         self.submission_chart.update(
             pse_charts.chart_submission_history(
                 submissions, _("{code}: returns").format(code=isolate(pse.code))

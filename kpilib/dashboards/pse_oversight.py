@@ -74,9 +74,9 @@ OPINIONS = {"unqualified": N_("Unqualified"), "qualified": N_("Qualified"),
             "adverse": N_("Adverse"), "disclaimer": N_("Disclaimer")}  # fmt: skip
 
 
-def _words(label: object) -> object:
-    """A label of the view in the page's language (a missing one stays missing)."""
-    return _(label) if isinstance(label, str) else label
+def _words(labels: pd.Series) -> pd.Series:
+    """The labels of a view's column in the page's language (a missing one stays missing)."""
+    return labels.map(lambda label: _(label) if isinstance(label, str) else label)
 
 
 def _date(value: object) -> str:
@@ -330,7 +330,7 @@ def guarantee_rows(sup: PseSupport) -> pd.DataFrame:
     """The PSE's guarantees with their dates written out."""
     register = sup.register
     return register.assign(
-        status_label=[_words(label) for label in register["status_label"]],
+        status_label=_words(register["status_label"]),
         issued_text=register["issued_on"].map(_date),
         expires_text=register["expires_on"].map(_date),
     )
@@ -341,7 +341,7 @@ def reconciliation_rows(sup: PseSupport) -> pd.DataFrame:
     rows = sup.reconciliation
     return rows.assign(
         instrument_label=[_(label) for label in rows["instrument_label"]],
-        status_label=[_words(label) for label in rows["status_label"]],
+        status_label=_words(rows["status_label"]),
     )
 
 
@@ -349,6 +349,6 @@ def sustainability_rows(sup: PseSupport) -> pd.DataFrame:
     """The self-sustainability years, latest first, their trends in words of the page."""
     rows = sup.sustainability.iloc[::-1]
     return rows.assign(
-        own_source_trend_label=[_words(t) for t in rows["own_source_trend_label"]],
-        support_share_trend_label=[_words(t) for t in rows["support_share_trend_label"]],
+        own_source_trend_label=_words(rows["own_source_trend_label"]),
+        support_share_trend_label=_words(rows["support_share_trend_label"]),
     )
