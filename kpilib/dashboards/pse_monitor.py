@@ -471,8 +471,6 @@ class PseMonitorDashboard(DashboardPage):
         s = self.selection
         submissions = pse.submissions.copy()
         submissions["state_status"] = submissions["state"].map(STATE_STATUS)
-        for column in ("state_label", "return_title"):
-            submissions[column] = _words(submissions[column])
         self.submission_chart.update(
             pse_charts.chart_submission_history(
                 submissions, _("{code}: returns").format(code=isolate(pse.code))
@@ -481,6 +479,8 @@ class PseMonitorDashboard(DashboardPage):
             else None,
             N_("No return was due yet."),
         )
+        for column in ("state_label", "return_title"):  # the chart translates its own
+            submissions[column] = _words(submissions[column])
         self.submission_table.value = self.table_with_download(
             submissions.sort_values(["fiscal_year", "quarter"], ascending=False),
             SUBMISSION_COLUMNS,

@@ -13,6 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from kpilib.i18n import N_, _
 from kpilib.kpis.pse_finance import RATINGS, Z2_DISTRESS_BELOW, Z2_SAFE_ABOVE
 from kpilib.present.charts import PALETTE, RAG_COLOURS, SUBMISSION_COLOURS, WIDTH
 from kpilib.present.formatting import money_divisor, money_unit_label
@@ -28,13 +29,26 @@ RATING_ABBREVIATIONS = {"low": "L", "moderate": "M", "high": "H", "very high": "
 SUBMISSION_SHAPES = {"On time": "circle", "Late": "triangle-up", "Missing": "cross"}
 #: Ratios drawn by :func:`chart_ratio_history`, with the label and the number format shown.
 RATIO_LABELS = {
-    "operating_margin": ("Operating margin", "%"),
-    "roa": ("Return on assets", "%"),
-    "current_ratio": ("Current ratio (times)", "x"),
-    "debt_to_assets": ("Debt to assets", "%"),
-    "government_dependence": ("Government dependence", "%"),
-    "arrears_ratio": ("Arrears (% of a year's spending)", "%"),
+    "operating_margin": (N_("Operating margin"), "%"),
+    "roa": (N_("Return on assets"), "%"),
+    "current_ratio": (N_("Current ratio (times)"), "x"),
+    "debt_to_assets": (N_("Debt to assets"), "%"),
+    "government_dependence": (N_("Government dependence"), "%"),
+    "arrears_ratio": (N_("Arrears (% of a year's spending)"), "%"),
 }
+#: Ratings and submission states as a chart's legend names them (translated when drawn).
+RATING_WORDS = {"low": N_("low"), "moderate": N_("moderate"), "high": N_("high"),
+                "very high": N_("very high"), "not rated": N_("not rated")}  # fmt: skip
+ZONE_BAND_LABELS = (N_("Distress zone (below 1.10)"), N_("Grey zone (1.10–2.60)"),
+                    N_("Safe zone (above 2.60)"))  # fmt: skip
+
+
+def _rating_words(ratings: pd.Series) -> pd.Series:
+    return ratings.map(lambda r: _(RATING_WORDS.get(r, r)))
+
+
+def _rating_domain() -> list[str]:
+    return [_(RATING_WORDS[r]) for r in [*RATINGS, "not rated"]]
 
 
 #: The Z'' axis never goes beyond these (a PSE with almost no liabilities can score in the
@@ -61,8 +75,7 @@ def _zone_bands(low: float, high: float) -> alt.LayerChart:
     bands = pd.DataFrame(
         {
             "zone": ["distress", "grey", "safe"],
-            "label": ["Distress zone (below 1.10)", "Grey zone (1.10–2.60)",
-                      "Safe zone (above 2.60)"],
+            "label": [_(label) for label in ZONE_BAND_LABELS],
             "y": [low, Z2_DISTRESS_BELOW, Z2_SAFE_ABOVE],
             "y2": [Z2_DISTRESS_BELOW, Z2_SAFE_ABOVE, high],
         }
@@ -72,7 +85,7 @@ def _zone_bands(low: float, high: float) -> alt.LayerChart:
         alt.Chart(bands)
         .mark_rect(opacity=1)
         .encode(
-            y=alt.Y("y:Q", scale=scale, title="Altman Z''"),
+            y=alt.Y("y:Q", scale=scale, title=_("Altman Z''")),
             y2="y2:Q",
             color=alt.Color(
                 "zone:N",
@@ -109,12 +122,14 @@ def chart_z2_history(history: pd.DataFrame, title: str = "") -> alt.LayerChart:
             x=x,
             y=alt.Y("z2_shown:Q", scale=alt.Scale(domain=[low, high], nice=False)),
             tooltip=["period_code:N", alt.Tooltip("z2:Q", format=".2f", title="Z''"),
-                     alt.Tooltip("z2_zone:N", title="Zone")],
+                     alt.Tooltip("z2_zone:N", title=_("Zone"))],
         )
     )  # fmt: skip
-    subtitle = "Altman Z'' (non-manufacturing) by quarter"
+    subtitle = _("Altman Z'' (non-manufacturing) by quarter")
     if moved:
-        subtitle += "; scores beyond the axis are drawn at its edge"
+        subtitle = _("{subtitle}; scores beyond the axis are drawn at its edge").format(
+            subtitle=subtitle
+        )
     return alt.LayerChart(layer=[_zone_bands(low, high), line]).properties(
         title=alt.TitleParams(title, subtitle=subtitle),
         width=WIDTH,
@@ -146,14 +161,14 @@ def chart_z2_by_pse(pses: pd.DataFrame, title: str = "") -> alt.LayerChart:
             y=alt.Y("z2_shown:Q", scale=alt.Scale(domain=[low, high], nice=False)),
             tooltip=["entity_code:N", "entity_name:N", "period_code:N",
                      alt.Tooltip("z2:Q", format=".2f", title="Z''"),
-                     alt.Tooltip("z2_zone:N", title="Zone")],
+                     alt.Tooltip("z2_zone:N", title=_("Zone"))],
         )
     )  # fmt: skip
-    subtitle = "Each PSE's latest statement, lowest Z'' on the left"
+    subtitle = _("Each PSE's latest statement, lowest Z'' on the left")
     if many:
-        subtitle += " (hover for names)"
+        subtitle = _("{subtitle} (hover for names)").format(subtitle=subtitle)
     if moved:
-        subtitle += "; scores beyond the axis at its edge"
+        subtitle = _("{subtitle}; scores beyond the axis at its edge").format(subtitle=subtitle)
     return alt.LayerChart(layer=[_zone_bands(low, high), points]).properties(
         title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH + 240, height=HEIGHT_TALL
     )
@@ -174,7 +189,7 @@ def chart_ratio_history(history: pd.DataFrame, title: str = "") -> alt.FacetChar
             pd.DataFrame(
                 {
                     "period_code": history["period_code"].to_numpy(),
-                    "ratio": label,
+                    "ratio": _(label),
                     "value": (history[ratio].astype("float64") * scale).round(digits).to_numpy(),
                     "rating": history[f"{ratio}_rating"].astype(object).to_numpy(),
                 }
@@ -182,8 +197,9 @@ def chart_ratio_history(history: pd.DataFrame, title: str = "") -> alt.FacetChar
         )
     long = pd.concat(pieces, ignore_index=True)
     long["rating"] = long["rating"].where(long["rating"].notna(), "not rated").astype(str)
+    long["rating"] = _rating_words(long["rating"])
     order = list(dict.fromkeys(history["period_code"]))
-    domain = [*RATINGS, "not rated"]
+    domain = _rating_domain()
     base = alt.Chart(long).encode(
         x=alt.X("period_code:N", sort=order, title=None, axis=alt.Axis(labelAngle=-50,
                                                                         labelFontSize=9)),
@@ -191,19 +207,19 @@ def chart_ratio_history(history: pd.DataFrame, title: str = "") -> alt.FacetChar
     )  # fmt: skip
     line = base.mark_line(color="#8c8c8c", strokeWidth=1.5)
     points = base.mark_point(filled=True, size=55).encode(
-        color=alt.Color("rating:N", title="Risk rating", scale=alt.Scale(
+        color=alt.Color("rating:N", title=_("Risk rating"), scale=alt.Scale(
             domain=domain, range=[*RATING_COLOURS.values(), "#bbbbbb"])),
-        shape=alt.Shape("rating:N", title="Risk rating", scale=alt.Scale(
+        shape=alt.Shape("rating:N", title=_("Risk rating"), scale=alt.Scale(
             domain=domain, range=[*RATING_SHAPES.values(), "cross"])),
         tooltip=["ratio:N", "period_code:N", alt.Tooltip("value:Q", format=".2f"), "rating:N"],
     )  # fmt: skip
     return (
         alt.layer(line, points, data=long)
         .properties(width=250, height=110)
-        .facet(facet=alt.Facet("ratio:N", title=None, sort=[v[0] for v in RATIO_LABELS.values()]),
-               columns=3)
+        .facet(facet=alt.Facet("ratio:N", title=None,
+                               sort=[_(v[0]) for v in RATIO_LABELS.values()]), columns=3)
         .resolve_scale(y="independent")
-        .properties(title=alt.TitleParams(title, subtitle="% unless marked (times)"))
+        .properties(title=alt.TitleParams(title, subtitle=_("% unless marked (times)")))
     )  # fmt: skip
 
 
@@ -211,12 +227,12 @@ def chart_rating_history(history: pd.DataFrame, title: str = "") -> alt.LayerCha
     """Risk rating of each dimension (and overall) quarter by quarter: one cell per quarter,
     coloured by rating and lettered L / M / H / VH (the legend names them in full)."""
     dimensions = {
-        "profitability_rating": "Profitability",
-        "liquidity_rating": "Liquidity",
-        "solvency_rating": "Solvency",
-        "government_dependence_rating": "Government dependence",
-        "arrears_rating": "Arrears",
-        "overall_rating": "Overall",
+        "profitability_rating": _("Profitability"),
+        "liquidity_rating": _("Liquidity"),
+        "solvency_rating": _("Solvency"),
+        "government_dependence_rating": _("Government dependence"),
+        "arrears_rating": _("Arrears"),
+        "overall_rating": _("Overall"),
     }
     pieces = [
         pd.DataFrame(
@@ -233,6 +249,7 @@ def chart_rating_history(history: pd.DataFrame, title: str = "") -> alt.LayerCha
     long["rating"] = long["rating"].where(long["rating"].notna(), "not rated").astype(str)
     long["letters"] = long["rating"].map(RATING_ABBREVIATIONS).fillna("–")
     long["ink"] = np.where(long["rating"].isin(["very high", "low"]), "white", "black")
+    long["rating"] = _rating_words(long["rating"])
     order = list(dict.fromkeys(history["period_code"]))
     base = alt.Chart(long).encode(
         x=alt.X("period_code:N", sort=order, title=None, axis=alt.Axis(labelAngle=-40)),
@@ -242,17 +259,15 @@ def chart_rating_history(history: pd.DataFrame, title: str = "") -> alt.LayerCha
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color(
             "rating:N",
-            title="Risk rating",
-            scale=alt.Scale(
-                domain=[*RATINGS, "not rated"], range=[*RATING_COLOURS.values(), "#eeeeee"]
-            ),
+            title=_("Risk rating"),
+            scale=alt.Scale(domain=_rating_domain(), range=[*RATING_COLOURS.values(), "#eeeeee"]),
         )
     )
     letters = base.mark_text(fontSize=10, fontWeight="bold").encode(
         text="letters:N", color=alt.Color("ink:N", scale=None)
     )
     return alt.LayerChart(layer=[cells, letters]).properties(
-        title=alt.TitleParams(title, subtitle="L low · M moderate · H high · VH very high"),
+        title=alt.TitleParams(title, subtitle=_("L low · M moderate · H high · VH very high")),
         width=WIDTH,
         height=6 * 22,
     )
@@ -265,8 +280,8 @@ def chart_support_and_arrears(history: pd.DataFrame, title: str = "") -> alt.Cha
     frame = pd.DataFrame(
         {
             "period_code": list(history["period_code"]) * 2,
-            "series": ["Grants and subsidies (quarter)"] * len(history)
-            + ["Overdue payables (quarter end)"] * len(history),
+            "series": [_("Grants and subsidies (quarter)")] * len(history)
+            + [_("Overdue payables (quarter end)")] * len(history),
             "amount": np.concatenate(
                 [
                     history["grants_subsidies"].astype("float64").to_numpy(),
@@ -307,6 +322,8 @@ def chart_submission_history(submissions: pd.DataFrame, title: str = "") -> alt.
         ["period_code", "return_title", "state_label", "due_date", "days_late", "days_overdue"]
     ].copy()
     frame["due_date"] = frame["due_date"].astype(str)
+    for column in ("state_label", "return_title"):  # the view's words, in the page's language
+        frame[column] = frame[column].map(lambda v: _(v) if isinstance(v, str) else v)
     for column in ("days_late", "days_overdue"):
         frame[column] = frame[column].astype("float64")
     order = list(dict.fromkeys(submissions.sort_values(["fiscal_year", "quarter"])["period_code"]))
@@ -316,10 +333,12 @@ def chart_submission_history(submissions: pd.DataFrame, title: str = "") -> alt.
         .encode(
             x=alt.X("period_code:N", sort=order, title=None, axis=alt.Axis(labelAngle=-40)),
             y=alt.Y("return_title:N", title=None),
-            color=alt.Color("state_label:N", title="Return", scale=alt.Scale(
-                domain=list(SUBMISSION_COLOURS), range=list(SUBMISSION_COLOURS.values()))),
-            shape=alt.Shape("state_label:N", title="Return", scale=alt.Scale(
-                domain=list(SUBMISSION_SHAPES), range=list(SUBMISSION_SHAPES.values()))),
+            color=alt.Color("state_label:N", title=_("Return"), scale=alt.Scale(
+                domain=[_(s) for s in SUBMISSION_COLOURS],
+                range=list(SUBMISSION_COLOURS.values()))),
+            shape=alt.Shape("state_label:N", title=_("Return"), scale=alt.Scale(
+                domain=[_(s) for s in SUBMISSION_SHAPES],
+                range=list(SUBMISSION_SHAPES.values()))),
             tooltip=["period_code:N", "return_title:N", "state_label:N", "due_date:N",
                      "days_late:Q", "days_overdue:Q"],
         )
