@@ -43,8 +43,12 @@ ZONE_BAND_LABELS = (N_("Distress zone (below 1.10)"), N_("Grey zone (1.10–2.60
                     N_("Safe zone (above 2.60)"))  # fmt: skip
 
 
+def _rating_word(rating: str) -> str:
+    return _(RATING_WORDS.get(rating, rating))
+
+
 def _rating_words(ratings: pd.Series) -> pd.Series:
-    return ratings.map(lambda r: _(RATING_WORDS.get(r, r)))
+    return ratings.astype(str).map(_rating_word)
 
 
 def _rating_domain() -> list[str]:
