@@ -493,7 +493,9 @@ class PseMonitorDashboard(DashboardPage):
         if selection.pse:
             name = str(self.choices.pses.set_index("entity_code").loc[selection.pse, "entity_name"])
             return _("Showing {code} {name}: every quarter to {date}.").format(
-                code=isolate(selection.pse), name=name, date=isolate(format_date(view.as_of))
+                code=isolate(selection.pse),
+                name=isolate(name),
+                date=isolate(format_date(view.as_of)),
             )
         return _("Showing {category}: {period}.").format(
             category=_(CATEGORY_LABELS[selection.category]), period=period
