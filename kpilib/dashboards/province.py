@@ -201,7 +201,7 @@ class ProvinceDashboard(DashboardPage):
             exceptions,
             EXCEPTION_COLUMNS,
             html.file_stem("exceptions", selection.fiscal_year, selection.period),
-            caption=ngettext("{n} exception", "{n} exceptions", len(exceptions)).format(
+            caption=ngettext("{n} exception(s)", "{n} exception(s)", len(exceptions)).format(
                 n=f"{len(exceptions):,}"
             ),
             empty=N_("No exception in this area."),

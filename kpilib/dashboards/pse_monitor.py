@@ -281,7 +281,9 @@ class PseMonitorDashboard(DashboardPage):
             alerts,
             ALERT_COLUMNS,
             html.file_stem("alerts", stem, s.fiscal_year, s.period),
-            caption=ngettext("{n} alert", "{n} alerts", len(alerts)).format(n=f"{len(alerts):,}"),
+            caption=ngettext("{n} alert(s)", "{n} alert(s)", len(alerts)).format(
+                n=f"{len(alerts):,}"
+            ),
             empty=N_("No alert."),
         )
 
@@ -498,7 +500,7 @@ class PseMonitorDashboard(DashboardPage):
                 date=isolate(format_date(view.as_of)),
             )
         return _("Showing {category}: {period}.").format(
-            category=_(CATEGORY_LABELS[selection.category]), period=period
+            category=_(CATEGORY_LABELS[selection.category]).lower(), period=period
         )
 
 

@@ -220,7 +220,9 @@ def _reconciliation_card(sup: PseSupport) -> KpiCard:
             _("agrees"),
             "green",
             ngettext(
-                "{n} instrument within tolerance", "{n} instruments within tolerance", len(rows)
+                "{n} instrument(s) within tolerance",
+                "{n} instrument(s) within tolerance",
+                len(rows),
             ).format(n=len(rows)),
             _("Matched"),
         )
@@ -285,19 +287,19 @@ def _sustainability_note(sup: PseSupport, latest: pd.Series) -> str:
     quarters = int(latest["quarters"])
     if int(latest["fiscal_year"]) != sup.fiscal_year.start_year:
         return ngettext(
-            "stale: latest statements are of {year} ({n} quarter)",
-            "stale: latest statements are of {year} ({n} quarters)",
+            "stale: latest statements are of {year} ({n} quarter(s))",
+            "stale: latest statements are of {year} ({n} quarter(s))",
             quarters,
         ).format(year=year, n=quarters)
     if quarters < sup.quarters_expected:
         return ngettext(
-            "{year}: {n} of {expected} quarter received",
-            "{year}: {n} of {expected} quarters received",
+            "{year}: {n} of {expected} quarter(s) received",
+            "{year}: {n} of {expected} quarter(s) received",
             sup.quarters_expected,
         ).format(year=year, n=quarters, expected=sup.quarters_expected)
     return ngettext(
-        "{year}, {n} quarter; trend against the year before",
-        "{year}, {n} quarters; trend against the year before",
+        "{year}, {n} quarter(s); trend against the year before",
+        "{year}, {n} quarter(s); trend against the year before",
         quarters,
     ).format(year=year, n=quarters)
 
@@ -314,9 +316,9 @@ def _guarantee_card(sup: PseSupport) -> KpiCard:
         _("Guarantees outstanding"), format_money(rollup["outstanding"]),
         "red" if called else None,
         ngettext(
-            "{n} guarantee at {date}; called in the year {called}; expiring within {months} "
+            "{n} guarantee(s) at {date}; called in the year {called}; expiring within {months} "
             "months {expiring}",
-            "{n} guarantees at {date}; called in the year {called}; expiring within {months} "
+            "{n} guarantee(s) at {date}; called in the year {called}; expiring within {months} "
             "months {expiring}",
             count,
         ).format(n=count, date=end, called=format_money(rollup["called_in_year"]),
