@@ -109,3 +109,13 @@ def test_pse_monitor_in_urdu_with_its_oversight_panels(context):
     assert "گورننس" in page.widget.children[-6].value or "گورننس" in page.governance_cards.value
     assert "گوشوارہ" in page.governance_lead.value or "گوشوارے" in page.governance_lead.value
     assert "ادارے" in page.support_lead.value
+
+
+def test_names_in_urdu_where_the_store_has_them(context):
+    urdu = context.urdu_names["HLT"]
+    page = build_department_dashboard(context, "lang=ur&department=HLT")
+    assert urdu in page.title_panel.value
+    assert (urdu, "HLT") in page.department.options
+    set_language("en")
+    english = build_department_dashboard(context, "department=HLT")
+    assert "Health Department" in english.title_panel.value and urdu not in english.pse_table.value

@@ -96,7 +96,7 @@ class DepartmentDashboard(DashboardPage):
         self.department = dropdown(
             "department",
             _("Department"),
-            [(name, code) for code, name in self.choices.departments.items()],
+            [(self.name(code, name), code) for code, name in self.choices.departments.items()],
             self.selection.department,
             width="420px",
         )
@@ -151,7 +151,7 @@ class DepartmentDashboard(DashboardPage):
         dept = select_department(view, _department(selection))
         self.department_view = dept
         self.selection = selection
-        title = _("{name} Department").format(name=dept.name)
+        title = _("{name} Department").format(name=self.name(dept.code, dept.name))
         self.title_panel.value = f"<h2>{html.escape(title)}</h2>"
         explained = explain_figures(self.context.engine, view, dept.code)
         self.cards.value = render_headline(
@@ -173,7 +173,8 @@ class DepartmentDashboard(DashboardPage):
     def _render_budget(self, dept: DepartmentView, selection: Selection) -> None:
         self.curve_chart.update(
             charts.chart_spending_curve(
-                dept.monthly, _("{name}: spending against plan").format(name=dept.name)
+                dept.monthly,
+                _("{name}: spending against plan").format(name=self.name(dept.code, dept.name)),
             )
             if not dept.monthly.empty
             else None
@@ -181,7 +182,9 @@ class DepartmentDashboard(DashboardPage):
         self.class_chart.update(
             charts.chart_execution_by_class(
                 dept.execution_by_class,
-                _("{name}: utilisation by object head").format(name=dept.name),
+                _("{name}: utilisation by object head").format(
+                    name=self.name(dept.code, dept.name)
+                ),
             )
             if not dept.execution_by_class.empty
             else None
@@ -258,14 +261,15 @@ class DepartmentDashboard(DashboardPage):
             for code in pses["entity_code"]
         ]
         self.pse_table.value = self.table_with_download(
-            pses.sort_values("entity_code"),
+            self.with_names(pses.sort_values("entity_code")),
             PSE_COLUMNS,
             html.file_stem("pses", dept.code, selection.fiscal_year, selection.period),
             empty=N_("No PSE reports to this department."),
         )
 
     def describe(self, view: ProvinceView, selection: Selection) -> str:
-        name = self.choices.departments[_department(selection)]
+        code = _department(selection)
+        name = self.name(code, self.choices.departments[code])
         return _("Showing the {name} Department: {period}.").format(
             name=name, period=html.describe_period(view.period)
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,22 @@ from kpilib.dashboards.language import render_switch as render_language_switch
 from kpilib.dashboards.query import parse_query_string
 from kpilib.errors import DashboardParameterError, KpiError
 from kpilib.fiscal import REPORT_PERIODS
-from kpilib.i18n import LANGUAGES, N_, Language, _, is_right_to_left, set_language, text_direction
+from kpilib.i18n import (
+    LANGUAGES,
+    N_,
+    Language,
+    _,
+    is_right_to_left,
+    isolate,
+    set_language,
+    text_direction,
+)
+from kpilib.i18n.names import display_name
 from kpilib.present.fonts import urdu_text_css
 from kpilib.present.tables import Column
 from kpilib.present.xlsx import WorkbookContext
 from kpilib.problems import Problem
+from kpilib.store import queries
 from kpilib.store.database import connect
 from kpilib.views import ProvinceView, load_province_view
 from kpilib.views.selection import (
@@ -116,10 +127,24 @@ def new_chart_widget() -> alt.JupyterChart:
 
 @dataclass(frozen=True)
 class DashboardContext:
-    """What a dashboard kernel holds for its whole life: the read-only engine and the choices."""
+    """What a dashboard kernel holds for its whole life: the read-only engine, the choices and
+    the Urdu names of departments and PSEs (code -> name, where the store has one)."""
 
     engine: Engine
     choices: SelectionChoices
+    urdu_names: Mapping[str, str] = field(default_factory=dict)
+
+
+def load_urdu_names(engine: Engine) -> dict[str, str]:
+    """The Urdu names the store holds, by department or PSE code (``kpi names load``)."""
+    with engine.connect() as connection:
+        departments = queries.load_departments(connection)
+        entities = queries.load_entities(connection)
+    names = dict(
+        zip(departments["department_code"], departments["department_name_ur"], strict=True)
+    )
+    names.update(zip(entities["entity_code"], entities["entity_name_ur"], strict=True))
+    return {code: str(name) for code, name in names.items() if isinstance(name, str) and name}
 
 
 def start_dashboard(
@@ -135,7 +160,7 @@ def start_dashboard(
         {}, choices, {"fiscal_year": fiscal_year, "period": period}
     )
     load_province_view(engine, selection.fiscal_year, selection.period)
-    return DashboardContext(engine=engine, choices=choices)
+    return DashboardContext(engine=engine, choices=choices, urdu_names=load_urdu_names(engine))
 
 
 class ChartPanel:
@@ -226,7 +251,7 @@ class DashboardPage:
         self.fiscal_year = dropdown(
             "fiscal-year",
             _("Fiscal year"),
-            [(self.choices.fiscal_year_label(y), y) for y in reversed(self.choices.fiscal_years)],
+            [(self.fiscal_year_label(y), y) for y in reversed(self.choices.fiscal_years)],
             selection.fiscal_year,
             width="220px",
         )
@@ -280,6 +305,29 @@ class DashboardPage:
         self.period.value = selection.period
 
     # -- shared behaviour -------------------------------------------------------------------
+    def fiscal_year_label(self, year: str) -> str:
+        """``2024-25``, or ``2025-26 (to date)`` for a year still running."""
+        if year in self.choices.complete_fiscal_years:
+            return year
+        return _("{year} (to date)").format(year=isolate(year))
+
+    def name(self, code: str, english: str) -> str:
+        """A department's or PSE's name in the page's language (the Urdu one where the store
+        has it: :func:`kpilib.i18n.names.display_name`)."""
+        return display_name(english, self.context.urdu_names.get(code))
+
+    def with_names(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its department and PSE names in the page's language."""
+        if not is_right_to_left() or not self.context.urdu_names:
+            return frame
+        frame = frame.copy()
+        for code, name in (("department_code", "department_name"), ("entity_code", "entity_name")):
+            if code in frame and name in frame:
+                frame[name] = [
+                    self.name(c, n) for c, n in zip(frame[code], frame[name], strict=True)
+                ]
+        return frame
+
     def table_with_download(
         self,
         frame: pd.DataFrame,

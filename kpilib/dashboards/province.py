@@ -165,6 +165,7 @@ class ProvinceDashboard(DashboardPage):
         metric = RANKING_METRICS[self.rank_by.value]
         ranking = rank_departments(view, metric.key)
         ranking["link"] = self._link(ranking)
+        ranking = self.with_names(ranking)
         rule = _("Ranked by {rule}.").format(rule=_(metric.rule))
         self.ranking_rule.value = f'<p class="footnote">{html.escape(rule)}</p>'
         title = _("{metric}, {year} {period}").format(
@@ -197,6 +198,7 @@ class ProvinceDashboard(DashboardPage):
             exceptions = exceptions[exceptions["area"] == self.exception_area.value]
         exceptions["area_label"] = [_(EXCEPTION_AREAS.get(a, a)) for a in exceptions["area"]]
         exceptions["link"] = self._link(exceptions)
+        exceptions = self.with_names(exceptions)
         self.exceptions_table.value = self.table_with_download(
             exceptions,
             EXCEPTION_COLUMNS,
@@ -216,6 +218,7 @@ class ProvinceDashboard(DashboardPage):
         league["completeness_rag"] = league["returns_rag"]  # the view's status
         league["completeness_label"] = [_(RAG_LABELS.get(r, r)) for r in league["completeness_rag"]]
         league["link"] = self._link(league)
+        league = self.with_names(league)
         self.league_chart.update(
             charts.chart_compliance_league(
                 league,

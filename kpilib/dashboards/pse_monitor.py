@@ -239,7 +239,7 @@ class PseMonitorDashboard(DashboardPage):
             else _("All PSEs")
         )
         return [(f"({whole})", WHOLE_CATEGORY)] + [
-            (f"{code} {name}", str(code))
+            (f"{code} {self.name(code, name)}", str(code))
             for code, name in zip(pses["entity_code"], pses["entity_name"], strict=True)
         ]
 
@@ -276,6 +276,7 @@ class PseMonitorDashboard(DashboardPage):
         alerts["severity_status"] = alerts["severity"].map(SEVERITY_STATUS)
         alerts["severity_label"] = _words(alerts["severity_label"])
         alerts["link"] = self._link(alerts["entity_code"])
+        alerts = self.with_names(alerts)
         s = self.selection
         self.alerts_table.value = self.table_with_download(
             alerts,
@@ -330,6 +331,7 @@ class PseMonitorDashboard(DashboardPage):
         pses["overall_rating"] = pses["overall_rating"].astype(object)
         pses["link"] = self._link(pses["entity_code"])
         pses["statement"] = statement_labels(pses)  # "…, unapproved" until approved
+        pses = self.with_names(pses)
         self.z2_by_pse_chart.update(
             pse_charts.chart_z2_by_pse(
                 pses, _("{category}: latest Altman Z''").format(category=_(group.label))
@@ -356,10 +358,12 @@ class PseMonitorDashboard(DashboardPage):
     def _render_pse_cards(self, pse: PseView) -> None:
         """The PSE's name and the cards of its latest statement."""
         self.subject.value = (
-            f"<h2>{html.escape(pse.code)} {html.escape(pse.name)}</h2>"
+            f"<h2>{html.escape(pse.code)} {html.escape(self.name(pse.code, pse.name))}</h2>"
             f'<p class="kpi-dash-lead">{html.escape(_(CATEGORY_LABELS[pse.category]))} · '
             + html.escape(
-                _("reports to the {department} Department").format(department=pse.department_name)
+                _("reports to the {department} Department").format(
+                    department=self.name(pse.department_code, pse.department_name)
+                )
             )
             + "</p>"
         )
@@ -398,11 +402,13 @@ class PseMonitorDashboard(DashboardPage):
         history = pse.history
         has_history = not history.empty
         self.z2_chart.update(
-            pse_charts.chart_z2_history(history, f"{pse.code} {pse.name}") if has_history else None,
+            pse_charts.chart_z2_history(history, f"{pse.code} {self.name(pse.code, pse.name)}")
+            if has_history
+            else None,
             N_("No quarterly statement yet."),
         )
         self.ratio_chart.update(
-            pse_charts.chart_ratio_history(history, f"{pse.code} {pse.name}")
+            pse_charts.chart_ratio_history(history, f"{pse.code} {self.name(pse.code, pse.name)}")
             if has_history
             else None,
             N_("No quarterly statement yet."),
@@ -494,6 +500,7 @@ class PseMonitorDashboard(DashboardPage):
         period = html.describe_period(view.period)
         if selection.pse:
             name = str(self.choices.pses.set_index("entity_code").loc[selection.pse, "entity_name"])
+            name = self.name(selection.pse, name)
             return _("Showing {code} {name}: every quarter to {date}.").format(
                 code=isolate(selection.pse),
                 name=isolate(name),
