@@ -119,3 +119,4 @@ def test_names_in_urdu_where_the_store_has_them(context):
     set_language("en")
     english = build_department_dashboard(context, "department=HLT")
     assert "Health Department" in english.title_panel.value and urdu not in english.pse_table.value
+    assert "محکمہ محکمہ" not in page.title_panel.value + page.status.value

@@ -12,7 +12,7 @@ import pandas as pd
 
 from kpilib.dashboards import html
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
-from kpilib.i18n import N_, _
+from kpilib.i18n import N_, _, is_right_to_left
 from kpilib.present import charts
 from kpilib.present.explain import explain_figures
 from kpilib.present.headline import department_headline
@@ -151,7 +151,7 @@ class DepartmentDashboard(DashboardPage):
         dept = select_department(view, _department(selection))
         self.department_view = dept
         self.selection = selection
-        title = _("{name} Department").format(name=self.name(dept.code, dept.name))
+        title = self.department_title(dept.code, dept.name)
         self.title_panel.value = f"<h2>{html.escape(title)}</h2>"
         explained = explain_figures(self.context.engine, view, dept.code)
         self.cards.value = render_headline(
@@ -270,9 +270,10 @@ class DepartmentDashboard(DashboardPage):
     def describe(self, view: ProvinceView, selection: Selection) -> str:
         code = _department(selection)
         name = self.name(code, self.choices.departments[code])
-        return _("Showing the {name} Department: {period}.").format(
-            name=name, period=html.describe_period(view.period)
-        )
+        period = html.describe_period(view.period)
+        if is_right_to_left() and code in self.context.urdu_names:
+            return _("Showing {department}: {period}.").format(department=name, period=period)
+        return _("Showing the {name} Department: {period}.").format(name=name, period=period)
 
 
 def _department(selection: Selection) -> str:

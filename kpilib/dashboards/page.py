@@ -316,6 +316,14 @@ class DashboardPage:
         has it: :func:`kpilib.i18n.names.display_name`)."""
         return display_name(english, self.context.urdu_names.get(code))
 
+    def department_title(self, code: str, english: str) -> str:
+        """``Health Department``; in Urdu the department's Urdu name whole where the store has
+        one (it already says محکمہ), else the English name in the Urdu phrase."""
+        urdu = self.context.urdu_names.get(code)
+        if is_right_to_left() and urdu:
+            return urdu
+        return _("{name} Department").format(name=english)
+
     def with_names(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with its department and PSE names in the page's language."""
         if not is_right_to_left() or not self.context.urdu_names:

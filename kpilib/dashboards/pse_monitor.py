@@ -20,7 +20,7 @@ from kpilib.dashboards.html import (
     SEVERITY_STATUS,
 )
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
-from kpilib.i18n import N_, _, isolate, ngettext
+from kpilib.i18n import N_, _, is_right_to_left, isolate, ngettext
 from kpilib.present import pse_charts
 from kpilib.present.formatting import ZONE_LABELS, format_date, format_money, format_share
 from kpilib.present.headline import pse_risk_figure
@@ -355,16 +355,19 @@ class PseMonitorDashboard(DashboardPage):
         self._render_pse_submissions(pse)
         self._alerts(pse.alerts, pse.code)
 
+    def _reports_to(self, pse: PseView) -> str:
+        """``reports to the Health Department`` (in Urdu, by the department's Urdu name)."""
+        if is_right_to_left() and pse.department_code in self.context.urdu_names:
+            urdu = self.context.urdu_names[pse.department_code]
+            return _("reports to {department}").format(department=urdu)
+        return _("reports to the {department} Department").format(department=pse.department_name)
+
     def _render_pse_cards(self, pse: PseView) -> None:
         """The PSE's name and the cards of its latest statement."""
         self.subject.value = (
             f"<h2>{html.escape(pse.code)} {html.escape(self.name(pse.code, pse.name))}</h2>"
             f'<p class="kpi-dash-lead">{html.escape(_(CATEGORY_LABELS[pse.category]))} · '
-            + html.escape(
-                _("reports to the {department} Department").format(
-                    department=self.name(pse.department_code, pse.department_name)
-                )
-            )
+            + html.escape(self._reports_to(pse))
             + "</p>"
         )
         latest = pse.latest
