@@ -5,6 +5,10 @@ Input is :class:`kpilib.views.stress.StressView`'s ``heatmap`` (a few dozen rows
 the share of rated PSEs at high or very high risk after the shock; every cell also prints that
 share and the extra support, so the colour is never the only carrier. Labels are data: Vega writes
 them into the SVG as text, escaped. Sized to stay readable on a 390 px phone screen.
+
+Urdu: the tooltips and the legend are in the current language and the chart in Nastaliq (the
+theme of :mod:`kpilib.present.charts`); the caller passes the labels already in the reader's
+words (the views keep English, shared between the languages).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
+from kpilib.i18n import _, is_right_to_left
 from kpilib.present.charts import RAG_COLOURS
 from kpilib.units import MISSING, format_money
 
@@ -60,18 +65,18 @@ def chart_stress_heatmap(heatmap: pd.DataFrame, title: str = "") -> alt.LayerCha
         axis=alt.Axis(labelExpr=split, labelLimit=120, domain=False, ticks=False),
     )
     tooltip = [
-        alt.Tooltip("category_label:N", title="Category"),
-        alt.Tooltip("scenario_label:N", title="Scenario"),
-        alt.Tooltip("share_text:N", title="High risk after the shock"),
-        alt.Tooltip("high_risk_after:Q", title="PSEs at high risk"),
-        alt.Tooltip("rated:Q", title="PSEs rated"),
-        alt.Tooltip("support_text:N", title="Extra support"),
+        alt.Tooltip("category_label:N", title=_("Category")),
+        alt.Tooltip("scenario_label:N", title=_("Scenario")),
+        alt.Tooltip("share_text:N", title=_("High risk after the shock")),
+        alt.Tooltip("high_risk_after:Q", title=_("PSEs at high risk")),
+        alt.Tooltip("rated:Q", title=_("PSEs rated")),
+        alt.Tooltip("support_text:N", title=_("Extra support")),
     ]
     base = alt.Chart(cells).encode(x=x, y=y)
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.condition(
             "isValid(datum.high_risk_share_after)",
-            alt.Color("high_risk_share_after:Q", title="PSEs at high risk after the shock",
+            alt.Color("high_risk_share_after:Q", title=_("PSEs at high risk after the shock"),
                       scale=alt.Scale(domain=[0, 0.5, 1], range=list(HEAT_RANGE)),
                       legend=alt.Legend(format="%", orient="bottom", gradientLength=180,
                                         values=[0, 0.5, 1], titleLimit=300)),
@@ -87,6 +92,8 @@ def chart_stress_heatmap(heatmap: pd.DataFrame, title: str = "") -> alt.LayerCha
         text="support_text:N", color=colour, tooltip=tooltip
     )
     rows = max(cells["category_label"].nunique(), 1)
+    # In Urdu no English description for screen readers (the page's Urdu title says it).
+    heading = alt.TitleParams(title, aria=False) if is_right_to_left() and title else title
     return (rect + share + support).properties(
-        width=CELL_WIDTH * max(len(scenarios), 1), height=CELL_HEIGHT * rows, title=title
+        width=CELL_WIDTH * max(len(scenarios), 1), height=CELL_HEIGHT * rows, title=heading
     )

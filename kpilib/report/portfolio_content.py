@@ -8,14 +8,16 @@ headline figure names its population and date; a figure resting on stale stateme
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from kpilib.i18n import N_, _, isolate
 from kpilib.kpis.guarantees import register_rollup
 from kpilib.kpis.pefa_pi10 import Pi10Assessment
-from kpilib.kpis.portfolio_report import OPINION_ORDER
+from kpilib.kpis.portfolio_report import NO_OPINION, OPINION_ORDER
 from kpilib.kpis.support import SupportView, support_by_category
 from kpilib.parameter_files import ENV_PARAMETERS_DIR, read_yaml_mapping
 from kpilib.present.formatting import format_date, format_money, format_number, format_percent
@@ -26,7 +28,7 @@ from kpilib.views.followup import PortfolioActions
 from kpilib.views.portfolio import PortfolioView
 from kpilib.views.stress import StressView
 
-REPORT_TITLE = "PSE Portfolio Report"
+REPORT_TITLE = N_("PSE Portfolio Report")
 #: Sections of the portfolio report in their order; those of :data:`LATER_SECTIONS` (none now)
 #: would show a "not available yet" note when listed in the notebook's ``sections``.
 SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit",
@@ -34,64 +36,166 @@ SECTIONS = ("composition", "finances", "loss_makers", "governance", "audit",
 DEFAULT_SECTIONS = SECTIONS
 LATER_SECTIONS = tuple(s for s in SECTIONS if s not in DEFAULT_SECTIONS)
 
+#: The province's line of a table by category.
+ALL_PSES = N_("All PSEs")
+#: Audit opinions as the opinions table heads them (the others: the opinion, capitalised).
+OPINION_LABELS = {
+    "unmodified": N_("Unmodified"), "qualified": N_("Qualified"), "adverse": N_("Adverse"),
+    "disclaimer": N_("Disclaimer"), NO_OPINION: N_("No audited accounts"),
+    "no_return": N_("No return"),
+}  # fmt: skip
+#: The sources of the PSEs' flags (:data:`kpilib.kpis.actions.PSE_FLAG_SOURCES`) in words.
+SOURCE_LABELS = {
+    "finance": N_("Finance"), "compliance": N_("Compliance"), "governance": N_("Governance"),
+    "support mismatch": N_("Support mismatch"), "utilisation": N_("Utilisation"),
+}  # fmt: skip
+#: The yearly returns in the missing-returns table.
+YEARLY_RETURN_WORDS = {"pse_governance": N_("governance"), "pse_support": N_("support")}
+#: The yearly returns' titles (:data:`kpilib.kpis.returns.YEARLY_RETURN_SCHEDULES`).
+YEARLY_RETURN_TITLES = (N_("Yearly governance return"), N_("Yearly support return"))
+#: The categories as the stress view labels them (:data:`kpilib.views.pse.CATEGORY_LABELS`, the
+#: heat map's rows).
+HEATMAP_CATEGORIES = (
+    N_("All categories"), N_("Autonomous bodies"), N_("Universities"),
+    N_("Medical teaching institutions"), N_("Water and sanitation companies"),
+    N_("Public companies"), N_("Other PSEs"),
+)  # fmt: skip
+#: The stress scenarios of the shipped ``parameters/stress.yaml``, for the Urdu edition; a
+#: scenario added or renamed there is shown as written until its label is added here.
+SCENARIO_LABELS = (
+    N_("Own revenue falls 20 %"), N_("Operating costs rise 15 %"),
+    N_("Interest rates rise 5 points"), N_("Half of guaranteed debt called"),
+    N_("Combined downturn"),
+)  # fmt: skip
+#: The rules of the shipped governance rulebooks (``parameters/governance/``), for the Urdu
+#: edition; a rule added there is shown as written until its title is added here.
+RULE_TITLES = (
+    N_("A regular CEO is in post (acting at most 90 days)"),
+    N_("A regular CFO is in post (acting at most 90 days)"),
+    N_("An annual report is published"),
+    N_("An internal audit function is in place"),
+    N_("At least one third of the members in office are independent"),
+    N_("At least one woman on the board"),
+    N_("Members attend at least three quarters of board meetings on average"),
+    N_("No seat on the board is vacant"),
+    N_("The annual general meeting is held within 120 days of the previous year-end"),
+    N_("The audit committee meets at least once a quarter"),
+    N_("The audit committee's chair is independent"),
+    N_("The auditor's opinion is unmodified"),
+    N_("The board has an audit committee of at least three members"),
+    N_("The board has approved a risk-management policy"),
+    N_("The board meets at least once a quarter"),
+    N_("The chair is an independent member"),
+    N_("The chair is not the CEO"),
+    N_("The previous year's accounts are audited within 120 days of year-end"),
+    N_("The previous year's accounts are audited within nine months of year-end"),
+)
+#: The subjects of the actions on the PSEs' flags that are the suite's words
+#: (:mod:`kpilib.kpis.actions`), for the Urdu edition.
+_SUPPORT_SUBJECT = re.compile(r"Support received \((?P<instrument>[^)]*)\) does not match$")
+ACTION_SUBJECTS = {
+    "Grant-in-aid without a utilisation report": N_("Grant-in-aid without a utilisation report"),
+    "PSE returns": N_("PSE returns"),
+}
+INSTRUMENT_WORDS = {
+    "grant in aid": N_("grant in aid"), "subsidy": N_("subsidy"),
+    "equity injection": N_("equity injection"), "loan disbursed": N_("loan disbursed"),
+    "other relief": N_("other relief"), "guarantee": N_("guarantee"),
+}  # fmt: skip
+
+
+def words(text: object) -> str:
+    """A label of the data the suite writes in English (a category, scenario, rule, subject) in
+    the current language; anything else (a name) as written."""
+    if not isinstance(text, str):
+        return "" if text is None or pd.isna(text) else str(text)  # type: ignore[call-overload]
+    value = text
+    match = _SUPPORT_SUBJECT.match(value)
+    if match:
+        instrument = match["instrument"]
+        return _("Support received ({instrument}) does not match").format(
+            instrument=_(INSTRUMENT_WORDS.get(instrument, instrument))
+        )
+    return _(ACTION_SUBJECTS.get(value, value)) if value else value
+
 
 def _categories(frame: pd.DataFrame) -> pd.Series:
-    return frame["category"].map(CATEGORY_LABELS).fillna("All PSEs")
+    labels = frame["category"].map(CATEGORY_LABELS).fillna(ALL_PSES)
+    return labels.map(_)
+
+
+def _date(value: Any) -> str:
+    """A date as the tables write it (``15 Feb 2026``), kept left to right in Urdu."""
+    return isolate(format_date(value))
+
+
+def report_title() -> str:
+    """The portfolio report's title in the current language."""
+    return _(REPORT_TITLE)
 
 
 def report_subtitle(view: PortfolioView) -> str:
     """``Yearly report, FY 2024-25`` or ``Half-yearly report (H1), year to date through Q2 …``."""
     if view.province.period.kind == "year":
-        return f"Yearly report, {period_phrase(view.province)}"
-    return f"Half-yearly report (H1), {_half_year(view)}"
+        return _("Yearly report, {period}").format(period=period_phrase(view.province))
+    return _("Half-yearly report (H1), {period}").format(period=_half_year(view))
 
 
 def _half_year(view: PortfolioView) -> str:
     """``FY 2024-25, 1 Jul 2024 to 31 Dec 2024`` (the Q2 batch: the year to date through Q2)."""
     year = view.province.fiscal_year
     start, end = format_date(year.start_date), format_date(view.province.period.end_date)
-    return f"FY {year.label}, {start} to {end}"
+    return _("FY {year}, {start} to {end}").format(
+        year=isolate(year.label), start=isolate(start), end=isolate(end)
+    )
 
 
 def _stale_note(view: PortfolioView) -> str | None:
     stale = view.stale_statements
     if not stale:
         return None
-    return (f"{stale} PSE(s)' latest statement is older than {view.reference_period}: "
-            "their figures are stale")  # fmt: skip
+    return _("{count} PSE(s)' latest statement is older than {period}: their figures are stale"
+             ).format(count=stale, period=isolate(view.reference_period))  # fmt: skip
 
 
 def portfolio_figures(view: PortfolioView) -> list[HeadlineFigure]:
     """The report's headline figures, each with its population and date."""
     total = view.by_category.iloc[-1]
-    to = format_date(view.as_of)
-    on = f"latest statement of each reporting PSE to {to}, trailing four quarters"
+    to = _date(view.as_of)
+    on = _("latest statement of each reporting PSE to {date}, trailing four quarters").format(
+        date=to
+    )
     stale = _stale_note(view)
     rollup = view.governance_province.iloc[0]
-    year = view.province.fiscal_year.label
+    year = isolate(view.province.fiscal_year.label)
     return [
-        HeadlineFigure("pses", "PSEs in the portfolio", float(total["pses"]),
+        HeadlineFigure("pses", _("PSEs in the portfolio"), float(total["pses"]),
                        f"{int(total['pses'])}", None,
-                       f"{int(total['reporting'])} with a statement, "
-                       f"{int(total['stale'])} of them stale",
-                       f"PSEs in the register on {to}"),
-        HeadlineFigure("net_income", "Net profit or loss", float(total["net_income"]),
+                       _("{reporting} with a statement, {stale} of them stale").format(
+                           reporting=int(total["reporting"]), stale=int(total["stale"])),
+                       _("PSEs in the register on {date}").format(date=to)),
+        HeadlineFigure("net_income", _("Net profit or loss"), float(total["net_income"]),
                        format_money(total["net_income"], 0), None,
-                       f"losses of the loss-makers {format_money(total['losses'], 0)}", on,
+                       _("losses of the loss-makers {amount}").format(
+                           amount=isolate(format_money(total["losses"], 0))), on,
                        stale=stale),
-        HeadlineFigure("loss_makers", "Loss-makers", float(total["loss_makers"]),
-                       f"{int(total['loss_makers'])} of {int(total['reporting'])}", None,
-                       "annualised net income below zero", on, stale=stale),
-        HeadlineFigure("net_equity", "Net equity", float(total["equity"]),
+        HeadlineFigure("loss_makers", _("Loss-makers"), float(total["loss_makers"]),
+                       _("{count} of {total}").format(count=int(total["loss_makers"]),
+                                                      total=int(total["reporting"])), None,
+                       _("annualised net income below zero"), on, stale=stale),
+        HeadlineFigure("net_equity", _("Net equity"), float(total["equity"]),
                        format_money(total["equity"], 0), None,
-                       f"{int(total['negative_equity'])} PSE(s) with negative equity",
-                       f"closing balance of each reporting PSE's latest statement to {to}",
+                       _("{count} PSE(s) with negative equity").format(
+                           count=int(total["negative_equity"])),
+                       _("closing balance of each reporting PSE's latest statement to {date}"
+                         ).format(date=to),
                        stale=stale),
-        HeadlineFigure("governance", "Governance score", _float(rollup["mean_score"]),
+        HeadlineFigure("governance", _("Governance score"), _float(rollup["mean_score"]),
                        format_number(rollup["mean_score"], 0) + " / 100", None,
-                       f"{int(rollup['reporting'])} of {int(rollup['pses'])} PSEs returned; "
-                       f"{int(rollup['pses_with_breaches'])} with a breach",
-                       f"mean score of the governance returns for {year}"),
+                       _("{reporting} of {pses} PSEs returned; {breached} with a breach").format(
+                           reporting=int(rollup["reporting"]), pses=int(rollup["pses"]),
+                           breached=int(rollup["pses_with_breaches"])),
+                       _("mean score of the governance returns for {year}").format(year=year)),
     ]  # fmt: skip
 
 
@@ -102,19 +206,21 @@ def _float(value: Any) -> float | None:
 def composition_table(view: PortfolioView) -> Table:
     """PSEs by category (share of the portfolio)."""
     frame = view.composition_category.assign(category_label=_categories)
-    columns = (Column("category_label", "Category"), Column("pses", "PSEs", "count"),
-               Column("share", "Share of PSEs", "share"))  # fmt: skip
-    return Table(frame, columns, f"PSEs by category, register on {format_date(view.as_of)}")
+    columns = (Column("category_label", N_("Category")), Column("pses", N_("PSEs"), "count"),
+               Column("share", N_("Share of PSEs"), "share"))  # fmt: skip
+    return Table(
+        frame, columns, _("PSEs by category, register on {date}").format(date=_date(view.as_of))
+    )
 
 
 def department_table(view: PortfolioView) -> Table:
     """PSEs by administrative department."""
-    columns = (Column("department_name", "Department"), Column("pses", "PSEs", "count"),
-               Column("share", "Share of PSEs", "share"))  # fmt: skip
+    columns = (Column("department_name", N_("Department")), Column("pses", N_("PSEs"), "count"),
+               Column("share", N_("Share of PSEs"), "share"))  # fmt: skip
     return Table(
         view.composition_department,
         columns,
-        f"PSEs by administrative department, register on {format_date(view.as_of)}",
+        _("PSEs by administrative department, register on {date}").format(date=_date(view.as_of)),
     )
 
 
@@ -122,14 +228,17 @@ def finances_table(view: PortfolioView) -> Table:
     """Revenue, profit or loss and net equity by category, with a total line."""
     frame = view.by_category.assign(category_label=_categories)
     columns = (
-        Column("category_label", "Category"), Column("reporting", "Reporting", "count"),
-        Column("stale", "Stale", "count"), Column("revenue", "Revenue", "money", 0),
-        Column("net_income", "Profit or loss", "money", 0),
-        Column("loss_makers", "Loss-makers", "count"), Column("equity", "Net equity", "money", 0),
-        Column("negative_equity", "Negative equity", "count"),
+        Column("category_label", N_("Category")), Column("reporting", N_("Reporting"), "count"),
+        Column("stale", N_("Stale"), "count"), Column("revenue", N_("Revenue"), "money", 0),
+        Column("net_income", N_("Profit or loss"), "money", 0),
+        Column("loss_makers", N_("Loss-makers"), "count"),
+        Column("equity", N_("Net equity"), "money", 0),
+        Column("negative_equity", N_("Negative equity"), "count"),
     )  # fmt: skip
-    caption = (f"Revenue, profit or loss and net equity by category: latest statement to "
-               f"{format_date(view.as_of)}, flows over four quarters")  # fmt: skip
+    caption = _(
+        "Revenue, profit or loss and net equity by category: latest statement to "
+        "{date}, flows over four quarters"
+    ).format(date=_date(view.as_of))
     return Table(frame, columns, caption)
 
 
@@ -140,15 +249,26 @@ def loss_makers_table(view: PortfolioView, top: int = 10) -> Table:
     frame = frame.assign(
         pse=frame["entity_code"] + " " + frame["entity_name"],
         category_label=_categories(frame),
-        statement=frame["period_code"] + frame["stale"].map({True: " (stale)", False: ""}),
+        statement=[
+            isolate(code) + (_(" (stale)") if stale else "")
+            for code, stale in zip(frame["period_code"], frame["stale"], strict=True)
+        ],
     )
     columns = (
-        Column("pse", "PSE"), Column("category_label", "Category"),
-        Column("department_code", "Dept."), Column("annual_net_income", "Net loss", "money", 0),
-        Column("annual_revenue", "Revenue", "money", 0), Column("equity", "Net equity", "money", 0),
-        Column("statement", "Statement"),
+        Column("pse", N_("PSE")), Column("category_label", N_("Category")),
+        Column("department_code", N_("Dept.")),
+        Column("annual_net_income", N_("Net loss"), "money", 0),
+        Column("annual_revenue", N_("Revenue"), "money", 0),
+        Column("equity", N_("Net equity"), "money", 0),
+        Column("statement", N_("Statement")),
     )  # fmt: skip
-    return Table(frame, columns, f"The {top} largest loss-makers, {period_phrase(view.province)}")
+    return Table(
+        frame,
+        columns,
+        _("The {top} largest loss-makers, {period}").format(
+            top=top, period=period_phrase(view.province)
+        ),
+    )
 
 
 def governance_table(view: PortfolioView) -> Table:
@@ -157,69 +277,78 @@ def governance_table(view: PortfolioView) -> Table:
                       ignore_index=True)  # fmt: skip
     frame = frame.assign(category_label=_categories)
     columns = (
-        Column("category_label", "Category"), Column("pses", "PSEs", "count"),
-        Column("reporting", "Returns", "count"), Column("mean_score", "Mean score", "number", 0),
-        Column("median_score", "Median score", "number", 0),
-        Column("pses_with_breaches", "PSEs with a breach", "count"),
-        Column("breaches", "Breaches", "count"),
-        Column("complied_share", "Rules complied with", "share"),
+        Column("category_label", N_("Category")), Column("pses", N_("PSEs"), "count"),
+        Column("reporting", N_("Returns"), "count"),
+        Column("mean_score", N_("Mean score"), "number", 0),
+        Column("median_score", N_("Median score"), "number", 0),
+        Column("pses_with_breaches", N_("PSEs with a breach"), "count"),
+        Column("breaches", N_("Breaches"), "count"),
+        Column("complied_share", N_("Rules complied with"), "share"),
     )  # fmt: skip
-    year = view.province.fiscal_year.label
-    return Table(frame, columns, f"Governance compliance by category, returns for {year}")
+    year = isolate(view.province.fiscal_year.label)
+    return Table(
+        frame, columns, _("Governance compliance by category, returns for {year}").format(year=year)
+    )
 
 
 def yearly_returns_table(view: PortfolioView) -> Table:
     """The yearly governance and support returns received ÷ expected (completeness) and on time
     (timeliness), on the data's date."""
     columns = (
-        Column("title", "Return"), Column("expected", "Expected", "count"),
-        Column("received", "Received", "count"), Column("on_time", "On time", "count"),
-        Column("outstanding", "Missing", "count"),
-        Column("completeness", "Share received", "share", 0),
-        Column("timeliness", "Share on time", "share", 0),
+        Column("title", N_("Return")), Column("expected", N_("Expected"), "count"),
+        Column("received", N_("Received"), "count"), Column("on_time", N_("On time"), "count"),
+        Column("outstanding", N_("Missing"), "count"),
+        Column("completeness", N_("Share received"), "share", 0),
+        Column("timeliness", N_("Share on time"), "share", 0),
     )  # fmt: skip
-    year = view.yearly_returns_year.label
-    caption = (f"Yearly returns for {year} received (due 120 days after the year), all "
-               f"{int(view.province.entities.shape[0])} PSEs, as at "
-               f"{format_date(view.yearly_returns_as_of)}")  # fmt: skip
-    return Table(view.yearly_returns, columns, caption)
+    caption = _("Yearly returns for {year} received (due 120 days after the year), all "
+                "{count} PSEs, as at {date}").format(
+        year=isolate(view.yearly_returns_year.label), count=int(view.province.entities.shape[0]),
+        date=_date(view.yearly_returns_as_of))  # fmt: skip
+    frame = view.yearly_returns.assign(title=lambda f: f["title"].map(words))
+    return Table(frame, columns, caption)
 
 
 def missing_returns_table(view: PortfolioView) -> Table:
     """The PSEs whose yearly governance or support return is missing, one row per PSE, longest
     overdue first."""
     missing = view.yearly_missing
-    titles = {"pse_governance": "governance", "pse_support": "support"}
     rows = [
         {"pse": f"{code} {group['entity_name'].iloc[0]}",
          "department_code": group["department_code"].iloc[0],
-         "missing": ", ".join(titles.get(t, t) for t in sorted(group["return_type"])),
-         "due": format_date(group["due_date"].min()),
+         "missing": ", ".join(_(YEARLY_RETURN_WORDS.get(t, t))
+                              for t in sorted(group["return_type"])),
+         "due": _date(group["due_date"].min()),
          "days_overdue": int(group["days_overdue"].max())}
         for code, group in missing.groupby("entity_code", sort=True)
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=["pse", "department_code", "missing", "due",
                                         "days_overdue"])  # fmt: skip
     frame = frame.sort_values(["days_overdue", "pse"], ascending=[False, True], kind="stable")
-    columns = (Column("pse", "PSE"), Column("department_code", "Dept."),
-               Column("missing", "Return(s) missing"), Column("due", "Due"),
-               Column("days_overdue", "Days overdue", "count"))  # fmt: skip
+    columns = (Column("pse", N_("PSE")), Column("department_code", N_("Dept.")),
+               Column("missing", N_("Return(s) missing")), Column("due", N_("Due")),
+               Column("days_overdue", N_("Days overdue"), "count"))  # fmt: skip
     return Table(frame.reset_index(drop=True), columns,
-                 f"The {len(frame)} PSEs whose yearly return for "
-                 f"{view.yearly_returns_year.label} is missing, as at "
-                 f"{format_date(view.yearly_returns_as_of)}")  # fmt: skip
+                 _("The {count} PSEs whose yearly return for {year} is missing, as at {date}"
+                   ).format(count=len(frame), year=isolate(view.yearly_returns_year.label),
+                            date=_date(view.yearly_returns_as_of)))  # fmt: skip
 
 
 def breaches_table(view: PortfolioView, top: int = 10) -> Table:
     """The rules breached most often."""
     frame = view.breaches[view.breaches["breaches"] > 0].head(top)
-    frame = frame.assign(share=frame["breaches"] / frame["applies"].where(frame["applies"] > 0))
-    columns = (Column("rule_id", "Rule"), Column("title", "What it asks"),
-               Column("breaches", "PSEs in breach", "count"),
-               Column("applies", "PSEs it applies to", "count"),
-               Column("share", "Share in breach", "share"))  # fmt: skip
-    year = view.province.fiscal_year.label
-    return Table(frame, columns, f"The breaches most often found, returns for {year}")
+    frame = frame.assign(
+        share=frame["breaches"] / frame["applies"].where(frame["applies"] > 0),
+        title=frame["title"].map(words),
+    )
+    columns = (Column("rule_id", N_("Rule")), Column("title", N_("What it asks")),
+               Column("breaches", N_("PSEs in breach"), "count"),
+               Column("applies", N_("PSEs it applies to"), "count"),
+               Column("share", N_("Share in breach"), "share"))  # fmt: skip
+    year = isolate(view.province.fiscal_year.label)
+    return Table(
+        frame, columns, _("The breaches most often found, returns for {year}").format(year=year)
+    )
 
 
 def opinions_table(view: PortfolioView) -> Table:
@@ -228,31 +357,32 @@ def opinions_table(view: PortfolioView) -> Table:
     total = view.opinions[numbers].sum().to_frame().T.assign(category="total")
     frame = pd.concat([view.opinions, total], ignore_index=True)
     frame = frame.assign(category_label=_categories)
-    labels = {"none reported": "No audited accounts", "no_return": "No return"}
     columns = (
-        Column("category_label", "Category"),
-        *(Column(o, labels.get(o, o.capitalize()), "count") for o in OPINION_ORDER),
-        Column("no_return", "No return", "count"), Column("pses", "PSEs", "count"),
+        Column("category_label", N_("Category")),
+        *(Column(o, OPINION_LABELS.get(o, o.capitalize()), "count") for o in OPINION_ORDER),
+        Column("no_return", N_("No return"), "count"), Column("pses", N_("PSEs"), "count"),
     )  # fmt: skip
-    year = view.province.fiscal_year.label
-    return Table(
-        frame, columns, f"Audit opinions on the latest audited accounts, returns for {year}"
-    )
+    year = isolate(view.province.fiscal_year.label)
+    return Table(frame, columns,
+                 _("Audit opinions on the latest audited accounts, returns for {year}").format(
+                     year=year))  # fmt: skip
 
 
 def support_table(support: SupportView) -> Table:
     """Direct support by instrument and PSE category, from the budget side (releases)."""
     frame = support_by_category(support.by_instrument, support.entities)
     columns = (
-        Column("category_label", "Category"), Column("pses", "PSEs supported", "count"),
-        Column("grant_in_aid", "Grants-in-aid", "money", 0),
-        Column("subsidy", "Subsidies", "money", 0),
-        Column("equity_injection", "Equity injections", "money", 0),
-        Column("loan_disbursed", "Loans disbursed", "money", 0),
-        Column("other_relief", "Other relief", "money", 0),
-        Column("direct_support", "Direct support", "money", 0),
+        Column("category_label", N_("Category")), Column("pses", N_("PSEs supported"), "count"),
+        Column("grant_in_aid", N_("Grants-in-aid"), "money", 0),
+        Column("subsidy", N_("Subsidies"), "money", 0),
+        Column("equity_injection", N_("Equity injections"), "money", 0),
+        Column("loan_disbursed", N_("Loans disbursed"), "money", 0),
+        Column("other_relief", N_("Other relief"), "money", 0),
+        Column("direct_support", N_("Direct support"), "money", 0),
     )  # fmt: skip
-    caption = f"Direct support by instrument, {support.fiscal_year.label}: releases to the PSEs"
+    caption = _("Direct support by instrument, {year}: releases to the PSEs").format(
+        year=isolate(support.fiscal_year.label)
+    )
     return Table(frame.assign(category_label=_categories), columns, caption)
 
 
@@ -265,15 +395,17 @@ def guarantees_table(support: SupportView) -> Table:
         ignore_index=True,
     )  # fmt: skip
     columns = (
-        Column("category_label", "Category"), Column("guarantees", "Guarantees", "count"),
-        Column("called", "Called", "count"),
-        Column("amount_guaranteed", "Guaranteed", "money", 0),
-        Column("outstanding", "Outstanding", "money", 0),
-        Column("called_in_year", "Called in the year", "money", 0),
-        Column("expiring_outstanding", "Expiring", "money", 0),
+        Column("category_label", N_("Category")), Column("guarantees", N_("Guarantees"), "count"),
+        Column("called", N_("Called"), "count"),
+        Column("amount_guaranteed", N_("Guaranteed"), "money", 0),
+        Column("outstanding", N_("Outstanding"), "money", 0),
+        Column("called_in_year", N_("Called in the year"), "money", 0),
+        Column("expiring_outstanding", N_("Expiring"), "money", 0),
     )  # fmt: skip
-    caption = (f"Contingent-liabilities register at the end of {support.fiscal_year.label}: "
-               "guarantees given by the province for the PSEs")  # fmt: skip
+    caption = _(
+        "Contingent-liabilities register at the end of {year}: guarantees given by "
+        "the province for the PSEs"
+    ).format(year=isolate(support.fiscal_year.label))
     return Table(frame.assign(category_label=_categories), columns, caption)
 
 
@@ -285,24 +417,33 @@ def stress_period(view: PortfolioView) -> str:
 def stress_table(stress: StressView) -> Table:
     """The portfolio under each stress scenario of ``parameters/stress.yaml``: PSEs rated, at
     high risk before and after the shock, downgraded, and the extra support needed."""
-    frame = stress.portfolio.copy()
+    frame = stress.portfolio.assign(scenario_label=stress.portfolio["scenario_label"].map(words))
     columns = (
-        Column("scenario_label", "Scenario"), Column("rated", "PSEs rated", "count"),
-        Column("high_risk_before", "High risk before", "count"),
-        Column("high_risk_after", "High risk after", "count"),
-        Column("downgraded", "Downgraded", "count"),
-        Column("guarantee_called", "Guarantees called", "money", 0),
-        Column("extra_support", "Extra support", "money", 0),
+        Column("scenario_label", N_("Scenario")), Column("rated", N_("PSEs rated"), "count"),
+        Column("high_risk_before", N_("High risk before"), "count"),
+        Column("high_risk_after", N_("High risk after"), "count"),
+        Column("downgraded", N_("Downgraded"), "count"),
+        Column("guarantee_called", N_("Guarantees called"), "money", 0),
+        Column("extra_support", N_("Extra support"), "money", 0),
     )  # fmt: skip
-    return Table(frame, columns, "Stress scenarios: the portfolio before and after each shock")
+    return Table(frame, columns, _("Stress scenarios: the portfolio before and after each shock"))
 
 
 def stress_note(stress: StressView) -> str:
     """Where the guarantees a scenario may call come from."""
     if stress.guarantees_year is None:
-        return "No contingent-liabilities register yet: no scenario calls a guarantee."
+        return _("No contingent-liabilities register yet: no scenario calls a guarantee.")
     year = f"{stress.guarantees_year}-{(stress.guarantees_year + 1) % 100:02d}"
-    return f"Guarantees outstanding from the contingent-liabilities register of {year}."
+    return _("Guarantees outstanding from the contingent-liabilities register of {year}.").format(
+        year=isolate(year)
+    )
+
+
+def stress_heatmap(stress: StressView) -> pd.DataFrame:
+    """The heat map's cells with their category and scenario in the current language."""
+    heatmap = stress.heatmap
+    return heatmap.assign(category_label=heatmap["category_label"].map(words),
+                          scenario_label=heatmap["scenario_label"].map(words))  # fmt: skip
 
 
 def portfolio_tables(view: PortfolioView, sections: tuple[str, ...] | list[str],
@@ -334,38 +475,46 @@ def portfolio_tables(view: PortfolioView, sections: tuple[str, ...] | list[str],
 
 def _years(actions: PortfolioActions) -> str:
     before, year = actions.fiscal_years
-    return f"{before.label} and {year.label}"
+    return _("{before} and {year}").format(before=isolate(before.label), year=isolate(year.label))
 
 
 def actions_summary(actions: PortfolioActions) -> str:
     """A sentence with the follow-up KPIs of the actions on the PSEs' flags, its population
     (the flags of the report's year and the year before) and its date."""
-    k, on = actions.total, format_date(actions.as_of)
+    k, on = actions.total, _date(actions.as_of)
     if not k["actions"]:
-        return f"No action was opened on the PSEs' flags of {_years(actions)} by {on}."
+        return _("No action was opened on the PSEs' flags of {years} by {date}.").format(
+            years=_years(actions), date=on
+        )
     median = k["median_days_to_close"]
-    return (
-        f"{int(k['actions'])} action(s) on the PSEs' flags of {_years(actions)}, as of {on}: "
-        f"{int(k['open'])} open, of which {int(k['overdue'])} overdue (no answer by the due "
-        f"date) and {int(k['escalated'])} escalated; {int(k['closed'])} closed "
-        f"({format_percent(k['resolution_rate'], 0)} resolved"
-        + ("" if pd.isna(median) else f", median {median:.0f} days to close")
-        + ")."
-    )
+    resolved = isolate(format_percent(k["resolution_rate"], 0))
+    closing = (_("{share} resolved") if pd.isna(median)
+               else _("{share} resolved, median {days} days to close")).format(
+        share=resolved, days=f"{median:.0f}")  # fmt: skip
+    return _(
+        "{actions} action(s) on the PSEs' flags of {years}, as of {date}: {open} open, of which "
+        "{overdue} overdue (no answer by the due date) and {escalated} escalated; {closed} "
+        "closed ({closing})."
+    ).format(
+        actions=int(k["actions"]), years=_years(actions), date=on, open=int(k["open"]),
+        overdue=int(k["overdue"]), escalated=int(k["escalated"]), closed=int(k["closed"]),
+        closing=closing,
+    )  # fmt: skip
 
 
 _KPI_COLUMNS = (
-    Column("actions", "Actions", "count"), Column("open", "Open", "count"),
-    Column("overdue", "Overdue", "count"), Column("escalated", "Escalated", "count"),
-    Column("closed", "Closed", "count"), Column("resolution_rate", "Resolved", "percent", 0),
-    Column("median_days_to_close", "Median days to close", "number", 0),
+    Column("actions", N_("Actions"), "count"), Column("open", N_("Open"), "count"),
+    Column("overdue", N_("Overdue"), "count"), Column("escalated", N_("Escalated"), "count"),
+    Column("closed", N_("Closed"), "count"),
+    Column("resolution_rate", N_("Resolved"), "percent", 0),
+    Column("median_days_to_close", N_("Median days to close"), "number", 0),
 )  # fmt: skip
 
 
 def _with_total(frame: pd.DataFrame, key: str, actions: PortfolioActions) -> pd.DataFrame:
     if not len(frame):
         return frame
-    total = actions.total.to_frame().T.assign(**{key: "All PSEs' flags"})
+    total = actions.total.to_frame().T.assign(**{key: _("All PSEs' flags")})
     out = pd.concat([frame, total], ignore_index=True)
     counts = ["actions", "open", "overdue", "escalated", "closed"]
     out[counts] = out[counts].astype(int)
@@ -377,36 +526,38 @@ def _with_total(frame: pd.DataFrame, key: str, actions: PortfolioActions) -> pd.
 def actions_by_department_table(actions: PortfolioActions) -> Table:
     """The follow-up KPIs by administrative department, with the total line."""
     frame = _with_total(actions.by_department, "department_name", actions)
-    return Table(frame, (Column("department_name", "Department"), *_KPI_COLUMNS),
-                 f"Actions by department, on the PSEs' flags of {_years(actions)}, as of "
-                 f"{format_date(actions.as_of)}")  # fmt: skip
+    return Table(frame, (Column("department_name", N_("Department")), *_KPI_COLUMNS),
+                 _("Actions by department, on the PSEs' flags of {years}, as of {date}").format(
+                     years=_years(actions), date=_date(actions.as_of)))  # fmt: skip
 
 
 def actions_by_source_table(actions: PortfolioActions) -> Table:
     """The follow-up KPIs by the source of the flag (finance, compliance, governance, support
     mismatch, utilisation), with the total line."""
     by_source = actions.by_source
-    frame = _with_total(by_source.assign(source=by_source["source"].str.capitalize()), "source",
-                        actions)  # fmt: skip
-    return Table(frame, (Column("source", "Flag from"), *_KPI_COLUMNS),
-                 f"Actions by source, on the PSEs' flags of {_years(actions)}, as of "
-                 f"{format_date(actions.as_of)}")  # fmt: skip
+    sources = [_(SOURCE_LABELS.get(s, s.capitalize())) for s in by_source["source"]]
+    frame = _with_total(by_source.assign(source=sources), "source", actions)
+    return Table(frame, (Column("source", N_("Flag from")), *_KPI_COLUMNS),
+                 _("Actions by source, on the PSEs' flags of {years}, as of {date}").format(
+                     years=_years(actions), date=_date(actions.as_of)))  # fmt: skip
 
 
 def overdue_actions_table(actions: PortfolioActions) -> Table:
     """The oldest overdue actions: PSE, flag, owner, due date, days overdue."""
     frame = actions.oldest_overdue
     frame = frame.assign(
-        pse=[f"{c} {n}" if c else "The department's PSEs" for c, n in
+        pse=[f"{c} {n}" if c else _("The department's PSEs") for c, n in
              zip(frame["entity_code"], frame["entity_name"], strict=True)],
-        due=[format_date(d) for d in frame["due_on"]],
+        subject=[words(s) for s in frame["subject"]],
+        due=[_date(d) for d in frame["due_on"]],
     )  # fmt: skip
     columns = (
-        Column("pse", "PSE"), Column("subject", "Flag"), Column("department_name", "Owner"),
-        Column("due", "Answer due"), Column("days_overdue", "Days overdue", "count"),
+        Column("pse", N_("PSE")), Column("subject", N_("Flag")),
+        Column("department_name", N_("Owner")),
+        Column("due", N_("Answer due")), Column("days_overdue", N_("Days overdue"), "count"),
     )  # fmt: skip
-    return Table(frame, columns, f"The {len(frame)} oldest overdue actions, as of "
-                                 f"{format_date(actions.as_of)}")  # fmt: skip
+    return Table(frame, columns, _("The {count} oldest overdue actions, as of {date}").format(
+        count=len(frame), date=_date(actions.as_of)))  # fmt: skip
 
 
 def actions_tables(actions: PortfolioActions) -> list[Table]:
@@ -446,9 +597,10 @@ def pi10_table(assessment: Pi10Assessment) -> Table:
         rows.append({"dimension": f"{d.dimension} {d.title}", "score": d.score,
                      "rationale": d.rationale, "missing": ", ".join(d.missing) or "–",
                      "criterion": met})  # fmt: skip
-    columns = (Column("dimension", "Dimension"), Column("score", "Score", "pefa"),
-               Column("rationale", "Found in the data"), Column("missing", "Evidence missing"),
-               Column("criterion", "PEFA 2016 criterion for the score"))  # fmt: skip
+    columns = (Column("dimension", N_("Dimension")), Column("score", N_("Score"), "pefa"),
+               Column("rationale", N_("Found in the data")),
+               Column("missing", N_("Evidence missing")),
+               Column("criterion", N_("PEFA 2016 criterion for the score")))  # fmt: skip
     caption = (f"PEFA PI-10 fiscal risk reporting, FY {assessment.fiscal_year.label} "
                f"(source: {assessment.criteria.source}). Consolidated report on the sector: "
                f"{assessment.consolidated_report}")  # fmt: skip
@@ -461,10 +613,11 @@ def pi10_evidence_table(assessment: Pi10Assessment) -> Table:
         pse=assessment.evidence["entity_code"] + " " + assessment.evidence["entity_name"]
     )
     columns = (
-        Column("pse", "Public corporation"), Column("audited_accounts_of", "Audited accounts of"),
-        Column("auditor_report_date", "Auditor's report"),
-        Column("days_after_year_end", "Days after year-end", "count"),
-        Column("finding", "Finding"),
+        Column("pse", N_("Public corporation")),
+        Column("audited_accounts_of", N_("Audited accounts of")),
+        Column("auditor_report_date", N_("Auditor's report")),
+        Column("days_after_year_end", N_("Days after year-end"), "count"),
+        Column("finding", N_("Finding")),
     )  # fmt: skip
     accounts = assessment.fiscal_year.previous().label
     months = assessment.criteria.published_within_months
@@ -477,15 +630,16 @@ def pi10_evidence_table(assessment: Pi10Assessment) -> Table:
 def cover_details(view: PortfolioView) -> list[tuple[str, str]]:
     """The facts on the portfolio report's cover."""
     province = view.province
-    data = format_date(province.data_as_of) if province.data_as_of else "not recorded"
-    returns = format_date(view.governance_as_of) if view.governance_as_of else "none received"
+    data = _date(province.data_as_of) if province.data_as_of else _("not recorded")
+    returns = _date(view.governance_as_of) if view.governance_as_of else _("none received")
     return [
-        ("Period", period_phrase(province) if province.period.kind == "year"
-                   else f"first half (H1) of {_half_year(view)}"),
-        ("Data as of", data),
-        ("Statements", f"latest of each PSE to {format_date(view.as_of)} "
-                       f"(current: {view.reference_period})"),
-        ("Governance returns", f"fiscal year {province.fiscal_year.label}, as at {returns}"),
+        (_("Period"), period_phrase(province) if province.period.kind == "year"
+                      else _("first half (H1) of {period}").format(period=_half_year(view))),
+        (_("Data as of"), data),
+        (_("Statements"), _("latest of each PSE to {date} (current: {period})").format(
+            date=_date(view.as_of), period=isolate(view.reference_period))),
+        (_("Governance returns"), _("fiscal year {year}, as at {date}").format(
+            year=isolate(province.fiscal_year.label), date=returns)),
     ]  # fmt: skip
 
 
