@@ -32,6 +32,8 @@ LINE_BREAK = "\n"
 #: Colour of a cell from 0 % to 100 % of PSEs at high risk; grey when none is rated.
 HEAT_RANGE = ("#f4f1ea", RAG_COLOURS["amber"], RAG_COLOURS["red"])
 NOT_RATED_COLOUR = "#d9d9d9"
+#: Line height of wrapped axis labels: Nastaliq's tall letters need more than Vega's default.
+URDU_LINE_HEIGHT = 17
 
 
 def _wrap(text: object, width: int) -> str:
@@ -56,13 +58,15 @@ def chart_stress_heatmap(heatmap: pd.DataFrame, title: str = "") -> alt.LayerCha
     cells = _cells(heatmap)
     scenarios = list(dict.fromkeys(cells["scenario_axis"]))
     split = "split(datum.label, '\\n')"
+    lines = {"labelLineHeight": URDU_LINE_HEIGHT} if is_right_to_left() else {}
     x = alt.X("scenario_axis:N", sort=scenarios, title=None,
               axis=alt.Axis(orient="bottom", labelAngle=0, labelExpr=split, labelFontSize=10,
-                            domain=False, ticks=False, labelLimit=CELL_WIDTH))  # fmt: skip
+                            domain=False, ticks=False, labelLimit=CELL_WIDTH,
+                            **lines))  # fmt: skip
     y = alt.Y(
         "category_axis:N",
         title=None,
-        axis=alt.Axis(labelExpr=split, labelLimit=120, domain=False, ticks=False),
+        axis=alt.Axis(labelExpr=split, labelLimit=120, domain=False, ticks=False, **lines),
     )
     tooltip = [
         alt.Tooltip("category_label:N", title=_("Category")),

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from kpilib.i18n import N_, _, isolate
+from kpilib.i18n import N_, _, is_right_to_left, isolate
 from kpilib.kpis.guarantees import register_rollup
 from kpilib.kpis.pefa_pi10 import Pi10Assessment
 from kpilib.kpis.portfolio_report import NO_OPINION, OPINION_ORDER
@@ -127,6 +127,12 @@ def _categories(frame: pd.DataFrame) -> pd.Series:
 def _date(value: Any) -> str:
     """A date as the tables write it (``15 Feb 2026``), kept left to right in Urdu."""
     return isolate(format_date(value))
+
+
+def _period_code(code: str) -> str:
+    """A quarter's code (``2024-25Q2``), kept whole and left to right in Urdu (the narrower
+    Urdu columns would break it at its hyphen)."""
+    return isolate(code.replace("-", "\u2011")) if is_right_to_left() else code
 
 
 def report_title() -> str:
@@ -250,7 +256,7 @@ def loss_makers_table(view: PortfolioView, top: int = 10) -> Table:
         pse=frame["entity_code"] + " " + frame["entity_name"],
         category_label=_categories(frame),
         statement=[
-            isolate(code) + (_(" (stale)") if stale else "")
+            _period_code(code) + (_(" (stale)") if stale else "")
             for code, stale in zip(frame["period_code"], frame["stale"], strict=True)
         ],
     )
