@@ -58,15 +58,17 @@ def chart_stress_heatmap(heatmap: pd.DataFrame, title: str = "") -> alt.LayerCha
     cells = _cells(heatmap)
     scenarios = list(dict.fromkeys(cells["scenario_axis"]))
     split = "split(datum.label, '\\n')"
-    lines = {"labelLineHeight": URDU_LINE_HEIGHT} if is_right_to_left() else {}
+    lines = URDU_LINE_HEIGHT if is_right_to_left() else alt.Undefined
     x = alt.X("scenario_axis:N", sort=scenarios, title=None,
               axis=alt.Axis(orient="bottom", labelAngle=0, labelExpr=split, labelFontSize=10,
                             domain=False, ticks=False, labelLimit=CELL_WIDTH,
-                            **lines))  # fmt: skip
+                            labelLineHeight=lines))  # fmt: skip
     y = alt.Y(
         "category_axis:N",
         title=None,
-        axis=alt.Axis(labelExpr=split, labelLimit=120, domain=False, ticks=False, **lines),
+        axis=alt.Axis(
+            labelExpr=split, labelLimit=120, domain=False, ticks=False, labelLineHeight=lines
+        ),
     )
     tooltip = [
         alt.Tooltip("category_label:N", title=_("Category")),

@@ -24,6 +24,7 @@ from kpilib.present.formatting import format_date, format_money, format_number, 
 from kpilib.present.headline import HeadlineFigure
 from kpilib.present.tables import Column
 from kpilib.report.content import CATEGORY_LABELS, Table, period_phrase
+from kpilib.report.pi10_words import pi10_words
 from kpilib.views.followup import PortfolioActions
 from kpilib.views.portfolio import PortfolioView
 from kpilib.views.stress import StressView
@@ -600,24 +601,30 @@ def pi10_table(assessment: Pi10Assessment) -> Table:
     for d in assessment.dimensions:
         texts = assessment.criteria.criteria[d.dimension]
         met = getattr(texts, d.score) if d.score in "ABCD" and d.score else "not rated"
-        rows.append({"dimension": f"{d.dimension} {d.title}", "score": d.score,
-                     "rationale": d.rationale, "missing": ", ".join(d.missing) or "–",
-                     "criterion": met})  # fmt: skip
+        missing = ", ".join(pi10_words(m) for m in d.missing) or "–"
+        rows.append({"dimension": f"{isolate(d.dimension)} {pi10_words(d.title)}",
+                     "score": d.score, "rationale": pi10_words(d.rationale), "missing": missing,
+                     "criterion": pi10_words(met)})  # fmt: skip
     columns = (Column("dimension", N_("Dimension")), Column("score", N_("Score"), "pefa"),
                Column("rationale", N_("Found in the data")),
                Column("missing", N_("Evidence missing")),
                Column("criterion", N_("PEFA 2016 criterion for the score")))  # fmt: skip
-    caption = (f"PEFA PI-10 fiscal risk reporting, FY {assessment.fiscal_year.label} "
-               f"(source: {assessment.criteria.source}). Consolidated report on the sector: "
-               f"{assessment.consolidated_report}")  # fmt: skip
+    caption = _("PEFA PI-10 fiscal risk reporting, FY {year} (source: {source}). Consolidated "
+                "report on the sector: {report}").format(
+        year=isolate(assessment.fiscal_year.label), source=pi10_words(assessment.criteria.source),
+        report=pi10_words(assessment.consolidated_report))  # fmt: skip
     return Table(pd.DataFrame(rows), columns, caption)
 
 
 def pi10_evidence_table(assessment: Pi10Assessment) -> Table:
     """10.1's evidence: every public corporation, its audited accounts and how late."""
-    frame = assessment.evidence.assign(
-        pse=assessment.evidence["entity_code"] + " " + assessment.evidence["entity_name"]
-    )
+    evidence = assessment.evidence
+    frame = evidence.assign(
+        pse=evidence["entity_code"] + " " + evidence["entity_name"],
+        audited_accounts_of=[v if not isinstance(v, str) else isolate(v)
+                             for v in evidence["audited_accounts_of"]],
+        finding=[pi10_words(str(f)) for f in evidence["finding"]],
+    )  # fmt: skip
     columns = (
         Column("pse", N_("Public corporation")),
         Column("audited_accounts_of", N_("Audited accounts of")),
@@ -627,10 +634,11 @@ def pi10_evidence_table(assessment: Pi10Assessment) -> Table:
     )  # fmt: skip
     accounts = assessment.fiscal_year.previous().label
     months = assessment.criteria.published_within_months
-    return Table(frame, columns, f"PI-10.1 evidence: public corporations' accounts of {accounts} "
-                                 f"(published within {months} months of the year-end for an A "
-                                 f"or B), from the governance returns for "
-                                 f"{assessment.fiscal_year.label}")  # fmt: skip
+    caption = _("PI-10.1 evidence: public corporations' accounts of {accounts} (published within "
+                "{months} months of the year-end for an A or B), from the governance returns for "
+                "{year}").format(accounts=isolate(accounts), months=months,
+                                 year=isolate(assessment.fiscal_year.label))  # fmt: skip
+    return Table(frame, columns, caption)
 
 
 def cover_details(view: PortfolioView) -> list[tuple[str, str]]:
