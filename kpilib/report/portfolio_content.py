@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from kpilib.i18n import N_, _, is_right_to_left, isolate
+from kpilib.i18n.names import display_name
 from kpilib.kpis.guarantees import register_rollup
 from kpilib.kpis.pefa_pi10 import Pi10Assessment
 from kpilib.kpis.portfolio_report import NO_OPINION, OPINION_ORDER
@@ -125,6 +126,18 @@ def _categories(frame: pd.DataFrame) -> pd.Series:
     return labels.map(_)
 
 
+def _names(view: PortfolioView, kind: str) -> dict[str, str]:
+    """``kind``'s (``entity`` or ``department``) names by code in the current language: the Urdu
+    name of the register where there is one when writing Urdu (:func:`display_name`)."""
+    entities = view.province.entities
+    urdu = f"{kind}_name_ur"
+    frame = entities.drop_duplicates(f"{kind}_code")
+    return {code: display_name(english, frame_urdu)
+            for code, english, frame_urdu in zip(
+                frame[f"{kind}_code"], frame[f"{kind}_name"],
+                frame[urdu] if urdu in frame else [None] * len(frame), strict=True)}  # fmt: skip
+
+
 def _date(value: Any) -> str:
     """A date as the tables write it (``15 Feb 2026``), kept left to right in Urdu."""
     return isolate(format_date(value))
@@ -224,8 +237,12 @@ def department_table(view: PortfolioView) -> Table:
     """PSEs by administrative department."""
     columns = (Column("department_name", N_("Department")), Column("pses", N_("PSEs"), "count"),
                Column("share", N_("Share of PSEs"), "share"))  # fmt: skip
+    frame = view.composition_department
+    departments = _names(view, "department")
+    frame = frame.assign(department_name=[departments.get(c, n) for c, n in zip(
+        frame["department_code"], frame["department_name"], strict=True)])  # fmt: skip
     return Table(
-        view.composition_department,
+        frame,
         columns,
         _("PSEs by administrative department, register on {date}").format(date=_date(view.as_of)),
     )
@@ -254,7 +271,7 @@ def loss_makers_table(view: PortfolioView, top: int = 10) -> Table:
     frame = view.finances[view.finances["annual_net_income"] < 0]
     frame = frame.sort_values(["annual_net_income", "entity_code"]).head(top)
     frame = frame.assign(
-        pse=frame["entity_code"] + " " + frame["entity_name"],
+        pse=frame["entity_code"] + " " + frame["entity_code"].map(_names(view, "entity")),
         category_label=_categories(frame),
         statement=[
             _period_code(code) + (_(" (stale)") if stale else "")
@@ -319,9 +336,9 @@ def yearly_returns_table(view: PortfolioView) -> Table:
 def missing_returns_table(view: PortfolioView) -> Table:
     """The PSEs whose yearly governance or support return is missing, one row per PSE, longest
     overdue first."""
-    missing = view.yearly_missing
+    missing, entities = view.yearly_missing, _names(view, "entity")
     rows = [
-        {"pse": f"{code} {group['entity_name'].iloc[0]}",
+        {"pse": f"{code} {entities.get(str(code), group['entity_name'].iloc[0])}",
          "department_code": group["department_code"].iloc[0],
          "missing": ", ".join(_(YEARLY_RETURN_WORDS.get(t, t))
                               for t in sorted(group["return_type"])),
