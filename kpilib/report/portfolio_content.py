@@ -146,7 +146,7 @@ def _date(value: Any) -> str:
 def _period_code(code: str) -> str:
     """A quarter's code (``2024-25Q2``), kept whole and left to right in Urdu (the narrower
     Urdu columns would break it at its hyphen)."""
-    return isolate(code.replace("-", "\u2011")) if is_right_to_left() else code
+    return isolate(code.replace("-", "\u2060-\u2060")) if is_right_to_left() else code
 
 
 def report_title() -> str:
