@@ -277,9 +277,9 @@ def chart_department_ranking(
         layers.append(
             alt.Chart(rule)
             .mark_rule(strokeDash=[5, 4], color="#333333")
-            .encode(x="plan:Q", tooltip=[alt.Tooltip("plan:Q", title="Plan (%)", format=".0f")])
+            .encode(x="plan:Q", tooltip=[alt.Tooltip("plan:Q", title=_("Plan (%)"), format=".0f")])
         )
-    subtitle = "Dashed line: the straight-line plan to date" if plan is not None else ""
+    subtitle = _("Dashed line: the straight-line plan to date") if plan is not None else ""
     return alt.LayerChart(layer=layers).properties(
         title=alt.TitleParams(title, subtitle=subtitle),
         width=WIDTH - 120,

@@ -166,12 +166,13 @@ def _explained_inputs(explanation: Explanation) -> list[tuple[str, str]]:
     )
     returns = explanation.returns
     if returns.empty:
-        return [("Inputs", inputs)]
+        return [(_("Inputs"), inputs)]
     listed = ", ".join(
         f"no. {r['submission_id']} ({r['sender']} {r['period_code']} v{r['version']}, "
         f"{r['review']}, SHA-256 {str(r['content_hash'])[:12]}…)"
         for r in returns.head(CARD_RETURNS_SHOWN).to_dict("records")
     )
     extra = len(returns) - CARD_RETURNS_SHOWN
-    listed += f" and {extra:,} more" if extra > 0 else ""
-    return [("Inputs", inputs), (f"Returns behind it ({len(returns):,})", listed)]
+    listed += _(" and {count} more").format(count=f"{extra:,}") if extra > 0 else ""
+    behind = _("Returns behind it ({count})").format(count=f"{len(returns):,}")
+    return [(_("Inputs"), inputs), (behind, listed)]
