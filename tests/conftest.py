@@ -288,3 +288,29 @@ def dashboard_server(demo_sqlite_url: str, tmp_path_factory: pytest.TempPathFact
                              "--pool-size", "1", ready_timeout=300)  # fmt: skip
     yield served
     served.stop()
+
+
+@pytest.fixture(scope="session")
+def urdu_batch(demo_sqlite_url, chromium_path, tmp_path_factory):
+    """One batch of the Urdu and English editions (HLT, the provincial summary, the PSE
+    Portfolio Report), built once for the Urdu report tests (test_report_urdu*.py)."""
+    from kpilib.report.batch import BatchOptions, run_batch
+    from kpilib.report.params import load_parameter_set
+    from kpilib.report.plan import NotebookPaths, plan_batch
+    from kpilib.store.database import connect
+
+    plan = plan_batch(
+        connect(demo_sqlite_url, read_only=True),
+        load_parameter_set(REPO / "parameters"),
+        notebooks=NotebookPaths.in_folder(REPO / "notebooks"),
+        output_dir=tmp_path_factory.mktemp("urdu"),
+        departments=["HLT"],
+        fiscal_year="2024-25",
+        formats="ipynb,html,pdf",
+        include_summary=True,
+        languages=["ur", "en"],
+    )
+    # One worker: the English HLT runs in the kernel the Urdu reports ran in.
+    result = run_batch(plan, BatchOptions(workers=1, timeout=300, chromium=chromium_path))
+    assert result.succeeded, [(r.report_id, r.error) for r in result.failed]
+    return plan

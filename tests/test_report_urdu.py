@@ -33,29 +33,6 @@ _LATIN = re.compile(r"[A-Za-z]")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 
 
-@pytest.fixture(scope="module")
-def urdu_batch(demo_sqlite_url, chromium_path, tmp_path_factory):
-    from kpilib.report.batch import BatchOptions, run_batch
-    from kpilib.report.params import load_parameter_set
-    from kpilib.report.plan import NotebookPaths, plan_batch
-
-    plan = plan_batch(
-        connect(demo_sqlite_url, read_only=True),
-        load_parameter_set(REPO / "parameters"),
-        notebooks=NotebookPaths.in_folder(REPO / "notebooks"),
-        output_dir=tmp_path_factory.mktemp("urdu"),
-        departments=["HLT"],
-        fiscal_year="2024-25",
-        formats="ipynb,html,pdf",
-        include_summary=True,
-        languages=["ur", "en"],
-    )
-    # One worker: the English HLT runs in the kernel the Urdu reports ran in.
-    result = run_batch(plan, BatchOptions(workers=1, timeout=300, chromium=chromium_path))
-    assert result.succeeded, [(r.report_id, r.error) for r in result.failed]
-    return plan
-
-
 class _Headings(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -20,7 +20,6 @@ from test_report_urdu import PROPER_NAMES, _data_names, html_headings
 
 from kpilib.report.html import find_external_references
 from kpilib.report.manifest import read_manifest
-from kpilib.store.database import connect
 
 pytestmark = pytest.mark.slow
 SCREENSHOTS = REPO / "outputs" / "screenshots"
@@ -30,25 +29,9 @@ _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 
 
 @pytest.fixture(scope="module")
-def portfolio_batch(demo_sqlite_url, chromium_path, tmp_path_factory):
-    from kpilib.report.batch import BatchOptions, run_batch
-    from kpilib.report.params import load_parameter_set
-    from kpilib.report.plan import NotebookPaths, plan_batch
-
-    plan = plan_batch(
-        connect(demo_sqlite_url, read_only=True),
-        load_parameter_set(REPO / "parameters"),
-        notebooks=NotebookPaths.in_folder(REPO / "notebooks"),
-        output_dir=tmp_path_factory.mktemp("urdu-portfolio"),
-        departments=[],  # the summary and the portfolio report only
-        fiscal_year="2024-25",
-        formats="ipynb,html,pdf",
-        include_summary=True,
-        languages=["ur"],
-    )
-    result = run_batch(plan, BatchOptions(workers=1, timeout=300, chromium=chromium_path))
-    assert result.succeeded, [(r.report_id, r.error) for r in result.failed]
-    return plan
+def portfolio_batch(urdu_batch):
+    """The Urdu batch of tests/conftest.py (it holds the Urdu summary and portfolio report)."""
+    return urdu_batch
 
 
 def _html(plan) -> str:
