@@ -64,7 +64,8 @@ test: install ## lint and check the layers, then the whole test suite, then the 
 # The first pass already runs every test that takes `database_url` or `demo_url` (data store,
 # demo, ingestion, KPIs) on SQLite and on PostgreSQL. This pass runs the tests built on the
 # session demo (KPI views, data quality, report batch and CLI, dashboards, the analysts'
-# notebook) again with PostgreSQL as the only backend (KPI_TEST_BACKEND=postgresql).
+# notebook) again with PostgreSQL as the only backend (KPI_TEST_BACKEND=postgresql), leaving out
+# the tests marked any_backend (the batch runner's and the server's own mechanics).
 POSTGRES_PASS := tests/test_views.py tests/test_views_pse.py tests/test_quality.py \
 	tests/test_ingest_demo.py tests/test_report_batch.py tests/test_report_cli.py \
 	tests/test_report_content.py tests/test_dashboards_readonly.py tests/test_dashboards_server.py \
@@ -72,7 +73,7 @@ POSTGRES_PASS := tests/test_views.py tests/test_views_pse.py tests/test_quality.
 	tests/test_explain.py
 
 test-postgres: install ## the PostgreSQL pass alone: data, ingestion, KPIs, report batch, dashboards
-	KPI_TEST_BACKEND=postgresql $(PYTEST) $(POSTGRES_PASS)
+	KPI_TEST_BACKEND=postgresql $(PYTEST) -m "not any_backend" $(POSTGRES_PASS)
 
 lint: install ## ruff (notebooks included), the import contract of kpilib's layers, mypy
 	$(BIN)/ruff check .

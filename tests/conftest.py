@@ -133,6 +133,40 @@ def demo_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"demo_{request.param}_url")
 
 
+# --- xdist: files that share a session fixture run on one worker ------------------------------
+
+#: Test files that read the same costly session fixture. ``--dist loadfile`` sends each file to
+#: whichever worker is free, so every worker that gets one of them builds the fixture again; the
+#: scheduler below sends each group to one worker as one unit, and the fixture is built once.
+SHARED_FIXTURE_GROUPS = {
+    "dashboard_server": (
+        "test_dashboards_browser.py", "test_dashboards_server.py",
+        "test_dashboards_urdu_browser.py",
+    ),
+    "urdu_batch": ("test_report_urdu.py", "test_report_urdu_portfolio.py"),
+    "demo_report_batch": (
+        "test_delivery.py", "test_report_batch.py", "test_report_browser.py",
+        "test_report_pdf_pages.py", "test_report_workbook.py",
+    ),
+}  # fmt: skip
+_GROUP_OF_FILE = {name: group for group, names in SHARED_FIXTURE_GROUPS.items() for name in names}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile`` with the files of :data:`SHARED_FIXTURE_GROUPS` kept together."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtureScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return _GROUP_OF_FILE.get(Path(path).name, path)
+
+    return SharedFixtureScheduling(config, log)
+
+
 # --- reports (issue 5) -------------------------------------------------------------------------
 
 REPO = Path(__file__).resolve().parents[1]

@@ -150,6 +150,7 @@ def write_tiny_dashboards(folder: Path) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.any_backend  # the server and its pools, not the data
 def test_a_token_protects_every_page(demo_sqlite_url, tmp_path):
     folder = write_tiny_dashboards(tmp_path / "dashboards")
     served = start_kpi_serve(
@@ -435,6 +436,7 @@ def test_a_pool_no_larger_than_its_quota_opens_fully_warm(monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.any_backend  # the server and its pools, not the data
 def test_kpi_serve_says_how_warming_goes_and_when_the_pools_have_grown(demo_sqlite_url, tmp_path):
     import time
 

@@ -218,6 +218,7 @@ def test_rerun_skips_unchanged_reports_and_rebuilds_changed_ones(demo_sqlite_url
     assert forced.manifest.record("2024-25/FY/FIN").status == "built"  # carried over as it was
 
 
+@pytest.mark.any_backend  # a broken or slow notebook: the runner, not the data
 def test_a_failing_department_does_not_stop_the_batch(demo_sqlite_url, tmp_path):
     folder = notebooks_folder(tmp_path, "broken.ipynb")
     output = tmp_path / "out"
@@ -247,6 +248,7 @@ def test_a_failing_department_does_not_stop_the_batch(demo_sqlite_url, tmp_path)
     assert "FIN" in result.output and "1 failed" in result.output
 
 
+@pytest.mark.any_backend  # a broken or slow notebook: the runner, not the data
 def test_a_report_that_runs_too_long_times_out_and_the_next_one_runs(demo_sqlite_url, tmp_path):
     folder = notebooks_folder(tmp_path, "slow.ipynb")
     plan = plan_demo_batch(demo_sqlite_url, tmp_path / "out", ["FIN", "HLT"], formats="html",
@@ -259,6 +261,7 @@ def test_a_report_that_runs_too_long_times_out_and_the_next_one_runs(demo_sqlite
     assert quick.status == "built" and (plan.folder / "HLT.html").is_file()
 
 
+@pytest.mark.any_backend  # a broken or slow notebook: the runner, not the data
 def test_an_interrupted_batch_leaves_no_half_written_report(demo_sqlite_url, tmp_path):
     folder = notebooks_folder(tmp_path, "slow.ipynb")
     output = tmp_path / "out"
