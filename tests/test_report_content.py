@@ -26,6 +26,9 @@ def test_number_formats():
     assert format_number(10850.0) == "10,850"
     assert format_number(2.345, 2) == "2.35"
     assert format_times(1.234) == "1.23×"
+    # a change that rounds to nothing has no minus sign
+    assert format_number(-0.04) == "0.0" and format_percent(-0.01) == "0.0 %"
+    assert format_times(-0.001) == "0.00×" and format_number(-0.06) == "-0.1"
     for missing in (None, float("nan"), pd.NA):
         assert format_money_value(missing) == format_percent(missing) == "–"
     assert [pefa_rag(s) for s in ("A", "B+", "C", "D*", "NA", None)] == [

@@ -89,7 +89,7 @@ def format_percent(value: object, digits: int = 1) -> str:
     """A percentage (already × 100): ``87.44`` → ``"87.4 %"``."""
     if is_missing(value):
         return MISSING
-    return f"{float(value):,.{digits}f} %"  # type: ignore[arg-type]
+    return f"{_rounded(float(value), digits):,.{digits}f} %"  # type: ignore[arg-type]
 
 
 def format_share(fraction: object, digits: int = 0) -> str:
@@ -106,14 +106,20 @@ def format_number(value: object, digits: int = 1) -> str:
     number = float(value)  # type: ignore[arg-type]
     if number.is_integer() and digits >= 0 and abs(number) >= 1000:
         return f"{number:,.0f}"
-    return f"{number:,.{digits}f}"
+    return f"{_rounded(number, digits):,.{digits}f}"
+
+
+def _rounded(number: float, digits: int) -> float:
+    """``number`` rounded as it will be shown, with a negative zero made plain zero (a change of
+    ``-0.04`` points reads ``0.0``, not ``-0.0``)."""
+    return round(number, max(digits, 0)) + 0.0
 
 
 def format_times(value: object, digits: int = 2) -> str:
     """A ratio in times: ``1.234`` → ``"1.23×"``."""
     if is_missing(value):
         return MISSING
-    return f"{float(value):,.{digits}f}×"  # type: ignore[arg-type]
+    return f"{_rounded(float(value), digits):,.{digits}f}×"  # type: ignore[arg-type]
 
 
 def pefa_rag(score: object) -> str:
