@@ -14,8 +14,10 @@ HLT-ur-390.png.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from collections import Counter
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
@@ -23,6 +25,7 @@ from conftest import REPO
 from i18n_helpers import english_left
 from layout_helpers import WIDTHS, assert_charts_whole, assert_fits
 
+from kpilib.report.batch import BatchOptions, run_batch
 from kpilib.report.html import find_external_references
 from kpilib.report.manifest import read_manifest
 from kpilib.store.database import connect
@@ -86,6 +89,21 @@ def test_the_urdu_edition_sits_beside_the_english_one(urdu_batch):
                *[r.report_id for r in manifest.reports], *batch.formats,
                "manifest.json"]  # fmt: skip
     assert english_left(urdu_index, allowed=allowed) == []
+
+
+def test_an_urdu_run_after_both_editions_counts_only_its_own_reports(urdu_batch, tmp_path):
+    """``kpi report --language ur`` says what it did: the Urdu reports (here unchanged), not the
+    English ones the folder also holds from the earlier run."""
+    copy = tmp_path / "reports"
+    shutil.copytree(urdu_batch.output_dir, copy)
+    urdu_jobs = tuple(job for job in urdu_batch.jobs if job.language == "ur")
+    plan = replace(urdu_batch, output_dir=copy, jobs=urdu_jobs, languages=("ur",))
+    result = run_batch(plan, BatchOptions(workers=1, timeout=60))
+    assert result.run_ids == []
+    assert result.counts == {"built": 0, "unchanged": 3, "failed": 0, "interrupted": 0}
+    # the manifest also keeps the English reports of the earlier run, as they were
+    assert result.manifest.batch.counts == {"built": 3, "unchanged": 3, "failed": 0,
+                                            "interrupted": 0}  # fmt: skip
 
 
 def test_urdu_html_is_right_to_left_offline_with_the_font_embedded(urdu_batch):

@@ -376,7 +376,7 @@ def _run_report_batch(
             f"Interrupted: finished reports are kept; see {plan.folder / 'index.html'}."
         )
         raise typer.Exit(130) from None
-    counts = result.manifest.batch.counts
+    counts = result.counts
     console.print(
         f"{counts['built']} built, {counts['unchanged']} unchanged, {counts['failed']} failed, "
         f"{counts['interrupted']} not run, in {plan.folder}"

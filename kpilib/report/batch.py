@@ -49,6 +49,15 @@ class BatchResult:
     folder: Path
     manifest: BatchManifest
     run_ids: list[str] = field(default_factory=list)
+    #: Every report this run was asked for (run or found unchanged), of the editions it made.
+    planned_ids: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Reports per status among those this run was asked for; the manifest's own counts also
+        hold the other edition's reports kept in the folder from an earlier run."""
+        planned = set(self.planned_ids)
+        return count_statuses([r for r in self.manifest.reports if r.report_id in planned])
 
     @property
     def failed(self) -> list[ReportRecord]:
@@ -106,7 +115,9 @@ def run_batch(
     batch.status = "failed" if failed else "succeeded"
     batch.finished_at = utc_now()
     manifest = save()
-    return BatchResult(folder, manifest, [job.report_id for job in to_run])
+    return BatchResult(
+        folder, manifest, [job.report_id for job in to_run], [job.report_id for job in plan.jobs]
+    )
 
 
 def _resume(
