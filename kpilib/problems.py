@@ -16,11 +16,12 @@ or names in it carries its :class:`Reason` (the English template and its values,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kpilib.i18n import _, isolate
+from kpilib.i18n import DEFAULT_LANGUAGE, _, current_language, isolate
 
 Severity = Literal["error", "warning"]
 
@@ -164,7 +165,10 @@ class Reason:
         return self.template.format(**dict(self.params))
 
     def shown(self) -> str:
-        """The sentence in the current language (values kept left to right in Urdu)."""
+        """The sentence in the current language (values kept left to right in Urdu); in
+        English, :meth:`english` (a library's own words kept)."""
+        if current_language() == DEFAULT_LANGUAGE:
+            return self.english()
         values = {
             key: _(value) if key in self.terms else isolate(value) for key, value in self.params
         }
@@ -239,12 +243,39 @@ def shown_record_message(record: Mapping[str, Any]) -> str:
     """The message of a stored problem (``message`` and, when it had one, ``reason``: see
     :meth:`Reason.to_record`) in the current language."""
     reason = record.get("reason")
+    if current_language() == DEFAULT_LANGUAGE and record.get("message"):
+        return str(record["message"])  # as stored (a library's own words kept)
     if isinstance(reason, Mapping) and reason.get("template"):
         try:
             return Reason.from_record(reason).shown()
         except (KeyError, IndexError, ValueError):  # a template and values out of step
             pass
     return _(str(record.get("message") or ""))
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A regular expression that reads the values back from a message ``template`` made
+    (``"revenue {revenue} is {ratio} ×"`` → ``revenue (?P<revenue>.+?) is (?P<ratio>.+?) ×``)."""
+    parts, start = [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[start : match.start()]))
+        parts.append(f"(?P<{match.group(1)}>.+?)")
+        start = match.end()
+    parts.append(re.escape(template[start:]))
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+
+
+def read_reason(message: str, templates: Sequence[str]) -> Reason | None:
+    """The :class:`Reason` of an English ``message`` made from one of ``templates`` (stored
+    text whose values were not kept apart), or None when it matches none of them."""
+    for template in templates:
+        match = template_pattern(template).match(message)
+        if match:
+            return said(template, **match.groupdict())
+    return None
 
 
 def name_some(names: Sequence[str], shown: int = 5) -> str:

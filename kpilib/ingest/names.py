@@ -76,7 +76,7 @@ def load_names(engine: Engine, path: Path, *, dry_run: bool = False,
         raw = read_file(path, max_bytes=max_file_bytes(), limits=NAMES_LIMITS,
                         what="a names file", known_columns=frozenset(NAMES_COLUMNS))  # fmt: skip
     except FileReadError as error:
-        outcome.issues.append(ingest_problem(error.code, "error", str(error), error.row))
+        outcome.issues.append(ingest_problem(error.code, "error", error.reason, error.row))
         return _placed(outcome)
     positions = {c: i for i, c in enumerate(raw.columns) if c in NAMES_COLUMNS}
     outcome.rows = len(raw.rows)

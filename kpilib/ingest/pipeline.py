@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kpilib.errors import ApprovedReturnLockedError
+from kpilib.i18n import N_
 from kpilib.ingest.governance import GOVERNANCE_PREPARERS
 from kpilib.ingest.loading import LoadResult, check_approval_lock, load_return
 from kpilib.ingest.lookups import ReferenceLookup
@@ -34,7 +35,7 @@ from kpilib.ingest.schemas import (
 from kpilib.ingest.scope import Declared
 from kpilib.ingest.support import SUPPORT_PREPARERS
 from kpilib.ingest.validation import CheckedTable, check_table, detect_return_type
-from kpilib.problems import Problem, Severity
+from kpilib.problems import Problem, Severity, said
 from kpilib.store.retry import call_with_retry, is_transient
 
 #: Rows a dry run keeps in its outcome, for a preview.
@@ -93,15 +94,17 @@ def _read_and_check(
         )  # fmt: skip
     except FileReadError as error:
         outcome.sheet = error.sheet
-        outcome.issues.append(ingest_problem(error.code, "error", f"the file {error}", error.row))
+        outcome.issues.append(ingest_problem(error.code, "error", error.reason, error.row))
         return None
     except Exception as error:  # a reader's failure on input it did not foresee: still a message
         _log.exception("reading %s failed", path.name)
-        outcome.issues.append(ingest_problem(
-            "ingest.unreadable", "error",
-            f"the file cannot be read ({type(error).__name__}): save it again as CSV (UTF-8) or "
-            "XLSX from the template and send it again",
-        ))  # fmt: skip
+        template = N_("the file cannot be read: save it again as CSV (UTF-8) or XLSX from the "
+                      "template and send it again")  # fmt: skip
+        english = (f"the file cannot be read ({type(error).__name__}): save it again as CSV "
+                   "(UTF-8) or XLSX from the template and send it again")  # fmt: skip
+        outcome.issues.append(
+            ingest_problem("ingest.unreadable", "error", said(template, english=english))
+        )
         return None
     outcome.sheet = raw.sheet
     outcome.rows = len(raw.rows)

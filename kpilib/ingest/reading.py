@@ -38,8 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpilib.i18n import N_
 from kpilib.ingest.schemas import ANY_RETURN_LIMITS, ReturnLimits
-from kpilib.problems import name_some
+from kpilib.problems import Reason, name_some, said
 
 DEFAULT_MAX_MB = 50.0
 ENV_MAX_MB = "KPI_INGEST_MAX_MB"
@@ -68,12 +69,16 @@ csv.field_size_limit(10_000_000)
 
 
 class FileReadError(Exception):
-    """The file cannot be read as a table; the message is the plain-language reason, ``code``
-    its problem code (``ingest.unreadable``, or ``ingest.too-large`` for a limit passed) and
-    ``row`` the sender's row number where reading stopped, if it stopped at a row."""
+    """The file cannot be read as a table; the message is the plain-language reason ("the file
+    is empty (0 bytes)"), ``reason`` the same as a template and values (shown in the sender's
+    language on the portal), ``code`` its problem code (``ingest.unreadable``, or
+    ``ingest.too-large`` for a limit passed) and ``row`` the sender's row number where reading
+    stopped, if it stopped at a row."""
 
-    def __init__(self, message: str, code: str = "ingest.unreadable", row: int | None = None):
-        super().__init__(message)
+    def __init__(self, reason: str | Reason, code: str = "ingest.unreadable",
+                 row: int | None = None):  # fmt: skip
+        self.reason = reason if isinstance(reason, Reason) else said(reason)
+        super().__init__(self.reason.english())
         self.code = code
         self.row = row
         self.sheet: str | None = None  # the sheet where reading stopped
@@ -83,8 +88,13 @@ class _BlankTableError(FileReadError):
     """No row of the sheet (or file) holds anything."""
 
 
-def _too_large(message: str, row: int | None = None) -> FileReadError:
-    return FileReadError(message, "ingest.too-large", row)
+def _too_large(reason: Reason, row: int | None = None) -> FileReadError:
+    return FileReadError(reason, "ingest.too-large", row)
+
+
+#: What the limits of a read are those of, when the return type is not known yet (a return's
+#: own is "a" and its title, see :func:`_Limits.said`).
+ANY_RETURN = N_("any return")
 
 
 @dataclass
@@ -99,7 +109,8 @@ class RawTable:
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
     sheet: str | None = None
     encoding: str | None = None
-    notes: list[str] = field(default_factory=list)  # warnings about how the file was read
+    #: warnings about how the file was read (English, or a template and its values)
+    notes: list[str | Reason] = field(default_factory=list)
 
 
 #: The limits of the return type a header tells, and the words for it ("a PSE quarterly
@@ -116,6 +127,13 @@ class _Limits:
     limits: ReturnLimits
     what: str
     of_header: LimitsOfHeader | None = None
+
+    def said(self, template: str, **params: object) -> Reason:
+        """A message about these limits: ``{what}`` in ``template`` is :attr:`what` in English
+        and, translated, the return's title without its article (Urdu has none)."""
+        english = template.format(what=self.what, **params)
+        term = self.what[2:] if self.what.startswith("a ") else self.what
+        return said(template, what=term, terms=["what"], english=english, **params)
 
     def for_header(self, columns: list[str]) -> _Limits:
         if self.of_header is None:
@@ -174,38 +192,44 @@ def read_file(
     sheet: str | None = None,
     known_columns: frozenset[str] = frozenset(),
     limits: ReturnLimits = ANY_RETURN_LIMITS,
-    what: str = "any return",
+    what: str = ANY_RETURN,
     limits_of_header: LimitsOfHeader | None = None,
 ) -> RawTable:
     """Read ``path`` into a :class:`RawTable`; :class:`FileReadError` says why it cannot be.
 
     ``limits`` are those of the file's return type (``what``: "a" and its title, for messages),
     or the widest of any return type while the type is not known; then ``limits_of_header``
-    gives the limits of the type its header tells, and the rows are read within those."""
+    gives the limits of the type its header tells, and the rows are read within those. Every
+    message starts "the file …" and keeps its template and values (``FileReadError.reason``)."""
     bounds = _Limits(limits, what, limits_of_header)
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise FileReadError(f"cannot be opened: {error.strerror or error}") from None
+        raise FileReadError(said(N_("the file cannot be opened"),
+                                 english=f"the file cannot be opened: {error.strerror or error}")
+                            ) from None  # fmt: skip
     if not path.is_file():
-        raise FileReadError("is not a file")
+        raise FileReadError(N_("the file is not a file"))
     if size > max_bytes:
-        raise _too_large(
-            f"is {_size(size)}; files over {_size(max_bytes)} are not accepted (split it into "
-            "smaller files)"
-        )
+        raise _too_large(said(
+            N_("the file is {size}; files over {limit} are not accepted (split it into smaller "
+               "files)"), size=_size(size), limit=_size(max_bytes),
+        ))  # fmt: skip
     if size == 0:
-        raise FileReadError("is empty (0 bytes)")
+        raise FileReadError(N_("the file is empty (0 bytes)"))
     content = path.read_bytes()
     if content.startswith(_XLS_MAGIC):
-        raise FileReadError(
-            "is an old binary .xls workbook (or a workbook protected by a password): save it "
-            "as .xlsx without a password, or as CSV (UTF-8)"
-        )
+        raise FileReadError(N_(
+            "the file is an old binary .xls workbook (or a workbook protected by a password): "
+            "save it as .xlsx without a password, or as CSV (UTF-8)"
+        ))  # fmt: skip
     if content.startswith(_XLSX_MAGIC):
         return _read_xlsx(path.name, content, sheet, known_columns, bounds)
     if sheet is not None:
-        raise FileReadError(f"is a CSV file, which has no sheets (sheet {sheet!r} was asked for)")
+        raise FileReadError(said(
+            N_("the file is a CSV file, which has no sheets (sheet {sheet} was asked for)"),
+            sheet=repr(sheet),
+        ))  # fmt: skip
     return _read_csv(path.name, content, encoding, bounds)
 
 
@@ -214,22 +238,27 @@ def _decode(content: bytes, declared: str | None) -> tuple[str, str, list[str]]:
         try:
             name = codecs.lookup(declared).name
         except LookupError:
-            raise FileReadError(f"declared encoding {declared!r} is not a known encoding") from None
+            raise FileReadError(said(
+                N_("the file declared encoding {encoding} is not a known encoding"),
+                encoding=repr(declared),
+            )) from None  # fmt: skip
         try:
             return content.decode(name), name, []
         except UnicodeDecodeError as error:
-            raise FileReadError(
-                f"is not valid {declared} text (byte {error.start + 1} cannot be decoded)"
-            ) from None
+            raise FileReadError(said(
+                N_("the file is not valid {encoding} text (byte {byte} cannot be decoded)"),
+                encoding=declared, byte=error.start + 1,
+            )) from None  # fmt: skip
     if content.startswith(codecs.BOM_UTF8):
         try:
             return content.decode("utf-8-sig"), "utf-8-sig", []
         except UnicodeDecodeError as error:
-            raise FileReadError(
-                f"starts with a UTF-8 mark but byte {error.start + 1} is not UTF-8"
-            ) from None
+            raise FileReadError(said(
+                N_("the file starts with a UTF-8 mark but byte {byte} is not UTF-8"),
+                byte=error.start + 1,
+            )) from None  # fmt: skip
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileReadError("is UTF-16 text: save it as CSV UTF-8")
+        raise FileReadError(N_("the file is UTF-16 text: save it as CSV UTF-8"))
     try:
         return content.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
@@ -237,24 +266,29 @@ def _decode(content: bytes, declared: str | None) -> tuple[str, str, list[str]]:
     try:
         text = content.decode("cp1252")
     except UnicodeDecodeError as error:
-        raise FileReadError(
-            f"is neither UTF-8 nor Windows-1252 text (byte {error.start + 1} cannot be decoded); "
-            "save it as CSV UTF-8 or XLSX"
-        ) from None
-    note = "the file is not UTF-8; it was read as Windows-1252 (cp1252): check names and symbols"
+        raise FileReadError(said(
+            N_("the file is neither UTF-8 nor Windows-1252 text (byte {byte} cannot be decoded); "
+               "save it as CSV UTF-8 or XLSX"), byte=error.start + 1,
+        )) from None  # fmt: skip
+    note = N_("the file is not UTF-8; it was read as Windows-1252 (cp1252): check names and "
+              "symbols")  # fmt: skip
     return text, "cp1252", [note]
 
 
+def _larger_than_allowed(content: bytes, bounds: _Limits) -> FileReadError:
+    return _too_large(bounds.said(
+        N_("the file is {size}, more than {what} may be ({limit}): is it the right file?"),
+        size=_size(len(content)), limit=_size(bounds.limits.unpacked_bytes),
+    ))  # fmt: skip
+
+
 def _read_csv(name: str, content: bytes, encoding: str | None, bounds: _Limits) -> RawTable:
-    limit = bounds.limits.unpacked_bytes
-    if len(content) > limit:
-        raise _too_large(
-            f"is {_size(len(content))}, more than {bounds.what} may be ({_size(limit)}): is it "
-            "the right file?"
-        )
+    if len(content) > bounds.limits.unpacked_bytes:
+        raise _larger_than_allowed(content, bounds)
     text, used, notes = _decode(content, encoding)
     if "\x00" in text:
-        raise FileReadError("contains NUL bytes: it is not a CSV text file nor an XLSX workbook")
+        raise FileReadError(N_("the file contains NUL bytes: it is not a CSV text file nor an "
+                               "XLSX workbook"))  # fmt: skip
     lines = _checked_lines(text, bounds)
     head: list[str] = []  # the lines up to the first that is not blank: it tells the delimiter
     for line in lines:
@@ -265,12 +299,17 @@ def _read_csv(name: str, content: bytes, encoding: str | None, bounds: _Limits) 
     delimiter = ","
     if "," not in first_line:
         delimiter = ";" if ";" in first_line else "\t" if "\t" in first_line else ","
-    table = RawTable(name, "csv", content, encoding=used, notes=notes)
+    table = RawTable(name, "csv", content, encoding=used, notes=list(notes))
     records = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
     try:
         _fill(table, enumerate(records, start=1), bounds)
     except csv.Error as error:
-        raise FileReadError(f"is not well-formed CSV: {error}") from None
+        raise FileReadError(
+            said(
+                N_("the file is not well-formed CSV"),
+                english=f"the file is not well-formed CSV: {error}",
+            )
+        ) from None
     return table
 
 
@@ -281,11 +320,12 @@ def _checked_lines(text: str, bounds: _Limits) -> Iterator[str]:
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         if len(line) > longest:
             cells = max(line.count(delimiter) for delimiter in _DELIMITERS) + 1
-            raise _too_large(
-                f"has a line of {len(line):,} characters (line {number}, about {cells:,} "
-                f"cells): a row of {bounds.what} has at most {bounds.limits.columns} columns",
-                number,
-            )
+            raise _too_large(bounds.said(
+                N_("the file has a line of {characters} characters (line {line}, about {cells} "
+                   "cells): a row of {what} has at most {columns} columns"),
+                characters=f"{len(line):,}", line=number, cells=f"{cells:,}",
+                columns=bounds.limits.columns,
+            ), number)  # fmt: skip
         yield line
 
 
@@ -298,11 +338,11 @@ def _fill(table: RawTable, numbered: Iterable[tuple[int, Any]], bounds: _Limits)
         if width == 0:
             continue
         if width > bounds.limits.columns:
-            raise _too_large(
-                f"has a value in column {width:,} of row {number}: {bounds.what} has at most "
-                f"{bounds.limits.columns} columns",
-                number,
-            )
+            raise _too_large(bounds.said(
+                N_("the file has a value in column {column} of row {row}: {what} has at most "
+                   "{columns} columns"),
+                column=f"{width:,}", row=number, columns=bounds.limits.columns,
+            ), number)  # fmt: skip
         if header is None:
             header = list(cells[:width])
             table.header_row = number
@@ -310,14 +350,14 @@ def _fill(table: RawTable, numbered: Iterable[tuple[int, Any]], bounds: _Limits)
             bounds = bounds.for_header(table.columns)
             continue
         if len(table.rows) >= bounds.limits.rows:
-            raise _too_large(
-                f"has more than {bounds.limits.rows:,} data rows, the most {bounds.what} may "
-                f"hold (reading stopped at row {number})",
-                number,
-            )
+            raise _too_large(bounds.said(
+                N_("the file has more than {rows} data rows, the most {what} may hold (reading "
+                   "stopped at row {row})"),
+                rows=f"{bounds.limits.rows:,}", row=number,
+            ), number)  # fmt: skip
         table.rows.append((number, list(cells[:width])))
     if header is None:
-        raise _BlankTableError("has no header row and no data (it is blank)")
+        raise _BlankTableError(N_("the file has no header row and no data (it is blank)"))
 
 
 def _width(cells: Any) -> int:
@@ -331,12 +371,8 @@ def _width(cells: Any) -> int:
 
 def _read_xlsx(name: str, content: bytes, sheet: str | None, known: frozenset[str],
                bounds: _Limits) -> RawTable:  # fmt: skip
-    limit = bounds.limits.unpacked_bytes
-    if len(content) > limit:  # packed, it is no larger than unpacked: refused before it is opened
-        raise _too_large(
-            f"is {_size(len(content))}, more than {bounds.what} may be ({_size(limit)}): is it "
-            "the right file?"
-        )
+    if len(content) > bounds.limits.unpacked_bytes:  # packed, no larger than unpacked
+        raise _larger_than_allowed(content, bounds)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             _check_unpacked_size(archive, bounds)
@@ -345,23 +381,36 @@ def _read_xlsx(name: str, content: bytes, sheet: str | None, known: frozenset[st
     except FileReadError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise FileReadError(f"is not a readable XLSX workbook (damaged zip: {error})") from None
+        raise _not_a_workbook(f"damaged zip: {error}") from None
     except Exception as error:  # a damaged part: bad deflate data, encryption, …
-        raise FileReadError(f"is not a readable XLSX workbook ({_short(error)})") from None
+        raise _not_a_workbook(_short(error)) from None
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as error:  # any parser failure means "cannot read"
-        raise FileReadError(f"is not a readable XLSX workbook ({_short(error)})") from None
+        raise _not_a_workbook(_short(error)) from None
     try:
         return _read_sheet(name, content, workbook, sheet, known, bounds)
     except FileReadError:
         raise
     except Exception as error:  # a damaged sheet part, a bad cell
-        raise FileReadError(f"has a sheet that cannot be read ({_short(error)})") from None
+        raise FileReadError(said(
+            N_("the file has a sheet that cannot be read"),
+            english=f"the file has a sheet that cannot be read ({_short(error)})",
+        )) from None  # fmt: skip
     finally:
         workbook.close()
+
+
+def _not_a_workbook(detail: str) -> FileReadError:
+    """The workbook cannot be opened; ``detail`` (the library's words) is kept in English."""
+    return FileReadError(
+        said(
+            N_("the file is not a readable XLSX workbook"),
+            english=f"the file is not a readable XLSX workbook ({detail})",
+        )
+    )
 
 
 def _check_unpacked_size(archive: zipfile.ZipFile, bounds: _Limits) -> None:
@@ -369,15 +418,17 @@ def _check_unpacked_size(archive: zipfile.ZipFile, bounds: _Limits) -> None:
     than the limit, before unpacking any."""
     parts = archive.infolist()
     if len(parts) > MAX_PARTS:
-        raise _too_large(f"is a workbook of {len(parts):,} parts (sheets, images, …), more than "
-                         f"{bounds.what} may have ({MAX_PARTS:,})")  # fmt: skip
+        raise _too_large(bounds.said(
+            N_("the file is a workbook of {parts} parts (sheets, images, …), more than {what} "
+               "may have ({limit})"), parts=f"{len(parts):,}", limit=f"{MAX_PARTS:,}",
+        ))  # fmt: skip
     unpacked = sum(info.file_size for info in parts)
     limit = bounds.limits.unpacked_bytes
     if unpacked > limit:
-        raise _too_large(
-            f"unpacks to {_size(unpacked)}, more than {bounds.what} may hold ({_size(limit)}): "
-            "is it the right workbook?"
-        )
+        raise _too_large(bounds.said(
+            N_("the file unpacks to {size}, more than {what} may hold ({limit}): is it the "
+               "right workbook?"), size=_size(unpacked), limit=_size(limit),
+        ))  # fmt: skip
 
 
 def _scan_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, bounds: _Limits) -> None:
@@ -424,20 +475,20 @@ class _PartScanner:
         self.cells += 1
         self.cell_has_value = False
         if self.row_cells > SHEET_MAX_COLUMNS:
-            raise FileReadError(
-                f"has a row of more than {SHEET_MAX_COLUMNS:,} cells, more than a worksheet can "
-                "hold: the workbook is damaged"
-            )
+            raise FileReadError(said(
+                N_("the file has a row of more than {cells} cells, more than a worksheet can "
+                   "hold: the workbook is damaged"), cells=f"{SHEET_MAX_COLUMNS:,}",
+            ))  # fmt: skip
         if self.cells > self.bounds.max_cells:
-            raise _too_large(
-                f"has a sheet of more than {self.bounds.max_cells:,} cells, more than "
-                f"{self.bounds.what} may hold"
-            )
+            raise _too_large(self.bounds.said(
+                N_("the file has a sheet of more than {cells} cells, more than {what} may hold"),
+                cells=f"{self.bounds.max_cells:,}",
+            ))  # fmt: skip
         if self.cells - 1 - self.valued_cells > MIN_CELLS_ALLOWED:
-            raise _too_large(
-                f"has a sheet of more than {MIN_CELLS_ALLOWED:,} empty formatted cells: copy "
-                "the return's rows into a new workbook"
-            )
+            raise _too_large(said(
+                N_("the file has a sheet of more than {cells} empty formatted cells: copy the "
+                   "return's rows into a new workbook"), cells=f"{MIN_CELLS_ALLOWED:,}",
+            ))  # fmt: skip
 
     def value(self, _attributes: dict[str, str]) -> None:
         if not self.cell_has_value:
@@ -447,10 +498,10 @@ class _PartScanner:
             self.row_has_value = True
             self.value_rows += 1
             if self.value_rows > self.max_value_rows:
-                raise _too_large(
-                    f"has more than {self.bounds.limits.rows:,} data rows, the most "
-                    f"{self.bounds.what} may hold"
-                )
+                raise _too_large(self.bounds.said(
+                    N_("the file has more than {rows} data rows, the most {what} may hold"),
+                    rows=f"{self.bounds.limits.rows:,}",
+                ))  # fmt: skip
 
     def row(self, attributes: dict[str, str]) -> None:
         self.row_cells = 0
@@ -458,21 +509,22 @@ class _PartScanner:
         self.rows += 1
         number = attributes.get("r", "1")
         if self.rows > SHEET_MAX_ROWS or not _is_row_number(number):
-            raise FileReadError(
-                f"has a row numbered {number[:20]!r}, past the last row a worksheet can have: "
-                "the workbook is damaged"
-            )
+            raise FileReadError(said(
+                N_("the file has a row numbered {number}, past the last row a worksheet can "
+                   "have: the workbook is damaged"), number=repr(number[:20]),
+            ))  # fmt: skip
 
     def text(self, _attributes: dict[str, str]) -> None:
         self.texts += 1
         if self.texts > self.bounds.max_texts:
-            raise _too_large(
-                f"holds more than {self.bounds.max_texts:,} texts, more than "
-                f"{self.bounds.what} may hold"
-            )
+            raise _too_large(self.bounds.said(
+                N_("the file holds more than {texts} texts, more than {what} may hold"),
+                texts=f"{self.bounds.max_texts:,}",
+            ))  # fmt: skip
 
     def doctype(self, *_: object) -> None:
-        raise FileReadError("has a part with a document type declaration: it is not a workbook")
+        raise FileReadError(N_("the file has a part with a document type declaration: it is "
+                               "not a workbook"))  # fmt: skip
 
 
 def _is_row_number(text: str) -> bool:
@@ -504,9 +556,10 @@ def _read_sheet(name: str, content: bytes, workbook: Any, wanted: str | None,
     over silently; two sheets that both look like data draw a warning."""
     names = list(workbook.sheetnames)
     if not names:
-        raise FileReadError("has no sheets")
+        raise FileReadError(N_("the file has no sheets"))
     if wanted is not None and wanted not in names:
-        raise FileReadError(f"has no sheet named {wanted!r} (its sheets: {name_some(names)})")
+        raise FileReadError(said(N_("the file has no sheet named {sheet} (its sheets: {sheets})"),
+                                 sheet=repr(wanted), sheets=name_some(names)))  # fmt: skip
     if wanted is not None:
         chosen, note = wanted, None
     else:
@@ -515,34 +568,36 @@ def _read_sheet(name: str, content: bytes, workbook: Any, wanted: str | None,
     try:
         _fill_from_sheet(table, workbook[chosen], bounds)
     except _BlankTableError:
-        raise FileReadError(f"has a blank sheet named {chosen!r}") from None
+        raise FileReadError(said(N_("the file has a blank sheet named {sheet}"),
+                                 sheet=repr(chosen))) from None  # fmt: skip
     if note:
         table.notes.append(note)
     return table
 
 
 def _choose_sheet(workbook: Any, names: list[str], known: frozenset[str], bounds: _Limits
-                  ) -> tuple[str, str | None]:  # fmt: skip
+                  ) -> tuple[str, Reason | None]:  # fmt: skip
     """The data sheet of a workbook and, when the choice is worth a warning, why it was made."""
     headers = {n: _header_of(workbook[n], bounds) for n in names}
     data = [n for n in names if set(headers[n] or ()) & known]
     if len(data) > 1:
-        return data[0], (
-            f"the workbook has {len(data)} sheets that look like returns ({name_some(data)}); "
-            f"the sheet named {data[0]!r} was read: send one return per workbook"
-        )
+        return data[0], said(
+            N_("the workbook has {n} sheets that look like returns ({sheets}); the sheet named "
+               "{sheet} was read: send one return per workbook"),
+            n=len(data), sheets=name_some(data), sheet=repr(data[0]),
+        )  # fmt: skip
     if data:
         return data[0], None
     filled = [n for n in names if headers[n] is not None]
     others = [n for n in filled if n != INSTRUCTIONS_SHEET] or filled
     if not others:
-        raise FileReadError("has only blank sheets")
+        raise FileReadError(N_("the file has only blank sheets"))
     note = None
     if len(filled) > 1:
-        note = (
-            f"no sheet of the workbook names a column of a return; the sheet named {others[0]!r}, "
-            "the first that is not blank, was read"
-        )
+        note = said(
+            N_("no sheet of the workbook names a column of a return; the sheet named {sheet}, "
+               "the first that is not blank, was read"), sheet=repr(others[0]),
+        )  # fmt: skip
     return others[0], note
 
 

@@ -28,6 +28,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from kpilib.errors import ReturnTypeError
+from kpilib.i18n import N_
 from kpilib.store.models import (
     AUDIT_OPINIONS,
     BUDGET_TYPES,
@@ -534,35 +535,36 @@ RETURN_LIMITS: dict[str, ReturnLimits] = {
     "guarantees": ReturnLimits(rows=2_000, unpacked_mb=10),
 }
 
+#: Every return type (titles marked ``N_``: messages name the return in the reader's language).
 RETURN_SPECS: dict[str, ReturnSpec] = {
     spec.return_type: spec
     for spec in (
-        ReturnSpec("pse_financial", "PSE quarterly financial return", "entity", "quarter",
+        ReturnSpec("pse_financial", N_("PSE quarterly financial return"), "entity", "quarter",
                    PseFinancialSchema, (), "period", RETURN_LIMITS["pse_financial"]),
-        ReturnSpec("pse_kpi", "PSE operational KPI return", "entity", "quarter", PseKpiSchema,
+        ReturnSpec("pse_kpi", N_("PSE operational KPI return"), "entity", "quarter", PseKpiSchema,
                    ("indicator_code",), "period", RETURN_LIMITS["pse_kpi"]),
-        ReturnSpec("budget_extract", "Department budget and expenditure extract (IFMIS)",
+        ReturnSpec("budget_extract", N_("Department budget and expenditure extract (IFMIS)"),
                    "department", "year", BudgetExtractSchema,
                    ("cost_centre_code", "budget_type", "economic_class_code", "month"), "month",
                    RETURN_LIMITS["budget_extract"]),
-        ReturnSpec("revenue", "Revenue estimates and receipts", "department", "year",
+        ReturnSpec("revenue", N_("Revenue estimates and receipts"), "department", "year",
                    RevenueSchema, ("revenue_head_code", "month"), "month",
                    RETURN_LIMITS["revenue"]),
-        ReturnSpec("indicator_targets", "Indicator definitions and targets", "department",
+        ReturnSpec("indicator_targets", N_("Indicator definitions and targets"), "department",
                    "year", IndicatorTargetsSchema, ("indicator_code", "period", "district_code"),
                    "period", RETURN_LIMITS["indicator_targets"]),
-        ReturnSpec("pse_governance", "PSE governance return", "entity", "year",
+        ReturnSpec("pse_governance", N_("PSE governance return"), "entity", "year",
                    PseGovernanceSchema, (), "period", RETURN_LIMITS["pse_governance"]),
-        ReturnSpec("pse_governance_notes", "PSE governance notes (reasons and lines of action)",
+        ReturnSpec("pse_governance_notes", N_("PSE governance notes (reasons and lines of action)"),
                    "entity", "year", PseGovernanceNotesSchema, ("rule_id",), "period",
                    RETURN_LIMITS["pse_governance_notes"]),
-        ReturnSpec("support_releases", "Government support released to the PSEs", "department",
+        ReturnSpec("support_releases", N_("Government support released to the PSEs"), "department",
                    "year", SupportReleasesSchema, ("entity_code", "instrument"), "period",
                    RETURN_LIMITS["support_releases"]),
-        ReturnSpec("pse_support", "PSE support return (support received by instrument)",
+        ReturnSpec("pse_support", N_("PSE support return (support received by instrument)"),
                    "entity", "year", PseSupportSchema, ("instrument",), "period",
                    RETURN_LIMITS["pse_support"]),
-        ReturnSpec("guarantees", "Register of government guarantees", "department", "year",
+        ReturnSpec("guarantees", N_("Register of government guarantees"), "department", "year",
                    GuaranteesSchema, ("guarantee_ref",), "period", RETURN_LIMITS["guarantees"]),
     )
 }  # fmt: skip
