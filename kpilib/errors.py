@@ -8,11 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kpilib.problems import Problem
+from kpilib.i18n import _
+from kpilib.problems import Problem, Reason, said
 
 
 class KpiError(Exception):
     """Root of every error kpi-suite raises on purpose (bad input, bad configuration)."""
+
+
+class ReasonedError(KpiError):
+    """An error a person reads on a page in their language: its message (English, logged and
+    printed by the CLI) keeps its template and values as a :class:`~kpilib.problems.Reason`
+    (``said(N_("action {number} is closed"), number=7)``), shown by :func:`shown_error`."""
+
+    def __init__(self, reason: str | Reason) -> None:
+        self.reason = reason if isinstance(reason, Reason) else said(reason)
+        super().__init__(self.reason.english())
+
+
+def shown_error(error: Exception) -> str:
+    """``error``'s message in the current language: a :class:`ReasonedError`'s reason
+    translated, another error's message as it is (translated when it is a catalog message)."""
+    if isinstance(error, ReasonedError):
+        return error.reason.shown()
+    return _(str(error))
 
 
 class DatabaseUrlError(KpiError):

@@ -29,10 +29,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
-from kpilib.errors import KpiError
+from kpilib.errors import ReasonedError
 from kpilib.fiscal import FiscalYear
 from kpilib.i18n import N_
 from kpilib.kpis.flags import Severity
+from kpilib.problems import said
 from kpilib.store.actions import (
     existing_flag_keys,
     insert_actions,
@@ -54,12 +55,18 @@ STATUS_LABELS = {
 }
 #: Most severe first (how lists of actions are ordered).
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+#: Why a reviewer's decision cannot be taken on an action in its status.
+NOT_NOW = {
+    "close": N_("action {number} is {status}: it cannot be closed now"),
+    "escalate": N_("action {number} is {status}: it cannot be escalated now"),
+}
 MAX_ANSWER = 4000
 MAX_NOTE = 2000
 
 
-class ActionError(KpiError):
-    """A change to an action that cannot be made (not yours, already closed, no text, ...)."""
+class ActionError(ReasonedError):
+    """A change to an action that cannot be made (not yours, already closed, no text, ...);
+    its reason is shown in the reader's language."""
 
 
 def _default_due_days() -> dict[Severity, int]:
@@ -309,12 +316,12 @@ class Actor:
 def _locked(connection: Connection, actor: Actor, action_id: int) -> Any:
     row = lock_action(connection, action_id)
     if row is None:
-        raise ActionError(f"there is no action {action_id}")
+        raise ActionError(said(N_("there is no action {number}"), number=action_id))
     mine = (actor.entity_id is not None and row.entity_id == actor.entity_id) or (
         actor.entity_id is None and actor.department_id in (None, row.department_id)
     )
     if not mine:
-        raise ActionError(f"action {action_id} is not one of your actions")
+        raise ActionError(said(N_("action {number} is not one of your actions"), number=action_id))
     return row
 
 
@@ -323,7 +330,8 @@ def _text(value: str | None, limit: int, missing: str) -> str:
     if not text:
         raise ActionError(missing)
     if len(text) > limit:
-        raise ActionError(f"the text is longer than {limit} characters ({len(text)})")
+        raise ActionError(said(N_("the text is longer than {limit} characters ({length})"),
+                               limit=limit, length=len(text)))  # fmt: skip
     return text
 
 
@@ -336,12 +344,15 @@ def answer_action(connection: Connection, actor: Actor, action_id: int, answer: 
     """Record the PSE's answer (required, at most :data:`MAX_ANSWER` characters) to an open or
     escalated action of its own: status ``answered``. A department answers the actions that
     have no PSE (budget, indicator)."""
-    text = _text(answer, MAX_ANSWER, "write your answer: what was done, or why the flag is wrong")
+    text = _text(answer, MAX_ANSWER,
+                 N_("write your answer: what was done, or why the flag is wrong"))  # fmt: skip
     row = _locked(connection, actor, action_id)
     if actor.entity_id is None and row.entity_id is not None and actor.department_id is not None:
-        raise ActionError(f"action {action_id} is answered by its PSE")
+        raise ActionError(said(N_("action {number} is answered by its PSE"), number=action_id))
     if row.status not in ("open", "escalated"):
-        raise ActionError(f"action {action_id} is {STATUS_LABELS[row.status]}: it needs no answer")
+        raise ActionError(said(N_("action {number} is {status}: it needs no answer"),
+                               number=action_id, status=STATUS_LABELS[row.status],
+                               terms=["status"]))  # fmt: skip
     update_action(
         connection,
         action_id,
@@ -356,7 +367,8 @@ def close_action(
     """The reviewer accepts the answer: status ``closed`` on ``on`` (the note is optional)."""
     text = (note or "").strip() or None
     if text is not None and len(text) > MAX_NOTE:
-        raise ActionError(f"the note is longer than {MAX_NOTE} characters ({len(text)})")
+        raise ActionError(said(N_("the note is longer than {limit} characters ({length})"),
+                               limit=MAX_NOTE, length=len(text)))  # fmt: skip
     row = _decidable(connection, actor, action_id, ("answered", "escalated"), "close")
     update_action(connection, action_id, {"status": "closed", "decision_note": text,
                                           "decided_at": utc_now(), "decided_by": actor.name,
@@ -367,7 +379,7 @@ def close_action(
 def escalate_action(connection: Connection, actor: Actor, action_id: int, note: str) -> None:
     """The answer does not settle the flag (or none came): status ``escalated`` with a note
     (required) saying why; the PSE may answer again."""
-    text = _text(note, MAX_NOTE, "say why the action is escalated")
+    text = _text(note, MAX_NOTE, N_("say why the action is escalated"))
     row = _decidable(connection, actor, action_id, ("open", "answered"), "escalate")
     update_action(
         connection,
@@ -386,16 +398,16 @@ def _decidable(
     connection: Connection, actor: Actor, action_id: int, allowed: tuple[str, ...], verb: str
 ) -> Any:
     if actor.entity_id is not None:
-        raise ActionError("only the department's reviewer can close or escalate an action")
+        raise ActionError(N_("only the department's reviewer can close or escalate an action"))
     row = _locked(connection, actor, action_id)
     if row.entity_id is None and actor.department_id is not None:
-        raise ActionError(
-            f"action {action_id} is the department's own: the Finance Department decides on it"
-        )
+        raise ActionError(said(
+            N_("action {number} is the department's own: the Finance Department decides on it"),
+            number=action_id,
+        ))  # fmt: skip
     if row.status not in allowed:
-        raise ActionError(
-            f"action {action_id} is {STATUS_LABELS[row.status]}: it cannot be {verb}d now"
-        )
+        raise ActionError(said(NOT_NOW[verb], number=action_id,
+                               status=STATUS_LABELS[row.status], terms=["status"]))  # fmt: skip
     return row
 
 

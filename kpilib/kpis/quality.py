@@ -24,8 +24,9 @@ from sqlalchemy.engine import Connection
 
 from kpilib.errors import InputFrameError, ParameterError
 from kpilib.fiscal import FiscalYear
+from kpilib.i18n import N_, _, current_language, isolate
 from kpilib.kpis.frames import require_columns, require_unique, require_values
-from kpilib.problems import Problem, Where
+from kpilib.problems import Problem, Reason, Where, read_reason
 from kpilib.store.queries import (
     load_budget_line_exceptions,
     load_indicator_values,
@@ -56,7 +57,36 @@ RULE_SEVERITIES = {
     "revenue_jump": "warning",
     "outlier": "warning",
 }
+#: A finding's message is ``<subject> <period>: `` and one of these (English, as stored; shown
+#: in the reader's language by :func:`finding_words`, the values read back from the message).
+UNBALANCED = N_("assets {assets} differ from liabilities + equity by {gap} (more than "
+                "{tolerance} of assets)")  # fmt: skip
+REVENUE_JUMP = N_("revenue {revenue} is {ratio} × the {quarter} revenue of {previous}")
+LINE_OUTLIER = N_("{line} {value} is far from the PSE's median of {median} (modified z-score "
+                  "{score})")  # fmt: skip
+ACTUAL_OUTLIER = N_("actual {value} is far from the series median of {median} (modified "
+                    "z-score {score})")  # fmt: skip
+IMPLAUSIBLE = N_("achievement {achievement} % (actual {actual}, target {target}) is outside "
+                 "{low}–{high} %; check the actual for a misplaced decimal point")  # fmt: skip
+NOT_COMPUTABLE = N_("achievement cannot be computed from actual {actual} and target {target}")
+OVERSPENT = N_("expenditure {expenditure} exceeds releases {releases} by more than {tolerance}")
+NEGATIVE_BUDGET = N_("{months} month(s) with a negative original or revised budget")
+FINDING_MESSAGES = (UNBALANCED, REVENUE_JUMP, LINE_OUTLIER, ACTUAL_OUTLIER, IMPLAUSIBLE,
+                    NOT_COMPUTABLE, OVERSPENT, NEGATIVE_BUDGET)  # fmt: skip
+#: Each rule in words (the portal's and the reports' findings tables).
+RULE_LABELS = {
+    "balance_sheet_balances": N_("Balance sheet balances"),
+    "expenditure_within_releases": N_("Expenditure within releases"),
+    "no_negative_budget": N_("No negative budget"),
+    "achievement_plausible": N_("Achievement plausible"),
+    "achievement_computable": N_("Achievement computable"),
+    "revenue_jump": N_("Revenue jump"),
+    "outlier": N_("Outlier"),
+}
 #: Iglewicz & Hoaglin (1993): M = 0.6745 (x − median) ÷ MAD; |M| > 3.5 is a potential outlier.
+#: What a finding checked, in words, where it is not a statement line.
+ITEM_LABELS = {"actual": N_("Actual"), "target": N_("Target"), "expended": N_("Expenditure"),
+               "budget": N_("Budget")}  # fmt: skip
 MODIFIED_Z_CONSTANT = 0.6745
 #: When MAD = 0: M = (x − median) ÷ (1.253314 × mean absolute deviation from the median).
 MEAN_AD_CONSTANT = 1.253314
@@ -129,6 +159,47 @@ def _rupees(value: float) -> str:
     return format_money(value)
 
 
+def said_of(subject: object, period: object, template: str, **values: object) -> str:
+    """A finding's message: ``UNI-001 2024-25Q1: `` and ``template`` filled in (English)."""
+    return f"{subject} {period}: " + template.format(**values)
+
+
+def finding_words(message: str) -> str:
+    """A finding's message (or its tail, as a red flag keeps it) in the current language: the
+    template translated, its values (codes, periods, amounts) kept left to right, a statement
+    line by its label. A message of no known shape stays as written."""
+    if current_language() == "en":
+        return message
+    head, colon, tail = message.partition(": ")
+    reason = read_reason(tail if colon else message, FINDING_MESSAGES)
+    if reason is None:
+        return message
+    if any(key == "line" for key, _value in reason.params):  # ``operating_expenses``
+        params = tuple((k, v.replace("_", " ").capitalize() if k == "line" else v)
+                       for k, v in reason.params)  # fmt: skip
+        reason = Reason(reason.template, params, frozenset({"line"}))
+    return f"{isolate(head)}: {reason.shown()}" if colon else reason.shown()
+
+
+def rule_words(rule: str) -> str:
+    """A data-quality rule in words in Urdu (its code in English, as the tables always showed
+    it, and for a rule with no words)."""
+    if current_language() == "en" or rule not in RULE_LABELS:
+        return rule
+    return _(RULE_LABELS[rule])
+
+
+def item_words(item: str) -> str:
+    """What a finding checked (``total_assets``, ``actual``) in words in Urdu; as it is in
+    English. A statement line is read as its label (``operating_expenses`` → "Operating
+    expenses")."""
+    if current_language() == "en" or not isinstance(item, str):
+        return item
+    label = ITEM_LABELS.get(item, item.replace("_", " ").capitalize())
+    translated = _(label)
+    return translated if translated != label else item
+
+
 # --------------------------------------------------------------------------- PSE statements
 
 _STATEMENT_KEYS = ("entity_code", "period_code", "fiscal_year", "quarter")
@@ -164,8 +235,14 @@ def check_balance_sheets(
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(assets[bad] != 0, gap[bad] / np.abs(assets[bad]).astype(float), np.nan)
     messages = [
-        f"{e} {p}: assets {_rupees(a)} differ from liabilities + equity by {_rupees(g)} "
-        f"(more than {params.balance_tolerance:.2%} of assets)"
+        said_of(
+            e,
+            p,
+            UNBALANCED,
+            assets=_rupees(a),
+            gap=_rupees(g),
+            tolerance=f"{params.balance_tolerance:.2%}",
+        )
         for e, p, a, g in zip(
             rows["entity_code"], rows["period_code"], assets[bad], gap[bad], strict=True
         )
@@ -204,7 +281,9 @@ def check_revenue_jumps(
         return _empty_findings()
     rows = data.loc[bad]
     messages = [
-        f"{e} {p}: revenue {_rupees(r)} is {x:.2f} × the {q} revenue of {_rupees(v)}"
+        said_of(
+            e, p, REVENUE_JUMP, revenue=_rupees(r), ratio=f"{x:.2f}", quarter=q, previous=_rupees(v)
+        )
         for e, p, r, x, q, v in zip(
             rows["entity_code"],
             rows["period_code"],
@@ -306,8 +385,9 @@ def find_pse_outliers(
             continue
         rows = data.loc[bad]
         messages = [
-            f"{e} {p}: {line} {_rupees(v)} is far from the PSE's median of {_rupees(m)} "
-            f"(modified z-score {s:.1f})"
+            said_of(
+                e, p, LINE_OUTLIER, line=line, value=_rupees(v), median=_rupees(m), score=f"{s:.1f}"
+            )
             for e, p, v, m, s in zip(
                 rows["entity_code"],
                 rows["period_code"],
@@ -361,7 +441,7 @@ def find_indicator_outliers(
     rows = data.loc[bad]
     subjects = _indicator_subjects(rows)
     messages = [
-        f"{s} {p}: actual {v:g} is far from the series median of {m:g} (modified z-score {x:.1f})"
+        said_of(s, p, ACTUAL_OUTLIER, value=f"{v:g}", median=f"{m:g}", score=f"{x:.1f}")
         for s, p, v, m, x in zip(
             subjects, rows["period_code"], actual[bad], median[bad], z[bad], strict=True
         )
@@ -460,8 +540,16 @@ def _find_implausible_achievement(
     """Findings ``achievement_plausible`` for the given rows (achievement outside the range)."""
     low, high = achievement_range
     messages = [
-        f"{s} {p}: achievement {a:.0f} % (actual {v:g}, target {t:g}) is outside "
-        f"{low:g}–{high:g} %; check the actual for a misplaced decimal point"
+        said_of(
+            s,
+            p,
+            IMPLAUSIBLE,
+            achievement=f"{a:.0f}",
+            actual=f"{v:g}",
+            target=f"{t:g}",
+            low=f"{low:g}",
+            high=f"{high:g}",
+        )
         for s, p, a, v, t in zip(
             subjects, rows["period_code"], achievement, actual, target, strict=True
         )
@@ -483,7 +571,7 @@ def _find_uncomputable_achievement(
 ) -> pd.DataFrame:
     """Findings ``achievement_computable`` for the given rows (no achievement can be computed)."""
     messages = [
-        f"{s} {p}: achievement cannot be computed from actual {v:g} and target {t:g}"
+        said_of(s, p, NOT_COMPUTABLE, actual=f"{v:g}", target=f"{t:g}")
         for s, p, v, t in zip(subjects, rows["period_code"], actual, target, strict=True)
     ]
     return _findings(
@@ -551,8 +639,14 @@ def _find_overspent_lines(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(released > 0, expended / released, np.nan)
     messages = [
-        f"{s} {y}: expenditure {_rupees(e)} exceeds releases {_rupees(r)} by more than "
-        f"{release_tolerance:.2%}"
+        said_of(
+            s,
+            y,
+            OVERSPENT,
+            expenditure=_rupees(e),
+            releases=_rupees(r),
+            tolerance=f"{release_tolerance:.2%}",
+        )
         for s, y, e, r in zip(subject, year, expended, released, strict=True)
     ]
     return _findings(
@@ -573,7 +667,7 @@ def _find_negative_budget_lines(
     """Findings ``no_negative_budget`` for the given budget lines (``months``: how many months
     carry a negative budget)."""
     messages = [
-        f"{s} {y}: {m} month(s) with a negative original or revised budget"
+        said_of(s, y, NEGATIVE_BUDGET, months=m)
         for s, y, m in zip(subject, year, months, strict=True)
     ]
     return _findings(

@@ -147,6 +147,44 @@ def indicator_names(connection: Connection) -> dict[str, str]:
 SCOPE_COLUMNS = ("entity_code", "period")
 
 
+#: The yearly returns' columns as the preview names them (English; shown with ``_()``).
+COLUMN_LABELS = {
+    "as_at": N_("As at"),
+    "board_size": N_("Board size"),
+    "independent_members": N_("Independent members"),
+    "non_executive_members": N_("Non executive members"),
+    "executive_members": N_("Executive members"),
+    "ex_officio_members": N_("Ex officio members"),
+    "women_members": N_("Women members"),
+    "vacancies": N_("Vacancies"),
+    "board_meetings": N_("Board meetings"),
+    "board_attendance_pct": N_("Board attendance (%)"),
+    "chair_independent": N_("Chair independent"),
+    "chair_separate_from_ceo": N_("Chair separate from CEO"),
+    "ceo_status": N_("CEO status"),
+    "ceo_since": N_("CEO since"),
+    "cfo_status": N_("CFO status"),
+    "cfo_since": N_("CFO since"),
+    "audit_committee_members": N_("Audit committee members"),
+    "audit_committee_chair_independent": N_("Audit committee chair independent"),
+    "audit_committee_meetings": N_("Audit committee meetings"),
+    "internal_audit_function": N_("Internal audit function"),
+    "risk_management_policy": N_("Risk management policy"),
+    "audited_accounts_year": N_("Audited accounts year"),
+    "auditor_report_date": N_("Auditor report date"),
+    "auditor": N_("Auditor"),
+    "audit_opinion": N_("Audit opinion"),
+    "annual_report_published": N_("Annual report published"),
+    "agm_date": N_("AGM date"),
+    "rule_id": N_("Rule ID"),
+    "reason": N_("Reason"),
+    "line_of_action": N_("Line of action"),
+    "instrument": N_("Instrument"),
+    "amount": N_("Amount"),
+    "utilisation_report_date": N_("Utilisation report date"),
+}
+
+
 def is_yearly_return(return_type: str) -> bool:
     """Whether a return covers a fiscal year (its preview lists its rows)."""
     spec = RETURN_SPECS.get(return_type)

@@ -18,8 +18,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kpilib.errors import KpiError
+from kpilib.errors import ReasonedError
+from kpilib.i18n import N_
 from kpilib.portal.access import Access
+from kpilib.problems import said
 from kpilib.store.queries import read_frame
 from kpilib.store.writes import as_utc, record_audit, table, utc_now
 
@@ -27,15 +29,16 @@ MAX_COMMENT = 2000
 MAX_REASON = 1000
 #: What a return's review state is called on the pages and in reports.
 REVIEW_STATES = {
-    "approved": "approved",
-    "returned": "returned for correction",
-    "reopened": "reopened for correction",
-    None: "awaiting review",
+    "approved": N_("approved"),
+    "returned": N_("returned for correction"),
+    "reopened": N_("reopened for correction"),
+    None: N_("awaiting review"),
 }
 
 
-class ReviewError(KpiError):
-    """A decision that cannot be recorded (another department's return, no comment, ...)."""
+class ReviewError(ReasonedError):
+    """A decision that cannot be recorded (another department's return, no comment, ...); its
+    reason is shown in the reviewer's language."""
 
 
 def latest_reviews(connection: Connection, submission_ids: Sequence[int]) -> pd.DataFrame:
@@ -94,7 +97,7 @@ def _current_return(connection: Connection, access: Access, submission_id: int) 
     version waits, see :mod:`kpilib.ingest.loading`). Refused unless it is the current version
     of a return of the reviewer's department."""
     if access.kind != "reviewer":
-        raise ReviewError("only a department's reviewer can approve, return or reopen a return")
+        raise ReviewError(N_("only a department's reviewer can approve, return or reopen a return"))
     s, e = table("submissions"), table("entities")
     row = connection.execute(
         sa.select(s.c.status, e.c.department_id, e.c.code)
@@ -103,11 +106,13 @@ def _current_return(connection: Connection, access: Access, submission_id: int) 
         .with_for_update(of=s)
     ).first()
     if row is None or row.department_id != access.department_id:
-        raise ReviewError(f"return {submission_id} is not one of your department's returns")
+        raise ReviewError(said(N_("return {number} is not one of your department's returns"),
+                               number=submission_id))  # fmt: skip
     if row.status != "accepted":
-        raise ReviewError(
-            f"return {submission_id} has been superseded by a newer version: review that one"
-        )
+        raise ReviewError(said(
+            N_("return {number} has been superseded by a newer version: review that one"),
+            number=submission_id,
+        ))  # fmt: skip
     latest = latest_reviews(connection, [int(submission_id)])
     return _Current(row.code, latest["decision"].iloc[0] if len(latest) else None)
 
@@ -143,19 +148,22 @@ def decide(
     department; a return for correction needs a comment, and an approved return can only be
     reopened (:func:`reopen`), not returned. Returns the review's id."""
     if access.kind != "reviewer":
-        raise ReviewError("only a department's reviewer can approve or return a return")
+        raise ReviewError(N_("only a department's reviewer can approve or return a return"))
     if decision not in ("approved", "returned"):
-        raise ReviewError(f"decision {decision!r}: use approved or returned")
+        raise ReviewError(said(N_("decision {decision}: use approved or returned"),
+                               decision=repr(decision)))  # fmt: skip
     comment = (comment or "").strip() or None
     if decision == "returned" and comment is None:
-        raise ReviewError("say what must be corrected: a return for correction needs a comment")
+        raise ReviewError(N_("say what must be corrected: a return for correction needs a comment"))
     if comment is not None and len(comment) > MAX_COMMENT:
-        raise ReviewError(f"the comment is longer than {MAX_COMMENT} characters")
+        raise ReviewError(said(N_("the comment is longer than {limit} characters"),
+                               limit=MAX_COMMENT))  # fmt: skip
     current = _current_return(connection, access, submission_id)
     if decision == "returned" and current.decision == "approved":
-        raise ReviewError(
-            f"return {submission_id} is approved: reopen it with a reason to have it corrected"
-        )
+        raise ReviewError(said(
+            N_("return {number} is approved: reopen it with a reason to have it corrected"),
+            number=submission_id,
+        ))  # fmt: skip
     return _record_review(connection, access, submission_id, decision, comment,
                           {"entity": current.entity_code, "comment": comment})  # fmt: skip
 
@@ -167,17 +175,18 @@ def reopen(connection: Connection, access: Access, submission_id: int, reason: s
     ``review_reopened``. The corrected file then loads as a new version that awaits review.
     Returns the review's id."""
     if access.kind != "reviewer":
-        raise ReviewError("only a department's reviewer can reopen a return")
+        raise ReviewError(N_("only a department's reviewer can reopen a return"))
     reason = (reason or "").strip()
     if not reason:
-        raise ReviewError("say why: reopening an approved return needs a reason")
+        raise ReviewError(N_("say why: reopening an approved return needs a reason"))
     if len(reason) > MAX_REASON:
-        raise ReviewError(f"the reason is longer than {MAX_REASON} characters")
+        raise ReviewError(said(N_("the reason is longer than {limit} characters"),
+                               limit=MAX_REASON))  # fmt: skip
     current = _current_return(connection, access, submission_id)
     if current.decision != "approved":
-        raise ReviewError(
-            f"return {submission_id} is {REVIEW_STATES[current.decision]}, not approved: "
-            "only an approved return is reopened"
-        )
+        raise ReviewError(said(
+            N_("return {number} is {state}, not approved: only an approved return is reopened"),
+            number=submission_id, state=REVIEW_STATES[current.decision], terms=["state"],
+        ))  # fmt: skip
     return _record_review(connection, access, submission_id, "reopened", reason,
                           {"entity": current.entity_code, "reason": reason})  # fmt: skip

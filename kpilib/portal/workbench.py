@@ -37,6 +37,7 @@ from kpilib.portal.preview import (
     load_year_rows,
 )
 from kpilib.portal.review import REVIEW_STATES, ReviewError, decide, department_returns
+from kpilib.problems import Reason, said
 from kpilib.store.writes import table
 
 #: Which findings belong to which return: statement findings are about the PSE itself
@@ -180,10 +181,11 @@ def original_file(
 
 @dataclass(frozen=True)
 class BulkResult:
-    """What a bulk approval did: the returns approved and those left, with why."""
+    """What a bulk approval did: the returns approved and those left, with why (a template
+    and its values, shown in the reviewer's language with ``Reason.shown``)."""
 
     approved: list[int]
-    skipped: dict[int, str]
+    skipped: dict[int, Reason]
 
 
 def bulk_approve(
@@ -193,17 +195,18 @@ def bulk_approve(
     caller's transaction (see the module's docstring)."""
     queue = review_queue(connection, access, today)
     waiting = dict(zip(queue["submission_id"].astype(int), queue["warnings"], strict=True))
-    approved, skipped = [], {}
+    approved: list[int] = []
+    skipped: dict[int, Reason] = {}
     for submission_id in dict.fromkeys(int(i) for i in submission_ids):
         if submission_id not in waiting:
-            skipped[submission_id] = N_("no longer awaiting review")
+            skipped[submission_id] = said(N_("no longer awaiting review"))
         elif waiting[submission_id]:
-            skipped[submission_id] = N_("has data-quality warnings: open it")
+            skipped[submission_id] = said(N_("has data-quality warnings: open it"))
         else:
             try:
                 decide(connection, access, submission_id, "approved")
             except ReviewError as error:
-                skipped[submission_id] = str(error)
+                skipped[submission_id] = error.reason
                 continue
             approved.append(submission_id)
     return BulkResult(approved, skipped)

@@ -221,11 +221,12 @@ def _who(session: Session | None) -> str | None:
     if session is None:
         return None
     access = session.access
-    scope = (
-        f"{isolate(access.entity_code)} {access.entity_shown}"
-        if access.kind == "pse"
-        else _("{department} Department, reviewer").format(department=access.department_name)
-    )
+    if access.kind == "pse":
+        scope = f"{isolate(access.entity_code)} {access.entity_shown}"
+    elif access.department_shown != access.department_name:  # its Urdu name says محکمہ already
+        scope = _("{department}, reviewer").format(department=access.department_shown)
+    else:
+        scope = _("{department} Department, reviewer").format(department=access.department_name)
     return f"{access.name} · {scope}"
 
 

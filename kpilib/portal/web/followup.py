@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from kpilib.errors import KpiError
+from kpilib.errors import KpiError, shown_error
 from kpilib.i18n import N_, _, isolate
 from kpilib.ingest.status import resolve_as_of
 from kpilib.kpis.actions import MAX_ANSWER, MAX_NOTE
@@ -80,7 +80,7 @@ class AnswerHandler(PortalHandler):
         try:
             await self.run(answer, session.access, action_id, text)
         except KpiError as error:
-            refused = _("Your answer was not sent: {error}.").format(error=error)
+            refused = _("Your answer was not sent: {error}.").format(error=shown_error(error))
             if officer:
                 await render_officer_home(self, 400, [refused])
             else:
@@ -150,7 +150,7 @@ class ActionDecideHandler(PortalHandler):
         try:
             await self.run(record)
         except KpiError as error:
-            text = _("Nothing was recorded: {error}.").format(error=error)
+            text = _("Nothing was recorded: {error}.").format(error=shown_error(error))
             self.render_page("message.html.j2", 409, title=_("Nothing was recorded"), text=text)
             return
         self.redirect(f"{back}&done={decision}", status=303)

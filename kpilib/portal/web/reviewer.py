@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from kpilib.errors import KpiError
+from kpilib.errors import KpiError, shown_error
 from kpilib.i18n import N_, _, isolate
 from kpilib.ingest.schemas import spec_for
 from kpilib.ingest.status import resolve_as_of
@@ -85,7 +85,7 @@ async def render_reviewer_home(handler: PortalHandler, show_all: bool) -> None:
     waiting = int(frame["decision"].isna().sum())
     handler.render_page(
         "queue.html.j2",
-        title=_("PSE returns: {department}").format(department=access.department_name),
+        title=_("PSE returns: {department}").format(department=access.department_shown),
         as_of=data["as_of"], data_today=data["data_today"], show_all=show_all,
         bulk=not show_all and waiting > 0, waiting=waiting,
         queue_table=queue_table(frame, TITLES, bulk=not show_all),
@@ -189,7 +189,7 @@ class DecideHandler(PortalHandler):
         try:
             await self.run(record)
         except KpiError as error:
-            text = _("Nothing was recorded: {error}.").format(error=error)
+            text = _("Nothing was recorded: {error}.").format(error=shown_error(error))
             self.render_page("message.html.j2", 409, title=_("Nothing was recorded"), text=text)
             return
         self.redirect(f"{back}&done={action}", status=303)
@@ -226,7 +226,7 @@ class BulkApproveHandler(PortalHandler):
 
         result = await self.run(approve)
         lines = [_("{n} return(s) approved.").format(n=len(result.approved))] + [
-            _("Return {number} was not approved: {why}.").format(number=isolate(i), why=_(why))
+            _("Return {number} was not approved: {why}.").format(number=isolate(i), why=why.shown())
             for i, why in result.skipped.items()
         ]
         self.render_page("message.html.j2", title=_("Approvals"), text=" ".join(lines))

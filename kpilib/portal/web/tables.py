@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 
 from kpilib.i18n import N_, _, isolate
+from kpilib.kpis.quality import finding_words, item_words, rule_words
 from kpilib.portal.due import STATUS_COLOURS
 from kpilib.portal.inbox import STATE_COLOURS, STATE_LABELS, Receipt
-from kpilib.portal.preview import CHANGE_THRESHOLD
+from kpilib.portal.preview import CHANGE_THRESHOLD, COLUMN_LABELS
 from kpilib.portal.web.base import pakistan_time
 from kpilib.present.formatting import format_date
 from kpilib.present.tables import Column, ColumnKind, render_table
@@ -184,7 +185,7 @@ def rows_table(preview: Mapping[str, Any]) -> str:
     """A yearly return's rows: one row read as "item: value" lines, several as a table."""
     names = list(preview["columns"])
     labels = [column_label(name) for name in names]
-    rows = preview["rows"]
+    rows = [[_cell_word(value) for value in row] for row in preview["rows"]]
     if len(rows) == 1:  # two narrow columns: they fit a phone as they are
         frame = pd.DataFrame({"item": labels, "value": rows[0]})
         columns = [Column("item", _("Item")), Column("value", _("In this return"))]
@@ -197,13 +198,26 @@ def rows_table(preview: Mapping[str, Any]) -> str:
 
 #: Words of a column name written as the officer writes them.
 LABEL_WORDS = {"ceo": "CEO", "cfo": "CFO", "agm": "AGM", "pct": "(%)", "id": "ID"}
+#: A yes / no answer of a yearly return, as the preview shows it.
+CELL_WORDS = {"yes": N_("yes"), "no": N_("no")}
 
 
 def column_label(name: str) -> str:
-    """``board_attendance_pct`` → "Board attendance (%)", ``ceo_since`` → "CEO since"."""
+    """``board_attendance_pct`` → "Board attendance (%)", ``ceo_since`` → "CEO since", in the
+    current language (:data:`kpilib.portal.preview.COLUMN_LABELS`)."""
+    if name in COLUMN_LABELS:
+        return _(COLUMN_LABELS[name])
     words = [LABEL_WORDS.get(word, word) for word in name.split("_")]
     text = " ".join(words)
     return text[0].upper() + text[1:]
+
+
+def _cell_word(value: Any) -> Any:
+    """A preview's cell in the current language: yes / no translated; codes, dates and
+    numbers left to right inside Urdu."""
+    if value in CELL_WORDS:
+        return _(CELL_WORDS[value])
+    return isolate(value) if isinstance(value, str) and value else value
 
 
 def queue_table(frame: pd.DataFrame, titles: Mapping[str, str], bulk: bool) -> str:
@@ -235,9 +249,14 @@ def queue_table(frame: pd.DataFrame, titles: Mapping[str, str], bulk: bool) -> s
 
 
 def warnings_table(frame: pd.DataFrame) -> str:
-    """A return's data-quality warnings (severities in the reader's language)."""
-    shown = frame.assign(severity=[severity_word(v) for v in frame["severity"]]) if len(
-        frame) else frame  # fmt: skip
+    """A return's data-quality warnings in the reader's language (severities, checks, items and
+    findings; the findings' figures and codes left to right)."""
+    shown = frame.assign(
+        severity=[severity_word(v) for v in frame["severity"]],
+        rule=[rule_words(v) for v in frame["rule"]],
+        item=[item_words(v) for v in frame["item"]],
+        message=[finding_words(str(v)) for v in frame["message"]],
+    ) if len(frame) else frame  # fmt: skip
     return render_table(
         shown,
         in_language(WARNING_COLUMNS),
