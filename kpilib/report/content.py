@@ -19,6 +19,7 @@ from kpilib.i18n import N_, _, current_language, is_right_to_left, isolate
 from kpilib.kpis.actions import STATUS_LABELS, match_actions
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
+from kpilib.kpis.quality import finding_words, rule_words
 from kpilib.present.explain import Explanation, explain_figures
 from kpilib.present.formatting import (
     MISSING,
@@ -502,6 +503,10 @@ def outstanding_table(frame: pd.DataFrame, caption: str | None = None) -> Table:
 def findings_table(frame: pd.DataFrame, caption: str | None = None) -> Table:
     """Data-quality findings, errors first."""
     caption = caption or _("Data-quality findings")
+    frame = frame.assign(
+        rule=[rule_words(v) for v in frame["rule"]],
+        message=[finding_words(str(v)) for v in frame["message"]],
+    )
     columns = (
         Column("severity", N_("Severity")),
         Column("rule", N_("Check")),
@@ -513,20 +518,27 @@ def findings_table(frame: pd.DataFrame, caption: str | None = None) -> Table:
 
 
 def exceptions_table(
-    frame: pd.DataFrame, link: bool = False, actions: pd.DataFrame | None = None
+    frame: pd.DataFrame,
+    link: bool = False,
+    actions: pd.DataFrame | None = None,
+    view: ProvinceView | None = None,
 ) -> Table:
     """Red flags, most severe first (their ``rank``), each with its severity and owner (the
     PSE or cost centre, else the department); with ``link`` each department links to its
     report of the same batch; with ``actions`` (:func:`flag_actions`, when any), the due date
-    of the answer and where the follow-up stands."""
+    of the answer and where the follow-up stands; with ``view``, departments by their Urdu
+    names in Urdu where the reference data has them (:func:`shown_department_names`)."""
     frame = label_severity(frame.sort_values("rank") if "rank" in frame else frame)
     frame = translate_flags(frame)
+    data = frame["area"].eq("data")  # a data-quality finding's words (kpilib.kpis.quality)
+    frame.loc[data, "message"] = [finding_words(str(m)) for m in frame.loc[data, "message"]]
     follow_up = _follow_up_columns(frame, actions)
-    frame["department"] = frame["department_name"]
+    english = frame["department_name"]
+    frame["department"] = shown_department_names(frame, view) if view is not None else english
     entities = [e if isinstance(e, str) else "" for e in frame["entity"]]
     frame["owner"] = [
-        entity or (_("Department") if link else _("{name} Department").format(name=name))
-        for entity, name in zip(entities, frame["department_name"], strict=True)
+        entity or (_("Department") if link else _department_words(name, shown))
+        for entity, name, shown in zip(entities, english, frame["department"], strict=True)
     ]
     areas = frame["area"].map({k: _(v) for k, v in AREA_LABELS.items()}).fillna(frame["area"])
     frame["issue"] = [
@@ -547,6 +559,12 @@ def exceptions_table(
         *follow_up,
     )
     return Table(frame, columns, _("Red flags, most severe first"))
+
+
+def _department_words(english: str, shown: str) -> str:
+    """``Health Department``; in Urdu the department's Urdu name whole where there is one (it
+    already says محکمہ), else the English name in the Urdu phrase."""
+    return shown if shown != english else _("{name} Department").format(name=english)
 
 
 def flag_actions(engine: Engine, department: DepartmentView) -> pd.DataFrame:
@@ -778,7 +796,9 @@ def _section_tables(
         if not department.findings.empty:
             tables.append(findings_table(department.findings))
         if not department.exceptions.empty:
-            tables.append(exceptions_table(department.exceptions, actions=actions))
+            tables.append(
+                exceptions_table(department.exceptions, actions=actions, view=department.province)
+            )
     return tables
 
 
@@ -803,7 +823,7 @@ def province_tables(view: ProvinceView, actions: pd.DataFrame | None = None) -> 
         portfolio_table(view),
         highest_risk_table(view),
         compliance_league(view),
-        exceptions_table(view.exceptions, link=True, actions=actions),
+        exceptions_table(view.exceptions, link=True, actions=actions, view=view),
     ]
 
 
