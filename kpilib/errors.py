@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kpilib.i18n import _
+from kpilib.i18n import N_, _
 from kpilib.problems import Problem, Reason, said
 
 
@@ -95,12 +95,20 @@ class ApprovedReturnLockedError(SubmissionError):
     """A new version of a return whose current version its department has approved: refused
     until the department's reviewer reopens it. The message speaks to the PSE's officer."""
 
-    def __init__(self, submission_id: int, department: str, approved_on: str) -> None:
+    #: The sentence as a template and values for the officer's language (see
+    #: :func:`kpilib.ingest.loading.locked_reason`); English text: the message.
+    TEMPLATE = N_("this return (no. {number}) was approved by the {department} on {date}: ask "
+                  "your reviewer to reopen it before you send a correction")  # fmt: skip
+
+    def __init__(self, submission_id: int, department: str, approved_on: str,
+                 reason: Reason | None = None) -> None:  # fmt: skip
         self.submission_id = submission_id
         super().__init__(
             f"this return (no. {submission_id}) was approved by the {department} on "
             f"{approved_on}: ask your reviewer to reopen it before you send a correction"
         )
+        self.reason = reason or said(self.TEMPLATE, english=str(self), number=submission_id,
+                                     department=department, date=approved_on)  # fmt: skip
 
 
 class ReturnTypeError(SubmissionError, ValueError):

@@ -169,9 +169,8 @@ class Reason:
         English, :meth:`english` (a library's own words kept)."""
         if current_language() == DEFAULT_LANGUAGE:
             return self.english()
-        values = {
-            key: _(value) if key in self.terms else isolate(value) for key, value in self.params
-        }
+        values = {key: _(value) if key in self.terms else _placed(value)
+                  for key, value in self.params}  # fmt: skip
         return _(self.template).format(**values)
 
     def to_record(self) -> dict[str, Any]:
@@ -187,6 +186,15 @@ class Reason:
 
     def __str__(self) -> str:
         return self.english()
+
+
+_URDU_LETTER = re.compile(r"[\u0600-\u06FF]")
+
+
+def _placed(value: str) -> str:
+    """A value inside a translated sentence: figures, codes and Latin names kept left to right;
+    a value in Urdu script (a department's Urdu name) as it is, read right to left."""
+    return value if _URDU_LETTER.search(value) else isolate(value)
 
 
 def said(template: str, *, terms: Sequence[str] = (), english: str | None = None,

@@ -119,6 +119,39 @@ def test_a_limit_of_the_return_names_the_return_in_urdu(sqlite_url, tmp_path):
     assert english_left(shown, DATA) == []
 
 
+def test_a_correction_of_an_approved_return_is_refused_in_urdu(sqlite_url, tmp_path):
+    from ingest_helpers import financial_file
+
+    from kpilib.portal.access import check_token, grant
+    from kpilib.portal.review import decide
+
+    engine = build_reference(sqlite_url)
+    first = ingest(engine, financial_file(tmp_path, "q1.csv"))
+    with engine.begin() as connection:
+        _, token = grant(connection, "HED", "reviewer of HED", kind="reviewer")
+        decide(connection, check_token(connection, token, "reviewer"), first.submission_id,
+               "approved")  # fmt: skip
+    corrected = FINANCIAL_VALUES.replace("100000000,", "100000001,", 1)
+    path = financial_file(tmp_path, "fix.csv", values=corrected)
+    english = ingest(engine, path).errors[0].message
+    assert english.startswith(f"this return (no. {first.submission_id}) was approved by the "
+                              "Higher Education Department on ")  # fmt: skip
+    assert re.search(r" on \d{1,2} [A-Z][a-z]+ \d{4}: ask your reviewer", english)
+    with use_language("ur"):
+        shown = _shown(ingest(engine, path))[0]
+        warned = _shown(ingest(engine, path, dry_run=True))[0]
+    assert "\u2066Higher Education Department\u2069 نے" in shown, shown
+    assert warned.startswith("لوڈ کرنا رد کر دیا جائے گا: یہ گوشوارہ")
+    assert english_left(shown, [*DATA, "Higher Education Department"]) == []
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE departments SET name_ur = :n WHERE code = 'HED'"),
+                           {"n": HED_URDU})  # fmt: skip
+    with use_language("ur"):
+        shown = _shown(ingest(engine, path))[0]
+    assert f"{HED_URDU} نے" in shown and english_left(shown, DATA) == [], shown
+    assert ingest(engine, path).errors[0].message == english  # English: as before
+
+
 # ------------------------------------------------- reviewer and follow-up reasons (item 2, 3)
 
 

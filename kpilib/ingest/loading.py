@@ -33,6 +33,8 @@ from kpilib.errors import ApprovedReturnLockedError
 from kpilib.fiscal import FiscalYear, periods_of_year
 from kpilib.ingest.reading import RawTable
 from kpilib.ingest.rules import PreparedReturn
+from kpilib.present.formatting import format_date
+from kpilib.problems import said
 from kpilib.store.writes import as_utc, current_actor, insert_rows, record_audit, table, utc_now
 
 
@@ -190,7 +192,7 @@ def _approval_lock(
         return None
     r, s, e, d = (table(n) for n in ("reviews", "submissions", "entities", "departments"))
     latest = connection.execute(
-        sa.select(r.c.decision, r.c.reviewed_at, d.c.name)
+        sa.select(r.c.decision, r.c.reviewed_at, d.c.name, d.c.name_ur)
         .join(s, s.c.id == r.c.submission_id)
         .join(e, e.c.id == s.c.entity_id)
         .join(d, d.c.id == e.c.department_id)
@@ -201,9 +203,13 @@ def _approval_lock(
     if latest is None or latest.decision != "approved":
         return None
     day = as_utc(latest.reviewed_at)
-    return ApprovedReturnLockedError(
-        current.id, department_label(latest.name), f"{day.day} {day:%B %Y}"
-    )
+    label = department_label(latest.name)
+    english = ApprovedReturnLockedError(current.id, label, f"{day.day} {day:%B %Y}")
+    # Shown in Urdu: the department's Urdu name whole (it says محکمہ) where it has one, and the
+    # date as every date is shown (15 Oct 2025); the English text is the message.
+    reason = said(ApprovedReturnLockedError.TEMPLATE, english=str(english), number=current.id,
+                  department=latest.name_ur or label, date=format_date(day))  # fmt: skip
+    return ApprovedReturnLockedError(current.id, label, f"{day.day} {day:%B %Y}", reason)
 
 
 def check_approval_lock(

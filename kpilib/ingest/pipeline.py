@@ -215,8 +215,17 @@ def _load_in_transaction(
 
 def _locked_problem(locked: ApprovedReturnLockedError, severity: Severity) -> Problem:
     """The approval lock as the sender reads it: refused (a load) or would be (a dry run)."""
-    prefix = "" if severity == "error" else "a load would be refused: "
-    return ingest_problem("ingest.approved-locked", severity, prefix + str(locked))
+    if severity == "error":
+        return ingest_problem("ingest.approved-locked", severity, locked.reason)
+    reason = said(WOULD_BE_REFUSED, english=f"a load would be refused: {locked}",
+                  **dict(locked.reason.params))  # fmt: skip
+    return ingest_problem("ingest.approved-locked", severity, reason)
+
+
+#: A dry run's warning that the load of a new version of an approved return would be refused.
+WOULD_BE_REFUSED = N_("a load would be refused: this return (no. {number}) was approved by the "
+                      "{department} on {date}: ask your reviewer to reopen it before you send a "
+                      "correction")  # fmt: skip
 
 
 def _record_load(outcome: FileOutcome, result: LoadResult) -> None:
