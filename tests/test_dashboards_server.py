@@ -191,6 +191,8 @@ def test_pools_are_planned_from_the_memory_available():
     starved = plan_pools(NOTEBOOKS, 512)
     assert starved == {"department.ipynb": 1, "pse_monitor.ipynb": 1, "province.ipynb": 1}
     assert plan_pools(NOTEBOOKS, 64 * 1024, main_pool=5)["province.ipynb"] == 5
+    # one kernel asked for the province page: one for each page (a small machine, the tests)
+    assert set(plan_pools(NOTEBOOKS, 64 * 1024, main_pool=1).values()) == {1}
     assert plan_pools(["tiny.ipynb"], 64 * 1024) == {"tiny.ipynb": 2}
 
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from kpilib.portal.server import PortalSettings
 
 # kpilib.dashboards.server imports Voilà only when the server starts.
-POOL_HELP = "Preheated kernels of the province page (default: what the memory allows)."
+POOL_HELP = (
+    "Preheated kernels of the province page; the other pages keep at most as many "
+    "(default: what the memory allows)."
+)
 
 
 # fmt: off

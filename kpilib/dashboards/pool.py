@@ -87,9 +87,12 @@ def plan_pools(
     """Pool size per notebook: kernels of :data:`KERNEL_MB` in ``free_mb`` minus
     :data:`HEADROOM_MB`; two each for the side pages (one when memory is short), the rest for
     :data:`MAIN_NOTEBOOK`, between 1 and :data:`DEFAULT_POOL_CAP`. ``main_pool`` sets the main
-    pool instead (``kpi serve --pool-size``, up to :data:`MAX_POOL`)."""
+    pool instead (``kpi serve --pool-size``, up to :data:`MAX_POOL`), and the side pages keep at
+    most as many (``--pool-size 1``: one kernel per page)."""
     budget = max(len(notebooks), (free_mb - HEADROOM_MB) // KERNEL_MB)
     side = 2 if budget >= 12 else 1
+    if main_pool is not None:
+        side = min(side, main_pool)
     others = [name for name in notebooks if name != MAIN_NOTEBOOK]
     main = main_pool or min(DEFAULT_POOL_CAP, max(1, budget - side * len(others)))
     sizes = {name: side for name in others}
