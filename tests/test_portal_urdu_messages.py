@@ -22,17 +22,12 @@ from kpilib.i18n import use_language
 from kpilib.ingest.schemas import RETURN_SPECS
 from kpilib.ingest.templates import template_frame
 from kpilib.kpis.actions import ActionError
-from kpilib.kpis.quality import (
-    LINE_OUTLIER,
-    check_balance_sheets,
-    finding_words,
-    rule_words,
-    said_of,
-)
+from kpilib.kpis.quality import LINE_OUTLIER, check_balance_sheets
 from kpilib.portal.preview import rows_preview
 from kpilib.portal.review import ReviewError
 from kpilib.portal.web.tables import problems_frame, rows_table, warnings_table
 from kpilib.portal.worker import _problem
+from kpilib.present.findings import finding_words, rule_words
 from kpilib.problems import read_reason, said
 
 #: Codes and names of the reference province, the files' own words and a return's sender as
@@ -221,8 +216,9 @@ def test_a_finding_reads_in_urdu_with_its_figures_and_codes_kept():
     assert flag.startswith("\u20662024-25Q1\u2069: اثاثے")
     assert "بیلنس شیٹ متوازن ہے" in html and "کل اثاثے" in html
     assert english_left(html, DATA) == []
-    line = said_of("UNI-001", "2024-25Q3", LINE_OUTLIER, line="operating_expenses",
-                   value="Rs 9.0 m", median="Rs 1.0 m", score="7.5")  # fmt: skip
+    line = "UNI-001 2024-25Q3: " + LINE_OUTLIER.format(
+        line="operating_expenses", value="Rs 9.0 m", median="Rs 1.0 m", score="7.5"
+    )
     with use_language("ur"):
         assert english_left(finding_words(line), DATA) == []
         assert "عملی اخراجات" in finding_words(line) or "اخراجات" in finding_words(line)

@@ -24,9 +24,9 @@ from sqlalchemy.engine import Connection
 
 from kpilib.errors import InputFrameError, ParameterError
 from kpilib.fiscal import FiscalYear
-from kpilib.i18n import N_, _, current_language, isolate
+from kpilib.i18n import N_
 from kpilib.kpis.frames import require_columns, require_unique, require_values
-from kpilib.problems import Problem, Reason, Where, read_reason
+from kpilib.problems import Problem, Where
 from kpilib.store.queries import (
     load_budget_line_exceptions,
     load_indicator_values,
@@ -159,45 +159,9 @@ def _rupees(value: float) -> str:
     return format_money(value)
 
 
-def said_of(subject: object, period: object, template: str, **values: object) -> str:
+def _said_of(subject: object, period: object, template: str, **values: object) -> str:
     """A finding's message: ``UNI-001 2024-25Q1: `` and ``template`` filled in (English)."""
     return f"{subject} {period}: " + template.format(**values)
-
-
-def finding_words(message: str) -> str:
-    """A finding's message (or its tail, as a red flag keeps it) in the current language: the
-    template translated, its values (codes, periods, amounts) kept left to right, a statement
-    line by its label. A message of no known shape stays as written."""
-    if current_language() == "en":
-        return message
-    head, colon, tail = message.partition(": ")
-    reason = read_reason(tail if colon else message, FINDING_MESSAGES)
-    if reason is None:
-        return message
-    if any(key == "line" for key, _value in reason.params):  # ``operating_expenses``
-        params = tuple((k, v.replace("_", " ").capitalize() if k == "line" else v)
-                       for k, v in reason.params)  # fmt: skip
-        reason = Reason(reason.template, params, frozenset({"line"}))
-    return f"{isolate(head)}: {reason.shown()}" if colon else reason.shown()
-
-
-def rule_words(rule: str) -> str:
-    """A data-quality rule in words in Urdu (its code in English, as the tables always showed
-    it, and for a rule with no words)."""
-    if current_language() == "en" or rule not in RULE_LABELS:
-        return rule
-    return _(RULE_LABELS[rule])
-
-
-def item_words(item: str) -> str:
-    """What a finding checked (``total_assets``, ``actual``) in words in Urdu; as it is in
-    English. A statement line is read as its label (``operating_expenses`` → "Operating
-    expenses")."""
-    if current_language() == "en" or not isinstance(item, str):
-        return item
-    label = ITEM_LABELS.get(item, item.replace("_", " ").capitalize())
-    translated = _(label)
-    return translated if translated != label else item
 
 
 # --------------------------------------------------------------------------- PSE statements
@@ -235,7 +199,7 @@ def check_balance_sheets(
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(assets[bad] != 0, gap[bad] / np.abs(assets[bad]).astype(float), np.nan)
     messages = [
-        said_of(
+        _said_of(
             e,
             p,
             UNBALANCED,
@@ -281,7 +245,7 @@ def check_revenue_jumps(
         return _empty_findings()
     rows = data.loc[bad]
     messages = [
-        said_of(
+        _said_of(
             e, p, REVENUE_JUMP, revenue=_rupees(r), ratio=f"{x:.2f}", quarter=q, previous=_rupees(v)
         )
         for e, p, r, x, q, v in zip(
@@ -385,7 +349,7 @@ def find_pse_outliers(
             continue
         rows = data.loc[bad]
         messages = [
-            said_of(
+            _said_of(
                 e, p, LINE_OUTLIER, line=line, value=_rupees(v), median=_rupees(m), score=f"{s:.1f}"
             )
             for e, p, v, m, s in zip(
@@ -441,7 +405,7 @@ def find_indicator_outliers(
     rows = data.loc[bad]
     subjects = _indicator_subjects(rows)
     messages = [
-        said_of(s, p, ACTUAL_OUTLIER, value=f"{v:g}", median=f"{m:g}", score=f"{x:.1f}")
+        _said_of(s, p, ACTUAL_OUTLIER, value=f"{v:g}", median=f"{m:g}", score=f"{x:.1f}")
         for s, p, v, m, x in zip(
             subjects, rows["period_code"], actual[bad], median[bad], z[bad], strict=True
         )
@@ -540,7 +504,7 @@ def _find_implausible_achievement(
     """Findings ``achievement_plausible`` for the given rows (achievement outside the range)."""
     low, high = achievement_range
     messages = [
-        said_of(
+        _said_of(
             s,
             p,
             IMPLAUSIBLE,
@@ -571,7 +535,7 @@ def _find_uncomputable_achievement(
 ) -> pd.DataFrame:
     """Findings ``achievement_computable`` for the given rows (no achievement can be computed)."""
     messages = [
-        said_of(s, p, NOT_COMPUTABLE, actual=f"{v:g}", target=f"{t:g}")
+        _said_of(s, p, NOT_COMPUTABLE, actual=f"{v:g}", target=f"{t:g}")
         for s, p, v, t in zip(subjects, rows["period_code"], actual, target, strict=True)
     ]
     return _findings(
@@ -639,7 +603,7 @@ def _find_overspent_lines(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(released > 0, expended / released, np.nan)
     messages = [
-        said_of(
+        _said_of(
             s,
             y,
             OVERSPENT,
@@ -667,7 +631,7 @@ def _find_negative_budget_lines(
     """Findings ``no_negative_budget`` for the given budget lines (``months``: how many months
     carry a negative budget)."""
     messages = [
-        said_of(s, y, NEGATIVE_BUDGET, months=m)
+        _said_of(s, y, NEGATIVE_BUDGET, months=m)
         for s, y, m in zip(subject, year, months, strict=True)
     ]
     return _findings(

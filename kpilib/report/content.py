@@ -19,8 +19,8 @@ from kpilib.i18n import N_, _, current_language, is_right_to_left, isolate
 from kpilib.kpis.actions import STATUS_LABELS, match_actions
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
-from kpilib.kpis.quality import finding_words, rule_words
 from kpilib.present.explain import Explanation, explain_figures
+from kpilib.present.findings import finding_words, rule_words
 from kpilib.present.formatting import (
     MISSING,
     format_date,

@@ -12,11 +12,11 @@ from typing import Any
 import pandas as pd
 
 from kpilib.i18n import N_, _, isolate
-from kpilib.kpis.quality import finding_words, item_words, rule_words
 from kpilib.portal.due import STATUS_COLOURS
 from kpilib.portal.inbox import STATE_COLOURS, STATE_LABELS, Receipt
 from kpilib.portal.preview import CHANGE_THRESHOLD, COLUMN_LABELS
 from kpilib.portal.web.base import pakistan_time
+from kpilib.present.findings import finding_words, item_words, rule_words
 from kpilib.present.formatting import format_date
 from kpilib.present.tables import Column, ColumnKind, render_table
 from kpilib.problems import shown_record_message
