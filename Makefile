@@ -69,8 +69,7 @@ test: install ## lint and check the layers, then the whole test suite, then the 
 POSTGRES_PASS := tests/test_views.py tests/test_views_pse.py tests/test_quality.py \
 	tests/test_ingest_demo.py tests/test_report_batch.py tests/test_report_cli.py \
 	tests/test_report_content.py tests/test_dashboards_readonly.py tests/test_dashboards_server.py \
-	tests/test_dashboards_pages.py tests/test_explore_notebook.py tests/test_consistency.py \
-	tests/test_explain.py
+	tests/test_dashboards_pages.py tests/test_explore_notebook.py tests/test_explain.py
 
 test-postgres: install ## the PostgreSQL pass alone: data, ingestion, KPIs, report batch, dashboards
 	KPI_TEST_BACKEND=postgresql $(PYTEST) -m "not any_backend" $(POSTGRES_PASS)

@@ -1,6 +1,9 @@
 """One number, one status: for every department and the province, every headline figure and its
 status are the same in the built report, on the dashboard, in the analysts' API and in the
-delivery e-mail (all departments, not a sample; SQLite here, PostgreSQL in `make test-postgres`).
+delivery e-mail (all departments, not a sample), on SQLite. On PostgreSQL the same surfaces read
+the same views: `test_views.py` (in the PostgreSQL pass) checks the views there against the KPI
+functions, and `test_report_batch.py` checks that a report built from PostgreSQL is the one built
+from SQLite; this file is not run again there.
 """
 
 import re
