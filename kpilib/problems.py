@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kpilib.i18n import DEFAULT_LANGUAGE, _, current_language, isolate
+from kpilib.i18n import DEFAULT_LANGUAGE, N_, _, current_language, isolate
 
 Severity = Literal["error", "warning"]
 
@@ -157,6 +157,8 @@ class Reason:
     terms: frozenset[str] = frozenset()
     #: The English text when it is not the template filled in (a library's own words).
     english_text: str | None = None
+    #: The params that are file sizes (``300 bytes``, ``12 kB``): their units said in words.
+    sizes: frozenset[str] = frozenset()
 
     def english(self) -> str:
         """The sentence in English (what is stored and logged)."""
@@ -169,26 +171,41 @@ class Reason:
         English, :meth:`english` (a library's own words kept)."""
         if current_language() == DEFAULT_LANGUAGE:
             return self.english()
-        values = {key: _(value) if key in self.terms else _placed(value)
+        values = {key: _(value) if key in self.terms
+                  else size_words(value) if key in self.sizes else _placed(value)
                   for key, value in self.params}  # fmt: skip
         return _(self.template).format(**values)
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready form (a receipt stores it beside the English message)."""
         return {"template": self.template, "params": dict(self.params),
-                "terms": sorted(self.terms)}  # fmt: skip
+                "terms": sorted(self.terms),
+                **({"sizes": sorted(self.sizes)} if self.sizes else {})}  # fmt: skip
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Reason:
         params = record.get("params") or {}
         return cls(str(record["template"]), tuple((str(k), str(v)) for k, v in params.items()),
-                   frozenset(str(t) for t in record.get("terms") or ()))  # fmt: skip
+                   frozenset(str(t) for t in record.get("terms") or ()),
+                   sizes=frozenset(str(t) for t in record.get("sizes") or ()))  # fmt: skip
 
     def __str__(self) -> str:
         return self.english()
 
 
 _URDU_LETTER = re.compile(r"[\u0600-\u06FF]")
+#: A file size as :mod:`kpilib.ingest.reading` writes it, and its unit in words.
+_SIZE = re.compile(r"(?P<n>[\d.,]+) (?P<unit>bytes|kB|MB)$")
+SIZE_UNITS = {"bytes": N_("{n} bytes"), "kB": N_("{n} kB"), "MB": N_("{n} MB")}
+
+
+def size_words(value: str) -> str:
+    """A file size (``300 bytes``, ``12 kB``) in the current language, its number kept left to
+    right; another value as :func:`_placed` shows it."""
+    match = _SIZE.match(value)
+    if match is None:
+        return _placed(value)
+    return _(SIZE_UNITS[match["unit"]]).format(n=isolate(match["n"]))
 
 
 def _placed(value: str) -> str:
@@ -198,12 +215,13 @@ def _placed(value: str) -> str:
 
 
 def said(template: str, *, terms: Sequence[str] = (), english: str | None = None,
-         **params: object) -> Reason:  # fmt: skip
+         sizes: Sequence[str] = (), **params: object) -> Reason:  # fmt: skip
     """A :class:`Reason`: ``said(N_("repeats row {row}"), row=7)``; ``terms`` names the params
     that are messages to translate (the others are figures, codes or the sender's text);
-    ``english`` keeps an English text other than the template's (a library's own message)."""
+    ``english`` keeps an English text other than the template's (a library's own message);
+    ``sizes`` names the params that are file sizes (:func:`size_words`)."""
     pairs = tuple((k, str(v)) for k, v in params.items())
-    return Reason(template, pairs, frozenset(terms), english)
+    return Reason(template, pairs, frozenset(terms), english, frozenset(sizes))
 
 
 @dataclass(frozen=True)

@@ -128,12 +128,13 @@ class _Limits:
     what: str
     of_header: LimitsOfHeader | None = None
 
-    def said(self, template: str, **params: object) -> Reason:
+    def said(self, template: str, sizes: tuple[str, ...] = (), **params: object) -> Reason:
         """A message about these limits: ``{what}`` in ``template`` is :attr:`what` in English
-        and, translated, the return's title without its article (Urdu has none)."""
+        and, translated, the return's title without its article (Urdu has none); ``sizes``
+        names the params that are file sizes."""
         english = template.format(what=self.what, **params)
         term = self.what[2:] if self.what.startswith("a ") else self.what
-        return said(template, what=term, terms=["what"], english=english, **params)
+        return said(template, what=term, terms=["what"], english=english, sizes=sizes, **params)
 
     def for_header(self, columns: list[str]) -> _Limits:
         if self.of_header is None:
@@ -160,6 +161,11 @@ def max_file_bytes(max_mb: float | None = None) -> int:
         except ValueError:
             max_mb = DEFAULT_MAX_MB
     return int(max_mb * 1_000_000)
+
+
+#: The params of a message that are file sizes (:func:`_size`; their units are said in the
+#: reader's language: :func:`kpilib.problems.size_words`).
+FILE_SIZES = ("size", "limit")
 
 
 def _size(size: int) -> str:
@@ -213,7 +219,7 @@ def read_file(
     if size > max_bytes:
         raise _too_large(said(
             N_("the file is {size}; files over {limit} are not accepted (split it into smaller "
-               "files)"), size=_size(size), limit=_size(max_bytes),
+               "files)"), size=_size(size), limit=_size(max_bytes), sizes=FILE_SIZES,
         ))  # fmt: skip
     if size == 0:
         raise FileReadError(N_("the file is empty (0 bytes)"))
@@ -278,7 +284,7 @@ def _decode(content: bytes, declared: str | None) -> tuple[str, str, list[str]]:
 def _larger_than_allowed(content: bytes, bounds: _Limits) -> FileReadError:
     return _too_large(bounds.said(
         N_("the file is {size}, more than {what} may be ({limit}): is it the right file?"),
-        size=_size(len(content)), limit=_size(bounds.limits.unpacked_bytes),
+        size=_size(len(content)), limit=_size(bounds.limits.unpacked_bytes), sizes=FILE_SIZES,
     ))  # fmt: skip
 
 
@@ -427,7 +433,7 @@ def _check_unpacked_size(archive: zipfile.ZipFile, bounds: _Limits) -> None:
     if unpacked > limit:
         raise _too_large(bounds.said(
             N_("the file unpacks to {size}, more than {what} may hold ({limit}): is it the "
-               "right workbook?"), size=_size(unpacked), limit=_size(limit),
+               "right workbook?"), size=_size(unpacked), limit=_size(limit), sizes=FILE_SIZES,
         ))  # fmt: skip
 
 

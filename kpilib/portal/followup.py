@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from kpilib.fiscal import FiscalYear
-from kpilib.i18n import N_
+from kpilib.i18n import N_, isolate
+from kpilib.i18n.names import display_name
 from kpilib.kpis.actions import (
     SEVERITY_ORDER,
     STATUS_LABELS,
@@ -23,6 +24,7 @@ from kpilib.kpis.actions import (
 )
 from kpilib.portal.access import Access
 from kpilib.present.formatting import format_date
+from kpilib.present.messages import flag_message_words, flag_subject_words
 from kpilib.store.actions import load_actions
 
 #: The decisions a reviewer takes on an action: the confirmation's question, its button, and
@@ -64,16 +66,36 @@ class ActionCard:
 
 
 def _cards(frame: Any) -> list[ActionCard]:
+    """The actions of ``frame`` as cards, in the current language: the PSE or department by its
+    Urdu name where it has one, the flag's subject and message re-worded (stored in English)."""
     return [
         ActionCard(
-            int(r["action_id"]), str(r["entity_name"] or r["department_name"]), str(r["subject"]),
-            str(r["message"]), str(r["severity"]), FiscalYear(int(r["fiscal_year"])).label,
+            int(r["action_id"]), _owner(r), _subject(r), flag_message_words(str(r["message"])),
+            str(r["severity"]), FiscalYear(int(r["fiscal_year"])).label,
             format_date(r["opened_on"]), format_date(r["due_on"]), int(r["days_overdue"]),
             str(r["status"]), STATUS_LABELS[str(r["status"])], r["answer"],
             _who(r["answered_by"]), r["decision_note"], r["entity_code"] is None,
         )
         for r in frame.to_dict("records")
     ]  # fmt: skip
+
+
+def _owner(row: dict[str, Any]) -> str:
+    """Who answers the action: its PSE, else its department, named in the reader's language."""
+    if row["entity_name"]:
+        return display_name(row["entity_name"], row["entity_name_ur"])
+    return display_name(row["department_name"], row["department_name_ur"])
+
+
+def _subject(row: dict[str, Any]) -> str:
+    """The flag's subject in the current language: a PSE flag's ``Demo University (UNI-001)``
+    with the PSE's Urdu name (its code kept left to right), a word of the suite's translated
+    (:func:`flag_subject_words`), else as written (an indicator's or a rule's name)."""
+    subject = str(row["subject"])
+    code, shown = row["entity_code"], display_name("", row["entity_name_ur"])
+    if code and shown and subject == f"{row['entity_name']} ({code})":
+        return f"{shown} ({isolate(code)})"
+    return flag_subject_words(subject)
 
 
 def _who(actor: str | None) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -183,6 +184,34 @@ COLUMN_LABELS = {
     "amount": N_("Amount"),
     "utilisation_report_date": N_("Utilisation report date"),
 }
+
+#: The words of the choices a yearly return offers (its columns' allowed values, in the ingest
+#: schemas), shown in the reader's language; a value typed in a free-text column is shown as
+#: typed. In English every value is shown as typed.
+CHOICE_WORDS = {
+    "yes": N_("yes"), "no": N_("no"),
+    "regular": N_("regular"), "acting": N_("acting"), "vacant": N_("vacant"),
+    "unmodified": N_("unmodified"), "qualified": N_("qualified"), "adverse": N_("adverse"),
+    "disclaimer": N_("disclaimer"),
+    "grant_in_aid": N_("grant in aid"), "subsidy": N_("subsidy"),
+    "equity_injection": N_("equity injection"), "loan_disbursed": N_("loan disbursed"),
+    "loan_repaid": N_("loan repaid"), "loan_interest": N_("interest on loans"),
+    "loan_arrears": N_("loan arrears"), "guarantee_issued": N_("guarantee issued"),
+    "guarantee_outstanding": N_("guarantee outstanding"),
+    "guarantee_called": N_("guarantee called"), "other_relief": N_("other relief"),
+}  # fmt: skip
+
+
+@cache
+def choice_columns() -> Mapping[str, frozenset[str]]:
+    """The yearly returns' columns with a list of allowed values, and those values."""
+    found: dict[str, frozenset[str]] = {}
+    for spec in RETURN_SPECS.values():
+        if spec.period_kind == "year":
+            for column in spec.columns:
+                if column.choices:
+                    found[column.name] = found.get(column.name, frozenset()) | set(column.choices)
+    return found
 
 
 def is_yearly_return(return_type: str) -> bool:

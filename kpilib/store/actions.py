@@ -16,7 +16,8 @@ from kpilib.store.writes import as_utc, table
 #: The columns of :func:`load_actions`.
 ACTION_COLUMNS = [
     "action_id", "kind", "flag_key", "fiscal_year", "period_code", "department_code",
-    "department_name", "entity_code", "entity_name", "severity", "subject", "message",
+    "department_name", "department_name_ur", "entity_code", "entity_name", "entity_name_ur",
+    "severity", "subject", "message",
     "opened_on", "due_on", "status", "answer", "answered_at", "answered_by", "decision_note",
     "decided_at", "decided_by", "closed_on", "is_demo",
 ]  # fmt: skip
@@ -75,14 +76,16 @@ def load_actions(
     fiscal_year: int | None = None,
     statuses: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Actions (:data:`ACTION_COLUMNS`), most urgent due date first, filtered by department,
-    PSE, fiscal year (start year) and status when given."""
+    """Actions (:data:`ACTION_COLUMNS`, the department's and PSE's Urdu names beside their
+    English ones), most urgent due date first, filtered by department, PSE, fiscal year (start
+    year) and status when given."""
     a, d, e = table("actions"), table("departments"), table("entities")
     query = (
         sa.select(
             a.c.id.label("action_id"), a.c.kind, a.c.flag_key, a.c.fiscal_year, a.c.period_code,
             d.c.code.label("department_code"), d.c.name.label("department_name"),
-            e.c.code.label("entity_code"), e.c.name.label("entity_name"), a.c.severity,
+            d.c.name_ur.label("department_name_ur"), e.c.code.label("entity_code"),
+            e.c.name.label("entity_name"), e.c.name_ur.label("entity_name_ur"), a.c.severity,
             a.c.subject, a.c.message, a.c.opened_on, a.c.due_on, a.c.status, a.c.answer,
             a.c.answered_at, a.c.answered_by, a.c.decision_note, a.c.decided_at, a.c.decided_by,
             a.c.closed_on, a.c.is_demo,
@@ -101,8 +104,10 @@ def load_actions(
         query = query.where(a.c.status.in_(list(statuses)))
     frame = read_frame(connection, query)
     for column in (
+        "department_name_ur",
         "entity_code",
         "entity_name",
+        "entity_name_ur",
         "answer",
         "answered_by",
         "decision_note",

@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from kpilib.i18n import N_, _, isolate
+from kpilib.i18n import DEFAULT_LANGUAGE, N_, _, current_language, isolate
 from kpilib.portal.due import STATUS_COLOURS
 from kpilib.portal.inbox import STATE_COLOURS, STATE_LABELS, Receipt
-from kpilib.portal.preview import CHANGE_THRESHOLD, COLUMN_LABELS
+from kpilib.portal.preview import CHANGE_THRESHOLD, CHOICE_WORDS, COLUMN_LABELS, choice_columns
 from kpilib.portal.web.base import pakistan_time
 from kpilib.present.findings import finding_words, item_words, rule_words
 from kpilib.present.formatting import format_date
@@ -185,7 +185,12 @@ def rows_table(preview: Mapping[str, Any]) -> str:
     """A yearly return's rows: one row read as "item: value" lines, several as a table."""
     names = list(preview["columns"])
     labels = [column_label(name) for name in names]
-    rows = [[_cell_word(value) for value in row] for row in preview["rows"]]
+    choices = choice_columns()
+    rows = [
+        [_cell_word(value, choices.get(name, frozenset()))
+         for name, value in zip(names, row, strict=True)]
+        for row in preview["rows"]
+    ]  # fmt: skip
     if len(rows) == 1:  # two narrow columns: they fit a phone as they are
         frame = pd.DataFrame({"item": labels, "value": rows[0]})
         columns = [Column("item", _("Item")), Column("value", _("In this return"))]
@@ -198,8 +203,6 @@ def rows_table(preview: Mapping[str, Any]) -> str:
 
 #: Words of a column name written as the officer writes them.
 LABEL_WORDS = {"ceo": "CEO", "cfo": "CFO", "agm": "AGM", "pct": "(%)", "id": "ID"}
-#: A yes / no answer of a yearly return, as the preview shows it.
-CELL_WORDS = {"yes": N_("yes"), "no": N_("no")}
 
 
 def column_label(name: str) -> str:
@@ -212,11 +215,12 @@ def column_label(name: str) -> str:
     return text[0].upper() + text[1:]
 
 
-def _cell_word(value: Any) -> Any:
-    """A preview's cell in the current language: yes / no translated; codes, dates and
-    numbers left to right inside Urdu."""
-    if value in CELL_WORDS:
-        return _(CELL_WORDS[value])
+def _cell_word(value: Any, choices: frozenset[str]) -> Any:
+    """A preview's cell in the current language: a choice of its column (yes / no, ``regular``,
+    ``grant_in_aid``) in words (:data:`CHOICE_WORDS`); free text, codes, dates and numbers as
+    typed, left to right inside Urdu."""
+    if value in choices and value in CHOICE_WORDS and current_language() != DEFAULT_LANGUAGE:
+        return _(CHOICE_WORDS[value])
     return isolate(value) if isinstance(value, str) and value else value
 
 
