@@ -7,22 +7,14 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date
 
 import httpx
 import pytest
 from i18n_helpers import english_left
-from ingest_helpers import FINANCIAL_HEADER, FINANCIAL_VALUES, build_reference
-from portal_helpers import ServedPortal
-
-from kpilib.kpis.actions import open_actions_for_flags
-from kpilib.portal.access import grant
-from kpilib.store.actions import load_actions
+from ingest_helpers import FINANCIAL_HEADER, FINANCIAL_VALUES
+from portal_helpers import served_with_an_action
 
 GOOD = f"{FINANCIAL_HEADER}\nUNI-001,2024-25Q1,{FINANCIAL_VALUES}\n".encode()
-FLAGS = [
-    ("pse", "UNI-001", "HED", "UNI-001", "high", "Demo University", "very high risk"),
-]
 #: The pages' data: names of people, PSEs and departments, and the flag's stored words (a
 #: flag's subject and message are kept as raised).
 DATA = [
@@ -34,24 +26,8 @@ DATA = [
 @pytest.fixture
 def portal(database_url):
     """The reference province served by the portal, an action for UNI-001 (HED)."""
-    import pandas as pd
-
-    from kpilib.kpis.actions import CANDIDATE_COLUMNS
-
-    engine = build_reference(database_url)
-    links = {}
-    for key, code, kind in (("pse", "UNI-001", "pse"), ("hed", "HED", "reviewer")):
-        with engine.begin() as connection:
-            links[key] = grant(connection, code, f"{kind} of {code}", kind=kind)
-    with engine.begin() as connection:
-        open_actions_for_flags(connection, pd.DataFrame(FLAGS, columns=CANDIDATE_COLUMNS),
-                               fiscal_year=2024, period_code="FY",
-                               opened_on=date(2024, 7, 1))  # fmt: skip
-        action = int(load_actions(connection)["action_id"].iloc[0])
-    served = ServedPortal(engine, max_bytes=200_000)
-    yield {"engine": engine, "served": served, "links": links, "action": action}
-    served.stop()
-    engine.dispose()
+    with served_with_an_action(database_url) as served:
+        yield served
 
 
 def _sign_in(portal, who: str, language: str | None = "ur") -> httpx.Client:

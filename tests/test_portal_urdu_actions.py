@@ -14,7 +14,14 @@ import pytest
 import sqlalchemy as sa
 from i18n_helpers import english_left
 from ingest_helpers import FINANCIAL_HEADER, FINANCIAL_VALUES, build_reference, ingest
-from portal_helpers import ServedPortal, governance_csv, send
+from portal_helpers import (
+    ServedPortal,
+    assert_urdu_page,
+    csrf_of,
+    governance_csv,
+    send,
+    sign_in,
+)
 
 from kpilib.i18n import use_language
 from kpilib.ingest.schemas import RETURN_SPECS
@@ -65,21 +72,11 @@ def portal(sqlite_url):
 
 
 def _sign_in(portal, who: str, language: str = "ur") -> httpx.Client:
-    client = httpx.Client(base_url=portal["served"].url, follow_redirects=False, timeout=30)
-    assert client.get("start", params={"key": portal["links"][who][1]}).status_code == 303
-    client.get("language", params={"to": language, "next": "/portal/"})
-    return client
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="_csrf" value="([0-9a-f]+)"', html).group(1)
+    return sign_in(portal["served"], portal["links"][who][1], language)
 
 
 def _is_urdu(html: str, allowed: list[str] = ()) -> None:
-    assert '<html lang="ur" dir="rtl">' in html
-    fingerprints = re.findall(r"[0-9a-f]{64}", html)
-    left = english_left(html, allowed=DATA + fingerprints + list(allowed))
-    assert left == [], left
+    assert_urdu_page(html, [*DATA, *allowed])
 
 
 def test_the_loader_gives_the_urdu_names_beside_the_english(portal):
@@ -106,7 +103,7 @@ def test_the_officer_reads_their_red_flags_in_urdu(portal):
 def test_the_reviewer_reads_actions_owners_and_flags_in_urdu(portal):
     ids = portal["ids"]
     officer = _sign_in(portal, "pse")
-    token = _csrf(officer.get("").text)
+    token = csrf_of(officer.get("").text)
     sent = officer.post("action-answer", data={"_csrf": token, "id": ids["pse"],
                                                "answer": "منصوبہ بنا لیا گیا"})  # fmt: skip
     assert sent.status_code == 303
@@ -122,7 +119,7 @@ def test_the_reviewer_reads_actions_owners_and_flags_in_urdu(portal):
     answered = reviewer.get("action", params={"id": ids["pse"]}).text
     _is_urdu(answered)
     assert f"{UNI_URDU} (\u2066UNI-001\u2069): بہت زیادہ مجموعی خطرہ" in answered
-    confirm = reviewer.post("action-decide", data={"_csrf": _csrf(answered), "id": ids["pse"],
+    confirm = reviewer.post("action-decide", data={"_csrf": csrf_of(answered), "id": ids["pse"],
                                                    "decision": "escalate",
                                                    "note": "مزید تفصیل درکار"})  # fmt: skip
     assert confirm.status_code == 200

@@ -7,7 +7,6 @@ in English."""
 from __future__ import annotations
 
 import re
-import time
 
 import httpx
 import pandas as pd
@@ -15,7 +14,13 @@ import pytest
 import sqlalchemy as sa
 from i18n_helpers import english_left
 from ingest_helpers import FINANCIAL_HEADER, FINANCIAL_VALUES, build_reference, ingest
-from portal_helpers import ServedPortal
+from portal_helpers import (
+    assert_urdu_page,
+    csrf_of,
+    served_with_an_action,
+    sign_in,
+    wait_for_page,
+)
 
 from kpilib.errors import shown_error
 from kpilib.i18n import use_language
@@ -233,58 +238,21 @@ def test_a_finding_reads_in_urdu_with_its_figures_and_codes_kept():
 def portal(sqlite_url):
     """The reference province served, a link for UNI-001 and one for HED's reviewer, and an
     open action of HED (a flag on UNI-001)."""
-    from datetime import date
-
-    from kpilib.kpis.actions import CANDIDATE_COLUMNS, open_actions_for_flags
-    from kpilib.portal.access import grant
-    from kpilib.store.actions import load_actions
-
-    engine = build_reference(sqlite_url)
-    links = {}
-    for key, code, kind in (("pse", "UNI-001", "pse"), ("hed", "HED", "reviewer")):
-        with engine.begin() as connection:
-            links[key] = grant(connection, code, f"{kind} of {code}", kind=kind)
-    flags = [("pse", "UNI-001", "HED", "UNI-001", "high", "Demo University", "very high risk")]
-    with engine.begin() as connection:
-        open_actions_for_flags(connection, pd.DataFrame(flags, columns=CANDIDATE_COLUMNS),
-                               fiscal_year=2024, period_code="FY",
-                               opened_on=date(2024, 7, 1))  # fmt: skip
-        action = int(load_actions(connection)["action_id"].iloc[0])
-    served = ServedPortal(engine, max_bytes=200_000)
-    yield {"engine": engine, "served": served, "links": links, "action": action}
-    served.stop()
-    engine.dispose()
+    with served_with_an_action(sqlite_url) as served:
+        yield served
 
 
 def _sign_in(portal, who: str, language: str = "ur") -> httpx.Client:
-    client = httpx.Client(base_url=portal["served"].url, follow_redirects=False, timeout=30)
-    assert client.get("start", params={"key": portal["links"][who][1]}).status_code == 303
-    client.get("language", params={"to": language, "next": "/portal/"})
-    return client
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="_csrf" value="([0-9a-f]+)"', html).group(1)
+    return sign_in(portal["served"], portal["links"][who][1], language)
 
 
 def _is_urdu(html: str, allowed: list[str] = ()) -> None:
-    assert '<html lang="ur" dir="rtl">' in html
-    fingerprints = re.findall(r"[0-9a-f]{64}", html)
-    assert english_left(html, allowed=DATA + fingerprints + list(allowed)) == []
-
-
-def _wait(client: httpx.Client, location: str, until: str) -> str:
-    for _ in range(300):
-        html = client.get(location.rsplit("/", 1)[-1]).text
-        if until in html:
-            return html
-        time.sleep(0.1)
-    raise AssertionError(f"{until!r} never showed: {html[-1500:]}")
+    assert_urdu_page(html, [*DATA, *allowed])
 
 
 def _upload(client: httpx.Client, name: str, content: bytes, period: str = "2024-25Q1",
             confirm: bool = False) -> httpx.Response:  # fmt: skip
-    fields = {"_csrf": _csrf(client.get("").text), "return_type": "pse_financial",
+    fields = {"_csrf": csrf_of(client.get("").text), "return_type": "pse_financial",
               "period": period, **({"confirm": "yes"} if confirm else {})}  # fmt: skip
     return client.post("upload", data=fields, files={"file": (name, content, "text/csv")})
 
@@ -293,7 +261,7 @@ def test_a_receipt_of_a_file_that_cannot_be_read_is_in_urdu(portal):
     officer = _sign_in(portal, "pse")
     answer = _upload(officer, "bad.csv", f"{FINANCIAL_HEADER}\n{ROW}\x00\n".encode())
     assert answer.status_code == 303
-    receipt = _wait(officer, answer.headers["location"], "فائل میں خالی (NUL) بائٹ ہیں")
+    receipt = wait_for_page(officer, answer.headers["location"], "فائل میں خالی (NUL) بائٹ ہیں")
     _is_urdu(receipt)
     english = _sign_in(portal, "pse", "en").get(answer.headers["location"].rsplit("/", 1)[-1])
     assert "the file contains NUL bytes: it is not a CSV text file nor an XLSX workbook" in (
@@ -310,7 +278,7 @@ def _send_quarters(portal) -> tuple[int, int]:
                               ("q2.csv", "2024-25Q2", ",".join(values))):  # fmt: skip
         content = f"{FINANCIAL_HEADER}\nUNI-001,{period},{row}\n".encode()
         answer = _upload(officer, name, content, period, confirm=True)
-        _wait(officer, answer.headers["location"], "Accepted")
+        wait_for_page(officer, answer.headers["location"], "Accepted")
     with portal["engine"].connect() as connection:
         ids = connection.execute(sa.text("SELECT id FROM submissions ORDER BY id")).scalars()
         first, second = list(ids)
@@ -329,7 +297,7 @@ def test_the_reviewer_reads_refusals_findings_and_department_in_urdu(portal):
     page = reviewer.get("return", params={"id": second}).text
     _is_urdu(page)
     assert "آمدنی میں اچانک تبدیلی" in page and "کی آمدنی" in page  # the revenue jump, in Urdu
-    token = _csrf(page)
+    token = csrf_of(page)
     refused = reviewer.post("decide", data={"_csrf": token, "id": first, "action": "return",
                                             "comment": "", "confirmed": "yes"})  # fmt: skip
     assert refused.status_code == 409
@@ -349,7 +317,7 @@ def test_the_reviewer_reads_refusals_findings_and_department_in_urdu(portal):
     english = _sign_in(portal, "hed", "en")
     home = english.get("").text
     assert "Higher Education Department, reviewer" in home and HED_URDU not in home
-    again = english.post("decide", data={"_csrf": _csrf(home), "id": first, "action": "return",
+    again = english.post("decide", data={"_csrf": csrf_of(home), "id": first, "action": "return",
                                          "comment": "", "confirmed": "yes"})  # fmt: skip
     assert ("Nothing was recorded: say what must be corrected: a return for correction needs a "
             "comment.") in again.text  # fmt: skip

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from ingest_helpers import FINANCIAL_HEADER, FINANCIAL_VALUES, build_reference
-from portal_helpers import ServedPortal, governance_csv
+from portal_helpers import ServedPortal, governance_csv, wait_for_page
 
 from kpilib.portal.access import grant, revoke
 
@@ -58,15 +57,6 @@ def _upload(client, content=GOOD, name="q1.csv", period="2024-25Q1", **extra) ->
     token = _csrf(client.get("").text)
     data = {"_csrf": token, "return_type": "pse_financial", "period": period, **extra}
     return client.post("upload", data=data, files={"file": (name, content, "text/csv")})
-
-
-def _wait(client, location: str, until: str) -> str:
-    for _ in range(300):
-        html = client.get(location.rsplit("/", 1)[-1]).text
-        if until in html:
-            return html
-        time.sleep(0.1)
-    raise AssertionError(f"{until!r} never showed: {html[-1500:]}")
 
 
 def _inbox_count(portal) -> int:
@@ -127,13 +117,13 @@ def test_an_upload_gets_a_receipt_a_preview_and_loads_once_confirmed(portal):
     client = _sign_in(portal, "pse")
     answer = _upload(client)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/portal/receipt?n=")
-    receipt = _wait(client, answer.headers["location"], "Checked: please confirm")
+    receipt = wait_for_page(client, answer.headers["location"], "Checked: please confirm")
     assert "R-000001" in receipt and "Check the figures" in receipt and "2023-24Q4" in receipt
     assert re.search(r"[0-9a-f]{64}", receipt)  # the file's fingerprint
     assert "Confirm and submit" in receipt
     confirm = client.post("confirm", data={"_csrf": _csrf(receipt), "n": "1"})
     assert confirm.status_code == 303
-    accepted = _wait(client, confirm.headers["location"], "Accepted")
+    accepted = wait_for_page(client, confirm.headers["location"], "Accepted")
     assert "Return number" in accepted and "The figures you sent" in accepted
     home = client.get("").text
     assert "Your latest uploads" in home and "R-000001" in home
@@ -144,7 +134,7 @@ def test_an_upload_gets_a_receipt_a_preview_and_loads_once_confirmed(portal):
 def test_a_broken_file_shows_its_errors_and_a_formula_safe_download(portal):
     client = _sign_in(portal, "pse")
     answer = _upload(client, BROKEN, period="2024-25Q3", confirm="yes")
-    html = _wait(client, answer.headers["location"], "Not accepted")
+    html = wait_for_page(client, answer.headers["location"], "Not accepted")
     assert "What must be corrected" in html and "revenue" in html
     assert "=HYPERLINK(1)" in html.replace("&#x27;", "'") or "HYPERLINK" in html
     number = answer.headers["location"].rsplit("=", 1)[-1]
@@ -168,7 +158,7 @@ def test_refused_uploads_say_why_in_the_officers_words(portal):
 def test_nobody_sees_another_pse_s_receipt_or_another_department_s_return(portal):
     client = _sign_in(portal, "pse")
     answer = _upload(client, confirm="yes")
-    _wait(client, answer.headers["location"], "Accepted")
+    wait_for_page(client, answer.headers["location"], "Accepted")
     with portal["engine"].connect() as connection:
         sid = connection.execute(sa.text("SELECT max(id) FROM submissions")).scalar_one()
     other = _sign_in(portal, "mti")
@@ -186,7 +176,7 @@ def test_the_reviewer_works_from_a_queue_with_confirmation_and_bulk_approval(por
     officer = _sign_in(portal, "pse")
     for content, period in ((GOOD, "2024-25Q1"), (Q2, "2024-25Q2")):
         answer = _upload(officer, content, period=period, confirm="yes")
-        _wait(officer, answer.headers["location"], "Accepted")
+        wait_for_page(officer, answer.headers["location"], "Accepted")
     with portal["engine"].connect() as connection:
         first, second = connection.execute(
             sa.text("SELECT id FROM submissions ORDER BY id")
@@ -295,7 +285,7 @@ def test_a_yearly_return_is_refused_for_a_quarter_and_its_bad_rows_are_shown(por
     assert year.status_code == 400 and "covers a quarter, not a fiscal year" in year.text
     assert _inbox_count(portal) == 0
     bad = _send_yearly(client, governance_csv(board_size="10", women_members="8"))
-    html = _wait(client, bad.headers["location"], "Not accepted")
+    html = wait_for_page(client, bad.headers["location"], "Not accepted")
     assert "What must be corrected" in html and "board_size" in html and "women_members" in html
     assert "Yearly governance return, 2024-25" in html
     assert "Traceback" not in html and "ingest." not in html
@@ -304,12 +294,12 @@ def test_a_yearly_return_is_refused_for_a_quarter_and_its_bad_rows_are_shown(por
 def test_a_yearly_return_shows_its_rows_loads_once_confirmed_and_waits_for_review(portal):
     client = _sign_in(portal, "pse")
     answer = _send_yearly(client, governance_csv())
-    receipt = _wait(client, answer.headers["location"], "Checked: please confirm")
+    receipt = wait_for_page(client, answer.headers["location"], "Checked: please confirm")
     assert "Check what the portal read" in receipt and "Board size" in receipt
     assert "CEO since" in receipt and "Board attendance (%)" in receipt
     assert "Figure" not in receipt  # no quarter to compare with
     confirm = client.post("confirm", data={"_csrf": _csrf(receipt), "n": "1"})
-    accepted = _wait(client, confirm.headers["location"], "Accepted")
+    accepted = wait_for_page(client, confirm.headers["location"], "Accepted")
     assert "What you sent" in accepted and "(version 1)" in accepted
     with portal["engine"].connect() as connection:
         stored = connection.execute(sa.text("SELECT board_size FROM pse_governance")).all()
