@@ -12,7 +12,7 @@ import httpx
 import pytest
 from i18n_helpers import english_left
 from ingest_helpers import FINANCIAL_HEADER, FINANCIAL_VALUES
-from portal_helpers import served_with_an_action
+from portal_helpers import csrf_of, served_with_an_action, sign_in, wait_for_page
 
 GOOD = f"{FINANCIAL_HEADER}\nUNI-001,2024-25Q1,{FINANCIAL_VALUES}\n".encode()
 #: The pages' data: names of people, PSEs and departments, and the flag's stored words (a
@@ -31,16 +31,7 @@ def portal(database_url):
 
 
 def _sign_in(portal, who: str, language: str | None = "ur") -> httpx.Client:
-    client = httpx.Client(base_url=portal["served"].url, follow_redirects=False, timeout=30)
-    assert client.get("start", params={"key": portal["links"][who][1]}).status_code == 303
-    if language:
-        switched = client.get("language", params={"to": language, "next": "/portal/"})
-        assert switched.status_code == 303 and switched.headers["location"] == "/portal/"
-    return client
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="_csrf" value="([0-9a-f]+)"', html).group(1)
+    return sign_in(portal["served"], portal["links"][who][1], language)
 
 
 def _is_urdu(html: str) -> None:
@@ -49,15 +40,6 @@ def _is_urdu(html: str) -> None:
                      html)  # fmt: skip
     fingerprints = re.findall(r"[0-9a-f]{64}", html)  # a receipt's file fingerprint (data)
     assert english_left(html, allowed=DATA + fingerprints) == []
-
-
-def _wait(client, location: str, until: str) -> str:
-    for _ in range(300):
-        html = client.get(location.rsplit("/", 1)[-1]).text
-        if until in html:
-            return html
-        time.sleep(0.1)
-    raise AssertionError(f"{until!r} never showed: {html[-1500:]}")
 
 
 def test_the_language_switch_is_remembered_in_a_cookie(portal):
@@ -119,7 +101,7 @@ def test_the_officer_page_names_the_pse_in_urdu_where_it_has_an_urdu_name(portal
 
 def test_a_receipt_is_in_urdu_and_the_forms_keep_their_csrf(portal):
     client = _sign_in(portal, "pse")
-    token = _csrf(client.get("").text)
+    token = csrf_of(client.get("").text)
     refused = client.post("upload", data={"return_type": "pse_financial", "period": "2024-25Q1"},
                           files={"file": ("q1.csv", GOOD, "text/csv")})  # fmt: skip
     assert refused.status_code == 403 and '<html lang="ur" dir="rtl">' in refused.text
@@ -132,7 +114,7 @@ def test_a_receipt_is_in_urdu_and_the_forms_keep_their_csrf(portal):
                                          "period": "2024-25Q1"},
                          files={"file": ("q1.csv", GOOD, "text/csv")})  # fmt: skip
     assert answer.status_code == 303
-    receipt = _wait(client, answer.headers["location"], "جانچ مکمل: براہِ کرم تصدیق کریں")
+    receipt = wait_for_page(client, answer.headers["location"], "جانچ مکمل: براہِ کرم تصدیق کریں")
     _is_urdu(receipt)
     assert "رسید" in receipt and "تصدیق کر کے جمع کرائیں" in receipt and "خالص آمدنی" in receipt
     style = client.get(re.search(r'href="/portal/(static/urdu\.css\?v=\w+)"', receipt).group(1))
@@ -143,7 +125,7 @@ def test_a_receipt_is_in_urdu_and_the_forms_keep_their_csrf(portal):
 
 def test_the_reviewer_queue_and_an_action_page_are_in_urdu(portal):
     officer = _sign_in(portal, "pse", language=None)
-    token = _csrf(officer.get("").text)
+    token = csrf_of(officer.get("").text)
     officer.post("upload", data={"_csrf": token, "return_type": "pse_financial",
                                  "period": "2024-25Q1", "confirm": "yes"},
                  files={"file": ("q1.csv", GOOD, "text/csv")})  # fmt: skip
@@ -161,7 +143,12 @@ def test_the_reviewer_queue_and_an_action_page_are_in_urdu(portal):
     ask = reviewer.post("action-decide", data={"id": portal["action"], "decision": "escalate",
                                                "note": "x"})  # fmt: skip
     assert ask.status_code == 403  # no CSRF secret: nothing changed
-    fields = {"_csrf": _csrf(action), "id": portal["action"], "decision": "escalate", "note": "وجہ"}
+    fields = {
+        "_csrf": csrf_of(action),
+        "id": portal["action"],
+        "decision": "escalate",
+        "note": "وجہ",
+    }
     confirm = reviewer.post("action-decide", data=fields)
     _is_urdu(confirm.text)
     assert "کیا یہ کارروائی اعلیٰ سطح پر بھیجی جائے؟" in confirm.text
@@ -169,7 +156,7 @@ def test_the_reviewer_queue_and_an_action_page_are_in_urdu(portal):
 
 def test_the_no_access_and_signed_out_pages_are_in_urdu(portal):
     client = _sign_in(portal, "pse")
-    out = client.post("logout", data={"_csrf": _csrf(client.get("").text)})
+    out = client.post("logout", data={"_csrf": csrf_of(client.get("").text)})
     _is_urdu(out.text)
     assert "آپ سائن آؤٹ ہو گئے ہیں" in out.text
     denied = client.get("")
