@@ -15,9 +15,10 @@ from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, 
 from kpilib.i18n import N_, _, is_right_to_left
 from kpilib.present import charts
 from kpilib.present.explain import explain_figures
-from kpilib.present.headline import department_headline
+from kpilib.present.finding_words import statement_words
+from kpilib.present.headline import department_headline, describe_rule
 from kpilib.present.html import render_footnote, render_headline
-from kpilib.present.messages import AREA_LABELS, label_severity
+from kpilib.present.messages import AREA_LABELS, label_severity, translate_flags
 from kpilib.present.tables import Column
 from kpilib.views import (
     DepartmentView,
@@ -25,7 +26,7 @@ from kpilib.views import (
     UnknownDepartmentError,
     select_department,
 )
-from kpilib.views.pse import CATEGORY_LABELS, statement_labels
+from kpilib.views.pse import CATEGORY_LABELS
 from kpilib.views.selection import Selection
 
 EXECUTION_COLUMNS = [
@@ -161,7 +162,8 @@ class DepartmentDashboard(DashboardPage):
         self._render_budget(dept, selection)
         self._render_indicators(dept, selection)
         self._render_pses(dept, selection)
-        exceptions = label_severity(dept.exceptions)  # most severe first (the view's order)
+        # most severe first (the view's order), in the reader's words
+        exceptions = translate_flags(label_severity(dept.exceptions))
         exceptions["area_label"] = [_(AREA_LABELS.get(a, a)) for a in exceptions["area"]]
         self.exceptions_table.value = self.table_with_download(
             exceptions,
@@ -196,7 +198,7 @@ class DepartmentDashboard(DashboardPage):
             EXECUTION_COLUMNS,
             html.file_stem("budget", dept.code, selection.fiscal_year, selection.period),
             empty=N_("No budget lines for this department in this year."),
-        ) + render_footnote(dept.province.rules.describe("budget_execution", dept.code))
+        ) + render_footnote(describe_rule(dept.province.rules, "budget_execution", dept.code))
 
     def _render_indicators(self, dept: DepartmentView, selection: Selection) -> None:
         indicators = dept.indicators.copy()
@@ -208,7 +210,7 @@ class DepartmentDashboard(DashboardPage):
             INDICATOR_COLUMNS,
             html.file_stem("indicators", dept.code, selection.fiscal_year, selection.period),
             empty=N_("This department reports no province-level service-delivery indicator."),
-        ) + render_footnote(dept.province.rules.describe("indicator_achievement", dept.code))
+        ) + render_footnote(describe_rule(dept.province.rules, "indicator_achievement", dept.code))
         options = [
             (f"{r.indicator_code} {r.indicator_name}", r.indicator_code)
             for r in indicators.itertuples(index=False)
@@ -250,7 +252,7 @@ class DepartmentDashboard(DashboardPage):
         pses["category_label"] = [_(CATEGORY_LABELS.get(c, c)) for c in pses["category"]]
         pses["overall_rating"] = pses["overall_rating"].astype(object)
         pses["loss_text"] = pses["loss_maker"].map({True: _("Yes"), False: _("No")})
-        pses["statement"] = statement_labels(pses)  # "…, unapproved" until approved
+        pses["statement"] = statement_words(pses)  # "…, unapproved" until approved
         pses["link"] = [
             html.dashboard_link(
                 "pse_monitor.ipynb",

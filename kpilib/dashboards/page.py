@@ -39,6 +39,7 @@ from kpilib.i18n import (
     text_direction,
 )
 from kpilib.i18n.names import display_name
+from kpilib.present.charts import for_screen_readers
 from kpilib.present.fonts import urdu_text_css
 from kpilib.present.tables import Column
 from kpilib.present.xlsx import WorkbookContext
@@ -184,7 +185,7 @@ class ChartPanel:
             return
         self.note.value = ""
         self.chart.layout.display = None
-        self.chart.chart = chart
+        self.chart.chart = for_screen_readers(chart)  # its Urdu name, on an Urdu page
 
 
 def html_panel(name: str) -> widgets.HTML:

@@ -17,7 +17,7 @@ from kpilib.present import charts
 from kpilib.present.explain import explain_figures
 from kpilib.present.headline import province_headline
 from kpilib.present.html import render_headline
-from kpilib.present.messages import AREA_LABELS, label_severity
+from kpilib.present.messages import AREA_LABELS, label_severity, translate_flags
 from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
 from kpilib.views.ranking import RANKING_METRICS, rank_departments
@@ -193,7 +193,8 @@ class ProvinceDashboard(DashboardPage):
         view, selection = self.view, self.selection
         if view is None:
             return
-        exceptions = label_severity(view.exceptions)  # most severe first (the view's order)
+        # most severe first (the view's order), in the reader's words
+        exceptions = translate_flags(label_severity(view.exceptions))
         if self.exception_area.value:
             exceptions = exceptions[exceptions["area"] == self.exception_area.value]
         exceptions["area_label"] = [_(EXCEPTION_AREAS.get(a, a)) for a in exceptions["area"]]

@@ -22,6 +22,7 @@ from kpilib.dashboards.html import (
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.i18n import N_, _, is_right_to_left, isolate, ngettext
 from kpilib.present import pse_charts
+from kpilib.present.finding_words import alert_words, statement_words
 from kpilib.present.formatting import ZONE_LABELS, format_date, format_money, format_share
 from kpilib.present.headline import pse_risk_figure
 from kpilib.present.html import KpiCard, render_cards
@@ -34,7 +35,6 @@ from kpilib.views.pse import (
     PseView,
     select_category,
     select_pse,
-    statement_labels,
 )
 from kpilib.views.pse_oversight import load_pse_oversight
 from kpilib.views.selection import Selection
@@ -275,6 +275,7 @@ class PseMonitorDashboard(DashboardPage):
         alerts = alerts.copy()
         alerts["severity_status"] = alerts["severity"].map(SEVERITY_STATUS)
         alerts["severity_label"] = _words(alerts["severity_label"])
+        alerts["message"] = [alert_words(str(m)) for m in alerts["message"]]
         alerts["link"] = self._link(alerts["entity_code"])
         alerts = self.with_names(alerts)
         s = self.selection
@@ -330,7 +331,7 @@ class PseMonitorDashboard(DashboardPage):
         )
         pses["overall_rating"] = pses["overall_rating"].astype(object)
         pses["link"] = self._link(pses["entity_code"])
-        pses["statement"] = statement_labels(pses)  # "…, unapproved" until approved
+        pses["statement"] = statement_words(pses)  # "…, unapproved" until approved
         pses = self.with_names(pses)
         self.z2_by_pse_chart.update(
             pse_charts.chart_z2_by_pse(

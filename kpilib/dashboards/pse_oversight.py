@@ -16,6 +16,7 @@ import pandas as pd
 
 from kpilib.i18n import N_, _, is_right_to_left, isolate, ngettext
 from kpilib.present.formatting import format_date, format_money, format_number, format_share
+from kpilib.present.governance_words import finding_words, rule_title_words
 from kpilib.present.html import KpiCard
 from kpilib.present.tables import Column
 from kpilib.views.pse_oversight import (
@@ -96,9 +97,11 @@ def governance_heading(gov: PseGovernance) -> str:
     year = isolate(gov.fiscal_year.label)
     if not gov.has_return:
         return _("No governance return for {year}: the PSE has not sent it.").format(year=year)
+    category = str(gov.statement["category"].iloc[0]) if not gov.statement.empty else "*"
+    rulebook = isolate(f"parameters/governance/{category}.yaml")
     return _("Governance return for {year}, as at {date}; each rule of its category's rulebook "
-             "(parameters/governance) with its verdict.").format(
-                 year=year, date=_date(gov.as_at))  # fmt: skip
+             "({rulebook}) with its verdict.").format(
+                 year=year, date=_date(gov.as_at), rulebook=rulebook)  # fmt: skip
 
 
 def governance_cards(gov: PseGovernance) -> list[KpiCard]:
@@ -171,6 +174,8 @@ def breach_rows(gov: PseGovernance) -> pd.DataFrame:
     """The breaches with the PSE's reason and line of action written out (blank: not given)."""
     breaches = gov.breaches
     return breaches.assign(
+        title=[rule_title_words(title) for title in breaches["title"]],
+        detail=[finding_words(detail) for detail in breaches["detail"]],
         family_label=[_(label) for label in breaches["family_label"]],
         reason_text=breaches["reason"].fillna(_("no reason given")),
         action_text=breaches["line_of_action"].fillna("–"),

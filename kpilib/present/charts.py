@@ -142,17 +142,20 @@ def chart_execution_by_class(execution: pd.DataFrame, title: str = "") -> alt.Ch
     if "economic_class_name" in frame:
         frame["head"] = frame["head"] + " " + frame["economic_class_name"]
     frame["Utilisation (%)"] = frame["utilisation"].astype("float64")
+    # the budget types in the reader's words (the English edition shows the codes)
+    frame["budget_type"] = [_(BUDGET_TYPE_WORDS.get(t, t)) for t in frame["budget_type"]]
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             y=alt.Y("head:N", title=None, sort="ascending"),
-            x=alt.X("Utilisation (%):Q", scale=alt.Scale(domainMin=0)),
+            x=alt.X("Utilisation (%):Q", title=_("Utilisation (%)"), scale=alt.Scale(domainMin=0)),
             color=alt.Color(
                 "budget_type:N",
-                title="Budget",
+                title=_("Budget"),
                 scale=alt.Scale(
-                    domain=list(BUDGET_TYPE_COLOURS), range=list(BUDGET_TYPE_COLOURS.values())
+                    domain=[_(BUDGET_TYPE_WORDS[t]) for t in BUDGET_TYPE_COLOURS],
+                    range=list(BUDGET_TYPE_COLOURS.values()),
                 ),
             ),
             yOffset="budget_type:N",
@@ -254,6 +257,8 @@ def chart_department_ranking(
     """
     frame = ranking.dropna(subset=["value"]).copy()
     frame["value"] = frame["value"].astype("float64")
+    if "rag_label" in frame:  # the status in the reader's words, its colour kept
+        frame["rag_label"] = [_(str(label)) if label else label for label in frame["rag_label"]]
     frame["rank"] = frame["rank"].astype("float64")
     order = list(frame.sort_values("rank", kind="stable")["department_name"])
     y = alt.Y("department_name:N", sort=order, title=None)
@@ -262,8 +267,11 @@ def chart_department_ranking(
     if "rag_label" in frame:
         colour = alt.Color(
             "rag_label:N",
-            title="Spending against plan",
-            scale=alt.Scale(domain=list(RAG_TEXT_COLOURS), range=list(RAG_TEXT_COLOURS.values())),
+            title=_("Spending against plan"),
+            scale=alt.Scale(
+                domain=[_(label) for label in RAG_TEXT_COLOURS],
+                range=list(RAG_TEXT_COLOURS.values()),
+            ),
         )
         tooltip.append("rag_label:N")
         bars = alt.Chart(frame).mark_bar().encode(y=y, color=colour)
@@ -319,7 +327,7 @@ def chart_pefa_scores(ranking: pd.DataFrame, title: str = "") -> alt.LayerChart:
         text="score:N", color=alt.Color("ink:N", scale=None)
     )
     return alt.LayerChart(layer=[cells, letters]).properties(
-        title=alt.TitleParams(title, subtitle="A best, D worst; D* = insufficient information"),
+        title=alt.TitleParams(title, subtitle=_("A best, D worst; D* = insufficient information")),
         width=210,
         height=max(14 * ranking["department_name"].nunique(), 60),
     )
@@ -343,16 +351,17 @@ def chart_compliance_league(rates: pd.DataFrame, title: str = "") -> alt.Chart:
     )
     long["share"] = long["returns"] / long["expected"] * 100
     long["order"] = long["state"].map({"On time": 0, "Late": 1, "Missing": 2})
+    long["state"] = [_(state) for state in long["state"]]  # in the reader's words
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
             y=alt.Y("department_name:N", sort=order, title=None),
-            x=alt.X("share:Q", stack="zero", title="% of returns expected",
+            x=alt.X("share:Q", stack="zero", title=_("% of returns expected"),
                     scale=alt.Scale(domain=[0, 100])),
             color=alt.Color(
-                "state:N", title="Returns",
-                scale=alt.Scale(domain=list(SUBMISSION_COLOURS),
+                "state:N", title=_("Returns"),
+                scale=alt.Scale(domain=[_(state) for state in SUBMISSION_COLOURS],
                                 range=list(SUBMISSION_COLOURS.values())),
             ),
             order=alt.Order("order:Q"),
@@ -361,6 +370,57 @@ def chart_compliance_league(rates: pd.DataFrame, title: str = "") -> alt.Chart:
         )
         .properties(title=title, width=WIDTH - 160, height=max(14 * len(order), 60))
     )  # fmt: skip
+
+
+#: The parts of a chart that hold charts of their own (each may have its title).
+_SUBCHARTS = ("layer", "hconcat", "vconcat", "concat", "spec")
+
+
+def _title_lines(title: object) -> list[str]:
+    if isinstance(title, str):
+        return [title] if title else []
+    if isinstance(title, list | tuple):
+        return [str(line) for line in title if line]
+    if isinstance(title, alt.TitleParams):
+        return _title_lines(title.text) + _title_lines(title._get("subtitle"))
+    return []
+
+
+def _quiet_titles(chart: alt.SchemaBase, lines: list[str]) -> alt.SchemaBase:
+    """A copy of ``chart`` whose titles, its subcharts' too, are kept from Vega's English
+    description (each title's group hidden from screen readers); the titles' words are added
+    to ``lines``, outermost first. ``chart`` itself is left as it is."""
+    chart = chart.copy(deep=False)
+    title = chart._get("title")
+    lines += _title_lines(title)
+    if isinstance(title, str | list | tuple) and title:
+        chart.title = alt.TitleParams(text=title, aria=False)  # type: ignore[arg-type]
+    elif isinstance(title, alt.TitleParams):
+        chart.title = title.copy(deep=False)
+        chart.title.aria = False
+    for part in _SUBCHARTS:
+        inner = chart._get(part)
+        if isinstance(inner, list):
+            setattr(chart, part, [_quiet_titles(sub, lines) if isinstance(sub, alt.SchemaBase)
+                                  else sub for sub in inner])  # fmt: skip
+        elif isinstance(inner, alt.SchemaBase):
+            setattr(chart, part, _quiet_titles(inner, lines))
+    return chart
+
+
+def for_screen_readers(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """``chart`` named for screen readers in the current language. In Urdu, Vega would name
+    it "Vega visualization" and read each title as "Title text '…'": there a copy is returned
+    whose ``description`` (the accessible name of the drawn chart) is its Urdu titles, and whose
+    titles' own English descriptions are hidden. English charts are returned as they are."""
+    if not is_right_to_left():
+        return chart
+    lines: list[str] = []
+    quiet = _quiet_titles(chart, lines)  # type: ignore[arg-type]
+    described = quiet._get("description")
+    if lines and not (isinstance(described, str) and described):
+        quiet.description = _("; ").join(dict.fromkeys(lines))
+    return quiet  # type: ignore[return-value]
 
 
 def enable_notebook_charts(interactive: bool = False) -> None:

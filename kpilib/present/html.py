@@ -13,9 +13,9 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
-from kpilib.i18n import N_, _, is_right_to_left, isolate
+from kpilib.i18n import N_, _, current_language, is_right_to_left, isolate
 from kpilib.kpis.service_delivery import RAG_LABELS
-from kpilib.present.explain import Explanation
+from kpilib.present.explain import REVIEW_WORDS, Explanation, input_words
 from kpilib.present.headline import HeadlineFigure
 from kpilib.present.messages import FigureChange, KeyMessage
 
@@ -158,21 +158,38 @@ def _render_explain(
 
 
 def _explained_inputs(explanation: Explanation) -> list[tuple[str, str]]:
-    inputs = "; ".join(
-        f"{r['item']}: {r['value']:,}"
-        if isinstance(r["value"], int)
-        else f"{r['item']}: {r['value']}"
+    """The inputs with their values and the returns behind them, in the current language
+    (codes, numbers and hashes kept left to right inside Urdu)."""
+    separator = _("; ")
+    inputs = separator.join(
+        _("{item}: {value}").format(item=_input_words(str(r["item"])), value=isolate(_value(r)))
         for r in explanation.inputs.to_dict("records")
     )
     returns = explanation.returns
     if returns.empty:
         return [(_("Inputs"), inputs)]
-    listed = ", ".join(
-        f"no. {r['submission_id']} ({r['sender']} {r['period_code']} v{r['version']}, "
-        f"{r['review']}, SHA-256 {str(r['content_hash'])[:12]}…)"
+    listed = _(", ").join(
+        _("no. {number} ({ret} {version}, {review}, SHA-256 {hash})").format(
+            number=r["submission_id"],
+            ret=isolate(f"{r['sender']} {r['period_code']}"),
+            version=_("v{number}").format(number=r["version"]),
+            review=_(REVIEW_WORDS.get(str(r["review"]), str(r["review"]))),
+            hash=isolate(f"{str(r['content_hash'])[:12]}…"),
+        )
         for r in returns.head(CARD_RETURNS_SHOWN).to_dict("records")
     )
     extra = len(returns) - CARD_RETURNS_SHOWN
     listed += _(" and {count} more").format(count=f"{extra:,}") if extra > 0 else ""
     behind = _("Returns behind it ({count})").format(count=f"{len(returns):,}")
     return [(_("Inputs"), inputs), (behind, listed)]
+
+
+def _input_words(item: str) -> str:
+    """An input's name as the card shows it: as written in English (``rated green``), in the
+    reader's words otherwise (:func:`kpilib.present.explain.input_words`)."""
+    return item if current_language() == "en" else input_words(item)
+
+
+def _value(row: Mapping[str, object]) -> str:
+    value = row["value"]
+    return f"{value:,}" if isinstance(value, int) else str(value)

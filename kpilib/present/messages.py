@@ -18,6 +18,7 @@ import pandas as pd
 
 from kpilib.i18n import N_, _, current_language, isolate, ngettext
 from kpilib.kpis.flags import SEVERITY_LABELS
+from kpilib.present.finding_words import quality_words
 from kpilib.present.formatting import format_money, format_percent
 from kpilib.present.headline import HeadlineFigure
 
@@ -120,13 +121,26 @@ def flag_message_words(message: str) -> str:
             if "zone" in values:
                 values["zone"] = _(_ZONES.get(match["zone"], match["zone"]))
             return _(words).format(**values)
-    return message
+    return quality_words(message)
+
+
+#: A data-quality flag's subject when it is a budget line (:func:`kpilib.kpis.flags.
+#: describe_subject`): its cost centre, its budget and its economic head.
+_BUDGET_LINE = re.compile(r"(?P<centre>.+), (?P<budget>current budget|development budget), "
+                          r"(?P<head>.+)$")  # fmt: skip
 
 
 def flag_subject_words(subject: str) -> str:
     """A red flag's subject in the current language where it is a word of the suite's (``current
     budget``), else as written (a PSE's or an indicator's name)."""
-    return _(_FLAG_SUBJECTS[subject]) if subject in _FLAG_SUBJECTS else subject
+    if subject in _FLAG_SUBJECTS:
+        return _(_FLAG_SUBJECTS[subject])
+    match = _BUDGET_LINE.match(subject) if current_language() != "en" else None
+    if match:
+        return _("{centre}, {budget}, {head}").format(
+            centre=match["centre"], budget=_(_FLAG_SUBJECTS[match["budget"]]), head=match["head"]
+        )
+    return subject
 
 
 def translate_flags(flags: pd.DataFrame) -> pd.DataFrame:

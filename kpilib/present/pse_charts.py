@@ -178,7 +178,7 @@ def chart_z2_by_pse(pses: pd.DataFrame, title: str = "") -> alt.LayerChart:
     )
 
 
-def chart_ratio_history(history: pd.DataFrame, title: str = "") -> alt.FacetChart:
+def chart_ratio_history(history: pd.DataFrame, title: str = "") -> alt.ConcatChart:
     """Six key ratios of one PSE over time, one small chart each (own scale), each point shaped
     and coloured by its risk rating (low / moderate / high / very high, named in the legend).
     Values are rounded as shown (percentages to 0.1, times to 0.01), so a flat line is flat.
@@ -217,12 +217,21 @@ def chart_ratio_history(history: pd.DataFrame, title: str = "") -> alt.FacetChar
             domain=domain, range=[*RATING_SHAPES.values(), "cross"])),
         tooltip=["ratio:N", "period_code:N", alt.Tooltip("value:Q", format=".2f"), "rating:N"],
     )  # fmt: skip
+    # One small chart per ratio, titled by it (a title, unlike a facet's header, can be kept
+    # from Vega's English screen-reader words: see kpilib.present.charts.for_screen_readers).
+    panels = [
+        alt.layer(line, points)
+        .transform_filter(alt.datum.ratio == _(label))
+        .properties(
+            width=250,
+            height=110,
+            title=alt.TitleParams(_(label), fontSize=11, fontWeight="normal", anchor="middle"),
+        )
+        for label, _unit in RATIO_LABELS.values()
+    ]
     return (
-        alt.layer(line, points, data=long)
-        .properties(width=250, height=110)
-        .facet(facet=alt.Facet("ratio:N", title=None,
-                               sort=[_(v[0]) for v in RATIO_LABELS.values()]), columns=3)
-        .resolve_scale(y="independent")
+        alt.concat(*panels, columns=3, data=long)
+        .resolve_scale(color="shared", shape="shared")
         .properties(title=alt.TitleParams(title, subtitle=_("% unless marked (times)")))
     )  # fmt: skip
 

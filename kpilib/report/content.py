@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from kpilib.i18n import N_, _, current_language, is_right_to_left, isolate
+from kpilib.i18n import N_, _, is_right_to_left, isolate
 from kpilib.kpis.actions import STATUS_LABELS, match_actions
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.present.explain import Explanation, explain_figures
+from kpilib.present.finding_words import statement_words
 from kpilib.present.findings import finding_words, rule_words
 from kpilib.present.formatting import (
     MISSING,
@@ -51,7 +52,6 @@ from kpilib.report.naming import department_report_link
 from kpilib.views import DepartmentView, ProvinceView
 from kpilib.views.followup import department_actions, last_period_actions
 from kpilib.views.province import load_previous_year
-from kpilib.views.pse import statement_labels
 
 if TYPE_CHECKING:
     from pandas.api.typing import NAType
@@ -434,27 +434,6 @@ def indicator_table(department: DepartmentView, codes: Sequence[str] = ()) -> Ta
     return Table(frame, columns, _("Service delivery indicators (latest period of each)"))
 
 
-def _statement_words(frame: pd.DataFrame) -> list[str | None]:
-    """:func:`~kpilib.views.pse.statement_labels` in the current language."""
-    english = statement_labels(frame)
-    if current_language() == "en":
-        return english
-    approvals = frame["approval"] if "approval" in frame else [None] * len(frame)
-    current = frame["current"].astype(bool) if "current" in frame else [True] * len(frame)
-    words: list[str | None] = []
-    for label, period, approval, now in zip(
-        english, frame["period_code"], approvals, current, strict=True
-    ):
-        if label is None:
-            words.append(None)
-            continue
-        text = isolate(period) if now else _("from {period}, stale").format(period=isolate(period))
-        words.append(
-            _("{label}, unapproved").format(label=text) if approval == "unapproved" else text
-        )
-    return words
-
-
 def pse_table(department: DepartmentView) -> Table:
     """The department's PSEs: latest statement's ratings, Z'', dependence, arrears, returns."""
     frame = department.pses.merge(
@@ -466,7 +445,7 @@ def pse_table(department: DepartmentView) -> Table:
     frame["pse"] = [
         f"{code} {name} ({statement})"
         for code, name, statement in zip(
-            frame["entity_code"], frame["entity_name"], _statement_words(frame), strict=True
+            frame["entity_code"], frame["entity_name"], statement_words(frame), strict=True
         )
     ]
     frame["z2_text"] = [format_number(z, 2) for z in frame["z2"]]

@@ -22,6 +22,7 @@ from kpilib.kpis.portfolio_report import NO_OPINION, OPINION_ORDER
 from kpilib.kpis.support import SupportView, support_by_category
 from kpilib.parameter_files import ENV_PARAMETERS_DIR, read_yaml_mapping
 from kpilib.present.formatting import format_date, format_money, format_number, format_percent
+from kpilib.present.governance_words import rule_title_words
 from kpilib.present.headline import HeadlineFigure
 from kpilib.present.tables import Column
 from kpilib.report.content import CATEGORY_LABELS, Table, period_phrase
@@ -69,29 +70,6 @@ SCENARIO_LABELS = (
     N_("Interest rates rise 5 points"), N_("Half of guaranteed debt called"),
     N_("Combined downturn"),
 )  # fmt: skip
-#: The rules of the shipped governance rulebooks (``parameters/governance/``), for the Urdu
-#: edition; a rule added there is shown as written until its title is added here.
-RULE_TITLES = (
-    N_("A regular CEO is in post (acting at most 90 days)"),
-    N_("A regular CFO is in post (acting at most 90 days)"),
-    N_("An annual report is published"),
-    N_("An internal audit function is in place"),
-    N_("At least one third of the members in office are independent"),
-    N_("At least one woman on the board"),
-    N_("Members attend at least three quarters of board meetings on average"),
-    N_("No seat on the board is vacant"),
-    N_("The annual general meeting is held within 120 days of the previous year-end"),
-    N_("The audit committee meets at least once a quarter"),
-    N_("The audit committee's chair is independent"),
-    N_("The auditor's opinion is unmodified"),
-    N_("The board has an audit committee of at least three members"),
-    N_("The board has approved a risk-management policy"),
-    N_("The board meets at least once a quarter"),
-    N_("The chair is an independent member"),
-    N_("The chair is not the CEO"),
-    N_("The previous year's accounts are audited within 120 days of year-end"),
-    N_("The previous year's accounts are audited within nine months of year-end"),
-)
 #: The subjects of the actions on the PSEs' flags that are the suite's words
 #: (:mod:`kpilib.kpis.actions`), for the Urdu edition.
 _SUPPORT_SUBJECT = re.compile(r"Support received \((?P<instrument>[^)]*)\) does not match$")
@@ -363,7 +341,7 @@ def breaches_table(view: PortfolioView, top: int = 10) -> Table:
     frame = view.breaches[view.breaches["breaches"] > 0].head(top)
     frame = frame.assign(
         share=frame["breaches"] / frame["applies"].where(frame["applies"] > 0),
-        title=frame["title"].map(words),
+        title=frame["title"].map(rule_title_words),
     )
     columns = (Column("rule_id", N_("Rule")), Column("title", N_("What it asks")),
                Column("breaches", N_("PSEs in breach"), "count"),
