@@ -3,7 +3,9 @@ Chromium with every request that is not to the local server blocked.
 
 An Urdu page is right to left, draws Nastaliq from the font it embeds (``document.fonts``
 answers for Noto Nastaliq Urdu with the network cut), shows no English UI word
-(``english_left`` on the rendered page, names and codes aside) and fits at 1280 and 390 px; the
+(``english_left`` on the rendered page, names, codes and what the PSEs wrote aside: the tab's
+title, the red flags, alerts and governance findings, a figure's inputs and each chart's
+accessible name are Urdu) and fits at 1280 and 390 px; the
 language switch is remembered (a cookie; a plain link then opens in Urdu); a bad ``lang`` is
 English and never written into the page. Screenshots go to ``outputs/screenshots/``.
 """
@@ -11,24 +13,30 @@ English and never written into the page. Screenshots go to ``outputs/screenshots
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from i18n_helpers import english_left
 from layout_helpers import PHONE, WIDTHS, assert_charts_whole, assert_fits
 from test_dashboards_browser import CHART, SCREENSHOTS, OpenedPage
 
 from kpilib.store.database import connect
-from kpilib.store.queries import load_departments, load_entities
+from kpilib.store.queries import (
+    load_cost_centres,
+    load_departments,
+    load_economic_classes,
+    load_entities,
+    load_indicators,
+)
+from kpilib.store.writes import table
 
 pytestmark = pytest.mark.slow
 NASTALIQ_READY = "() => document.fonts.check(\"16px 'Noto Nastaliq Urdu'\")"
 
 
-def no_english_left(left: list[str]) -> None:
-    """What is still English on an Urdu page is data the catalogs do not hold yet (the
-    governance rulebook's rules, the PSE alerts' and red flags' generated sentences, indicator,
-    district and budget-head names, a figure's inputs): listed, and expected to fail, until
-    those are translated (README, "English and Urdu")."""
-    if left:
-        pytest.xfail(f"English left on the Urdu page: {left}")
+def no_english_left(left: list[str], page: str) -> None:
+    """No English UI word on an Urdu page: every sentence, label and chart's name is Urdu; what
+    is left in Latin letters is data (names, codes, what a PSE wrote) or a convention
+    (tests/i18n_helpers.py)."""
+    assert left == [], f"English left on the Urdu {page} page: {', '.join(left)}"
 
 
 @pytest.fixture
@@ -47,13 +55,28 @@ def opened(browser, dashboard_server):
 
 @pytest.fixture(scope="module")
 def names(demo_sqlite_url) -> list[str]:
-    """What an Urdu page may show in Latin letters: the data's names and codes."""
+    """What an Urdu page may show in Latin letters: the data's names and codes (departments,
+    PSEs, cost centres (also without their department's name in front, as the red flags show
+    them), districts, budget heads, indicators and their units) and what the PSEs wrote in their
+    governance returns (the auditor's name, their reasons and lines of action), shown as
+    written."""
     engine = connect(demo_sqlite_url, read_only=True)
     with engine.connect() as connection:
         departments, pses = load_departments(connection), load_entities(connection)
+        heads, centres = load_economic_classes(connection), load_cost_centres(connection)
+        indicators = load_indicators(connection)
+        short = [n.partition(": ")[2] for n in centres["cost_centre_name"]]
+        districts = connection.execute(sa.select(table("districts").c.name)).scalars().all()
+        governance = table("pse_governance")
+        auditors = connection.execute(sa.select(governance.c.auditor)).scalars().all()
+        notes = table("pse_governance_notes")
+        written = connection.execute(sa.select(notes.c.reason, notes.c.line_of_action)).all()
     words = [*departments["department_name"], *departments["department_code"],
-             *pses["entity_name"], *pses["entity_code"]]  # fmt: skip
-    return [str(w) for w in words if w] + ["Altman", "Z''", "Health Check"]
+             *pses["entity_name"], *pses["entity_code"], *heads["economic_class_name"],
+             *centres["cost_centre_name"], *short,
+             *indicators["indicator_name"], *indicators["unit"], *districts,
+             *auditors, *(text for row in written for text in row)]  # fmt: skip
+    return [str(w) for w in words if w] + ["Altman", "Z''", "Health Check", "kpi-suite"]
 
 
 def open_urdu(opened, path: str, width: int) -> OpenedPage:
@@ -91,7 +114,7 @@ def check_urdu_page(page: OpenedPage, names: list[str], name: str, heading: str)
 def test_province_in_urdu_offline(opened, names, width):
     page = open_urdu(opened, "voila/render/province.ipynb?lang=ur", width)
     left = check_urdu_page(page, names, "province", "صوبے کا جائزہ")
-    no_english_left(left)
+    no_english_left(left, "province")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -99,13 +122,23 @@ def test_pse_monitor_in_urdu_offline(opened, names, width):
     page = open_urdu(opened, "voila/render/pse_monitor.ipynb?lang=ur&pse=UNI-004", width)
     assert "گورننس" in page.page.inner_text(".kpi-governance-lead")
     left = check_urdu_page(page, names, "pse_monitor", "ادارہ جاتی نگرانی")
-    no_english_left(left)
+    no_english_left(left, "PSE monitor")
+
+
+@pytest.mark.parametrize("pse", ["", "WSC-002", "PCO-011", "MTI-001"])
+def test_other_pses_in_urdu_show_no_english(opened, names, pse):
+    """The category view (no PSE chosen) and PSEs with other alerts, breaches and findings."""
+    chosen = f"&pse={pse}" if pse else ""
+    page = open_urdu(opened, f"voila/render/pse_monitor.ipynb?lang=ur{chosen}", PHONE)
+    assert_fits(page.page)
+    page.assert_clean()
+    no_english_left(english_left(page.page.content(), allowed=names), f"PSE monitor ({pse})")
 
 
 def test_department_in_urdu_offline(opened, names):
     page = open_urdu(opened, "voila/render/department.ipynb?lang=ur&department=HLT", PHONE)
     left = check_urdu_page(page, names, "department", "محکمہ")
-    no_english_left(left)
+    no_english_left(left, "department")
 
 
 def test_the_switch_is_remembered(browser, dashboard_server):
