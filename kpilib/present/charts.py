@@ -14,6 +14,7 @@ in Pakistan's Urdu budget documents' charts (docs/glossary-ur.md).
 from __future__ import annotations
 
 import functools
+from typing import TypeVar, cast
 
 import altair as alt
 import pandas as pd
@@ -78,6 +79,12 @@ def kpi_theme() -> alt.theme.ThemeConfig:
             config[part]["aria"] = False
         config["title"]["anchor"] = "end"
     return alt.theme.ThemeConfig({"config": config})  # type: ignore[typeddict-item]
+
+
+def _row() -> int:
+    """The height of one department's row in a chart with a row per department: Nastaliq's
+    letters stand taller than Latin ones, so Urdu rows are higher (their names do not touch)."""
+    return 22 if is_right_to_left() else 14
 
 
 def _month_labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -291,7 +298,7 @@ def chart_department_ranking(
     return alt.LayerChart(layer=layers).properties(
         title=alt.TitleParams(title, subtitle=subtitle),
         width=WIDTH - 120,
-        height=max(14 * len(frame), 60),
+        height=max(_row() * len(frame), 60),
     )
 
 
@@ -329,7 +336,7 @@ def chart_pefa_scores(ranking: pd.DataFrame, title: str = "") -> alt.LayerChart:
     return alt.LayerChart(layer=[cells, letters]).properties(
         title=alt.TitleParams(title, subtitle=_("A best, D worst; D* = insufficient information")),
         width=210,
-        height=max(14 * ranking["department_name"].nunique(), 60),
+        height=max(_row() * ranking["department_name"].nunique(), 60),
     )
 
 
@@ -368,10 +375,12 @@ def chart_compliance_league(rates: pd.DataFrame, title: str = "") -> alt.Chart:
             tooltip=["department_name:N", "state:N", "returns:Q", "expected:Q",
                      alt.Tooltip("share:Q", format=".0f", title="%")],
         )
-        .properties(title=title, width=WIDTH - 160, height=max(14 * len(order), 60))
+        .properties(title=title, width=WIDTH - 160, height=max(_row() * len(order), 60))
     )  # fmt: skip
 
 
+#: A chart of any kind (one chart, layered, concatenated, faceted).
+Chart = TypeVar("Chart", bound=alt.SchemaBase)
 #: The parts of a chart that hold charts of their own (each may have its title).
 _SUBCHARTS = ("layer", "hconcat", "vconcat", "concat", "spec")
 
@@ -394,7 +403,7 @@ def _quiet_titles(chart: alt.SchemaBase, lines: list[str]) -> alt.SchemaBase:
     title = chart._get("title")
     lines += _title_lines(title)
     if isinstance(title, str | list | tuple) and title:
-        chart.title = alt.TitleParams(text=title, aria=False)  # type: ignore[arg-type]
+        chart.title = alt.TitleParams(text=title, aria=False)
     elif isinstance(title, alt.TitleParams):
         chart.title = title.copy(deep=False)
         chart.title.aria = False
@@ -408,7 +417,7 @@ def _quiet_titles(chart: alt.SchemaBase, lines: list[str]) -> alt.SchemaBase:
     return chart
 
 
-def for_screen_readers(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def for_screen_readers(chart: Chart) -> Chart:
     """``chart`` named for screen readers in the current language. In Urdu, Vega would name
     it "Vega visualization" and read each title as "Title text '…'": there a copy is returned
     whose ``description`` (the accessible name of the drawn chart) is its Urdu titles, and whose
@@ -416,11 +425,11 @@ def for_screen_readers(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     if not is_right_to_left():
         return chart
     lines: list[str] = []
-    quiet = _quiet_titles(chart, lines)  # type: ignore[arg-type]
+    quiet = _quiet_titles(chart, lines)
     described = quiet._get("description")
     if lines and not (isinstance(described, str) and described):
         quiet.description = _("; ").join(dict.fromkeys(lines))
-    return quiet  # type: ignore[return-value]
+    return cast(Chart, quiet)
 
 
 def enable_notebook_charts(interactive: bool = False) -> None:

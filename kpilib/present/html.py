@@ -7,7 +7,7 @@ The classes are documented in ``styles/kpi-base.css``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -190,6 +190,6 @@ def _input_words(item: str) -> str:
     return item if current_language() == "en" else input_words(item)
 
 
-def _value(row: Mapping[str, object]) -> str:
+def _value(row: Mapping[Hashable, object]) -> str:
     value = row["value"]
     return f"{value:,}" if isinstance(value, int) else str(value)

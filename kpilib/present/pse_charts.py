@@ -232,7 +232,8 @@ def chart_ratio_history(history: pd.DataFrame, title: str = "") -> alt.ConcatCha
     return (
         alt.concat(*panels, columns=3, data=long)
         .resolve_scale(color="shared", shape="shared")
-        .properties(title=alt.TitleParams(title, subtitle=_("% unless marked (times)")))
+        .properties(title=alt.TitleParams(title, subtitle=_("% unless marked (times)"),
+                                          offset=10))
     )  # fmt: skip
 
 
