@@ -94,11 +94,11 @@ def english_left(html: str, allowed: Iterable[str] = ()) -> list[str]:
     """The Latin-letter words of ``html``'s visible text that are not data (sorted, once each)."""
     text = visible_text(html).replace("\xa0", " ")  # a selector's options: no-break spaces
     text = re.sub(_ADDRESS, " ", text)  # before the names: a path may hold a code (HLT.yaml)
-    text = re.sub(_HEX_HASH, " ", text)
-    text = re.sub(_KEY, " ", text)
     for phrase in sorted(set(allowed), key=len, reverse=True):
         if phrase:
             text = text.replace(phrase, " ")
+    text = re.sub(_HEX_HASH, " ", text)  # after the names: a name may hold a key's shape
+    text = re.sub(_KEY, " ", text)
     words = set()
     for word in _WORD.findall(text):
         if word in ALWAYS_ALLOWED or _CODE.match(word):
