@@ -16,7 +16,7 @@ import pandas as pd
 
 from kpilib.i18n import N_, _, is_right_to_left, isolate, ngettext
 from kpilib.present.formatting import format_date, format_money, format_number, format_share
-from kpilib.present.governance_words import finding_words, rule_title_words
+from kpilib.present.governance_words import detail_words, rule_title_words
 from kpilib.present.html import KpiCard
 from kpilib.present.tables import Column
 from kpilib.views.pse_oversight import (
@@ -175,7 +175,7 @@ def breach_rows(gov: PseGovernance) -> pd.DataFrame:
     breaches = gov.breaches
     return breaches.assign(
         title=[rule_title_words(title) for title in breaches["title"]],
-        detail=[finding_words(detail) for detail in breaches["detail"]],
+        detail=[detail_words(detail) for detail in breaches["detail"]],
         family_label=[_(label) for label in breaches["family_label"]],
         reason_text=breaches["reason"].fillna(_("no reason given")),
         action_text=breaches["line_of_action"].fillna("–"),

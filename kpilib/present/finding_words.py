@@ -1,9 +1,10 @@
-"""The sentences kpilib writes in English about the data and the PSEs, in the reader's language.
+"""The sentences kpilib writes in English about the PSEs, in the reader's language.
 
-The data-quality findings (:mod:`kpilib.kpis.quality`) and the PSE alerts
-(:func:`kpilib.views.pse.list_pse_alerts`) are stored and kept in English in the views both
-languages share; an Urdu page rewords them when it shows them, by their patterns here. A
-sentence of another kind stays as written. Numbers, codes, periods and amounts are kept left to
+The PSE alerts (:func:`kpilib.views.pse.list_pse_alerts`) and a PSE's statement as tables show
+it (:func:`kpilib.views.pse.statement_labels`) are kept in English in the views both languages
+share; an Urdu page rewords them when it shows them, by their patterns here (a data-quality
+finding among the alerts by :func:`kpilib.kpis.quality.finding_words`). A sentence of another
+kind stays as written. Numbers, codes, periods and amounts are kept left to
 right inside Urdu (:func:`kpilib.i18n.isolate`); the words of a fixed list (a rating, a zone, a
 return's title) are translated.
 """
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from kpilib.i18n import N_, _, current_language, isolate
+from kpilib.kpis.quality import finding_words
 from kpilib.views.pse import statement_labels
 
 #: A sentence's pattern, its words to translate (with the pattern's groups as placeholders),
@@ -26,42 +28,6 @@ Rewording = tuple[re.Pattern[str], str, Mapping[str, Mapping[str, str] | None]]
 RATINGS = {"very high": N_("Very high"), "high": N_("High")}
 ZONES = {"safe": N_("Safe"), "grey": N_("Grey zone"), "distress": N_("Distress"),
          "not rated": N_("Not rated")}  # fmt: skip
-#: The PSE statement lines :mod:`kpilib.kpis.quality` tests for outliers.
-LINES = {"revenue": N_("Revenue"), "grants_subsidies": N_("Grants and subsidies"),
-         "operating_expenses": N_("Operating expenses")}  # fmt: skip
-
-_QUALITY: tuple[Rewording, ...] = (
-    (re.compile(r"(?P<where>[^:]*): assets (?P<assets>.+) differ from liabilities \+ equity by "
-                r"(?P<gap>.+) \(more than (?P<tolerance>\S+) of assets\)$"),
-     N_("{where}: assets {assets} differ from liabilities + equity by {gap} (more than "
-        "{tolerance} of assets)"), {}),
-    (re.compile(r"(?P<where>[^:]*): revenue (?P<revenue>.+) is (?P<times>\S+) × the "
-                r"(?P<period>\S+) revenue of (?P<before>.+)$"),
-     N_("{where}: revenue {revenue} is {times} × the {period} revenue of {before}"), {}),
-    (re.compile(r"(?P<where>[^:]*): (?P<line>[a-z_]+) (?P<value>Rs .+) is far from the PSE's "
-                r"median of (?P<median>.+) \(modified z-score (?P<score>\S+)\)$"),
-     N_("{where}: {line} {value} is far from the PSE's median of {median} (modified z-score "
-        "{score})"), {"line": LINES}),
-    (re.compile(r"(?P<where>[^:]*): actual (?P<value>\S+) is far from the series median of "
-                r"(?P<median>\S+) \(modified z-score (?P<score>\S+)\)$"),
-     N_("{where}: actual {value} is far from the series median of {median} (modified z-score "
-        "{score})"), {}),
-    (re.compile(r"(?P<where>[^:]*): achievement (?P<share>\S+) % \(actual (?P<actual>\S+), "
-                r"target (?P<target>\S+)\) is outside (?P<range>\S+) %; check the actual for a "
-                r"misplaced decimal point$"),
-     N_("{where}: achievement {share} % (actual {actual}, target {target}) is outside {range} "
-        "%; check the actual for a misplaced decimal point"), {}),
-    (re.compile(r"(?P<where>[^:]*): achievement cannot be computed from actual (?P<actual>\S+) "
-                r"and target (?P<target>\S+)$"),
-     N_("{where}: achievement cannot be computed from actual {actual} and target {target}"), {}),
-    (re.compile(r"(?P<where>[^:]*): expenditure (?P<spent>.+) exceeds releases (?P<released>.+) "
-                r"by more than (?P<tolerance>\S+)$"),
-     N_("{where}: expenditure {spent} exceeds releases {released} by more than {tolerance}"), {}),
-    (re.compile(r"(?P<where>[^:]*): (?P<months>\d+) month\(s\) with a negative original or "
-                r"revised budget$"),
-     N_("{where}: {months} month(s) with a negative original or revised budget"), {}),
-)  # fmt: skip
-
 _ALERTS: tuple[Rewording, ...] = (
     (re.compile(r"Overall risk (?P<rating>very high|high) in (?P<period>\S+)$"),
      N_("Overall risk {rating} in {period}"), {"rating": RATINGS}),
@@ -105,20 +71,12 @@ def reword(text: str, rewordings: Sequence[Rewording]) -> str | None:
     return None
 
 
-def quality_words(message: str) -> str:
-    """A data-quality finding's message (:mod:`kpilib.kpis.quality`) in the current language;
-    a message of another kind as written."""
-    if current_language() == "en":
-        return message
-    return reword(message, _QUALITY) or message
-
-
 def alert_words(message: str) -> str:
     """A PSE alert's message (:func:`kpilib.views.pse.list_pse_alerts`, a data-quality finding
     among them) in the current language; a message of another kind as written."""
     if current_language() == "en":
         return message
-    return reword(message, _ALERTS) or reword(message, _QUALITY) or message
+    return reword(message, _ALERTS) or finding_words(message)
 
 
 def statement_words(frame: pd.DataFrame) -> list[str | None]:

@@ -108,7 +108,7 @@ def rule_title_words(title: object) -> str:
     return _(text) if text in RULE_TITLES else text
 
 
-def finding_words(detail: object) -> str:
+def detail_words(detail: object) -> str:
     """What the governance check found (:func:`kpilib.kpis.governance.evaluate_rule`'s
     detail) in the current language; a detail of another kind (a rule's note) as written."""
     text = "" if detail is None else str(detail)
