@@ -15,10 +15,10 @@ from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, 
 from kpilib.i18n import N_, _, is_right_to_left
 from kpilib.present import charts
 from kpilib.present.explain import explain_figures
-from kpilib.present.finding_words import statement_words
 from kpilib.present.headline import department_headline, describe_rule
 from kpilib.present.html import render_footnote, render_headline
 from kpilib.present.messages import AREA_LABELS, label_severity, translate_flags
+from kpilib.present.pse_words import statement_words
 from kpilib.present.tables import Column
 from kpilib.views import (
     DepartmentView,

@@ -22,10 +22,10 @@ from kpilib.dashboards.html import (
 from kpilib.dashboards.page import ChartPanel, DashboardContext, DashboardPage, dropdown, html_panel
 from kpilib.i18n import N_, _, is_right_to_left, isolate, ngettext
 from kpilib.present import pse_charts
-from kpilib.present.finding_words import alert_words, statement_words
 from kpilib.present.formatting import ZONE_LABELS, format_date, format_money, format_share
 from kpilib.present.headline import pse_risk_figure
 from kpilib.present.html import KpiCard, render_cards
+from kpilib.present.pse_words import alert_words, statement_words
 from kpilib.present.tables import Column
 from kpilib.views import ProvinceView
 from kpilib.views.pse import (

@@ -5,7 +5,7 @@ One place for the PSE Portfolio Report and the PSE monitor's governance panel. T
 (``parameters/governance/*.yaml``) are written in English; the titles of the shipped rules are
 translated here, and a rule added to a rulebook shows as written until its title is added to
 :data:`RULE_TITLES` (and its Urdu to the catalog). The findings are reworded by their patterns
-(:func:`kpilib.present.finding_words.reword`); a finding of another kind stays as written.
+(:func:`kpilib.present.pse_words.reword`); a finding of another kind stays as written.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from kpilib.i18n import N_, _, current_language
-from kpilib.present.finding_words import Rewording, reword
+from kpilib.present.pse_words import Rewording, reword
 
 #: The rules of the shipped governance rulebooks (``parameters/governance/``).
 RULE_TITLES = frozenset((

@@ -18,7 +18,7 @@ import pandas as pd
 
 from kpilib.i18n import N_, _, current_language, isolate, ngettext
 from kpilib.kpis.flags import SEVERITY_LABELS
-from kpilib.kpis.quality import finding_words
+from kpilib.present.findings import finding_words
 from kpilib.present.formatting import format_money, format_percent
 from kpilib.present.headline import HeadlineFigure
 
@@ -121,7 +121,7 @@ def flag_message_words(message: str) -> str:
             if "zone" in values:
                 values["zone"] = _(_ZONES.get(match["zone"], match["zone"]))
             return _(words).format(**values)
-    return finding_words(message)  # a data-quality finding (kpilib.kpis.quality)
+    return finding_words(message)  # a data-quality finding (kpilib.present.findings)
 
 
 #: A data-quality flag's subject when it is a budget line (:func:`kpilib.kpis.flags.

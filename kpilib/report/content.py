@@ -20,7 +20,6 @@ from kpilib.kpis.actions import STATUS_LABELS, match_actions
 from kpilib.kpis.pefa import DIMENSIONS
 from kpilib.kpis.pefa_assessment import PefaAssessment
 from kpilib.present.explain import Explanation, explain_figures
-from kpilib.present.finding_words import statement_words
 from kpilib.present.findings import finding_words, rule_words
 from kpilib.present.formatting import (
     MISSING,
@@ -47,6 +46,7 @@ from kpilib.present.messages import (
     translate_flags,
 )
 from kpilib.present.methodology import Term, methodology_blocks
+from kpilib.present.pse_words import statement_words
 from kpilib.present.tables import Column, render_table
 from kpilib.report.naming import department_report_link
 from kpilib.views import DepartmentView, ProvinceView

@@ -3,7 +3,7 @@
 The PSE alerts (:func:`kpilib.views.pse.list_pse_alerts`) and a PSE's statement as tables show
 it (:func:`kpilib.views.pse.statement_labels`) are kept in English in the views both languages
 share; an Urdu page rewords them when it shows them, by their patterns here (a data-quality
-finding among the alerts by :func:`kpilib.kpis.quality.finding_words`). A sentence of another
+finding among the alerts by :func:`kpilib.present.findings.finding_words`). A sentence of another
 kind stays as written. Numbers, codes, periods and amounts are kept left to
 right inside Urdu (:func:`kpilib.i18n.isolate`); the words of a fixed list (a rating, a zone, a
 return's title) are translated.
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from kpilib.i18n import N_, _, current_language, isolate
-from kpilib.kpis.quality import finding_words
+from kpilib.present.findings import finding_words
 from kpilib.views.pse import statement_labels
 
 #: A sentence's pattern, its words to translate (with the pattern's groups as placeholders),
