@@ -140,3 +140,45 @@ def test_three_to_five_messages_in_order_each_omitted_without_data():
     )
     html = render_key_messages(messages)
     assert html.count('<li class="key-message">') == 5 and "rag-amber" in html
+
+
+def test_the_follow_up_flags_of_support_grants_and_governance_are_worded_in_urdu():
+    """The actions' own flags (kpilib.kpis.actions) are stored in English and shown in the
+    reader's language on every surface (portal, reports, dashboards) by the same two functions."""
+    from i18n_helpers import english_left
+
+    from kpilib.i18n import use_language
+    from kpilib.kpis.actions import (
+        governance_candidates,
+        reconciliation_candidates,
+        utilisation_candidates,
+    )
+    from kpilib.present.messages import flag_message_words, flag_subject_words
+
+    entities = pd.DataFrame({"entity_code": ["UNI-001"], "department_code": ["HED"]})
+    support = reconciliation_candidates(pd.DataFrame({
+        "entity_code": ["UNI-001"], "instrument": ["grant_in_aid"], "budget": [1_500_000],
+        "reported": [1_200_000], "status": ["mismatch"]}), entities)  # fmt: skip
+    grants = utilisation_candidates(
+        pd.DataFrame({"entity_code": ["UNI-001"], "grant": [2_000_000], "flagged": [True]}),
+        entities,
+    )
+    governance = governance_candidates(pd.DataFrame({
+        "entity_code": ["UNI-001"], "department_code": ["HED"], "rule_id": ["board.woman"],
+        "verdict": ["not complied"], "title": ["At least one woman on the board"],
+        "detail": ["0 women members; at least 1"]}))  # fmt: skip
+    flags = pd.concat([support, grants, governance], ignore_index=True)
+    with use_language("en"):
+        assert [flag_subject_words(s) for s in flags["subject"]] == list(flags["subject"])
+        assert [flag_message_words(m) for m in flags["message"]] == list(flags["message"])
+    with use_language("ur"):
+        subjects = [flag_subject_words(s) for s in flags["subject"]]
+        messages = [flag_message_words(m) for m in flags["message"]]
+    assert subjects[0] == "موصولہ معاونت (امدادی گرانٹ) مطابقت نہیں رکھتی"
+    assert messages[0] == (
+        "بجٹ میں Rs \u20661,500,000\u2069 درج ہیں، ادارے کے اپنے حساب میں Rs \u20661,200,000\u2069۔"
+    )
+    assert subjects[1] == "امدادی گرانٹ، استعمال کی رپورٹ کے بغیر"
+    assert "\u20662,000,000\u2069" in messages[1]
+    for text in subjects + messages:
+        assert english_left(text) == [], text

@@ -20,6 +20,7 @@ from kpilib.i18n import N_, _, current_language, isolate, ngettext
 from kpilib.kpis.flags import SEVERITY_LABELS
 from kpilib.present.findings import finding_words
 from kpilib.present.formatting import format_money, format_percent
+from kpilib.present.governance_words import detail_words, rule_title_words
 from kpilib.present.headline import HeadlineFigure
 
 #: For each figure with a number: +1 when more is better, -1 when less is better, 0 when neither
@@ -95,6 +96,13 @@ _FLAG_MESSAGES = (
      N_("achievement {share} % of target in {period}")),
     (re.compile(r"very high overall risk \((?P<period>[^;]+); Z'' zone (?P<zone>[a-z ]+)\)$"),
      N_("very high overall risk ({period}; Z'' zone {zone})")),
+    # the follow-up actions' own flags (kpilib.kpis.actions: support and grant utilisation)
+    (re.compile(r"The budget records Rs (?P<budget>[\d,]+), the PSE's own account "
+                r"Rs (?P<reported>[\d,]+)\.$"),
+     N_("The budget records Rs {budget}, the PSE's own account Rs {reported}.")),
+    (re.compile(r"A grant of Rs (?P<grant>[\d,]+) was given; no report on its use has been "
+                r"received\.$"),
+     N_("A grant of Rs {grant} was given; no report on its use has been received.")),
     (re.compile(r"very high overall risk \((?P<period>[^;]+); Z'' zone (?P<zone>[a-z ]+); "
                 r"negative equity\)$"),
      N_("very high overall risk ({period}; Z'' zone {zone}; negative equity)")),
@@ -104,6 +112,7 @@ _FLAG_SUBJECTS = {
     "development budget": N_("development budget"),
     "PSE returns": N_("PSE returns"),
     "PI-1 aggregate expenditure outturn": N_("PI-1 aggregate expenditure outturn"),
+    "Grant-in-aid without a utilisation report": N_("Grant-in-aid without a utilisation report"),
 }
 _ZONES = {"safe": N_("Safe"), "grey": N_("Grey zone"), "distress": N_("Distress"),
           "not rated": N_("Not rated")}  # fmt: skip
@@ -121,7 +130,8 @@ def flag_message_words(message: str) -> str:
             if "zone" in values:
                 values["zone"] = _(_ZONES.get(match["zone"], match["zone"]))
             return _(words).format(**values)
-    return finding_words(message)  # a data-quality finding (kpilib.present.findings)
+    shown = finding_words(message)  # a data-quality finding (kpilib.present.findings)
+    return shown if shown != message else detail_words(message)  # a governance finding
 
 
 #: A data-quality flag's subject when it is a budget line (:func:`kpilib.kpis.flags.
@@ -130,17 +140,35 @@ _BUDGET_LINE = re.compile(r"(?P<centre>.+), (?P<budget>current budget|developmen
                           r"(?P<head>.+)$")  # fmt: skip
 
 
+#: A support mismatch's subject (:func:`kpilib.kpis.actions.support_candidates`).
+_SUPPORT_SUBJECT = re.compile(r"Support received \((?P<instrument>[^)]*)\) does not match$")
+#: The government-support instruments as the support subjects name them.
+INSTRUMENT_WORDS = {
+    "grant in aid": N_("grant in aid"), "subsidy": N_("subsidy"),
+    "equity injection": N_("equity injection"), "loan disbursed": N_("loan disbursed"),
+    "other relief": N_("other relief"), "guarantee": N_("guarantee"),
+}  # fmt: skip
+
+
 def flag_subject_words(subject: str) -> str:
-    """A red flag's subject in the current language where it is a word of the suite's (``current
-    budget``), else as written (a PSE's or an indicator's name)."""
+    """A red flag's subject in the current language where it is the suite's words (``current
+    budget``, a budget line, a support mismatch, a shipped governance rule's title), else as
+    written (a PSE's or an indicator's name)."""
     if subject in _FLAG_SUBJECTS:
         return _(_FLAG_SUBJECTS[subject])
-    match = _BUDGET_LINE.match(subject) if current_language() != "en" else None
-    if match:
+    if current_language() == "en":
+        return subject
+    line, support = _BUDGET_LINE.match(subject), _SUPPORT_SUBJECT.match(subject)
+    if line:
         return _("{centre}, {budget}, {head}").format(
-            centre=match["centre"], budget=_(_FLAG_SUBJECTS[match["budget"]]), head=match["head"]
+            centre=line["centre"], budget=_(_FLAG_SUBJECTS[line["budget"]]), head=line["head"]
         )
-    return subject
+    if support:
+        instrument = support["instrument"]
+        return _("Support received ({instrument}) does not match").format(
+            instrument=_(INSTRUMENT_WORDS.get(instrument, instrument))
+        )
+    return rule_title_words(subject)
 
 
 def translate_flags(flags: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,6 @@ headline figure names its population and date; a figure resting on stale stateme
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from kpilib.parameter_files import ENV_PARAMETERS_DIR, read_yaml_mapping
 from kpilib.present.formatting import format_date, format_money, format_number, format_percent
 from kpilib.present.governance_words import rule_title_words
 from kpilib.present.headline import HeadlineFigure
+from kpilib.present.messages import flag_subject_words
 from kpilib.present.tables import Column
 from kpilib.report.content import CATEGORY_LABELS, Table, period_phrase
 from kpilib.report.pi10_words import pi10_words
@@ -70,18 +70,6 @@ SCENARIO_LABELS = (
     N_("Interest rates rise 5 points"), N_("Half of guaranteed debt called"),
     N_("Combined downturn"),
 )  # fmt: skip
-#: The subjects of the actions on the PSEs' flags that are the suite's words
-#: (:mod:`kpilib.kpis.actions`), for the Urdu edition.
-_SUPPORT_SUBJECT = re.compile(r"Support received \((?P<instrument>[^)]*)\) does not match$")
-ACTION_SUBJECTS = {
-    "Grant-in-aid without a utilisation report": N_("Grant-in-aid without a utilisation report"),
-    "PSE returns": N_("PSE returns"),
-}
-INSTRUMENT_WORDS = {
-    "grant in aid": N_("grant in aid"), "subsidy": N_("subsidy"),
-    "equity injection": N_("equity injection"), "loan disbursed": N_("loan disbursed"),
-    "other relief": N_("other relief"), "guarantee": N_("guarantee"),
-}  # fmt: skip
 
 
 def words(text: object) -> str:
@@ -89,14 +77,10 @@ def words(text: object) -> str:
     the current language; anything else (a name) as written."""
     if not isinstance(text, str):
         return "" if text is None or pd.isna(text) else str(text)  # type: ignore[call-overload]
-    value = text
-    match = _SUPPORT_SUBJECT.match(value)
-    if match:
-        instrument = match["instrument"]
-        return _("Support received ({instrument}) does not match").format(
-            instrument=_(INSTRUMENT_WORDS.get(instrument, instrument))
-        )
-    return _(ACTION_SUBJECTS.get(value, value)) if value else value
+    if not text:
+        return text
+    shown = flag_subject_words(text)  # the actions' subjects (kpilib.present.messages)
+    return shown if shown != text else _(text)
 
 
 def _categories(frame: pd.DataFrame) -> pd.Series:
