@@ -12,6 +12,8 @@ English and never written into the page. Screenshots go to ``outputs/screenshots
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from i18n_helpers import english_left
@@ -105,6 +107,17 @@ def check_urdu_page(page: OpenedPage, names: list[str], name: str, heading: str)
     assert header and dash and dash["x"] + dash["width"] - (header["x"] + header["width"]) < 40
     assert_fits(page.page)
     assert_charts_whole(page.page, CHART)
+    # a screen reader hears no English role word of Vega's, and each chart's Urdu name
+    roles = page.page.evaluate(
+        "() => [...document.querySelectorAll('[aria-roledescription]')]"
+        ".map(n => n.getAttribute('aria-roledescription'))"
+    )
+    assert not [r for r in roles if re.search("[A-Za-z]", r)], roles
+    chart_names = page.page.evaluate(
+        "() => [...document.querySelectorAll('[role=graphics-document]')]"
+        ".map(n => n.getAttribute('aria-label') || '')"
+    )
+    assert chart_names and all(re.search("[\u0600-\u06ff]", n) for n in chart_names), chart_names
     page.assert_clean()
     page.screenshot(f"{name}_ur")
     return english_left(page.page.content(), allowed=names)
