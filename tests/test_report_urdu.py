@@ -162,6 +162,43 @@ def test_the_pdf_embeds_nastaliq_and_its_text_holds_the_title(urdu_batch):
     assert not missing, f"letters of the title not on page 1: {missing}"
 
 
+def _margin_fonts(pdf_path) -> dict[str, set[str]]:
+    """The fonts of the Urdu letters drawn in page 1's top and bottom margins (the running
+    header and footer), by font name."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    document = pdfium.PdfDocument(str(pdf_path))
+    try:
+        page = document[0]
+        text, height = page.get_textpage(), page.get_size()[1]
+        fonts: dict[str, set[str]] = {}
+        for index in range(text.count_chars()):
+            char = chr(raw.FPDFText_GetUnicode(text, index))
+            box = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+            raw.FPDFText_GetCharBox(text, index, *box)
+            in_margin = box[2].value < 40 or box[3].value > height - 40
+            if in_margin and _ARABIC_SCRIPT.match(char):
+                name = ctypes.create_string_buffer(256)
+                raw.FPDFText_GetFontInfo(text, index, name, 256, ctypes.c_int())
+                fonts.setdefault(name.value.decode(), set()).add(char)
+        return fonts
+    finally:
+        document.close()
+
+
+def test_the_pdf_header_and_footer_are_drawn_in_nastaliq(urdu_batch):
+    """Chromium draws the running header and footer apart from the page, with fontconfig's fonts:
+    the shipped Nastaliq is added to them (kpilib.report.pdf.fontconfig_file); DejaVu Sans, the
+    fallback, has no ہ or ے and would draw empty boxes."""
+    fonts = _margin_fonts(urdu_batch.folder / "ur" / "HLT.pdf")
+    assert fonts, "no Urdu letters in the header or footer"
+    assert not [name for name in fonts if "DejaVu" in name], fonts
+    assert "ہ" in set().union(*fonts.values())  # "صفحہ", drawn from a font that has it
+
+
 def _data_names(url: str) -> list[str]:
     """The names and codes of the demo's data (shown as the store holds them)."""
     from kpilib.store import queries

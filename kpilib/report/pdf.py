@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from kpilib.errors import ChromiumNotFoundError
 from kpilib.i18n import _, is_right_to_left
-from kpilib.present.fonts import URDU_FONT_STACK
+from kpilib.present.fonts import URDU_FONT_STACK, urdu_font_directory
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 ENV_CHROMIUM = "KPI_CHROMIUM"
@@ -71,10 +72,25 @@ def find_chromium() -> Path:
     raise ChromiumNotFoundError(configured or DEFAULT_CHROMIUM)
 
 
+def fontconfig_file(folder: Path) -> Path:
+    """A fontconfig file (written in ``folder``) that adds the shipped Nastaliq font to the
+    machine's fonts. Chromium draws the running header and footer apart from the page, with the
+    fonts fontconfig knows and not the page's embedded ones: without it an Urdu footer falls back
+    to DejaVu Sans, which has no ہ or ے (drawn as empty boxes)."""
+    path = folder / "fonts.conf"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <dir>{escape(str(urdu_font_directory()))}</dir>\n"
+        f"  <cachedir>{escape(str(folder / 'cache'))}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def _small() -> str:
-    """The header's and footer's font: Chromium draws them apart from the page, with the fonts
-    installed on the machine (an Urdu header falls back to DejaVu Sans' Arabic letters when the
-    Nastaliq font is not installed system-wide)."""
+    """The header's and footer's font (Urdu: the shipped Nastaliq, through
+    :func:`fontconfig_file`)."""
     if is_right_to_left():
         return f"font-family: {URDU_FONT_STACK}; font-size: 8px; width: 100%; direction: rtl;"
     return _SMALL
@@ -110,6 +126,7 @@ class PdfPrinter:
         self._browser: Any = None
         self._page: Any = None
         self._blocked: list[str] = []
+        self._fonts: tempfile.TemporaryDirectory[str] | None = None
 
     def __enter__(self) -> PdfPrinter:
         return self
@@ -122,8 +139,12 @@ class PdfPrinter:
             from playwright.sync_api import sync_playwright
 
             self._playwright = sync_playwright().start()
+            self._fonts = tempfile.TemporaryDirectory(prefix="kpi-fonts-")
+            fonts = fontconfig_file(Path(self._fonts.name))
             self._browser = self._playwright.chromium.launch(
-                executable_path=str(self.chromium), args=list(CHROMIUM_ARGS)
+                executable_path=str(self.chromium),
+                args=list(CHROMIUM_ARGS),
+                env={**os.environ, "FONTCONFIG_FILE": str(fonts)},
             )
             context = self._browser.new_context(offline=True)
             self._page = context.new_page()
@@ -180,3 +201,6 @@ class PdfPrinter:
         if self._playwright is not None:
             self._playwright.stop()
             self._playwright = None
+        if self._fonts is not None:
+            self._fonts.cleanup()
+            self._fonts = None
