@@ -140,7 +140,7 @@ _BUDGET_LINE = re.compile(r"(?P<centre>.+), (?P<budget>current budget|developmen
                           r"(?P<head>.+)$")  # fmt: skip
 
 
-#: A support mismatch's subject (:func:`kpilib.kpis.actions.support_candidates`).
+#: A support mismatch's subject (:func:`kpilib.kpis.actions.reconciliation_candidates`).
 _SUPPORT_SUBJECT = re.compile(r"Support received \((?P<instrument>[^)]*)\) does not match$")
 #: The government-support instruments as the support subjects name them.
 INSTRUMENT_WORDS = {
