@@ -24,6 +24,7 @@ import pytest
 from conftest import REPO
 from i18n_helpers import english_left
 from layout_helpers import WIDTHS, assert_charts_whole, assert_fits
+from test_report_browser import open_offline
 
 from kpilib.report.batch import BatchOptions, run_batch
 from kpilib.report.html import find_external_references
@@ -248,20 +249,8 @@ def test_no_english_is_left_on_the_urdu_reports(urdu_batch, demo_sqlite_url, ste
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_urdu_report_in_a_browser(browser, urdu_batch, width):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    blocked, errors = [], []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def guard(route):
-        if route.request.url.startswith(("file:", "data:", "about:")):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
+    page, blocked, errors = open_offline(browser, urdu_batch.folder / "ur" / "HLT.html", width)
     try:
-        page.goto((urdu_batch.folder / "ur" / "HLT.html").resolve().as_uri(), wait_until="load")
         page.evaluate("() => document.fonts.ready")
         assert page.evaluate("() => document.fonts.check(\"16px 'Noto Nastaliq Urdu'\")")
         assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"

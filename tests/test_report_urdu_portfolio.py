@@ -16,6 +16,7 @@ import pytest
 from conftest import REPO
 from i18n_helpers import english_left
 from layout_helpers import WIDTHS, assert_charts_whole, assert_fits
+from test_report_browser import open_offline
 from test_report_urdu import PROPER_NAMES, _data_names, html_headings
 
 from kpilib.report.html import find_external_references
@@ -105,21 +106,10 @@ def test_the_stress_heat_map_is_labelled_in_urdu(portfolio_batch):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_urdu_portfolio_report_in_a_browser(browser, portfolio_batch, width):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    blocked, errors = [], []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def guard(route):
-        if route.request.url.startswith(("file:", "data:", "about:")):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
+    page, blocked, errors = open_offline(
+        browser, (portfolio_batch.folder / "ur" / f"{STEM}.html"), width
+    )
     try:
-        url = (portfolio_batch.folder / "ur" / f"{STEM}.html").resolve().as_uri()
-        page.goto(url, wait_until="load")
         page.evaluate("() => document.fonts.ready")
         assert page.evaluate("() => document.fonts.check(\"16px 'Noto Nastaliq Urdu'\")")
         assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
